@@ -1,0 +1,3 @@
+from fakes.cli import main
+
+main()

@@ -1,0 +1,234 @@
+"""The ``llm-fakes`` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from fakes.profiles import Profile, ProfileError, builtin, load_override
+from fakes.script import Script
+from fakes.timing import Timing
+from fakes.versions import VersionError
+
+DEFAULT_VLLM_VERSION = "0.12.0"
+
+
+class _Group(click.Group):
+    """Our own errors become one clean line, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (ProfileError, VersionError, OSError, _ScriptError) as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+class _ScriptError(ValueError):
+    pass
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="llm-fakes")
+def main() -> None:
+    """Faithful fake OpenAI-compatible backends (vLLM, LiteLLM) for testing LLM clients."""
+
+
+@main.group()
+def serve() -> None:
+    """Start a fake server."""
+
+
+def resolve_vllm_profile(version: str | None, profile: str | None) -> tuple[Profile, str]:
+    profiles = builtin("vllm")
+    release = version or DEFAULT_VLLM_VERSION
+    base = profiles.for_release(release)
+    if profile is None:
+        return base, release
+    path = Path(profile)
+    if path.suffix in {".yaml", ".yml"} or path.exists():
+        return load_override(path, base, profiles), release
+    chosen = profiles.get(profile)
+    return chosen, version or chosen.reference
+
+
+def _load_script(path: str | None) -> Script:
+    if path is None:
+        return Script()
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        return Script.model_validate(data)
+    except yaml.YAMLError as exc:
+        raise _ScriptError(f"{path}: not valid YAML: {exc}") from None
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise _ScriptError(f"{path}: invalid script: {problems}") from None
+
+
+@serve.command("vllm")
+@click.option(
+    "--version",
+    "release",
+    help="vLLM release to imitate, e.g. 0.9.2 (any release "
+    f"from 0.4 on; default {DEFAULT_VLLM_VERSION}).",
+)
+@click.option("--profile", help="A built-in profile name or a YAML file overriding knobs.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--model", "model_path", help="Model path (reported as 'root' in /v1/models).")
+@click.option(
+    "--served-model-name",
+    "served",
+    multiple=True,
+    help="Model name(s) the server answers to (repeatable).",
+)
+@click.option("--api-key", "api_keys", multiple=True, help="Require 'Authorization: Bearer K'.")
+@click.option("--enable-auto-tool-choice", is_flag=True)
+@click.option("--tool-call-parser", help="e.g. hermes (needed for tool_choice auto).")
+@click.option("--reasoning-parser", help="e.g. deepseek_r1: reasoning goes to its own field.")
+@click.option("--max-num-seqs", default=256, show_default=True, type=click.IntRange(1))
+@click.option("--max-model-len", default=8192, show_default=True, type=click.IntRange(16))
+@click.option(
+    "--ttft",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Seconds to the first token.",
+)
+@click.option(
+    "--itl",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Seconds between tokens.",
+)
+@click.option(
+    "--jitter",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Uniform +/- seconds on every delay (seeded).",
+)
+@click.option("--seed", default=0, show_default=True)
+@click.option("--script", "script_path", help="YAML script of request-matching replies.")
+@click.option("--no-control-plane", is_flag=True, help="Disable the /_fake/ routes.")
+def serve_vllm(
+    release: str | None,
+    profile: str | None,
+    host: str,
+    port: int,
+    model_path: str | None,
+    served: tuple[str, ...],
+    api_keys: tuple[str, ...],
+    enable_auto_tool_choice: bool,
+    tool_call_parser: str | None,
+    reasoning_parser: str | None,
+    max_num_seqs: int,
+    max_model_len: int,
+    ttft: float,
+    itl: float,
+    jitter: float,
+    seed: int,
+    script_path: str | None,
+    no_control_plane: bool,
+) -> None:
+    """A fake vLLM OpenAI-compatible server, faithful to one release."""
+    started = time.monotonic()
+    from fakes.server import bind, uvicorn_config
+    from fakes.vllm import VllmConfig, create_vllm_app
+
+    chosen, version = resolve_vllm_profile(release, profile)
+    names = served or ((model_path,) if model_path else ("fake-model",))
+    config = VllmConfig(
+        profile=chosen,
+        version=version,
+        served_model_names=names,
+        model_path=model_path,
+        api_keys=api_keys,
+        enable_auto_tool_choice=enable_auto_tool_choice,
+        tool_call_parser=tool_call_parser,
+        reasoning_parser=reasoning_parser,
+        max_num_seqs=max_num_seqs,
+        max_model_len=max_model_len,
+        timing=Timing(ttft=ttft, itl=itl, jitter=jitter, seed=seed),
+        script=_load_script(script_path),
+        control_plane=not no_control_plane,
+    )
+    sock = bind(host, port)
+    app = create_vllm_app(config)
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn_config(app, host, sock.getsockname()[1], log_level="info"))
+    url = f"http://{'[' + host + ']' if ':' in host else host}:{sock.getsockname()[1]}"
+    _banner(
+        url,
+        chosen,
+        version,
+        names[0],
+        api_keys[0] if api_keys else None,
+        time.monotonic() - started,
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(server.serve(sockets=[sock]))
+
+
+def _banner(
+    url: str, profile: Profile, version: str, model: str, key: str | None, elapsed: float
+) -> None:
+    console = Console(stderr=True)
+    auth = f' -H "Authorization: Bearer {key}"' if key else ""
+    console.print(f"[bold green]fake vLLM {version}[/] ({profile.name}: {profile.summary})")
+    console.print(f"listening on [bold]{url}[/]  (ready in {elapsed * 1000:.0f} ms)")
+    console.print("try:", style="dim")
+    console.print(
+        f"  curl {url}/v1/chat/completions{auth} -H 'Content-Type: application/json' \\\n"
+        f'    -d \'{{"model": "{model}", "messages": [{{"role": "user", "content": '
+        f'"Hello"}}], "stream": true}}\'',
+        markup=False,
+        highlight=False,
+    )
+    console.print(
+        f"  python -c \"from openai import OpenAI; c = OpenAI(base_url='{url}/v1', "
+        f"api_key='{key or 'none'}'); print(c.chat.completions.create(model='{model}', "
+        "messages=[{'role': 'user', 'content': 'Hello'}]).choices[0].message.content)\"",
+        markup=False,
+        highlight=False,
+    )
+    console.print(f"  control plane: {url}/_fake/requests", style="dim")
+
+
+@main.command("profiles")
+@click.option("--backend", default="vllm", show_default=True, type=click.Choice(["vllm"]))
+def list_profiles(backend: str) -> None:
+    """List built-in profiles, the releases they cover and what each changes."""
+    profiles = builtin(backend)
+    table = Table(title=f"{backend} profiles")
+    table.add_column("profile")
+    table.add_column("releases")
+    table.add_column("read from")
+    table.add_column("changes from the previous profile")
+    for profile in profiles:
+        changed = profiles.changes[profile.name]
+        listed = ", ".join(sorted(changed)) if len(changed) < 40 else "(base profile)"
+        table.add_row(
+            profile.name,
+            profile.versions,
+            profile.reference,
+            f"{profile.summary}\n[dim]{listed}[/]",
+        )
+    Console().print(table)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,157 @@
+"""The control plane under ``/_fake/``: inspect and arrange a running fake over HTTP."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import orjson
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from fakes.faults import FaultRule
+from fakes.profiles import Knobs, Profile, ProfileError
+from fakes.requestlog import RequestLog
+from fakes.script import Script, ScriptPlayer
+from fakes.timing import Clock, Timing
+
+PREFIX = "/_fake"
+
+
+class Controllable(Protocol):
+    log: RequestLog
+    player: ScriptPlayer
+    clock: Clock
+    profile: Profile
+    knob_overrides: dict[str, Any]
+
+    @property
+    def faults(self) -> Any: ...
+
+    def reset(self) -> None: ...
+
+    def set_knobs(self, overrides: dict[str, Any]) -> None: ...
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
+
+
+def _problem(message: str, status: int = 400) -> Response:
+    return _json({"detail": message}, status)
+
+
+async def _payload(request: Request) -> Any:
+    raw = await request.body()
+    try:
+        return orjson.loads(raw) if raw else {}
+    except orjson.JSONDecodeError as exc:
+        raise _Invalid(f"body is not JSON: {exc}") from None
+
+
+class _Invalid(Exception):
+    pass
+
+
+def _explain(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()
+    )
+
+
+_FAULTS = TypeAdapter(tuple[FaultRule, ...])
+
+
+def control_routes(get_state: Any) -> list[Route]:
+    """Routes bound to the fake's state (``get_state(request)`` returns it)."""
+
+    async def requests(request: Request) -> Response:
+        state: Controllable = get_state(request)
+        if request.method == "DELETE":
+            state.log.clear()
+            return _json({"cleared": True})
+        try:
+            since = int(request.query_params.get("since", "0"))
+        except ValueError:
+            return _problem("since must be an integer request id")
+        return _json({"requests": [e.to_json() for e in state.log.entries(since)]})
+
+    async def reset(request: Request) -> Response:
+        get_state(request).reset()
+        return _json({"reset": True})
+
+    async def script(request: Request) -> Response:
+        state: Controllable = get_state(request)
+        if request.method == "GET":
+            return _json(state.player.script.model_dump(mode="json"))
+        return await _replace(
+            request, Script, lambda value: setattr(state, "player", ScriptPlayer(value))
+        )
+
+    async def faults(request: Request) -> Response:
+        state: Controllable = get_state(request)
+        if request.method == "GET":
+            return _json([rule.model_dump(mode="json") for rule in state.faults.rules])
+        if request.method == "DELETE":
+            state.faults.set(())
+            return _json([])
+        try:
+            rules = _FAULTS.validate_python(await _payload(request))
+        except ValidationError as exc:
+            return _problem(_explain(exc))
+        except _Invalid as exc:
+            return _problem(str(exc))
+        state.faults.set(rules)
+        return _json([rule.model_dump(mode="json") for rule in rules])
+
+    async def timing(request: Request) -> Response:
+        state: Controllable = get_state(request)
+        if request.method == "GET":
+            return _json(state.clock.timing.model_dump())
+        return await _replace(request, Timing, lambda value: setattr(state, "clock", Clock(value)))
+
+    async def profile(request: Request) -> Response:
+        state: Controllable = get_state(request)
+        if request.method == "PATCH":
+            try:
+                overrides = await _payload(request)
+                if not isinstance(overrides, dict):
+                    return _problem("expected an object of knob: value")
+                unknown = sorted(set(overrides) - set(Knobs.model_fields))
+                if unknown:
+                    return _problem(
+                        f"unknown knobs {unknown}; valid knobs: "
+                        + ", ".join(sorted(Knobs.model_fields))
+                    )
+                state.set_knobs(overrides)
+            except (_Invalid, ProfileError) as exc:
+                return _problem(str(exc))
+        return _json(
+            {
+                "name": state.profile.name,
+                "versions": state.profile.versions,
+                "overrides": state.knob_overrides,
+                "knobs": state.profile.knobs.model_dump(mode="json"),
+            }
+        )
+
+    return [
+        Route(f"{PREFIX}/requests", requests, methods=["GET", "DELETE"]),
+        Route(f"{PREFIX}/reset", reset, methods=["POST"]),
+        Route(f"{PREFIX}/script", script, methods=["GET", "PUT"]),
+        Route(f"{PREFIX}/faults", faults, methods=["GET", "PUT", "DELETE"]),
+        Route(f"{PREFIX}/timing", timing, methods=["GET", "PUT"]),
+        Route(f"{PREFIX}/profile", profile, methods=["GET", "PATCH"]),
+    ]
+
+
+async def _replace(request: Request, model: type[BaseModel], apply: Any) -> Response:
+    try:
+        value = model.model_validate(await _payload(request))
+    except ValidationError as exc:
+        return _problem(_explain(exc))
+    except _Invalid as exc:
+        return _problem(str(exc))
+    apply(value)
+    return _json(value.model_dump(mode="json"))

@@ -1,0 +1,70 @@
+"""A streaming ASGI response that can end cleanly, be cut, and notices disconnects."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing
+
+import anyio
+from starlette.types import Receive, Scope, Send
+
+
+class _Cut:
+    """Yielded by a stream to drop the connection without finishing the body."""
+
+
+CUT = _Cut()
+
+_CUT_LOG = "ASGI callable returned without completing response."
+
+
+class _HideDeliberateCuts(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != _CUT_LOG
+
+
+logging.getLogger("uvicorn.error").addFilter(_HideDeliberateCuts())
+
+
+class EventStreamResponse:
+    def __init__(
+        self,
+        events: AsyncGenerator[bytes | _Cut, None],
+        *,
+        status: int = 200,
+        headers: list[tuple[bytes, bytes]] | None = None,
+        on_close: Callable[[], None] | None = None,
+    ) -> None:
+        self.events = events
+        self.status = status
+        self.headers = headers or [(b"content-type", b"text/event-stream; charset=utf-8")]
+        self.on_close = on_close
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
+        try:
+            async with anyio.create_task_group() as group:
+
+                async def stream() -> None:
+                    async with aclosing(self.events) as events:
+                        async for event in events:
+                            if isinstance(event, _Cut):
+                                group.cancel_scope.cancel()
+                                return
+                            await send(
+                                {"type": "http.response.body", "body": event, "more_body": True}
+                            )
+                    await send({"type": "http.response.body", "body": b"", "more_body": False})
+                    group.cancel_scope.cancel()
+
+                async def watch() -> None:
+                    while (await receive())["type"] != "http.disconnect":
+                        pass
+                    group.cancel_scope.cancel()
+
+                group.start_soon(stream)
+                group.start_soon(watch)
+        finally:
+            if self.on_close is not None:
+                self.on_close()

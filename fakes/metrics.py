@@ -1,0 +1,120 @@
+"""vLLM's Prometheus metrics, fed by the fake's own traffic (one registry per fake)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from fakes.timing import Scheduler
+
+# Bucket boundaries copied from vllm/engine/metrics.py (0.4.3 to 0.9.x; v1 keeps them).
+TTFT_BUCKETS = (
+    0.001,
+    0.005,
+    0.01,
+    0.02,
+    0.04,
+    0.06,
+    0.08,
+    0.1,
+    0.25,
+    0.5,
+    0.75,
+    1.0,
+    2.5,
+    5.0,
+    7.5,
+    10.0,
+)
+TPOT_BUCKETS = (0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5)
+E2E_BUCKETS = (1.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0)
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+class VllmMetrics:
+    def __init__(self, scheduler: Scheduler) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        labels = ["model_name"]
+        self._running = Gauge(
+            "vllm:num_requests_running",
+            "Number of requests currently running",
+            labels,
+            registry=self.registry,
+        )
+        self._waiting = Gauge(
+            "vllm:num_requests_waiting",
+            "Number of requests waiting",
+            labels,
+            registry=self.registry,
+        )
+        self.prompt_tokens = Counter(
+            "vllm:prompt_tokens",
+            "Number of prefill tokens processed",
+            labels,
+            registry=self.registry,
+        )
+        self.generation_tokens = Counter(
+            "vllm:generation_tokens",
+            "Number of generation tokens processed",
+            labels,
+            registry=self.registry,
+        )
+        self.request_success = Counter(
+            "vllm:request_success",
+            "Count of successful requests",
+            [*labels, "finished_reason"],
+            registry=self.registry,
+        )
+        self.ttft = Histogram(
+            "vllm:time_to_first_token_seconds",
+            "Histogram of time to first token in seconds",
+            labels,
+            buckets=TTFT_BUCKETS,
+            registry=self.registry,
+        )
+        self.tpot = Histogram(
+            "vllm:time_per_output_token_seconds",
+            "Histogram of time per output token in seconds",
+            labels,
+            buckets=TPOT_BUCKETS,
+            registry=self.registry,
+        )
+        self.e2e = Histogram(
+            "vllm:e2e_request_latency_seconds",
+            "Histogram of end to end request latency in seconds",
+            labels,
+            buckets=E2E_BUCKETS,
+            registry=self.registry,
+        )
+        self._scheduler = scheduler
+        self._models: set[str] = set()
+
+    def observe_model(self, model: str) -> None:
+        self._models.add(model)
+
+    def finished(
+        self,
+        model: str,
+        *,
+        prompt: int,
+        generated: int,
+        reason: str,
+        ttft: float | None,
+        e2e: float,
+    ) -> None:
+        self._models.add(model)
+        self.prompt_tokens.labels(model).inc(prompt)
+        self.generation_tokens.labels(model).inc(generated)
+        self.request_success.labels(model, reason).inc()
+        if ttft is not None:
+            self.ttft.labels(model).observe(ttft)
+            if generated > 1:
+                self.tpot.labels(model).observe(max(e2e - ttft, 0.0) / (generated - 1))
+        self.e2e.labels(model).observe(e2e)
+
+    def render(self) -> bytes:
+        # Gauges are read from the scheduler at scrape time, so they can never drift.
+        for model in self._models:
+            self._running.labels(model).set(self._scheduler.running)
+            self._waiting.labels(model).set(self._scheduler.waiting)
+        return generate_latest(self.registry)

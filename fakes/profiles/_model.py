@@ -1,0 +1,165 @@
+"""The typed, declarative description of one backend release range."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ResponsesRoute(StrEnum):
+    ABSENT = "absent"  # 404 {"detail":"Not Found"}
+    NON_STREAMING = "non_streaming"  # stream=true raises NotImplementedError: a plain 500
+    STREAM_CUT = "stream_cut"  # stream=true starts a 200 then the connection drops
+    STREAMING = "streaming"
+
+
+class ErrorShape(StrEnum):
+    FLAT = "flat"  # {"object":"error","message",...}
+    NESTED = "nested"  # {"error":{"message",...}}
+
+
+class StreamUsage(StrEnum):
+    ALWAYS_IN_FINISH_CHUNK = "always_in_finish_chunk"  # 0.4: usage rides on the finish chunk
+    ON_REQUEST = "on_request"  # only with stream_options.include_usage
+
+
+class ContinuousUsage(StrEnum):
+    UNSUPPORTED = "unsupported"
+    PER_CHUNK = "per_chunk"  # each chunk counts only its own tokens (a bug)
+    CUMULATIVE = "cumulative"
+
+
+class UnknownFields(StrEnum):
+    REJECT = "reject"
+    IGNORE = "ignore"
+
+
+class JsonStyle(StrEnum):
+    COMPACT = "compact"
+    SPACED = "spaced"
+
+
+class NamedToolStream(StrEnum):
+    """How a named ``tool_choice`` streams its (guided) arguments."""
+
+    NAME_EVERY_DELTA_NO_INDEX = "name_every_delta_no_index"  # 0.5
+    NAME_EVERY_DELTA = "name_every_delta"  # 0.6: index, no id/type, name repeated
+    FRAGMENTS = "fragments"  # like auto tools: header delta then argument fragments
+
+
+class ValidationStyle(StrEnum):
+    FASTAPI_REPR = "fastapi_repr"  # str(RequestValidationError): repr of the error list
+
+
+class Knobs(BaseModel):
+    """Every quirk of a vLLM release range, as data. Defaults are the newest behaviour."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # Routes
+    responses: ResponsesRoute
+    tokenize: bool = True  # /tokenize and /detokenize
+    auth_prefixes: tuple[str, ...] = ("/v1",)
+    # Identifiers
+    chat_id_prefix: str
+    completion_id_prefix: str = "cmpl-"
+    response_id_prefix: str = "resp_"
+    id_hex_length: int = Field(default=32, ge=8, le=32)
+    request_id_header: bool = False  # an incoming X-Request-Id becomes the id's suffix
+    x_request_id_response: bool = False  # every response echoes X-Request-Id (0.6.4)
+    tool_call_id_prefix: str = "chatcmpl-tool-"
+    echo_requested_model: bool = True  # False: "model" is always the first served name
+    # Requests
+    model_required: bool = False
+    unknown_fields: UnknownFields = UnknownFields.IGNORE
+    request_fields: tuple[str, ...] = ()  # fields the release knows (used when rejecting)
+    json_content_type_required: bool = False  # other content types are a 400
+    # Non-streaming bodies: ordered keys, nulls included (model_dump)
+    chat_response_keys: tuple[str, ...]
+    chat_choice_keys: tuple[str, ...] = (
+        "index",
+        "message",
+        "logprobs",
+        "finish_reason",
+        "stop_reason",
+    )
+    message_keys: tuple[str, ...]
+    empty_tool_calls: bool = True  # plain answers carry "tool_calls": []
+    usage_keys: tuple[str, ...] = (
+        "prompt_tokens",
+        "total_tokens",
+        "completion_tokens",
+        "prompt_tokens_details",
+    )
+    completion_response_keys: tuple[str, ...]
+    completion_choice_keys: tuple[str, ...] = (
+        "index",
+        "text",
+        "logprobs",
+        "finish_reason",
+        "stop_reason",
+    )
+    # Streaming chat
+    role_chunk_content: bool = True  # role delta is {"role":"assistant","content":""}
+    finish_chunk_drops_nulls: bool = False  # 0.4: exclude_none on the finish chunk
+    chunk_null_keys: tuple[str, ...] = ()  # null keys on content/finish chunk choices
+    role_chunk_null_keys: tuple[str, ...] = ()  # null top-level keys on the role chunk
+    delta_null_keys: tuple[str, ...] = ()  # null keys on every delta (0.12 reasoning mirror)
+    tool_finish_on_fragment: bool = False  # the last argument fragment rides the finish chunk
+    stream_usage: StreamUsage = StreamUsage.ON_REQUEST
+    null_usage_on_chunks: bool = False  # "usage": null on chunks when usage was requested
+    stream_options_default_usage: bool = True  # "stream_options": {} turns usage on
+    continuous_usage: ContinuousUsage = ContinuousUsage.CUMULATIVE
+    stream_options: bool = True  # the request field exists (0.4: unknown, so rejected)
+    continuous_usage_default: bool = False  # include_usage alone also means continuous
+    stream_options_stream_error: str = "Stream options can only be defined when `stream=True`."
+    stream_error_style: JsonStyle = JsonStyle.SPACED
+    # Streaming completions
+    completion_chunk_keys: tuple[str, ...] = (
+        "id",
+        "object",
+        "created",
+        "model",
+        "choices",
+        "usage",
+    )
+    completion_chunk_null_keys: tuple[str, ...] = ()  # null keys on completion chunk choices
+    # Errors
+    error_shape: ErrorShape = ErrorShape.NESTED
+    validation_error_type: str = "Bad Request"
+    validation_style: ValidationStyle = ValidationStyle.FASTAPI_REPR
+    not_found_lists_models: bool = False
+    # Tools
+    tools: bool = True  # the release knows tools / tool_choice at all
+    tool_choice_strings: tuple[str, ...] = ("none", "auto", "required")  # accepted strings
+    tool_choice_string_error: str = ""  # validator message for other strings
+    tools_default_auto: bool = True  # tools without tool_choice mean "auto"
+    named_tool_stream: NamedToolStream = NamedToolStream.FRAGMENTS
+    # Reasoning: keys that carry parsed reasoning text, on messages and deltas
+    reasoning_keys: tuple[str, ...] = ("reasoning",)
+    # /v1/models
+    model_card_keys: tuple[str, ...] = (
+        "id",
+        "object",
+        "created",
+        "owned_by",
+        "root",
+        "parent",
+        "max_model_len",
+        "permission",
+    )
+
+
+class Profile(BaseModel):
+    """A named knob set for a release range, with where each fact comes from."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    backend: str = "vllm"
+    versions: str  # a PEP 440 specifier set, e.g. ">=0.9,<0.10"
+    reference: str  # the release the facts were read from
+    summary: str
+    sources: dict[str, str] = Field(default_factory=dict)
+    knobs: Knobs

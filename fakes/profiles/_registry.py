@@ -1,0 +1,164 @@
+"""Built-in profiles (YAML data shipped in the package), release resolution and user overrides."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from fakes.profiles._model import Knobs, Profile
+from fakes.versions import contains, parse_range, parse_release
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be found, loaded or validated; the message says why."""
+
+
+@dataclass(frozen=True)
+class ProfileSet:
+    """The profiles of one backend, ordered by release range."""
+
+    backend: str
+    profiles: tuple[Profile, ...]
+    changes: Mapping[str, Mapping[str, Any]]  # profile name -> knobs it changes vs its parent
+
+    def __iter__(self) -> Iterator[Profile]:
+        return iter(self.profiles)
+
+    def names(self) -> list[str]:
+        return [p.name for p in self.profiles]
+
+    def get(self, name: str) -> Profile:
+        for profile in self.profiles:
+            if profile.name == name:
+                return profile
+        raise ProfileError(
+            f"unknown {self.backend} profile {name!r}; known: " + ", ".join(self.names())
+        )
+
+    def for_release(self, release: str) -> Profile:
+        version = parse_release(release)
+        for profile in self.profiles:
+            if contains(parse_range(profile.versions), version):
+                return profile
+        ranges = ", ".join(f"{p.name} ({p.versions})" for p in self.profiles)
+        raise ProfileError(f"{self.backend} {release} is outside every known range: {ranges}")
+
+    def newest(self) -> Profile:
+        return self.profiles[-1]
+
+
+def _read_yaml(text: str, origin: str) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        where = ""
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None:
+            where = f" (line {mark.line + 1}, column {mark.column + 1})"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ProfileError(f"{origin}{where}: not valid YAML: {problem}") from None
+    if not isinstance(data, dict):
+        raise ProfileError(f"{origin}: expected a mapping at the top level")
+    return data
+
+
+def _describe(exc: ValidationError, origin: str) -> ProfileError:
+    lines = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"])
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            field = error["loc"][-1]
+            known = Knobs.model_fields if "knobs" in error["loc"] else Profile.model_fields
+            message = f"unknown key {field!r}; valid keys: " + ", ".join(sorted(known))
+        lines.append(f"  {where}: {message}")
+    return ProfileError(f"{origin}: invalid profile\n" + "\n".join(lines))
+
+
+def _build(data: Mapping[str, Any], parent: Profile | None, origin: str) -> Profile:
+    data = dict(data)
+    data.pop("extends", None)
+    knobs = dict(parent.knobs.model_dump()) if parent else {}
+    overrides = data.get("knobs") or {}
+    if not isinstance(overrides, dict):
+        raise ProfileError(f"{origin}: 'knobs' must be a mapping")
+    knobs.update(overrides)
+    merged: dict[str, Any] = {}
+    if parent is not None:
+        merged.update(parent.model_dump(exclude={"knobs", "sources"}))
+        merged["sources"] = dict(parent.sources)
+    for key, value in data.items():
+        if key == "sources" and isinstance(value, dict):
+            merged.setdefault("sources", {}).update(value)
+        elif key != "knobs":
+            merged[key] = value
+    merged["knobs"] = knobs
+    try:
+        profile = Profile.model_validate(merged)
+        parse_range(profile.versions)
+    except ValidationError as exc:
+        raise _describe(exc, origin) from None
+    except ValueError as exc:
+        raise ProfileError(f"{origin}: {exc}") from None
+    return profile
+
+
+@cache
+def builtin(backend: str) -> ProfileSet:
+    """Load the built-in profiles of ``backend``; duplicates and overlaps fail loudly."""
+    folder = resources.files("fakes.profiles") / backend
+    loaded: dict[str, Profile] = {}
+    changes: dict[str, dict[str, Any]] = {}
+    pending = {
+        entry.name: _read_yaml(entry.read_text(encoding="utf-8"), f"{backend}/{entry.name}")
+        for entry in folder.iterdir()
+        if entry.name.endswith(".yaml")
+    }
+    while pending:
+        progressed = False
+        for filename, data in list(pending.items()):
+            parent_name = data.get("extends")
+            if parent_name is not None and parent_name not in loaded:
+                continue
+            parent = loaded[parent_name] if parent_name else None
+            profile = _build(data, parent, f"{backend}/{filename}")
+            if profile.name in loaded:
+                raise ProfileError(f"duplicate {backend} profile name {profile.name!r}")
+            loaded[profile.name] = profile
+            changes[profile.name] = dict(data.get("knobs") or {})
+            del pending[filename]
+            progressed = True
+        if not progressed:
+            raise ProfileError(f"{backend} profiles extend unknown profiles: {sorted(pending)}")
+    ordered = sorted(loaded.values(), key=lambda p: parse_release(p.reference))
+    for earlier, later in itertools.pairwise(ordered):
+        if contains(parse_range(earlier.versions), parse_release(later.reference)):
+            raise ProfileError(f"{earlier.name} and {later.name} overlap")
+    return ProfileSet(backend, tuple(ordered), changes)
+
+
+def load_override(path: Path, base: Profile, profiles: ProfileSet) -> Profile:
+    """A user's YAML file: ``extends`` a built-in profile (else ``base``) and overrides knobs."""
+    origin = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ProfileError(f"{origin}: cannot read profile: {exc.strerror}") from None
+    data = _read_yaml(text, origin)
+    parent = profiles.get(str(data["extends"])) if data.get("extends") else base
+    data.setdefault("name", f"{parent.name}+{path.stem}")
+    data.setdefault("summary", f"{parent.summary} (overridden by {path.name})")
+    return _build(data, parent, origin)
+
+
+def with_knobs(profile: Profile, overrides: Mapping[str, Any]) -> Profile:
+    """The profile with some knobs changed at run time (control plane, console)."""
+    return _build({"knobs": dict(overrides)}, profile, "knob override")

@@ -1,0 +1,83 @@
+"""Run a fake app under uvicorn on loopback, in the foreground or in a background thread."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import uvicorn
+from starlette.types import ASGIApp
+
+
+def uvicorn_config(
+    app: ASGIApp, host: str, port: int, *, log_level: str = "warning"
+) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=2,
+    )
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """Bind first, so a busy port is a clear error before anything starts."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise OSError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+class LiveServer:
+    """A fake on a real socket, for tests that need one (streams that stall or get cut)."""
+
+    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.app = app
+        self.socket = bind(host, port)
+        self.host, self.port = self.socket.getsockname()[:2]
+        self.server = uvicorn.Server(uvicorn_config(app, self.host, self.port))
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def _run(self) -> None:
+        asyncio.run(self.server.serve(sockets=[self.socket]))
+
+    def start(self, timeout: float = 10.0) -> LiveServer:
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the fake server did not start")
+            time.sleep(0.005)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self._thread.join(timeout=10)
+        self.socket.close()
+
+
+@contextmanager
+def live(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> Iterator[LiveServer]:
+    server = LiveServer(app, host, port).start()
+    try:
+        yield server
+    finally:
+        server.stop()

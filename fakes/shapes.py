@@ -1,0 +1,36 @@
+"""Ordered JSON object shapes: the profile decides which keys exist and in what order."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fakes.types import JSONObject
+
+_MISSING = object()
+
+
+def shaped(
+    keys: Sequence[str], values: Mapping[str, Any], defaults: Mapping[str, Any]
+) -> JSONObject:
+    """Build an object with exactly ``keys`` in order.
+
+    A key takes its value from ``values``, else from ``defaults``, else null. Values for
+    keys the shape does not list are dropped: a release that lacks a field never sends it.
+    """
+    out: JSONObject = {}
+    for key in keys:
+        value = values.get(key, _MISSING)
+        if value is _MISSING:
+            value = defaults.get(key)
+        out[key] = value
+    return out
+
+
+def present(keys: Sequence[str], values: Mapping[str, Any]) -> JSONObject:
+    """Build an object with the listed keys that have a value, in shape order.
+
+    This is what pydantic's ``exclude_unset`` does to a stream chunk: only fields the server
+    set explicitly are written.
+    """
+    return {key: values[key] for key in keys if key in values}

@@ -1,0 +1,249 @@
+"""Chat completion bodies and stream chunks, shaped by the profile's knobs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from fakes.profiles import ContinuousUsage, Knobs, NamedToolStream, StreamUsage
+from fakes.shapes import shaped
+from fakes.types import JSONObject
+from fakes.vllm._plan import Plan, ToolCall
+
+
+@dataclass(frozen=True)
+class StreamUsagePolicy:
+    """What usage a stream carries, decided once from the request and the release."""
+
+    final_chunk: bool = False  # a trailing {"choices": [], "usage": ...} chunk
+    in_finish_chunk: bool = False  # 0.4: usage rides on the finish chunk
+    continuous: ContinuousUsage | None = None
+    null_on_chunks: bool = False
+
+    @classmethod
+    def decide(cls, knobs: Knobs, stream_options: dict[str, Any] | None) -> StreamUsagePolicy:
+        if knobs.stream_usage is StreamUsage.ALWAYS_IN_FINISH_CHUNK:
+            return cls(in_finish_chunk=True)
+        if stream_options is None:
+            return cls()
+        include = stream_options.get("include_usage")
+        if include is None:
+            include = knobs.stream_options_default_usage
+        if not include:
+            return cls()
+        continuous = stream_options.get("continuous_usage_stats")
+        if continuous is None:
+            continuous = knobs.continuous_usage_default
+        if continuous and knobs.continuous_usage is not ContinuousUsage.UNSUPPORTED:
+            return cls(final_chunk=True, continuous=knobs.continuous_usage)
+        return cls(final_chunk=True, null_on_chunks=knobs.null_usage_on_chunks)
+
+
+def usage(knobs: Knobs, prompt: int, completion: int, *, stream: bool = False) -> JSONObject:
+    values = {
+        "prompt_tokens": prompt,
+        "total_tokens": prompt + completion,
+        "completion_tokens": completion,
+    }
+    if stream:  # usage chunks are dumped with exclude_none: no null details
+        return values
+    return shaped(knobs.usage_keys, values, {})
+
+
+def _tool_call_object(call: ToolCall) -> JSONObject:
+    return {
+        "id": call.id,
+        "type": "function",
+        "function": {"name": call.name, "arguments": call.arguments},
+    }
+
+
+def _reasoning_values(knobs: Knobs, text: str | None) -> dict[str, Any]:
+    return {key: text for key in knobs.reasoning_keys}
+
+
+def message(knobs: Knobs, plan: Plan) -> JSONObject:
+    text = "".join(plan.content)
+    calls = [_tool_call_object(c) for c in plan.tool_calls]
+    if calls and not text:
+        content: str | None = "" if plan.named_tool else None
+    else:
+        content = text
+    values: dict[str, Any] = {"role": "assistant", "content": content}
+    reasoning = "".join(plan.reasoning) or None
+    values.update(_reasoning_values(knobs, reasoning))
+    keys = knobs.message_keys
+    if calls or knobs.empty_tool_calls:
+        values["tool_calls"] = calls
+    else:
+        keys = tuple(k for k in keys if k != "tool_calls")
+    return shaped(keys, values, {})
+
+
+def completion_body(
+    knobs: Knobs, *, id: str, created: int, model: str, plans: list[Plan]
+) -> JSONObject:
+    choices = [
+        shaped(
+            knobs.chat_choice_keys,
+            {
+                "index": i,
+                "message": message(knobs, plan),
+                "finish_reason": plan.finish_reason,
+                "stop_reason": plan.stop_reason,
+            },
+            {},
+        )
+        for i, plan in enumerate(plans)
+    ]
+    completion = sum(p.completion_tokens for p in plans)
+    return shaped(
+        knobs.chat_response_keys,
+        {
+            "id": id,
+            "object": "chat.completion",
+            "created": created,
+            "model": model,
+            "choices": choices,
+            "usage": usage(knobs, plans[0].prompt_tokens, completion),
+        },
+        {},
+    )
+
+
+# DeltaMessage field order: exclude_unset keeps it whatever order the server set them in.
+DELTA_ORDER = ("role", "content", "reasoning", "reasoning_content", "tool_calls")
+
+
+@dataclass
+class _Step:
+    delta: JSONObject
+    tokens: int  # generated tokens this step carries
+
+
+def _tool_steps(knobs: Knobs, plan: Plan, tokenize: Any) -> Iterator[_Step]:
+    for index, call in enumerate(plan.tool_calls):
+        fragments = tokenize(call.arguments) or [""]
+        if plan.named_tool and knobs.named_tool_stream is not NamedToolStream.FRAGMENTS:
+            for fragment in fragments:
+                item: JSONObject = {"function": {"name": call.name, "arguments": fragment}}
+                if knobs.named_tool_stream is NamedToolStream.NAME_EVERY_DELTA:
+                    item = {"index": index, **item}
+                yield _Step({"tool_calls": [item]}, 1)
+            continue
+        header: JSONObject = {
+            "id": call.id,
+            "type": "function",
+            "index": index,
+            "function": {"name": call.name},
+        }
+        if plan.named_tool:  # guided: the first fragment rides on the header
+            header["function"]["arguments"] = fragments.pop(0)
+            yield _Step({"tool_calls": [header]}, 1)
+        else:
+            yield _Step({"tool_calls": [header]}, 0)
+        for fragment in fragments:
+            yield _Step({"tool_calls": [{"index": index, "function": {"arguments": fragment}}]}, 1)
+
+
+def stream_steps(knobs: Knobs, plan: Plan, tokenize: Any) -> list[_Step]:
+    """The deltas of one choice, the last one being the finish delta."""
+    steps: list[_Step] = []
+    for piece in plan.reasoning:
+        steps.append(_Step(_reasoning_values(knobs, piece), 1))
+    steps.extend(_Step({"content": piece}, 1) for piece in plan.content)
+    steps.extend(_tool_steps(knobs, plan, tokenize))
+    ends_on_token = plan.finish_reason == "length" or (
+        plan.tool_calls and knobs.tool_finish_on_fragment
+    )
+    if not ends_on_token or not steps:
+        steps.append(_Step({"content": ""}, 0))  # EOS or a stop string: empty text
+    return steps
+
+
+class ChunkWriter:
+    """Builds the chunk objects of one chat stream."""
+
+    def __init__(
+        self,
+        knobs: Knobs,
+        *,
+        id: str,
+        created: int,
+        model: str,
+        policy: StreamUsagePolicy,
+        prompt_tokens: int,
+    ) -> None:
+        self.knobs = knobs
+        self.head = {
+            "id": id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+        }
+        self.policy = policy
+        self.prompt_tokens = prompt_tokens
+        self.generated = 0
+
+    def _chunk(self, choice: JSONObject, step_tokens: int) -> JSONObject:
+        chunk: JSONObject = {**self.head, "choices": [choice]}
+        self.generated += step_tokens
+        policy = self.policy
+        if policy.continuous is ContinuousUsage.CUMULATIVE:
+            chunk["usage"] = usage(self.knobs, self.prompt_tokens, self.generated, stream=True)
+        elif policy.continuous is ContinuousUsage.PER_CHUNK:
+            chunk["usage"] = usage(self.knobs, self.prompt_tokens, step_tokens, stream=True)
+        elif policy.null_on_chunks:
+            chunk["usage"] = None
+        return chunk
+
+    def role(self, index: int) -> JSONObject:
+        delta: JSONObject = {"role": "assistant"}
+        if self.knobs.role_chunk_content:
+            delta["content"] = ""
+        chunk = self._chunk(self._choice(index, delta), 0)
+        for key in self.knobs.role_chunk_null_keys:
+            chunk[key] = None
+        return chunk
+
+    def _delta(self, delta: JSONObject) -> JSONObject:
+        if not self.knobs.delta_null_keys:
+            return delta
+        values = {key: None for key in self.knobs.delta_null_keys} | delta
+        return {key: values[key] for key in DELTA_ORDER if key in values}
+
+    def _choice(self, index: int, delta: JSONObject, *, role: bool = False) -> JSONObject:
+        choice: JSONObject = {
+            "index": index,
+            "delta": self._delta(delta),
+            "logprobs": None,
+            "finish_reason": None,
+        }
+        return choice
+
+    def step(self, index: int, step: _Step) -> JSONObject:
+        choice = self._choice(index, step.delta)
+        for key in self.knobs.chunk_null_keys:
+            choice[key] = None
+        return self._chunk(choice, step.tokens)
+
+    def finish(self, index: int, step: _Step, plan: Plan, total: int) -> JSONObject:
+        choice = self._choice(index, step.delta)
+        choice["finish_reason"] = plan.finish_reason
+        choice["stop_reason"] = plan.stop_reason
+        for key in self.knobs.chunk_null_keys:
+            choice[key] = None
+        if self.knobs.finish_chunk_drops_nulls:
+            choice = {k: v for k, v in choice.items() if v is not None}
+        chunk = self._chunk(choice, step.tokens)
+        if self.policy.in_finish_chunk:
+            chunk["usage"] = usage(self.knobs, self.prompt_tokens, total, stream=True)
+        return chunk
+
+    def usage_chunk(self, completion: int) -> JSONObject:
+        return {
+            **self.head,
+            "choices": [],
+            "usage": usage(self.knobs, self.prompt_tokens, completion, stream=True),
+        }

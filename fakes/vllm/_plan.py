@@ -1,0 +1,129 @@
+"""What one request will generate: tokens, tool calls, finish reason and usage."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from fakes import tokens
+from fakes.script import DEFAULT_REASONING, Reply, ScriptPlayer, arguments_for
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    id: str
+    name: str
+    arguments: str  # JSON text, as the parser returns it (json.dumps: spaced)
+
+
+@dataclass(frozen=True)
+class Plan:
+    reasoning: list[str]  # reasoning tokens
+    content: list[str]  # content tokens
+    tool_calls: list[ToolCall]
+    finish_reason: str
+    stop_reason: str | None
+    prompt_tokens: int
+    named_tool: bool = False  # a named tool_choice: guided arguments, no parser
+    inline_reasoning: bool = False  # no reasoning parser: <think> stays in content
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def completion_tokens(self) -> int:
+        args = sum(len(tokens.tokenize(call.arguments)) for call in self.tool_calls)
+        return len(self.reasoning) + len(self.content) + args
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_tokens: int | None
+    max_model_len: int
+    prompt_tokens: int
+    stop: list[str]
+
+
+def _arguments(value: dict[str, Any] | str) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def plan_reply(
+    reply: Reply | None,
+    player: ScriptPlayer,
+    request: dict[str, Any],
+    limits: Limits,
+    *,
+    tool_choice: Any,
+    tools_allowed: bool,
+    reasoning_parser: bool,
+    new_tool_id: Any,
+) -> Plan:
+    """Turn a scripted (or default) reply into tokens under the request's limits."""
+    tools = request.get("tools") or []
+    text = reply.text if reply and reply.text is not None else None
+    reasoning = reply.reasoning if reply else None
+    if reply is None and reasoning_parser:
+        reasoning = DEFAULT_REASONING
+    calls: list[ToolCall] = []
+    named = isinstance(tool_choice, dict)
+    if tools and tools_allowed and tool_choice not in (None, "none"):
+        wanted = tool_choice["function"]["name"] if named else None
+        scripted = list(reply.tool_calls) if reply else []
+        if scripted:
+            calls = [
+                ToolCall(new_tool_id(), c.name, _arguments(c.arguments))
+                for c in scripted
+                if wanted is None or c.name == wanted
+            ]
+        if not calls and (reply is None or named or tool_choice == "required"):
+            function = next(
+                (t["function"] for t in tools if wanted is None or t["function"]["name"] == wanted),
+                None,
+            )
+            if function is not None:
+                calls = [
+                    ToolCall(
+                        new_tool_id(),
+                        function["name"],
+                        json.dumps(arguments_for(function.get("parameters"))),
+                    )
+                ]
+    if text is None:
+        text = "" if calls else player.default_text(request)
+    inline = bool(reasoning) and not reasoning_parser
+    if inline:
+        text = f"<think>{reasoning}</think>{text}"
+        reasoning = None
+    stop_reason = None
+    finish = "tool_calls" if calls and not named and tool_choice != "required" else "stop"
+    for stop in limits.stop:
+        if stop and stop in text:
+            text = text[: text.index(stop)]
+            stop_reason, finish, calls = stop, "stop", []
+            break
+    reasoning_tokens = tokens.tokenize(reasoning or "")
+    content_tokens = tokens.tokenize(text)
+    budget = limits.max_tokens
+    if budget is None:
+        budget = max(limits.max_model_len - limits.prompt_tokens, 0)
+    needed = (
+        len(reasoning_tokens)
+        + len(content_tokens)
+        + sum(len(tokens.tokenize(c.arguments)) for c in calls)
+    )
+    if needed > budget:
+        reasoning_tokens = reasoning_tokens[:budget]
+        content_tokens = content_tokens[: max(budget - len(reasoning_tokens), 0)]
+        calls, finish, stop_reason = [], "length", None
+    if reply and reply.finish_reason:
+        finish = reply.finish_reason
+    return Plan(
+        reasoning_tokens,
+        content_tokens,
+        calls,
+        finish,
+        stop_reason,
+        limits.prompt_tokens,
+        named_tool=named,
+        inline_reasoning=inline,
+    )

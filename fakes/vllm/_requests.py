@@ -1,0 +1,241 @@
+"""Request bodies as vLLM's FastAPI layer sees them: parsed, validated, errors in its words."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from fakes.profiles import Knobs, UnknownFields
+from fakes.types import JSONObject
+from fakes.vllm._errors import PlainServerError, VllmError, validation_error
+
+
+class StreamOptions(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    include_usage: bool | None = None
+    continuous_usage_stats: bool | None = None
+
+
+class _Function(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    name: str
+    description: str | None = None
+    parameters: dict[str, Any] | None = None
+
+
+class Tool(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: Literal["function"] = "function"
+    function: _Function
+
+
+class _NamedFunction(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    name: str
+
+
+class NamedToolChoice(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    function: _NamedFunction
+    type: Literal["function"] = "function"
+
+
+class _Common(BaseModel):
+    """Fields both request kinds share, typed as vLLM types them (field order kept)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: str | None = None
+    frequency_penalty: float | None = None
+    logit_bias: dict[str, float] | None = None
+    logprobs: Any = None
+    max_tokens: int | None = None
+    n: int | None = 1
+    presence_penalty: float | None = None
+    seed: int | None = None
+    stop: str | list[str] | None = None
+    stream: bool | None = False
+    stream_options: StreamOptions | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    user: str | None = None
+    top_k: int | None = None
+    min_p: float | None = None
+    ignore_eos: bool | None = None
+    min_tokens: int | None = None
+
+
+class ChatRequest(_Common):
+    messages: list[dict[str, Any]]
+    max_completion_tokens: int | None = None
+    tools: list[Tool] | None = None
+    tool_choice: str | NamedToolChoice | None = None
+    parallel_tool_calls: bool | None = None
+    top_logprobs: int | None = None
+    response_format: dict[str, Any] | None = None
+
+
+class CompletionRequest(_Common):
+    prompt: str | list[str] | list[int] | list[list[int]]
+    echo: bool | None = False
+    suffix: str | None = None
+
+
+class ResponsesRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    input: str | list[dict[str, Any]]
+    model: str | None = None
+    instructions: str | None = None
+    max_output_tokens: int | None = None
+    stream: bool | None = False
+    tools: list[dict[str, Any]] | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+
+
+def parse_json(body: bytes) -> Any:
+    """Decode like FastAPI: a decode failure is a ``json_invalid`` validation error."""
+    try:
+        return json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise _JsonInvalid(exc.pos, exc.msg) from None
+    except UnicodeDecodeError as exc:
+        raise _JsonInvalid(exc.start, "Invalid UTF-8 in request body") from None
+
+
+class _JsonInvalid(Exception):
+    def __init__(self, position: int, message: str) -> None:
+        self.errors = [
+            {
+                "type": "json_invalid",
+                "loc": ("body", position),
+                "msg": "JSON decode error",
+                "input": {},
+                "ctx": {"error": message},
+            }
+        ]
+
+
+def _value_error(message: str, body: Any) -> dict[str, Any]:
+    return {
+        "type": "value_error",
+        "loc": ("body",),
+        "msg": f"Value error, {message}",
+        "input": body,
+        "ctx": {"error": ValueError(message)},
+    }
+
+
+def _model_checks(knobs: Knobs, body: JSONObject, chat: bool) -> dict[str, Any] | None:
+    """vLLM's ``mode="before"`` model validators: they run before field validation."""
+    options = body.get("stream_options")
+    # 0.5 rejected any stream_options without stream; 0.6 on lets an empty {} through.
+    rejects_empty = knobs.stream_options_stream_error.startswith("stream_options")
+    if (
+        options is not None
+        and knobs.stream_options
+        and not body.get("stream")
+        and (options or rejects_empty)
+    ):
+        return _value_error(knobs.stream_options_stream_error, body)
+    if not chat or not knobs.tools:
+        return None
+    choice = body.get("tool_choice")
+    tools = body.get("tools")
+    if choice is not None and choice != "none" and not tools:
+        return _value_error("When using `tool_choice`, `tools` must be set.", body)
+    if (
+        isinstance(choice, str)
+        and choice not in knobs.tool_choice_strings
+        and (choice != "none" or "none" not in knobs.tool_choice_strings)
+    ):
+        if knobs.tool_choice_string_error:
+            return _value_error(knobs.tool_choice_string_error, body)
+        # 0.9: the validator raises NotImplementedError, which no handler catches.
+        raise PlainServerError()
+    if isinstance(choice, dict) and isinstance(tools, list):
+        wanted = (
+            (choice.get("function") or {}).get("name")
+            if isinstance(choice.get("function"), dict)
+            else None
+        )
+        names = [
+            t.get("function", {}).get("name")
+            for t in tools
+            if isinstance(t, dict) and isinstance(t.get("function"), dict)
+        ]
+        if wanted is not None and wanted not in names:
+            return _value_error(
+                "The tool specified in `tool_choice` does not match any of the specified `tools`",
+                body,
+            )
+    return None
+
+
+def _as_errors(exc: ValidationError) -> list[dict[str, Any]]:
+    errors = []
+    for details in exc.errors(include_url=False):
+        error: dict[str, Any] = dict(details)
+        error["loc"] = ("body", *details["loc"])
+        errors.append(error)
+    return errors
+
+
+def validate(
+    knobs: Knobs,
+    raw: bytes,
+    kind: type[BaseModel],
+    *,
+    chat: bool = False,
+    content_type: str | None = None,
+) -> tuple[JSONObject, BaseModel]:
+    """Return the JSON body and its typed view, or raise the release's 400."""
+    if (
+        knobs.json_content_type_required
+        and content_type is not None
+        and (content_type.split(";")[0].strip().lower() != "application/json")
+    ):
+        message = " [\"Unsupported Media Type: Only 'application/json' is allowed\"]"
+        raise VllmError(message, 400, knobs.validation_error_type)
+    try:
+        body = parse_json(raw)
+    except _JsonInvalid as exc:
+        raise validation_error(knobs, exc.errors) from None
+    if not isinstance(body, dict):
+        error = {
+            "type": "model_attributes_type",
+            "loc": ("body",),
+            "msg": "Input should be a valid dictionary or object to extract fields from",
+            "input": body,
+        }
+        raise validation_error(knobs, [error])
+    before = _model_checks(knobs, body, chat)
+    if before is not None:
+        raise validation_error(knobs, [before])
+    errors: list[dict[str, Any]] = []
+    typed: BaseModel | None = None
+    try:
+        typed = kind.model_validate(body)
+    except ValidationError as exc:
+        errors.extend(_as_errors(exc))
+    if knobs.model_required and "model" not in body:
+        errors.insert(
+            0, {"type": "missing", "loc": ("body", "model"), "msg": "Field required", "input": body}
+        )
+    if knobs.unknown_fields is UnknownFields.REJECT and knobs.request_fields:
+        known = set(knobs.request_fields)
+        errors.extend(
+            {
+                "type": "extra_forbidden",
+                "loc": ("body", key),
+                "msg": "Extra inputs are not permitted",
+                "input": value,
+            }
+            for key, value in body.items()
+            if key not in known
+        )
+    if errors or typed is None:
+        raise validation_error(knobs, errors)
+    return body, typed

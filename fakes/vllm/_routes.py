@@ -1,0 +1,666 @@
+"""The OpenAI-compatible endpoints of the fake vLLM."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncGenerator
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from fakes import sse, tokens
+from fakes.eventstream import CUT, EventStreamResponse, _Cut
+from fakes.faults import FAULT_HEADER, Fault, FaultHeaderError, FaultKind
+from fakes.metrics import CONTENT_TYPE
+from fakes.profiles import ResponsesRoute
+from fakes.vllm import _chat
+from fakes.vllm._errors import (
+    PlainServerError,
+    VllmError,
+    error_response,
+    plain_500,
+    stream_error_payload,
+)
+from fakes.vllm._plan import Limits, Plan, plan_reply
+from fakes.vllm._requests import ChatRequest, CompletionRequest, ResponsesRequest, validate
+from fakes.vllm._state import VllmState
+
+JSON = "application/json"
+Answer = Response | EventStreamResponse
+
+
+def _state(request: Request) -> VllmState:
+    state: VllmState = request.app.state.fake
+    return state
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type=JSON)
+
+
+async def health(request: Request) -> Response:
+    return Response(status_code=200)
+
+
+async def version(request: Request) -> Response:
+    return _json({"version": _state(request).config.version})
+
+
+async def metrics(request: Request) -> Response:
+    return Response(_state(request).metrics.render(), media_type=CONTENT_TYPE)
+
+
+async def models(request: Request) -> Response:
+    state = _state(request)
+    knobs, config = state.knobs, state.config
+    created = int(time.time())
+    root = config.model_path or config.served_model_names[0]
+    cards = []
+    for name in config.served_model_names:
+        permission = {
+            "id": f"modelperm-{uuid.uuid4().hex}",
+            "object": "model_permission",
+            "created": created,
+            "allow_create_engine": False,
+            "allow_sampling": True,
+            "allow_logprobs": True,
+            "allow_search_indices": False,
+            "allow_view": True,
+            "allow_fine_tuning": False,
+            "organization": "*",
+            "group": None,
+            "is_blocking": False,
+        }
+        values = {
+            "id": name,
+            "object": "model",
+            "created": created,
+            "owned_by": "vllm",
+            "root": root,
+            "parent": None,
+            "max_model_len": config.max_model_len,
+            "permission": [permission],
+        }
+        cards.append({k: values.get(k) for k in knobs.model_card_keys})
+    return _json({"object": "list", "data": cards})
+
+
+# --- shared request steps -------------------------------------------------------------------
+
+
+def _model_name(state: VllmState, body: dict[str, Any]) -> str:
+    """vLLM's check_model: an unknown name is a 404 before anything is generated."""
+    names = state.config.served_model_names
+    requested = body.get("model")
+    if requested is None:
+        return names[0]
+    if requested not in names:
+        message = f"The model `{requested}` does not exist."
+        if state.knobs.not_found_lists_models:
+            message += f" Valid models are: {', '.join(names)}."
+            raise VllmError(message, 404, param="model")
+        raise VllmError(message, 404)
+    return requested if state.knobs.echo_requested_model else names[0]
+
+
+def _fault(state: VllmState, request: Request) -> Fault | None:
+    try:
+        return state.faults.pick(request.url.path, request.headers.get(FAULT_HEADER))
+    except FaultHeaderError as exc:
+        raise VllmError(str(exc), 400) from None
+
+
+def _request_id(state: VllmState, request: Request, prefix: str) -> str:
+    header = request.headers.get("x-request-id")
+    if header and state.knobs.request_id_header:
+        return prefix + header
+    return prefix + state.new_hex()
+
+
+def _check_context(state: VllmState, prompt: int, max_tokens: int | None) -> None:
+    limit = state.config.max_model_len
+    if max_tokens is not None and prompt + max_tokens > limit:
+        raise VllmError(
+            f"This model's maximum context length is {limit} tokens. However, you requested "
+            f"{prompt + max_tokens} tokens ({prompt} in the messages, {max_tokens} in the "
+            "completion). Please reduce the length of the messages or completion.",
+            400,
+        )
+    if prompt >= limit:
+        raise VllmError(
+            f"This model's maximum context length is {limit} tokens. However, your request "
+            f"has {prompt} input tokens. Please reduce the length of the input messages.",
+            400,
+        )
+
+
+async def _read(request: Request, kind: Any, *, chat: bool = False) -> tuple[dict[str, Any], Any]:
+    state = _state(request)
+    return validate(
+        state.knobs,
+        await request.body(),
+        kind,
+        chat=chat,
+        content_type=request.headers.get("content-type"),
+    )
+
+
+def _fault_error(fault: Fault) -> VllmError:
+    return VllmError(fault.message, fault.status)
+
+
+# --- streaming engine -----------------------------------------------------------------------
+
+
+async def _timed(
+    state: VllmState,
+    fault: Fault | None,
+    chunks: list[bytes],
+    *,
+    started: float,
+    model: str,
+    plans: list[Plan],
+    done: bytes | None,
+    error_payload: bytes | None,
+) -> AsyncGenerator[bytes | _Cut, None]:
+    """Emit prepared events with the fake's timing, injecting a mid-stream fault."""
+    first: float | None = None
+    async with state.scheduler.slot():
+        if fault is not None and fault.kind is FaultKind.DELAY:
+            await _sleep(fault.seconds)
+        await state.clock.first_token()
+        for position, chunk in enumerate(chunks):
+            if fault is not None and position == fault.after_chunks:
+                if fault.kind is FaultKind.ERROR_FRAME and error_payload is not None:
+                    yield b"data: " + error_payload + b"\n\n"
+                    if done is not None:
+                        yield done
+                    return
+                if fault.kind is FaultKind.CUT:
+                    yield CUT
+                    return
+                if fault.kind is FaultKind.STALL:
+                    await _sleep(fault.seconds)
+            if position:
+                await state.clock.next_token()
+            elif first is None:
+                first = time.monotonic() - started
+            yield chunk
+        if done is not None:
+            yield done
+        _finished(state, model, plans, started, first)
+
+
+async def _sleep(seconds: float) -> None:
+    import asyncio
+
+    await asyncio.sleep(seconds)
+
+
+def _finished(
+    state: VllmState, model: str, plans: list[Plan], started: float, first: float | None
+) -> None:
+    state.metrics.finished(
+        model,
+        prompt=plans[0].prompt_tokens,
+        generated=sum(p.completion_tokens for p in plans),
+        reason=plans[0].finish_reason,
+        ttft=first,
+        e2e=time.monotonic() - started,
+    )
+
+
+async def _wait_like_generation(state: VllmState, fault: Fault | None, plans: list[Plan]) -> None:
+    if fault is not None and fault.kind in (FaultKind.DELAY, FaultKind.STALL):
+        await _sleep(fault.seconds)
+    await state.clock.first_token()
+    for _ in range(max(p.completion_tokens for p in plans) - 1):
+        await state.clock.next_token()
+
+
+# --- chat completions -----------------------------------------------------------------------
+
+
+async def chat_completions(request: Request) -> Answer:
+    state = _state(request)
+    try:
+        return await _chat_completions(state, request)
+    except VllmError as error:
+        return error_response(state.knobs, error)
+    except PlainServerError:
+        return plain_500()
+
+
+async def _chat_completions(state: VllmState, request: Request) -> Answer:
+    knobs, config = state.knobs, state.config
+    body, typed = await _read(request, ChatRequest, chat=True)
+    model = _model_name(state, body)
+    tool_choice = body.get("tool_choice")
+    if tool_choice is None and body.get("tools") and knobs.tools_default_auto:
+        tool_choice = "auto"
+    if tool_choice == "auto" and not config.auto_tools:
+        raise VllmError(
+            '"auto" tool choice requires --enable-auto-tool-choice and '
+            "--tool-call-parser to be set",
+            400,
+        )
+    prompt = tokens.prompt_tokens(body["messages"])
+    max_tokens = typed.max_completion_tokens or typed.max_tokens
+    _check_context(state, prompt, max_tokens)
+    fault = _fault(state, request)
+    if fault is not None and fault.kind is FaultKind.HTTP_ERROR:
+        raise _fault_error(fault)
+    reply = state.player.choose(body, request.url.path)
+    if reply is not None and reply.error is not None:
+        raise VllmError(
+            reply.error.message, reply.error.status, reply.error.type, reply.error.param
+        )
+    stop = typed.stop if isinstance(typed.stop, list) else [typed.stop] if typed.stop else []
+    limits = Limits(max_tokens, config.max_model_len, prompt, stop)
+    parser_on = config.reasoning_parser is not None and bool(knobs.reasoning_keys)
+
+    def new_tool_id() -> str:
+        return knobs.tool_call_id_prefix + state.new_hex()
+
+    plans = [
+        plan_reply(
+            reply,
+            state.player,
+            body,
+            limits,
+            tool_choice=tool_choice,
+            tools_allowed=knobs.tools,
+            reasoning_parser=parser_on,
+            new_tool_id=new_tool_id,
+        )
+        for _ in range(typed.n or 1)
+    ]
+    chat_id = _request_id(state, request, knobs.chat_id_prefix)
+    created = int(time.time())
+    started = time.monotonic()
+    state.metrics.observe_model(model)
+    if not body.get("stream"):
+        async with state.scheduler.slot():
+            await _wait_like_generation(state, fault, plans)
+        if fault is not None and fault.kind in (FaultKind.ERROR_FRAME, FaultKind.CUT):
+            raise _fault_error(fault)
+        _finished(state, model, plans, started, time.monotonic() - started)
+        return _json(
+            _chat.completion_body(knobs, id=chat_id, created=created, model=model, plans=plans)
+        )
+    policy = _chat.StreamUsagePolicy.decide(knobs, body.get("stream_options"))
+    writer = _chat.ChunkWriter(
+        knobs, id=chat_id, created=created, model=model, policy=policy, prompt_tokens=prompt
+    )
+    events = [sse.data(chunk) for chunk in _chat_chunks(writer, knobs, plans, policy)]
+    error = VllmError(fault.message, fault.status) if fault else None
+    payload = stream_error_payload(knobs, error) if error else None
+    return EventStreamResponse(
+        _timed(
+            state,
+            fault,
+            events,
+            started=started,
+            model=model,
+            plans=plans,
+            done=sse.DONE,
+            error_payload=payload,
+        )
+    )
+
+
+def _chat_chunks(
+    writer: _chat.ChunkWriter, knobs: Any, plans: list[Plan], policy: _chat.StreamUsagePolicy
+) -> list[dict[str, Any]]:
+    chunks = [writer.role(i) for i in range(len(plans))]
+    per_choice = [_chat.stream_steps(knobs, plan, tokens.tokenize) for plan in plans]
+    longest = max(len(steps) for steps in per_choice)
+    for position in range(longest):  # choices advance together, one engine step at a time
+        for index, steps in enumerate(per_choice):
+            if position < len(steps) - 1:
+                chunks.append(writer.step(index, steps[position]))
+            elif position == len(steps) - 1:
+                plan = plans[index]
+                chunks.append(writer.finish(index, steps[position], plan, plan.completion_tokens))
+    if policy.final_chunk:
+        chunks.append(writer.usage_chunk(sum(p.completion_tokens for p in plans)))
+    return chunks
+
+
+# --- completions ----------------------------------------------------------------------------
+
+
+async def completions(request: Request) -> Answer:
+    state = _state(request)
+    try:
+        return await _completions(state, request)
+    except VllmError as error:
+        return error_response(state.knobs, error)
+    except PlainServerError:
+        return plain_500()
+
+
+async def _completions(state: VllmState, request: Request) -> Answer:
+    knobs, config = state.knobs, state.config
+    body, typed = await _read(request, CompletionRequest)
+    model = _model_name(state, body)
+    prompt_text = (
+        typed.prompt if isinstance(typed.prompt, str) else " ".join(str(p) for p in typed.prompt)
+    )
+    prompt = tokens.count(prompt_text)
+    max_tokens = typed.max_tokens if typed.max_tokens is not None else 16
+    _check_context(state, prompt, max_tokens)
+    fault = _fault(state, request)
+    if fault is not None and fault.kind is FaultKind.HTTP_ERROR:
+        raise _fault_error(fault)
+    reply = state.player.choose(body, request.url.path)
+    if reply is not None and reply.error is not None:
+        raise VllmError(
+            reply.error.message, reply.error.status, reply.error.type, reply.error.param
+        )
+    stop = typed.stop if isinstance(typed.stop, list) else [typed.stop] if typed.stop else []
+    limits = Limits(max_tokens, config.max_model_len, prompt, stop)
+    plan = plan_reply(
+        reply,
+        state.player,
+        {"prompt": prompt_text},
+        limits,
+        tool_choice=None,
+        tools_allowed=False,
+        reasoning_parser=False,
+        new_tool_id=lambda: "",
+    )
+    plans = [plan] * (typed.n or 1)
+    cmpl_id = _request_id(state, request, knobs.completion_id_prefix)
+    created = int(time.time())
+    started = time.monotonic()
+    state.metrics.observe_model(model)
+    usage = _chat.usage(knobs, prompt, plan.completion_tokens * len(plans))
+    if not body.get("stream"):
+        async with state.scheduler.slot():
+            await _wait_like_generation(state, fault, plans)
+        _finished(state, model, plans, started, time.monotonic() - started)
+        choices = [
+            {
+                k: v
+                for k, v in {
+                    "index": i,
+                    "text": "".join(p.content),
+                    "logprobs": None,
+                    "finish_reason": p.finish_reason,
+                    "stop_reason": p.stop_reason,
+                    "prompt_logprobs": None,
+                }.items()
+                if k in knobs.completion_choice_keys
+            }
+            for i, p in enumerate(plans)
+        ]
+        values = {
+            "id": cmpl_id,
+            "object": "text_completion",
+            "created": created,
+            "model": model,
+            "choices": choices,
+            "usage": usage,
+        }
+        return _json({k: values.get(k) for k in knobs.completion_response_keys})
+    head_values = {"id": cmpl_id, "object": "text_completion", "created": created, "model": model}
+    head = {k: head_values[k] for k in knobs.completion_chunk_keys if k in head_values}
+    options = body.get("stream_options")
+    policy = _chat.StreamUsagePolicy.decide(knobs, options)
+    events: list[bytes] = []
+    generated = 0
+    pieces = plan.content or [""]
+    for position, piece in enumerate(pieces):
+        last = position == len(pieces) - 1
+        generated += 1 if piece else 0
+        choice = {
+            "index": 0,
+            "text": piece,
+            "logprobs": None,
+            "finish_reason": plan.finish_reason if last else None,
+            "stop_reason": plan.stop_reason if last else None,
+        }
+        for key in knobs.completion_chunk_null_keys:
+            choice[key] = None
+        chunk: dict[str, Any] = {**head, "choices": [choice]}
+        if "usage" in knobs.completion_chunk_keys:
+            chunk["usage"] = None
+            if policy.continuous is not None or (last and policy.in_finish_chunk):
+                chunk["usage"] = _chat.usage(knobs, prompt, generated, stream=True)
+        events.append(sse.data(chunk))
+    if policy.final_chunk:
+        events.append(
+            sse.data(
+                {**head, "choices": [], "usage": _chat.usage(knobs, prompt, generated, stream=True)}
+            )
+        )
+    error = VllmError(fault.message, fault.status) if fault else None
+    payload = stream_error_payload(knobs, error) if error else None
+    return EventStreamResponse(
+        _timed(
+            state,
+            fault,
+            events,
+            started=started,
+            model=model,
+            plans=plans,
+            done=sse.DONE,
+            error_payload=payload,
+        )
+    )
+
+
+# --- responses ------------------------------------------------------------------------------
+
+
+async def responses(request: Request) -> Answer:
+    state = _state(request)
+    try:
+        return await _responses(state, request)
+    except VllmError as error:
+        return error_response(state.knobs, error)
+    except PlainServerError:
+        return plain_500()
+
+
+async def _responses(state: VllmState, request: Request) -> Answer:
+    knobs, config = state.knobs, state.config
+    body, typed = await _read(request, ResponsesRequest)
+    model = _model_name(state, body)
+    if body.get("stream") and knobs.responses is ResponsesRoute.NON_STREAMING:
+        # 0.10.0 raises NotImplementedError outside any handler: FastAPI's plain 500.
+        raise PlainServerError()
+    items = (
+        typed.input if isinstance(typed.input, list) else [{"role": "user", "content": typed.input}]
+    )
+    messages = (
+        [{"role": "system", "content": typed.instructions}] if typed.instructions else []
+    ) + items
+    prompt = tokens.prompt_tokens(messages)
+    fault = _fault(state, request)
+    if fault is not None and fault.kind is FaultKind.HTTP_ERROR:
+        raise _fault_error(fault)
+    reply = state.player.choose({"messages": messages, "model": model}, request.url.path)
+    if reply is not None and reply.error is not None:
+        raise VllmError(
+            reply.error.message, reply.error.status, reply.error.type, reply.error.param
+        )
+    max_tokens = typed.max_output_tokens or max(config.max_model_len - prompt, 1)
+    plan = plan_reply(
+        reply,
+        state.player,
+        {"messages": messages},
+        Limits(max_tokens, config.max_model_len, prompt, []),
+        tool_choice=None,
+        tools_allowed=False,
+        reasoning_parser=config.reasoning_parser is not None,
+        new_tool_id=lambda: "",
+    )
+    created = int(time.time())
+    started = time.monotonic()
+    response_id = _request_id(state, request, knobs.response_id_prefix)
+    text = "".join(plan.content)
+    body_out = _responses_body(
+        response_id, created, model, typed, plan, text, max_tokens, state.new_hex()
+    )
+    if body.get("stream"):
+        if knobs.responses is ResponsesRoute.STREAM_CUT:
+            # 0.10.1: the generator raises after the 200 went out; uvicorn drops the socket.
+            async def cut() -> AsyncGenerator[bytes | _Cut, None]:
+                yield CUT
+
+            return EventStreamResponse(cut())
+        events = _responses_events(body_out, text, tokens.tokenize(text))
+        return EventStreamResponse(
+            _timed(
+                state,
+                fault,
+                events,
+                started=started,
+                model=model,
+                plans=[plan],
+                done=None,
+                error_payload=None,
+            )
+        )
+    async with state.scheduler.slot():
+        await _wait_like_generation(state, fault, [plan])
+    _finished(state, model, [plan], started, time.monotonic() - started)
+    return _json(body_out)
+
+
+def _responses_body(
+    response_id: str,
+    created: int,
+    model: str,
+    typed: ResponsesRequest,
+    plan: Plan,
+    text: str,
+    max_tokens: int,
+    hex_id: str,
+) -> dict[str, Any]:
+    """ResponsesResponse.from_request field order (vllm protocol.py, 0.10.1.1)."""
+    output = (
+        [
+            {
+                "id": f"msg_{hex_id}",
+                "content": [
+                    {"annotations": [], "text": text, "type": "output_text", "logprobs": None}
+                ],
+                "role": "assistant",
+                "status": "completed",
+                "type": "message",
+            }
+        ]
+        if text
+        else []
+    )
+    completion = plan.completion_tokens
+    return {
+        "id": response_id,
+        "created_at": created,
+        "instructions": typed.instructions,
+        "metadata": None,
+        "model": model,
+        "object": "response",
+        "output": output,
+        "parallel_tool_calls": True,
+        "temperature": typed.temperature or 1.0,
+        "tool_choice": "auto",
+        "tools": typed.tools or [],
+        "top_p": typed.top_p or 1.0,
+        "background": False,
+        "max_output_tokens": max_tokens,
+        "max_tool_calls": None,
+        "previous_response_id": None,
+        "prompt": None,
+        "reasoning": None,
+        "service_tier": "auto",
+        "status": "incomplete" if plan.finish_reason == "length" else "completed",
+        "text": None,
+        "top_logprobs": 0,
+        "truncation": "disabled",
+        "usage": {
+            "input_tokens": plan.prompt_tokens,
+            "input_tokens_details": {"cached_tokens": 0},
+            "output_tokens": completion,
+            "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": plan.prompt_tokens + completion,
+        },
+        "user": None,
+    }
+
+
+def _responses_events(final: dict[str, Any], text: str, pieces: list[str]) -> list[bytes]:
+    """Responses streaming: ``event:`` lines with a sequence number on every event."""
+    events: list[tuple[str, dict[str, Any]]] = []
+    in_progress = {**final, "status": "in_progress", "output": [], "usage": None}
+    events.append(("response.created", {"response": in_progress}))
+    events.append(("response.in_progress", {"response": in_progress}))
+    if final["output"]:
+        item = final["output"][0]
+        empty_item = {**item, "content": [], "status": "in_progress"}
+        part: dict[str, Any] = {
+            "annotations": [],
+            "text": "",
+            "type": "output_text",
+            "logprobs": None,
+        }
+        events.append(("response.output_item.added", {"item": empty_item, "output_index": 0}))
+        events.append(
+            (
+                "response.content_part.added",
+                {"content_index": 0, "item_id": item["id"], "output_index": 0, "part": part},
+            )
+        )
+        for piece in pieces:
+            events.append(
+                (
+                    "response.output_text.delta",
+                    {
+                        "content_index": 0,
+                        "delta": piece,
+                        "item_id": item["id"],
+                        "logprobs": [],
+                        "output_index": 0,
+                    },
+                )
+            )
+        events.append(
+            (
+                "response.output_text.done",
+                {
+                    "content_index": 0,
+                    "item_id": item["id"],
+                    "logprobs": [],
+                    "output_index": 0,
+                    "text": text,
+                },
+            )
+        )
+        events.append(
+            (
+                "response.content_part.done",
+                {
+                    "content_index": 0,
+                    "item_id": item["id"],
+                    "output_index": 0,
+                    "part": {**part, "text": text},
+                },
+            )
+        )
+        events.append(("response.output_item.done", {"item": item, "output_index": 0}))
+    events.append(("response.completed", {"response": final}))
+    out = []
+    for number, (name, payload) in enumerate(events):
+        data = {"type": name, "sequence_number": number, **payload}
+        out.append(sse.event(orjson.dumps(data), fields=[("event", name)]))
+    return out
+
+
+def json_response(body: Any) -> JSONResponse:
+    return JSONResponse(body)

@@ -1,0 +1,67 @@
+"""A fake vLLM's configuration (fixed at start) and state (changed by traffic and control)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from fakes.faults import FaultPlan, FaultRule
+from fakes.metrics import VllmMetrics
+from fakes.profiles import Knobs, Profile, with_knobs
+from fakes.requestlog import RequestLog
+from fakes.script import Script, ScriptPlayer
+from fakes.timing import Clock, Scheduler, Timing
+
+
+@dataclass(frozen=True)
+class VllmConfig:
+    profile: Profile
+    version: str  # what /version reports
+    served_model_names: tuple[str, ...] = ("fake-model",)
+    model_path: str | None = None  # the --model value; /v1/models "root"
+    api_keys: tuple[str, ...] = ()
+    enable_auto_tool_choice: bool = False
+    tool_call_parser: str | None = None
+    reasoning_parser: str | None = None
+    max_num_seqs: int = 256
+    max_model_len: int = 8192
+    timing: Timing = field(default_factory=Timing)
+    script: Script = field(default_factory=Script)
+    faults: tuple[FaultRule, ...] = ()
+    control_plane: bool = True
+    log_limit: int = 1000
+    max_body_bytes: int = 32 * 1024 * 1024
+
+    @property
+    def auto_tools(self) -> bool:
+        return self.enable_auto_tool_choice and self.tool_call_parser is not None
+
+
+class VllmState:
+    def __init__(self, config: VllmConfig) -> None:
+        self.config = config
+        self.scheduler = Scheduler(config.max_num_seqs)
+        self.metrics = VllmMetrics(self.scheduler)
+        self.log = RequestLog(config.log_limit)
+        self.reset()
+
+    def reset(self) -> None:
+        self.profile = self.config.profile
+        self.knob_overrides: dict[str, Any] = {}
+        self.player = ScriptPlayer(self.config.script)
+        self.faults = FaultPlan(self.config.faults)
+        self.clock = Clock(self.config.timing)
+        self.log.clear()
+
+    @property
+    def knobs(self) -> Knobs:
+        return self.profile.knobs
+
+    def set_knobs(self, overrides: dict[str, Any]) -> None:
+        merged = {**self.knob_overrides, **overrides}
+        self.profile = with_knobs(self.config.profile, merged)
+        self.knob_overrides = merged
+
+    def new_hex(self) -> str:
+        return secrets.token_hex(16)[: self.knobs.id_hex_length]

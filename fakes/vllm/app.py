@@ -1,0 +1,68 @@
+"""Build a fake vLLM starlette app from a profile: the profile decides which routes exist."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp
+
+from fakes.capture import CaptureMiddleware
+from fakes.control import control_routes
+from fakes.profiles import ResponsesRoute
+from fakes.vllm import _routes
+from fakes.vllm._auth import ApiKeyMiddleware
+from fakes.vllm._errors import VllmError, detail_response, error_response
+from fakes.vllm._state import VllmConfig, VllmState
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    response = detail_response(exc.status_code)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+def create_vllm_app(config: VllmConfig) -> Starlette:
+    state = VllmState(config)
+    knobs = config.profile.knobs
+    routes = [
+        Route("/health", _routes.health, methods=["GET"]),
+        Route("/version", _routes.version, methods=["GET"]),
+        Route("/metrics", _routes.metrics, methods=["GET"]),
+        Route("/v1/models", _routes.models, methods=["GET"]),
+        Route("/v1/chat/completions", _routes.chat_completions, methods=["POST"]),
+    ]
+    if knobs.tokenize:
+        pass  # /tokenize is listed by the profile but not imitated yet
+    routes.append(Route("/v1/completions", _routes.completions, methods=["POST"]))
+    if knobs.responses is not ResponsesRoute.ABSENT:
+        routes.append(Route("/v1/responses", _routes.responses, methods=["POST"]))
+    if config.control_plane:
+        routes.extend(control_routes(lambda request: request.app.state.fake))
+
+    def too_large(limit: int) -> ASGIApp:
+        message = f"Request body exceeds the fake's limit of {limit} bytes"
+        return error_response(state.knobs, VllmError(message, 413))
+
+    middleware = [
+        Middleware(
+            CaptureMiddleware,
+            log=lambda: state.log,
+            max_body=config.max_body_bytes,
+            too_large=too_large,
+        )
+    ]
+    if config.api_keys:
+        middleware.append(
+            Middleware(ApiKeyMiddleware, keys=config.api_keys, prefixes=knobs.auth_prefixes)
+        )
+    app = Starlette(
+        routes=routes, middleware=middleware, exception_handlers={HTTPException: _http_error}
+    )
+    app.state.fake = state
+    return app
