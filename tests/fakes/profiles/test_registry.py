@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fakes.profiles import ErrorShape, ProfileError, builtin, load_override
+
+
+@pytest.mark.parametrize(
+    ("release", "name"),
+    [
+        ("0.4.0", "vllm-0.4"),
+        ("0.5.3.post1", "vllm-0.5"),
+        ("0.6.3", "vllm-0.6.0"),
+        ("0.6.4.post1", "vllm-0.6.4"),
+        ("0.8.5", "vllm-0.7"),
+        ("0.10.0", "vllm-0.10.0"),
+        ("0.10.1.1", "vllm-0.10.1"),
+        ("0.11.2", "vllm-0.11"),
+    ],
+)
+def test_any_release_resolves_to_its_range(release: str, name: str) -> None:
+    assert builtin("vllm").for_release(release).name == name
+
+
+def test_newest_release_resolves_to_the_open_ended_profile() -> None:
+    profiles = builtin("vllm")
+    assert profiles.for_release("9.0.0") == profiles.newest()
+
+
+def test_release_before_0_4_lists_the_known_ranges() -> None:
+    with pytest.raises(ProfileError, match=r"0\.3\.3 is outside every known range: vllm-0\.4"):
+        builtin("vllm").for_release("0.3.3")
+
+
+def test_every_profile_cites_a_source_for_what_it_changes() -> None:
+    profiles = builtin("vllm")
+    for profile in profiles:
+        assert profile.sources, profile.name
+        assert profile.reference in profile.versions or profile.versions.startswith(">=")
+
+
+def test_override_file_changes_one_knob(tmp_path: Path) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text("extends: vllm-0.9\nknobs:\n  error_shape: nested\n")
+    profiles = builtin("vllm")
+    profile = load_override(path, profiles.newest(), profiles)
+    assert profile.knobs.error_shape is ErrorShape.NESTED
+    assert profile.knobs.chat_id_prefix == "chatcmpl-"
+    assert profile.name == "vllm-0.9+mine"
+
+
+def test_override_rejects_unknown_knobs_listing_valid_ones(tmp_path: Path) -> None:
+    path = tmp_path / "typo.yaml"
+    path.write_text("knobs:\n  error_shap: nested\n")
+    profiles = builtin("vllm")
+    with pytest.raises(ProfileError, match="unknown key 'error_shap'; valid keys: .*error_shape"):
+        load_override(path, profiles.newest(), profiles)
+
+
+def test_override_yaml_error_names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("knobs:\n  error_shape: [nested\n")
+    profiles = builtin("vllm")
+    with pytest.raises(ProfileError, match=r"broken\.yaml \(line \d+, column \d+\): not valid"):
+        load_override(path, profiles.newest(), profiles)
+
+
+def test_bad_enum_value_lists_choices(tmp_path: Path) -> None:
+    path = tmp_path / "enum.yaml"
+    path.write_text("knobs:\n  error_shape: round\n")
+    profiles = builtin("vllm")
+    with pytest.raises(ProfileError, match="'flat' or 'nested'"):
+        load_override(path, profiles.newest(), profiles)

@@ -1,0 +1,220 @@
+"""Faults (header, nth, seeded probability, mid-stream), timing, metrics and /_fake/."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+
+from fakes.faults import Fault, FaultKind, FaultRule
+from fakes.server import live
+from fakes.timing import Timing
+from fakes.vllm import create_vllm_app
+from tests.conftest import CHAT, chunks, events, vllm_config
+
+STREAM = {**CHAT, "stream": True}
+
+
+@pytest.mark.parametrize(
+    ("version", "frame"),
+    [
+        (
+            "0.9.2",
+            '{"error": {"object": "error", "message": "boom", "type": "InternalServerError", '
+            '"param": null, "code": 500}}',
+        ),
+        (
+            "0.12.0",
+            '{"error": {"message": "boom", "type": "InternalServerError", "param": null, '
+            '"code": 500}}',
+        ),
+    ],
+)
+async def test_error_frame_after_n_chunks_then_done(vllm: Any, version: str, frame: str) -> None:
+    async with vllm(version) as client:
+        response = await client.post(
+            "/v1/chat/completions",
+            json=STREAM,
+            headers={"x-fake-fault": "error_frame; after_chunks=2; message=boom"},
+        )
+    assert response.status_code == 200
+    got = events(response.text)
+    assert len(got) == 4 and got[2:] == [frame, "[DONE]"]  # spaced json.dumps, then [DONE]
+
+
+async def test_http_error_fault_uses_the_backend_shape(vllm: Any) -> None:
+    async with vllm("0.12.0") as client:
+        response = await client.post(
+            "/v1/chat/completions", json=CHAT, headers={"x-fake-fault": "http_error; status=503"}
+        )
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == 503
+
+
+async def test_bad_fault_header_is_a_400_naming_the_choices(vllm: Any) -> None:
+    async with vllm("0.12.0") as client:
+        response = await client.post(
+            "/v1/chat/completions", json=CHAT, headers={"x-fake-fault": "explode"}
+        )
+    assert response.status_code == 400
+    assert (
+        "kinds: http_error, error_frame, cut, stall, delay" in response.json()["error"]["message"]
+    )
+
+
+async def test_nth_request_fault_fires_once(vllm: Any) -> None:
+    rule = FaultRule(fault=Fault(kind=FaultKind.HTTP_ERROR, status=429), nth=2)
+    async with vllm("0.9.2", faults=(rule,)) as client:
+        statuses = [
+            (await client.post("/v1/chat/completions", json=CHAT)).status_code for _ in range(4)
+        ]
+    assert statuses == [200, 429, 200, 200]
+
+
+async def test_probability_faults_are_seeded(vllm: Any) -> None:
+    rule = FaultRule(fault=Fault(kind=FaultKind.HTTP_ERROR), probability=0.5, seed=7)
+    runs = []
+    for _ in range(2):
+        async with vllm("0.9.2", faults=(rule,)) as client:
+            runs.append(
+                [
+                    (await client.post("/v1/chat/completions", json=CHAT)).status_code
+                    for _ in range(12)
+                ]
+            )
+    assert runs[0] == runs[1] and 500 in runs[0] and 200 in runs[0]
+
+
+def test_cut_drops_the_connection_without_done() -> None:
+    app = create_vllm_app(vllm_config("0.9.2"))
+    with live(app) as server, httpx.Client(base_url=server.url, timeout=5) as client:
+        with pytest.raises(httpx.RemoteProtocolError):
+            with client.stream(
+                "POST",
+                "/v1/chat/completions",
+                json=STREAM,
+                headers={"x-fake-fault": "cut; after_chunks=2"},
+            ) as response:
+                body = b"".join(response.iter_raw())
+                assert b"[DONE]" not in body
+
+
+def test_stall_is_visible_to_a_client_timeout() -> None:
+    app = create_vllm_app(vllm_config("0.9.2"))
+    with live(app) as server, httpx.Client(base_url=server.url, timeout=0.3) as client:
+        with pytest.raises(httpx.ReadTimeout):
+            with client.stream(
+                "POST",
+                "/v1/chat/completions",
+                json=STREAM,
+                headers={"x-fake-fault": "stall; after_chunks=1; seconds=5"},
+            ) as response:
+                for _ in response.iter_raw():
+                    pass
+
+
+async def test_max_num_seqs_queues_and_metrics_show_it(vllm: Any) -> None:
+    async with vllm("0.9.2", max_num_seqs=1, timing=Timing(ttft=0.2)) as client:
+        first = asyncio.create_task(client.post("/v1/chat/completions", json=CHAT))
+        second = asyncio.create_task(client.post("/v1/chat/completions", json=CHAT))
+        await asyncio.sleep(0.1)
+        during = (await client.get("/metrics")).text
+        await asyncio.gather(first, second)
+        after = (await client.get("/metrics")).text
+    assert 'vllm:num_requests_running{model_name="fake-model"} 1.0' in during
+    assert 'vllm:num_requests_waiting{model_name="fake-model"} 1.0' in during
+    assert 'vllm:num_requests_waiting{model_name="fake-model"} 0.0' in after
+    assert 'vllm:request_success_total{finished_reason="stop",model_name="fake-model"} 2.0' in after
+    assert "vllm:time_to_first_token_seconds_bucket" in after
+
+
+async def test_ttft_and_itl_shape_the_stream(vllm: Any) -> None:
+    async with vllm("0.9.2", timing=Timing(ttft=0.05, itl=0.02)) as client:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        await client.post("/v1/chat/completions", json={**STREAM, "max_tokens": 3})
+        elapsed = loop.time() - start
+    # role + 3 tokens + usage-less finish: ttft once, then one itl per further chunk.
+    assert 0.05 + 3 * 0.02 <= elapsed < 1.0
+
+
+class TestControlPlane:
+    async def test_request_log_keeps_bodies_and_redacts_keys(self, vllm: Any) -> None:
+        async with vllm("0.9.2") as client:
+            await client.post(
+                "/v1/chat/completions", json=STREAM, headers={"authorization": "Bearer sk-secret"}
+            )
+            log = (await client.get("/_fake/requests")).json()["requests"]
+        assert len(log) == 1
+        entry = log[0]
+        assert entry["json"] == STREAM and entry["status"] == 200 and entry["streamed"]
+        assert entry["headers"]["authorization"] == "Bearer [redacted]"
+        assert entry["events"][-1]["data"] == "data: [DONE]\n\n"
+
+    async def test_script_faults_profile_and_reset(self, vllm: Any) -> None:
+        async with vllm("0.9.2") as client:
+            put = await client.put(
+                "/_fake/script",
+                json={"rules": [{"match": {"contains": "weather"}, "reply": {"text": "Sunny"}}]},
+            )
+            assert put.status_code == 200
+            body = {**CHAT, "messages": [{"role": "user", "content": "weather?"}]}
+            answer = (await client.post("/v1/chat/completions", json=body)).json()
+            assert answer["choices"][0]["message"]["content"] == "Sunny"
+
+            await client.put(
+                "/_fake/faults", json=[{"fault": {"kind": "http_error", "status": 502}}]
+            )
+            assert (await client.post("/v1/chat/completions", json=CHAT)).status_code == 502
+
+            patch = await client.patch("/_fake/profile", json={"error_shape": "nested"})
+            assert patch.json()["overrides"] == {"error_shape": "nested"}
+            nested = await client.post("/v1/chat/completions", json=CHAT)
+            assert set(nested.json()) == {"error"}
+
+            await client.post("/_fake/reset")
+            assert (await client.post("/v1/chat/completions", json=CHAT)).status_code == 200
+            assert len((await client.get("/_fake/requests")).json()["requests"]) == 1
+
+    async def test_bad_control_input_names_the_problem(self, vllm: Any) -> None:
+        async with vllm("0.9.2") as client:
+            bad_knob = await client.patch("/_fake/profile", json={"colour": "red"})
+            bad_script = await client.put("/_fake/script", json={"rules": [{"reply": 3}]})
+        assert bad_knob.status_code == 400 and "unknown knobs ['colour']" in bad_knob.text
+        assert bad_script.status_code == 400 and "rules.0.reply" in bad_script.text
+
+
+async def test_responses_route_by_release(vllm: Any) -> None:
+    body = {"model": "fake-model", "input": "hi"}
+    async with vllm("0.9.2") as client:
+        assert (await client.post("/v1/responses", json=body)).json() == {"detail": "Not Found"}
+    async with vllm("0.10.0") as client:
+        ok = await client.post("/v1/responses", json=body)
+        streamed = await client.post("/v1/responses", json={**body, "stream": True})
+    assert ok.status_code == 200 and ok.json()["object"] == "response"
+    assert ok.json()["id"].startswith("resp_")
+    assert (streamed.status_code, streamed.text) == (500, "Internal Server Error")
+
+
+async def test_models_health_version(vllm: Any) -> None:
+    async with vllm("0.4.3") as client:
+        card = (await client.get("/v1/models")).json()["data"][0]
+        health = await client.get("/health")
+        version = (await client.get("/version")).json()
+    assert "max_model_len" not in card and card["owned_by"] == "vllm"
+    assert card["permission"][0]["object"] == "model_permission"
+    assert (health.status_code, health.content) == (200, b"")
+    assert version == {"version": "0.4.3"}
+
+
+async def test_completions_stream_0_4_has_no_object_key(vllm: Any) -> None:
+    async with vllm("0.4.3") as client:
+        response = await client.post(
+            "/v1/completions",
+            json={"model": "fake-model", "prompt": "Say", "stream": True, "max_tokens": 2},
+        )
+    got = chunks(response.text)
+    assert all("object" not in c and "usage" in c for c in got)
+    assert got[-1]["usage"] == {"prompt_tokens": 1, "total_tokens": 3, "completion_tokens": 2}
