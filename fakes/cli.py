@@ -20,7 +20,7 @@ from fakes.script import Script
 from fakes.timing import Timing
 from fakes.versions import VersionError
 
-DEFAULT_VLLM_VERSION = "0.12.0"
+DEFAULT_VLLM_VERSION = "0.33.0"
 
 
 class _Group(click.Group):

@@ -129,12 +129,14 @@ class Knobs(BaseModel):
     error_shape: ErrorShape = ErrorShape.NESTED
     validation_error_type: str = "Bad Request"
     validation_style: ValidationStyle = ValidationStyle.FASTAPI_REPR
-    not_found_lists_models: bool = False
+    not_found_param: bool = False  # unknown model errors carry param "model" (0.14)
+    not_found_lists_models: bool = False  # ... and "Valid aliases: ..." (0.32)
     # Tools
     tools: bool = True  # the release knows tools / tool_choice at all
     tool_choice_strings: tuple[str, ...] = ("none", "auto", "required")  # accepted strings
     tool_choice_string_error: str = ""  # validator message for other strings
     tools_default_auto: bool = True  # tools without tool_choice mean "auto"
+    auto_tools_need_flags: bool = True  # "auto" without the parser flags is a 400
     named_tool_stream: NamedToolStream = NamedToolStream.FRAGMENTS
     # Reasoning: keys that carry parsed reasoning text, on messages and deltas
     reasoning_keys: tuple[str, ...] = ("reasoning",)

@@ -100,9 +100,8 @@ def _model_name(state: VllmState, body: dict[str, Any]) -> str:
     if requested not in names:
         message = f"The model `{requested}` does not exist."
         if state.knobs.not_found_lists_models:
-            message += f" Valid models are: {', '.join(names)}."
-            raise VllmError(message, 404, param="model")
-        raise VllmError(message, 404)
+            message += f" Valid aliases: {', '.join(names)}."
+        raise VllmError(message, 404, param="model" if state.knobs.not_found_param else None)
     return requested if state.knobs.echo_requested_model else names[0]
 
 
@@ -241,7 +240,7 @@ async def _chat_completions(state: VllmState, request: Request) -> Answer:
     tool_choice = body.get("tool_choice")
     if tool_choice is None and body.get("tools") and knobs.tools_default_auto:
         tool_choice = "auto"
-    if tool_choice == "auto" and not config.auto_tools:
+    if tool_choice == "auto" and knobs.auto_tools_need_flags and not config.auto_tools:
         raise VllmError(
             '"auto" tool choice requires --enable-auto-tool-choice and '
             "--tool-call-parser to be set",

@@ -17,7 +17,10 @@ from fakes.profiles import ErrorShape, ProfileError, builtin, load_override
         ("0.8.5", "vllm-0.7"),
         ("0.10.0", "vllm-0.10.0"),
         ("0.10.1.1", "vllm-0.10.1"),
-        ("0.11.2", "vllm-0.11"),
+        ("0.10.2", "vllm-0.11"),
+        ("0.11.2", "vllm-0.12"),
+        ("0.19.1", "vllm-0.18"),
+        ("0.33.0", "vllm-0.24"),
     ],
 )
 def test_any_release_resolves_to_its_range(release: str, name: str) -> None:
@@ -55,7 +58,7 @@ def test_override_rejects_unknown_knobs_listing_valid_ones(tmp_path: Path) -> No
     path = tmp_path / "typo.yaml"
     path.write_text("knobs:\n  error_shap: nested\n")
     profiles = builtin("vllm")
-    with pytest.raises(ProfileError, match="unknown key 'error_shap'; valid keys: .*error_shape"):
+    with pytest.raises(ProfileError, match=r"unknown key 'error_shap'; valid keys: .*error_shape"):
         load_override(path, profiles.newest(), profiles)
 
 

@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import CHAT
 
 FLAT = ["0.4.3", "0.5.3", "0.6.3", "0.6.4", "0.9.2", "0.10.0"]
-NESTED = ["0.10.1.1", "0.11.0", "0.12.0", "0.33.0"]
+NESTED = ["0.10.1.1", "0.11.0", "0.12.0"]
 
 
 def _error(body: dict[str, Any], nested: bool) -> dict[str, Any]:

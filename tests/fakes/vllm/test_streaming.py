@@ -51,6 +51,22 @@ async def test_empty_stream_options_turns_usage_on(vllm: Any, version: str) -> N
     assert got[-1]["choices"] == [] and got[-1]["usage"]["completion_tokens"] == 3
 
 
+async def test_from_0_18_empty_stream_options_means_no_usage(vllm: Any) -> None:
+    got = await _stream(vllm, "0.20.0", {**STREAM, "stream_options": {}}, script=HELLO)
+    assert all("usage" not in chunk for chunk in got)
+
+
+@pytest.mark.parametrize(("version", "has_key"), [("0.23.0", True), ("0.25.0", False)])
+async def test_plain_answers_drop_empty_tool_calls_from_0_24(
+    vllm: Any, version: str, has_key: bool
+) -> None:
+    async with vllm(version, script=HELLO) as client:
+        message = (await client.post("/v1/chat/completions", json=CHAT)).json()["choices"][0][
+            "message"
+        ]
+    assert ("tool_calls" in message) is has_key
+
+
 async def test_0_4_puts_usage_on_the_finish_chunk_always(vllm: Any) -> None:
     got = await _stream(vllm, "0.4.3", STREAM, script=HELLO)
     assert [c.get("usage") for c in got[:-1]] == [None] * (len(got) - 1)
