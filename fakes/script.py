@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from fakes.tokens import text_of
+
 _STRICT = ConfigDict(frozen=True, extra="forbid")
 
 LOREM = (
@@ -134,20 +136,12 @@ def last_user_text(request: Mapping[str, Any]) -> str:
     if isinstance(messages, Sequence) and not isinstance(messages, str):
         for message in reversed(messages):
             if isinstance(message, Mapping) and message.get("role") == "user":
-                return _text(message.get("content"))
+                return text_of(message.get("content"))
         return ""
     prompt = request.get("prompt", request.get("input", ""))
     if isinstance(prompt, list):
         return " ".join(str(p) for p in prompt if isinstance(p, str))
     return prompt if isinstance(prompt, str) else ""
-
-
-def _text(content: object) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(str(part.get("text", "")) for part in content if isinstance(part, Mapping))
-    return ""
 
 
 def arguments_for(schema: object) -> dict[str, Any]:

@@ -26,11 +26,11 @@ def prompt_tokens(messages: Iterable[object]) -> int:
         if not isinstance(message, dict):
             continue
         total += 3 + count(str(message.get("role", "")))
-        total += count(_text_of(message.get("content")))
+        total += count(text_of(message.get("content")))
     return total
 
 
-def _text_of(content: object) -> str:
+def text_of(content: object) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):

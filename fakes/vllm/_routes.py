@@ -16,6 +16,7 @@ from fakes.eventstream import CUT, EventStreamResponse, _Cut
 from fakes.faults import FAULT_HEADER, Fault, FaultHeaderError, FaultKind
 from fakes.metrics import CONTENT_TYPE
 from fakes.profiles import ResponsesRoute
+from fakes.script import Reply
 from fakes.vllm import _chat
 from fakes.vllm._errors import (
     PlainServerError,
@@ -89,6 +90,32 @@ async def models(request: Request) -> Response:
 
 
 # --- shared request steps -------------------------------------------------------------------
+
+
+async def _answer(handler: Any, request: Request) -> Answer:
+    """Run an endpoint; raised errors become the release's error response."""
+    state = _state(request)
+    try:
+        answer: Answer = await handler(state, request)
+        return answer
+    except VllmError as error:
+        return error_response(state.knobs, error)
+    except PlainServerError:
+        return plain_500()
+
+
+def _arrange(
+    state: VllmState, request: Request, scripted: dict[str, Any]
+) -> tuple[Fault | None, Reply | None]:
+    """Pick this request's fault and scripted reply; either may answer with an error now."""
+    fault = _fault(state, request)
+    if fault is not None and fault.kind is FaultKind.HTTP_ERROR:
+        raise _fault_error(fault)
+    reply = state.player.choose(scripted, request.url.path)
+    if reply is not None and reply.error is not None:
+        error = reply.error
+        raise VllmError(error.message, error.status, error.type, error.param)
+    return fault, reply
 
 
 def _model_name(state: VllmState, body: dict[str, Any]) -> str:
@@ -224,13 +251,7 @@ async def _wait_like_generation(state: VllmState, fault: Fault | None, plans: li
 
 
 async def chat_completions(request: Request) -> Answer:
-    state = _state(request)
-    try:
-        return await _chat_completions(state, request)
-    except VllmError as error:
-        return error_response(state.knobs, error)
-    except PlainServerError:
-        return plain_500()
+    return await _answer(_chat_completions, request)
 
 
 async def _chat_completions(state: VllmState, request: Request) -> Answer:
@@ -249,14 +270,7 @@ async def _chat_completions(state: VllmState, request: Request) -> Answer:
     prompt = tokens.prompt_tokens(body["messages"])
     max_tokens = typed.max_completion_tokens or typed.max_tokens
     _check_context(state, prompt, max_tokens)
-    fault = _fault(state, request)
-    if fault is not None and fault.kind is FaultKind.HTTP_ERROR:
-        raise _fault_error(fault)
-    reply = state.player.choose(body, request.url.path)
-    if reply is not None and reply.error is not None:
-        raise VllmError(
-            reply.error.message, reply.error.status, reply.error.type, reply.error.param
-        )
+    fault, reply = _arrange(state, request, body)
     stop = typed.stop if isinstance(typed.stop, list) else [typed.stop] if typed.stop else []
     limits = Limits(max_tokens, config.max_model_len, prompt, stop)
     parser_on = config.reasoning_parser is not None and bool(knobs.reasoning_keys)
@@ -333,13 +347,7 @@ def _chat_chunks(
 
 
 async def completions(request: Request) -> Answer:
-    state = _state(request)
-    try:
-        return await _completions(state, request)
-    except VllmError as error:
-        return error_response(state.knobs, error)
-    except PlainServerError:
-        return plain_500()
+    return await _answer(_completions, request)
 
 
 async def _completions(state: VllmState, request: Request) -> Answer:
@@ -352,14 +360,7 @@ async def _completions(state: VllmState, request: Request) -> Answer:
     prompt = tokens.count(prompt_text)
     max_tokens = typed.max_tokens if typed.max_tokens is not None else 16
     _check_context(state, prompt, max_tokens)
-    fault = _fault(state, request)
-    if fault is not None and fault.kind is FaultKind.HTTP_ERROR:
-        raise _fault_error(fault)
-    reply = state.player.choose(body, request.url.path)
-    if reply is not None and reply.error is not None:
-        raise VllmError(
-            reply.error.message, reply.error.status, reply.error.type, reply.error.param
-        )
+    fault, reply = _arrange(state, request, body)
     stop = typed.stop if isinstance(typed.stop, list) else [typed.stop] if typed.stop else []
     limits = Limits(max_tokens, config.max_model_len, prompt, stop)
     plan = plan_reply(
@@ -457,13 +458,7 @@ async def _completions(state: VllmState, request: Request) -> Answer:
 
 
 async def responses(request: Request) -> Answer:
-    state = _state(request)
-    try:
-        return await _responses(state, request)
-    except VllmError as error:
-        return error_response(state.knobs, error)
-    except PlainServerError:
-        return plain_500()
+    return await _answer(_responses, request)
 
 
 async def _responses(state: VllmState, request: Request) -> Answer:
@@ -480,14 +475,7 @@ async def _responses(state: VllmState, request: Request) -> Answer:
         [{"role": "system", "content": typed.instructions}] if typed.instructions else []
     ) + items
     prompt = tokens.prompt_tokens(messages)
-    fault = _fault(state, request)
-    if fault is not None and fault.kind is FaultKind.HTTP_ERROR:
-        raise _fault_error(fault)
-    reply = state.player.choose({"messages": messages, "model": model}, request.url.path)
-    if reply is not None and reply.error is not None:
-        raise VllmError(
-            reply.error.message, reply.error.status, reply.error.type, reply.error.param
-        )
+    fault, reply = _arrange(state, request, {"messages": messages, "model": model})
     max_tokens = typed.max_output_tokens or max(config.max_model_len - prompt, 1)
     plan = plan_reply(
         reply,
