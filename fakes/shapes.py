@@ -25,12 +25,3 @@ def shaped(
             value = defaults.get(key)
         out[key] = value
     return out
-
-
-def present(keys: Sequence[str], values: Mapping[str, Any]) -> JSONObject:
-    """Build an object with the listed keys that have a value, in shape order.
-
-    This is what pydantic's ``exclude_unset`` does to a stream chunk: only fields the server
-    set explicitly are written.
-    """
-    return {key: values[key] for key in keys if key in values}

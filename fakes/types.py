@@ -6,4 +6,3 @@ from typing import Any, TypeAlias
 
 JSONObject: TypeAlias = dict[str, Any]
 JSONValue: TypeAlias = Any
-Headers: TypeAlias = list[tuple[str, str]]

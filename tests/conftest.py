@@ -53,3 +53,18 @@ def stable(text: str) -> str:
 
 
 CHAT = {"model": "fake-model", "messages": [{"role": "user", "content": "hi"}]}
+
+
+WEATHER_TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "parameters": {
+                "type": "object",
+                "properties": {"city": {"type": "string"}},
+                "required": ["city"],
+            },
+        },
+    }
+]

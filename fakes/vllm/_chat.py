@@ -213,7 +213,7 @@ class ChunkWriter:
         values = {key: None for key in self.knobs.delta_null_keys} | delta
         return {key: values[key] for key in DELTA_ORDER if key in values}
 
-    def _choice(self, index: int, delta: JSONObject, *, role: bool = False) -> JSONObject:
+    def _choice(self, index: int, delta: JSONObject) -> JSONObject:
         choice: JSONObject = {
             "index": index,
             "delta": self._delta(delta),

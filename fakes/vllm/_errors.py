@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
+from fakes import sse
 from fakes.profiles import ErrorShape, JsonStyle, Knobs
 from fakes.types import JSONObject
 
@@ -66,8 +66,8 @@ def stream_error_payload(knobs: Knobs, error: VllmError) -> bytes:
     inner = error_object(knobs, error.message, error.type, error.status, error.param)
     body = inner if knobs.error_shape is ErrorShape.NESTED else {"error": inner}
     if knobs.stream_error_style is JsonStyle.SPACED:
-        return json.dumps(body).encode()
-    return orjson.dumps(body)
+        return sse.spaced(body)
+    return sse.compact(body)
 
 
 def validation_error(knobs: Knobs, errors: Sequence[dict[str, Any]]) -> VllmError:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from fakes import tokens
@@ -27,7 +27,6 @@ class Plan:
     prompt_tokens: int
     named_tool: bool = False  # a named tool_choice: guided arguments, no parser
     inline_reasoning: bool = False  # no reasoning parser: <think> stays in content
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def completion_tokens(self) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import AsyncGenerator
@@ -9,7 +10,7 @@ from typing import Any
 
 import orjson
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from fakes import sse, tokens
 from fakes.eventstream import CUT, EventStreamResponse, _Cut
@@ -196,7 +197,7 @@ async def _timed(
     first: float | None = None
     async with state.scheduler.slot():
         if fault is not None and fault.kind is FaultKind.DELAY:
-            await _sleep(fault.seconds)
+            await asyncio.sleep(fault.seconds)
         await state.clock.first_token()
         for position, chunk in enumerate(chunks):
             if fault is not None and position == fault.after_chunks:
@@ -209,7 +210,7 @@ async def _timed(
                     yield CUT
                     return
                 if fault.kind is FaultKind.STALL:
-                    await _sleep(fault.seconds)
+                    await asyncio.sleep(fault.seconds)
             if position:
                 await state.clock.next_token()
             elif first is None:
@@ -218,12 +219,6 @@ async def _timed(
         if done is not None:
             yield done
         _finished(state, model, plans, started, first)
-
-
-async def _sleep(seconds: float) -> None:
-    import asyncio
-
-    await asyncio.sleep(seconds)
 
 
 def _finished(
@@ -241,7 +236,7 @@ def _finished(
 
 async def _wait_like_generation(state: VllmState, fault: Fault | None, plans: list[Plan]) -> None:
     if fault is not None and fault.kind in (FaultKind.DELAY, FaultKind.STALL):
-        await _sleep(fault.seconds)
+        await asyncio.sleep(fault.seconds)
     await state.clock.first_token()
     for _ in range(max(p.completion_tokens for p in plans) - 1):
         await state.clock.next_token()
@@ -647,7 +642,3 @@ def _responses_events(final: dict[str, Any], text: str, pieces: list[str]) -> li
         data = {"type": name, "sequence_number": number, **payload}
         out.append(sse.event(orjson.dumps(data), fields=[("event", name)]))
     return out
-
-
-def json_response(body: Any) -> JSONResponse:
-    return JSONResponse(body)

@@ -37,8 +37,6 @@ def create_vllm_app(config: VllmConfig) -> Starlette:
         Route("/v1/models", _routes.models, methods=["GET"]),
         Route("/v1/chat/completions", _routes.chat_completions, methods=["POST"]),
     ]
-    if knobs.tokenize:
-        pass  # /tokenize is listed by the profile but not imitated yet
     routes.append(Route("/v1/completions", _routes.completions, methods=["POST"]))
     if knobs.responses is not ResponsesRoute.ABSENT:
         routes.append(Route("/v1/responses", _routes.responses, methods=["POST"]))

@@ -10,22 +10,10 @@ import pytest
 from fakes.profiles import builtin
 from fakes.server import LiveServer, live
 from fakes.vllm import create_vllm_app
+from tests.conftest import WEATHER_TOOLS as TOOLS
 from tests.conftest import vllm_config
 
 VERSIONS = [p.reference for p in builtin("vllm")]
-TOOLS = [
-    {
-        "type": "function",
-        "function": {
-            "name": "get_weather",
-            "parameters": {
-                "type": "object",
-                "properties": {"city": {"type": "string"}},
-                "required": ["city"],
-            },
-        },
-    }
-]
 
 
 @pytest.fixture(scope="module", params=VERSIONS)

@@ -8,6 +8,7 @@ import pytest
 
 from fakes.script import Reply, Rule, Script, ToolCallReply
 from tests.conftest import CHAT, chunks
+from tests.conftest import WEATHER_TOOLS as TOOLS
 
 HELLO = Script(rules=(Rule(reply=Reply(text="Hello there!")),))
 STREAM = {**CHAT, "stream": True}
@@ -95,19 +96,6 @@ async def test_0_9_continuous_usage_is_cumulative(vllm: Any) -> None:
     assert [c["usage"]["completion_tokens"] for c in got] == [0, 1, 2, 3, 3, 3]
 
 
-TOOLS = [
-    {
-        "type": "function",
-        "function": {
-            "name": "get_weather",
-            "parameters": {
-                "type": "object",
-                "properties": {"city": {"type": "string"}},
-                "required": ["city"],
-            },
-        },
-    }
-]
 PARIS = Script(
     rules=(
         Rule(
