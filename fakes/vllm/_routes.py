@@ -162,6 +162,10 @@ def _check_context(state: VllmState, prompt: int, max_tokens: int | None) -> Non
             f"has {prompt} input tokens. Please reduce the length of the input messages.",
             400,
         )
+    if max_tokens is not None and max_tokens < 1:
+        # SamplingParams._verify_args (0.4.3 sampling_params.py:227 ... 0.33.0:691): a
+        # ValueError the handler turns into a 400
+        raise VllmError(f"max_tokens must be at least 1, got {max_tokens}.", 400)
 
 
 async def _read(request: Request, kind: Any, *, chat: bool = False) -> tuple[dict[str, Any], Any]:

@@ -1,0 +1,87 @@
+"""The backends a scenario runs on: each fake vLLM profile, the wire backend, fake LiteLLM."""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+
+from starlette.types import ASGIApp
+
+from contracts._scenario import WIRE, Scenario
+from fakes.canned import CannedMiddleware
+from fakes.profiles import Profile, builtin
+from fakes.script import Script
+from fakes.vllm import VllmConfig, create_vllm_app
+
+MODEL = "fake-model"
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: str
+    kind: str  # "vllm" | "wire" | "litellm"
+    profile: Profile  # the fake vLLM's profile (behind the proxy for "litellm")
+    litellm_version: str | None = None
+
+    def server_key(self, scenario: Scenario) -> str | None:
+        keys = scenario.vllm.get("api_keys", ())
+        return keys[0] if keys else None
+
+    def build(self, scenario: Scenario) -> ASGIApp:
+        options = dict(scenario.vllm)
+        config = VllmConfig(
+            profile=self.profile,
+            version=self.profile.reference,
+            served_model_names=(MODEL,),
+            script=scenario.script or Script(),
+            faults=scenario.faults,
+            **options,
+        )
+        app: ASGIApp = create_vllm_app(config)
+        if self.kind == WIRE:
+            app = CannedMiddleware(app, scenario.canned)
+        if self.litellm_version is not None:
+            from fakes.litellm import stack_app  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+            app = stack_app(self.litellm_version, app, model=MODEL)
+        return app
+
+    def applies(self, scenario: Scenario) -> bool:
+        if (scenario.runs_on == WIRE) != (self.kind == WIRE):
+            return False
+        if self.kind == "litellm" and scenario.vllm.get("api_keys"):
+            return False  # the proxy holds the upstream key; auth is the proxy's own contract
+        return scenario.applies is None or scenario.applies(self.profile.knobs)
+
+
+def litellm_available() -> bool:
+    return importlib.util.find_spec("fakes.litellm") is not None
+
+
+# LiteLLM lines in front of a vLLM without /v1/responses (the seed's setup) and the newest.
+LITELLM_STACKS = (("1.74.15", "vllm-0.9"), ("1.110.2", "vllm-0.9"), ("1.110.2", None))
+
+
+def all_backends(*, litellm: bool = True) -> list[Backend]:
+    profiles = builtin("vllm")
+    backends = [Backend(profile.name, "vllm", profile) for profile in profiles]
+    backends.append(Backend(WIRE, WIRE, profiles.newest()))
+    if litellm and litellm_available():
+        for version, upstream in LITELLM_STACKS:
+            profile = profiles.get(upstream) if upstream else profiles.newest()
+            line = ".".join(version.split(".")[:2])
+            backends.append(Backend(f"litellm-{line}+{profile.name}", "litellm", profile, version))
+    return backends
+
+
+def select_backends(patterns: list[str], *, litellm: bool = True) -> list[Backend]:
+    import fnmatch
+
+    backends = all_backends(litellm=litellm)
+    if not patterns:
+        return backends
+    chosen = [b for b in backends if any(fnmatch.fnmatch(b.name, p) for p in patterns)]
+    if not chosen:
+        names = ", ".join(b.name for b in backends)
+        raise KeyError(f"no backend matches {', '.join(patterns)}; known: {names}")
+    return chosen

@@ -1,0 +1,32 @@
+"""Where a driver sends its requests: a base URL, and in-process the ASGI app behind it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+import httpx2
+from starlette.types import ASGIApp
+
+from contracts._transport import StreamingASGITransport, StreamingASGITransport2
+
+
+@dataclass(frozen=True)
+class Target:
+    base_url: str  # ends in /v1
+    model: str
+    api_key: str | None = None
+    app: ASGIApp | None = None  # set in-process: clients must route to it, not the network
+    timeout: float = 10.0
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+
+    def httpx_client(self) -> httpx.AsyncClient:
+        transport = StreamingASGITransport(self.app) if self.app is not None else None
+        return httpx.AsyncClient(transport=transport, timeout=self.timeout)
+
+    def httpx2_client(self) -> httpx2.AsyncClient:
+        transport = StreamingASGITransport2(self.app) if self.app is not None else None
+        return httpx2.AsyncClient(transport=transport, timeout=self.timeout)

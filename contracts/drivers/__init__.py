@@ -1,0 +1,86 @@
+"""The driver registry: reference drivers, client adapters, and drivers named by import path."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+
+from contracts._driver import ENDPOINT_OPTION, DriverSpec
+from contracts._target import Target
+from contracts.drivers._http import NaiveChatDriver, OpenAICompatibleDriver, ResponsesOnlyDriver
+from contracts.drivers._openai_python import OpenAIChatAdapter, OpenAIResponsesAdapter
+
+
+class DriverRegistry:
+    def __init__(self, specs: Iterable[DriverSpec] = ()) -> None:
+        self._specs: dict[str, DriverSpec] = {}
+        for spec in specs:
+            self.add(spec)
+
+    def add(self, spec: DriverSpec) -> None:
+        if spec.name in self._specs:
+            raise ValueError(f"driver {spec.name!r} is registered twice")
+        self._specs[spec.name] = spec
+
+    def names(self) -> list[str]:
+        return list(self._specs)
+
+    def get(self, name: str) -> DriverSpec:
+        if name in self._specs:
+            return self._specs[name]
+        if ":" in name:
+            return _imported(name)
+        raise KeyError(
+            f"unknown driver {name!r}; known: {', '.join(self._specs)} "
+            "(or 'package.module:factory' for your own)"
+        )
+
+
+def _imported(path: str) -> DriverSpec:
+    module_name, _, attribute = path.partition(":")
+    try:
+        value = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as exc:
+        raise KeyError(f"cannot load driver {path!r}: {exc}") from None
+    if isinstance(value, DriverSpec):
+        return value
+    if not callable(value):
+        raise KeyError(f"driver {path!r} is neither a DriverSpec nor a factory")
+    capabilities = frozenset(getattr(value, "capabilities", ()))
+    return DriverSpec(path, value, f"user driver {path}", capabilities)
+
+
+REFERENCE = ("openai-compatible", "responses-only", "naive-chat")
+
+DRIVERS = DriverRegistry(
+    [
+        DriverSpec(
+            "openai-compatible",
+            OpenAICompatibleDriver,
+            "correct: chat by default, endpoint option with fallback, usage optional",
+            frozenset({ENDPOINT_OPTION}),
+        ),
+        DriverSpec(
+            "responses-only", ResponsesOnlyDriver, "seed driver #1: always POST /v1/responses"
+        ),
+        DriverSpec(
+            "naive-chat",
+            NaiveChatDriver,
+            "seed driver #2: chat, assumes every stream ends in usage",
+        ),
+        DriverSpec(
+            "openai-python-chat",
+            OpenAIChatAdapter,
+            "openai-python AsyncOpenAI().chat.completions",
+            extra="openai",
+        ),
+        DriverSpec(
+            "openai-python-responses",
+            OpenAIResponsesAdapter,
+            "openai-python AsyncOpenAI().responses",
+            extra="openai",
+        ),
+    ]
+)
+
+__all__ = ["DRIVERS", "REFERENCE", "DriverRegistry", "Target"]

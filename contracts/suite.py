@@ -1,0 +1,53 @@
+"""The contract test a driver author runs: ``from contracts.suite import test_contract``.
+
+One test per scenario; it runs the driver on every backend where the scenario applies and
+compares the outcomes with the scenario's golden file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from syrupy.assertion import SnapshotAssertion
+
+from contracts import golden as golden_files
+from contracts._backends import Backend
+from contracts._driver import DriverSpec
+from contracts._golden import document, observed
+from contracts._runner import run_cell
+from contracts._scenario import Scenario
+from contracts.scenarios import SCENARIOS
+
+
+async def outcomes(
+    spec: DriverSpec, scenario: Scenario, backends: list[Backend], *, live: bool = False
+) -> dict[str, dict[str, Any]]:
+    chosen = [b for b in backends if b.applies(scenario)]
+    runs = await asyncio.gather(*(run_cell(spec, scenario, b, live=live) for b in chosen))
+    return {b.name: observed(run, scenario) for b, run in zip(chosen, runs, strict=True)}
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS.all(), ids=lambda s: s.id)
+def test_contract(
+    scenario: Scenario,
+    contract_driver: DriverSpec,
+    contract_backends: tuple[list[Backend], bool],
+    contract_live: bool,
+    golden: SnapshotAssertion,
+) -> None:
+    missing = scenario.requires - contract_driver.capabilities
+    if missing:
+        pytest.skip(f"driver {contract_driver.name} lacks {', '.join(sorted(missing))}")
+    backends, filtered = contract_backends
+    results = asyncio.run(outcomes(contract_driver, scenario, backends, live=contract_live))
+    if not results:
+        pytest.skip(f"no selected backend runs {scenario.id}")
+    if not filtered:
+        assert document(scenario, results) == golden(name=scenario.id)
+        return
+    stored = golden_files.load(scenario.id)
+    assert stored is not None, f"no golden file for {scenario.id}: run the full suite first"
+    expected = {name: stored["expected"].get(name) for name in results}
+    assert golden_files.dump(results) == golden_files.dump(expected)
