@@ -14,8 +14,9 @@ _TAGS = re.compile(r"<[^>]+>")
 _MODEL_MISSING = re.compile(
     r"does not exist|invalid model name|model_not_found|unknown model", re.I
 )
+# also matches the body quoted inside a proxy's message, with its quotes escaped
 _ROUTE_MISSING = re.compile(
-    r'\{"detail":\s*"(Not Found|Method Not Allowed)"\}|not implemented', re.I
+    r'\{\\?"detail\\?":\s*\\?"(Not Found|Method Not Allowed)\\?"\}|not implemented', re.I
 )
 
 

@@ -20,6 +20,10 @@ import httpx2
 from starlette.types import ASGIApp, Message
 
 _END = object()
+# what httpx says when a real server drops a chunked response
+_CUT_MESSAGE = (
+    "peer closed connection without sending complete message body (incomplete chunked read)"
+)
 
 
 class _AppCall:
@@ -122,9 +126,7 @@ async def _body(
             if not message.get("more_body", False):
                 return
             continue
-        raise errors.RemoteProtocolError(
-            "peer closed connection without sending complete message body", request=request
-        )
+        raise errors.RemoteProtocolError(_CUT_MESSAGE, request=request)
 
 
 class _HttpxStream(httpx.AsyncByteStream):

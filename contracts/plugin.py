@@ -31,22 +31,33 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("llm_driver", "default driver for the contract suite", default="")
 
 
-@pytest.fixture(scope="session")
-def contract_driver(pytestconfig: pytest.Config) -> DriverSpec:
-    name = pytestconfig.getoption("--driver") or pytestconfig.getini("llm_driver")
+def _driver(config: pytest.Config) -> DriverSpec:
+    name = config.getoption("--driver") or config.getini("llm_driver")
+    return DRIVERS.get(str(name or "openai-compatible"))
+
+
+def _backends(config: pytest.Config) -> tuple[list[Backend], bool]:
+    patterns = list(config.getoption("--llm-backend"))
+    return select_backends(patterns), bool(patterns)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # misuse is reported before collection, as a usage error, not as an error per test
     try:
-        return DRIVERS.get(str(name or "openai-compatible"))
+        _driver(config)
+        _backends(config)
     except KeyError as exc:
         raise pytest.UsageError(str(exc.args[0])) from None
+
+
+@pytest.fixture(scope="session")
+def contract_driver(pytestconfig: pytest.Config) -> DriverSpec:
+    return _driver(pytestconfig)
 
 
 @pytest.fixture(scope="session")
 def contract_backends(pytestconfig: pytest.Config) -> tuple[list[Backend], bool]:
-    patterns = list(pytestconfig.getoption("--llm-backend"))
-    try:
-        return select_backends(patterns), bool(patterns)
-    except KeyError as exc:
-        raise pytest.UsageError(str(exc.args[0])) from None
+    return _backends(pytestconfig)
 
 
 @pytest.fixture(scope="session")

@@ -230,5 +230,13 @@ def list_profiles(backend: str) -> None:
     Console().print(table)
 
 
+def _add_contract_commands() -> None:
+    from contracts.cli import matrix
+
+    main.add_command(matrix)
+
+
+_add_contract_commands()
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -12,6 +12,8 @@ import pytest
 from fakes.cli import resolve_vllm_profile
 from fakes.vllm import VllmConfig, create_vllm_app
 
+pytest_plugins = ["pytester"]
+
 ClientFactory = Callable[..., Any]
 
 

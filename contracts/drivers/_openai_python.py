@@ -149,7 +149,8 @@ class OpenAIChatAdapter(_Adapter):
                     for call in delta.tool_calls or []:
                         function = call.function
                         yield ToolCallDelta(
-                            index=call.index,
+                            # what `calls[delta.index]` accumulation does: no index, one bucket
+                            index=call.index if call.index is not None else 0,
                             id=call.id or None,
                             name=function.name if function else None,
                             arguments=(function.arguments or "") if function else "",

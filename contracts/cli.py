@@ -1,0 +1,92 @@
+"""``llm-fakes matrix``: run drivers x backends x scenarios and write the reports."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+
+from contracts._backends import select_backends
+from contracts.drivers import DRIVERS, REFERENCE
+from contracts.matrix import CRASH, FAIL, OUTCOMES, PASS, Cell, count_cells, run_matrix
+from contracts.report import write_reports
+from contracts.scenarios import SCENARIOS
+
+
+def default_drivers() -> list[str]:
+    names = list(REFERENCE)
+    for name in DRIVERS.names():
+        spec = DRIVERS.get(name)
+        if name not in names and spec.extra and importlib.util.find_spec(spec.extra):
+            names.append(name)
+    return names
+
+
+@click.command("matrix")
+@click.option("--driver", "drivers", multiple=True, help="Driver name or module:factory (repeat).")
+@click.option("--backend", "backends", multiple=True, help="Backend glob, e.g. 'vllm-0.*'.")
+@click.option("--scenario", "scenarios", multiple=True, help="Scenario glob, e.g. 'tool_*'.")
+@click.option("--out", default="matrix", show_default=True, type=click.Path(file_okay=False))
+@click.option("--live", is_flag=True, help="Run every cell over a real loopback socket.")
+@click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option("--check", is_flag=True, help="Exit 1 if openai-compatible fails any cell.")
+def matrix(
+    drivers: tuple[str, ...],
+    backends: tuple[str, ...],
+    scenarios: tuple[str, ...],
+    out: str,
+    live: bool,
+    concurrency: int,
+    check: bool,
+) -> None:
+    """Run the compatibility matrix and write matrix.json, matrix.md and matrix.html."""
+    try:
+        specs = [DRIVERS.get(name) for name in drivers or default_drivers()]
+        chosen_backends = select_backends(list(backends))
+        chosen = SCENARIOS.select(scenarios)
+    except KeyError as exc:
+        raise click.ClickException(str(exc.args[0])) from None
+    console = Console()
+    total = count_cells(chosen_backends, chosen, len(specs))
+    columns = (
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("cells", total=total)
+
+        def advance(cell: Cell) -> None:
+            progress.advance(task)
+
+        result = asyncio.run(
+            run_matrix(
+                specs, chosen_backends, chosen, live=live, concurrency=concurrency, on_cell=advance
+            )
+        )
+    table = Table(title=f"{len(result.cells)} cells in {result.seconds:.2f} s")
+    table.add_column("driver")
+    for outcome in OUTCOMES:
+        table.add_column(outcome, justify="right")
+    for driver, counts in result.summary().items():
+        table.add_row(driver, *(str(counts[o]) for o in OUTCOMES))
+    console.print(table)
+    for path in write_reports(result, Path(out)):
+        console.print(f"wrote {path}")
+    if check:
+        bad = [
+            c
+            for c in result.cells
+            if c.driver == "openai-compatible" and c.outcome in (FAIL, CRASH)
+        ]
+        if bad:
+            raise click.ClickException(
+                f"openai-compatible: {len(bad)} cells not {PASS}: "
+                + ", ".join(f"{c.backend}/{c.scenario}" for c in bad[:10])
+            )

@@ -1,0 +1,87 @@
+"""The seed's story, cell by cell: every outcome of the reference matrix is pinned."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from syrupy.assertion import SnapshotAssertion
+
+from contracts._backends import all_backends
+from contracts.drivers import DRIVERS, REFERENCE
+from contracts.matrix import CRASH, FAIL, NOT_APPLICABLE, PASS, Matrix, run_matrix
+from contracts.report import write_reports
+from contracts.scenarios import SCENARIOS
+
+DRIVER_NAMES = [*REFERENCE, "openai-python-chat", "openai-python-responses"]
+CODE = {PASS: "P", FAIL: "F", CRASH: "C", NOT_APPLICABLE: "-", "no golden": "?"}
+
+
+@pytest.fixture(scope="module")
+def matrix() -> Matrix:
+    drivers = [DRIVERS.get(name) for name in DRIVER_NAMES]
+    return asyncio.run(run_matrix(drivers, all_backends(), SCENARIOS.all()))
+
+
+def _outcome(matrix: Matrix, driver: str, backend: str, scenario: str) -> str:
+    cell = matrix.cell(driver, backend, scenario)
+    assert cell is not None, f"no cell {driver}/{backend}/{scenario}"
+    return cell.outcome
+
+
+def test_every_cell_matches_the_reviewed_grid(matrix: Matrix, snapshot: SnapshotAssertion) -> None:
+    grid: dict[str, dict[str, str]] = {}
+    for driver in matrix.drivers:
+        rows = grid.setdefault(driver, {})
+        for scenario in matrix.scenarios:
+            marks = [
+                f"{cell.backend}={CODE[cell.outcome]}"
+                for cell in matrix.cells
+                if cell.driver == driver and cell.scenario == scenario.id
+            ]
+            rows[scenario.id] = " ".join(marks)
+    assert grid == snapshot
+
+
+def test_openai_compatible_passes_everything(matrix: Matrix) -> None:
+    cells = [c for c in matrix.cells if c.driver == "openai-compatible"]
+    assert cells and all(c.outcome == PASS for c in cells), [
+        (c.backend, c.scenario, c.detail) for c in cells if c.outcome != PASS
+    ]
+
+
+@pytest.mark.parametrize("backend", ["vllm-0.4", "vllm-0.5", "vllm-0.6.4", "vllm-0.7", "vllm-0.9"])
+def test_responses_only_fails_where_vllm_lacks_the_route(matrix: Matrix, backend: str) -> None:
+    cell = matrix.cell("responses-only", backend, "plain_completion")
+    assert cell is not None and cell.outcome == FAIL
+    assert cell.observed is not None
+    assert cell.observed["error"] == {"kind": "endpoint_unsupported", "status": 404}
+
+
+def test_responses_only_works_non_streaming_from_0_10(matrix: Matrix) -> None:
+    for backend in ("vllm-0.10.0", "vllm-0.12", "vllm-0.24"):
+        assert _outcome(matrix, "responses-only", backend, "plain_completion") == PASS
+        # but its streams break: 0.10.0 answers 500, later releases cut the connection
+        assert _outcome(matrix, "responses-only", backend, "stream_usage") == FAIL
+
+
+def test_naive_chat_crashes_on_streams_without_usage(matrix: Matrix) -> None:
+    assert _outcome(matrix, "naive-chat", "vllm-0.4", "stream_usage") == PASS  # 0.4 always sends it
+    for backend in [b.name for b in all_backends() if b.kind == "vllm"][1:]:
+        cell = matrix.cell("naive-chat", backend, "stream_usage")
+        assert cell is not None and cell.outcome == CRASH
+        assert cell.detail == "KeyError: 'usage'"
+    assert _outcome(matrix, "naive-chat", "vllm-0.9", "plain_completion") == PASS
+
+
+def test_reports_are_written(matrix: Matrix, tmp_path: Path) -> None:
+    written = write_reports(matrix, tmp_path)
+    assert [p.name for p in written] == ["matrix.json", "matrix.md", "matrix.html"]
+    html = (tmp_path / "matrix.html").read_text()
+    failing = [c for c in matrix.cells if c.outcome in (FAIL, CRASH)]
+    # every failing cell links to its diff, and the diff is there
+    assert html.count("<h3 id=") == len(failing)
+    assert "KeyError: &#x27;usage&#x27;" in html
+    markdown = (tmp_path / "matrix.md").read_text()
+    assert "| stream_usage |" in markdown
