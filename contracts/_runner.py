@@ -44,7 +44,7 @@ async def run_cell(
     )
     key = scenario.api_key if scenario.api_key is not None else backend.server_key(scenario)
     model = scenario.model or MODEL
-    if live:
+    if live or _is_sync(spec):  # a sync client cannot reach an in-process app: give it a socket
         server = LiveServer(app).start()
         try:
             target = Target(base_url=server.url + "/v1", model=model, api_key=key)
@@ -56,6 +56,11 @@ async def run_cell(
         run = await _drive(spec, target, scenario.request)
     run.exchanges = [entry.to_json() for entry in log.entries()]
     return run
+
+
+def _is_sync(spec: DriverSpec) -> bool:
+    complete = getattr(spec.factory, "complete", None)
+    return complete is not None and not inspect.iscoroutinefunction(complete)
 
 
 async def _drive(spec: DriverSpec, target: Target, request: Request) -> CellRun:
