@@ -8,7 +8,7 @@ import httpx
 import httpx2
 from starlette.types import ASGIApp
 
-from contracts._transport import StreamingASGITransport, StreamingASGITransport2
+from fakes.transport import StreamingASGITransport, StreamingASGITransport2
 
 
 @dataclass(frozen=True)

@@ -230,13 +230,15 @@ def list_profiles(backend: str) -> None:
     Console().print(table)
 
 
-def _add_contract_commands() -> None:
+def _add_commands() -> None:
     from contracts.cli import matrix
+    from fakes.record.cli import cassette, record, replay
 
-    main.add_command(matrix)
+    for command in (matrix, record, replay, cassette):
+        main.add_command(command)
 
 
-_add_contract_commands()
+_add_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

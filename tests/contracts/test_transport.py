@@ -10,8 +10,8 @@ import httpx2
 import pytest
 from starlette.types import Receive, Scope, Send
 
-from contracts._transport import StreamingASGITransport, StreamingASGITransport2
 from fakes.eventstream import CUT, EventStreamResponse, _Cut
+from fakes.transport import StreamingASGITransport, StreamingASGITransport2
 
 
 def _app(*pieces: bytes | _Cut, pause: float = 0.0) -> object:

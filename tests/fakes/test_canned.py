@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import httpx
 
-from contracts._transport import StreamingASGITransport
 from fakes.canned import CannedMiddleware, CannedRoute, json_response, sse_response, text_response
+from fakes.transport import StreamingASGITransport
 from fakes.vllm import create_vllm_app
 from tests.conftest import CHAT, vllm_config
 

@@ -1,4 +1,4 @@
-"""httpx and httpx2 transports that run an ASGI app in-process and stream its response.
+"""httpx and httpx2 transports that run an ASGI app (a fake) in-process and stream its response.
 
 httpx's own ASGITransport waits for the whole body and asserts the response completed
 (encode/httpx #2186), so a stall hangs and a cut connection is an AssertionError. These
