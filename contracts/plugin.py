@@ -1,6 +1,17 @@
-"""pytest plugin: ``--driver``, ``--llm-backend``, ``--llm-live`` and the contract fixtures."""
+"""pytest plugin (loaded through the ``pytest11`` entry point once llm-fakes is installed).
+
+Fixtures: ``llm_fake`` (an in-process fake: httpx and httpx2 clients reach it with no
+socket) and ``llm_fake_live`` (the same fake on a free loopback port, started once per
+session and reset before each test). Choose the backend with
+``@pytest.mark.llm_backend("vllm", "0.9.2", **config)`` or
+``@pytest.mark.parametrize("llm_fake", ["vllm:0.9.2", "vllm:0.12"], indirect=True)``.
+Contract suite options: ``--driver``, ``--llm-backend``, ``--llm-live``.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from syrupy.assertion import SnapshotAssertion
@@ -9,6 +20,7 @@ from contracts._backends import Backend, select_backends
 from contracts._driver import DriverSpec
 from contracts.drivers import DRIVERS
 from contracts.golden import GoldenExtension
+from fakes.handle import FakeHandle
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -29,6 +41,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--llm-live", action="store_true", help="run cells over real sockets, not in-process"
     )
     parser.addini("llm_driver", "default driver for the contract suite", default="")
+    parser.addini("llm_fake_backend", "default backend of the llm_fake fixtures", default="vllm")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    try:
+        driver = _driver(config).name
+    except KeyError:
+        return []
+    return [f"llm-fakes: driver {driver}, fake backend {config.getini('llm_fake_backend')}"]
 
 
 def _driver(config: pytest.Config) -> DriverSpec:
@@ -42,6 +63,10 @@ def _backends(config: pytest.Config) -> tuple[list[Backend], bool]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "llm_backend(backend, version=None, **config): the fake behind llm_fake/llm_fake_live",
+    )
     # misuse is reported before collection, as a usage error, not as an error per test
     try:
         _driver(config)
@@ -68,3 +93,78 @@ def contract_live(pytestconfig: pytest.Config) -> bool:
 @pytest.fixture
 def golden(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     return snapshot.use_extension(GoldenExtension)
+
+
+def _fake_spec(request: pytest.FixtureRequest) -> tuple[str, str | None, dict[str, Any]]:
+    param = getattr(request, "param", None)
+    if isinstance(param, str):
+        backend, _, version = param.partition(":")
+        return backend, version or None, {}
+    marker = request.node.get_closest_marker("llm_backend")
+    if marker is not None:
+        backend = str(marker.args[0]) if marker.args else "vllm"
+        release = str(marker.args[1]) if len(marker.args) > 1 else None
+        return backend, release, dict(marker.kwargs)
+    backend, _, version = str(request.config.getini("llm_fake_backend")).partition(":")
+    return backend, version or None, {}
+
+
+def _build(request: pytest.FixtureRequest) -> tuple[Any, str, str]:
+    from fakes.build import FakeBuildError, build_fake
+
+    backend, version, config = _fake_spec(request)
+    try:
+        app, release = build_fake(backend, version, config)
+    except FakeBuildError as exc:
+        pytest.fail(f"llm_backend: {exc}", pytrace=False)
+    return app, backend, release
+
+
+@pytest.fixture
+def llm_fake(request: pytest.FixtureRequest) -> Iterator[FakeHandle]:
+    """An in-process fake; httpx and httpx2 clients (sync and async) reach it at
+    ``llm_fake.base_url`` with no socket, and nothing else while the test runs."""
+    from fakes.inprocess import Routed
+
+    app, backend, release = _build(request)
+    handle = FakeHandle(backend, release, app, f"http://{backend}.fake")
+    with Routed(app, handle.url):
+        yield handle
+
+
+class _LiveServers:
+    def __init__(self) -> None:
+        self._servers: dict[str, tuple[Any, FakeHandle]] = {}
+
+    def get(self, request: pytest.FixtureRequest) -> FakeHandle:
+        from fakes.server import LiveServer
+
+        key = repr(_fake_spec(request))
+        if key not in self._servers:
+            app, backend, release = _build(request)
+            server = LiveServer(app).start()
+            self._servers[key] = (server, FakeHandle(backend, release, app, server.url))
+        handle = self._servers[key][1]
+        handle.reset()
+        return handle
+
+    def stop(self) -> None:
+        for server, _ in self._servers.values():
+            server.stop()
+        self._servers.clear()
+
+
+@pytest.fixture(scope="session")
+def _llm_live_servers() -> Iterator[_LiveServers]:
+    servers = _LiveServers()
+    try:
+        yield servers
+    finally:
+        servers.stop()
+
+
+@pytest.fixture
+def llm_fake_live(request: pytest.FixtureRequest, _llm_live_servers: _LiveServers) -> FakeHandle:
+    """The fake on a free 127.0.0.1 port, one per backend/version/config per session,
+    reset before each test (each pytest-xdist worker has its own)."""
+    return _llm_live_servers.get(request)

@@ -1,0 +1,56 @@
+"""A running fake as a Python object: its address, and its control plane as methods."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+
+from fakes.faults import FaultRule
+from fakes.script import Script, ScriptPlayer
+from fakes.timing import Clock, Timing
+
+
+@dataclass
+class FakeHandle:
+    backend: str  # "vllm"
+    version: str  # the release it imitates
+    app: Starlette
+    url: str  # root URL: http://vllm.fake in-process, http://127.0.0.1:PORT live
+
+    @property
+    def base_url(self) -> str:
+        """What an OpenAI client takes as ``base_url``."""
+        return self.url + "/v1"
+
+    @property
+    def state(self) -> Any:
+        return self.app.state.fake
+
+    def requests(self) -> list[dict[str, Any]]:
+        """Every exchange so far: method, path, headers (secrets redacted), JSON body, status,
+        response bytes and, for streams, each event with its time offset."""
+        return [entry.to_json() for entry in self.state.log.entries()]
+
+    def last_request(self) -> dict[str, Any]:
+        entries = self.requests()
+        if not entries:
+            raise AssertionError(f"the fake {self.backend} {self.version} received no request")
+        return entries[-1]
+
+    def script(self, script: Script | Mapping[str, Any]) -> None:
+        self.state.player = ScriptPlayer(Script.model_validate(script))
+
+    def faults(self, *rules: FaultRule | Mapping[str, Any]) -> None:
+        self.state.faults.set(tuple(FaultRule.model_validate(rule) for rule in rules))
+
+    def knobs(self, **overrides: Any) -> None:
+        self.state.set_knobs(overrides)
+
+    def timing(self, **fields: Any) -> None:
+        self.state.clock = Clock(Timing(**fields))
+
+    def reset(self) -> None:
+        self.state.reset()

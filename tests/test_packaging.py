@@ -1,0 +1,58 @@
+"""The built wheel, installed into a clean venv, gives a user's project the fixtures and
+the contract suite with no conftest and no source checkout."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+USER_PROJECT = {
+    "test_client.py": """
+import httpx
+
+def test_my_client_against_the_fake(llm_fake):
+    answer = httpx.post(llm_fake.base_url + "/chat/completions", json={
+        "model": "fake-model", "messages": [{"role": "user", "content": "hi"}]}).json()
+    assert answer["choices"][0]["finish_reason"] == "stop"
+""",
+    "test_contracts.py": "from contracts.suite import test_contract\n",
+}
+
+
+@pytest.mark.packaging
+def test_wheel_in_a_clean_venv(tmp_path: Path) -> None:
+    def run(*command: str | Path, cwd: Path = tmp_path) -> str:
+        done = subprocess.run(
+            [str(c) for c in command], cwd=cwd, capture_output=True, text=True, timeout=600
+        )
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        return done.stdout
+
+    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", tmp_path / "dist", ROOT)
+    [wheel] = (tmp_path / "dist").glob("llm_fakes-*.whl")
+    run(sys.executable, "-m", "venv", tmp_path / "venv")
+    python = tmp_path / "venv" / "bin" / "python"
+    run(python, "-m", "pip", "install", "-q", wheel)
+    project = tmp_path / "project"
+    project.mkdir()
+    for name, text in USER_PROJECT.items():
+        (project / name).write_text(text)
+    output = run(
+        python,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-k",
+        "my_client or plain_completion or stream_usage or sse_crlf",
+        cwd=project,
+    )
+    assert "5 passed" in output, output
+    assert not list(project.glob("__snapshots__"))  # goldens come from the package
+    run(tmp_path / "venv" / "bin" / "llm-fakes", "profiles")
