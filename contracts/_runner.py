@@ -14,6 +14,7 @@ from starlette.types import ASGIApp
 from contracts._backends import MODEL, Backend
 from contracts._collect import collect, collect_sync
 from contracts._driver import AsyncDriver, DriverSpec
+from contracts._hub import Hub
 from contracts._model import ContractError, Request, Result
 from contracts._scenario import Scenario
 from contracts._target import Target
@@ -36,7 +37,12 @@ def _too_large(limit: int) -> ASGIApp:
 
 
 async def run_cell(
-    spec: DriverSpec, scenario: Scenario, backend: Backend, *, live: bool = False
+    spec: DriverSpec,
+    scenario: Scenario,
+    backend: Backend,
+    *,
+    live: bool = False,
+    hub: Hub | None = None,
 ) -> CellRun:
     log = RequestLog(limit=100)
     app = CaptureMiddleware(
@@ -44,8 +50,15 @@ async def run_cell(
     )
     key = scenario.api_key if scenario.api_key is not None else backend.server_key(scenario)
     model = scenario.model or MODEL
-    if live or _is_sync(spec):  # a sync client cannot reach an in-process app: give it a socket
-        server = LiveServer(app).start()
+    if (live or _is_sync(spec)) and hub is not None:
+        cell, url = hub.mount(app)
+        try:
+            target = Target(base_url=url + "/v1", model=model, api_key=key)
+            run = await _drive(spec, target, scenario.request)
+        finally:
+            hub.unmount(cell)
+    elif live or _is_sync(spec):  # a sync client cannot reach an in-process app: a socket
+        server = await anyio.to_thread.run_sync(LiveServer(app).start)
         try:
             target = Target(base_url=server.url + "/v1", model=model, api_key=key)
             run = await _drive(spec, target, scenario.request)

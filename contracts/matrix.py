@@ -13,6 +13,7 @@ from contracts import golden
 from contracts._backends import Backend
 from contracts._driver import DriverSpec
 from contracts._golden import observed
+from contracts._hub import Hub
 from contracts._runner import run_cell
 from contracts._scenario import Scenario
 
@@ -85,12 +86,13 @@ async def _cell(
     backend: Backend,
     expected: dict[str, Any] | None,
     live: bool,
+    hub: Hub | None,
 ) -> Cell:
     missing = scenario.requires - spec.capabilities
     if missing:
         detail = f"driver lacks {', '.join(sorted(missing))}"
         return Cell(spec.name, backend.name, scenario.id, NOT_APPLICABLE, detail)
-    run = await run_cell(spec, scenario, backend, live=live)
+    run = await run_cell(spec, scenario, backend, live=live, hub=hub)
     value = observed(run, scenario)
     outcome, detail = compare(value, expected)
     return Cell(
@@ -112,12 +114,12 @@ async def run_matrix(
     started = loop.time()
     goldens = {s.id: (golden.load(s.id) or {}).get("expected", {}) for s in scenarios}
     gate = asyncio.Semaphore(concurrency)
+    hub = Hub()
 
     async def one(spec: DriverSpec, scenario: Scenario, backend: Backend) -> Cell:
         async with gate:
-            cell = await _cell(
-                spec, scenario, backend, goldens[scenario.id].get(backend.name), live
-            )
+            expected = goldens[scenario.id].get(backend.name)
+            cell = await _cell(spec, scenario, backend, expected, live, hub)
         if on_cell is not None:
             on_cell(cell)
         return cell
@@ -129,7 +131,10 @@ async def run_matrix(
         for backend in backends
         if backend.applies(scenario)
     ]
-    cells = list(await asyncio.gather(*jobs))
+    try:
+        cells = list(await asyncio.gather(*jobs))
+    finally:
+        hub.stop()
     return Matrix(
         [d.name for d in drivers],
         [b.name for b in backends],

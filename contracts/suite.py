@@ -16,6 +16,7 @@ from contracts import golden as golden_files
 from contracts._backends import Backend
 from contracts._driver import DriverSpec
 from contracts._golden import document, observed
+from contracts._hub import Hub
 from contracts._runner import run_cell
 from contracts._scenario import Scenario
 from contracts.scenarios import SCENARIOS
@@ -25,7 +26,13 @@ async def outcomes(
     spec: DriverSpec, scenario: Scenario, backends: list[Backend], *, live: bool = False
 ) -> dict[str, dict[str, Any]]:
     chosen = [b for b in backends if b.applies(scenario)]
-    runs = await asyncio.gather(*(run_cell(spec, scenario, b, live=live) for b in chosen))
+    hub = Hub()
+    try:
+        runs = await asyncio.gather(
+            *(run_cell(spec, scenario, b, live=live, hub=hub) for b in chosen)
+        )
+    finally:
+        hub.stop()
     return {b.name: observed(run, scenario) for b, run in zip(chosen, runs, strict=True)}
 
 
