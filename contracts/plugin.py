@@ -1,4 +1,4 @@
-"""pytest plugin: ``--driver``, ``--llm-backend``, ``--llm-live`` and the contract fixtures."""
+"""pytest plugin: ``--driver``, ``--driver-cmd``, ``--llm-backend``, ``--llm-live``, fixtures."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from syrupy.assertion import SnapshotAssertion
 from contracts._backends import Backend, select_backends
 from contracts._driver import DriverSpec
 from contracts.drivers import DRIVERS
+from contracts.drivers._subprocess import subprocess_spec
 from contracts.golden import GoldenExtension
 
 
@@ -18,6 +19,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="driver under contract: a registered name or 'package.module:factory' "
         "(ini: llm_driver; default openai-compatible)",
+    )
+    group.addoption(
+        "--driver-cmd",
+        default=None,
+        metavar="CMD",
+        help="driver under contract: a command speaking the JSON-lines protocol of "
+        "contracts.drivers._subprocess, e.g. 'node driver.mjs' (not with --driver)",
     )
     group.addoption(
         "--llm-backend",
@@ -31,13 +39,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("llm_driver", "default driver for the contract suite", default="")
 
 
-@pytest.fixture(scope="session")
-def contract_driver(pytestconfig: pytest.Config) -> DriverSpec:
-    name = pytestconfig.getoption("--driver") or pytestconfig.getini("llm_driver")
+def select_driver(name: str | None, command: str | None, default: str = "") -> DriverSpec:
+    """The driver under contract, from ``--driver``, ``--driver-cmd`` and the ini default."""
+    if command is not None:
+        if name is not None:
+            raise pytest.UsageError("give --driver or --driver-cmd, not both")
+        try:
+            return subprocess_spec(command)
+        except ValueError as exc:
+            raise pytest.UsageError(str(exc)) from None
     try:
-        return DRIVERS.get(str(name or "openai-compatible"))
+        return DRIVERS.get(name or default or "openai-compatible")
     except KeyError as exc:
         raise pytest.UsageError(str(exc.args[0])) from None
+
+
+@pytest.fixture(scope="session")
+def contract_driver(pytestconfig: pytest.Config) -> DriverSpec:
+    return select_driver(
+        pytestconfig.getoption("--driver"),
+        pytestconfig.getoption("--driver-cmd"),
+        str(pytestconfig.getini("llm_driver") or ""),
+    )
 
 
 @pytest.fixture(scope="session")
