@@ -62,7 +62,7 @@ function reasoningOf(value: Json): string | undefined {
 async function run(call: Call): Promise<void> {
   const client = new OpenAI({
     baseURL: call.base_url,
-    apiKey: call.api_key ?? "unused",
+    apiKey: call.api_key || "unused", // an empty key still goes on the wire
     maxRetries: 0,
     timeout: call.timeout * 1000,
   });
@@ -145,7 +145,8 @@ async function main(): Promise<void> {
       emit({ type: "error", kind: "truncated", message: error.message, status: null });
     } else if (error instanceof APIError && error.status !== undefined) {
       const status = error.status;
-      emit({ type: "error", kind: kindOf(status, error.message), message: error.message, status });
+      const said = `${error.message} ${JSON.stringify(error.error ?? "")}`;
+      emit({ type: "error", kind: kindOf(status, said), message: error.message, status });
     } else if (error instanceof APIError) {
       // an error event inside a 200 stream
       emit({ type: "error", kind: "server", message: error.message, status: null });
