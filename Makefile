@@ -4,12 +4,13 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: help setup serve test check lint typecheck clean matrix
+.PHONY: help setup serve test test-clients check lint typecheck clean matrix
 
 help:
 	@echo "make serve  - set up and start the fake stack (fake vLLM on 127.0.0.1:8000)"
 	@echo "make test   - set up, lint, type-check and run the test suite"
 	@echo "make matrix - drivers x backends x scenarios: matrix/matrix.{json,md,html}"
+	@echo "make test-clients - install the client extras (litellm, langchain, pydantic-ai) and run their adapter tests"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "llm-fakes needs Python 3.11 or newer")'
@@ -38,6 +39,10 @@ test: check
 
 matrix: $(STAMP)
 	$(BIN)/llm-fakes matrix --out matrix $(ARGS)
+
+test-clients: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,clients]'
+	$(BIN)/python -m pytest tests/contracts/drivers $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

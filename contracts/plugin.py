@@ -5,7 +5,7 @@ socket) and ``llm_fake_live`` (the same fake on a free loopback port, started on
 session and reset before each test). Choose the backend with
 ``@pytest.mark.llm_backend("vllm", "0.9.2", **config)`` or
 ``@pytest.mark.parametrize("llm_fake", ["vllm:0.9.2", "vllm:0.12"], indirect=True)``.
-Contract suite options: ``--driver``, ``--llm-backend``, ``--llm-live``.
+Contract suite options: ``--driver``, ``--driver-cmd``, ``--llm-backend``, ``--llm-live``.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from syrupy.assertion import SnapshotAssertion
 from contracts._backends import Backend, select_backends
 from contracts._driver import DriverSpec
 from contracts.drivers import DRIVERS
+from contracts.drivers._subprocess import subprocess_spec
 from contracts.golden import GoldenExtension
 from fakes.handle import FakeHandle
 
@@ -30,6 +31,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="driver under contract: a registered name or 'package.module:factory' "
         "(ini: llm_driver; default openai-compatible)",
+    )
+    group.addoption(
+        "--driver-cmd",
+        default=None,
+        metavar="CMD",
+        help="driver under contract: a command speaking the JSON-lines protocol of "
+        "contracts.drivers._subprocess, e.g. 'node driver.mjs' (not with --driver)",
     )
     group.addoption(
         "--llm-backend",
@@ -47,14 +55,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_report_header(config: pytest.Config) -> list[str]:
     try:
         driver = _driver(config).name
-    except KeyError:
+    except pytest.UsageError:
         return []
     return [f"llm-fakes: driver {driver}, fake backend {config.getini('llm_fake_backend')}"]
 
 
 def _driver(config: pytest.Config) -> DriverSpec:
-    name = config.getoption("--driver") or config.getini("llm_driver")
-    return DRIVERS.get(str(name or "openai-compatible"))
+    return select_driver(
+        config.getoption("--driver"),
+        config.getoption("--driver-cmd"),
+        str(config.getini("llm_driver") or ""),
+    )
 
 
 def _backends(config: pytest.Config) -> tuple[list[Backend], bool]:
@@ -75,9 +86,28 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc.args[0])) from None
 
 
+def select_driver(name: str | None, command: str | None, default: str = "") -> DriverSpec:
+    """The driver under contract, from ``--driver``, ``--driver-cmd`` and the ini default."""
+    if command is not None:
+        if name is not None:
+            raise pytest.UsageError("give --driver or --driver-cmd, not both")
+        try:
+            return subprocess_spec(command)
+        except ValueError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    try:
+        return DRIVERS.get(name or default or "openai-compatible")
+    except KeyError as exc:
+        raise pytest.UsageError(str(exc.args[0])) from None
+
+
 @pytest.fixture(scope="session")
 def contract_driver(pytestconfig: pytest.Config) -> DriverSpec:
-    return _driver(pytestconfig)
+    return select_driver(
+        pytestconfig.getoption("--driver"),
+        pytestconfig.getoption("--driver-cmd"),
+        str(pytestconfig.getini("llm_driver") or ""),
+    )
 
 
 @pytest.fixture(scope="session")

@@ -5,10 +5,34 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterable
 
-from contracts._driver import ENDPOINT_OPTION, DriverSpec
+from contracts._driver import ENDPOINT_OPTION, Driver, DriverSpec
 from contracts._target import Target
 from contracts.drivers._http import NaiveChatDriver, OpenAICompatibleDriver, ResponsesOnlyDriver
 from contracts.drivers._openai_python import OpenAIChatAdapter, OpenAIResponsesAdapter
+
+
+def _langchain(target: Target) -> Driver:
+    from contracts.drivers._langchain import LangChainOpenAIAdapter
+
+    return LangChainOpenAIAdapter(target)
+
+
+def _litellm_openai(target: Target) -> Driver:
+    from contracts.drivers._litellm import LiteLLMAdapter
+
+    return LiteLLMAdapter(target)
+
+
+def _litellm_hosted_vllm(target: Target) -> Driver:
+    from contracts.drivers._litellm import LiteLLMHostedVllmAdapter
+
+    return LiteLLMHostedVllmAdapter(target)
+
+
+def _pydantic_ai(target: Target) -> Driver:
+    from contracts.drivers._pydantic_ai import PydanticAIAdapter
+
+    return PydanticAIAdapter(target)
 
 
 class DriverRegistry:
@@ -79,6 +103,30 @@ DRIVERS = DriverRegistry(
             OpenAIResponsesAdapter,
             "openai-python AsyncOpenAI().responses",
             extra="openai",
+        ),
+        DriverSpec(
+            "litellm-openai",
+            _litellm_openai,
+            'litellm SDK acompletion(model="openai/<model>", api_base=...)',
+            extra="litellm",
+        ),
+        DriverSpec(
+            "litellm-hosted-vllm",
+            _litellm_hosted_vllm,
+            'litellm SDK acompletion(model="hosted_vllm/<model>", api_base=...)',
+            extra="litellm",
+        ),
+        DriverSpec(
+            "langchain-openai",
+            _langchain,
+            "langchain-openai ChatOpenAI(base_url=...).ainvoke / .astream",
+            extra="langchain",
+        ),
+        DriverSpec(
+            "pydantic-ai",
+            _pydantic_ai,
+            "pydantic-ai Agent on OpenAIChatModel(OpenAIProvider(openai_client=...))",
+            extra="pydantic-ai",
         ),
     ]
 )
