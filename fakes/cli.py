@@ -209,7 +209,9 @@ def _banner(
 
 
 @main.command("profiles")
-@click.option("--backend", default="vllm", show_default=True, type=click.Choice(["vllm"]))
+@click.option(
+    "--backend", default="vllm", show_default=True, type=click.Choice(["vllm", "litellm"])
+)
 def list_profiles(backend: str) -> None:
     """List built-in profiles, the releases they cover and what each changes."""
     profiles = builtin(backend)
@@ -220,7 +222,8 @@ def list_profiles(backend: str) -> None:
     table.add_column("changes from the previous profile")
     for profile in profiles:
         changed = profiles.changes[profile.name]
-        listed = ", ".join(sorted(changed)) if len(changed) < 40 else "(base profile)"
+        base = len(changed) >= 40 or set(changed) == set(type(profile.knobs).model_fields)
+        listed = "(base profile)" if base else ", ".join(sorted(changed))
         table.add_row(
             profile.name,
             profile.versions,
