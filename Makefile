@@ -7,7 +7,8 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 .PHONY: help setup serve test check lint typecheck clean
 
 help:
-	@echo "make serve  - set up and start the fake stack (fake vLLM on 127.0.0.1:8000)"
+	@echo "make serve  - set up and start the fake stack (fake LiteLLM on 127.0.0.1:4000 in front of"
+	@echo "              the fake vLLM on 127.0.0.1:8000)"
 	@echo "make test   - set up, lint, type-check and run the test suite"
 
 $(STAMP): pyproject.toml
@@ -21,7 +22,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 serve: $(STAMP)
-	$(BIN)/llm-fakes serve vllm --host 127.0.0.1 --port 8000 $(ARGS)
+	$(BIN)/llm-fakes serve stack --host 127.0.0.1 $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check fakes contracts tests
