@@ -30,6 +30,8 @@ from fakes.types import JSONObject
 JSON = "application/json"
 EVENT_STREAM = "text/event-stream; charset=utf-8"
 MODELS_CREATED = 1677610602  # a fixed "created" on every /v1/models entry
+# What LiteLLM's bundled cost map says about a few OpenAI models (mode, input, output).
+KNOWN_MODELS = {"gpt-4o": ("chat", 128000, 16384), "gpt-4o-mini": ("chat", 128000, 16384)}
 SUCCESS_CALLBACKS = [
     "sync_deployment_callback_on_success",
     "_PROXY_VirtualKeyModelMaxBudgetLimiter",
@@ -210,6 +212,8 @@ async def responses(request: Request) -> Answer:
             await opened.aclose()
         return _json(forwarded_body(deployment, data), headers=call.headers(knobs.chat_headers))
     except _errors.ProxyError as error:
+        if knobs.responses_error_version and error.headers:
+            error.headers.append(("x-litellm-version", state.config.version))
         return error.response()
 
 
@@ -251,8 +255,13 @@ async def models(request: Request) -> Response:
             "owned_by": "openai",
         }
         if state.knobs.models_max_tokens:
-            limit = await _max_model_len(state, state.config.group(name)[0])
-            if limit is not None:
+            deployment = state.config.group(name)[0]
+            known = KNOWN_MODELS.get(deployment.upstream_model)
+            limit = await _max_model_len(state, deployment)
+            if deployment.provider == "openai" and known is not None:
+                mode, inputs, outputs = known
+                entry |= {"mode": mode, "max_input_tokens": inputs, "max_output_tokens": outputs}
+            elif limit is not None:
                 entry |= {"max_input_tokens": limit, "max_output_tokens": limit}
         entries.append(entry)
     return _json({"data": entries, "object": "list"})

@@ -70,7 +70,7 @@ class LitellmKnobs(BaseModel):
     choice_passthrough: tuple[str, ...] = ("logprobs", "stop_reason")  # upstream choice keys
     # Streaming
     empty_role_chunk: bool = True  # False: the role rides on the next chunk
-    holds_one_chunk: bool = False  # each chunk is sent when the next arrives
+    holds_one_chunk: bool = False  # each chunk waits for the next: a cut loses the last one
     chunk_stop_reason: bool = True  # an upstream "stop_reason" key stays on the choice
     finish_chunk_model: ModelField = ModelField.ALIAS
     usage_chunk: UsageChunk = UsageChunk.EMPTY_CHOICES
@@ -81,6 +81,7 @@ class LitellmKnobs(BaseModel):
     upstream_cut: UpstreamCut = UpstreamCut.ERROR_FRAME
     # Routes
     responses: ResponsesMode = ResponsesMode.FORWARD
+    responses_error_version: bool = True  # /v1/responses errors add x-litellm-version
     models_max_tokens: bool = True  # /v1/models learns max_input/output_tokens upstream
     readiness_detail: bool = False  # readiness lists cache, version, callbacks
     # Response headers (names; "llm_provider-*" stands for the upstream's headers)

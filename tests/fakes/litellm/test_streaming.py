@@ -163,9 +163,11 @@ async def test_upstream_cut_is_hidden_174(stack: Any) -> None:
     async with stack("1.74.15", live_upstream=True) as s:
         s.fault(kind="cut", after_chunks=2)
         response = await s.chat(stream=True, max_tokens=5)
+        lorem = _chunk("fake-model", '{"index":0,"delta":{"content":"Lorem","role":"assistant"}}')
         invented = _chunk("hosted_vllm/fake-model", '{"finish_reason":"stop","index":0,"delta":{}}')
-        assert stable(response.text) == invented + DONE
-        assert chunks(response.text)[0]["id"].startswith("chatcmpl-")
+        assert stable(response.text) == lorem + invented + DONE
+        first, last = chunks(response.text)
+        assert last["id"].startswith("chatcmpl-") and last["id"] != first["id"]
 
 
 def _no_usage_upstream() -> Starlette:
