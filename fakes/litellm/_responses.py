@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import time
+import uuid
 from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
@@ -13,6 +14,7 @@ import orjson
 
 from fakes import sse, tokens
 from fakes.litellm._config import Deployment
+from fakes.litellm._errors import CUT_MESSAGE
 from fakes.litellm._stream import provider_model
 from fakes.types import JSONObject
 
@@ -169,11 +171,24 @@ def forwarded_body(deployment: Deployment, upstream: JSONObject) -> JSONObject:
 async def forwarded_stream(
     response: httpx.Response, close: Callable[[], Any]
 ) -> AsyncGenerator[bytes, None]:
-    """Upstream Responses events pass through as they arrive."""
+    """Upstream Responses events pass through as they arrive; a cut becomes
+    ``response.failed`` (seen on 1.110 in front of vLLM 0.12, which cuts such streams)."""
     try:
         async for part in response.aiter_raw():
             yield part
     except httpx.HTTPError:
-        pass
+        failed = {
+            "type": "response.failed",
+            "response": {
+                "id": f"resp_{uuid.uuid4().hex}",
+                "created_at": int(time.time()),
+                "error": {"code": "server_error", "message": CUT_MESSAGE},
+                "object": "response",
+                "output": [],
+                "status": "failed",
+            },
+            "sequence_number": 0,
+        }
+        yield sse.event(sse.compact(failed), fields=[("event", "response.failed")])
     finally:
         await close()

@@ -67,6 +67,11 @@ async def open_upstream(
             except httpx.TransportError as exc:
                 last = _connection_error(deployment, exc)
                 continue
+            except AssertionError:
+                # httpx.ASGITransport asserts that an in-process upstream finished its
+                # response: a cut connection, seen (buffered) before any byte.
+                last = _connection_error(deployment, Exception(_errors.CUT_MESSAGE))
+                continue
             call.upstream = dict(response.headers)
             if response.status_code < 400:
                 return Opened(response, client, state.owns_transport)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 from starlette.applications import Starlette
@@ -11,8 +13,12 @@ from starlette.requests import Request
 from starlette.responses import StreamingResponse
 from starlette.routing import Route
 
-from tests.conftest import WEATHER_TOOLS, chunks, stable
-from tests.fakes.litellm.conftest import VERSIONS
+from fakes.litellm import Deployment, LitellmConfig, create_litellm_app, resolve_litellm_profile
+from fakes.server import live
+from fakes.timing import Timing
+from fakes.vllm import create_vllm_app
+from tests.conftest import WEATHER_TOOLS, chunks, stable, vllm_config
+from tests.fakes.litellm.conftest import AUTH, VERSIONS
 
 ID = '"id":"*","created":"*"'
 
@@ -207,3 +213,47 @@ async def test_usage_chunk_absent_without_include_usage_even_when_estimated(
     async with stack(version, upstream=_no_usage_upstream()) as s:
         response = await s.chat(stream=True)
         assert all("usage" not in c for c in chunks(response.text))
+
+
+@pytest.mark.live
+async def test_chunks_pass_through_as_they_arrive() -> None:
+    """No buffering: the first chunk reaches the client long before the upstream finishes."""
+    vllm = create_vllm_app(vllm_config("0.9.2", timing=Timing(itl=0.15)))
+    with live(vllm) as upstream:
+        profile, release = resolve_litellm_profile("1.110.2", None)
+        deployment = Deployment("fake-model", "hosted_vllm", "fake-model", f"{upstream.url}/v1")
+        proxy = create_litellm_app(LitellmConfig(profile, release, (deployment,)))
+        with live(proxy) as server:
+            body = {"model": "fake-model", "messages": [{"role": "user", "content": "hi"}]}
+            async with httpx.AsyncClient(timeout=10) as client:
+                started = time.monotonic()
+                arrivals = []
+                async with client.stream(
+                    "POST",
+                    f"{server.url}/v1/chat/completions",
+                    json={**body, "stream": True, "max_tokens": 6},
+                ) as response:
+                    async for _ in response.aiter_lines():
+                        arrivals.append(time.monotonic() - started)
+    assert arrivals[-1] > 0.7
+    assert arrivals[0] < arrivals[-1] - 0.5
+
+
+async def test_in_process_cut_is_a_connection_error(stack: Any) -> None:
+    """httpx.ASGITransport buffers: an in-process cut is seen before any byte."""
+    async with stack("1.110.2") as s:
+        s.fault(kind="cut", after_chunks=2)
+        response = await s.chat(stream=True)
+        assert response.status_code == 500
+        assert "APIConnectionError" in response.json()["error"]["message"]
+
+
+@pytest.mark.live
+async def test_forwarded_responses_stream_cut_is_response_failed_110(stack: Any) -> None:
+    async with stack("1.110.2", "0.12.0", live_upstream=True) as s:
+        body = {"model": "fake-model", "input": "hi", "stream": True}
+        response = await s.client.post("/v1/responses", json=body, headers=AUTH)
+        assert response.text.startswith("event: response.failed\ndata: ")
+        failed = orjson.loads(response.text.split("data: ", 1)[1])
+        assert failed["response"]["status"] == "failed"
+        assert failed["response"]["error"]["code"] == "server_error"
