@@ -9,7 +9,6 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-from fakes import sse
 from fakes.litellm._config import Deployment
 from fakes.profiles import LitellmKnobs, MissingMessages, UpstreamErrorFormat
 
@@ -208,12 +207,6 @@ def cooldown(
     if knobs.typed_errors:
         return ProxyError(message, 429, "all_deployments_in_cooldown", headers=headers)
     return ProxyError(message, 429, "None", "None", headers=headers)
-
-
-def stream_frame(knobs: LitellmKnobs, error: ProxyError) -> bytes:
-    """An in-band error event; LiteLLM writes it with ``json.dumps`` (spaced)."""
-    del knobs
-    return sse.event(sse.spaced(error.body()))
 
 
 def detail_response(status: int, headers: Mapping[str, str] | None = None) -> Response:

@@ -258,6 +258,7 @@ async def relay(
         elif ending == "error":
             if held is not None:
                 yield held
+            # LiteLLM writes error frames with json.dumps: spaced, unlike its chunks.
             yield sse.event(sse.spaced(mid_stream_error(ctx, error).body()))
             if knobs.mid_stream_error is MidStreamError.INTERNAL_ERROR_THEN_DONE:
                 yield sse.DONE

@@ -98,3 +98,37 @@ def test_serve_stack_unknown_litellm_release_lists_ranges() -> None:
     result = CliRunner().invoke(main, ["serve", "stack", "--litellm-version", "1.2.3"])
     assert result.exit_code == 1
     assert "litellm 1.2.3 is outside every known range: litellm-1.74" in result.output
+
+
+def test_serve_stack_starts_both_on_loopback() -> None:
+    import socket
+
+    ports = []
+    for _ in range(2):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            ports.append(probe.getsockname()[1])
+    vllm_port, litellm_port = ports
+    command = [sys.executable, "-m", "fakes", "serve", "stack", "--litellm-version", "1.74.15"]
+    command += ["--vllm-port", str(vllm_port), "--litellm-port", str(litellm_port)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    body = {"model": "fake-model", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                response = httpx.post(
+                    f"http://127.0.0.1:{litellm_port}/v1/chat/completions", json=body, timeout=5
+                )
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and process.poll() is None
+                time.sleep(0.05)
+        assert response.status_code == 200
+        assert response.text.endswith("data: [DONE]\n\n") and '"usage"' not in response.text
+        upstream = httpx.get(f"http://127.0.0.1:{vllm_port}/_fake/requests", timeout=5).json()
+        assert upstream["requests"][0]["json"]["stream_options"] == {"include_usage": True}
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=10)
+    assert b"fake LiteLLM 1.74.15" in err and b"ends without usage" in err
