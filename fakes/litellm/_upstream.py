@@ -14,6 +14,7 @@ from fakes.litellm import _errors
 from fakes.litellm._config import Deployment
 from fakes.litellm._headers import CallInfo
 from fakes.litellm._state import LitellmState
+from fakes.profiles import LitellmKnobs, UpstreamErrorFormat
 
 RETRY_STATUSES = frozenset({408, 500, 502, 503, 504})  # and connection errors
 COOLDOWN_STATUSES = frozenset({401, 404, 408, 429})  # LiteLLM cools these down at once
@@ -31,11 +32,21 @@ class Opened:
             await self.client.aclose()
 
 
-def _connection_error(deployment: Deployment, exc: Exception) -> _errors.ProxyError:
-    message = (
-        f"litellm.APIConnectionError: APIConnectionError: {deployment.exception_prefix} - {exc}"
-    )
-    return _errors.ProxyError(message, 500, "internal_server_error")
+def _connection_error(
+    knobs: LitellmKnobs, deployment: Deployment, exc: Exception
+) -> _errors.ProxyError:
+    """An upstream that cannot be reached: a wrapped 500 (seen with nothing listening)."""
+    if knobs.upstream_error_format is UpstreamErrorFormat.RECEIVED_MODEL_GROUP:
+        text = "Connection error."
+    elif isinstance(exc, httpx.ConnectError):
+        port = httpx.URL(deployment.api_base or "").port
+        text = (
+            f"Cannot connect to host REDACTED:{port} ssl:<ssl.SSLContext object at "
+            f"0x{id(exc):x}> [Connect call failed ('REDACTED', {port})]"
+        )
+    else:
+        text = str(exc) or type(exc).__name__
+    return _errors.upstream_error(knobs, deployment, 500, text)
 
 
 async def open_upstream(
@@ -65,12 +76,13 @@ async def open_upstream(
             try:
                 response = await client.send(request, stream=True)
             except httpx.TransportError as exc:
-                last = _connection_error(deployment, exc)
+                last = _connection_error(knobs, deployment, exc)
+                last.headers = call.headers(knobs.upstream_error_headers)
                 continue
             except AssertionError:
                 # httpx.ASGITransport asserts that an in-process upstream finished its
                 # response: a cut connection, seen (buffered) before any byte.
-                last = _connection_error(deployment, Exception(_errors.CUT_MESSAGE))
+                last = _connection_error(knobs, deployment, Exception(_errors.CUT_MESSAGE))
                 continue
             call.upstream = dict(response.headers)
             if response.status_code < 400:

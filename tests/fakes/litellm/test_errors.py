@@ -3,11 +3,15 @@ cooldown."""
 
 from __future__ import annotations
 
+import asyncio
+import re
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 
+from fakes.litellm import Deployment, LitellmConfig, create_litellm_app, resolve_litellm_profile
 from tests.fakes.litellm.conftest import AUTH, KEY, VERSIONS
 
 CHAT = {"model": "fake-model", "messages": [{"role": "user", "content": "hi"}]}
@@ -217,8 +221,6 @@ async def test_cooldown_ends_after_cooldown_time(stack: Any) -> None:
         s.fault(kind="http_error", status=404)
         assert (await s.chat()).status_code == 404
         s.upstream.state.fake.faults.set(())
-        import asyncio
-
         await asyncio.sleep(0.1)
         assert (await s.chat()).status_code == 200
 
@@ -230,3 +232,30 @@ async def test_reset_clears_cooldowns(stack: Any) -> None:
         s.upstream.state.fake.faults.set(())
         assert (await s.client.post("/_fake/reset")).status_code == 200
         assert (await s.chat()).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("version", "message"),
+    [
+        (
+            "1.110.2",
+            r"litellm.InternalServerError: InternalServerError: Hosted_vllmException - Cannot "
+            r"connect to host REDACTED:9 ssl:<ssl.SSLContext object at 0x[0-9a-f]+> \[Connect "
+            r"call failed \('REDACTED', 9\)\]\n\nLiteLLM: model group 'fake-model' failed",
+        ),
+        (
+            "1.74.15",
+            r"litellm.InternalServerError: InternalServerError: Hosted_vllmException - "
+            r"Connection error.. Received Model Group=fake-model\n",
+        ),
+    ],
+)
+async def test_unreachable_upstream(version: str, message: str) -> None:
+    profile, release = resolve_litellm_profile(version, None)
+    deployment = Deployment("fake-model", "hosted_vllm", "fake-model", "http://127.0.0.1:9/v1")
+    app = create_litellm_app(LitellmConfig(profile, release, (deployment,), num_retries=0))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://p") as c:
+        for stream in (False, True):
+            response = await c.post("/v1/chat/completions", json={**CHAT, "stream": stream})
+            assert response.status_code == 500
+            assert re.match(message, _error(response)["message"])

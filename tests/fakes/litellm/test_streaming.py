@@ -245,7 +245,7 @@ async def test_in_process_cut_is_a_connection_error(stack: Any) -> None:
         s.fault(kind="cut", after_chunks=2)
         response = await s.chat(stream=True)
         assert response.status_code == 500
-        assert "APIConnectionError" in response.json()["error"]["message"]
+        assert "Response payload is not completed" in response.json()["error"]["message"]
 
 
 @pytest.mark.live
