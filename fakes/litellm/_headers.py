@@ -34,6 +34,7 @@ class CallInfo:
     upstream_started: float | None = None
     upstream: Mapping[str, str] = field(default_factory=dict)
     retries: int = 0
+    max_retries: int = 0
 
     def value(self, name: str) -> str:
         deployment = self.deployment
@@ -71,6 +72,9 @@ class CallInfo:
                 result.extend((f"llm_provider-{k}", v) for k, v in self.upstream.items())
             elif self.deployment is not None or name in _NO_DEPLOYMENT:
                 result.append((name, self.value(name)))
+                if name == "x-litellm-attempted-retries" and self.retries:
+                    # Seen only after a retry, on both releases.
+                    result.append(("x-litellm-max-retries", str(self.max_retries)))
         return result
 
 

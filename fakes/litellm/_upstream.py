@@ -65,6 +65,7 @@ async def open_upstream(
         "accept": "application/json",
     }
     client = state.client()
+    call.max_retries = state.config.num_retries
     try:
         last: _errors.ProxyError | None = None
         for attempt in range(state.config.num_retries + 1):

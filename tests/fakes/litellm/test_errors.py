@@ -11,6 +11,7 @@ import httpx
 import orjson
 import pytest
 
+from fakes.faults import Fault, FaultKind, FaultRule
 from fakes.litellm import Deployment, LitellmConfig, create_litellm_app, resolve_litellm_profile
 from tests.fakes.litellm.conftest import AUTH, KEY, VERSIONS
 
@@ -259,3 +260,15 @@ async def test_unreachable_upstream(version: str, message: str) -> None:
             response = await c.post("/v1/chat/completions", json={**CHAT, "stream": stream})
             assert response.status_code == 500
             assert re.match(message, _error(response)["message"])
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_a_retried_success_says_so(stack: Any, version: str) -> None:
+    async with stack(version) as s:
+        rule = FaultRule(fault=Fault(kind=FaultKind.HTTP_ERROR, status=500), nth=1)
+        s.upstream.state.fake.faults.set((rule,))
+        response = await s.chat()
+        assert response.status_code == 200
+        assert response.headers["x-litellm-attempted-retries"] == "1"
+        assert response.headers["x-litellm-max-retries"] == "2"
+        assert len(s.upstream_requests()) == 2
