@@ -4,13 +4,16 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: help setup serve test test-clients check lint typecheck clean matrix
+.PHONY: help setup serve test test-clients check lint typecheck clean matrix conformance
 
 help:
-	@echo "make serve  - set up and start the fake stack (fake vLLM on 127.0.0.1:8000)"
+	@echo "make serve  - set up and start the fake stack (fake LiteLLM on 127.0.0.1:4000 in front of"
+	@echo "              the fake vLLM on 127.0.0.1:8000)"
 	@echo "make test   - set up, lint, type-check and run the test suite"
 	@echo "make matrix - drivers x backends x scenarios: matrix/matrix.{json,md,html}"
 	@echo "make test-clients - install the client extras (litellm, langchain, pydantic-ai) and run their adapter tests"
+	@echo "make conformance [LITELLM_VERSION=1.74.15.post2] - install the real LiteLLM proxy"
+	@echo "              (in .venv-reference-VERSION) and diff the fake against it"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "llm-fakes needs Python 3.11 or newer")'
@@ -23,7 +26,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 serve: $(STAMP)
-	$(BIN)/llm-fakes serve vllm --host 127.0.0.1 --port 8000 $(ARGS)
+	$(BIN)/llm-fakes serve stack --host 127.0.0.1 $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check fakes contracts tests
@@ -44,5 +47,27 @@ test-clients: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,clients]'
 	$(BIN)/python -m pytest tests/contracts/drivers $(PYTEST_ARGS)
 
+# The real proxy, for conformance only (a large install, never part of `make test`).
+# 1.110.2's [proxy] extra pins a package the registry lacks: install the extra's other
+# requirements from reference/ instead.
+LITELLM_VERSION ?= 1.110.2
+REFERENCE := .venv-reference-$(LITELLM_VERSION)
+RECORD ?= recordings/litellm/litellm-$(LITELLM_VERSION).json
+
+$(REFERENCE)/.installed:
+	test -x $(REFERENCE)/bin/python || $(PYTHON) -m venv $(REFERENCE)
+	$(REFERENCE)/bin/python -m pip install --quiet --upgrade pip
+	if [ -f reference/litellm-$(LITELLM_VERSION)-proxy-deps.txt ]; then \
+		$(REFERENCE)/bin/python -m pip install --quiet 'litellm==$(LITELLM_VERSION)' \
+			-r reference/litellm-$(LITELLM_VERSION)-proxy-deps.txt; \
+	else \
+		$(REFERENCE)/bin/python -m pip install --quiet 'litellm[proxy]==$(LITELLM_VERSION)'; \
+	fi
+	touch $@
+
+conformance: $(STAMP) $(REFERENCE)/.installed
+	$(BIN)/python -m fakes.conformance --litellm $(REFERENCE)/bin/litellm \
+		--version $(LITELLM_VERSION) --record $(RECORD)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-reference-* .pytest_cache .mypy_cache .ruff_cache

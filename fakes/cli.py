@@ -7,7 +7,7 @@ import contextlib
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import yaml
@@ -15,10 +15,13 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from fakes.profiles import Profile, ProfileError, builtin, load_override
+from fakes.profiles import LitellmProfile, Profile, ProfileError, builtin, load_override
 from fakes.script import Script
 from fakes.timing import Timing
 from fakes.versions import VersionError
+
+if TYPE_CHECKING:
+    from fakes.litellm import LitellmConfig
 
 DEFAULT_VLLM_VERSION = "0.33.0"
 
@@ -208,8 +211,180 @@ def _banner(
     console.print(f"  control plane: {url}/_fake/requests", style="dim")
 
 
+def _litellm_config(
+    config_path: str, release: str | None, profile: str | None
+) -> tuple[LitellmConfig, LitellmProfile]:
+    from fakes.litellm import ConfigError, load_config, resolve_litellm_profile
+
+    chosen, version = resolve_litellm_profile(release, profile)
+    try:
+        config = load_config(Path(config_path), chosen, version)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    for warning in config.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    return config, chosen
+
+
+@serve.command("litellm")
+@click.option("--config", "config_path", required=True, help="A LiteLLM config.yaml.")
+@click.option(
+    "--version",
+    "release",
+    help="LiteLLM release to imitate, e.g. 1.74.15 (default: the newest profile).",
+)
+@click.option("--profile", help="A built-in profile name or a YAML file overriding knobs.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=4000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--no-control-plane", is_flag=True, help="Disable the /_fake/ routes.")
+def serve_litellm(
+    config_path: str,
+    release: str | None,
+    profile: str | None,
+    host: str,
+    port: int,
+    no_control_plane: bool,
+) -> None:
+    """A fake LiteLLM proxy that reads a real LiteLLM config.yaml."""
+    import dataclasses
+
+    started = time.monotonic()
+    from fakes.litellm import create_litellm_app
+    from fakes.server import bind, uvicorn_config
+
+    config, chosen = _litellm_config(config_path, release, profile)
+    config = dataclasses.replace(config, control_plane=not no_control_plane)
+    sock = bind(host, port)
+    app = create_litellm_app(config)
+    import uvicorn
+
+    server_header = chosen.knobs.server_header
+    server = uvicorn.Server(
+        uvicorn_config(
+            app, host, sock.getsockname()[1], log_level="info", server_header=server_header
+        )
+    )
+    url = _url(host, sock.getsockname()[1])
+    model = config.model_names[0] if config.model_names else "fake-model"
+    console = Console(stderr=True, soft_wrap=True)
+    console.print(f"[bold green]fake LiteLLM {config.version}[/] ({chosen.name}: {chosen.summary})")
+    console.print(
+        f"listening on [bold]{url}[/]  (ready in {(time.monotonic() - started) * 1000:.0f} ms)"
+    )
+    console.print(f"models: {', '.join(config.model_names) or '(none)'}", style="dim")
+    _curl(console, url, model, config.master_key)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(server.serve(sockets=[sock]))
+
+
+@serve.command("stack")
+@click.option("--vllm-version", help=f"vLLM release (default {DEFAULT_VLLM_VERSION}).")
+@click.option("--litellm-version", help="LiteLLM release (default: the newest profile).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--vllm-port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--litellm-port", default=4000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--model", default="fake-model", show_default=True, help="The served model name.")
+@click.option("--master-key", help="Require this key at the fake LiteLLM (default: none).")
+def serve_stack(
+    vllm_version: str | None,
+    litellm_version: str | None,
+    host: str,
+    vllm_port: int,
+    litellm_port: int,
+    model: str,
+    master_key: str | None,
+) -> None:
+    """The fake vLLM with the fake LiteLLM in front of it, in one process."""
+    started = time.monotonic()
+    from fakes.litellm import Deployment, LitellmConfig, create_litellm_app
+    from fakes.litellm import resolve_litellm_profile as resolve_litellm
+    from fakes.server import bind, serve_together, uvicorn_config
+    from fakes.vllm import VllmConfig, create_vllm_app
+
+    vllm_profile, vllm_release = resolve_vllm_profile(vllm_version, None)
+    litellm_profile, litellm_release = resolve_litellm(litellm_version, None)
+    vllm_sock = bind(host, vllm_port)
+    litellm_sock = bind(host, litellm_port)
+    vllm_url = _url(host, vllm_sock.getsockname()[1])
+    litellm_url = _url(host, litellm_sock.getsockname()[1])
+    vllm_app = create_vllm_app(
+        VllmConfig(
+            profile=vllm_profile,
+            version=vllm_release,
+            served_model_names=(model,),
+            enable_auto_tool_choice=True,
+            tool_call_parser="hermes",
+        )
+    )
+    deployment = Deployment(
+        model_name=model, provider="hosted_vllm", upstream_model=model, api_base=f"{vllm_url}/v1"
+    )
+    litellm_app = create_litellm_app(
+        LitellmConfig(
+            profile=litellm_profile,
+            version=litellm_release,
+            deployments=(deployment,),
+            master_key=master_key,
+        )
+    )
+    server_header = litellm_profile.knobs.server_header
+    console = Console(stderr=True, soft_wrap=True)
+    console.print(
+        f"[bold green]fake LiteLLM {litellm_release}[/] ({litellm_profile.name}) on "
+        f"[bold]{litellm_url}[/] -> [bold green]fake vLLM {vllm_release}[/] "
+        f"({vllm_profile.name}) on [bold]{vllm_url}[/]"
+    )
+    console.print(f"ready in {(time.monotonic() - started) * 1000:.0f} ms", style="dim")
+    _curl(console, litellm_url, model, master_key)
+    console.print(f"  upstream log: {vllm_url}/_fake/requests", style="dim")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(
+            serve_together(
+                [
+                    (uvicorn_config(vllm_app, host, vllm_sock.getsockname()[1]), vllm_sock),
+                    (
+                        uvicorn_config(
+                            litellm_app,
+                            host,
+                            litellm_sock.getsockname()[1],
+                            log_level="info",
+                            server_header=server_header,
+                        ),
+                        litellm_sock,
+                    ),
+                ]
+            )
+        )
+
+
+def _url(host: str, port: int) -> str:
+    return f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+
+
+def _curl(console: Console, url: str, model: str, key: str | None) -> None:
+    auth = f' -H "Authorization: Bearer {key}"' if key else ""
+    console.print("try:", style="dim")
+    console.print(
+        f"  curl -N {url}/v1/chat/completions{auth} -H 'Content-Type: application/json' \\\n"
+        f'    -d \'{{"model": "{model}", "messages": [{{"role": "user", "content": '
+        f'"Hello"}}], "stream": true}}\'   # ends without usage',
+        markup=False,
+        highlight=False,
+    )
+    console.print(
+        f"  curl -N {url}/v1/chat/completions{auth} -H 'Content-Type: application/json' \\\n"
+        f'    -d \'{{"model": "{model}", "messages": [{{"role": "user", "content": '
+        f'"Hello"}}], "stream": true, "stream_options": {{"include_usage": true}}}}\'',
+        markup=False,
+        highlight=False,
+    )
+    console.print(f"  control plane: {url}/_fake/requests", style="dim")
+
+
 @main.command("profiles")
-@click.option("--backend", default="vllm", show_default=True, type=click.Choice(["vllm"]))
+@click.option(
+    "--backend", default="vllm", show_default=True, type=click.Choice(["vllm", "litellm"])
+)
 def list_profiles(backend: str) -> None:
     """List built-in profiles, the releases they cover and what each changes."""
     profiles = builtin(backend)
@@ -220,7 +395,8 @@ def list_profiles(backend: str) -> None:
     table.add_column("changes from the previous profile")
     for profile in profiles:
         changed = profiles.changes[profile.name]
-        listed = ", ".join(sorted(changed)) if len(changed) < 40 else "(base profile)"
+        base = len(changed) >= 40 or set(changed) == set(type(profile.knobs).model_fields)
+        listed = "(base profile)" if base else ", ".join(sorted(changed))
         table.add_row(
             profile.name,
             profile.versions,

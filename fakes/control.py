@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from fakes.faults import FaultRule
-from fakes.profiles import Knobs, Profile, ProfileError
+from fakes.profiles import BaseProfile, ProfileError
 from fakes.requestlog import RequestLog
 from fakes.script import Script, ScriptPlayer
 from fakes.timing import Clock, Timing
@@ -23,7 +23,7 @@ class Controllable(Protocol):
     log: RequestLog
     player: ScriptPlayer
     clock: Clock
-    profile: Profile
+    profile: BaseProfile
     knob_overrides: dict[str, Any]
 
     @property
@@ -118,11 +118,11 @@ def control_routes(get_state: Any) -> list[Route]:
                 overrides = await _payload(request)
                 if not isinstance(overrides, dict):
                     return _problem("expected an object of knob: value")
-                unknown = sorted(set(overrides) - set(Knobs.model_fields))
+                valid = type(state.profile.knobs).model_fields
+                unknown = sorted(set(overrides) - set(valid))
                 if unknown:
                     return _problem(
-                        f"unknown knobs {unknown}; valid knobs: "
-                        + ", ".join(sorted(Knobs.model_fields))
+                        f"unknown knobs {unknown}; valid knobs: " + ", ".join(sorted(valid))
                     )
                 state.set_knobs(overrides)
             except (_Invalid, ProfileError) as exc:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 
 import uvicorn
@@ -14,7 +15,7 @@ from starlette.types import ASGIApp
 
 
 def uvicorn_config(
-    app: ASGIApp, host: str, port: int, *, log_level: str = "warning"
+    app: ASGIApp, host: str, port: int, *, log_level: str = "warning", server_header: bool = True
 ) -> uvicorn.Config:
     return uvicorn.Config(
         app,
@@ -24,6 +25,7 @@ def uvicorn_config(
         access_log=False,
         lifespan="off",
         timeout_graceful_shutdown=2,
+        server_header=server_header,
     )
 
 
@@ -44,11 +46,14 @@ def bind(host: str, port: int) -> socket.socket:
 class LiveServer:
     """A fake on a real socket, for tests that need one (streams that stall or get cut)."""
 
-    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0, *, server_header: bool = True
+    ) -> None:
         self.app = app
         self.socket = bind(host, port)
         self.host, self.port = self.socket.getsockname()[:2]
-        self.server = uvicorn.Server(uvicorn_config(app, self.host, self.port))
+        config = uvicorn_config(app, self.host, self.port, server_header=server_header)
+        self.server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     @property
@@ -75,9 +80,35 @@ class LiveServer:
 
 
 @contextmanager
-def live(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> Iterator[LiveServer]:
-    server = LiveServer(app, host, port).start()
+def live(
+    app: ASGIApp, host: str = "127.0.0.1", port: int = 0, *, server_header: bool = True
+) -> Iterator[LiveServer]:
+    server = LiveServer(app, host, port, server_header=server_header).start()
     try:
         yield server
     finally:
         server.stop()
+
+
+class _SharedSignals(uvicorn.Server):
+    """A server that leaves signal handling to ``serve_together``."""
+
+    @contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+async def serve_together(servers: Sequence[tuple[uvicorn.Config, socket.socket]]) -> None:
+    """Several uvicorn servers in one event loop; Ctrl-C stops them all."""
+    running = [_SharedSignals(config) for config, _ in servers]
+
+    def stop() -> None:
+        for server in running:
+            server.should_exit = True
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop)
+    await asyncio.gather(
+        *(server.serve(sockets=[sock]) for server, (_, sock) in zip(running, servers, strict=True))
+    )

@@ -1,6 +1,18 @@
 """Declarative, versioned backend profiles."""
 
+from fakes.profiles._litellm import (
+    LitellmKnobs,
+    LitellmProfile,
+    MidStreamError,
+    MissingMessages,
+    ModelField,
+    ResponsesMode,
+    UpstreamCut,
+    UpstreamErrorFormat,
+    UsageChunk,
+)
 from fakes.profiles._model import (
+    BaseProfile,
     ContinuousUsage,
     ErrorShape,
     JsonStyle,
@@ -21,17 +33,27 @@ from fakes.profiles._registry import (
 )
 
 __all__ = [
+    "BaseProfile",
     "ContinuousUsage",
     "ErrorShape",
     "JsonStyle",
     "Knobs",
+    "LitellmKnobs",
+    "LitellmProfile",
+    "MidStreamError",
+    "MissingMessages",
+    "ModelField",
     "NamedToolStream",
     "Profile",
     "ProfileError",
     "ProfileSet",
+    "ResponsesMode",
     "ResponsesRoute",
     "StreamUsage",
     "UnknownFields",
+    "UpstreamCut",
+    "UpstreamErrorFormat",
+    "UsageChunk",
     "ValidationStyle",
     "builtin",
     "load_override",

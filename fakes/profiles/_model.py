@@ -153,15 +153,23 @@ class Knobs(BaseModel):
     )
 
 
-class Profile(BaseModel):
-    """A named knob set for a release range, with where each fact comes from."""
+class BaseProfile(BaseModel):
+    """What every backend's profile has: a named knob set for a release range, with where
+    each fact comes from."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str
-    backend: str = "vllm"
+    backend: str
     versions: str  # a PEP 440 specifier set, e.g. ">=0.9,<0.10"
     reference: str  # the release the facts were read from
     summary: str
     sources: dict[str, str] = Field(default_factory=dict)
+    knobs: BaseModel
+
+
+class Profile(BaseProfile):
+    """A vLLM profile."""
+
+    backend: str = "vllm"
     knobs: Knobs

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, Literal, TypeVar, overload
 
 import yaml
 from pydantic import ValidationError
 
-from fakes.profiles._model import Knobs, Profile
+from fakes.profiles._litellm import LitellmProfile
+from fakes.profiles._model import BaseProfile, Profile
 from fakes.versions import contains, parse_range, parse_release
 
 
@@ -21,21 +22,27 @@ class ProfileError(ValueError):
     """A profile that cannot be found, loaded or validated; the message says why."""
 
 
+P = TypeVar("P", bound=BaseProfile)
+
+# The profile model of each backend (its knobs differ).
+MODELS: dict[str, type[BaseProfile]] = {"vllm": Profile, "litellm": LitellmProfile}
+
+
 @dataclass(frozen=True)
-class ProfileSet:
+class ProfileSet(Generic[P]):
     """The profiles of one backend, ordered by release range."""
 
     backend: str
-    profiles: tuple[Profile, ...]
+    profiles: tuple[P, ...]
     changes: Mapping[str, Mapping[str, Any]]  # profile name -> knobs it changes vs its parent
 
-    def __iter__(self) -> Iterator[Profile]:
+    def __iter__(self) -> Iterator[P]:
         return iter(self.profiles)
 
     def names(self) -> list[str]:
         return [p.name for p in self.profiles]
 
-    def get(self, name: str) -> Profile:
+    def get(self, name: str) -> P:
         for profile in self.profiles:
             if profile.name == name:
                 return profile
@@ -43,7 +50,7 @@ class ProfileSet:
             f"unknown {self.backend} profile {name!r}; known: " + ", ".join(self.names())
         )
 
-    def for_release(self, release: str) -> Profile:
+    def for_release(self, release: str) -> P:
         version = parse_release(release)
         for profile in self.profiles:
             if contains(parse_range(profile.versions), version):
@@ -51,7 +58,7 @@ class ProfileSet:
         ranges = ", ".join(f"{p.name} ({p.versions})" for p in self.profiles)
         raise ProfileError(f"{self.backend} {release} is outside every known range: {ranges}")
 
-    def newest(self) -> Profile:
+    def newest(self) -> P:
         return self.profiles[-1]
 
 
@@ -70,20 +77,22 @@ def _read_yaml(text: str, origin: str) -> dict[str, Any]:
     return data
 
 
-def _describe(exc: ValidationError, origin: str) -> ProfileError:
+def _describe(exc: ValidationError, origin: str, model: type[BaseProfile]) -> ProfileError:
     lines = []
     for error in exc.errors():
         where = ".".join(str(part) for part in error["loc"])
         message = error["msg"]
         if error["type"] == "extra_forbidden":
             field = error["loc"][-1]
-            known = Knobs.model_fields if "knobs" in error["loc"] else Profile.model_fields
+            knobs = model.model_fields["knobs"].annotation
+            assert isinstance(knobs, type)
+            known = knobs.model_fields if "knobs" in error["loc"] else model.model_fields
             message = f"unknown key {field!r}; valid keys: " + ", ".join(sorted(known))
         lines.append(f"  {where}: {message}")
     return ProfileError(f"{origin}: invalid profile\n" + "\n".join(lines))
 
 
-def _build(data: Mapping[str, Any], parent: Profile | None, origin: str) -> Profile:
+def _build(model: type[P], data: Mapping[str, Any], parent: P | None, origin: str) -> P:
     data = dict(data)
     data.pop("extends", None)
     knobs = dict(parent.knobs.model_dump()) if parent else {}
@@ -102,20 +111,32 @@ def _build(data: Mapping[str, Any], parent: Profile | None, origin: str) -> Prof
             merged[key] = value
     merged["knobs"] = knobs
     try:
-        profile = Profile.model_validate(merged)
+        profile = model.model_validate(merged)
         parse_range(profile.versions)
     except ValidationError as exc:
-        raise _describe(exc, origin) from None
+        raise _describe(exc, origin, model) from None
     except ValueError as exc:
         raise ProfileError(f"{origin}: {exc}") from None
     return profile
 
 
-@cache
-def builtin(backend: str) -> ProfileSet:
+@overload
+def builtin(backend: Literal["vllm"]) -> ProfileSet[Profile]: ...
+@overload
+def builtin(backend: Literal["litellm"]) -> ProfileSet[LitellmProfile]: ...
+@overload
+def builtin(backend: str) -> ProfileSet[BaseProfile]: ...
+def builtin(backend: str) -> ProfileSet[Any]:
     """Load the built-in profiles of ``backend``; duplicates and overlaps fail loudly."""
+    if backend not in MODELS:
+        raise ProfileError(f"unknown backend {backend!r}; known: " + ", ".join(MODELS))
+    return _load(backend, MODELS[backend])
+
+
+@cache
+def _load(backend: str, model: type[P]) -> ProfileSet[P]:
     folder = resources.files("fakes.profiles") / backend
-    loaded: dict[str, Profile] = {}
+    loaded: dict[str, P] = {}
     changes: dict[str, dict[str, Any]] = {}
     pending = {
         entry.name: _read_yaml(entry.read_text(encoding="utf-8"), f"{backend}/{entry.name}")
@@ -129,7 +150,7 @@ def builtin(backend: str) -> ProfileSet:
             if parent_name is not None and parent_name not in loaded:
                 continue
             parent = loaded[parent_name] if parent_name else None
-            profile = _build(data, parent, f"{backend}/{filename}")
+            profile = _build(model, data, parent, f"{backend}/{filename}")
             if profile.name in loaded:
                 raise ProfileError(f"duplicate {backend} profile name {profile.name!r}")
             loaded[profile.name] = profile
@@ -145,7 +166,7 @@ def builtin(backend: str) -> ProfileSet:
     return ProfileSet(backend, tuple(ordered), changes)
 
 
-def load_override(path: Path, base: Profile, profiles: ProfileSet) -> Profile:
+def load_override(path: Path, base: P, profiles: ProfileSet[P]) -> P:
     """A user's YAML file: ``extends`` a built-in profile (else ``base``) and overrides knobs."""
     origin = str(path)
     try:
@@ -156,9 +177,9 @@ def load_override(path: Path, base: Profile, profiles: ProfileSet) -> Profile:
     parent = profiles.get(str(data["extends"])) if data.get("extends") else base
     data.setdefault("name", f"{parent.name}+{path.stem}")
     data.setdefault("summary", f"{parent.summary} (overridden by {path.name})")
-    return _build(data, parent, origin)
+    return _build(type(base), data, parent, origin)
 
 
-def with_knobs(profile: Profile, overrides: Mapping[str, Any]) -> Profile:
+def with_knobs(profile: P, overrides: Mapping[str, Any]) -> P:
     """The profile with some knobs changed at run time (control plane, console)."""
-    return _build({"knobs": dict(overrides)}, profile, "knob override")
+    return _build(type(profile), {"knobs": dict(overrides)}, profile, "knob override")

@@ -75,6 +75,19 @@ def test_naive_chat_crashes_on_streams_without_usage(matrix: Matrix) -> None:
     assert _outcome(matrix, "naive-chat", "vllm-0.9", "plain_completion") == PASS
 
 
+def test_the_seed_through_litellm(matrix: Matrix) -> None:
+    # prism #900: the responses-only driver fails behind LiteLLM 1.110 in front of vLLM 0.9
+    # (a wrapped 404, and the deployment cools down), while 1.74 bridges /v1/responses to chat
+    cell = matrix.cell("responses-only", "litellm-1.110+vllm-0.9", "plain_completion")
+    assert cell is not None and cell.outcome == FAIL
+    assert cell.observed is not None and cell.observed["error"]["kind"] == "endpoint_unsupported"
+    assert _outcome(matrix, "responses-only", "litellm-1.74+vllm-0.9", "plain_completion") == PASS
+    # and the workaround crashes: LiteLLM sends no usage unless the client asks
+    for backend in ("litellm-1.74+vllm-0.9", "litellm-1.110+vllm-0.9", "litellm-1.110+vllm-0.24"):
+        cell = matrix.cell("naive-chat", backend, "stream_usage")
+        assert cell is not None and (cell.outcome, cell.detail) == (CRASH, "KeyError: 'usage'")
+
+
 def test_reports_are_written(matrix: Matrix, tmp_path: Path) -> None:
     written = write_reports(matrix, tmp_path)
     assert [p.name for p in written] == ["matrix.json", "matrix.md", "matrix.html"]

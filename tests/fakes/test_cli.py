@@ -3,8 +3,10 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
+import pytest
 from click.testing import CliRunner
 
 from fakes.cli import main
@@ -54,3 +56,79 @@ def test_serve_starts_and_answers(tmp_path: object) -> None:
         process.terminate()
         _, err = process.communicate(timeout=10)
     assert b"curl http://127.0.0.1:" in err and b"from openai import OpenAI" in err
+
+
+def test_profiles_lists_litellm_releases() -> None:
+    result = CliRunner().invoke(main, ["profiles", "--backend", "litellm"])
+    assert result.exit_code == 0
+    assert "litellm-1.74" in result.output and "litellm-1.110" in result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "model_list:\n  - model_name: m\n    litellm_params:\n      model: foo/bar\n",
+            "c.yaml:4: unknown provider prefix 'foo'",
+        ),
+        ("model_list: [\n", "c.yaml:2: not valid YAML"),
+        (
+            "general_settings:\n  master_key: os.environ/LLM_FAKES_UNSET_VAR\n",
+            "c.yaml:2: general_settings.master_key: environment variable LLM_FAKES_UNSET_VAR",
+        ),
+    ],
+)
+def test_serve_litellm_bad_config_is_one_clean_line(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    result = CliRunner().invoke(main, ["serve", "litellm", "--config", str(path)])
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_serve_litellm_missing_config_file() -> None:
+    result = CliRunner().invoke(main, ["serve", "litellm", "--config", "nope.yaml"])
+    assert result.exit_code == 1 and "nope.yaml: cannot read config" in result.output
+
+
+def test_serve_stack_unknown_litellm_release_lists_ranges() -> None:
+    result = CliRunner().invoke(main, ["serve", "stack", "--litellm-version", "1.2.3"])
+    assert result.exit_code == 1
+    assert "litellm 1.2.3 is outside every known range: litellm-1.74" in result.output
+
+
+def test_serve_stack_starts_both_on_loopback() -> None:
+    import socket
+
+    ports = []
+    for _ in range(2):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            ports.append(probe.getsockname()[1])
+    vllm_port, litellm_port = ports
+    command = [sys.executable, "-m", "fakes", "serve", "stack", "--litellm-version", "1.74.15"]
+    command += ["--vllm-port", str(vllm_port), "--litellm-port", str(litellm_port)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    body = {"model": "fake-model", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                response = httpx.post(
+                    f"http://127.0.0.1:{litellm_port}/v1/chat/completions", json=body, timeout=5
+                )
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and process.poll() is None
+                time.sleep(0.05)
+        assert response.status_code == 200
+        assert response.text.endswith("data: [DONE]\n\n") and '"usage"' not in response.text
+        upstream = httpx.get(f"http://127.0.0.1:{vllm_port}/_fake/requests", timeout=5).json()
+        assert upstream["requests"][0]["json"]["stream_options"] == {"include_usage": True}
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=10)
+    assert b"fake LiteLLM 1.74.15" in err and b"ends without usage" in err

@@ -76,3 +76,31 @@ def test_bad_enum_value_lists_choices(tmp_path: Path) -> None:
     profiles = builtin("vllm")
     with pytest.raises(ProfileError, match="'flat' or 'nested'"):
         load_override(path, profiles.newest(), profiles)
+
+
+@pytest.mark.parametrize(
+    ("release", "name"),
+    [("1.74.15.post2", "litellm-1.74"), ("1.74.15", "litellm-1.74"), ("1.110.2", "litellm-1.110")],
+)
+def test_litellm_releases_resolve(release: str, name: str) -> None:
+    assert builtin("litellm").for_release(release).name == name
+
+
+def test_litellm_profiles_cite_what_they_change() -> None:
+    for profile in builtin("litellm"):
+        assert profile.backend == "litellm"
+        changed = builtin("litellm").changes[profile.name]
+        assert set(changed) <= set(profile.sources)
+
+
+def test_litellm_override_rejects_vllm_knobs(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.yaml"
+    path.write_text("knobs:\n  error_shape: nested\n")
+    profiles = builtin("litellm")
+    with pytest.raises(ProfileError, match=r"unknown key 'error_shape'; valid keys: .*auth_param"):
+        load_override(path, profiles.newest(), profiles)
+
+
+def test_unknown_backend_lists_known() -> None:
+    with pytest.raises(ProfileError, match="unknown backend 'sglang'; known: vllm, litellm"):
+        builtin("sglang")

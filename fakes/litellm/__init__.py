@@ -1,0 +1,23 @@
+"""The fake LiteLLM proxy: reads a real LiteLLM config and proxies to each ``api_base``."""
+
+from fakes.litellm._config import (
+    ConfigError,
+    Deployment,
+    LitellmConfig,
+    load_config,
+    parse_config,
+)
+from fakes.litellm._stack import DEFAULT_LITELLM_VERSION, resolve_litellm_profile, stack_app
+from fakes.litellm.app import create_litellm_app
+
+__all__ = [
+    "DEFAULT_LITELLM_VERSION",
+    "ConfigError",
+    "Deployment",
+    "LitellmConfig",
+    "create_litellm_app",
+    "load_config",
+    "parse_config",
+    "resolve_litellm_profile",
+    "stack_app",
+]

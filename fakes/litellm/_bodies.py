@@ -1,0 +1,137 @@
+"""Non-streaming bodies as the proxy writes them, and its own answers for mock models."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncGenerator
+from typing import Any
+
+from fakes import sse
+from fakes.litellm._config import Deployment
+from fakes.litellm._stream import StreamContext, model_name, usage_body
+from fakes.profiles import LitellmKnobs, UsageChunk
+from fakes.types import JSONObject
+
+MOCK_USAGE = {"completion_tokens": 20, "prompt_tokens": 10, "total_tokens": 30}
+MOCK_PIECE = 3  # characters per streamed mock chunk
+_KNOWN_TOP = {"id", "object", "created", "model", "choices", "usage", "system_fingerprint"}
+
+
+def _tool_call(call: JSONObject) -> JSONObject:
+    function = call.get("function") or {}
+    return {
+        "function": {"arguments": function.get("arguments", ""), "name": function.get("name")},
+        "id": call.get("id"),
+        "type": call.get("type", "function"),
+    }
+
+
+def _message(knobs: LitellmKnobs, message: JSONObject) -> JSONObject:
+    calls = [_tool_call(c) for c in message.get("tool_calls") or []]
+    content = message.get("content")
+    role = message.get("role", "assistant")
+    out: JSONObject
+    if knobs.keep_null_fields:
+        out = {"content": content, "role": role, "tool_calls": calls or None, "function_call": None}
+    elif calls:
+        out = {"role": role, "tool_calls": calls, "content": content}
+    else:
+        out = {"content": content, "role": role}
+    reasoning = message.get("reasoning_content") or message.get("reasoning")
+    if reasoning:
+        out["reasoning_content"] = reasoning
+    if knobs.message_reasoning_extras and message.get("reasoning"):
+        out["provider_specific_fields"] = {"reasoning": message["reasoning"]}
+    if knobs.message_reasoning_extras and "refusal" in message:
+        out["refusal"] = message["refusal"]
+    return out
+
+
+def _usage(knobs: LitellmKnobs, usage: JSONObject | None) -> JSONObject:
+    usage = usage or {}
+    body: JSONObject = {
+        "completion_tokens": int(usage.get("completion_tokens") or 0),
+        "prompt_tokens": int(usage.get("prompt_tokens") or 0),
+        "total_tokens": int(usage.get("total_tokens") or 0),
+    }
+    for key in ("completion_tokens_details", "prompt_tokens_details"):
+        if knobs.keep_null_fields or usage.get(key) is not None:
+            body[key] = usage.get(key)
+    return body
+
+
+def chat_body(knobs: LitellmKnobs, deployment: Deployment, upstream: JSONObject) -> JSONObject:
+    """The proxy's non-streaming chat body for an upstream's body."""
+    choices = []
+    for choice in upstream.get("choices") or []:
+        out: JSONObject = {
+            "finish_reason": choice.get("finish_reason"),
+            "index": choice.get("index", 0),
+            "message": _message(knobs, choice.get("message") or {}),
+        }
+        if "stop_reason" in choice:
+            out["provider_specific_fields"] = {"stop_reason": choice["stop_reason"]}
+        for key in knobs.choice_passthrough:
+            if key in choice:
+                out[key] = choice[key]
+        choices.append(out)
+    body: JSONObject = {
+        "id": upstream.get("id", f"chatcmpl-{uuid.uuid4()}"),
+        "created": int(time.time()),
+        "model": model_name(knobs.response_model, deployment),
+        "object": "chat.completion",
+    }
+    if knobs.keep_null_fields:
+        body["system_fingerprint"] = upstream.get("system_fingerprint")
+    body["choices"] = choices
+    body["usage"] = _usage(knobs, upstream.get("usage"))
+    if knobs.keep_null_fields:
+        body |= {"metadata": None, "moderation": None, "service_tier": None}
+        body |= {k: v for k, v in upstream.items() if k not in _KNOWN_TOP and k not in body}
+    return body
+
+
+def mock_body(knobs: LitellmKnobs, deployment: Deployment, text: str) -> JSONObject:
+    body: JSONObject = {
+        "id": f"chatcmpl-{uuid.uuid4()}",
+        "created": int(time.time()),
+        "model": model_name(knobs.response_model, deployment),
+        "object": "chat.completion",
+    }
+    if knobs.keep_null_fields:
+        body["system_fingerprint"] = None
+    message = _message(knobs, {"content": text, "role": "assistant"})
+    body["choices"] = [{"finish_reason": "stop", "index": 0, "message": message}]
+    body["usage"] = _usage(knobs, MOCK_USAGE)
+    return body
+
+
+async def mock_stream(ctx: StreamContext, text: str) -> AsyncGenerator[bytes, None]:
+    knobs, deployment = ctx.knobs, ctx.deployment
+    ident = f"chatcmpl-{uuid.uuid4()}"
+    model = model_name(knobs.response_model, deployment)
+
+    def chunk(choices: list[JSONObject]) -> JSONObject:
+        return {
+            "id": ident,
+            "created": ctx.created,
+            "model": model,
+            "object": "chat.completion.chunk",
+            "choices": choices,
+        }
+
+    for start in range(0, len(text), MOCK_PIECE):
+        delta: dict[str, Any] = {"content": text[start : start + MOCK_PIECE]}
+        if start == 0:
+            delta["role"] = "assistant"
+        yield sse.data(chunk([{"index": 0, "delta": delta}]))
+    yield sse.data(chunk([{"finish_reason": "stop", "index": 0, "delta": {}}]))
+    if ctx.include_usage:
+        choices = (
+            [] if knobs.usage_chunk is UsageChunk.EMPTY_CHOICES else [{"index": 0, "delta": {}}]
+        )
+        last = chunk(choices)
+        last["usage"] = usage_body(knobs, MOCK_USAGE)
+        yield sse.data(last)
+    yield sse.DONE

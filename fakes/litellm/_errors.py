@@ -1,0 +1,214 @@
+"""LiteLLM's error bodies: always nested, ``code`` a string; messages per release."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+import orjson
+from starlette.responses import Response
+
+from fakes.litellm._config import Deployment
+from fakes.profiles import LitellmKnobs, MissingMessages, UpstreamErrorFormat
+
+# LiteLLM's exception class for an upstream status.
+CLASS_FOR_STATUS = {
+    400: "BadRequestError",
+    401: "AuthenticationError",
+    403: "PermissionDeniedError",
+    404: "NotFoundError",
+    408: "Timeout",
+    422: "UnprocessableEntityError",
+    429: "RateLimitError",
+    500: "InternalServerError",
+    502: "BadGatewayError",
+    503: "ServiceUnavailableError",
+}
+
+CUT_MESSAGE = (
+    "Response payload is not completed: <TransferEncodingError: 400, "
+    "message='Not enough data to satisfy transfer length header.'>"
+)
+
+
+def error_class(status: int) -> str:
+    return CLASS_FOR_STATUS.get(status, "APIError" if status < 500 else "InternalServerError")
+
+
+def error_type(status: int) -> str:
+    """The ``type`` 1.110 gives a wrapped upstream error (404 and 500 seen; others by class)."""
+    return "internal_server_error" if status >= 500 else "invalid_request_error"
+
+
+class ProxyError(Exception):
+    """Raised inside a handler; becomes LiteLLM's nested error body."""
+
+    def __init__(
+        self,
+        message: str,
+        status: int,
+        type: str | None = None,
+        param: str | None = None,
+        *,
+        headers: list[tuple[str, str]] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.type = type
+        self.param = param
+        self.headers = headers or []
+        self.extra = extra or {}
+
+    def body(self) -> dict[str, Any]:
+        inner = {
+            "message": self.message,
+            "type": self.type,
+            "param": self.param,
+            "code": str(self.status),
+            **self.extra,
+        }
+        return {"error": inner}
+
+    def response(self) -> Response:
+        response = Response(
+            orjson.dumps(self.body()), status_code=self.status, media_type="application/json"
+        )
+        for name, value in self.headers:
+            response.headers.append(name, value)
+        return response
+
+
+def _untyped(knobs: LitellmKnobs) -> str | None:
+    return None if knobs.typed_errors else "None"
+
+
+def no_key(knobs: LitellmKnobs) -> ProxyError:
+    return ProxyError(
+        "Authentication Error, No api key passed in.", 401, "auth_error", knobs.auth_param
+    )
+
+
+def malformed_key(knobs: LitellmKnobs) -> ProxyError:
+    return ProxyError(
+        "Authentication Error, Malformed API Key passed in. Ensure Key has `Bearer ` prefix.",
+        401,
+        "auth_error",
+        knobs.auth_param,
+    )
+
+
+def wrong_key() -> ProxyError:
+    # Without a database a key that is not the master key cannot be looked up.
+    return ProxyError("No connected db.", 400, "no_db_connection")
+
+
+def malformed_json(detail: str) -> ProxyError:
+    return ProxyError(
+        f"Invalid JSON payload: {detail}", 400, "invalid_request_error", "request_body"
+    )
+
+
+def unknown_model(knobs: LitellmKnobs, route: str, model: object) -> ProxyError:
+    text = (
+        f"{route}: Invalid model name passed in model={model}. "
+        "Call `/v1/models` to view available models for your key."
+    )
+    if knobs.unknown_model_dict_repr:
+        return ProxyError(repr({"error": text}), 400, "None", "None")
+    extra = (
+        {"provider_specific_fields": {"error": text}} if knobs.unknown_model_provider_fields else {}
+    )
+    return ProxyError(text, 400, "invalid_request_error", None, extra=extra)
+
+
+def missing_messages(knobs: LitellmKnobs, route: str) -> ProxyError:
+    if knobs.missing_messages is MissingMessages.ROUTER_500:
+        return ProxyError(
+            "Router.acompletion() missing 1 required positional argument: 'messages'",
+            500,
+            "None",
+            "None",
+        )
+    return ProxyError(
+        f"{route}: Missing required parameter: 'messages'.",
+        400,
+        "invalid_request_error",
+        "messages",
+    )
+
+
+def upstream_message(body: str) -> str:
+    """The ``message`` of an upstream error body (flat or nested), else the text."""
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return body
+    if isinstance(data, dict):
+        inner = data.get("error") if isinstance(data.get("error"), dict) else data
+        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
+            return str(inner["message"])
+    return body
+
+
+def short_upstream(deployment: Deployment, status: int, body: str) -> str:
+    """``litellm.NotFoundError: NotFoundError: Hosted_vllmException - <message>``."""
+    cls = error_class(status)
+    return f"litellm.{cls}: {cls}: {deployment.exception_prefix} - {upstream_message(body)}"
+
+
+def upstream_error(
+    knobs: LitellmKnobs, deployment: Deployment, status: int, body: str
+) -> ProxyError:
+    cls = error_class(status)
+    prefix = f"litellm.{cls}: {cls}: {deployment.exception_prefix} - "
+    group = deployment.model_name
+    if knobs.upstream_error_format is UpstreamErrorFormat.RECEIVED_MODEL_GROUP:
+        message = (
+            f"{prefix}{upstream_message(body)}. Received Model Group={group}\n"
+            "Available Model Group Fallbacks=None"
+        )
+        return ProxyError(message, status)
+    message = (
+        f"{prefix}{body}\n\nLiteLLM: model group '{group}' failed with the error above. "
+        "No fallback was attempted."
+    )
+    return ProxyError(message, status, error_type(status))
+
+
+def _seconds(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def cooldown(
+    knobs: LitellmKnobs,
+    model: str,
+    entries: list[tuple[str, str, int, float]],  # (model id, exception, status, timestamp)
+    cooldown_time: float,
+) -> ProxyError:
+    wait = _seconds(cooldown_time)
+    head = f"No deployments available for selected model, Try again in {wait} seconds. "
+    if knobs.cooldown_list_detail:
+        listed = ", ".join(
+            f"('{model_id}', {{'exception_received': {exc!r}, 'status_code': '{status}', "
+            f"'timestamp': {stamp}, 'cooldown_time': {wait}}})"
+            for model_id, exc, status, stamp in entries
+        )
+        message = f"{head}Passed model={model}. pre-call-checks=False, cooldown_list=[{listed}]"
+    else:
+        ids = ", ".join(f"'{model_id}'" for model_id, *_ in entries)
+        message = (
+            f"{head}All deployments for selected model are in cooldown. Passed model={model}. "
+            f"pre-call-checks=False, cooldown_list=[{ids}]"
+        )
+    headers = [("retry-after", wait)] if knobs.cooldown_retry_after else []
+    if knobs.typed_errors:
+        return ProxyError(message, 429, "all_deployments_in_cooldown", headers=headers)
+    return ProxyError(message, 429, "None", "None", headers=headers)
+
+
+def detail_response(status: int, headers: Mapping[str, str] | None = None) -> Response:
+    body = orjson.dumps({"detail": HTTPStatus(status).phrase})
+    return Response(body, status_code=status, media_type="application/json", headers=headers)

@@ -1,0 +1,113 @@
+"""LiteLLM's response headers: ``x-litellm-*``, the upstream's as ``llm_provider-*``, and the
+security headers recent releases put on every response."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from fakes.litellm._config import Deployment
+from fakes.profiles import LitellmKnobs
+
+UPSTREAM = "llm_provider-*"
+SECURITY = (
+    ("vary", "Origin"),
+    ("x-frame-options", "DENY"),
+    ("content-security-policy", "frame-ancestors 'none'"),
+    ("x-content-type-options", "nosniff"),
+)
+STREAM = (("cache-control", "no-cache"), ("x-accel-buffering", "no"))
+
+
+@dataclass
+class CallInfo:
+    """What one proxied call knows when its headers are written."""
+
+    version: str
+    deployment: Deployment | None = None
+    call_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    started: float = field(default_factory=time.monotonic)
+    upstream_started: float | None = None
+    upstream: Mapping[str, str] = field(default_factory=dict)
+    retries: int = 0
+    max_retries: int = 0
+
+    def value(self, name: str) -> str:
+        deployment = self.deployment
+        elapsed = (time.monotonic() - self.started) * 1000
+        upstream_ms = (
+            (time.monotonic() - self.upstream_started) * 1000 if self.upstream_started else 0.0
+        )
+        values: dict[str, str] = {
+            "x-litellm-call-id": self.call_id,
+            "x-litellm-version": self.version,
+            "x-litellm-key-spend": "0.0",
+            "x-litellm-response-cost": "0",
+            "x-litellm-response-duration-ms": str(round(elapsed, 3)),
+            "x-litellm-overhead-duration-ms": str(round(max(elapsed - upstream_ms, 0.0), 4)),
+            "x-litellm-callback-duration-ms": "0.0",
+            "x-litellm-attempted-retries": str(self.retries),
+            "x-litellm-attempted-fallbacks": "0",
+            "x-litellm-timeout": "6000.0",
+        }
+        if deployment is not None:
+            values |= {
+                "x-litellm-model-id": deployment.model_id,
+                "x-litellm-model-name": deployment.model,
+                "x-litellm-model-api-base": deployment.api_base or "https://api.openai.com",
+                "x-litellm-model-group": deployment.model_name,
+            }
+        if name.startswith("x-litellm-response-cost-"):
+            return "0.0"
+        return values.get(name, "")
+
+    def headers(self, names: Iterable[str]) -> list[tuple[str, str]]:
+        result: list[tuple[str, str]] = []
+        for name in names:
+            if name == UPSTREAM:
+                result.extend((f"llm_provider-{k}", v) for k, v in self.upstream.items())
+            elif self.deployment is not None or name in _NO_DEPLOYMENT:
+                result.append((name, self.value(name)))
+                if name == "x-litellm-attempted-retries" and self.retries:
+                    # Seen only after a retry, on both releases.
+                    result.append(("x-litellm-max-retries", str(self.max_retries)))
+        return result
+
+
+_NO_DEPLOYMENT = {
+    "x-litellm-call-id",
+    "x-litellm-version",
+    "x-litellm-key-spend",
+    "x-litellm-response-cost",
+    "x-litellm-timeout",
+}
+
+
+def stream_extra(knobs: LitellmKnobs) -> list[tuple[str, str]]:
+    return list(STREAM) if knobs.stream_cache_headers else []
+
+
+class SecurityHeadersMiddleware:
+    """Appends the security headers to every response when the profile says so."""
+
+    def __init__(self, app: ASGIApp, knobs: Callable[[], LitellmKnobs]) -> None:
+        self.app = app
+        self.knobs = knobs
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.knobs().security_headers:
+            await self.app(scope, receive, send)
+            return
+
+        async def add(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.extend((k.encode(), v.encode()) for k, v in SECURITY)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, add)

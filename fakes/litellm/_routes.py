@@ -1,0 +1,284 @@
+"""The proxy's endpoints: auth, model groups, mock answers, and calls through to upstreams."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from fakes import tokens
+from fakes.eventstream import EventStreamResponse
+from fakes.litellm import _errors
+from fakes.litellm._bodies import chat_body, mock_body, mock_stream
+from fakes.litellm._config import MOCK_TEXT, Deployment
+from fakes.litellm._headers import UPSTREAM, CallInfo, stream_extra
+from fakes.litellm._responses import (
+    bridged_body,
+    bridged_stream,
+    chat_request,
+    forwarded_body,
+    forwarded_stream,
+)
+from fakes.litellm._state import LitellmState
+from fakes.litellm._stream import StreamContext, relay
+from fakes.litellm._upstream import open_upstream
+from fakes.profiles import ResponsesMode
+from fakes.types import JSONObject
+
+JSON = "application/json"
+EVENT_STREAM = "text/event-stream; charset=utf-8"
+MODELS_CREATED = 1677610602  # a fixed "created" on every /v1/models entry
+# What LiteLLM's bundled cost map says about a few OpenAI models (mode, input, output).
+KNOWN_MODELS = {"gpt-4o": ("chat", 128000, 16384), "gpt-4o-mini": ("chat", 128000, 16384)}
+SUCCESS_CALLBACKS = [
+    "sync_deployment_callback_on_success",
+    "_PROXY_VirtualKeyModelMaxBudgetLimiter",
+    "ForwardClientSideHeadersByModelGroup",
+    "_PROXY_MaxBudgetLimiter",
+    "_PROXY_MaxParallelRequestsHandler",
+    "_PROXY_CacheControlCheck",
+    "ServiceLogging",
+]
+Answer = Response | EventStreamResponse
+
+
+def _state(request: Request) -> LitellmState:
+    state: LitellmState = request.app.state.fake
+    return state
+
+
+def _json(body: Any, status: int = 200, headers: list[tuple[str, str]] | None = None) -> Response:
+    response = Response(orjson.dumps(body), status_code=status, media_type=JSON)
+    for name, value in headers or []:
+        response.headers.append(name, value)
+    return response
+
+
+def _stream(events: Any, headers: list[tuple[str, str]]) -> EventStreamResponse:
+    raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+    return EventStreamResponse(events, headers=[*raw, (b"content-type", EVENT_STREAM.encode())])
+
+
+def check_key(state: LitellmState, request: Request) -> None:
+    """The four key headers; with no database only the master key is known."""
+    master = state.config.master_key
+    if master is None:
+        return
+    headers = request.headers
+    key = headers.get("x-litellm-api-key") or headers.get("api-key") or headers.get("x-api-key")
+    if key is not None:
+        key = key.removeprefix("Bearer ").strip()
+    elif "authorization" in headers:
+        auth = headers["authorization"]
+        if not auth.startswith("Bearer "):
+            raise _errors.malformed_key(state.knobs)
+        key = auth.removeprefix("Bearer ").strip()
+    if not key:
+        raise _errors.no_key(state.knobs)
+    if key != master:
+        raise _errors.wrong_key()
+
+
+async def _body(request: Request) -> JSONObject:
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise _errors.malformed_json(str(exc)) from None
+    return data if isinstance(data, dict) else {}
+
+
+def _routed(state: LitellmState, call: CallInfo, error: _errors.ProxyError) -> _errors.ProxyError:
+    error.headers = call.headers(state.knobs.router_error_headers) + error.headers
+    return error
+
+
+def _deployment(
+    state: LitellmState, call: CallInfo, model: Any, route: str
+) -> tuple[Deployment, ...]:
+    group = state.config.group(model) if isinstance(model, str) else ()
+    if not group:
+        raise _routed(state, call, _errors.unknown_model(state.knobs, route, model))
+    return group
+
+
+def _pick(
+    state: LitellmState, call: CallInfo, model: str, group: tuple[Deployment, ...]
+) -> Deployment:
+    for deployment in group:
+        if state.cooling(deployment) is None:
+            call.deployment = deployment
+            return deployment
+    entries = [
+        (d.model_id, entry.exception, entry.status, entry.timestamp)
+        for d in group
+        if (entry := state.cooldowns.get(d.model_id)) is not None
+    ]
+    error = _errors.cooldown(state.knobs, model, entries, state.config.cooldown_time)
+    raise _routed(state, call, error)
+
+
+async def chat_completions(request: Request) -> Answer:
+    state = _state(request)
+    knobs = state.knobs
+    call = CallInfo(version=state.config.version)
+    route = "/chat/completions"
+    try:
+        check_key(state, request)
+        body = await _body(request)
+        model = request.path_params.get("model") or body.get("model")
+        group = _deployment(state, call, model, route)
+        if "messages" not in body:
+            raise _routed(state, call, _errors.missing_messages(knobs, route))
+        deployment = _pick(state, call, str(model), group)
+        stream = bool(body.get("stream"))
+        given = body.get("stream_options")
+        options: JSONObject = given if isinstance(given, dict) else {}
+        ctx = StreamContext(
+            knobs,
+            deployment,
+            include_usage=stream and bool(options.get("include_usage")),
+            prompt_tokens=tokens.prompt_tokens(body.get("messages") or []),
+        )
+        if deployment.answers_itself:
+            text = deployment.mock_response or MOCK_TEXT
+            if stream:
+                headers = call.headers(knobs.mock_stream_headers) + stream_extra(knobs)
+                return _stream(mock_stream(ctx, text), headers)
+            return _json(
+                mock_body(knobs, deployment, text), headers=call.headers(knobs.mock_headers)
+            )
+        upstream_body = {**body, "model": deployment.upstream_model}
+        if stream:
+            upstream_body["stream_options"] = {**options, "include_usage": True}
+        else:
+            upstream_body["stream"] = False
+        opened = await open_upstream(state, deployment, "/chat/completions", upstream_body, call)
+        if stream:
+            headers = call.headers(knobs.stream_headers) + stream_extra(knobs)
+            return _stream(relay(ctx, opened.response, opened.aclose), headers)
+        try:
+            data = orjson.loads(await opened.response.aread())
+        finally:
+            await opened.aclose()
+        return _json(chat_body(knobs, deployment, data), headers=call.headers(knobs.chat_headers))
+    except _errors.ProxyError as error:
+        return error.response()
+
+
+async def responses(request: Request) -> Answer:
+    state = _state(request)
+    knobs = state.knobs
+    call = CallInfo(version=state.config.version)
+    route = "/responses"
+    try:
+        check_key(state, request)
+        body = await _body(request)
+        model = body.get("model")
+        group = _deployment(state, call, model, route)
+        deployment = _pick(state, call, str(model), group)
+        stream = bool(body.get("stream"))
+        no_upstream = [h for h in knobs.chat_headers if h != UPSTREAM]
+        if deployment.answers_itself or knobs.responses is ResponsesMode.BRIDGE:
+            chat = chat_request(body, deployment.upstream_model)
+            if deployment.answers_itself:
+                text = deployment.mock_response or MOCK_TEXT
+                answer = mock_body(knobs, deployment, text)
+                return _json(bridged_body(deployment, answer), headers=call.headers(no_upstream))
+            chat["stream"] = stream
+            if stream:
+                chat["stream_options"] = {"include_usage": True}
+            opened = await open_upstream(state, deployment, "/chat/completions", chat, call)
+            if stream:
+                headers = call.headers(knobs.stream_headers) + stream_extra(knobs)
+                return _stream(bridged_stream(deployment, opened.response, opened.aclose), headers)
+            try:
+                data = orjson.loads(await opened.response.aread())
+            finally:
+                await opened.aclose()
+            return _json(bridged_body(deployment, data), headers=call.headers(no_upstream))
+        forwarded = {**body, "model": deployment.upstream_model}
+        opened = await open_upstream(state, deployment, "/responses", forwarded, call)
+        if stream:
+            headers = call.headers(knobs.stream_headers) + stream_extra(knobs)
+            return _stream(forwarded_stream(opened.response, opened.aclose), headers)
+        try:
+            data = orjson.loads(await opened.response.aread())
+        finally:
+            await opened.aclose()
+        return _json(forwarded_body(deployment, data), headers=call.headers(knobs.chat_headers))
+    except _errors.ProxyError as error:
+        if knobs.responses_error_version and error.headers:
+            error.headers.append(("x-litellm-version", state.config.version))
+        return error.response()
+
+
+async def _max_model_len(state: LitellmState, deployment: Deployment) -> int | None:
+    """What LiteLLM learns by asking the upstream's /models."""
+    if deployment.model_id in state.max_model_len:
+        return state.max_model_len[deployment.model_id]
+    if deployment.api_base is None or deployment.provider != "hosted_vllm":
+        return None
+    client = state.client()
+    try:
+        headers = {"authorization": f"Bearer {deployment.api_key or 'fake-api-key'}"}
+        response = await client.get(f"{deployment.api_base}/models", headers=headers)
+        cards = response.json().get("data", [])
+    except Exception:
+        return None
+    finally:
+        if state.owns_transport:
+            await client.aclose()
+    for card in cards:
+        if card.get("id") == deployment.upstream_model and card.get("max_model_len"):
+            state.max_model_len[deployment.model_id] = int(card["max_model_len"])
+            return state.max_model_len[deployment.model_id]
+    return None
+
+
+async def models(request: Request) -> Response:
+    state = _state(request)
+    try:
+        check_key(state, request)
+    except _errors.ProxyError as error:
+        return error.response()
+    entries = []
+    for name in state.config.model_names:
+        entry: JSONObject = {
+            "id": name,
+            "object": "model",
+            "created": MODELS_CREATED,
+            "owned_by": "openai",
+        }
+        if state.knobs.models_max_tokens:
+            deployment = state.config.group(name)[0]
+            known = KNOWN_MODELS.get(deployment.upstream_model)
+            limit = await _max_model_len(state, deployment)
+            if deployment.provider == "openai" and known is not None:
+                mode, inputs, outputs = known
+                entry |= {"mode": mode, "max_input_tokens": inputs, "max_output_tokens": outputs}
+            elif limit is not None:
+                entry |= {"max_input_tokens": limit, "max_output_tokens": limit}
+        entries.append(entry)
+    return _json({"data": entries, "object": "list"})
+
+
+async def liveliness(request: Request) -> Response:
+    return _json("I'm alive!")
+
+
+async def readiness(request: Request) -> Response:
+    state = _state(request)
+    body: JSONObject = {"status": "healthy", "db": "Not connected"}
+    if state.knobs.readiness_detail:
+        body |= {
+            "cache": None,
+            "litellm_version": state.config.version,
+            "success_callbacks": SUCCESS_CALLBACKS,
+            "use_aiohttp_transport": True,
+        }
+    return _json(body)

@@ -1,0 +1,54 @@
+"""Profile resolution and the in-process stack: a fake LiteLLM in front of any ASGI app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.types import ASGIApp
+
+from fakes.litellm._config import Deployment, LitellmConfig
+from fakes.litellm.app import create_litellm_app
+from fakes.profiles import LitellmProfile, builtin, load_override
+from fakes.transport import StreamingASGITransport
+
+DEFAULT_LITELLM_VERSION = "1.110.2"
+STACK_API_BASE = "http://upstream.fake/v1"
+
+
+def resolve_litellm_profile(version: str | None, profile: str | None) -> tuple[LitellmProfile, str]:
+    """The profile for a release (any number, e.g. 1.74.15) or a named / YAML profile."""
+    profiles = builtin("litellm")
+    release = version or DEFAULT_LITELLM_VERSION
+    base = profiles.for_release(release)
+    if profile is None:
+        return base, release
+    path = Path(profile)
+    if path.suffix in {".yaml", ".yml"} or path.exists():
+        return load_override(path, base, profiles), release
+    chosen = profiles.get(profile)
+    return chosen, version or chosen.reference
+
+
+def stack_app(
+    litellm_version: str,
+    upstream: ASGIApp,
+    *,
+    model: str = "fake-model",
+    upstream_model: str | None = None,
+    master_key: str | None = None,
+) -> Starlette:
+    """A fake LiteLLM with one ``hosted_vllm`` deployment served by ``upstream`` in process
+    (no sockets), through a streaming transport: chunks, cuts and stalls reach the proxy as
+    they would over a socket."""
+    profile, release = resolve_litellm_profile(litellm_version, None)
+    deployment = Deployment(
+        model_name=model,
+        provider="hosted_vllm",
+        upstream_model=upstream_model or model,
+        api_base=STACK_API_BASE,
+    )
+    config = LitellmConfig(
+        profile=profile, version=release, deployments=(deployment,), master_key=master_key
+    )
+    return create_litellm_app(config, transport=StreamingASGITransport(upstream))

@@ -1,0 +1,65 @@
+"""A fake LiteLLM's state: the request log, deployment cooldowns, run-time knob overrides."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from fakes.litellm._config import Deployment, LitellmConfig
+from fakes.profiles import LitellmKnobs, LitellmProfile, with_knobs
+from fakes.requestlog import RequestLog
+
+
+@dataclass(frozen=True)
+class Cooldown:
+    until: float  # monotonic
+    exception: str
+    status: int
+    timestamp: float  # wall clock, as LiteLLM reports it
+
+
+class LitellmState:
+    def __init__(self, config: LitellmConfig, transport: httpx.AsyncBaseTransport | None) -> None:
+        self.config = config
+        self.transport = transport
+        self.log = RequestLog(config.log_limit)
+        self.reset()
+
+    def reset(self) -> None:
+        self.profile: LitellmProfile = self.config.profile
+        self.knob_overrides: dict[str, Any] = {}
+        self.cooldowns: dict[str, Cooldown] = {}
+        self.max_model_len: dict[str, int] = {}  # model id -> learnt from upstream /models
+        self.log.clear()
+
+    @property
+    def knobs(self) -> LitellmKnobs:
+        return self.profile.knobs
+
+    def set_knobs(self, overrides: dict[str, Any]) -> None:
+        merged = {**self.knob_overrides, **overrides}
+        self.profile = with_knobs(self.config.profile, merged)
+        self.knob_overrides = merged
+
+    def cool_down(self, deployment: Deployment, exception: str, status: int) -> None:
+        self.cooldowns[deployment.model_id] = Cooldown(
+            time.monotonic() + self.config.cooldown_time, exception, status, time.time()
+        )
+
+    def cooling(self, deployment: Deployment) -> Cooldown | None:
+        entry = self.cooldowns.get(deployment.model_id)
+        if entry is None or entry.until <= time.monotonic():
+            self.cooldowns.pop(deployment.model_id, None)
+            return None
+        return entry
+
+    def client(self) -> httpx.AsyncClient:
+        timeout = httpx.Timeout(self.config.upstream_timeout, connect=10.0)
+        return httpx.AsyncClient(transport=self.transport, timeout=timeout)
+
+    @property
+    def owns_transport(self) -> bool:
+        return self.transport is None

@@ -1,0 +1,285 @@
+"""An upstream chat stream re-framed the way the LiteLLM proxy does it, chunk by chunk."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncGenerator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import orjson
+
+from fakes import sse, tokens
+from fakes.litellm import _errors
+from fakes.litellm._config import Deployment
+from fakes.profiles import LitellmKnobs, MidStreamError, ModelField, UpstreamCut, UsageChunk
+from fakes.types import JSONObject
+
+DELTA_ORDER = ("content", "role", "function_call", "tool_calls")
+
+
+def provider_model(deployment: Deployment) -> str:
+    """The model name LiteLLM reports when it does not use the alias."""
+    return deployment.model if deployment.provider == "hosted_vllm" else deployment.upstream_model
+
+
+def model_name(field: ModelField, deployment: Deployment) -> str:
+    return deployment.model_name if field is ModelField.ALIAS else provider_model(deployment)
+
+
+def clean_tool_call(call: JSONObject) -> JSONObject:
+    function = call.get("function") or {}
+    cleaned: JSONObject = {}
+    if call.get("id"):
+        cleaned["id"] = call["id"]
+    out_function: JSONObject = {"arguments": function.get("arguments") or ""}
+    if function.get("name"):
+        out_function["name"] = function["name"]
+    cleaned["function"] = out_function
+    cleaned["type"] = "function"
+    cleaned["index"] = call.get("index", 0)
+    return cleaned
+
+
+def clean_delta(delta: JSONObject) -> JSONObject:
+    """Null fields dropped, LiteLLM's key order, tool calls with type and arguments."""
+    cleaned: JSONObject = {}
+    for key in DELTA_ORDER:
+        value = delta.get(key)
+        if value is None or (key == "tool_calls" and not value):
+            continue
+        cleaned[key] = [clean_tool_call(c) for c in value] if key == "tool_calls" else value
+    for key, value in delta.items():
+        if key not in DELTA_ORDER and value is not None:
+            cleaned[key] = value
+    return cleaned
+
+
+def _reasoning(knobs: LitellmKnobs, delta: JSONObject) -> JSONObject:
+    """vLLM 0.12+'s ``reasoning`` delta key, renamed (1.110) or lost (1.74)."""
+    if "reasoning" not in delta:
+        return delta
+    delta = dict(delta)
+    value = delta.pop("reasoning")
+    if knobs.stream_reasoning_key is not None and delta.get("reasoning_content") is None:
+        delta[knobs.stream_reasoning_key] = value
+    return delta
+
+
+def usage_body(knobs: LitellmKnobs, usage: JSONObject) -> JSONObject:
+    completion = int(usage.get("completion_tokens") or 0)
+    prompt = int(usage.get("prompt_tokens") or 0)
+    details: JSONObject = {"reasoning_tokens": 0}
+    if knobs.usage_text_tokens:
+        details["text_tokens"] = completion
+    body: JSONObject = {
+        "completion_tokens": completion,
+        "prompt_tokens": prompt,
+        "total_tokens": int(usage.get("total_tokens") or completion + prompt),
+        "completion_tokens_details": details,
+    }
+    if usage.get("prompt_tokens_details"):
+        body["prompt_tokens_details"] = usage["prompt_tokens_details"]
+    return body
+
+
+@dataclass
+class StreamContext:
+    knobs: LitellmKnobs
+    deployment: Deployment
+    include_usage: bool
+    prompt_tokens: int  # the proxy's own estimate, used when the upstream sends no usage
+    created: int = field(default_factory=lambda: int(time.time()))
+
+
+class Reframer:
+    """Turns upstream chunks into the proxy's chunks; remembers usage and text."""
+
+    def __init__(self, ctx: StreamContext) -> None:
+        self.ctx = ctx
+        self.id = f"chatcmpl-{uuid.uuid4()}"
+        self.usage: JSONObject | None = None
+        self.text: list[str] = []
+        self.role: str | None = None  # a role waiting for the next chunk (1.74)
+
+    def chunk(self, model: str, choices: list[JSONObject]) -> JSONObject:
+        return {
+            "id": self.id,
+            "created": self.ctx.created,
+            "model": model,
+            "object": "chat.completion.chunk",
+            "choices": choices,
+        }
+
+    @property
+    def finish_model(self) -> str:
+        return model_name(self.ctx.knobs.finish_chunk_model, self.ctx.deployment)
+
+    def feed(self, upstream: JSONObject) -> list[JSONObject]:
+        knobs = self.ctx.knobs
+        if isinstance(upstream.get("id"), str):
+            self.id = upstream["id"]
+        if upstream.get("usage"):
+            self.usage = upstream["usage"]
+        out: list[JSONObject] = []
+        alias = self.ctx.deployment.model_name
+        for choice in upstream.get("choices") or []:
+            delta = clean_delta(_reasoning(knobs, choice.get("delta") or {}))
+            finish = choice.get("finish_reason")
+            index = choice.get("index", 0)
+            extra = (
+                {"stop_reason": choice["stop_reason"]}
+                if knobs.chunk_stop_reason and "stop_reason" in choice
+                else {}
+            )
+            if isinstance(delta.get("content"), str):
+                self.text.append(delta["content"])
+            role_only = (
+                "role" in delta
+                and not delta.get("content")
+                and set(delta)
+                <= {
+                    "role",
+                    "content",
+                }
+            )
+            if role_only and not knobs.empty_role_chunk:
+                self.role = delta["role"]
+                delta = {}
+            elif self.role is not None and delta:
+                delta = clean_delta({**delta, "role": self.role})
+                self.role = None
+            if delta:
+                if finish and knobs.tool_split_role and "tool_calls" in delta:
+                    delta = clean_delta({**delta, "role": delta.get("role", "assistant")})
+                out.append(self.chunk(alias, [{"index": index, "delta": delta, **extra}]))
+            if finish:
+                if self.ctx.include_usage and knobs.usage_pre_finish_delta:
+                    out.append(self.chunk(self.finish_model, [{"index": index, "delta": {}}]))
+                finish_choice = {"finish_reason": finish, "index": index, "delta": {}, **extra}
+                out.append(self.chunk(self.finish_model, [finish_choice]))
+        return out
+
+    def usage_chunk(self) -> JSONObject:
+        usage = self.usage
+        if usage is None:  # the proxy estimates what the upstream did not report
+            completion = tokens.count("".join(self.text))
+            usage = {
+                "prompt_tokens": self.ctx.prompt_tokens,
+                "completion_tokens": completion,
+                "total_tokens": self.ctx.prompt_tokens + completion,
+            }
+        knobs = self.ctx.knobs
+        choices = (
+            [] if knobs.usage_chunk is UsageChunk.EMPTY_CHOICES else [{"index": 0, "delta": {}}]
+        )
+        chunk = self.chunk(self.finish_model, choices)
+        chunk["usage"] = usage_body(knobs, usage)
+        return chunk
+
+    def invented_stop(self) -> JSONObject:
+        chunk = self.chunk(self.finish_model, [{"finish_reason": "stop", "index": 0, "delta": {}}])
+        chunk["id"] = f"chatcmpl-{uuid.uuid4()}"
+        return chunk
+
+
+def mid_stream_error(ctx: StreamContext, error: Any) -> _errors.ProxyError:
+    inner = error if isinstance(error, dict) else {"message": str(error)}
+    message = str(inner.get("message", ""))
+    try:
+        status = int(inner.get("code") or 500)
+    except (TypeError, ValueError):
+        status = 500
+    deployment = ctx.deployment
+    if ctx.knobs.mid_stream_error is MidStreamError.FALLBACK_503_NO_DONE:
+        text = (
+            "litellm.ServiceUnavailableError: litellm.MidStreamFallbackError: "
+            f"litellm.APIConnectionError: APIConnectionError: OpenAIException - {message}. "
+            f"Received Model Group={deployment.model_name}\nAvailable Model Group Fallbacks=None"
+        )
+        return _errors.ProxyError(text, 503)
+    cls = _errors.error_class(status)
+    text = f"litellm.{cls}: {cls}: {deployment.exception_prefix} - {message}"
+    return _errors.ProxyError(text, status, _errors.error_type(status))
+
+
+def cut_error(ctx: StreamContext) -> _errors.ProxyError:
+    text = (
+        "litellm.APIConnectionError: APIConnectionError: "
+        f"{ctx.deployment.exception_prefix} - {_errors.CUT_MESSAGE}"
+    )
+    return _errors.ProxyError(text, 500, "internal_server_error")
+
+
+async def _upstream_events(response: httpx.Response) -> AsyncGenerator[str | None, None]:
+    """Data payloads as they arrive; ``None`` last if the connection was cut."""
+    try:
+        async for line in response.aiter_lines():
+            if line.startswith("data:"):
+                yield line[5:].strip()
+    except httpx.HTTPError:
+        yield None
+
+
+async def relay(
+    ctx: StreamContext,
+    response: httpx.Response,
+    close: Callable[[], Any],
+) -> AsyncGenerator[bytes, None]:
+    """The proxy's stream for an open upstream stream; closes the upstream at the end."""
+    knobs = ctx.knobs
+    reframer = Reframer(ctx)
+    held: bytes | None = None
+    ending: str = "cut"
+    error: Any = None
+    try:
+        events = _upstream_events(response)
+        async for payload in events:
+            if payload is None:
+                break
+            if payload == "[DONE]":
+                ending = "done"
+                break
+            try:
+                data = orjson.loads(payload)
+            except orjson.JSONDecodeError:
+                continue
+            if not isinstance(data, dict):
+                continue
+            if "error" in data:
+                ending, error = "error", data["error"]
+                break
+            for chunk in reframer.feed(data):
+                encoded = sse.data(chunk)
+                if knobs.holds_one_chunk:
+                    if held is not None:
+                        yield held
+                    held = encoded
+                else:
+                    yield encoded
+        await events.aclose()
+        if ending == "done":
+            if held is not None:
+                yield held
+            if ctx.include_usage:
+                yield sse.data(reframer.usage_chunk())
+            yield sse.DONE
+        elif ending == "error":
+            if held is not None:
+                yield held
+            # LiteLLM writes error frames with json.dumps: spaced, unlike its chunks.
+            yield sse.event(sse.spaced(mid_stream_error(ctx, error).body()))
+            if knobs.mid_stream_error is MidStreamError.INTERNAL_ERROR_THEN_DONE:
+                yield sse.DONE
+        elif knobs.upstream_cut is UpstreamCut.ERROR_FRAME:
+            if held is not None:
+                yield held
+            yield sse.event(sse.spaced(cut_error(ctx).body()))
+            yield sse.DONE
+        else:  # the held chunk is lost and the stream "finishes"
+            yield sse.data(reframer.invented_stop())
+            yield sse.DONE
+    finally:
+        await close()

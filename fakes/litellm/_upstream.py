@@ -1,0 +1,102 @@
+"""Calls to a deployment's ``api_base``: retries on 5xx and cooldown after 4xx, like the
+LiteLLM router; the upstream response stays open so streams pass through unbuffered."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import orjson
+
+from fakes.litellm import _errors
+from fakes.litellm._config import Deployment
+from fakes.litellm._headers import CallInfo
+from fakes.litellm._state import LitellmState
+from fakes.profiles import LitellmKnobs, UpstreamErrorFormat
+
+RETRY_STATUSES = frozenset({408, 500, 502, 503, 504})  # and connection errors
+COOLDOWN_STATUSES = frozenset({401, 404, 408, 429})  # LiteLLM cools these down at once
+
+
+@dataclass
+class Opened:
+    response: httpx.Response
+    client: httpx.AsyncClient
+    owns_client: bool
+
+    async def aclose(self) -> None:
+        await self.response.aclose()
+        if self.owns_client:
+            await self.client.aclose()
+
+
+def _connection_error(
+    knobs: LitellmKnobs, deployment: Deployment, exc: Exception
+) -> _errors.ProxyError:
+    """An upstream that cannot be reached: a wrapped 500 (seen with nothing listening)."""
+    if knobs.upstream_error_format is UpstreamErrorFormat.RECEIVED_MODEL_GROUP:
+        text = "Connection error."
+    elif isinstance(exc, httpx.ConnectError):
+        port = httpx.URL(deployment.api_base or "").port
+        text = (
+            f"Cannot connect to host REDACTED:{port} ssl:<ssl.SSLContext object at "
+            f"0x{id(exc):x}> [Connect call failed ('REDACTED', {port})]"
+        )
+    else:
+        text = str(exc) or type(exc).__name__
+    return _errors.upstream_error(knobs, deployment, 500, text)
+
+
+async def open_upstream(
+    state: LitellmState,
+    deployment: Deployment,
+    path: str,
+    body: dict[str, Any],
+    call: CallInfo,
+) -> Opened:
+    """POST ``body`` to the deployment; on success the response is open (not read)."""
+    assert deployment.api_base is not None
+    knobs = state.knobs
+    headers = {
+        "authorization": f"Bearer {deployment.api_key or 'fake-api-key'}",
+        "content-type": "application/json",
+        "accept": "application/json",
+    }
+    client = state.client()
+    call.max_retries = state.config.num_retries
+    try:
+        last: _errors.ProxyError | None = None
+        for attempt in range(state.config.num_retries + 1):
+            call.retries = attempt
+            call.upstream_started = call.upstream_started or time.monotonic()
+            request = client.build_request(
+                "POST", f"{deployment.api_base}{path}", content=orjson.dumps(body), headers=headers
+            )
+            try:
+                response = await client.send(request, stream=True)
+            except httpx.TransportError as exc:
+                last = _connection_error(knobs, deployment, exc)
+                last.headers = call.headers(knobs.upstream_error_headers)
+                continue
+            call.upstream = dict(response.headers)
+            if response.status_code < 400:
+                return Opened(response, client, state.owns_transport)
+            text = (await response.aread()).decode("utf-8", "replace")
+            await response.aclose()
+            status = response.status_code
+            last = _errors.upstream_error(knobs, deployment, status, text)
+            last.headers = call.headers(knobs.upstream_error_headers)
+            if status in COOLDOWN_STATUSES:
+                state.cool_down(
+                    deployment, _errors.short_upstream(deployment, status, text), status
+                )
+            if status not in RETRY_STATUSES:
+                break
+        assert last is not None
+        raise last
+    except BaseException:
+        if state.owns_transport:
+            await client.aclose()
+        raise

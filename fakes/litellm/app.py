@@ -1,0 +1,73 @@
+"""Build a fake LiteLLM proxy starlette app from a config and its profile."""
+
+from __future__ import annotations
+
+import httpx
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp
+
+from fakes.capture import CaptureMiddleware
+from fakes.control import control_routes
+from fakes.litellm import _routes
+from fakes.litellm._config import LitellmConfig
+from fakes.litellm._errors import ProxyError, detail_response
+from fakes.litellm._headers import SecurityHeadersMiddleware
+from fakes.litellm._state import LitellmState
+
+# The control routes that make sense without a script, faults or timing of its own.
+_CONTROL = {"/_fake/requests", "/_fake/reset", "/_fake/profile"}
+_PREFIXES = ("/v1", "")
+_DEPLOYMENT_PREFIXES = ("/engines/{model}", "/openai/deployments/{model}")
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return detail_response(exc.status_code, exc.headers)
+
+
+def create_litellm_app(
+    config: LitellmConfig, *, transport: httpx.AsyncBaseTransport | None = None
+) -> Starlette:
+    """The fake proxy; ``transport`` (e.g. ``httpx.ASGITransport``) reaches the upstreams
+    in process, otherwise they are called over real sockets."""
+    state = LitellmState(config, transport)
+    routes = [
+        Route("/health/liveliness", _routes.liveliness, methods=["GET"]),
+        Route("/health/readiness", _routes.readiness, methods=["GET"]),
+    ]
+    for prefix in _PREFIXES:
+        routes += [
+            Route(f"{prefix}/chat/completions", _routes.chat_completions, methods=["POST"]),
+            Route(f"{prefix}/responses", _routes.responses, methods=["POST"]),
+            Route(f"{prefix}/models", _routes.models, methods=["GET"]),
+        ]
+    for prefix in _DEPLOYMENT_PREFIXES:
+        routes.append(
+            Route(f"{prefix}/chat/completions", _routes.chat_completions, methods=["POST"])
+        )
+    if config.control_plane:
+        control = control_routes(lambda request: request.app.state.fake)
+        routes.extend(route for route in control if route.path in _CONTROL)
+
+    def too_large(limit: int) -> ASGIApp:
+        return ProxyError(f"Request body exceeds the fake's limit of {limit} bytes", 413).response()
+
+    middleware = [
+        Middleware(SecurityHeadersMiddleware, knobs=lambda: state.knobs),
+        Middleware(
+            CaptureMiddleware,
+            log=lambda: state.log,
+            max_body=config.max_body_bytes,
+            too_large=too_large,
+        ),
+    ]
+    app = Starlette(
+        routes=routes, middleware=middleware, exception_handlers={HTTPException: _http_error}
+    )
+    app.state.fake = state
+    return app

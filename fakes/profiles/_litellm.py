@@ -1,0 +1,107 @@
+"""The typed, declarative description of one LiteLLM proxy release range."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from fakes.profiles._model import BaseProfile
+
+
+class ModelField(StrEnum):
+    ALIAS = "alias"  # the config's model_name
+    PROVIDER = "provider"  # litellm_params.model, e.g. "hosted_vllm/x"
+
+
+class UsageChunk(StrEnum):
+    EMPTY_CHOICES = "empty_choices"  # "choices": []
+    EMPTY_DELTA = "empty_delta"  # "choices": [{"index":0,"delta":{}}]
+
+
+class MidStreamError(StrEnum):
+    """What an upstream error frame in the middle of a stream becomes."""
+
+    INTERNAL_ERROR_THEN_DONE = "internal_error_then_done"  # 500 frame, then [DONE]
+    FALLBACK_503_NO_DONE = "fallback_503_no_done"  # MidStreamFallbackError 503, no [DONE]
+
+
+class UpstreamCut(StrEnum):
+    """What a cut upstream connection becomes."""
+
+    ERROR_FRAME = "error_frame"  # an in-band APIConnectionError, then [DONE]
+    INVENTED_STOP = "invented_stop"  # the held chunk is lost, a "stop" finish and [DONE]
+
+
+class UpstreamErrorFormat(StrEnum):
+    # "... - <upstream body>\n\nLiteLLM: model group 'X' failed with the error above. ..."
+    MODEL_GROUP_FOOTER = "model_group_footer"
+    # "... - <upstream message>. Received Model Group=X\nAvailable Model Group Fallbacks=None"
+    RECEIVED_MODEL_GROUP = "received_model_group"
+
+
+class MissingMessages(StrEnum):
+    BAD_REQUEST = "bad_request"  # 400 with param "messages"
+    ROUTER_500 = "router_500"  # 500 "Router.acompletion() missing 1 required ..."
+
+
+class ResponsesMode(StrEnum):
+    FORWARD = "forward"  # POST {api_base}/responses, errors wrapped as for chat
+    BRIDGE = "bridge"  # converted to a chat call upstream
+
+
+class LitellmKnobs(BaseModel):
+    """Every quirk of a LiteLLM proxy release range, as data."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # Errors
+    auth_param: str | None = None  # 1.74: the string "None"
+    typed_errors: bool = True  # False: router errors carry type/param "None", upstream null
+    unknown_model_dict_repr: bool = False  # message is "{'error': '...'}"
+    unknown_model_provider_fields: bool = True  # error.provider_specific_fields.error
+    missing_messages: MissingMessages = MissingMessages.BAD_REQUEST
+    upstream_error_format: UpstreamErrorFormat = UpstreamErrorFormat.MODEL_GROUP_FOOTER
+    cooldown_retry_after: bool = True  # the 429 carries retry-after
+    cooldown_list_detail: bool = False  # cooldown_list shows (id, {exception...}) tuples
+    # Non-streaming bodies
+    response_model: ModelField = ModelField.ALIAS
+    keep_null_fields: bool = False  # system_fingerprint, tool_calls, ... stay as nulls
+    choice_passthrough: tuple[str, ...] = ("logprobs", "stop_reason")  # upstream choice keys
+    # vLLM's "reasoning" (0.12+) in a message becomes "reasoning_content"; 1.110 also keeps it
+    # under provider_specific_fields, with the upstream's "refusal"
+    message_reasoning_extras: bool = True
+    # Streaming
+    empty_role_chunk: bool = True  # False: the role rides on the next chunk
+    holds_one_chunk: bool = False  # each chunk waits for the next: a cut loses the last one
+    chunk_stop_reason: bool = True  # an upstream "stop_reason" key stays on the choice
+    finish_chunk_model: ModelField = ModelField.ALIAS
+    usage_chunk: UsageChunk = UsageChunk.EMPTY_CHOICES
+    usage_text_tokens: bool = True  # completion_tokens_details.text_tokens
+    usage_pre_finish_delta: bool = False  # an extra {"index":0,"delta":{}} chunk
+    tool_split_role: bool = False  # a last tool fragment split from its finish gains a role
+    stream_reasoning_key: str | None = "reasoning_content"  # a delta's "reasoning"; None: dropped
+    mid_stream_error: MidStreamError = MidStreamError.INTERNAL_ERROR_THEN_DONE
+    upstream_cut: UpstreamCut = UpstreamCut.ERROR_FRAME
+    # Routes
+    responses: ResponsesMode = ResponsesMode.FORWARD
+    responses_error_version: bool = True  # /v1/responses errors add x-litellm-version
+    models_max_tokens: bool = True  # /v1/models learns max_input/output_tokens upstream
+    readiness_detail: bool = False  # readiness lists cache, version, callbacks
+    # Response headers (names; "llm_provider-*" stands for the upstream's headers)
+    chat_headers: tuple[str, ...] = ()
+    stream_headers: tuple[str, ...] = ()
+    mock_headers: tuple[str, ...] = ()
+    mock_stream_headers: tuple[str, ...] = ()
+    upstream_error_headers: tuple[str, ...] = ()
+    router_error_headers: tuple[str, ...] = ()
+    stream_cache_headers: bool = True  # cache-control: no-cache, x-accel-buffering: no
+    security_headers: bool = True  # vary, x-frame-options, csp, x-content-type-options
+    server_header: bool = False  # uvicorn's "server: uvicorn"
+
+
+class LitellmProfile(BaseProfile):
+    """A LiteLLM proxy profile."""
+
+    backend: str = "litellm"
+    knobs: LitellmKnobs

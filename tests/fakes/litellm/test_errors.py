@@ -1,0 +1,274 @@
+"""Auth, request and upstream errors per release: status, exact body, headers; retries and
+cooldown."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+
+from fakes.faults import Fault, FaultKind, FaultRule
+from fakes.litellm import Deployment, LitellmConfig, create_litellm_app, resolve_litellm_profile
+from tests.fakes.litellm.conftest import AUTH, KEY, VERSIONS
+
+CHAT = {"model": "fake-model", "messages": [{"role": "user", "content": "hi"}]}
+PARAM_NONE = {"1.74.15": "None", "1.110.2": None}
+
+
+def _error(response: Any) -> Any:
+    return orjson.loads(response.content)["error"]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_missing_key(stack: Any, version: str) -> None:
+    async with stack(version) as s:
+        response = await s.client.post("/v1/chat/completions", json=CHAT)
+        assert response.status_code == 401
+        assert orjson.loads(response.content) == {
+            "error": {
+                "message": "Authentication Error, No api key passed in.",
+                "type": "auth_error",
+                "param": PARAM_NONE[version],
+                "code": "401",
+            }
+        }
+        assert not [h for h in response.headers if h.startswith("x-litellm")]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_key_without_bearer_prefix_is_malformed(stack: Any, version: str) -> None:
+    async with stack(version) as s:
+        response = await s.client.post(
+            "/v1/chat/completions", json=CHAT, headers={"Authorization": KEY}
+        )
+        assert response.status_code == 401
+        assert _error(response)["message"] == (
+            "Authentication Error, Malformed API Key passed in. Ensure Key has `Bearer ` prefix."
+        )
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_wrong_key_without_db_is_400(stack: Any, version: str) -> None:
+    async with stack(version) as s:
+        response = await s.client.post(
+            "/v1/chat/completions", json=CHAT, headers={"Authorization": "Bearer sk-wrong"}
+        )
+        assert response.status_code == 400
+        assert response.content == (
+            b'{"error":{"message":"No connected db.","type":"no_db_connection",'
+            b'"param":null,"code":"400"}}'
+        )
+
+
+@pytest.mark.parametrize("header", ["x-litellm-api-key", "api-key", "x-api-key"])
+async def test_the_other_key_headers(stack: Any, header: str) -> None:
+    async with stack("1.110.2") as s:
+        response = await s.client.post("/v1/chat/completions", json=CHAT, headers={header: KEY})
+        assert response.status_code == 200
+
+
+async def test_no_master_key_means_no_auth(stack: Any) -> None:
+    async with stack("1.110.2", master_key=None) as s:
+        assert (await s.client.post("/v1/chat/completions", json=CHAT)).status_code == 200
+
+
+async def test_unknown_model_110(stack: Any) -> None:
+    async with stack("1.110.2") as s:
+        response = await s.chat(model="nope")
+        text = (
+            "/chat/completions: Invalid model name passed in model=nope. "
+            "Call `/v1/models` to view available models for your key."
+        )
+        assert response.status_code == 400
+        assert _error(response) == {
+            "message": text,
+            "type": "invalid_request_error",
+            "param": None,
+            "code": "400",
+            "provider_specific_fields": {"error": text},
+        }
+        assert "x-litellm-call-id" in response.headers
+
+
+async def test_unknown_model_174(stack: Any) -> None:
+    async with stack("1.74.15") as s:
+        response = await s.client.post("/v1/chat/completions", json={"messages": []}, headers=AUTH)
+        assert response.status_code == 400
+        assert _error(response) == {
+            "message": "{'error': '/chat/completions: Invalid model name passed in model=None. "
+            "Call `/v1/models` to view available models for your key.'}",
+            "type": "None",
+            "param": "None",
+            "code": "400",
+        }
+
+
+@pytest.mark.parametrize(
+    ("version", "status", "param"),
+    [("1.110.2", 400, "messages"), ("1.74.15", 500, "None")],
+)
+async def test_missing_messages(stack: Any, version: str, status: int, param: str) -> None:
+    async with stack(version) as s:
+        response = await s.client.post(
+            "/v1/chat/completions", json={"model": "fake-model"}, headers=AUTH
+        )
+        assert response.status_code == status
+        assert _error(response)["param"] == param
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_malformed_json(stack: Any, version: str) -> None:
+    async with stack(version) as s:
+        response = await s.client.post(
+            "/v1/chat/completions",
+            content=b'{"model":',
+            headers={**AUTH, "content-type": "application/json"},
+        )
+        assert response.status_code == 400
+        assert response.content == (
+            b'{"error":{"message":"Invalid JSON payload: unexpected end of data: line 1 column 10 '
+            b'(char 9)","type":"invalid_request_error","param":"request_body","code":"400"}}'
+        )
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_unknown_route_and_wrong_method(stack: Any, version: str) -> None:
+    async with stack(version) as s:
+        missing = await s.client.get("/v1/nothing")
+        assert (missing.status_code, missing.content) == (404, b'{"detail":"Not Found"}')
+        wrong = await s.client.get("/v1/chat/completions", headers=AUTH)
+        assert (wrong.status_code, wrong.content) == (405, b'{"detail":"Method Not Allowed"}')
+        assert wrong.headers["allow"] == "POST"
+        secure = "x-frame-options" in missing.headers
+        assert secure is (version == "1.110.2")
+
+
+async def test_upstream_500_is_wrapped_and_retried_110(stack: Any) -> None:
+    async with stack("1.110.2") as s:
+        s.fault(kind="http_error", status=500)
+        response = await s.chat()
+        upstream = (
+            '{"object":"error","message":"Injected fault","type":"InternalServerError",'
+            '"param":null,"code":500}'
+        )
+        assert response.status_code == 500
+        assert _error(response) == {
+            "message": "litellm.InternalServerError: InternalServerError: Hosted_vllmException - "
+            f"{upstream}\n\nLiteLLM: model group 'fake-model' failed with the error above. "
+            "No fallback was attempted.",
+            "type": "internal_server_error",
+            "param": None,
+            "code": "500",
+        }
+        assert len(s.upstream_requests()) == 3
+        assert "llm_provider-content-type" in response.headers
+
+
+async def test_upstream_500_on_a_stream_is_a_plain_json_error_174(stack: Any) -> None:
+    async with stack("1.74.15") as s:
+        s.fault(kind="http_error", status=500)
+        response = await s.chat(stream=True)
+        assert response.status_code == 500
+        assert response.headers["content-type"] == "application/json"
+        assert _error(response) == {
+            "message": "litellm.InternalServerError: InternalServerError: Hosted_vllmException - "
+            "Injected fault. Received Model Group=fake-model\nAvailable Model Group Fallbacks=None",
+            "type": None,
+            "param": None,
+            "code": "500",
+        }
+        assert len(s.upstream_requests()) == 3
+
+
+async def test_num_retries_from_the_config(stack: Any) -> None:
+    async with stack("1.110.2", num_retries=0) as s:
+        s.fault(kind="http_error", status=503)
+        assert (await s.chat()).status_code == 503
+        assert len(s.upstream_requests()) == 1
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_upstream_404_cools_the_deployment_down(stack: Any, version: str) -> None:
+    async with stack(version) as s:
+        s.fault(kind="http_error", status=404, message="nope")
+        first = await s.chat()
+        assert first.status_code == 404
+        assert len(s.upstream_requests()) == 1  # not retried
+        s.upstream.state.fake.faults.set(())
+        second = await s.chat()
+        assert second.status_code == 429
+        assert len(s.upstream_requests()) == 1  # not sent upstream
+        error = _error(second)
+        assert error["message"].startswith(
+            "No deployments available for selected model, Try again in 5 seconds. "
+        )
+        assert error["code"] == "429"
+        if version == "1.110.2":
+            assert second.headers["retry-after"] == "5"
+            assert error["type"] == "all_deployments_in_cooldown"
+        else:
+            assert "retry-after" not in second.headers
+            assert (
+                "'exception_received': 'litellm.NotFoundError: NotFoundError: " in error["message"]
+            )
+
+
+async def test_cooldown_ends_after_cooldown_time(stack: Any) -> None:
+    async with stack("1.110.2", cooldown_time=0.05) as s:
+        s.fault(kind="http_error", status=404)
+        assert (await s.chat()).status_code == 404
+        s.upstream.state.fake.faults.set(())
+        await asyncio.sleep(0.1)
+        assert (await s.chat()).status_code == 200
+
+
+async def test_reset_clears_cooldowns(stack: Any) -> None:
+    async with stack("1.110.2") as s:
+        s.fault(kind="http_error", status=404)
+        await s.chat()
+        s.upstream.state.fake.faults.set(())
+        assert (await s.client.post("/_fake/reset")).status_code == 200
+        assert (await s.chat()).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("version", "message"),
+    [
+        (
+            "1.110.2",
+            r"litellm.InternalServerError: InternalServerError: Hosted_vllmException - Cannot "
+            r"connect to host REDACTED:9 ssl:<ssl.SSLContext object at 0x[0-9a-f]+> \[Connect "
+            r"call failed \('REDACTED', 9\)\]\n\nLiteLLM: model group 'fake-model' failed",
+        ),
+        (
+            "1.74.15",
+            r"litellm.InternalServerError: InternalServerError: Hosted_vllmException - "
+            r"Connection error.. Received Model Group=fake-model\n",
+        ),
+    ],
+)
+async def test_unreachable_upstream(version: str, message: str) -> None:
+    profile, release = resolve_litellm_profile(version, None)
+    deployment = Deployment("fake-model", "hosted_vllm", "fake-model", "http://127.0.0.1:9/v1")
+    app = create_litellm_app(LitellmConfig(profile, release, (deployment,), num_retries=0))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://p") as c:
+        for stream in (False, True):
+            response = await c.post("/v1/chat/completions", json={**CHAT, "stream": stream})
+            assert response.status_code == 500
+            assert re.match(message, _error(response)["message"])
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_a_retried_success_says_so(stack: Any, version: str) -> None:
+    async with stack(version) as s:
+        rule = FaultRule(fault=Fault(kind=FaultKind.HTTP_ERROR, status=500), nth=1)
+        s.upstream.state.fake.faults.set((rule,))
+        response = await s.chat()
+        assert response.status_code == 200
+        assert response.headers["x-litellm-attempted-retries"] == "1"
+        assert response.headers["x-litellm-max-retries"] == "2"
+        assert len(s.upstream_requests()) == 2

@@ -1,0 +1,254 @@
+"""Stream re-framing per release: exact bytes (ids and times masked) against fake vLLM 0.9.2."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import StreamingResponse
+from starlette.routing import Route
+
+from fakes.litellm import Deployment, LitellmConfig, create_litellm_app, resolve_litellm_profile
+from fakes.server import live
+from fakes.timing import Timing
+from fakes.vllm import create_vllm_app
+from tests.conftest import WEATHER_TOOLS, chunks, stable, vllm_config
+from tests.fakes.litellm.conftest import AUTH, VERSIONS
+
+ID = '"id":"*","created":"*"'
+
+
+def _chunk(model: str, choice: str) -> str:
+    return f'data: {{{ID},"model":"{model}","object":"chat.completion.chunk","choices":[{choice}]}}\n\n'
+
+
+STREAM_110 = (
+    _chunk("fake-model", '{"index":0,"delta":{"content":"","role":"assistant"}}')
+    + _chunk("fake-model", '{"index":0,"delta":{"content":"Lorem"}}')
+    + _chunk("fake-model", '{"index":0,"delta":{"content":" ipsum"}}')
+    + _chunk("fake-model", '{"index":0,"delta":{"content":" dolor"},"stop_reason":null}')
+    + _chunk("fake-model", '{"finish_reason":"length","index":0,"delta":{},"stop_reason":null}')
+)
+STREAM_174 = (
+    _chunk("fake-model", '{"index":0,"delta":{"content":"Lorem","role":"assistant"}}')
+    + _chunk("fake-model", '{"index":0,"delta":{"content":" ipsum"}}')
+    + _chunk("fake-model", '{"index":0,"delta":{"content":" dolor"}}')
+)
+FINISH_174 = _chunk("hosted_vllm/fake-model", '{"finish_reason":"length","index":0,"delta":{}}')
+DONE = "data: [DONE]\n\n"
+
+
+async def test_stream_without_include_usage_ends_without_usage_110(stack: Any) -> None:
+    async with stack("1.110.2") as s:
+        response = await s.chat(stream=True, max_tokens=3)
+        assert stable(response.text) == STREAM_110 + DONE
+        # The proxy itself always asked the upstream for usage.
+        sent = s.upstream_requests()[0].json_body()
+        assert sent["stream_options"] == {"include_usage": True}
+
+
+async def test_stream_with_include_usage_110(stack: Any) -> None:
+    async with stack("1.110.2") as s:
+        response = await s.chat(stream=True, max_tokens=3, stream_options={"include_usage": True})
+        usage = (
+            f'data: {{{ID},"model":"fake-model","object":"chat.completion.chunk","choices":[],'
+            '"usage":{"completion_tokens":3,"prompt_tokens":5,"total_tokens":8,'
+            '"completion_tokens_details":{"reasoning_tokens":0,"text_tokens":3}}}\n\n'
+        )
+        assert stable(response.text) == STREAM_110 + usage + DONE
+
+
+async def test_stream_without_include_usage_ends_without_usage_174(stack: Any) -> None:
+    async with stack("1.74.15") as s:
+        response = await s.chat(stream=True, max_tokens=3)
+        assert stable(response.text) == STREAM_174 + FINISH_174 + DONE
+
+
+async def test_stream_with_include_usage_174(stack: Any) -> None:
+    async with stack("1.74.15") as s:
+        response = await s.chat(stream=True, max_tokens=3, stream_options={"include_usage": True})
+        empty = _chunk("hosted_vllm/fake-model", '{"index":0,"delta":{}}')
+        usage = (
+            f'data: {{{ID},"model":"hosted_vllm/fake-model","object":"chat.completion.chunk",'
+            '"choices":[{"index":0,"delta":{}}],"usage":{"completion_tokens":3,"prompt_tokens":5,'
+            '"total_tokens":8,"completion_tokens_details":{"reasoning_tokens":0}}}\n\n'
+        )
+        assert stable(response.text) == STREAM_174 + empty + FINISH_174 + usage + DONE
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_stream_keeps_upstream_id_and_uses_proxy_clock(stack: Any, version: str) -> None:
+    async with stack(version) as s:
+        response = await s.chat(stream=True, max_tokens=2)
+        upstream = chunks(s.upstream_requests()[0].to_json()["response"])
+        assert {c["id"] for c in chunks(response.text)} == {upstream[0]["id"]}
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_tool_call_deltas_gain_type_and_empty_arguments(stack: Any, version: str) -> None:
+    async with stack(version) as s:
+        response = await s.chat(stream=True, tools=WEATHER_TOOLS, tool_choice="auto")
+        calls = [
+            c["choices"][0]["delta"]
+            for c in chunks(response.text)
+            if c["choices"] and "tool_calls" in c["choices"][0]["delta"]
+        ]
+        first = calls[0]["tool_calls"][0]
+        assert list(first) == ["id", "function", "type", "index"]
+        assert first["function"] == {"arguments": "", "name": "get_weather"}
+        assert all(d["tool_calls"][0]["type"] == "function" for d in calls)
+        assert calls[1]["tool_calls"][0] == {
+            "function": {"arguments": "{"},
+            "type": "function",
+            "index": 0,
+        }
+        last_role = "role" in calls[-1]
+        assert last_role is (version == "1.74.15")
+        args = "".join(d["tool_calls"][0]["function"]["arguments"] for d in calls)
+        assert orjson.loads(args) == {"city": "value"}
+        assert chunks(response.text)[-1]["choices"][0]["finish_reason"] == "tool_calls"
+
+
+async def test_mid_stream_error_frame_110(stack: Any) -> None:
+    async with stack("1.110.2") as s:
+        s.fault(kind="error_frame", after_chunks=2)
+        response = await s.chat(stream=True, max_tokens=5)
+        assert response.status_code == 200
+        frame = (
+            'data: {"error": {"message": "litellm.InternalServerError: InternalServerError: '
+            'Hosted_vllmException - Injected fault", "type": "internal_server_error", '
+            '"param": null, "code": "500"}}\n\n'
+        )
+        assert response.text.endswith(frame + DONE)
+        assert [c["choices"][0]["delta"] for c in chunks(response.text)[:2]] == [
+            {"content": "", "role": "assistant"},
+            {"content": "Lorem"},
+        ]
+
+
+async def test_mid_stream_error_frame_174_has_no_done(stack: Any) -> None:
+    async with stack("1.74.15") as s:
+        s.fault(kind="error_frame", after_chunks=2)
+        response = await s.chat(stream=True, max_tokens=5)
+        frame = (
+            'data: {"error": {"message": "litellm.ServiceUnavailableError: '
+            "litellm.MidStreamFallbackError: litellm.APIConnectionError: APIConnectionError: "
+            "OpenAIException - Injected fault. Received Model Group=fake-model\\nAvailable Model "
+            'Group Fallbacks=None", "type": null, "param": null, "code": "503"}}\n\n'
+        )
+        assert (
+            stable(response.text)
+            == STREAM_174.split("data: ")[0]
+            + _chunk("fake-model", '{"index":0,"delta":{"content":"Lorem","role":"assistant"}}')
+            + frame
+        )
+
+
+@pytest.mark.parametrize(
+    "live_upstream", [False, pytest.param(True, marks=pytest.mark.live)], ids=["in-process", "live"]
+)
+async def test_upstream_cut_surfaces_in_band_110(stack: Any, live_upstream: bool) -> None:
+    async with stack("1.110.2", live_upstream=live_upstream) as s:
+        s.fault(kind="cut", after_chunks=2)
+        response = await s.chat(stream=True, max_tokens=5)
+        error = [
+            orjson.loads(e) for e in response.text.split("data: ")[1:] if e.startswith('{"error')
+        ]
+        assert error[0]["error"]["message"].startswith(
+            "litellm.APIConnectionError: APIConnectionError: Hosted_vllmException - "
+            "Response payload is not completed"
+        )
+        assert response.text.endswith(DONE)
+
+
+@pytest.mark.parametrize(
+    "live_upstream", [False, pytest.param(True, marks=pytest.mark.live)], ids=["in-process", "live"]
+)
+async def test_upstream_cut_is_hidden_174(stack: Any, live_upstream: bool) -> None:
+    async with stack("1.74.15", live_upstream=live_upstream) as s:
+        s.fault(kind="cut", after_chunks=2)
+        response = await s.chat(stream=True, max_tokens=5)
+        lorem = _chunk("fake-model", '{"index":0,"delta":{"content":"Lorem","role":"assistant"}}')
+        invented = _chunk("hosted_vllm/fake-model", '{"finish_reason":"stop","index":0,"delta":{}}')
+        assert stable(response.text) == lorem + invented + DONE
+        first, last = chunks(response.text)
+        assert last["id"].startswith("chatcmpl-") and last["id"] != first["id"]
+
+
+def _no_usage_upstream() -> Starlette:
+    """An OpenAI-compatible upstream that ignores include_usage."""
+
+    async def chat(request: Request) -> StreamingResponse:
+        async def events() -> Any:
+            for piece, finish in (("Hello", None), (" world", "stop")):
+                chunk = {
+                    "id": "chatcmpl-up",
+                    "object": "chat.completion.chunk",
+                    "created": 1,
+                    "model": "fake-model",
+                    "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": finish}],
+                }
+                yield b"data: " + orjson.dumps(chunk) + b"\n\n"
+            yield b"data: [DONE]\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    return Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_usage_is_estimated_when_upstream_sends_none(stack: Any, version: str) -> None:
+    async with stack(version, upstream=_no_usage_upstream()) as s:
+        response = await s.chat(stream=True, stream_options={"include_usage": True})
+        usage = chunks(response.text)[-1]["usage"]
+        assert usage["completion_tokens"] == 2 and usage["prompt_tokens"] == 5
+        assert usage["total_tokens"] == 7
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_usage_chunk_absent_without_include_usage_even_when_estimated(
+    stack: Any, version: str
+) -> None:
+    async with stack(version, upstream=_no_usage_upstream()) as s:
+        response = await s.chat(stream=True)
+        assert all("usage" not in c for c in chunks(response.text))
+
+
+@pytest.mark.live
+async def test_chunks_pass_through_as_they_arrive() -> None:
+    """No buffering: the first chunk reaches the client long before the upstream finishes."""
+    vllm = create_vllm_app(vllm_config("0.9.2", timing=Timing(itl=0.08)))
+    with live(vllm) as upstream:
+        profile, release = resolve_litellm_profile("1.110.2", None)
+        deployment = Deployment("fake-model", "hosted_vllm", "fake-model", f"{upstream.url}/v1")
+        proxy = create_litellm_app(LitellmConfig(profile, release, (deployment,)))
+        with live(proxy) as server:
+            body = {"model": "fake-model", "messages": [{"role": "user", "content": "hi"}]}
+            async with httpx.AsyncClient(timeout=10) as client:
+                started = time.monotonic()
+                arrivals = []
+                async with client.stream(
+                    "POST",
+                    f"{server.url}/v1/chat/completions",
+                    json={**body, "stream": True, "max_tokens": 6},
+                ) as response:
+                    async for _ in response.aiter_lines():
+                        arrivals.append(time.monotonic() - started)
+    assert arrivals[-1] > 0.4
+    assert arrivals[0] < arrivals[-1] - 0.25
+
+
+@pytest.mark.live
+async def test_forwarded_responses_stream_cut_is_response_failed_110(stack: Any) -> None:
+    async with stack("1.110.2", "0.12.0", live_upstream=True) as s:
+        body = {"model": "fake-model", "input": "hi", "stream": True}
+        response = await s.client.post("/v1/responses", json=body, headers=AUTH)
+        assert response.text.startswith("event: response.failed\ndata: ")
+        failed = orjson.loads(response.text.split("data: ", 1)[1])
+        assert failed["response"]["status"] == "failed"
+        assert failed["response"]["error"]["code"] == "server_error"
