@@ -3,14 +3,15 @@
 Fixtures: ``llm_fake`` (an in-process fake: httpx and httpx2 clients reach it with no
 socket) and ``llm_fake_live`` (the same fake on a free loopback port, started once per
 session and reset before each test). Choose the backend with
-``@pytest.mark.llm_backend("vllm", "0.9.2", **config)`` or
+``@pytest.mark.llm_backend("vllm", "0.9.2", **config)`` (or ``"litellm", "1.74.15",
+vllm_version="0.9.2"``: a fake LiteLLM in front of a fake vLLM), or
 ``@pytest.mark.parametrize("llm_fake", ["vllm:0.9.2", "vllm:0.12"], indirect=True)``.
 Contract suite options: ``--driver``, ``--driver-cmd``, ``--llm-backend``, ``--llm-live``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -139,15 +140,18 @@ def _fake_spec(request: pytest.FixtureRequest) -> tuple[str, str | None, dict[st
     return backend, version or None, {}
 
 
-def _build(request: pytest.FixtureRequest) -> tuple[Any, str, str]:
+def _handle(request: pytest.FixtureRequest, url: Callable[[Any, str], str]) -> FakeHandle:
     from fakes.build import FakeBuildError, build_fake
 
     backend, version, config = _fake_spec(request)
     try:
-        app, release = build_fake(backend, version, config)
+        built = build_fake(backend, version, config)
     except FakeBuildError as exc:
         pytest.fail(f"llm_backend: {exc}", pytrace=False)
-    return app, backend, release
+    upstream = None
+    if built.upstream is not None:
+        upstream = FakeHandle("vllm", built.upstream.release, built.upstream.app, "")
+    return FakeHandle(backend, built.release, built.app, url(built.app, backend), upstream)
 
 
 @pytest.fixture
@@ -156,9 +160,8 @@ def llm_fake(request: pytest.FixtureRequest) -> Iterator[FakeHandle]:
     ``llm_fake.base_url`` with no socket, and nothing else while the test runs."""
     from fakes.inprocess import Routed
 
-    app, backend, release = _build(request)
-    handle = FakeHandle(backend, release, app, f"http://{backend}.fake")
-    with Routed(app, handle.url):
+    handle = _handle(request, lambda app, backend: f"http://{backend}.fake")
+    with Routed(handle.app, handle.url):
         yield handle
 
 
@@ -171,9 +174,14 @@ class _LiveServers:
 
         key = repr(_fake_spec(request))
         if key not in self._servers:
-            app, backend, release = _build(request)
-            server = LiveServer(app).start()
-            self._servers[key] = (server, FakeHandle(backend, release, app, server.url))
+            started: list[Any] = []
+
+            def serve(app: Any, backend: str) -> str:
+                started.append(LiveServer(app).start())
+                return str(started[0].url)
+
+            handle = _handle(request, serve)
+            self._servers[key] = (started[0], handle)
         handle = self._servers[key][1]
         handle.reset()
         return handle

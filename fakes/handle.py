@@ -15,10 +15,11 @@ from fakes.timing import Clock, Timing
 
 @dataclass
 class FakeHandle:
-    backend: str  # "vllm"
+    backend: str  # "vllm" or "litellm"
     version: str  # the release it imitates
     app: Starlette
     url: str  # root URL: http://vllm.fake in-process, http://127.0.0.1:PORT live
+    upstream: FakeHandle | None = None  # the fake vLLM behind a fake LiteLLM
 
     @property
     def base_url(self) -> str:
@@ -40,17 +41,27 @@ class FakeHandle:
             raise AssertionError(f"the fake {self.backend} {self.version} received no request")
         return entries[-1]
 
+    @property
+    def model_server(self) -> FakeHandle:
+        """The fake that generates answers (the vLLM behind a proxy)."""
+        return self.upstream or self
+
     def script(self, script: Script | Mapping[str, Any]) -> None:
-        self.state.player = ScriptPlayer(Script.model_validate(script))
+        """What the model says (set on the fake vLLM, behind a proxy too)."""
+        self.model_server.state.player = ScriptPlayer(Script.model_validate(script))
 
     def faults(self, *rules: FaultRule | Mapping[str, Any]) -> None:
-        self.state.faults.set(tuple(FaultRule.model_validate(rule) for rule in rules))
+        """Faults of the model server; behind a proxy, the proxy's answer to them shows."""
+        rules_ = tuple(FaultRule.model_validate(rule) for rule in rules)
+        self.model_server.state.faults.set(rules_)
 
     def knobs(self, **overrides: Any) -> None:
         self.state.set_knobs(overrides)
 
     def timing(self, **fields: Any) -> None:
-        self.state.clock = Clock(Timing(**fields))
+        self.model_server.state.clock = Clock(Timing(**fields))
 
     def reset(self) -> None:
         self.state.reset()
+        if self.upstream is not None:
+            self.upstream.reset()

@@ -61,6 +61,29 @@ def test_live_server(llm_fake_live):
 
 def test_live_server_is_reset_between_tests(llm_fake_live):
     assert llm_fake_live.requests() == []
+
+
+@pytest.mark.llm_backend("litellm", "1.110.2", vllm_version="0.9.2")
+def test_the_seed_through_litellm(llm_fake):
+    client = openai.OpenAI(base_url=llm_fake.base_url, api_key="x")
+    stream = client.chat.completions.create(
+        model="fake-model", messages=[{"role": "user", "content": "hi"}], stream=True
+    )
+    assert [c.usage for c in stream if c.usage] == []  # no usage at the end of the stream
+    # ...although the proxy asked its upstream for it
+    assert llm_fake.upstream.last_request()["json"]["stream_options"] == {"include_usage": True}
+    assert llm_fake.version == "1.110.2" and llm_fake.upstream.version == "0.9.2"
+
+
+@pytest.mark.llm_backend("litellm", "1.74.15", master_key="sk-test-master-key-123")
+def test_live_litellm_cut_is_hidden_by_1_74(llm_fake_live):
+    llm_fake_live.faults({"fault": {"kind": "cut", "after_chunks": 3}})
+    client = openai.OpenAI(base_url=llm_fake_live.base_url, api_key="sk-test-master-key-123")
+    stream = client.chat.completions.create(
+        model="fake-model", messages=[{"role": "user", "content": "hi"}], stream=True
+    )
+    finishes = [c.choices[0].finish_reason for c in stream if c.choices]
+    assert finishes[-1] == "stop"  # an invented clean finish
 """
 
 
@@ -75,14 +98,14 @@ def _ini(pytester: pytest.Pytester) -> None:
 def test_fixtures_work_without_any_conftest(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_user=USER_TESTS)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=8)
+    result.assert_outcomes(passed=10)
     result.stdout.fnmatch_lines(["llm-fakes: driver openai-compatible, fake backend vllm"])
 
 
 def test_under_xdist_each_worker_has_its_own_servers(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_user=USER_TESTS)
     result = pytester.runpytest_subprocess("-n", "2", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=8)
+    result.assert_outcomes(passed=10)
 
 
 def test_an_unknown_release_is_a_clear_failure(pytester: pytest.Pytester) -> None:
