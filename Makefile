@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: help setup serve test test-clients check lint typecheck clean matrix conformance
+.PHONY: help setup serve test test-clients check lint typecheck clean matrix conformance record-reference
 
 help:
 	@echo "make serve  - set up and start the fake stack (fake LiteLLM on 127.0.0.1:4000 in front of"
@@ -64,6 +64,12 @@ $(REFERENCE)/.installed:
 		$(REFERENCE)/bin/python -m pip install --quiet 'litellm[proxy]==$(LITELLM_VERSION)'; \
 	fi
 	touch $@
+
+# The real proxy's answers to the probes, as a replayable cassette (recordings/*.jsonl).
+record-reference: $(STAMP) $(REFERENCE)/.installed
+	$(BIN)/python -m fakes.conformance --litellm $(REFERENCE)/bin/litellm \
+		--version $(LITELLM_VERSION) --record $(RECORD) \
+		--cassette recordings/litellm-$(LITELLM_VERSION).jsonl
 
 conformance: $(STAMP) $(REFERENCE)/.installed
 	$(BIN)/python -m fakes.conformance --litellm $(REFERENCE)/bin/litellm \

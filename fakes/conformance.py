@@ -392,15 +392,40 @@ def read_recording(path: Path) -> tuple[str, dict[str, JSONObject]]:
     return str(data["litellm"]), data["answers"]
 
 
+def _recorded(url: str, upstream: Any, upstream_url: str, cassette: Path) -> dict[str, JSONObject]:
+    """The probes through a recording proxy in front of the real one; the cassette names
+    no local port (the upstream appears as in stack_app, the proxy as REAL_PROXY)."""
+    from fakes.record import Recorder
+
+    cassette.unlink(missing_ok=True)
+    with live(Recorder(url, cassette), server_header=False, date_header=False) as recorder:
+        answers = run_probes(recorder.url, upstream)
+    text = cassette.read_bytes()
+    for local, public in ((upstream_url, "http://upstream.fake"), (url, REAL_PROXY)):
+        text = text.replace(local.encode(), public.encode())
+    cassette.write_bytes(text)
+    return answers
+
+
+REAL_PROXY = "http://litellm.real"
+
+
 def main(argv: list[str] | None = None, echo: Callable[[str], None] = print) -> int:
     parser = argparse.ArgumentParser(prog="python -m fakes.conformance", description=__doc__)
     parser.add_argument("--litellm", required=True, help="The real proxy's `litellm` command.")
     parser.add_argument("--version", required=True, help="Its release, e.g. 1.110.2.")
     parser.add_argument("--port", type=int, default=4099)
     parser.add_argument("--record", type=Path, help="Write the real proxy's answers here.")
+    parser.add_argument(
+        "--cassette", type=Path, help="Also record the session as a replayable cassette."
+    )
     args = parser.parse_args(argv)
     with real_stack(args.litellm, args.port) as (url, upstream, upstream_url):
-        real = run_probes(url, upstream)
+        if args.cassette:
+            real = _recorded(url, upstream, upstream_url, args.cassette)
+            echo(f"recorded the session as a cassette in {args.cassette}")
+        else:
+            real = run_probes(url, upstream)
     # Recordings name no local port: the upstream appears as in stack_app.
     real = orjson.loads(orjson.dumps(real).replace(upstream_url.encode(), b"http://upstream.fake"))
     with fake_stack(args.version) as (proxy, upstream):

@@ -15,7 +15,13 @@ from starlette.types import ASGIApp
 
 
 def uvicorn_config(
-    app: ASGIApp, host: str, port: int, *, log_level: str = "warning", server_header: bool = True
+    app: ASGIApp,
+    host: str,
+    port: int,
+    *,
+    log_level: str = "warning",
+    server_header: bool = True,
+    date_header: bool = True,
 ) -> uvicorn.Config:
     return uvicorn.Config(
         app,
@@ -26,6 +32,7 @@ def uvicorn_config(
         lifespan="off",
         timeout_graceful_shutdown=2,
         server_header=server_header,
+        date_header=date_header,
     )
 
 
@@ -47,12 +54,20 @@ class LiveServer:
     """A fake on a real socket, for tests that need one (streams that stall or get cut)."""
 
     def __init__(
-        self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0, *, server_header: bool = True
+        self,
+        app: ASGIApp,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        server_header: bool = True,
+        date_header: bool = True,  # both False for a transparent proxy (the recorder)
     ) -> None:
         self.app = app
         self.socket = bind(host, port)
         self.host, self.port = self.socket.getsockname()[:2]
-        config = uvicorn_config(app, self.host, self.port, server_header=server_header)
+        config = uvicorn_config(
+            app, self.host, self.port, server_header=server_header, date_header=date_header
+        )
         self.server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -81,9 +96,16 @@ class LiveServer:
 
 @contextmanager
 def live(
-    app: ASGIApp, host: str = "127.0.0.1", port: int = 0, *, server_header: bool = True
+    app: ASGIApp,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    server_header: bool = True,
+    date_header: bool = True,
 ) -> Iterator[LiveServer]:
-    server = LiveServer(app, host, port, server_header=server_header).start()
+    server = LiveServer(
+        app, host, port, server_header=server_header, date_header=date_header
+    ).start()
     try:
         yield server
     finally:

@@ -19,7 +19,7 @@ from fakes.record._replay import DEFAULT_IGNORED, Replayer
 from fakes.server import bind, uvicorn_config
 
 
-def _serve(app: ASGIApp, host: str, port: int, lines: list[str]) -> None:
+def _serve(app: ASGIApp, host: str, port: int, lines: list[str], *, proxy: bool = False) -> None:
     sock = bind(host, port)
     bound = sock.getsockname()[1]
     url = f"http://{'[' + host + ']' if ':' in host else host}:{bound}"
@@ -27,7 +27,12 @@ def _serve(app: ASGIApp, host: str, port: int, lines: list[str]) -> None:
     console.print(f"[bold]{lines[0]}[/] on {url}", markup=True)
     for line in lines[1:]:
         console.print(f"  {line}", markup=False)
-    server = uvicorn.Server(uvicorn_config(app, host, bound, log_level="info"))
+    # the recorder relays the upstream's own server and date headers; replay adds a date
+    server = uvicorn.Server(
+        uvicorn_config(
+            app, host, bound, log_level="info", server_header=False, date_header=not proxy
+        )
+    )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(server.serve(sockets=[sock]))
 
@@ -56,6 +61,7 @@ def record(upstream: str, out: str, host: str, port: int, patterns: tuple[str, .
             f"forwarding to {recorder.upstream}",
             f"writing {out} (after every exchange; secrets redacted before writing)",
         ],
+        proxy=True,
     )
 
 
