@@ -19,6 +19,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from contracts._backends import Backend, select_backends
 from contracts._driver import DriverSpec
+from contracts._hub import Hub
 from contracts.drivers import DRIVERS
 from contracts.drivers._subprocess import subprocess_spec
 from contracts.golden import GoldenExtension
@@ -119,6 +120,16 @@ def contract_backends(pytestconfig: pytest.Config) -> tuple[list[Backend], bool]
 @pytest.fixture(scope="session")
 def contract_live(pytestconfig: pytest.Config) -> bool:
     return bool(pytestconfig.getoption("--llm-live"))
+
+
+@pytest.fixture(scope="session")
+def contract_hub() -> Iterator[Hub]:
+    """One loopback server for every live cell of the session (started on first use)."""
+    hub = Hub()
+    try:
+        yield hub
+    finally:
+        hub.stop()
 
 
 @pytest.fixture

@@ -23,16 +23,15 @@ from contracts.scenarios import SCENARIOS
 
 
 async def outcomes(
-    spec: DriverSpec, scenario: Scenario, backends: list[Backend], *, live: bool = False
+    spec: DriverSpec,
+    scenario: Scenario,
+    backends: list[Backend],
+    *,
+    live: bool = False,
+    hub: Hub | None = None,
 ) -> dict[str, dict[str, Any]]:
     chosen = [b for b in backends if b.applies(scenario)]
-    hub = Hub()
-    try:
-        runs = await asyncio.gather(
-            *(run_cell(spec, scenario, b, live=live, hub=hub) for b in chosen)
-        )
-    finally:
-        hub.stop()
+    runs = await asyncio.gather(*(run_cell(spec, scenario, b, live=live, hub=hub) for b in chosen))
     return {b.name: observed(run, scenario) for b, run in zip(chosen, runs, strict=True)}
 
 
@@ -42,13 +41,16 @@ def test_contract(
     contract_driver: DriverSpec,
     contract_backends: tuple[list[Backend], bool],
     contract_live: bool,
+    contract_hub: Hub,
     golden: SnapshotAssertion,
 ) -> None:
     missing = scenario.requires - contract_driver.capabilities
     if missing:
         pytest.skip(f"driver {contract_driver.name} lacks {', '.join(sorted(missing))}")
     backends, filtered = contract_backends
-    results = asyncio.run(outcomes(contract_driver, scenario, backends, live=contract_live))
+    results = asyncio.run(
+        outcomes(contract_driver, scenario, backends, live=contract_live, hub=contract_hub)
+    )
     if not results:
         pytest.skip(f"no selected backend runs {scenario.id}")
     if not filtered:

@@ -6,9 +6,8 @@ import pytest
 
 from contracts import golden
 from contracts._backends import all_backends
-from contracts._golden import observed
-from contracts._runner import run_cell
 from contracts.drivers import DRIVERS, REFERENCE
+from contracts.matrix import run_matrix
 from contracts.scenarios import SCENARIOS
 
 
@@ -36,33 +35,32 @@ def test_registering_a_scenario_twice_fails_loudly() -> None:
         SCENARIOS.add(SCENARIOS.get("plain_completion"))
 
 
-LIVE_CASES = [
-    "stream_usage",
-    "stream_cut",
-    "error_frame_mid_stream",
-    "sse_crlf",
-    "responses_auto_fallback",
-]
+# Every scenario runs on at least one of these (wire-only ones on "wire").
+EQUIVALENCE_BACKENDS = (
+    "vllm-0.4",
+    "vllm-0.9",
+    "vllm-0.10.0",
+    "vllm-0.24",
+    "wire",
+    "litellm-1.74+vllm-0.9",
+    "litellm-1.110+vllm-0.9",
+)
 
 
 @pytest.mark.live
-@pytest.mark.parametrize("driver", REFERENCE)
-def test_live_sockets_give_the_same_outcomes_as_in_process(driver: str) -> None:
-    spec = DRIVERS.get(driver)
-    backends = [b for b in all_backends() if b.name in ("vllm-0.5", "vllm-0.24", "wire")]
-
-    async def both() -> list[tuple[str, str, object, object]]:
-        pairs = []
-        for scenario in map(SCENARIOS.get, LIVE_CASES):
-            if scenario.requires - spec.capabilities:
-                continue
-            for backend in [b for b in backends if b.applies(scenario)]:
-                here = observed(await run_cell(spec, scenario, backend), scenario)
-                there = observed(await run_cell(spec, scenario, backend, live=True), scenario)
-                pairs.append((scenario.id, backend.name, here, there))
-        return pairs
-
-    pairs = asyncio.run(both())
-    assert len(pairs) >= 6
-    for scenario, backend, here, there in pairs:
-        assert here == there, (scenario, backend)
+def test_every_scenario_gives_the_same_outcome_in_process_and_over_sockets() -> None:
+    drivers = [DRIVERS.get(name) for name in REFERENCE]
+    backends = [b for b in all_backends() if b.name in EQUIVALENCE_BACKENDS]
+    scenarios = SCENARIOS.all()
+    here = asyncio.run(run_matrix(drivers, backends, scenarios))
+    there = asyncio.run(run_matrix(drivers, backends, scenarios, live=True))
+    covered = {c.scenario for c in here.cells}
+    assert covered == {s.id for s in scenarios}
+    assert len(here.cells) == len(there.cells) > 300
+    pairs = {(c.driver, c.backend, c.scenario): c.observed for c in here.cells}
+    different = [
+        (c.driver, c.backend, c.scenario)
+        for c in there.cells
+        if pairs[(c.driver, c.backend, c.scenario)] != c.observed
+    ]
+    assert different == []
