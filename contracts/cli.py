@@ -18,11 +18,22 @@ from contracts.report import write_reports
 from contracts.scenarios import SCENARIOS
 
 
+# the module each optional extra installs
+EXTRA_MODULES = {
+    "openai": "openai",
+    "litellm": "litellm",
+    "langchain": "langchain_openai",
+    "pydantic-ai": "pydantic_ai",
+}
+
+
 def default_drivers() -> list[str]:
+    """The reference drivers, plus every client adapter whose library is installed."""
     names = list(REFERENCE)
     for name in DRIVERS.names():
         spec = DRIVERS.get(name)
-        if name not in names and spec.extra and importlib.util.find_spec(spec.extra):
+        module = EXTRA_MODULES.get(spec.extra or "")
+        if name not in names and module and importlib.util.find_spec(module):
             names.append(name)
     return names
 

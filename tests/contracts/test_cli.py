@@ -39,3 +39,13 @@ def test_matrix_check_fails_when_the_correct_driver_would(tmp_path: Path) -> Non
     result = CliRunner().invoke(main, ["matrix", "--scenario", "no_such_*", "--out", str(tmp_path)])
     assert result.exit_code == 1
     assert result.output.strip() == "Error: no scenario matches no_such_*"
+
+
+def test_default_drivers_add_the_installed_clients() -> None:
+    from contracts.cli import EXTRA_MODULES, default_drivers
+    from contracts.drivers import DRIVERS, REFERENCE
+
+    extras = {DRIVERS.get(n).extra for n in DRIVERS.names()} - {None}
+    assert extras <= set(EXTRA_MODULES)  # every adapter's library is known
+    names = default_drivers()
+    assert names[:3] == list(REFERENCE) and "openai-python-chat" in names  # openai is installed
