@@ -17,7 +17,6 @@ from contracts.matrix import CRASH, FAIL, OUTCOMES, PASS, Cell, count_cells, run
 from contracts.report import write_reports
 from contracts.scenarios import SCENARIOS
 
-
 # the module each optional extra installs
 EXTRA_MODULES = {
     "openai": "openai",
