@@ -13,6 +13,7 @@ from rich.table import Table
 
 from contracts._backends import select_backends
 from contracts.drivers import DRIVERS, REFERENCE
+from contracts.drivers._subprocess import subprocess_spec
 from contracts.matrix import CRASH, FAIL, OUTCOMES, PASS, Cell, count_cells, run_matrix
 from contracts.report import write_reports
 from contracts.scenarios import SCENARIOS
@@ -39,6 +40,12 @@ def default_drivers() -> list[str]:
 
 @click.command("matrix")
 @click.option("--driver", "drivers", multiple=True, help="Driver name or module:factory (repeat).")
+@click.option(
+    "--driver-cmd",
+    "commands",
+    multiple=True,
+    help="A driver in any language speaking the JSON-lines protocol (repeat).",
+)
 @click.option("--backend", "backends", multiple=True, help="Backend glob, e.g. 'vllm-0.*'.")
 @click.option("--scenario", "scenarios", multiple=True, help="Scenario glob, e.g. 'tool_*'.")
 @click.option("--out", default="matrix", show_default=True, type=click.Path(file_okay=False))
@@ -47,6 +54,7 @@ def default_drivers() -> list[str]:
 @click.option("--check", is_flag=True, help="Exit 1 if openai-compatible fails any cell.")
 def matrix(
     drivers: tuple[str, ...],
+    commands: tuple[str, ...],
     backends: tuple[str, ...],
     scenarios: tuple[str, ...],
     out: str,
@@ -56,11 +64,14 @@ def matrix(
 ) -> None:
     """Run the compatibility matrix and write matrix.json, matrix.md and matrix.html."""
     try:
-        specs = [DRIVERS.get(name) for name in drivers or default_drivers()]
+        specs = [DRIVERS.get(name) for name in drivers or ([] if commands else default_drivers())]
+        specs += [subprocess_spec(command) for command in commands]
         chosen_backends = select_backends(list(backends))
         chosen = SCENARIOS.select(scenarios)
     except KeyError as exc:
         raise click.ClickException(str(exc.args[0])) from None
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     console = Console()
     total = count_cells(chosen_backends, chosen, len(specs))
     columns = (

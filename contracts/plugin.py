@@ -11,7 +11,7 @@ Contract suite options: ``--driver``, ``--driver-cmd``, ``--llm-backend``, ``--l
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -42,6 +42,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "contracts.drivers._subprocess, e.g. 'node driver.mjs' (not with --driver)",
     )
     group.addoption(
+        "--driver-capability",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="what a --driver-cmd driver honours (repeatable), e.g. endpoint_option",
+    )
+    group.addoption(
         "--llm-backend",
         action="append",
         default=[],
@@ -67,6 +74,7 @@ def _driver(config: pytest.Config) -> DriverSpec:
         config.getoption("--driver"),
         config.getoption("--driver-cmd"),
         str(config.getini("llm_driver") or ""),
+        config.getoption("--driver-capability"),
     )
 
 
@@ -88,13 +96,15 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc.args[0])) from None
 
 
-def select_driver(name: str | None, command: str | None, default: str = "") -> DriverSpec:
+def select_driver(
+    name: str | None, command: str | None, default: str = "", capabilities: Sequence[str] = ()
+) -> DriverSpec:
     """The driver under contract, from ``--driver``, ``--driver-cmd`` and the ini default."""
     if command is not None:
         if name is not None:
             raise pytest.UsageError("give --driver or --driver-cmd, not both")
         try:
-            return subprocess_spec(command)
+            return subprocess_spec(command, capabilities=capabilities)
         except ValueError as exc:
             raise pytest.UsageError(str(exc)) from None
     try:
@@ -109,6 +119,7 @@ def contract_driver(pytestconfig: pytest.Config) -> DriverSpec:
         pytestconfig.getoption("--driver"),
         pytestconfig.getoption("--driver-cmd"),
         str(pytestconfig.getini("llm_driver") or ""),
+        pytestconfig.getoption("--driver-capability"),
     )
 
 

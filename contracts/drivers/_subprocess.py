@@ -61,7 +61,7 @@ import orjson
 from pydantic import ValidationError
 
 from contracts._collect import collect
-from contracts._driver import DriverSpec
+from contracts._driver import ENDPOINT_OPTION, DriverSpec
 from contracts._loopback import Loopback
 from contracts._model import (
     ContractError,
@@ -260,13 +260,24 @@ async def _stderr(process: asyncio.subprocess.Process, task: asyncio.Future[byte
     return f"; stderr: {text}"
 
 
-def subprocess_spec(command: str, *, timeout: float = CALL_TIMEOUT) -> DriverSpec:
-    """The DriverSpec behind ``--driver-cmd "CMD"`` (split like a POSIX shell would)."""
+KNOWN_CAPABILITIES = frozenset({ENDPOINT_OPTION})
+
+
+def subprocess_spec(
+    command: str, *, timeout: float = CALL_TIMEOUT, capabilities: Sequence[str] = ()
+) -> DriverSpec:
+    """The DriverSpec behind ``--driver-cmd "CMD"`` (split like a POSIX shell would);
+    ``capabilities`` are what the command declares it honours (``--driver-capability``)."""
     argv = shlex.split(command)
     if not argv:
         raise ValueError("--driver-cmd is empty")
+    unknown = set(capabilities) - KNOWN_CAPABILITIES
+    if unknown:
+        known = ", ".join(sorted(KNOWN_CAPABILITIES))
+        raise ValueError(f"unknown driver capability {sorted(unknown)}; known: {known}")
     return DriverSpec(
         f"cmd:{command}",
         functools.partial(SubprocessDriver, command=argv, timeout=timeout),
         f"subprocess driver: {command} (JSON lines, protocol v{PROTOCOL_VERSION})",
+        frozenset(capabilities),
     )

@@ -123,3 +123,38 @@ def test_driver_and_driver_cmd_exclude_each_other() -> None:
         select_driver(None, "  ")
     assert select_driver(None, "node driver.mjs").name == "cmd:node driver.mjs"
     assert select_driver(None, None, "naive-chat").name == "naive-chat"
+
+
+def test_declared_capabilities_open_the_endpoint_scenarios() -> None:
+    spec = select_driver(None, command("reference"), "", ["endpoint_option"])
+    assert spec.capabilities == {"endpoint_option"}
+    cells = [("responses_auto_fallback", "vllm-0.9"), ("responses_pinned", "vllm-0.9")]
+    assert outcomes(spec, cells) == {cell: expected(*cell) for cell in cells}
+    with pytest.raises(pytest.UsageError, match=r"unknown driver capability \['teleport'\]"):
+        select_driver(None, command("reference"), "", ["teleport"])
+
+
+def test_matrix_runs_commands(tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from fakes.cli import main
+
+    result = CliRunner().invoke(
+        main,
+        [
+            "matrix",
+            "--driver-cmd",
+            command("reference"),
+            "--backend",
+            "vllm-0.9",
+            "--scenario",
+            "plain_completion",
+            "--out",
+            str(tmp_path),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    [cell] = json.loads((tmp_path / "matrix.json").read_text())["cells"]
+    assert (cell["driver"], cell["outcome"]) == (f"cmd:{command('reference')}", "pass")
