@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from fakes.profiles import LitellmProfile, Profile, ProfileError, builtin, load_override
+from fakes.profiles import LitellmProfile, Profile, ProfileError, builtin, resolve
 from fakes.script import Script
 from fakes.timing import Timing
 from fakes.versions import VersionError
@@ -52,16 +52,7 @@ def serve() -> None:
 
 
 def resolve_vllm_profile(version: str | None, profile: str | None) -> tuple[Profile, str]:
-    profiles = builtin("vllm")
-    release = version or DEFAULT_VLLM_VERSION
-    base = profiles.for_release(release)
-    if profile is None:
-        return base, release
-    path = Path(profile)
-    if path.suffix in {".yaml", ".yml"} or path.exists():
-        return load_override(path, base, profiles), release
-    chosen = profiles.get(profile)
-    return chosen, version or chosen.reference
+    return resolve(builtin("vllm"), version, DEFAULT_VLLM_VERSION, profile)
 
 
 def _load_script(path: str | None) -> Script:

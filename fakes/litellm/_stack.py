@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from fakes.litellm._config import Deployment, LitellmConfig
 from fakes.litellm.app import create_litellm_app
-from fakes.profiles import LitellmProfile, builtin, load_override
+from fakes.profiles import LitellmProfile, builtin, resolve
 from fakes.transport import StreamingASGITransport
 
 DEFAULT_LITELLM_VERSION = "1.110.2"
@@ -18,16 +16,7 @@ STACK_API_BASE = "http://upstream.fake/v1"
 
 def resolve_litellm_profile(version: str | None, profile: str | None) -> tuple[LitellmProfile, str]:
     """The profile for a release (any number, e.g. 1.74.15) or a named / YAML profile."""
-    profiles = builtin("litellm")
-    release = version or DEFAULT_LITELLM_VERSION
-    base = profiles.for_release(release)
-    if profile is None:
-        return base, release
-    path = Path(profile)
-    if path.suffix in {".yaml", ".yml"} or path.exists():
-        return load_override(path, base, profiles), release
-    chosen = profiles.get(profile)
-    return chosen, version or chosen.reference
+    return resolve(builtin("litellm"), version, DEFAULT_LITELLM_VERSION, profile)
 
 
 def stack_app(

@@ -29,6 +29,7 @@ from fakes.profiles._registry import (
     ProfileSet,
     builtin,
     load_override,
+    resolve,
     with_knobs,
 )
 
@@ -57,5 +58,6 @@ __all__ = [
     "ValidationStyle",
     "builtin",
     "load_override",
+    "resolve",
     "with_knobs",
 ]

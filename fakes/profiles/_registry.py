@@ -166,6 +166,22 @@ def _load(backend: str, model: type[P]) -> ProfileSet[P]:
     return ProfileSet(backend, tuple(ordered), changes)
 
 
+def resolve(
+    profiles: ProfileSet[P], version: str | None, default: str, profile: str | None
+) -> tuple[P, str]:
+    """The profile for a release (any number; ``default`` when none) or a named or YAML
+    profile, and the release the fake reports (a named profile's own reference if none)."""
+    release = version or default
+    base = profiles.for_release(release)
+    if profile is None:
+        return base, release
+    path = Path(profile)
+    if path.suffix in {".yaml", ".yml"} or path.exists():
+        return load_override(path, base, profiles), release
+    chosen = profiles.get(profile)
+    return chosen, version or chosen.reference
+
+
 def load_override(path: Path, base: P, profiles: ProfileSet[P]) -> P:
     """A user's YAML file: ``extends`` a built-in profile (else ``base``) and overrides knobs."""
     origin = str(path)

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-import orjson
 from starlette.types import Message, Receive, Scope, Send
 
 from fakes.record._cassette import Chunk, Header, Interaction, load, save
+from fakes.record._errors import send_error
 from fakes.record._redact import Redactor
 
 # Hop-by-hop headers and those httpx or uvicorn set for the new connection.
@@ -75,7 +75,7 @@ class Recorder:
                 response = await client.send(request, stream=True)
             except httpx.HTTPError as exc:
                 message = f"llm-fakes record: upstream {self.upstream} failed: {exc}"
-                await _bad_gateway(send, message)
+                await send_error(send, 502, message, "upstream_error")
                 return
             await self._relay(scope, headers, query, body, started, response, send)
 
@@ -144,20 +144,6 @@ async def _read_body(receive: Receive) -> bytes | None:
         parts.append(message.get("body", b""))
         if not message.get("more_body", False):
             return b"".join(parts)
-
-
-async def _bad_gateway(send: Send, message: str) -> None:
-    body = orjson.dumps(
-        {"error": {"message": message, "type": "upstream_error", "param": None, "code": 502}}
-    )
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 502,
-            "headers": [(b"content-type", b"application/json")],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

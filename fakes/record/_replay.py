@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Iterable, Sequence
+from collections.abc import AsyncGenerator, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +12,7 @@ from starlette.types import Receive, Scope, Send
 
 from fakes.eventstream import CUT, EventStreamResponse, _Cut
 from fakes.record._cassette import Cassette, Interaction
+from fakes.record._errors import send_error
 from fakes.record._redact import Redactor
 
 # Fields that differ between otherwise identical calls and say nothing about the answer.
@@ -149,7 +150,7 @@ class Replayer:
                 scope["method"], scope["path"], scope.get("query_string", b"").decode(), body
             )
         except NoMatch as exc:
-            await _no_match(send, str(exc))
+            await send_error(send, 404, str(exc), "llm_fakes_no_match")
             return
         headers = [
             (k.lower().encode("latin-1"), v.encode("latin-1"))
@@ -169,23 +170,3 @@ class Replayer:
             yield chunk.data
         if not item.complete:
             yield CUT
-
-
-async def _no_match(send: Send, message: str) -> None:
-    body = orjson.dumps(
-        {"error": {"message": message, "type": "llm_fakes_no_match", "param": None, "code": 404}}
-    )
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 404,
-            "headers": [(b"content-type", b"application/json")],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
-
-
-def replayer_for(paths: Sequence[str], **options: Any) -> Replayer:
-    from fakes.record._cassette import load
-
-    return Replayer([load(p) for p in paths], **options)
