@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import sys
 import time
 from pathlib import Path
@@ -23,8 +24,33 @@ from fakes.versions import VersionError
 DEFAULT_VLLM_VERSION = "0.33.0"
 
 
+# Commands whose modules import pytest, respx and the contract suite: loaded on first use,
+# so ``serve`` starts without them (start-up time is a benchmark row).
+_LAZY = {
+    "matrix": "contracts.cli:matrix",
+    "record": "fakes.record.cli:record",
+    "replay": "fakes.record.cli:replay",
+    "cassette": "fakes.record.cli:cassette",
+}
+
+
 class _Group(click.Group):
     """Our own errors become one clean line, never a traceback."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = super().list_commands(ctx)
+        if self.name == "main":
+            names = sorted({*names, *_LAZY})
+        return names
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and self.name == "main" and cmd_name in _LAZY:
+            module, attr = _LAZY[cmd_name].split(":")
+            command = getattr(importlib.import_module(module), attr)
+            assert isinstance(command, click.Command)
+            self.add_command(command, cmd_name)
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -229,16 +255,6 @@ def list_profiles(backend: str) -> None:
         )
     Console().print(table)
 
-
-def _add_commands() -> None:
-    from contracts.cli import matrix
-    from fakes.record.cli import cassette, record, replay
-
-    for command in (matrix, record, replay, cassette):
-        main.add_command(command)
-
-
-_add_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
