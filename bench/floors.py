@@ -7,7 +7,6 @@ file's bytes; ``sse`` streams the file's events (split on blank lines) one chunk
 from __future__ import annotations
 
 import argparse
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -66,7 +65,7 @@ def main() -> None:
         app = json_app(args.body.read_bytes() if args.body else b"{}")
     sock = bind(args.host, args.port)
     server = uvicorn.Server(uvicorn_config(app, args.host, args.port))
-    asyncio.run(server.serve(sockets=[sock]))
+    server.run(sockets=[sock])  # exactly as fakes.cli serves the fake
 
 
 if __name__ == "__main__":

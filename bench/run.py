@@ -280,7 +280,7 @@ def row_timing(tmp: Path, args: argparse.Namespace, memory: dict[str, Any]) -> l
     levels: dict[int, dict[str, Any]] = {}
     with server(argv, port) as fake:
         memory["idle_kib"] = _procs.vm_hwm_kib(fake.process.pid)
-        _client(port, STREAM, 4, rounds=2, spread=0.05)  # warm-up
+        _client(port, STREAM, 50, rounds=2, spread=0.1)  # warm-up: first-use code paths
         duration = TTFT + TOKENS * ITL
         for streams, rounds in ((1, 20), (100, 3), (1000, 2)):
             # starts spread over one stream's duration: N streams stay open at once, without

@@ -84,7 +84,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     errors: list[str] = []
 
     async def slot(index: int) -> None:
-        await asyncio.sleep(args.spread * index / max(args.streams, 1))
+        # every task exists (and the client is idle) before the first request goes out
+        await asyncio.sleep(0.05 + args.spread * index / max(args.streams, 1))
         for _ in range(args.rounds):
             try:
                 results.append(await one_stream(args.port, request, args.timeout))

@@ -18,6 +18,7 @@ from fakes.faults import FAULT_HEADER, Fault, FaultHeaderError, FaultKind
 from fakes.metrics import CONTENT_TYPE
 from fakes.profiles import ResponsesRoute
 from fakes.script import Reply
+from fakes.timing import Pace
 from fakes.vllm import _chat
 from fakes.vllm._errors import (
     PlainServerError,
@@ -199,10 +200,12 @@ async def _timed(
 ) -> AsyncGenerator[bytes | _Cut, None]:
     """Emit prepared events with the fake's timing, injecting a mid-stream fault."""
     first: float | None = None
-    async with state.scheduler.slot():
-        if fault is not None and fault.kind is FaultKind.DELAY:
+    pace = Pace()
+    async with state.scheduler.slot() as waited:
+        delayed = fault is not None and fault.kind is FaultKind.DELAY
+        if fault is not None and delayed:
             await asyncio.sleep(fault.seconds)
-        await state.clock.first_token()
+        await pace.first_token(state.clock, None if waited or delayed else started)
         for position, chunk in enumerate(chunks):
             if fault is not None and position == fault.after_chunks:
                 if fault.kind is FaultKind.ERROR_FRAME and error_payload is not None:
@@ -215,8 +218,10 @@ async def _timed(
                     return
                 if fault.kind is FaultKind.STALL:
                     await asyncio.sleep(fault.seconds)
+                    pace.restart()
             if position:
-                await state.clock.next_token()
+                if not state.clock.timing.instant:
+                    await pace.next_token(state.clock)
             elif first is None:
                 first = time.monotonic() - started
             yield chunk
@@ -243,9 +248,10 @@ async def _wait_like_generation(state: VllmState, fault: Fault | None, plans: li
         await asyncio.sleep(fault.seconds)
     if state.clock.timing.instant:
         return  # the profile showed this loop of no-op awaits in every instant answer
-    await state.clock.first_token()
+    pace = Pace()
+    await pace.first_token(state.clock)
     for _ in range(max(p.completion_tokens for p in plans) - 1):
-        await state.clock.next_token()
+        await pace.next_token(state.clock)
 
 
 # --- chat completions -----------------------------------------------------------------------
@@ -256,6 +262,7 @@ async def chat_completions(request: Request) -> Answer:
 
 
 async def _chat_completions(state: VllmState, request: Request) -> Answer:
+    started = time.monotonic()  # arrival: TTFT and latency metrics count from here
     knobs, config = state.knobs, state.config
     body, typed = await _read(request, ChatRequest, chat=True)
     model = _model_name(state, body)
@@ -294,7 +301,6 @@ async def _chat_completions(state: VllmState, request: Request) -> Answer:
     ]
     chat_id = _request_id(state, request, knobs.chat_id_prefix)
     created = int(time.time())
-    started = time.monotonic()
     state.metrics.observe_model(model)
     if not body.get("stream"):
         async with state.scheduler.slot():
@@ -352,6 +358,7 @@ async def completions(request: Request) -> Answer:
 
 
 async def _completions(state: VllmState, request: Request) -> Answer:
+    started = time.monotonic()  # arrival: TTFT and latency metrics count from here
     knobs, config = state.knobs, state.config
     body, typed = await _read(request, CompletionRequest)
     model = _model_name(state, body)
@@ -377,7 +384,6 @@ async def _completions(state: VllmState, request: Request) -> Answer:
     plans = [plan] * (typed.n or 1)
     cmpl_id = _request_id(state, request, knobs.completion_id_prefix)
     created = int(time.time())
-    started = time.monotonic()
     state.metrics.observe_model(model)
     usage = _chat.usage(knobs, prompt, plan.completion_tokens * len(plans))
     if not body.get("stream"):
