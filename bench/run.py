@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import json
+import os
 import platform
 import resource
 import shutil
@@ -81,7 +83,8 @@ def row_rps(tmp: Path, args: argparse.Namespace) -> Row:
         (tmp / "answer.json").write_bytes(answer)
         floor_argv = [PYTHON, "-m", "bench.floors", "json", "--port", str(floor_port)]
         with server([*floor_argv, "--body", str(tmp / "answer.json")], floor_port) as floor:
-            fakes, floors = [], []
+            fakes: list[float] = []
+            floors: list[float] = []
             for target in (fake, floor):  # warm-up
                 _wrk.run(target.url + "/v1/chat/completions", body, connections=32, seconds=1)
             for _ in range(args.reps):
@@ -123,7 +126,8 @@ def row_stream(tmp: Path, args: argparse.Namespace) -> Row:
         with server([*floor_argv, "--body", str(tmp / "stream.sse")], floor_port) as floor:
             floor_answer = _post(floor.url, STREAM)
             assert floor_answer.count(b"\n\n") == events and len(floor_answer) == len(answer)
-            fakes, floors = [], []
+            fakes: list[float] = []
+            floors: list[float] = []
             for target in (fake, floor):
                 _wrk.run(target.url + "/v1/chat/completions", body, connections=64, seconds=1)
             for _ in range(args.reps):
@@ -167,7 +171,8 @@ def _startup(argv_for: Callable[[int], list[str]]) -> float:
 
 def row_startup(tmp: Path, args: argparse.Namespace) -> Row:
     cli = shutil.which("llm-fakes", path=str(Path(PYTHON).parent)) or "llm-fakes"
-    fakes, floors = [], []
+    fakes: list[float] = []
+    floors: list[float] = []
     for _ in range(max(args.reps, 5)):
         fakes.append(_startup(lambda p: [cli, "serve", "vllm", "--host", HOST, "--port", str(p)]))
         floors.append(
@@ -231,10 +236,14 @@ def _client(
         "--timeout",
         str(timeout),
     ]
-    out = subprocess.run(
-        argv, cwd=ROOT, capture_output=True, timeout=timeout * rounds + 60, check=True
-    )
-    result: dict[str, Any] = orjson.loads(out.stdout)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "streams.json"
+        done = subprocess.run(
+            [*argv, "--out", str(out)], cwd=ROOT, capture_output=True, timeout=timeout * rounds + 60
+        )
+        if done.returncode:
+            raise RuntimeError(f"stream client failed: {done.stderr.decode()[-2000:]}")
+        result: dict[str, Any] = orjson.loads(out.read_bytes())
     return result
 
 
@@ -249,6 +258,7 @@ def _errors_of(run: dict[str, Any], ttft: float, itl: float) -> dict[str, Any]:
     return {
         "streams": run["streams"],
         "completed": len(results),
+        "events_per_stream": len(results[0]["offsets"]) if results else 0,
         "errors": len(run["errors"]) + run["bad_status"],
         "error_samples": run["errors"][:3],
         "ttft_p50_ms": quantile(ttft_err, 0.5) if ttft_err else None,
@@ -291,6 +301,7 @@ def row_timing(tmp: Path, args: argparse.Namespace, memory: dict[str, Any]) -> l
     rows = []
     for streams, level in levels.items():
         strict = streams <= 100
+        offered = streams / duration * level["events_per_stream"]
         met = level["errors"] == 0 and (
             not strict
             or (
@@ -309,8 +320,9 @@ def row_timing(tmp: Path, args: argparse.Namespace, memory: dict[str, Any]) -> l
                 None,
                 "p50<1 ms, p99<5 ms" if strict else "0 errors",
                 met,
-                f"ttft {TTFT * 1000:.0f} ms, itl {ITL * 1000:.0f} ms, {TOKENS} tokens; client CPU "
-                f"{level['client_cpu_share']:.0%} of one core, its loop lag p99 "
+                f"ttft {TTFT * 1000:.0f} ms, itl {ITL * 1000:.0f} ms, {TOKENS} tokens, starts "
+                f"spread over {duration * 1000:.0f} ms, {offered:,.0f} events/s offered; client "
+                f"CPU {level['client_cpu_share']:.0%} of one core, its loop lag p99 "
                 f"{level['client_lag_p99_ms']:.1f} ms",
                 level,
             )
@@ -400,7 +412,7 @@ def _sse_body(chunks: int) -> bytes:
 
 def row_replay(tmp: Path, args: argparse.Namespace) -> Row:
     try:
-        import vcr
+        vcr = importlib.import_module("vcr")
     except ImportError:
         raise RuntimeError("vcrpy is not installed (pip install -e '.[bench]')") from None
     from fakes.record import convert, replaying, save
@@ -570,22 +582,28 @@ def row_workers(tmp: Path, args: argparse.Namespace) -> Row:
 # --- 9. LiteLLM (hook) ----------------------------------------------------------------------------
 
 
-def row_litellm(tmp: Path, args: argparse.Namespace) -> Row | None:
-    """HOOK for the fake LiteLLM row (issue #8: >= 10x the real proxy's throughput, 1/20 of
-    its start-up time), built elsewhere. Skipped with a reason until both sides exist."""
+def row_litellm(tmp: Path, args: argparse.Namespace) -> Row:
+    """HOOK for row 9, the fake LiteLLM in front of the fake vLLM against the real LiteLLM
+    proxy in front of the same fake vLLM (issue #8: >= 10x its throughput, 1/20 of its
+    start-up time). The fake LiteLLM is built elsewhere: until ``fakes.litellm`` imports and
+    a reference proxy venv exists, the row is skipped with the reason."""
+    reason = None
     try:
-        import fakes.litellm  # type: ignore[import-not-found]  # noqa: F401
+        importlib.import_module("fakes.litellm")
     except ImportError:
-        print(
-            "row 9 skipped: fakes.litellm is not importable yet (the fake LiteLLM is built "
-            "elsewhere)"
-        )
-        return None
+        reason = "fakes.litellm is not importable yet (the fake LiteLLM is built elsewhere)"
     reference = ROOT / ".venv-litellm" / "bin" / "litellm"
-    if not reference.exists():
-        print(f"row 9 skipped: no reference LiteLLM proxy venv ({reference.relative_to(ROOT)})")
-        return None
-    raise NotImplementedError("row 9: compare the fake LiteLLM with the reference proxy here")
+    if reason is None and not reference.exists():
+        reason = f"no reference LiteLLM proxy venv ({reference.relative_to(ROOT)})"
+    if reason is not None:
+        print(f"row 9 skipped: {reason}")
+        return Row(
+            "9 fake LiteLLM vs LiteLLM proxy",
+            "skipped",
+            notes=reason,
+            target=">= 10x req/s, 1/20 start-up",
+        )
+    raise NotImplementedError("row 9: measure the fake LiteLLM against the reference proxy here")
 
 
 # --- table ----------------------------------------------------------------------------------------
@@ -609,7 +627,7 @@ def render(rows: list[Row], elapsed: float) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--seconds", type=int, default=3)
     parser.add_argument("--only", help="comma-separated row numbers, e.g. 1,2")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
@@ -620,6 +638,7 @@ def main() -> None:
         sys.exit("wrk is not installed: apt-get install -y wrk (make bench tries this)")
     wanted = set(args.only.split(",")) if args.only else None
     started = time.monotonic()
+    load_before = os.getloadavg()
     rows: list[Row] = []
     failures: dict[str, str] = {}
     memory: dict[str, Any] = {}
@@ -653,7 +672,13 @@ def main() -> None:
         finally:
             _procs.stop_all()
     elapsed = time.monotonic() - started
+    load = (load_before, os.getloadavg())
     print(render(rows, elapsed))
+    print(
+        f"load average (1 min) {load[0][0]:.1f} before, {load[1][0]:.1f} after, on {_cpus()} "
+        "CPUs: other work on the machine shows up in every row",
+        flush=True,
+    )
     args.out.write_text(
         json.dumps(
             {
@@ -663,6 +688,7 @@ def main() -> None:
                     "platform": platform.platform(),
                 },
                 "elapsed_s": elapsed,
+                "load_average": load,
                 "rows": [asdict(r) for r in rows],
                 "failures": failures,
             },
@@ -673,8 +699,6 @@ def main() -> None:
 
 
 def _cpus() -> int:
-    import os
-
     return len(os.sched_getaffinity(0))
 
 

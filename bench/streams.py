@@ -1,9 +1,10 @@
-"""A separate-process stream client for timing fidelity: raw sockets on uvloop, no parsing
-beyond counting SSE event ends, so the client stays cheap per chunk.
+"""A separate-process stream client for timing fidelity: plain TCP streams on uvloop, no HTTP
+library and no parsing beyond counting SSE event ends, so the client stays cheap per chunk.
 
-``python -m bench.streams --port P --streams N --body JSON [--spread S] [--rounds R]``
-prints one JSON object: per-stream TTFT and inter-event gaps, errors, and the client's own
-event-loop lag and CPU time (evidence that the client is not the bottleneck).
+``python -m bench.streams --port P --streams N --body JSON --out FILE [--spread S]
+[--rounds R]`` writes one JSON object: per-stream TTFT and inter-event gaps, errors, and
+the client's own event-loop lag and CPU time (evidence that the client is not the
+bottleneck).
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import resource
-import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -123,6 +124,7 @@ def main() -> None:
     parser.add_argument("--spread", type=float, default=0.0, help="seconds to stagger starts")
     parser.add_argument("--timeout", type=float, default=60.0)
     parser.add_argument("--body", required=True)
+    parser.add_argument("--out", type=Path, required=True, help="where the JSON result goes")
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 8192)), hard))
@@ -132,7 +134,7 @@ def main() -> None:
         uvloop.install()
     except ImportError:  # pragma: no cover
         pass
-    sys.stdout.buffer.write(orjson.dumps(asyncio.run(run(args))))
+    args.out.write_bytes(orjson.dumps(asyncio.run(run(args))))
 
 
 if __name__ == "__main__":
