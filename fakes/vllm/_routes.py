@@ -40,6 +40,12 @@ def _state(request: Request) -> VllmState:
     return state
 
 
+def _path(request: Request) -> str:
+    # the matched route's literal path; request.url would build and parse a whole URL
+    path: str = request.scope["path"]
+    return path
+
+
 def _json(body: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(body), status_code=status, media_type=JSON)
 
@@ -113,7 +119,7 @@ def _arrange(
     fault = _fault(state, request)
     if fault is not None and fault.kind is FaultKind.HTTP_ERROR:
         raise _fault_error(fault)
-    reply = state.player.choose(scripted, request.url.path)
+    reply = state.player.choose(scripted, _path(request))
     if reply is not None and reply.error is not None:
         error = reply.error
         raise VllmError(error.message, error.status, error.type, error.param)
@@ -136,7 +142,7 @@ def _model_name(state: VllmState, body: dict[str, Any]) -> str:
 
 def _fault(state: VllmState, request: Request) -> Fault | None:
     try:
-        return state.faults.pick(request.url.path, request.headers.get(FAULT_HEADER))
+        return state.faults.pick(_path(request), request.headers.get(FAULT_HEADER))
     except FaultHeaderError as exc:
         raise VllmError(str(exc), 400) from None
 
