@@ -138,3 +138,20 @@ def children(pid: int) -> list[int]:
     except OSError:
         return []
     return [int(p) for p in text.split()]
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy() -> float:
+    """CPU-seconds the whole machine has spent busy since boot (all CPUs, from /proc/stat)."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / _TICKS
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU-seconds (user + system) one process has used."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / _TICKS
