@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: help setup serve test test-clients check lint typecheck clean matrix conformance record-reference
+.PHONY: help setup serve test test-clients check lint typecheck clean matrix conformance record-reference bench
 
 help:
 	@echo "make serve  - set up and start the fake stack (fake LiteLLM on 127.0.0.1:4000 in front of"
@@ -14,6 +14,7 @@ help:
 	@echo "make test-clients - install the client extras (litellm, langchain, pydantic-ai) and run their adapter tests"
 	@echo "make conformance [LITELLM_VERSION=1.74.15.post2] - install the real LiteLLM proxy"
 	@echo "              (in .venv-reference-VERSION) and diff the fake against it"
+	@echo "make bench  - benchmarks against bare floors: a table and bench/results.json"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "llm-fakes needs Python 3.11 or newer")'
@@ -29,8 +30,8 @@ serve: $(STAMP)
 	$(BIN)/llm-fakes serve stack --host 127.0.0.1 $(ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check fakes contracts tests
-	$(BIN)/ruff format --check fakes contracts tests
+	$(BIN)/ruff check fakes contracts tests bench
+	$(BIN)/ruff format --check fakes contracts tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -74,6 +75,13 @@ record-reference: $(STAMP) $(REFERENCE)/.installed
 conformance: $(STAMP) $(REFERENCE)/.installed
 	$(BIN)/python -m fakes.conformance --litellm $(REFERENCE)/bin/litellm \
 		--version $(LITELLM_VERSION) --record $(RECORD)
+
+# Not part of `make test`: about 5 minutes, machine-specific figures.
+bench: $(STAMP)
+	@command -v wrk >/dev/null || (command -v apt-get >/dev/null && apt-get install -y -qq wrk >/dev/null) \
+		|| { echo "make bench needs wrk (Debian/Ubuntu: apt-get install wrk)"; exit 1; }
+	$(BIN)/python -c 'import vcr, pyinstrument' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m bench.run $(ARGS)
 
 clean:
 	rm -rf $(VENV) .venv-reference-* .pytest_cache .mypy_cache .ruff_cache

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import gc
+import importlib
+import os
 import sys
 import time
 from pathlib import Path
@@ -11,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -21,13 +23,41 @@ from fakes.timing import Timing
 from fakes.versions import VersionError
 
 if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
     from fakes.litellm import LitellmConfig
+    from fakes.vllm import VllmConfig
 
 DEFAULT_VLLM_VERSION = "0.33.0"
 
 
+# Commands whose modules import pytest, respx and the contract suite: loaded on first use,
+# so ``serve`` starts without them (start-up time is a benchmark row).
+_LAZY = {
+    "matrix": "contracts.cli:matrix",
+    "record": "fakes.record.cli:record",
+    "replay": "fakes.record.cli:replay",
+    "cassette": "fakes.record.cli:cassette",
+}
+
+
 class _Group(click.Group):
     """Our own errors become one clean line, never a traceback."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = super().list_commands(ctx)
+        if self.name == "main":
+            names = sorted({*names, *_LAZY})
+        return names
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and self.name == "main" and cmd_name in _LAZY:
+            module, attr = _LAZY[cmd_name].split(":")
+            command = getattr(importlib.import_module(module), attr)
+            assert isinstance(command, click.Command)
+            self.add_command(command, cmd_name)
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -117,6 +147,14 @@ def _load_script(path: str | None) -> Script:
 @click.option("--seed", default=0, show_default=True)
 @click.option("--script", "script_path", help="YAML script of request-matching replies.")
 @click.option("--no-control-plane", is_flag=True, help="Disable the /_fake/ routes.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes. Each has its own control plane, request log, script state and "
+    "--max-num-seqs.",
+)
 def serve_vllm(
     release: str | None,
     profile: str | None,
@@ -136,54 +174,135 @@ def serve_vllm(
     seed: int,
     script_path: str | None,
     no_control_plane: bool,
+    workers: int,
 ) -> None:
     """A fake vLLM OpenAI-compatible server, faithful to one release."""
     started = time.monotonic()
     from fakes.server import bind, uvicorn_config
-    from fakes.vllm import VllmConfig, create_vllm_app
 
-    chosen, version = resolve_vllm_profile(release, profile)
-    names = served or ((model_path,) if model_path else ("fake-model",))
-    config = VllmConfig(
-        profile=chosen,
-        version=version,
-        served_model_names=names,
+    options = VllmOptions(
+        release=release,
+        profile=profile,
         model_path=model_path,
+        served=served,
         api_keys=api_keys,
         enable_auto_tool_choice=enable_auto_tool_choice,
         tool_call_parser=tool_call_parser,
         reasoning_parser=reasoning_parser,
         max_num_seqs=max_num_seqs,
         max_model_len=max_model_len,
-        timing=Timing(ttft=ttft, itl=itl, jitter=jitter, seed=seed),
-        script=_load_script(script_path),
-        control_plane=not no_control_plane,
+        ttft=ttft,
+        itl=itl,
+        jitter=jitter,
+        seed=seed,
+        script_path=script_path,
+        no_control_plane=no_control_plane,
     )
+    config = options.config()  # every error surfaces here, before anything starts
     sock = bind(host, port)
-    app = create_vllm_app(config)
     import uvicorn
 
-    server = uvicorn.Server(uvicorn_config(app, host, sock.getsockname()[1], log_level="info"))
     url = f"http://{'[' + host + ']' if ':' in host else host}:{sock.getsockname()[1]}"
-    _banner(
-        url,
-        chosen,
-        version,
-        names[0],
-        api_keys[0] if api_keys else None,
-        time.monotonic() - started,
-    )
+    if workers > 1:
+        # uvicorn starts workers from an import string: each rebuilds the same config from
+        # the resolved options, handed over in an environment variable.
+        port = sock.getsockname()[1]
+        sock.close()
+        os.environ[WORKER_OPTIONS] = options.model_dump_json()
+        _banner(url, config, time.monotonic() - started, workers)
+        with contextlib.suppress(KeyboardInterrupt):
+            uvicorn.run(
+                "fakes.cli:vllm_worker_app",
+                factory=True,
+                workers=workers,
+                host=host,
+                port=port,
+                log_level="info",
+                access_log=False,
+                lifespan="off",
+                timeout_graceful_shutdown=2,
+            )
+        return
+    from fakes.vllm import create_vllm_app
+
+    app = create_vllm_app(config)
+    settings = uvicorn_config(app, host, sock.getsockname()[1], log_level="info")
+    settings.load()  # imports the protocol and loop modules now, before gc.freeze() below
+    server = uvicorn.Server(settings)
+    _banner(url, config, time.monotonic() - started, workers)
+    # Start-up objects (modules, profiles, pydantic schemas) never die: keep them out of the
+    # collector's sight, so a full collection under load pauses ~1 ms instead of ~20 ms.
+    gc.collect()
+    gc.freeze()
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(server.serve(sockets=[sock]))
+        server.run(sockets=[sock])  # uvicorn's own loop choice: uvloop when installed
 
 
-def _banner(
-    url: str, profile: Profile, version: str, model: str, key: str | None, elapsed: float
-) -> None:
+WORKER_OPTIONS = "LLM_FAKES_VLLM_OPTIONS"
+
+
+class VllmOptions(BaseModel):
+    """``serve vllm``'s options (less host, port and workers), as a worker receives them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    release: str | None = None
+    profile: str | None = None
+    model_path: str | None = None
+    served: tuple[str, ...] = ()
+    api_keys: tuple[str, ...] = ()
+    enable_auto_tool_choice: bool = False
+    tool_call_parser: str | None = None
+    reasoning_parser: str | None = None
+    max_num_seqs: int = 256
+    max_model_len: int = 8192
+    ttft: float = 0.0
+    itl: float = 0.0
+    jitter: float = 0.0
+    seed: int = 0
+    script_path: str | None = None
+    no_control_plane: bool = False
+
+    def config(self) -> VllmConfig:
+        from fakes.vllm import VllmConfig
+
+        chosen, version = resolve_vllm_profile(self.release, self.profile)
+        return VllmConfig(
+            profile=chosen,
+            version=version,
+            served_model_names=self.served
+            or ((self.model_path,) if self.model_path else ("fake-model",)),
+            model_path=self.model_path,
+            api_keys=self.api_keys,
+            enable_auto_tool_choice=self.enable_auto_tool_choice,
+            tool_call_parser=self.tool_call_parser,
+            reasoning_parser=self.reasoning_parser,
+            max_num_seqs=self.max_num_seqs,
+            max_model_len=self.max_model_len,
+            timing=Timing(ttft=self.ttft, itl=self.itl, jitter=self.jitter, seed=self.seed),
+            script=_load_script(self.script_path),
+            control_plane=not self.no_control_plane,
+        )
+
+
+def vllm_worker_app() -> Starlette:
+    """The app factory ``serve vllm --workers N`` hands to uvicorn (one call per worker)."""
+    from fakes.vllm import create_vllm_app
+
+    app = create_vllm_app(VllmOptions.model_validate_json(os.environ[WORKER_OPTIONS]).config())
+    gc.collect()
+    gc.freeze()
+    return app
+
+
+def _banner(url: str, config: VllmConfig, elapsed: float, workers: int = 1) -> None:
+    profile, version, model = config.profile, config.version, config.served_model_names[0]
+    key = config.api_keys[0] if config.api_keys else None
     console = Console(stderr=True)
     auth = f' -H "Authorization: Bearer {key}"' if key else ""
     console.print(f"[bold green]fake vLLM {version}[/] ({profile.name}: {profile.summary})")
-    console.print(f"listening on [bold]{url}[/]  (ready in {elapsed * 1000:.0f} ms)")
+    per = f", {workers} workers: control plane and request log per worker" if workers > 1 else ""
+    console.print(f"listening on [bold]{url}[/]  (ready in {elapsed * 1000:.0f} ms{per})")
     console.print("try:", style="dim")
     console.print(
         f"  curl {url}/v1/chat/completions{auth} -H 'Content-Type: application/json' \\\n"
@@ -265,7 +384,7 @@ def serve_litellm(
     console.print(f"models: {', '.join(config.model_names) or '(none)'}", style="dim")
     _curl(console, url, model, config.master_key)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(server.serve(sockets=[sock]))
+        server.run(sockets=[sock])  # uvicorn's own loop choice: uvloop when installed
 
 
 @serve.command("stack")
@@ -289,7 +408,7 @@ def serve_stack(
     started = time.monotonic()
     from fakes.litellm import Deployment, LitellmConfig, create_litellm_app
     from fakes.litellm import resolve_litellm_profile as resolve_litellm
-    from fakes.server import bind, serve_together, uvicorn_config
+    from fakes.server import bind, run_loop, serve_together, uvicorn_config
     from fakes.vllm import VllmConfig, create_vllm_app
 
     vllm_profile, vllm_release = resolve_vllm_profile(vllm_version, None)
@@ -329,7 +448,7 @@ def serve_stack(
     _curl(console, litellm_url, model, master_key)
     console.print(f"  upstream log: {vllm_url}/_fake/requests", style="dim")
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(
+        run_loop(
             serve_together(
                 [
                     (uvicorn_config(vllm_app, host, vllm_sock.getsockname()[1]), vllm_sock),
@@ -396,16 +515,6 @@ def list_profiles(backend: str) -> None:
         )
     Console().print(table)
 
-
-def _add_commands() -> None:
-    from contracts.cli import matrix
-    from fakes.record.cli import cassette, record, replay
-
-    for command in (matrix, record, replay, cassette):
-        main.add_command(command)
-
-
-_add_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

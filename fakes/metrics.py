@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from fakes.timing import Scheduler
@@ -29,6 +31,14 @@ TPOT_BUCKETS = (0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1
 E2E_BUCKETS = (1.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0)
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+class _Series(NamedTuple):
+    prompt_tokens: Counter
+    generation_tokens: Counter
+    ttft: Histogram
+    tpot: Histogram
+    e2e: Histogram
 
 
 class VllmMetrics:
@@ -88,6 +98,8 @@ class VllmMetrics:
         )
         self._scheduler = scheduler
         self._models: set[str] = set()
+        self._series: dict[str, _Series] = {}
+        self._success: dict[tuple[str, str], Counter] = {}
 
     def observe_model(self, model: str) -> None:
         self._models.add(model)
@@ -102,15 +114,28 @@ class VllmMetrics:
         ttft: float | None,
         e2e: float,
     ) -> None:
-        self._models.add(model)
-        self.prompt_tokens.labels(model).inc(prompt)
-        self.generation_tokens.labels(model).inc(generated)
-        self.request_success.labels(model, reason).inc()
+        # labels() takes a lock and builds a key: once per model, not once per request
+        series = self._series.get(model)
+        if series is None:
+            self._models.add(model)
+            series = self._series[model] = _Series(
+                self.prompt_tokens.labels(model),
+                self.generation_tokens.labels(model),
+                self.ttft.labels(model),
+                self.tpot.labels(model),
+                self.e2e.labels(model),
+            )
+        series.prompt_tokens.inc(prompt)
+        series.generation_tokens.inc(generated)
+        success = self._success.get((model, reason))
+        if success is None:
+            success = self._success[model, reason] = self.request_success.labels(model, reason)
+        success.inc()
         if ttft is not None:
-            self.ttft.labels(model).observe(ttft)
+            series.ttft.observe(ttft)
             if generated > 1:
-                self.tpot.labels(model).observe(max(e2e - ttft, 0.0) / (generated - 1))
-        self.e2e.labels(model).observe(e2e)
+                series.tpot.observe(max(e2e - ttft, 0.0) / (generated - 1))
+        series.e2e.observe(e2e)
 
     def render(self) -> bytes:
         # Gauges are read from the scheduler at scrape time, so they can never drift.

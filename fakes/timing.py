@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import random
+from asyncio import sleep
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from time import monotonic
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,25 +26,66 @@ class Timing(BaseModel):
         return self.ttft == 0 and self.itl == 0 and self.jitter == 0
 
 
+class Lateness:
+    """How late a sleep wakes on this loop, on average, up to one timer tick (uvloop's timers
+    count whole milliseconds: measured +1.1 ms on a 50 ms TTFT). Sleeps aim that much early."""
+
+    TICK = 0.001
+
+    def __init__(self) -> None:
+        self.value = 0.0
+
+    def observe(self, late: float) -> None:
+        self.value += 0.05 * (min(max(late, 0.0), self.TICK) - self.value)
+
+
 class Clock:
-    """Turns a Timing into concrete sleeps, with its own seeded random stream."""
+    """A Timing with its own seeded random stream for jitter; streams pace with ``Pace``."""
 
     def __init__(self, timing: Timing) -> None:
         self.timing = timing
         self._random = random.Random(timing.seed)
+        self.lateness = Lateness()
 
-    def _jittered(self, base: float) -> float:
+    def jittered(self, base: float) -> float:
         if self.timing.jitter:
             base += self._random.uniform(-self.timing.jitter, self.timing.jitter)
         return max(base, 0.0)
 
-    async def first_token(self) -> None:
-        if not self.timing.instant:
-            await asyncio.sleep(self._jittered(self.timing.ttft))
 
-    async def next_token(self) -> None:
-        if not self.timing.instant:
-            await asyncio.sleep(self._jittered(self.timing.itl))
+class Pace:
+    """One stream's token deadlines. Each delay counts from the previous deadline, not from
+    when the previous sleep happened to end, so event-loop overhead never accumulates over a
+    stream (measured: +0.3 ms per token, 12 ms per queueing wave, before this)."""
+
+    def __init__(self) -> None:
+        self._due: float | None = None
+
+    def restart(self) -> None:
+        """The next delay counts from now (after a stall the stream picks up from there)."""
+        self._due = None
+
+    async def first_token(self, clock: Clock, since: float | None = None) -> None:
+        """``since``: when the request arrived (``time.monotonic()``), if it went straight to
+        generation; the time spent parsing and planning it then counts towards the TTFT."""
+        self._due = since
+        await self._after(clock, clock.timing.ttft)
+
+    async def next_token(self, clock: Clock) -> None:
+        await self._after(clock, clock.timing.itl)
+
+    async def _after(self, clock: Clock, base: float) -> None:
+        if clock.timing.instant:
+            return
+        # time.monotonic(), not loop.time(): uvloop's is cached per loop pass in whole ms
+        now = monotonic()
+        self._due = (now if self._due is None else self._due) + clock.jittered(base)
+        aim = self._due - clock.lateness.value
+        if aim > now:
+            await sleep(aim - now)
+            clock.lateness.observe(monotonic() - aim)
+        else:  # behind schedule (an overloaded loop): yield, but do not sleep again
+            await sleep(0)
 
 
 class Scheduler:
@@ -57,7 +100,9 @@ class Scheduler:
         self.waiting = 0
 
     @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
+    async def slot(self) -> AsyncIterator[bool]:
+        """Yields whether the request had to wait for its slot."""
+        waited = self._slots.locked()
         self.waiting += 1
         try:
             await self._slots.acquire()
@@ -65,7 +110,7 @@ class Scheduler:
             self.waiting -= 1
         self.running += 1
         try:
-            yield
+            yield waited
         finally:
             self.running -= 1
             self._slots.release()

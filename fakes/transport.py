@@ -54,6 +54,8 @@ class _AppCall:
             await self._queue.put(_END)
 
     async def next(self, timeout: float | None) -> Message | object:
+        if not self._queue.empty():  # no timer and no task for a message already waiting
+            return self._queue.get_nowait()
         return await asyncio.wait_for(self._queue.get(), timeout)
 
     async def close(self) -> None:

@@ -92,6 +92,13 @@ def _read_bytes(value: Any, where: str) -> bytes:
     raise CassetteError(f"{where}: expected {{'text': ...}} or {{'base64': ...}}")
 
 
+def _chunk(value: Any, where: str, index: int) -> Chunk:
+    text = value.get("text") if isinstance(value, dict) else None
+    if isinstance(text, str):  # the common case, without building an error location
+        return Chunk(float(value["offset"]), text.encode("utf-8"))
+    return Chunk(float(value["offset"]), _read_bytes(value, f"{where}, chunk {index}"))
+
+
 def interaction_to_json(item: Interaction) -> dict[str, Any]:
     return {
         "started": round(item.started, 6),
@@ -117,10 +124,7 @@ def interaction_to_json(item: Interaction) -> dict[str, Any]:
 def interaction_from_json(value: Any, where: str) -> Interaction:
     try:
         request, response = value["request"], value["response"]
-        chunks = tuple(
-            Chunk(float(c["offset"]), _read_bytes(c, f"{where}, chunk {i}"))
-            for i, c in enumerate(response["chunks"])
-        )
+        chunks = tuple(_chunk(c, where, i) for i, c in enumerate(response["chunks"]))
         return Interaction(
             method=str(request["method"]).upper(),
             path=str(request["path"]),

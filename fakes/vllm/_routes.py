@@ -18,6 +18,7 @@ from fakes.faults import FAULT_HEADER, Fault, FaultHeaderError, FaultKind
 from fakes.metrics import CONTENT_TYPE
 from fakes.profiles import ResponsesRoute
 from fakes.script import Reply
+from fakes.timing import Pace
 from fakes.vllm import _chat
 from fakes.vllm._errors import (
     PlainServerError,
@@ -37,6 +38,12 @@ Answer = Response | EventStreamResponse
 def _state(request: Request) -> VllmState:
     state: VllmState = request.app.state.fake
     return state
+
+
+def _path(request: Request) -> str:
+    # the matched route's literal path; request.url would build and parse a whole URL
+    path: str = request.scope["path"]
+    return path
 
 
 def _json(body: Any, status: int = 200) -> Response:
@@ -112,7 +119,7 @@ def _arrange(
     fault = _fault(state, request)
     if fault is not None and fault.kind is FaultKind.HTTP_ERROR:
         raise _fault_error(fault)
-    reply = state.player.choose(scripted, request.url.path)
+    reply = state.player.choose(scripted, _path(request))
     if reply is not None and reply.error is not None:
         error = reply.error
         raise VllmError(error.message, error.status, error.type, error.param)
@@ -135,7 +142,7 @@ def _model_name(state: VllmState, body: dict[str, Any]) -> str:
 
 def _fault(state: VllmState, request: Request) -> Fault | None:
     try:
-        return state.faults.pick(request.url.path, request.headers.get(FAULT_HEADER))
+        return state.faults.pick(_path(request), request.headers.get(FAULT_HEADER))
     except FaultHeaderError as exc:
         raise VllmError(str(exc), 400) from None
 
@@ -199,10 +206,12 @@ async def _timed(
 ) -> AsyncGenerator[bytes | _Cut, None]:
     """Emit prepared events with the fake's timing, injecting a mid-stream fault."""
     first: float | None = None
-    async with state.scheduler.slot():
-        if fault is not None and fault.kind is FaultKind.DELAY:
+    pace = Pace()
+    async with state.scheduler.slot() as waited:
+        delayed = fault is not None and fault.kind is FaultKind.DELAY
+        if fault is not None and delayed:
             await asyncio.sleep(fault.seconds)
-        await state.clock.first_token()
+        await pace.first_token(state.clock, None if waited or delayed else started)
         for position, chunk in enumerate(chunks):
             if fault is not None and position == fault.after_chunks:
                 if fault.kind is FaultKind.ERROR_FRAME and error_payload is not None:
@@ -215,8 +224,10 @@ async def _timed(
                     return
                 if fault.kind is FaultKind.STALL:
                     await asyncio.sleep(fault.seconds)
+                    pace.restart()
             if position:
-                await state.clock.next_token()
+                if not state.clock.timing.instant:
+                    await pace.next_token(state.clock)
             elif first is None:
                 first = time.monotonic() - started
             yield chunk
@@ -241,9 +252,12 @@ def _finished(
 async def _wait_like_generation(state: VllmState, fault: Fault | None, plans: list[Plan]) -> None:
     if fault is not None and fault.kind in (FaultKind.DELAY, FaultKind.STALL):
         await asyncio.sleep(fault.seconds)
-    await state.clock.first_token()
+    if state.clock.timing.instant:
+        return  # the profile showed this loop of no-op awaits in every instant answer
+    pace = Pace()
+    await pace.first_token(state.clock)
     for _ in range(max(p.completion_tokens for p in plans) - 1):
-        await state.clock.next_token()
+        await pace.next_token(state.clock)
 
 
 # --- chat completions -----------------------------------------------------------------------
@@ -254,6 +268,7 @@ async def chat_completions(request: Request) -> Answer:
 
 
 async def _chat_completions(state: VllmState, request: Request) -> Answer:
+    started = time.monotonic()  # arrival: TTFT and latency metrics count from here
     knobs, config = state.knobs, state.config
     body, typed = await _read(request, ChatRequest, chat=True)
     model = _model_name(state, body)
@@ -292,7 +307,6 @@ async def _chat_completions(state: VllmState, request: Request) -> Answer:
     ]
     chat_id = _request_id(state, request, knobs.chat_id_prefix)
     created = int(time.time())
-    started = time.monotonic()
     state.metrics.observe_model(model)
     if not body.get("stream"):
         async with state.scheduler.slot():
@@ -350,6 +364,7 @@ async def completions(request: Request) -> Answer:
 
 
 async def _completions(state: VllmState, request: Request) -> Answer:
+    started = time.monotonic()  # arrival: TTFT and latency metrics count from here
     knobs, config = state.knobs, state.config
     body, typed = await _read(request, CompletionRequest)
     model = _model_name(state, body)
@@ -375,7 +390,6 @@ async def _completions(state: VllmState, request: Request) -> Answer:
     plans = [plan] * (typed.n or 1)
     cmpl_id = _request_id(state, request, knobs.completion_id_prefix)
     created = int(time.time())
-    started = time.monotonic()
     state.metrics.observe_model(model)
     usage = _chat.usage(knobs, prompt, plan.completion_tokens * len(plans))
     if not body.get("stream"):

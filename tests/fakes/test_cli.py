@@ -132,3 +132,42 @@ def test_serve_stack_starts_both_on_loopback() -> None:
         process.terminate()
         _, err = process.communicate(timeout=10)
     assert b"fake LiteLLM 1.74.15" in err and b"ends without usage" in err
+
+
+def test_two_workers_answer(tmp_path: object) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "fakes", "serve", "vllm", "--version", "0.9.2"),
+            *("--port", str(port), "--workers", "2", "--served-model-name", "m"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                assert httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and process.poll() is None
+                time.sleep(0.05)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+            for _ in range(8):  # new connections, spread over the workers by the kernel
+                response = client.post(
+                    "/v1/chat/completions",
+                    json={"model": "m", "messages": [{"role": "user", "content": "hi"}]},
+                    headers={"Connection": "close"},
+                )
+                assert response.status_code == 200
+                assert response.json()["object"] == "chat.completion"
+            assert client.get("/version").json() == {"version": "0.9.2"}
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=15)
+    assert b"2 workers" in err and err.count(b"Started server process") == 2
