@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message
 
 _END = object()
 # what httpx says when a real server drops a chunked response
-_CUT_MESSAGE = (
+CUT_MESSAGE = (
     "peer closed connection without sending complete message body (incomplete chunked read)"
 )
 
@@ -128,7 +128,7 @@ async def _body(
             if not message.get("more_body", False):
                 return
             continue
-        raise errors.RemoteProtocolError(_CUT_MESSAGE, request=request)
+        raise errors.RemoteProtocolError(CUT_MESSAGE, request=request)
 
 
 class _HttpxStream(httpx.AsyncByteStream):

@@ -12,9 +12,9 @@ import base64
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -26,8 +26,9 @@ class CassetteError(ValueError):
     """A cassette that cannot be read; the message names the file and line."""
 
 
-@dataclass(frozen=True)
-class Chunk:
+class Chunk(NamedTuple):
+    """One network chunk (a tuple: thousands are built per long stream, so it must be cheap)."""
+
     offset: float  # seconds since the response started
     data: bytes
 
@@ -150,12 +151,31 @@ class Cassette:
     path: Path | None = None
 
 
+# Parsed cassettes by (path, modification time, size): a suite that replays the same file
+# in every test parses it once. Interactions are immutable, so sharing them is safe.
+_PARSED: dict[tuple[str, int, int], tuple[Header, tuple[Interaction, ...]]] = {}
+_PARSED_LIMIT = 64
+
+
 def load(path: Path | str) -> Cassette:
     path = Path(path)
     try:
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+        if key in _PARSED:
+            header, items = _PARSED[key]
+            return Cassette(replace(header, redacted=list(header.redacted)), list(items), path)
         lines = path.read_bytes().splitlines()
     except OSError as exc:
         raise CassetteError(f"{path}: {exc.strerror or exc}") from None
+    cassette = _parse(path, lines)
+    if len(_PARSED) >= _PARSED_LIMIT:
+        _PARSED.pop(next(iter(_PARSED)))
+    _PARSED[key] = (cassette.header, tuple(cassette.interactions))
+    return cassette
+
+
+def _parse(path: Path, lines: list[bytes]) -> Cassette:
     if not lines:
         raise CassetteError(f"{path}:1: empty file, expected a cassette header")
     header = _header(lines[0], f"{path}:1")

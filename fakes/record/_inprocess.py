@@ -1,22 +1,78 @@
-"""Replay in-process: respx routes for httpx clients, a transport for httpx2 (openai 3.x)."""
+"""Replay in-process: respx routes for httpx clients, a transport for httpx2 (openai 3.x).
+
+No ASGI app in between: a matched interaction becomes a response whose body stream yields
+the recorded chunks (paced by their offsets unless ``speed`` is 0) and, for a recording of
+a cut connection, raises the client library's ``RemoteProtocolError`` after them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
+import anyio
 import httpx
+import httpx2
+import orjson
 import respx
 
-from fakes.record._cassette import load
-from fakes.record._replay import Replayer
-from fakes.transport import StreamingASGITransport, StreamingASGITransport2
+from fakes.record._cassette import Chunk, Interaction, load
+from fakes.record._replay import NOT_REPLAYED, NoMatch, Replayer
+from fakes.transport import CUT_MESSAGE
 
 
 def replayer(*paths: str | Path, speed: float = 0.0, **options: Any) -> Replayer:
     return Replayer([load(p) for p in paths], speed=speed, **options)
+
+
+async def _chunks(
+    item: Interaction, speed: float, errors: ModuleType, request: Any
+) -> AsyncIterator[bytes]:
+    started = time.monotonic()
+    for chunk in item.chunks:
+        if speed > 0:
+            delay = started + chunk.offset / speed - time.monotonic()
+            if delay > 0:
+                await anyio.sleep(delay)
+        yield chunk.data
+    if not item.complete:
+        raise errors.RemoteProtocolError(CUT_MESSAGE, request=request)
+
+
+class _Stream(httpx.AsyncByteStream):
+    def __init__(self, chunks: AsyncIterator[bytes]) -> None:
+        self._chunks = chunks
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._chunks:
+            yield chunk
+
+
+class _Stream2(httpx2.AsyncByteStream):
+    def __init__(self, chunks: AsyncIterator[bytes]) -> None:
+        self._chunks = chunks
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._chunks:
+            yield chunk
+
+
+def _answer(replay: Replayer, request: Any) -> tuple[list[tuple[str, str]], Interaction]:
+    """The headers to send and the interaction; a 404 in OpenAI's shape when none matches."""
+    method, path = request.method, request.url.path
+    try:
+        item = replay.match(method, path, request.url.query.decode(), request.content)
+    except NoMatch as exc:
+        error = {"message": str(exc), "type": "llm_fakes_no_match", "param": None, "code": 404}
+        body = orjson.dumps({"error": error})
+        item = Interaction(method, path, "", {}, b"", 404, {}, (Chunk(0.0, body),))
+        return [("content-type", "application/json")], item
+    headers = [(k, v) for k, v in item.response_headers.items() if k.lower() not in NOT_REPLAYED]
+    return headers, item
 
 
 @contextmanager
@@ -27,17 +83,31 @@ def replaying(
 
     Requests elsewhere are not mocked and fail (respx's assert_all_mocked).
     """
-    app = replayer(*paths, speed=speed, **options)
-    transport = StreamingASGITransport(app)
+    replay = replayer(*paths, speed=speed, **options)
 
-    async def answer(request: httpx.Request) -> httpx.Response:
-        return await transport.handle_async_request(request)
+    def answer(request: httpx.Request) -> httpx.Response:
+        headers, item = _answer(replay, request)
+        stream = _Stream(_chunks(item, replay.speed, httpx, request))
+        return httpx.Response(item.status, headers=headers, stream=stream)
 
     with respx.mock(base_url=base_url, assert_all_called=False) as router:
         router.route().mock(side_effect=answer)
         yield router
 
 
-def replay_transport(*paths: str | Path, speed: float = 0.0, **options: Any) -> Any:
-    """An httpx2 transport (for ``openai.AsyncOpenAI(http_client=httpx2.AsyncClient(...))``)."""
-    return StreamingASGITransport2(replayer(*paths, speed=speed, **options))
+class ReplayTransport2(httpx2.AsyncBaseTransport):
+    """An httpx2 transport answering from cassettes (for openai-python 3.x clients)."""
+
+    def __init__(self, replay: Replayer) -> None:
+        self.replay = replay
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        await request.aread()
+        headers, item = _answer(self.replay, request)
+        stream = _Stream2(_chunks(item, self.replay.speed, httpx2, request))
+        return httpx2.Response(item.status, headers=headers, stream=stream)
+
+
+def replay_transport(*paths: str | Path, speed: float = 0.0, **options: Any) -> ReplayTransport2:
+    """``httpx2.AsyncClient(transport=replay_transport("session.jsonl"))``."""
+    return ReplayTransport2(replayer(*paths, speed=speed, **options))

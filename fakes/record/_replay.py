@@ -17,7 +17,7 @@ from fakes.record._redact import Redactor
 
 # Fields that differ between otherwise identical calls and say nothing about the answer.
 DEFAULT_IGNORED = frozenset({"user", "metadata", "request_id"})
-_NOT_REPLAYED = frozenset(
+NOT_REPLAYED = frozenset(
     {"content-length", "transfer-encoding", "connection", "keep-alive", "date"}
 )
 
@@ -155,7 +155,7 @@ class Replayer:
         headers = [
             (k.lower().encode("latin-1"), v.encode("latin-1"))
             for k, v in item.response_headers.items()
-            if k.lower() not in _NOT_REPLAYED
+            if k.lower() not in NOT_REPLAYED
         ]
         response = EventStreamResponse(self._play(item), status=item.status, headers=headers)
         await response(scope, receive, send)

@@ -90,3 +90,15 @@ def test_corrupted_cassettes(tmp_path: Path, text: str, message: str) -> None:
 def test_a_missing_file_is_a_cassette_error(tmp_path: Path) -> None:
     with pytest.raises(CassetteError, match=r"nope\.jsonl"):
         load(tmp_path / "nope.jsonl")
+
+
+def test_a_rewritten_cassette_is_read_again(tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    save(path, Header(upstream="http://one"), [_item()])
+    first = load(path)
+    assert load(path).interactions == first.interactions  # served from the parse cache
+    save(path, Header(upstream="http://two"), [_item(), _item()])
+    second = load(path)
+    assert (second.header.upstream, len(second.interactions)) == ("http://two", 2)
+    second.interactions.clear()  # a caller's list is its own
+    assert len(load(path).interactions) == 2

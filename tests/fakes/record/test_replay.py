@@ -204,3 +204,34 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
         main, ["cassette", "convert", str(bad), "--out", str(tmp_path / "x.jsonl")]
     )
     assert "convert reads vcrpy .yaml/.yml and .har files" in result.output
+
+
+async def test_in_process_replay_of_a_cut_raises_after_the_chunks(tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    cut = _chat("hi", b"data: 1\n\ndata: 2\n\n")
+    save(path, Header(), [Interaction(**{**cut.__dict__, "complete": False})])
+    received = []
+    with replaying(path, base_url="http://llm.test"):
+        async with httpx.AsyncClient(base_url="http://llm.test") as client:
+            async with client.stream(
+                "POST", "/v1/chat/completions", content=_body("hi")
+            ) as response:
+                with pytest.raises(httpx.RemoteProtocolError):
+                    async for chunk in response.aiter_raw():
+                        received.append(chunk)
+    assert received == [b"data: 1\n\n", b"data: 2\n\n"]
+
+
+async def test_in_process_replay_keeps_the_recorded_pace(tmp_path: Path) -> None:
+    import time
+
+    path = tmp_path / "c.jsonl"
+    slow = _chat("hi", b"data: 1\n\ndata: 2\n\n")
+    paced = tuple(Chunk(0.1 * (i + 1), c.data) for i, c in enumerate(slow.chunks))
+    save(path, Header(), [Interaction(**{**slow.__dict__, "chunks": paced})])
+    for speed, low, high in ((1.0, 0.18, 0.6), (0.0, 0.0, 0.1)):
+        with replaying(path, base_url="http://llm.test", speed=speed):
+            async with httpx.AsyncClient(base_url="http://llm.test") as client:
+                started = time.monotonic()
+                await client.post("/v1/chat/completions", content=_body("hi"))
+                assert low <= time.monotonic() - started < high, speed
