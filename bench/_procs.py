@@ -108,11 +108,12 @@ def server(
     *,
     ready_path: str = "/health",
     env: dict[str, str] | None = None,
+    timeout: float = 30.0,
 ) -> Iterator[Served]:
     process = spawn(argv, env=env)
     url = f"http://{HOST}:{port}"
     try:
-        ready = wait_ready(url + ready_path, process)
+        ready = wait_ready(url + ready_path, process, timeout)
         yield Served(url, process, ready)
     finally:
         stop(process)

@@ -24,7 +24,7 @@ def available() -> str | None:
     return shutil.which("wrk")
 
 
-def post_script(body: bytes, directory: Path) -> Path:
+def post_script(body: bytes, directory: Path, headers: dict[str, str] | None = None) -> Path:
     text = body.decode()
     if "]]" in text:
         raise ValueError("body must not contain ']]' (Lua long bracket)")
@@ -33,13 +33,22 @@ def post_script(body: bytes, directory: Path) -> Path:
         'wrk.method = "POST"\n'
         f"wrk.body = [[{text}]]\n"
         'wrk.headers["Content-Type"] = "application/json"\n'
+        + "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in (headers or {}).items())
     )
     return script
 
 
-def run(url: str, body: bytes, *, connections: int, seconds: float, threads: int = 1) -> WrkResult:
+def run(
+    url: str,
+    body: bytes,
+    *,
+    connections: int,
+    seconds: float,
+    threads: int = 1,
+    headers: dict[str, str] | None = None,
+) -> WrkResult:
     with tempfile.TemporaryDirectory() as tmp:
-        script = post_script(body, Path(tmp))
+        script = post_script(body, Path(tmp), headers)
         out = subprocess.run(
             [
                 "wrk",

@@ -616,28 +616,96 @@ def row_workers(tmp: Path, args: argparse.Namespace) -> Row:
 # --- 9. LiteLLM (hook) ----------------------------------------------------------------------------
 
 
-def row_litellm(tmp: Path, args: argparse.Namespace) -> Row:
-    """HOOK for row 9, the fake LiteLLM in front of the fake vLLM against the real LiteLLM
-    proxy in front of the same fake vLLM (issue #8: >= 10x its throughput, 1/20 of its
-    start-up time). The fake LiteLLM is built elsewhere: until ``fakes.litellm`` imports and
-    a reference proxy venv exists, the row is skipped with the reason."""
-    reason = None
-    try:
-        importlib.import_module("fakes.litellm")
-    except ImportError:
-        reason = "fakes.litellm is not importable yet (the fake LiteLLM is built elsewhere)"
-    reference = ROOT / ".venv-litellm" / "bin" / "litellm"
-    if reason is None and not reference.exists():
-        reason = f"no reference LiteLLM proxy venv ({reference.relative_to(ROOT)})"
-    if reason is not None:
+LITELLM_CONFIG = """model_list:
+  - model_name: fake-model
+    litellm_params:
+      model: hosted_vllm/fake-model
+      api_base: http://127.0.0.1:{port}/v1
+general_settings:
+  master_key: {key}  # recent releases refuse to start without a strong one
+"""
+LITELLM_KEY = "sk-llmfakes-bench-Str0ng-Key-8431"
+
+
+def row_litellm(tmp: Path, args: argparse.Namespace) -> list[Row]:
+    """Row 9: the fake LiteLLM in front of the fake vLLM against the real LiteLLM proxy in
+    front of the same fake vLLM (issue #8: >= 10x its throughput, 1/20 of its start-up).
+    The real proxy comes from `make conformance` (``.venv-reference-VERSION``)."""
+    from packaging.version import Version
+
+    references = sorted(
+        ROOT.glob(".venv-reference-*/bin/litellm"),
+        key=lambda p: Version(p.parent.parent.name.removeprefix(".venv-reference-")),
+        reverse=True,
+    )  # the newest installed release
+    if not references:
+        reason = "no reference LiteLLM proxy: run `make conformance` once to install it"
         print(f"row 9 skipped: {reason}")
-        return Row(
-            "9 fake LiteLLM vs LiteLLM proxy",
-            "skipped",
-            notes=reason,
-            target=">= 10x req/s, 1/20 start-up",
-        )
-    raise NotImplementedError("row 9: measure the fake LiteLLM against the reference proxy here")
+        return [Row("9 fake LiteLLM vs LiteLLM proxy", "skipped", notes=reason)]
+    reference = references[0]
+    version = reference.parent.parent.name.removeprefix(".venv-reference-")
+    vllm_port, fake_port, real_port = free_port(), free_port(), free_port()
+    config = tmp / "litellm.yaml"
+    config.write_text(LITELLM_CONFIG.format(port=vllm_port, key=LITELLM_KEY))
+    auth = {"Authorization": f"Bearer {LITELLM_KEY}"}
+    body = orjson.dumps(CHAT)
+    fake_argv = [PYTHON, "-m", "fakes", "serve", "litellm", "--config", str(config)]
+    fake_argv += ["--version", version, "--host", HOST, "--port", str(fake_port)]
+    real_argv = [str(reference), "--config", str(config), "--host", HOST, "--port", str(real_port)]
+    real_env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    ready = "/health/liveliness"
+    fake_starts: list[float] = []
+    fakes: list[float] = []
+    reals: list[float] = []
+    with server(fake_vllm_argv(vllm_port), vllm_port):
+        for _ in range(2):
+            with server(fake_argv, fake_port, ready_path=ready) as fake:
+                fake_starts.append(fake.ready)
+        with (
+            server(fake_argv, fake_port, ready_path=ready) as fake,
+            server(real_argv, real_port, ready_path=ready, env=real_env, timeout=120) as real,
+        ):
+            fake_starts.append(fake.ready)
+            for target in (fake, real):  # warm-up (the real proxy's first calls are slow)
+                url = target.url + "/v1/chat/completions"
+                _wrk.run(url, body, connections=16, seconds=2, headers=auth)
+            for _ in range(max(2, args.reps // 2)):
+                for target, into in ((fake, fakes), (real, reals)):
+                    result = _wrk.run(
+                        target.url + "/v1/chat/completions",
+                        body,
+                        connections=16,
+                        seconds=args.seconds,
+                        headers=auth,
+                    )
+                    if result.non_2xx or result.socket_errors:
+                        raise RuntimeError(f"wrk saw errors: {result}")
+                    into.append(result.rps)
+            real_start = real.ready
+    speed = median(fakes) / median(reals)
+    start = real_start / median(fake_starts)
+    return [
+        Row(
+            "9 LiteLLM req/s, fake vs real",
+            f"{median(fakes):,.0f} req/s",
+            f"real {version}: {median(reals):,.0f} req/s",
+            speed,
+            ">= 10x",
+            speed >= 10,
+            "both in front of the same fake vLLM, wrk -t1 -c16 POST non-streaming chat",
+            {"fake": fakes, "real": reals},
+        ),
+        Row(
+            "9 LiteLLM start-up, fake vs real",
+            f"{median(fake_starts) * 1000:.0f} ms",
+            f"real {version}: {real_start * 1000:.0f} ms",
+            start,
+            ">= 20x faster",
+            start >= 20,
+            "spawn to the first 200 of /health/liveliness",
+            {"fake": fake_starts, "real": real_start},
+        ),
+    ]
 
 
 # --- table ----------------------------------------------------------------------------------------

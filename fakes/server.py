@@ -30,7 +30,7 @@ def uvicorn_config(
         port=port,
         log_level=log_level,
         access_log=False,
-        lifespan="off",
+        lifespan="auto",  # the fake LiteLLM closes its pooled upstream connections
         timeout_graceful_shutdown=2,
         server_header=server_header,
         date_header=date_header,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Mapping
@@ -53,7 +54,7 @@ class Deployment:
     def answers_itself(self) -> bool:
         return self.mock_response is not None or self.api_base is None
 
-    @property
+    @functools.cached_property
     def model_id(self) -> str:
         """A stable id per deployment, like LiteLLM's hash of the deployment's params."""
         text = f"{self.model_name}|{self.model}|{self.api_base}"

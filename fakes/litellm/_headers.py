@@ -36,7 +36,8 @@ class CallInfo:
     retries: int = 0
     max_retries: int = 0
 
-    def value(self, name: str) -> str:
+    def values(self) -> dict[str, str]:
+        """Every x-litellm header this call can send, computed once per response."""
         deployment = self.deployment
         elapsed = (time.monotonic() - self.started) * 1000
         upstream_ms = (
@@ -61,17 +62,17 @@ class CallInfo:
                 "x-litellm-model-api-base": deployment.api_base or "https://api.openai.com",
                 "x-litellm-model-group": deployment.model_name,
             }
-        if name.startswith("x-litellm-response-cost-"):
-            return "0.0"
-        return values.get(name, "")
+        return values
 
     def headers(self, names: Iterable[str]) -> list[tuple[str, str]]:
         result: list[tuple[str, str]] = []
+        values = self.values()
         for name in names:
             if name == UPSTREAM:
                 result.extend((f"llm_provider-{k}", v) for k, v in self.upstream.items())
             elif self.deployment is not None or name in _NO_DEPLOYMENT:
-                result.append((name, self.value(name)))
+                cost = name.startswith("x-litellm-response-cost-")
+                result.append((name, "0.0" if cost else values.get(name, "")))
                 if name == "x-litellm-attempted-retries" and self.retries:
                     # Seen only after a retry, on both releases.
                     result.append(("x-litellm-max-retries", str(self.max_retries)))

@@ -230,9 +230,6 @@ async def _max_model_len(state: LitellmState, deployment: Deployment) -> int | N
         cards = response.json().get("data", [])
     except Exception:
         return None
-    finally:
-        if state.owns_transport:
-            await client.aclose()
     for card in cards:
         if card.get("id") == deployment.upstream_model and card.get("max_model_len"):
             state.max_model_len[deployment.model_id] = int(card["max_model_len"])

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from fakes.http import async_client
 from fakes.litellm._config import Deployment, LitellmConfig
 from fakes.profiles import LitellmKnobs, LitellmProfile, with_knobs
 from fakes.requestlog import RequestLog
@@ -26,6 +29,9 @@ class LitellmState:
         self.config = config
         self.transport = transport
         self.log = RequestLog(config.log_limit)
+        self._pool: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+            weakref.WeakKeyDictionary()
+        )
         self.reset()
 
     def reset(self) -> None:
@@ -57,9 +63,19 @@ class LitellmState:
         return entry
 
     def client(self) -> httpx.AsyncClient:
+        """Over sockets, one pooled client per event loop (kept-alive upstream connections,
+        like LiteLLM's own); in process, a client over the given transport."""
         timeout = httpx.Timeout(self.config.upstream_timeout, connect=10.0)
-        return httpx.AsyncClient(transport=self.transport, timeout=timeout)
+        if self.transport is not None:
+            return async_client(transport=self.transport, timeout=timeout)
+        loop = asyncio.get_running_loop()
+        client = self._pool.get(loop)
+        if client is None or client.is_closed:
+            client = self._pool[loop] = async_client(timeout=timeout)
+        return client
 
-    @property
-    def owns_transport(self) -> bool:
-        return self.transport is None
+    async def aclose(self) -> None:
+        """Close this event loop's pooled client (at shutdown: the app's lifespan)."""
+        client = self._pool.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.aclose()

@@ -23,13 +23,9 @@ COOLDOWN_STATUSES = frozenset({401, 404, 408, 429})  # LiteLLM cools these down 
 @dataclass
 class Opened:
     response: httpx.Response
-    client: httpx.AsyncClient
-    owns_client: bool
 
     async def aclose(self) -> None:
         await self.response.aclose()
-        if self.owns_client:
-            await self.client.aclose()
 
 
 def _connection_error(
@@ -66,37 +62,30 @@ async def open_upstream(
     }
     client = state.client()
     call.max_retries = state.config.num_retries
-    try:
-        last: _errors.ProxyError | None = None
-        for attempt in range(state.config.num_retries + 1):
-            call.retries = attempt
-            call.upstream_started = call.upstream_started or time.monotonic()
-            request = client.build_request(
-                "POST", f"{deployment.api_base}{path}", content=orjson.dumps(body), headers=headers
-            )
-            try:
-                response = await client.send(request, stream=True)
-            except httpx.TransportError as exc:
-                last = _connection_error(knobs, deployment, exc)
-                last.headers = call.headers(knobs.upstream_error_headers)
-                continue
-            call.upstream = dict(response.headers)
-            if response.status_code < 400:
-                return Opened(response, client, state.owns_transport)
-            text = (await response.aread()).decode("utf-8", "replace")
-            await response.aclose()
-            status = response.status_code
-            last = _errors.upstream_error(knobs, deployment, status, text)
+    last: _errors.ProxyError | None = None
+    for attempt in range(state.config.num_retries + 1):
+        call.retries = attempt
+        call.upstream_started = call.upstream_started or time.monotonic()
+        request = client.build_request(
+            "POST", f"{deployment.api_base}{path}", content=orjson.dumps(body), headers=headers
+        )
+        try:
+            response = await client.send(request, stream=True)
+        except httpx.TransportError as exc:
+            last = _connection_error(knobs, deployment, exc)
             last.headers = call.headers(knobs.upstream_error_headers)
-            if status in COOLDOWN_STATUSES:
-                state.cool_down(
-                    deployment, _errors.short_upstream(deployment, status, text), status
-                )
-            if status not in RETRY_STATUSES:
-                break
-        assert last is not None
-        raise last
-    except BaseException:
-        if state.owns_transport:
-            await client.aclose()
-        raise
+            continue
+        call.upstream = dict(response.headers)
+        if response.status_code < 400:
+            return Opened(response)
+        text = (await response.aread()).decode("utf-8", "replace")
+        await response.aclose()
+        status = response.status_code
+        last = _errors.upstream_error(knobs, deployment, status, text)
+        last.headers = call.headers(knobs.upstream_error_headers)
+        if status in COOLDOWN_STATUSES:
+            state.cool_down(deployment, _errors.short_upstream(deployment, status, text), status)
+        if status not in RETRY_STATUSES:
+            break
+    assert last is not None
+    raise last

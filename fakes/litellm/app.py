@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
 import httpx
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -66,8 +69,17 @@ def create_litellm_app(
             too_large=too_large,
         ),
     ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await state.aclose()  # the pooled upstream connections
+
     app = Starlette(
-        routes=routes, middleware=middleware, exception_handlers={HTTPException: _http_error}
+        routes=routes,
+        middleware=middleware,
+        exception_handlers={HTTPException: _http_error},
+        lifespan=lifespan,
     )
     app.state.fake = state
     return app

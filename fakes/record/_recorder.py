@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 from starlette.types import Message, Receive, Scope, Send
 
+from fakes.http import async_client
 from fakes.record._cassette import Chunk, Header, Interaction, load, save
 from fakes.record._errors import send_error
 from fakes.record._redact import Redactor
@@ -62,7 +63,7 @@ class Recorder:
         query = scope.get("query_string", b"").decode("latin-1")
         url = self.upstream + scope["path"] + (f"?{query}" if query else "")
         # a client per exchange: it lives and dies in the server's own event loop
-        async with httpx.AsyncClient(
+        async with async_client(
             transport=self.transport, timeout=httpx.Timeout(None, connect=10.0)
         ) as client:
             request = client.build_request(
