@@ -408,9 +408,10 @@ def list_profiles(backend: str) -> None:
 
 def _add_commands() -> None:
     from contracts.cli import matrix
+    from fakes.probe.cli import probe
     from fakes.record.cli import cassette, record, replay
 
-    for command in (matrix, record, replay, cassette):
+    for command in (matrix, record, replay, cassette, probe):
         main.add_command(command)
 
 
