@@ -126,6 +126,18 @@ def to_json(report: Report) -> dict[str, Any]:
     }
 
 
+class _Dumper(yaml.SafeDumper):
+    """Lists of scalars on one line, as the built-in profiles write them."""
+
+
+def _list(dumper: yaml.SafeDumper, value: list[Any]) -> yaml.Node:
+    flow = all(not isinstance(v, dict | list) for v in value)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=flow)
+
+
+_Dumper.add_representer(list, _list)
+
+
 def profile_yaml(layer: Layer, url: str) -> str:
     """A profile that ``extends`` the best match and overrides exactly the differing knobs."""
     best = layer.best
@@ -147,9 +159,7 @@ def profile_yaml(layer: Layer, url: str) -> str:
         head.append("# Serve it: llm-fakes serve vllm --profile THIS.yaml")
     else:
         head.append("# Serve it: llm-fakes serve litellm --config config.yaml --profile THIS.yaml")
-    body = yaml.safe_dump(
-        data, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None
-    )
+    body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
     return "\n".join(head) + "\n" + body
 
 
