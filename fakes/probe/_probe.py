@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 
 from fakes.probe._client import ProbeClient
+from fakes.probe._litellm import is_litellm, observe_litellm, observe_upstream
 from fakes.probe._match import rank
 from fakes.probe._observe import observe_vllm
 from fakes.probe._probes import run_probes
@@ -26,6 +27,16 @@ def normalize_url(url: str) -> str:
 async def probe(client: ProbeClient, model: str | None = None) -> Report:
     run = await run_probes(client, model)
     report = Report(run)
+    if is_litellm(run):
+        proxy = observe_litellm(run)
+        report.layers.append(Layer("litellm", proxy, rank(builtin("litellm"), proxy)))
+        upstream = observe_upstream(run)
+        note = (
+            f"behind the LiteLLM proxy: {len(upstream.knobs)} vLLM knobs get through "
+            "(ids, wrapped error messages, tool-choice answers)"
+        )
+        report.layers.append(Layer("vllm", upstream, rank(builtin("vllm"), upstream), note))
+        return report
     observed = observe_vllm(run)
     report.layers.append(Layer("vllm", observed, rank(builtin("vllm"), observed)))
     return report

@@ -163,6 +163,11 @@ def profile_yaml(layer: Layer, url: str) -> str:
     return "\n".join(head) + "\n" + body
 
 
+def _short(text: str, limit: int = 100) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def render(report: Report, console: Console) -> None:
     run = report.run
     console.print(
@@ -223,7 +228,7 @@ def _render_layer(layer: Layer, console: Console) -> None:
         console.print("  seen, not compared:")
         for key, item in info.items():
             console.print(
-                f"    {key}: {_show(item.value)}  ({item.evidence})",
+                f"    {key}: {_show(item.value)}  ({_short(item.evidence)})",
                 style="dim",
                 highlight=False,
                 markup=False,

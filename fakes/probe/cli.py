@@ -80,11 +80,21 @@ def probe(
     if out is not None:
         out.write_text(profile_yaml(report.primary, report.run.base_url), encoding="utf-8")
         console.print(f"wrote {out}")
-    failed = False
+        for layer in report.layers[1:]:  # the vLLM behind a LiteLLM proxy
+            extra = out.with_name(f"{out.stem}.{layer.backend}{out.suffix}")
+            extra.write_text(profile_yaml(layer, report.run.base_url), encoding="utf-8")
+            console.print(f"wrote {extra} (the {layer.backend} behind the proxy)")
+    failed = []
     if expect is not None:
         layer = report.layer(expect.split("-")[0]) or report.primary
-        failed = not layer.ok(expect)
+        if not layer.ok(expect):
+            best = layer.best
+            failed.append(
+                f"expected {expect}: best match {best.profile.name}, "
+                f"{len(best.differences)} knob(s) differ"
+            )
     if strict and report.primary.best.differences:
-        failed = True
+        failed.append(f"{len(report.primary.best.differences)} knob(s) differ (--strict)")
     if failed:
+        click.echo("fail: " + "; ".join(failed), err=True)
         sys.exit(1)
