@@ -94,6 +94,13 @@ def observe_upstream(run: Run) -> Observed:
         found = _unwrapped(exchange)
         if found is not None:
             exchanges[name], whole[name] = found
+        elif exchange.status is None or exchange.status >= 400:
+            del exchanges[name]  # the proxy's own answer says nothing about the upstream
+    # The real proxy answers a malformed body itself; the upstream's 400 for stream_options
+    # without stream is a validation error too, with the same shape and type.
+    if not whole.get("invalid") and whole.get("stream-options-no-stream"):
+        exchanges["invalid"] = exchanges["stream-options-no-stream"]
+        whole["invalid"] = True
     seen = observe_vllm(replace(run, exchanges=exchanges))
     out = Observed(info={})
     for knob, observation in seen.knobs.items():
@@ -123,6 +130,9 @@ def observe_upstream(run: Run) -> Observed:
             out.skip(knob, why)
         else:
             out.skip(knob, "re-framed by the LiteLLM proxy")
+    for knob in THROUGH_PROXY:
+        if knob not in out.knobs:
+            out.skip(knob, "the proxy answered these probes itself")
     return out
 
 
@@ -259,15 +269,26 @@ def _stream(run: Run, seen: Observed) -> None:
     seen.add("usage_pre_finish_delta", bool(empty), evidence(asked, empty[0] if empty else line))
 
 
+def _first_wrapped(run: Run) -> Exchange | None:
+    """The first upstream error the proxy wrapped (/v1/responses errors differ)."""
+    for name, exchange in run.exchanges.items():
+        if not name.startswith("responses") and upstream_text(exchange) is not None:
+            return exchange
+    return None
+
+
 def _errors(run: Run, seen: Observed) -> None:
-    invalid = run.get("invalid")
-    if invalid is not None and invalid.status is not None:
-        message = str((error_parts(invalid.json()) or {}).get("message") or "")
+    wrapped = _first_wrapped(run)
+    if wrapped is not None:
+        message = str((error_parts(wrapped.json()) or {}).get("message") or "")
         if "\n\nLiteLLM: model group" in message:
-            seen.add("upstream_error_format", "model_group_footer", evidence(invalid))
+            seen.add("upstream_error_format", "model_group_footer", evidence(wrapped))
         elif "Received Model Group=" in message:
-            seen.add("upstream_error_format", "received_model_group", evidence(invalid))
-        _headers(seen, "upstream_error_headers", invalid)
+            seen.add("upstream_error_format", "received_model_group", evidence(wrapped))
+        _headers(seen, "upstream_error_headers", wrapped)
+    else:
+        for knob in ("upstream_error_format", "upstream_error_headers"):
+            seen.skip(knob, "no probe got an upstream error through the proxy")
     unknown = run.get("unknown-model")
     parts = error_parts(unknown.json()) if unknown is not None else None
     if unknown is not None and parts is not None:

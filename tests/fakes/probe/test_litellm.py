@@ -86,3 +86,27 @@ def test_the_proxy_profile_yaml_extends_its_line() -> None:
     text = profile_yaml(report.primary, report.run.base_url)
     assert "extends: litellm-1.74\n" in text
     assert "serve litellm" in text
+
+
+async def test_errors_the_proxy_answers_itself_say_nothing_about_the_upstream() -> None:
+    # The real 1.110.2 answers `messages: "not a list"` itself (seen with `make conformance`
+    # machinery): a 400 "'str' object has no attribute 'get'" with no upstream inside.
+    from dataclasses import replace
+
+    from fakes.probe._litellm import observe_upstream
+    from fakes.transport import StreamingASGITransport
+
+    profile = builtin("vllm").get("vllm-0.9")
+    upstream = create_vllm_app(VllmConfig(profile=profile, version=profile.reference))
+    app = stack_app("1.110.2", upstream, master_key=MASTER)
+    report = await probe_url(
+        "http://proxy.test", api_key=MASTER, rate=0, transport=StreamingASGITransport(app)
+    )
+    run = report.run
+    own = b'{"error":{"message":"\'str\' object has no attribute \'get\'","type":null,"param":null,"code":400}}'
+    run.exchanges["invalid"] = replace(run.exchanges["invalid"], body=own)
+    seen = observe_upstream(run)
+    # the shape still comes through: the upstream's own 400 for stream_options without stream
+    assert seen.knobs["error_shape"].value == "flat"
+    assert seen.knobs["validation_error_type"].value == "Bad Request"
+    assert seen.knobs["error_shape"].evidence.startswith("stream-options-no-stream -> 400:")
