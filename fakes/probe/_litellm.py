@@ -18,13 +18,25 @@ from fakes.probe._observe import (
 )
 from fakes.probe._probes import Run
 
-# "litellm.BadRequestError: BadRequestError: Hosted_vllmException - <upstream>" then
+# "litellm.BadRequestError: [BadRequestError: ]Hosted_vllmException - <upstream>" then
 # "\n\nLiteLLM: model group ..." (1.110: the upstream body) or ". Received Model Group=..."
 # (1.74: the upstream message only).
 _WRAPPED = re.compile(
-    r"\w+Exception - (?P<upstream>.*?)(?:\n\nLiteLLM: model group|\. Received Model Group=)",
+    r"litellm\.(?P<kind>\w+): (?:\w+: )?\w+Exception - (?P<upstream>.*?)"
+    r"(?:\n\nLiteLLM: model group|\. Received Model Group=)",
     re.DOTALL,
 )
+# 1.74 labels its own client-side failures as the provider's, in a connection error
+# ("APIConnectionError: Hosted_vllmException - 'str' object has no attribute 'get'"):
+# the upstream never answered.
+_PROXY_SIDE = ("APIConnectionError",)
+# Knobs read from an error probe: only when the upstream's answer came through.
+_ERROR_SOURCES = {
+    "stream_options_stream_error": "stream-options-no-stream",
+    "validation_style": "invalid",
+    "error_shape": "invalid",
+    "validation_error_type": "invalid",
+}
 
 # vLLM knobs that a proxy passes through: the upstream's ids and, from wrapped error
 # messages, its validation and tool-choice answers. Everything else is re-framed.
@@ -62,7 +74,9 @@ def upstream_text(exchange: Exchange) -> str | None:
     if parts is None:
         return None
     match = _WRAPPED.search(str(parts.get("message") or ""))
-    return match.group("upstream") if match else None
+    if match is None or match.group("kind") in _PROXY_SIDE:
+        return None
+    return match.group("upstream")
 
 
 def _unwrapped(exchange: Exchange) -> tuple[Exchange, bool] | None:
@@ -106,6 +120,8 @@ def observe_upstream(run: Run) -> Observed:
     for knob, observation in seen.knobs.items():
         if knob not in THROUGH_PROXY:
             out.skip(knob, "re-framed by the LiteLLM proxy")
+        elif knob in _ERROR_SOURCES and _ERROR_SOURCES[knob] not in whole:
+            out.skip(knob, "the proxy answered this probe itself (or dropped the field)")
         elif knob in _SHAPE_KNOBS and not whole.get("invalid"):
             out.skip(knob, "the proxy wraps only the upstream's message, not its body")
         elif knob == "responses" and observation.value != "absent":

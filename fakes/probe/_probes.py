@@ -244,13 +244,13 @@ PROBES: tuple[Probe, ...] = (
 MAX_PROBES = len(PROBES)
 
 
-def _fill(value: Any, model: str, second: str | None) -> Any:
+def _fill(value: Any, model: str) -> Any:
     if value == MODEL:
         return model
     if isinstance(value, dict):
-        return {k: _fill(v, model, second) for k, v in value.items()}
+        return {k: _fill(v, model) for k, v in value.items()}
     if isinstance(value, list):
-        return [_fill(v, model, second) for v in value]
+        return [_fill(v, model) for v in value]
     return value
 
 
@@ -290,7 +290,7 @@ async def run_probes(client: ProbeClient, model: str | None) -> Run:
     for probe in PROBES:
         if not _wanted(probe, client, models, done):
             continue
-        body = _fill(probe.body, model or "", None)
+        body = _fill(probe.body, model or "")
         if probe.name == "second-model":
             body["model"] = models[1]
         exchange = await client.send(

@@ -88,9 +88,21 @@ def test_the_proxy_profile_yaml_extends_its_line() -> None:
     assert "serve litellm" in text
 
 
-async def test_errors_the_proxy_answers_itself_say_nothing_about_the_upstream() -> None:
-    # The real 1.110.2 answers `messages: "not a list"` itself (seen with `make conformance`
-    # machinery): a 400 "'str' object has no attribute 'get'" with no upstream inside.
+# The real proxies answer `messages: "not a list"` themselves (seen with the `make
+# conformance` machinery), 1.110.2 naming the provider although the upstream never answered.
+OWN_ERRORS = [
+    "'str' object has no attribute 'get'",
+    "Invalid request format: litellm.APIConnectionError: APIConnectionError: "
+    "Hosted_vllmException - 'str' object has no attribute 'get'\n\nLiteLLM: model group "
+    "'fake-model' failed with the error above. No fallback was attempted.",
+]
+
+
+@pytest.mark.parametrize("message", OWN_ERRORS, ids=["plain", "connection-error"])
+async def test_errors_the_proxy_answers_itself_say_nothing_about_the_upstream(
+    message: str,
+) -> None:
+    import json
     from dataclasses import replace
 
     from fakes.probe._litellm import observe_upstream
@@ -103,8 +115,8 @@ async def test_errors_the_proxy_answers_itself_say_nothing_about_the_upstream() 
         "http://proxy.test", api_key=MASTER, rate=0, transport=StreamingASGITransport(app)
     )
     run = report.run
-    own = b'{"error":{"message":"\'str\' object has no attribute \'get\'","type":null,"param":null,"code":400}}'
-    run.exchanges["invalid"] = replace(run.exchanges["invalid"], body=own)
+    own = json.dumps({"error": {"message": message, "type": None, "param": None, "code": "400"}})
+    run.exchanges["invalid"] = replace(run.exchanges["invalid"], body=own.encode())
     seen = observe_upstream(run)
     # the shape still comes through: the upstream's own 400 for stream_options without stream
     assert seen.knobs["error_shape"].value == "flat"
