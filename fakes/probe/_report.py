@@ -152,6 +152,9 @@ def profile_yaml(layer: Layer, url: str) -> str:
         f"# Best match {best.profile.name} ({best.profile.versions}): "
         f"{best.matched}/{best.compared} observed knobs."
     )
+    others = [m.profile.name for m in layer.tied[1:]]
+    if others:
+        head.append(f"# Tied with {', '.join(others)}: extends the oldest.")
     skipped = [d for d in best.differences if not d.expressible]
     for d in skipped:
         head.append(f"# Not expressible as a knob: {d.knob} observed {_show(d.observed)}")
@@ -186,17 +189,21 @@ def _render_layer(layer: Layer, console: Console) -> None:
     best = layer.best
     names = [m.profile.name for m in layer.tied]
     style = "green" if not best.differences else "yellow"
+    shown = best.profile.name if len(names) == 1 else f"{names[0]} ... {names[-1]}"
+    versions = best.profile.versions if len(names) == 1 else f"{len(names)} profiles tie"
     title = Text.assemble(
         (f"{layer.backend}: ", "bold"),
-        (best.profile.name, f"bold {style}"),
-        f" ({best.profile.versions})  score {best.score:.0%} "
-        f"({best.matched}/{best.compared} observed knobs)",
+        (shown, f"bold {style}"),
+        f" ({versions})  score {best.score:.0%} ({best.matched}/{best.compared} observed knobs)",
     )
     console.print(title)
     if len(names) > 1:
+        knobs = separating_knobs(layer.tied)
+        listed = ", ".join(knobs[:6]) + (f" and {len(knobs) - 6} more" if len(knobs) > 6 else "")
         console.print(
-            f"  tied: {', '.join(names)}; they differ only in "
-            f"{', '.join(separating_knobs(layer.tied))}, which the probe could not observe"
+            f"  tied: {', '.join(names)}; they differ only in {listed}, which the probe "
+            "could not observe",
+            highlight=False,
         )
     if layer.note:
         console.print(f"  {layer.note}")

@@ -161,3 +161,19 @@ def test_cli_expect_json_and_out(tmp_path: Path) -> None:
     assert drift.exit_code == 1
     assert "error_shape" in drift.output
     assert "extends: vllm-0.9\nknobs:\n  error_shape: nested\n" in out.read_text()
+
+
+async def test_the_client_side_rate_limit_spaces_requests() -> None:
+    from fakes.probe import ProbeClient
+    from fakes.transport import StreamingASGITransport
+
+    app = vllm_app(VLLM.get("vllm-0.9"))
+    client = ProbeClient("http://probe.test", transport=StreamingASGITransport(app), rate=20)
+    started = time.monotonic()
+    try:
+        for _ in range(5):
+            await client.send("health", "GET", "/health", auth=False)
+    finally:
+        await client.aclose()
+    assert time.monotonic() - started >= 4 / 20
+    assert client.sent == 5
