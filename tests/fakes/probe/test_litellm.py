@@ -122,3 +122,41 @@ async def test_errors_the_proxy_answers_itself_say_nothing_about_the_upstream(
     assert seen.knobs["error_shape"].value == "flat"
     assert seen.knobs["validation_error_type"].value == "Bad Request"
     assert seen.knobs["error_shape"].evidence.startswith("stream-options-no-stream -> 400:")
+
+
+LITELLM_CHANGED = [
+    ("litellm-1.110", "usage_chunk", "empty_delta"),
+    ("litellm-1.110", "security_headers", False),
+    ("litellm-1.74", "response_model", "alias"),
+]
+
+
+@pytest.mark.live
+@pytest.mark.parametrize(
+    ("name", "knob", "value"), LITELLM_CHANGED, ids=[f"{c[0]}-{c[1]}" for c in LITELLM_CHANGED]
+)
+def test_one_changed_proxy_knob_is_the_only_difference(name: str, knob: str, value: object) -> None:
+    from fakes.litellm._config import Deployment, LitellmConfig
+    from fakes.litellm._stack import STACK_API_BASE
+    from fakes.litellm.app import create_litellm_app
+    from fakes.profiles import with_knobs
+    from fakes.transport import StreamingASGITransport
+
+    proxy = with_knobs(builtin("litellm").get(name), {knob: value})
+    vllm = builtin("vllm").get("vllm-0.9")
+    upstream = create_vllm_app(VllmConfig(profile=vllm, version=vllm.reference))
+    deployment = Deployment(
+        model_name="fake-model",
+        provider="hosted_vllm",
+        upstream_model="fake-model",
+        api_base=STACK_API_BASE,
+    )
+    config = LitellmConfig(
+        profile=proxy, version=proxy.reference, deployments=(deployment,), master_key=MASTER
+    )
+    app = create_litellm_app(config, transport=StreamingASGITransport(upstream))
+    with live(app, server_header=proxy.knobs.server_header) as server:
+        report = asyncio.run(probe_url(server.url, api_key=MASTER, rate=0))
+    layer = report.primary
+    assert layer.best.profile.name == name
+    assert [(d.knob, d.observed) for d in layer.best.differences] == [(knob, value)]
