@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: help setup serve test test-clients check lint typecheck clean matrix conformance record-reference bench
+.PHONY: help setup serve test test-clients check lint typecheck clean matrix conformance record-reference probe-reference bench
 
 help:
 	@echo "make serve  - set up and start the fake stack (fake LiteLLM on 127.0.0.1:4000 in front of"
@@ -15,6 +15,8 @@ help:
 	@echo "make conformance [LITELLM_VERSION=1.74.15.post2] - install the real LiteLLM proxy"
 	@echo "              (in .venv-reference-VERSION) and diff the fake against it"
 	@echo "make bench  - benchmarks against bare floors: a table and bench/results.json"
+	@echo "make probe-reference [LITELLM_VERSION=...] - llm-fakes probe against that real proxy"
+	@echo "              in front of the fake vLLM 0.9.2"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "llm-fakes needs Python 3.11 or newer")'
@@ -82,6 +84,10 @@ bench: $(STAMP)
 		|| { echo "make bench needs wrk (Debian/Ubuntu: apt-get install wrk)"; exit 1; }
 	$(BIN)/python -c 'import vcr, pyinstrument' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench.run $(ARGS)
+
+# llm-fakes probe against the real proxy in front of the fake vLLM (which lines it finds).
+probe-reference: $(STAMP) $(REFERENCE)/.installed
+	$(BIN)/python -m fakes.probe.reference --litellm $(REFERENCE)/bin/litellm
 
 clean:
 	rm -rf $(VENV) .venv-reference-* .pytest_cache .mypy_cache .ruff_cache

@@ -38,6 +38,7 @@ _LAZY = {
     "record": "fakes.record.cli:record",
     "replay": "fakes.record.cli:replay",
     "cassette": "fakes.record.cli:cassette",
+    "probe": "fakes.probe.cli:probe",
 }
 
 

@@ -134,7 +134,7 @@ class Knobs(BaseModel):
     # Tools
     tools: bool = True  # the release knows tools / tool_choice at all
     tool_choice_strings: tuple[str, ...] = ("none", "auto", "required")  # accepted strings
-    tool_choice_string_error: str = ""  # validator message for other strings
+    tool_choice_string_error: str = ""  # validator message for other strings ({value}: it)
     tools_default_auto: bool = True  # tools without tool_choice mean "auto"
     auto_tools_need_flags: bool = True  # "auto" without the parser flags is a 400
     named_tool_stream: NamedToolStream = NamedToolStream.FRAGMENTS

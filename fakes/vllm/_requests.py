@@ -152,7 +152,8 @@ def _model_checks(knobs: Knobs, body: JSONObject, chat: bool) -> dict[str, Any] 
         and (choice != "none" or "none" not in knobs.tool_choice_strings)
     ):
         if knobs.tool_choice_string_error:
-            return _value_error(knobs.tool_choice_string_error, body)
+            message = knobs.tool_choice_string_error.replace("{value}", choice)
+            return _value_error(message, body)
         # 0.9: the validator raises NotImplementedError, which no handler catches.
         raise PlainServerError()
     if isinstance(choice, dict) and isinstance(tools, list):

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CHAT
+from tests.conftest import CHAT, WEATHER_TOOLS
 
 FLAT = ["0.4.3", "0.5.3", "0.6.3", "0.6.4", "0.9.2", "0.10.0"]
 NESTED = ["0.10.1.1", "0.11.0", "0.12.0"]
@@ -221,3 +221,18 @@ class TestApiKey:
                 "/v1/chat/completions", json=CHAT, headers={"authorization": "Bearer b"}
             )
         assert response.status_code == 200
+
+
+@pytest.mark.parametrize("version", ["0.10.0", "0.12.0", "0.25.0"])
+async def test_unknown_tool_choice_string_is_a_400_from_0_10(vllm: Any, version: str) -> None:
+    # protocol.py check_tool_usage: a ValueError from 0.10.0 on (0.9 raised NotImplementedError)
+    body = {**CHAT, "tools": WEATHER_TOOLS, "tool_choice": "sometimes"}
+    async with vllm(version, enable_auto_tool_choice=True, tool_call_parser="hermes") as client:
+        response = await client.post("/v1/chat/completions", json=body)
+    assert response.status_code == 400, response.text
+    error = response.json()
+    message = error["error"]["message"] if "error" in error else error["message"]
+    assert (
+        'Value error, Invalid value for `tool_choice`: sometimes! Only named tools, "none", '
+        '"auto" or "required" are supported.'
+    ) in message

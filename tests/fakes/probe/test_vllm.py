@@ -1,0 +1,113 @@
+"""Probing each built-in vLLM profile finds that profile; a changed knob is named exactly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fakes.probe import MAX_PROBES, MAX_REQUESTS, profile_yaml, to_json
+from fakes.profiles import Profile, builtin, load_override, with_knobs
+from tests.fakes.probe.conftest import Counting, probe_app, vllm_app
+
+VLLM = builtin("vllm")
+
+# The fake vLLM's /v1/completions choices carry only the keys it has values for: the
+# token_ids / prompt_token_ids nulls that 0.10.2+ list in completion_choice_keys are never
+# sent (fakes/vllm/_routes.py _completions). The probe reports that honestly; these tests
+# pin it so a fix in the fake shows up here.
+FAKE_GAPS = {
+    name: {"completion_choice_keys"}
+    for name in (
+        "vllm-0.11",
+        "vllm-0.12",
+        "vllm-0.14",
+        "vllm-0.16",
+        "vllm-0.18",
+        "vllm-0.22",
+        "vllm-0.24",
+    )
+}
+
+
+@pytest.mark.parametrize("profile", list(VLLM), ids=VLLM.names())
+async def test_each_profile_is_its_own_best_match(profile: Profile) -> None:
+    counted = Counting(vllm_app(profile))
+    report = await probe_app(counted)
+    layer = report.primary
+    assert layer.backend == "vllm"
+    assert [m.profile.name for m in layer.tied] == [profile.name]
+    assert {d.knob for d in layer.best.differences} == FAKE_GAPS.get(profile.name, set())
+    assert report.run.requests == len(counted.paths) <= MAX_PROBES <= MAX_REQUESTS
+
+
+CHANGED = [
+    ("vllm-0.9", "error_shape", "nested"),
+    ("vllm-0.12", "id_hex_length", 16),
+    ("vllm-0.9", "chat_id_prefix", "chat-"),
+    ("vllm-0.6.4", "role_chunk_content", False),
+    ("vllm-0.10.1", "not_found_param", True),
+    ("vllm-0.18", "validation_error_type", "BadRequestError"),
+    ("vllm-0.9", "auth_prefixes", ["/v1", "/v2"]),
+    ("vllm-0.22", "usage_keys", ["prompt_tokens", "total_tokens", "completion_tokens"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "knob", "value"), CHANGED, ids=[f"{c[0]}-{c[1]}" for c in CHANGED]
+)
+async def test_one_changed_knob_is_the_only_difference(name: str, knob: str, value: Any) -> None:
+    base = VLLM.get(name)
+    changed = with_knobs(base, {knob: value})
+    report = await probe_app(vllm_app(changed))
+    layer = report.primary
+    gaps = FAKE_GAPS.get(name, set())
+    assert layer.best.profile.name == name
+    differences = {d.knob: d for d in layer.best.differences if d.knob not in gaps}
+    assert list(differences) == [knob]
+    difference = differences[knob]
+    assert difference.observed == (tuple(value) if isinstance(value, list) else value)
+    assert difference.evidence  # the bytes it was read from
+
+
+async def test_out_profile_reproduces_the_server(tmp_path: Path) -> None:
+    changed = with_knobs(VLLM.get("vllm-0.9"), {"error_shape": "nested", "id_hex_length": 16})
+    report = await probe_app(vllm_app(changed))
+    path = tmp_path / "probed.yaml"
+    path.write_text(profile_yaml(report.primary, "http://probe.test"), encoding="utf-8")
+    loaded = load_override(path, VLLM.get("vllm-0.9"), VLLM)
+    assert loaded.knobs == changed.knobs
+    again = await probe_app(vllm_app(loaded))
+    assert {d.knob for d in again.primary.best.differences} == {"error_shape", "id_hex_length"}
+
+
+async def test_unobservable_knobs_are_listed_with_a_reason() -> None:
+    report = await probe_app(vllm_app(VLLM.get("vllm-0.9"), api_keys=()), api_key=None)
+    unobserved = report.primary.observed.unobserved
+    assert set(unobserved) >= {"request_fields", "stream_error_style", "auth_prefixes"}
+    assert "--api-key" in unobserved["auth_prefixes"]
+    # without a key, 0.18 and 0.22 differ only in auth_prefixes: reported as a tie
+    tie = await probe_app(vllm_app(VLLM.get("vllm-0.18"), api_keys=()), api_key=None)
+    assert [m.profile.name for m in tie.primary.tied] == ["vllm-0.18", "vllm-0.22"]
+
+
+async def test_reasoning_keys_seen_with_a_parser() -> None:
+    profile = VLLM.get("vllm-0.12")
+    report = await probe_app(vllm_app(profile, reasoning_parser="deepseek_r1"))
+    assert report.primary.observed.knobs["reasoning_keys"].value == (
+        "reasoning",
+        "reasoning_content",
+    )
+    assert [m.profile.name for m in report.primary.tied] == ["vllm-0.12"]
+
+
+async def test_json_report_is_machine_readable() -> None:
+    report = await probe_app(vllm_app(with_knobs(VLLM.get("vllm-0.9"), {"error_shape": "nested"})))
+    data = to_json(report)
+    assert data["format"] == "llm-fakes-probe"
+    (layer,) = data["layers"]
+    assert layer["best"] == "vllm-0.9"
+    assert [d["knob"] for d in layer["differences"]] == ["error_shape"]
+    assert layer["differences"][0]["expected"] == "flat"
+    assert layer["differences"][0]["evidence"].startswith('invalid -> 400: {"error":')
