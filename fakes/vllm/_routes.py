@@ -18,6 +18,7 @@ from fakes.faults import FAULT_HEADER, Fault, FaultHeaderError, FaultKind
 from fakes.metrics import CONTENT_TYPE
 from fakes.profiles import ResponsesRoute
 from fakes.script import Reply
+from fakes.shapes import shaped
 from fakes.timing import Pace
 from fakes.vllm import _chat
 from fakes.vllm._errors import (
@@ -396,19 +397,18 @@ async def _completions(state: VllmState, request: Request) -> Answer:
         async with state.scheduler.slot():
             await _wait_like_generation(state, fault, plans)
         _finished(state, model, plans, started, time.monotonic() - started)
+        # model_dump: every key the release's choice model has, in its order, nulls included
         choices = [
-            {
-                k: v
-                for k, v in {
+            shaped(
+                knobs.completion_choice_keys,
+                {
                     "index": i,
                     "text": "".join(p.content),
-                    "logprobs": None,
                     "finish_reason": p.finish_reason,
                     "stop_reason": p.stop_reason,
-                    "prompt_logprobs": None,
-                }.items()
-                if k in knobs.completion_choice_keys
-            }
+                },
+                {},
+            )
             for i, p in enumerate(plans)
         ]
         values = {
