@@ -163,7 +163,9 @@ def upstream_error(
     knobs: LitellmKnobs, deployment: Deployment, status: int, body: str
 ) -> ProxyError:
     cls = error_class(status)
-    prefix = f"litellm.{cls}: {cls}: {deployment.exception_prefix} - "
+    # seen on 1.110.2 and 1.74.15: a 400 names its class once, a 5xx or 404 twice
+    named = f"{cls}: " if cls != "BadRequestError" else ""
+    prefix = f"litellm.{cls}: {named}{deployment.exception_prefix} - "
     group = deployment.model_name
     if knobs.upstream_error_format is UpstreamErrorFormat.RECEIVED_MODEL_GROUP:
         message = (

@@ -272,3 +272,28 @@ async def test_a_retried_success_says_so(stack: Any, version: str) -> None:
         assert response.headers["x-litellm-attempted-retries"] == "1"
         assert response.headers["x-litellm-max-retries"] == "2"
         assert len(s.upstream_requests()) == 2
+
+
+@pytest.mark.parametrize(
+    ("version", "message"),
+    [
+        (
+            "1.110.2",
+            'litellm.BadRequestError: Hosted_vllmException - {"object":"error","message":'
+            '"max_tokens must be at least 1, got -1.","type":"BadRequestError","param":null,'
+            "\"code\":400}\n\nLiteLLM: model group 'fake-model' failed with the error above. "
+            "No fallback was attempted.",
+        ),
+        (
+            "1.74.15",
+            "litellm.BadRequestError: Hosted_vllmException - max_tokens must be at least 1, "
+            "got -1.. Received Model Group=fake-model\nAvailable Model Group Fallbacks=None",
+        ),
+    ],
+)
+async def test_an_upstream_400_names_its_class_once(stack: Any, version: str, message: str) -> None:
+    # seen on the real proxies in front of the fake vLLM 0.9.2
+    async with stack(version) as s:
+        response = await s.chat(max_tokens=-1)
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == message
