@@ -180,6 +180,47 @@ def upstream_error(
     return ProxyError(message, status, error_type(status))
 
 
+def _python_error(messages: Any) -> str | None:
+    """What LiteLLM's own message handling raises for a malformed ``messages`` field (it
+    iterates the value and calls ``.get`` on each item)."""
+    if isinstance(messages, list):
+        items = messages
+    elif isinstance(messages, str | dict):
+        items = list(messages)  # characters, or keys: strings either way
+    elif messages is None:
+        return None
+    else:
+        return f"'{type(messages).__name__}' object is not iterable"
+    for item in items:
+        if not isinstance(item, dict):
+            name = "NoneType" if item is None else type(item).__name__
+            return f"'{name}' object has no attribute 'get'"
+    return None
+
+
+def malformed_messages(
+    knobs: LitellmKnobs, deployment: Deployment, messages: Any, retries: int
+) -> ProxyError | None:
+    """The proxy answers a malformed ``messages`` itself, without calling the upstream
+    (seen on 1.110.2: a 400 after its retries; on 1.74.15: a 500)."""
+    error = _python_error(messages)
+    if error is None:
+        return None
+    head = f"litellm.APIConnectionError: APIConnectionError: {deployment.exception_prefix} - "
+    group = deployment.model_name
+    if knobs.upstream_error_format is UpstreamErrorFormat.RECEIVED_MODEL_GROUP:
+        message = (
+            f"{head}{error}. Received Model Group={group}\nAvailable Model Group Fallbacks=None"
+        )
+        return ProxyError(message, 500)
+    message = (
+        f"Invalid request format: {head}{error}\n\nLiteLLM: model group '{group}' failed with "
+        f"the error above. No fallback was attempted. LiteLLM Retried: {retries} times, "
+        f"LiteLLM Max Retries: {retries}"
+    )
+    return ProxyError(message, 400, "invalid_request_error")
+
+
 def _seconds(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 

@@ -135,6 +135,11 @@ async def chat_completions(request: Request) -> Answer:
         if "messages" not in body:
             raise _routed(state, call, _errors.missing_messages(knobs, route))
         deployment = _pick(state, call, str(model), group)
+        malformed = _errors.malformed_messages(
+            knobs, deployment, body["messages"], state.config.num_retries
+        )
+        if malformed is not None:
+            raise malformed
         stream = bool(body.get("stream"))
         given = body.get("stream_options")
         options: JSONObject = given if isinstance(given, dict) else {}

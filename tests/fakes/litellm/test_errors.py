@@ -297,3 +297,33 @@ async def test_an_upstream_400_names_its_class_once(stack: Any, version: str, me
         response = await s.chat(max_tokens=-1)
     assert response.status_code == 400
     assert response.json()["error"]["message"] == message
+
+
+@pytest.mark.parametrize(
+    ("version", "status", "message"),
+    [
+        (
+            "1.110.2",
+            400,
+            "Invalid request format: litellm.APIConnectionError: APIConnectionError: "
+            "Hosted_vllmException - 'str' object has no attribute 'get'\n\nLiteLLM: model group "
+            "'fake-model' failed with the error above. No fallback was attempted. LiteLLM "
+            "Retried: 2 times, LiteLLM Max Retries: 2",
+        ),
+        (
+            "1.74.15",
+            500,
+            "litellm.APIConnectionError: APIConnectionError: Hosted_vllmException - 'str' object "
+            "has no attribute 'get'. Received Model Group=fake-model\n"
+            "Available Model Group Fallbacks=None",
+        ),
+    ],
+)
+async def test_malformed_messages_are_answered_by_the_proxy(
+    stack: Any, version: str, status: int, message: str
+) -> None:
+    # seen on the real proxies: no upstream call, the proxy's own error
+    async with stack(version) as s:
+        response = await s.chat(messages="not a list")
+        assert [e.method for e in s.upstream_requests()] == []
+    assert (response.status_code, response.json()["error"]["message"]) == (status, message)
