@@ -79,6 +79,43 @@ def _load_script(path: str | None) -> Script:
         raise _ScriptError(f"{path}: invalid script: {problems}") from None
 
 
+def _token(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not value.strip():
+        raise click.BadParameter("an empty token would protect nothing")
+    return value
+
+
+def _console_options(command: Any) -> Any:
+    """Options every serve command shares: the control plane and its console."""
+    for option in reversed(
+        [
+            click.option("--no-control-plane", is_flag=True, help="Disable the /_fake/ routes."),
+            click.option(
+                "--control-token",
+                envvar="LLM_FAKES_CONTROL_TOKEN",
+                callback=_token,
+                help="Require this token on every /_fake/ route, the console included "
+                "(Authorization: Bearer TOKEN, or /_fake/ui?token=TOKEN in a browser).",
+            ),
+            click.option(
+                "--log-limit",
+                default=1000,
+                show_default=True,
+                type=click.IntRange(1, 1_000_000),
+                help="Requests kept in the log (/_fake/requests, the console); oldest go first.",
+            ),
+            click.option(
+                "--recordings-dir",
+                default="recordings",
+                show_default=True,
+                help="Where the console saves cassettes and scenario stubs.",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
 @serve.command("vllm")
 @click.option(
     "--version",
@@ -125,7 +162,7 @@ def _load_script(path: str | None) -> Script:
 )
 @click.option("--seed", default=0, show_default=True)
 @click.option("--script", "script_path", help="YAML script of request-matching replies.")
-@click.option("--no-control-plane", is_flag=True, help="Disable the /_fake/ routes.")
+@_console_options
 def serve_vllm(
     release: str | None,
     profile: str | None,
@@ -145,6 +182,9 @@ def serve_vllm(
     seed: int,
     script_path: str | None,
     no_control_plane: bool,
+    control_token: str | None,
+    log_limit: int,
+    recordings_dir: str,
 ) -> None:
     """A fake vLLM OpenAI-compatible server, faithful to one release."""
     started = time.monotonic()
@@ -167,6 +207,9 @@ def serve_vllm(
         timing=Timing(ttft=ttft, itl=itl, jitter=jitter, seed=seed),
         script=_load_script(script_path),
         control_plane=not no_control_plane,
+        control_token=control_token or None,
+        log_limit=log_limit,
+        recordings_dir=recordings_dir,
     )
     sock = bind(host, port)
     app = create_vllm_app(config)
@@ -182,6 +225,7 @@ def serve_vllm(
         api_keys[0] if api_keys else None,
         time.monotonic() - started,
     )
+    _console_line(Console(stderr=True, soft_wrap=True), url, config.control_plane, control_token)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(server.serve(sockets=[sock]))
 
@@ -211,6 +255,12 @@ def _banner(
     console.print(f"  control plane: {url}/_fake/requests", style="dim")
 
 
+def _console_line(console: Console, url: str, enabled: bool, token: str | None) -> None:
+    if enabled:
+        query = "?token=TOKEN" if token else ""
+        console.print(f"console: {url}/_fake/ui{query}", style="bold", markup=False)
+
+
 def _litellm_config(
     config_path: str, release: str | None, profile: str | None
 ) -> tuple[LitellmConfig, LitellmProfile]:
@@ -236,7 +286,7 @@ def _litellm_config(
 @click.option("--profile", help="A built-in profile name or a YAML file overriding knobs.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=4000, show_default=True, type=click.IntRange(0, 65535))
-@click.option("--no-control-plane", is_flag=True, help="Disable the /_fake/ routes.")
+@_console_options
 def serve_litellm(
     config_path: str,
     release: str | None,
@@ -244,6 +294,9 @@ def serve_litellm(
     host: str,
     port: int,
     no_control_plane: bool,
+    control_token: str | None,
+    log_limit: int,
+    recordings_dir: str,
 ) -> None:
     """A fake LiteLLM proxy that reads a real LiteLLM config.yaml."""
     import dataclasses
@@ -253,7 +306,13 @@ def serve_litellm(
     from fakes.server import bind, uvicorn_config
 
     config, chosen = _litellm_config(config_path, release, profile)
-    config = dataclasses.replace(config, control_plane=not no_control_plane)
+    config = dataclasses.replace(
+        config,
+        control_plane=not no_control_plane,
+        control_token=control_token or None,
+        log_limit=log_limit,
+        recordings_dir=recordings_dir,
+    )
     sock = bind(host, port)
     app = create_litellm_app(config)
     import uvicorn
@@ -273,6 +332,7 @@ def serve_litellm(
     )
     console.print(f"models: {', '.join(config.model_names) or '(none)'}", style="dim")
     _curl(console, url, model, config.master_key)
+    _console_line(console, url, config.control_plane, control_token)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(server.serve(sockets=[sock]))
 
@@ -285,6 +345,7 @@ def serve_litellm(
 @click.option("--litellm-port", default=4000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--model", default="fake-model", show_default=True, help="The served model name.")
 @click.option("--master-key", help="Require this key at the fake LiteLLM (default: none).")
+@_console_options
 def serve_stack(
     vllm_version: str | None,
     litellm_version: str | None,
@@ -293,6 +354,10 @@ def serve_stack(
     litellm_port: int,
     model: str,
     master_key: str | None,
+    no_control_plane: bool,
+    control_token: str | None,
+    log_limit: int,
+    recordings_dir: str,
 ) -> None:
     """The fake vLLM with the fake LiteLLM in front of it, in one process."""
     started = time.monotonic()
@@ -314,6 +379,10 @@ def serve_stack(
             served_model_names=(model,),
             enable_auto_tool_choice=True,
             tool_call_parser="hermes",
+            control_plane=not no_control_plane,
+            control_token=control_token or None,
+            log_limit=log_limit,
+            recordings_dir=recordings_dir,
         )
     )
     deployment = Deployment(
@@ -325,7 +394,12 @@ def serve_stack(
             version=litellm_release,
             deployments=(deployment,),
             master_key=master_key,
-        )
+            control_plane=not no_control_plane,
+            control_token=control_token or None,
+            log_limit=log_limit,
+            recordings_dir=recordings_dir,
+        ),
+        peers={"vllm": (f"fake vLLM {vllm_release} (upstream)", vllm_app)},
     )
     server_header = litellm_profile.knobs.server_header
     console = Console(stderr=True, soft_wrap=True)
@@ -337,6 +411,7 @@ def serve_stack(
     console.print(f"ready in {(time.monotonic() - started) * 1000:.0f} ms", style="dim")
     _curl(console, litellm_url, model, master_key)
     console.print(f"  upstream log: {vllm_url}/_fake/requests", style="dim")
+    _console_line(console, litellm_url, not no_control_plane, control_token)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(
             serve_together(

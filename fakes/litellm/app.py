@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from fakes.capture import CaptureMiddleware
 from fakes.console import Peer, console_routes
 from fakes.control import control_routes
+from fakes.controltoken import ControlTokenMiddleware
 from fakes.litellm import _routes
 from fakes.litellm._config import LitellmConfig
 from fakes.litellm._errors import ProxyError, detail_response
@@ -100,6 +101,8 @@ def create_litellm_app(
             too_large=too_large,
         ),
     ]
+    if config.control_plane and config.control_token:
+        middleware.insert(0, Middleware(ControlTokenMiddleware, token=config.control_token))
     app = Starlette(
         routes=routes, middleware=middleware, exception_handlers={HTTPException: _http_error}
     )

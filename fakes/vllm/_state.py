@@ -30,6 +30,7 @@ class VllmConfig:
     script: Script = field(default_factory=Script)
     faults: tuple[FaultRule, ...] = ()
     control_plane: bool = True
+    control_token: str | None = None  # every /_fake/ route needs it when set
     recordings_dir: str = "recordings"  # where the console saves cassettes and scenarios
     log_limit: int = 1000
     max_body_bytes: int = 32 * 1024 * 1024

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Scope
 from fakes.capture import CaptureMiddleware
 from fakes.console import console_routes
 from fakes.control import control_routes
+from fakes.controltoken import ControlTokenMiddleware
 from fakes.profiles import ResponsesRoute
 from fakes.vllm import _routes
 from fakes.vllm._auth import ApiKeyMiddleware
@@ -91,6 +92,8 @@ def create_vllm_app(config: VllmConfig) -> Starlette:
         middleware.append(
             Middleware(ApiKeyMiddleware, keys=config.api_keys, prefixes=knobs.auth_prefixes)
         )
+    if config.control_plane and config.control_token:
+        middleware.insert(0, Middleware(ControlTokenMiddleware, token=config.control_token))
     app = Starlette(
         routes=routes, middleware=middleware, exception_handlers={HTTPException: _http_error}
     )
