@@ -123,6 +123,9 @@ def console_routes(
         )
 
     async def payload(request: Request) -> dict[str, Any]:
+        # JSON only: a cross-site form or text/plain POST (no CORS preflight) cannot write files
+        if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+            raise SaveError("send the body as content-type: application/json")
         try:
             value = orjson.loads(await request.body())
         except orjson.JSONDecodeError as exc:

@@ -256,6 +256,12 @@ async def test_saved_cassette_is_redacted_and_replays_byte_for_byte(
         )
         refused = await client.post("/_fake/cassettes", json={"ids": [1], "path": "../x"})
         assert refused.status_code == 400
+        form = await client.post(
+            "/_fake/cassettes",
+            content=b'{"ids": [1], "path": "x"}',
+            headers={"content-type": "text/plain"},
+        )
+        assert form.json() == {"detail": "send the body as content-type: application/json"}
         missing = await client.post("/_fake/cassettes", json={"ids": [7], "path": "x"})
         assert missing.json() == {"detail": "requests [7] are no longer in the log"}
         saved = await client.post("/_fake/cassettes", json={"ids": [2, 1], "path": "s/one"})
