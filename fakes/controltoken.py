@@ -83,6 +83,21 @@ class ControlTokenMiddleware:
             await self.app(scope, receive, send)
             return
         cookie = f"{COOKIE}={self.cookie_value}; Path={self.prefix}; HttpOnly; SameSite=Strict"
+        if scope["method"] == "GET" and scope["path"].endswith(f"{self.prefix}/ui"):
+            # the page again without ?token=: the token leaves the address bar and history
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 303,
+                    "headers": [
+                        (b"location", scope["path"].encode("latin-1")),
+                        (b"set-cookie", cookie.encode()),
+                        (b"content-length", b"0"),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": b""})
+            return
 
         async def with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -133,6 +133,7 @@ def test_the_token_opens_the_page_once_then_the_cookie_does_the_rest(
         refused = page.goto(f"{server.url}/_fake/ui")
         assert refused is not None and refused.status == 401
         page.goto(f"{server.url}/_fake/ui?token=tok")
+        assert page.url == f"{server.url}/_fake/ui"  # the token left the address bar
         page.wait_for_selector("#connection.live")  # the event stream passed with the cookie
         httpx.post(f"{server.url}/v1/chat/completions", json=CHAT, timeout=10)
         # (the refused page's /favicon.ico may be an earlier row: it reached the fake)

@@ -102,9 +102,9 @@ def test_serve_stack_with_a_token_and_a_log_limit() -> None:
         for _ in range(3):
             httpx.post(f"{base}/v1/chat/completions", json=CHAT, timeout=5)
         assert httpx.get(f"{base}/_fake/ui", timeout=5).status_code == 401
-        page = httpx.get(f"{base}/_fake/ui?token=tok", timeout=5)
-        assert page.status_code == 200
-        cookies = page.cookies
+        page = httpx.get(f"{base}/_fake/ui?token=tok", timeout=5, follow_redirects=True)
+        assert page.status_code == 200 and page.url == f"{base}/_fake/ui"
+        cookies = page.history[0].cookies
         rows = httpx.get(f"{base}/_fake/requests", cookies=cookies, timeout=5).json()
         assert rows["limit"] == 2 and [r["id"] for r in rows["requests"]] == [3, 4]
         upstream = httpx.get(

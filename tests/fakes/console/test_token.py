@@ -49,14 +49,18 @@ async def _client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
 async def test_every_control_route_needs_the_token(app: Starlette) -> None:
     async with _client(app) as client:
         for route in ROUTES:
+            client.cookies.clear()  # a ?token= below leaves its cookie
             refused = await client.get(route)
             assert refused.status_code == 401, route
             assert "Authorization: Bearer" in refused.json()["detail"]
             wrong = await client.get(route, headers={"Authorization": "Bearer nope"})
             assert wrong.status_code == 401
             assert (await client.get(route, params={"token": "nope"})).status_code == 401
+            query = await client.get(route, params={"token": TOKEN})
+            assert query.status_code == (303 if route == "/_fake/ui" else 200)
             bearer = await client.get(route, headers={"Authorization": f"Bearer {TOKEN}"})
             assert bearer.status_code == 200, route
+        client.cookies.clear()
         assert (await client.post("/_fake/reset")).status_code == 401
         # the OpenAI routes are not the control plane's business
         assert (await client.post("/v1/chat/completions", json=CHAT)).status_code == 200
@@ -66,12 +70,13 @@ async def test_every_control_route_needs_the_token(app: Starlette) -> None:
 async def test_the_page_takes_the_token_once_then_its_cookie_carries_it(app: Starlette) -> None:
     async with _client(app) as client:
         page = await client.get("/_fake/ui", params={"token": TOKEN})
-        assert page.status_code == 200
+        assert page.status_code == 303 and page.headers["location"] == "/_fake/ui"
         cookie = page.headers["set-cookie"]
         assert cookie.startswith(f"{COOKIE}=") and "HttpOnly" in cookie
         assert "SameSite=Strict" in cookie and "Path=/_fake" in cookie
         assert TOKEN not in cookie  # a digest, never the token itself
-        # the page's own fetches: the cookie alone is enough
+        # the page itself and its own fetches: the cookie alone is enough
+        assert (await client.get("/_fake/ui")).status_code == 200
         assert (await client.get("/_fake/console")).status_code == 200
         client.cookies.clear()
         assert (await client.get("/_fake/console")).status_code == 401
