@@ -188,7 +188,7 @@ def serve_vllm(
 ) -> None:
     """A fake vLLM OpenAI-compatible server, faithful to one release."""
     started = time.monotonic()
-    from fakes.server import bind, uvicorn_config
+    from fakes.server import FakeServer, bind, uvicorn_config
     from fakes.vllm import VllmConfig, create_vllm_app
 
     chosen, version = resolve_vllm_profile(release, profile)
@@ -213,9 +213,8 @@ def serve_vllm(
     )
     sock = bind(host, port)
     app = create_vllm_app(config)
-    import uvicorn
 
-    server = uvicorn.Server(uvicorn_config(app, host, sock.getsockname()[1], log_level="info"))
+    server = FakeServer(uvicorn_config(app, host, sock.getsockname()[1], log_level="info"))
     url = f"http://{'[' + host + ']' if ':' in host else host}:{sock.getsockname()[1]}"
     _banner(
         url,
@@ -303,7 +302,7 @@ def serve_litellm(
 
     started = time.monotonic()
     from fakes.litellm import create_litellm_app
-    from fakes.server import bind, uvicorn_config
+    from fakes.server import FakeServer, bind, uvicorn_config
 
     config, chosen = _litellm_config(config_path, release, profile)
     config = dataclasses.replace(
@@ -315,10 +314,9 @@ def serve_litellm(
     )
     sock = bind(host, port)
     app = create_litellm_app(config)
-    import uvicorn
 
     server_header = chosen.knobs.server_header
-    server = uvicorn.Server(
+    server = FakeServer(
         uvicorn_config(
             app, host, sock.getsockname()[1], log_level="info", server_header=server_header
         )

@@ -16,6 +16,7 @@ from fakes.requestlog import Exchange, RequestLog
 
 DEFAULT_QUEUE = 1000
 _DROPPED = b"event: dropped\ndata: {}\n\n"
+_BYE = b"event: bye\ndata: {}\n\n"  # the fake is stopping
 
 
 class Subscriber:
@@ -30,9 +31,13 @@ class Subscriber:
             return True
         except asyncio.QueueFull:
             self.dropped = True
-            self.queue.get_nowait()  # room for the last word
-            self.queue.put_nowait(_DROPPED)
+            self.last_word(_DROPPED)
             return False
+
+    def last_word(self, event: bytes) -> None:
+        if self.queue.full():
+            self.queue.get_nowait()
+        self.queue.put_nowait(event)
 
 
 class Hub:
@@ -48,6 +53,12 @@ class Hub:
         event = b"event: " + kind.encode() + b"\ndata: " + data + b"\n\n"
         self.subscribers = [s for s in self.subscribers if s.offer(event)]
 
+    def close(self) -> None:
+        """End every stream (the server is stopping: it need not wait for them)."""
+        for subscriber in self.subscribers:
+            subscriber.last_word(_BYE)
+        self.subscribers = []
+
     async def stream(self, keepalive: float = 15.0) -> AsyncIterator[bytes]:
         subscriber = Subscriber(self.queue_size)
         self.subscribers.append(subscriber)
@@ -60,7 +71,7 @@ class Hub:
                     yield b": keepalive\n\n"
                     continue
                 yield event
-                if event is _DROPPED:
+                if event is _DROPPED or event is _BYE:
                     return
         finally:
             if subscriber in self.subscribers:
@@ -75,3 +86,11 @@ def hub_for(log: RequestLog) -> Hub:
     if hub is None:
         hub = _HUBS[log] = Hub(log)
     return hub
+
+
+def close_streams(app: object) -> None:
+    """End the event streams of ``app``'s fake, in its event loop's thread."""
+    log = getattr(getattr(getattr(app, "state", None), "fake", None), "log", None)
+    hub = _HUBS.get(log) if isinstance(log, RequestLog) else None
+    if hub is not None:
+        hub.close()

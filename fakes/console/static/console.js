@@ -169,6 +169,10 @@ function connect() {
   }
   source.addEventListener("clear", () => { view.rows = []; reindex(); scheduleDraw(); });
   source.addEventListener("dropped", () => { badge.textContent = "catching up"; });
+  source.addEventListener("bye", () => { // the fake stopped; the page reconnects if it returns
+    badge.textContent = "fake stopped";
+    badge.classList.remove("live");
+  });
   source.onerror = () => { badge.textContent = "reconnecting"; badge.classList.remove("live"); };
 }
 

@@ -15,7 +15,7 @@ from fakes.console import Hub, safe_path
 from fakes.console._save import SaveError
 from fakes.record import Replayer, load
 from fakes.requestlog import RequestLog
-from fakes.server import live
+from fakes.server import LiveServer, live
 from fakes.vllm import create_vllm_app
 from tests.conftest import CHAT, events, vllm_config
 
@@ -309,3 +309,26 @@ async def test_save_as_scenario_writes_a_stub_that_builds_the_scenario(
 
     assert not scenario.applies(resolve_vllm_profile("0.9.2", None)[0].knobs)
     assert scenario.applies(resolve_vllm_profile("0.4.3", None)[0].knobs)
+
+
+@pytest.mark.live
+def test_stopping_the_server_ends_open_event_streams_at_once() -> None:
+    app = create_vllm_app(vllm_config("0.9.2"))
+    server = LiveServer(app).start()
+    lines: list[str] = []
+    ready = threading.Event()
+
+    def listen() -> None:
+        with httpx.stream("GET", f"{server.url}/_fake/events", timeout=10) as response:
+            for line in response.iter_lines():
+                lines.append(line)
+                ready.set()
+
+    thread = threading.Thread(target=listen, daemon=True)
+    thread.start()
+    assert ready.wait(5)
+    started = time.perf_counter()
+    server.stop()
+    thread.join(5)
+    assert time.perf_counter() - started < 1.5  # not uvicorn's graceful-shutdown timeout
+    assert "event: bye" in lines and not thread.is_alive()
