@@ -109,7 +109,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from contracts._model import Request
+from contracts import Request
 from contracts._scenario import Scenario
 from fakes.profiles import Knobs
 

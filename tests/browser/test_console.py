@@ -31,8 +31,11 @@ def test_rows_arrive_live_a_quirk_flips_and_a_cassette_replays(
     page = browser_page
     app = create_vllm_app(vllm_config("0.9.2", recordings_dir=str(tmp_path)))
     with live(app) as server, httpx.Client(base_url=server.url, timeout=10) as client:
+        loads: list[str] = []
+        page.on("request", lambda r: loads.append(r.url) if "/_fake/requests?" in r.url else None)
         page.goto(f"{server.url}/_fake/ui")
         page.wait_for_selector("#connection.live")
+        page.wait_for_function("document.getElementById('count').textContent.startsWith('0 ')")
         page.wait_for_function("document.getElementById('equivalent-cli').textContent !== ''")
 
         # traffic shows up without a reload
@@ -42,6 +45,7 @@ def test_rows_arrive_live_a_quirk_flips_and_a_cassette_replays(
         page.wait_for_selector('#list .row[data-id="1"][data-status="200"]')
         assert _row(page, 1).locator(".c-stream").inner_text() == "SSE"
         assert _row(page, 2).locator(".c-model").inner_text() == "fake-model"
+        assert len(loads) == 1  # the first (empty) load; the rows came over the event stream
         _row(page, 1).click()
         page.wait_for_selector("#events .event-row")
         assert page.locator("#response-bytes").text_content() == before.text

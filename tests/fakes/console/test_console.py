@@ -309,6 +309,15 @@ async def test_save_as_scenario_writes_a_stub_that_builds_the_scenario(
 
     assert not scenario.applies(resolve_vllm_profile("0.9.2", None)[0].knobs)
     assert scenario.applies(resolve_vllm_profile("0.4.3", None)[0].knobs)
+    # and it runs as a contract cell: the reference driver gets the usage the quirk sends
+    from contracts._backends import select_backends
+    from contracts._runner import run_cell
+    from contracts.drivers import DRIVERS
+
+    (backend,) = select_backends(["vllm-0.4"], litellm=False)
+    run = await run_cell(DRIVERS.get("openai-compatible"), scenario, backend)
+    assert run.crash is None and run.result is not None
+    assert run.result.usage is not None and run.result.text
 
 
 @pytest.mark.live
