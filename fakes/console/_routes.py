@@ -86,7 +86,7 @@ def console_routes(
         return _json(
             {
                 "backend": backend,
-                "label": label,
+                "label": f"{label} {state.version}",
                 "version": state.version,
                 "profile": {
                     "name": state.profile.name,
@@ -103,6 +103,7 @@ def console_routes(
                 "highlights": HIGHLIGHTS[backend],
                 "timing": timing,
                 "faults": faults,
+                "faults_fired": list(state.faults.fired) if backend == "vllm" else [],
                 "features": {"faults": backend == "vllm", "timing": backend == "vllm"},
                 "log": {"total": len(state.log), "limit": state.log.limit},
                 "recordings_dir": recordings_dir,

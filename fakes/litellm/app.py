@@ -83,7 +83,7 @@ def create_litellm_app(
             console_routes(
                 lambda request: request.app.state.fake,
                 backend="litellm",
-                label=f"fake LiteLLM {config.version}",
+                label="fake LiteLLM",
                 recordings_dir=config.recordings_dir,
                 peers=shared,
             )

@@ -71,7 +71,7 @@ def create_vllm_app(config: VllmConfig) -> Starlette:
             console_routes(
                 lambda request: request.app.state.fake,
                 backend="vllm",
-                label=f"fake vLLM {config.version}",
+                label="fake vLLM",
                 recordings_dir=config.recordings_dir,
             )
         )

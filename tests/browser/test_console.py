@@ -185,3 +185,51 @@ def test_the_stack_page_has_a_tab_for_the_upstream_vllm(
             assert page.locator("#fault-box").is_visible()
             page.screenshot(path=str(screenshots / "5-stack-upstream-tab.png"))
             page.goto("about:blank")
+
+
+def test_faults_timing_profile_and_reset_from_the_page(
+    browser_page: Any, screenshots: Path
+) -> None:
+    page = browser_page
+    app = create_vllm_app(vllm_config("0.9.2"))
+    with live(app) as server, httpx.Client(base_url=server.url, timeout=10) as client:
+        page.goto(f"{server.url}/_fake/ui")
+        page.wait_for_selector("#connection.live")
+        page.select_option("#fault-kind", "http_error")
+        page.fill("#fault-times", "2")
+        page.fill("#fault-status", "503")
+        page.click("#arm-fault")
+        page.wait_for_function(
+            "document.getElementById('equivalent-cli').textContent.includes('/_fake/faults')"
+        )
+        page.fill("#ttft", "0.05")
+        page.click("#set-timing")
+        page.wait_for_function(
+            "document.getElementById('equivalent-cli').textContent.includes('--ttft 0.05')"
+        )
+        statuses = [client.post("/v1/chat/completions", json=STREAM).status_code for _ in "abc"]
+        assert statuses == [503, 503, 200]
+        page.wait_for_selector('#list .row[data-id="3"][data-status="200"]')
+        assert _row(page, 1).get_attribute("data-status") == "503"
+        ttft = float(_row(page, 3).locator(".c-ttft").inner_text().removesuffix(" ms"))
+        assert ttft >= 50
+        page.wait_for_function(
+            "document.getElementById('faults').textContent.includes('fired 2 of 2')"
+        )
+        page.select_option("#profile", "vllm-0.10.1")
+        page.wait_for_function(
+            "document.getElementById('profile-line').textContent.startsWith('vllm-0.10.1')"
+        )
+        assert page.locator("#title").inner_text().endswith("fake vLLM 0.10.1.1")
+        assert client.post("/v1/responses", json={"model": "fake-model", "input": "hi"}).is_success
+        page.screenshot(path=str(screenshots / "6-fault-timing-profile.png"))
+        page.click("#reset")
+        page.wait_for_function(
+            "document.getElementById('profile-line').textContent.startsWith('vllm-0.9 ')"
+            " && document.getElementById('count').textContent.startsWith('0 ')"
+        )
+        assert (
+            client.post("/v1/responses", json={"model": "fake-model", "input": "hi"}).status_code
+            == 404
+        )
+        page.goto("about:blank")

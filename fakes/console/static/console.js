@@ -165,6 +165,7 @@ function connect() {
       if (view.buffer) view.buffer.push(row); else upsert(row);
       scheduleDraw();
       if (row.id === view.selected) scheduleDetails();
+      if (row.duration !== null) scheduleInfo(); // faults fire, cooldowns start ...
     });
   }
   source.addEventListener("clear", () => { view.rows = []; reindex(); scheduleDraw(); });
@@ -177,6 +178,12 @@ function connect() {
 }
 
 // --- details ---------------------------------------------------------------------------
+
+let infoTimer = null;
+function scheduleInfo() {
+  if (infoTimer) return;
+  infoTimer = setTimeout(() => { infoTimer = null; act(() => refreshInfo(false)); }, 500);
+}
 
 let detailsTimer = null;
 function scheduleDetails() {
@@ -261,10 +268,20 @@ async function setKnob(name, value) {
   });
 }
 
-async function refreshInfo() {
+function renderFaults(info) {
+  $("faults").textContent = info.faults.length
+    ? info.faults.map((rule, i) => `${JSON.stringify(rule.fault)}: fired ${info.faults_fired[i]}` +
+        (rule.times ? ` of ${rule.times}` : "")).join("\n")
+    : "no faults armed";
+}
+
+// controls: false redraws only what traffic changes, never a control the user may be using
+async function refreshInfo(controls = true) {
   const info = await call("/_fake/console");
   view.info = info;
   view.limit = info.log.limit;
+  renderFaults(info);
+  if (!controls) return;
   $("title").textContent = `llm-fakes console · ${info.label}`;
   $("profile-line").textContent = `${info.profile.name} (${info.version}): ${info.profile.summary}`;
   const profile = $("profile");
@@ -289,7 +306,6 @@ async function refreshInfo() {
   $("fault-box").hidden = !info.features.faults;
   $("timing-box").hidden = !info.features.timing;
   if (info.timing) { $("ttft").value = info.timing.ttft; $("itl").value = info.timing.itl; }
-  $("faults").textContent = info.faults.length ? `armed: ${JSON.stringify(info.faults)}` : "no faults armed";
   $("equivalent-yaml").textContent = info.equivalent.yaml;
   $("equivalent-cli").textContent = info.equivalent.cli;
 }
