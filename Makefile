@@ -4,13 +4,15 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: help setup serve test test-clients check lint typecheck clean matrix conformance record-reference probe-reference bench
+.PHONY: help setup serve test test-browser test-clients check lint typecheck clean matrix conformance record-reference probe-reference bench
 
 help:
 	@echo "make serve  - set up and start the fake stack (fake LiteLLM on 127.0.0.1:4000 in front of"
 	@echo "              the fake vLLM on 127.0.0.1:8000)"
 	@echo "make test   - set up, lint, type-check and run the test suite"
 	@echo "make matrix - drivers x backends x scenarios: matrix/matrix.{json,md,html}"
+	@echo "make test-browser - the console in a headless Chromium (Debian's chromium package;"
+	@echo "              installed with apt-get when missing and possible); prints the screenshot folder"
 	@echo "make test-clients - install the client extras (litellm, langchain, pydantic-ai) and run their adapter tests"
 	@echo "make conformance [LITELLM_VERSION=1.74.15.post2] - install the real LiteLLM proxy"
 	@echo "              (in .venv-reference-VERSION) and diff the fake against it"
@@ -45,6 +47,12 @@ test: check
 
 matrix: $(STAMP)
 	$(BIN)/llm-fakes matrix --out matrix $(ARGS)
+
+# The system Chromium only: Playwright drives it and never downloads a browser.
+test-browser: $(STAMP)
+	command -v chromium >/dev/null || apt-get install -y chromium || \
+		echo "chromium is not installable here: the browser tests will skip"
+	$(BIN)/python -m pytest tests/browser -m browser -s -rs $(PYTEST_ARGS)
 
 test-clients: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,clients]'

@@ -51,7 +51,8 @@ class CaptureMiddleware:
             more = message.get("more_body", False)
         body = b"".join(chunks)
         start = time.monotonic()
-        entry = self.log().start(
+        log = self.log()
+        entry = log.start(
             scope["method"],
             scope["path"],
             scope.get("query_string", b"").decode("latin-1"),
@@ -74,6 +75,7 @@ class CaptureMiddleware:
                 entry.response_headers = {
                     k.decode("latin-1"): v.decode("latin-1") for k, v in message.get("headers", [])
                 }
+                log.updated(entry)
             elif kind == "http.response.body":
                 chunk = message.get("body", b"")
                 if chunk:
@@ -86,3 +88,4 @@ class CaptureMiddleware:
             await self.app(scope, replay, record)
         finally:
             entry.finished = entry.started + (time.monotonic() - start)
+            log.updated(entry)

@@ -101,6 +101,43 @@ def _load_script(path: str | None) -> Script:
         raise _ScriptError(f"{path}: invalid script: {problems}") from None
 
 
+def _token(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not value.strip():
+        raise click.BadParameter("an empty token would protect nothing")
+    return value
+
+
+def _console_options(command: Any) -> Any:
+    """Options every serve command shares: the control plane and its console."""
+    for option in reversed(
+        [
+            click.option("--no-control-plane", is_flag=True, help="Disable the /_fake/ routes."),
+            click.option(
+                "--control-token",
+                envvar="LLM_FAKES_CONTROL_TOKEN",
+                callback=_token,
+                help="Require this token on every /_fake/ route, the console included "
+                "(Authorization: Bearer TOKEN, or /_fake/ui?token=TOKEN in a browser).",
+            ),
+            click.option(
+                "--log-limit",
+                default=1000,
+                show_default=True,
+                type=click.IntRange(1, 1_000_000),
+                help="Requests kept in the log (/_fake/requests, the console); oldest go first.",
+            ),
+            click.option(
+                "--recordings-dir",
+                default="recordings",
+                show_default=True,
+                help="Where the console saves cassettes and scenario stubs.",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
 @serve.command("vllm")
 @click.option(
     "--version",
@@ -147,7 +184,7 @@ def _load_script(path: str | None) -> Script:
 )
 @click.option("--seed", default=0, show_default=True)
 @click.option("--script", "script_path", help="YAML script of request-matching replies.")
-@click.option("--no-control-plane", is_flag=True, help="Disable the /_fake/ routes.")
+@_console_options
 @click.option(
     "--workers",
     default=1,
@@ -175,11 +212,14 @@ def serve_vllm(
     seed: int,
     script_path: str | None,
     no_control_plane: bool,
+    control_token: str | None,
+    log_limit: int,
+    recordings_dir: str,
     workers: int,
 ) -> None:
     """A fake vLLM OpenAI-compatible server, faithful to one release."""
     started = time.monotonic()
-    from fakes.server import bind, uvicorn_config
+    from fakes.server import FakeServer, bind, uvicorn_config
 
     options = VllmOptions(
         release=release,
@@ -198,12 +238,16 @@ def serve_vllm(
         seed=seed,
         script_path=script_path,
         no_control_plane=no_control_plane,
+        control_token=control_token or None,
+        log_limit=log_limit,
+        recordings_dir=recordings_dir,
     )
     config = options.config()  # every error surfaces here, before anything starts
     sock = bind(host, port)
     import uvicorn
 
     url = f"http://{'[' + host + ']' if ':' in host else host}:{sock.getsockname()[1]}"
+    console = Console(stderr=True, soft_wrap=True)
     if workers > 1:
         # uvicorn starts workers from an import string: each rebuilds the same config from
         # the resolved options, handed over in an environment variable.
@@ -211,6 +255,7 @@ def serve_vllm(
         sock.close()
         os.environ[WORKER_OPTIONS] = options.model_dump_json()
         _banner(url, config, time.monotonic() - started, workers)
+        _console_line(console, url, config.control_plane, control_token)
         with contextlib.suppress(KeyboardInterrupt):
             uvicorn.run(
                 "fakes.cli:vllm_worker_app",
@@ -229,8 +274,9 @@ def serve_vllm(
     app = create_vllm_app(config)
     settings = uvicorn_config(app, host, sock.getsockname()[1], log_level="info")
     settings.load()  # imports the protocol and loop modules now, before gc.freeze() below
-    server = uvicorn.Server(settings)
+    server = FakeServer(settings)
     _banner(url, config, time.monotonic() - started, workers)
+    _console_line(console, url, config.control_plane, control_token)
     # Start-up objects (modules, profiles, pydantic schemas) never die: keep them out of the
     # collector's sight, so a full collection under load pauses ~1 ms instead of ~20 ms.
     gc.collect()
@@ -263,6 +309,9 @@ class VllmOptions(BaseModel):
     seed: int = 0
     script_path: str | None = None
     no_control_plane: bool = False
+    control_token: str | None = None
+    log_limit: int = 1000
+    recordings_dir: str = "recordings"
 
     def config(self) -> VllmConfig:
         from fakes.vllm import VllmConfig
@@ -283,6 +332,9 @@ class VllmOptions(BaseModel):
             timing=Timing(ttft=self.ttft, itl=self.itl, jitter=self.jitter, seed=self.seed),
             script=_load_script(self.script_path),
             control_plane=not self.no_control_plane,
+            control_token=self.control_token,
+            log_limit=self.log_limit,
+            recordings_dir=self.recordings_dir,
         )
 
 
@@ -322,6 +374,12 @@ def _banner(url: str, config: VllmConfig, elapsed: float, workers: int = 1) -> N
     console.print(f"  control plane: {url}/_fake/requests", style="dim")
 
 
+def _console_line(console: Console, url: str, enabled: bool, token: str | None) -> None:
+    if enabled:
+        query = "?token=TOKEN" if token else ""
+        console.print(f"console: {url}/_fake/ui{query}", style="bold", markup=False)
+
+
 def _litellm_config(
     config_path: str, release: str | None, profile: str | None
 ) -> tuple[LitellmConfig, LitellmProfile]:
@@ -347,7 +405,7 @@ def _litellm_config(
 @click.option("--profile", help="A built-in profile name or a YAML file overriding knobs.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=4000, show_default=True, type=click.IntRange(0, 65535))
-@click.option("--no-control-plane", is_flag=True, help="Disable the /_fake/ routes.")
+@_console_options
 def serve_litellm(
     config_path: str,
     release: str | None,
@@ -355,22 +413,30 @@ def serve_litellm(
     host: str,
     port: int,
     no_control_plane: bool,
+    control_token: str | None,
+    log_limit: int,
+    recordings_dir: str,
 ) -> None:
     """A fake LiteLLM proxy that reads a real LiteLLM config.yaml."""
     import dataclasses
 
     started = time.monotonic()
     from fakes.litellm import create_litellm_app
-    from fakes.server import bind, uvicorn_config
+    from fakes.server import FakeServer, bind, uvicorn_config
 
     config, chosen = _litellm_config(config_path, release, profile)
-    config = dataclasses.replace(config, control_plane=not no_control_plane)
+    config = dataclasses.replace(
+        config,
+        control_plane=not no_control_plane,
+        control_token=control_token or None,
+        log_limit=log_limit,
+        recordings_dir=recordings_dir,
+    )
     sock = bind(host, port)
     app = create_litellm_app(config)
-    import uvicorn
 
     server_header = chosen.knobs.server_header
-    server = uvicorn.Server(
+    server = FakeServer(
         uvicorn_config(
             app, host, sock.getsockname()[1], log_level="info", server_header=server_header
         )
@@ -384,6 +450,7 @@ def serve_litellm(
     )
     console.print(f"models: {', '.join(config.model_names) or '(none)'}", style="dim")
     _curl(console, url, model, config.master_key)
+    _console_line(console, url, config.control_plane, control_token)
     with contextlib.suppress(KeyboardInterrupt):
         server.run(sockets=[sock])  # uvicorn's own loop choice: uvloop when installed
 
@@ -396,6 +463,7 @@ def serve_litellm(
 @click.option("--litellm-port", default=4000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--model", default="fake-model", show_default=True, help="The served model name.")
 @click.option("--master-key", help="Require this key at the fake LiteLLM (default: none).")
+@_console_options
 def serve_stack(
     vllm_version: str | None,
     litellm_version: str | None,
@@ -404,6 +472,10 @@ def serve_stack(
     litellm_port: int,
     model: str,
     master_key: str | None,
+    no_control_plane: bool,
+    control_token: str | None,
+    log_limit: int,
+    recordings_dir: str,
 ) -> None:
     """The fake vLLM with the fake LiteLLM in front of it, in one process."""
     started = time.monotonic()
@@ -425,6 +497,10 @@ def serve_stack(
             served_model_names=(model,),
             enable_auto_tool_choice=True,
             tool_call_parser="hermes",
+            control_plane=not no_control_plane,
+            control_token=control_token or None,
+            log_limit=log_limit,
+            recordings_dir=recordings_dir,
         )
     )
     deployment = Deployment(
@@ -436,7 +512,12 @@ def serve_stack(
             version=litellm_release,
             deployments=(deployment,),
             master_key=master_key,
-        )
+            control_plane=not no_control_plane,
+            control_token=control_token or None,
+            log_limit=log_limit,
+            recordings_dir=recordings_dir,
+        ),
+        peers={"vllm": (f"fake vLLM {vllm_release} (upstream)", vllm_app)},
     )
     server_header = litellm_profile.knobs.server_header
     console = Console(stderr=True, soft_wrap=True)
@@ -448,6 +529,7 @@ def serve_stack(
     console.print(f"ready in {(time.monotonic() - started) * 1000:.0f} ms", style="dim")
     _curl(console, litellm_url, model, master_key)
     console.print(f"  upstream log: {vllm_url}/_fake/requests", style="dim")
+    _console_line(console, litellm_url, not no_control_plane, control_token)
     with contextlib.suppress(KeyboardInterrupt):
         run_loop(
             serve_together(

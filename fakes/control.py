@@ -24,6 +24,8 @@ class Controllable(Protocol):
     player: ScriptPlayer
     clock: Clock
     profile: BaseProfile
+    base: BaseProfile  # the profile before knob overrides
+    version: str
     knob_overrides: dict[str, Any]
 
     @property
@@ -32,6 +34,21 @@ class Controllable(Protocol):
     def reset(self) -> None: ...
 
     def set_knobs(self, overrides: dict[str, Any]) -> None: ...
+
+    def set_profile(self, name: str) -> None: ...
+
+
+PAGE_LIMIT = 5000
+
+
+def _int(request: Request, name: str, default: int | None) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise _Invalid(f"{name} must be an integer") from None
 
 
 def _json(body: Any, status: int = 200) -> Response:
@@ -63,6 +80,16 @@ def _explain(exc: ValidationError) -> str:
 _FAULTS = TypeAdapter(tuple[FaultRule, ...])
 
 
+def _knobs(state: Controllable, overrides: Any) -> dict[str, Any]:
+    if not isinstance(overrides, dict):
+        raise _Invalid("expected an object of knob: value")
+    valid = type(state.profile.knobs).model_fields
+    unknown = sorted(set(overrides) - set(valid))
+    if unknown:
+        raise _Invalid(f"unknown knobs {unknown}; valid knobs: " + ", ".join(sorted(valid)))
+    return overrides
+
+
 def control_routes(get_state: Any) -> list[Route]:
     """Routes bound to the fake's state (``get_state(request)`` returns it)."""
 
@@ -72,10 +99,26 @@ def control_routes(get_state: Any) -> list[Route]:
             state.log.clear()
             return _json({"cleared": True})
         try:
-            since = int(request.query_params.get("since", "0"))
-        except ValueError:
-            return _problem("since must be an integer request id")
-        return _json({"requests": [e.to_json() for e in state.log.entries(since)]})
+            since = _int(request, "since", 0) or 0
+            before = _int(request, "before", None)
+            limit = _int(request, "limit", None)
+        except _Invalid:
+            return _problem("since, before and limit must be integers (request ids, a count)")
+        summary = request.query_params.get("summary") in {"1", "true"}
+        if limit is None and before is None:
+            entries = state.log.entries(since)
+        else:
+            limit = min(max(limit or PAGE_LIMIT, 1), PAGE_LIMIT)
+            entries = state.log.page(since=since, before=before, limit=limit)
+        rows = [e.summary() if summary else e.to_json() for e in entries]
+        return _json({"requests": rows, "total": len(state.log), "limit": state.log.limit})
+
+    async def one_request(request: Request) -> Response:
+        state: Controllable = get_state(request)
+        entry = state.log.get(request.path_params["id"])
+        if entry is None:
+            return _problem(f"no request {request.path_params['id']} in the log", 404)
+        return _json(entry.to_json())
 
     async def reset(request: Request) -> Response:
         get_state(request).reset()
@@ -113,23 +156,25 @@ def control_routes(get_state: Any) -> list[Route]:
 
     async def profile(request: Request) -> Response:
         state: Controllable = get_state(request)
-        if request.method == "PATCH":
-            try:
-                overrides = await _payload(request)
-                if not isinstance(overrides, dict):
-                    return _problem("expected an object of knob: value")
-                valid = type(state.profile.knobs).model_fields
-                unknown = sorted(set(overrides) - set(valid))
-                if unknown:
-                    return _problem(
-                        f"unknown knobs {unknown}; valid knobs: " + ", ".join(sorted(valid))
-                    )
+        try:
+            if request.method == "PUT":
+                wanted = await _payload(request)
+                if not isinstance(wanted, dict) or not wanted or set(wanted) - {"name", "knobs"}:
+                    return _problem('expected {"name": PROFILE, "knobs": {...}} (either optional)')
+                overrides = _knobs(state, wanted.get("knobs") or {})
+                if "name" in wanted:
+                    state.set_profile(str(wanted["name"]))
+                state.knob_overrides = {}  # PUT replaces the overrides
                 state.set_knobs(overrides)
-            except (_Invalid, ProfileError) as exc:
-                return _problem(str(exc))
+            elif request.method == "PATCH":
+                state.set_knobs(_knobs(state, await _payload(request)))
+        except (_Invalid, ProfileError) as exc:
+            return _problem(str(exc))
         return _json(
             {
                 "name": state.profile.name,
+                "base": state.base.name,
+                "version": state.version,
                 "versions": state.profile.versions,
                 "overrides": state.knob_overrides,
                 "knobs": state.profile.knobs.model_dump(mode="json"),
@@ -138,11 +183,12 @@ def control_routes(get_state: Any) -> list[Route]:
 
     return [
         Route(f"{PREFIX}/requests", requests, methods=["GET", "DELETE"]),
+        Route(f"{PREFIX}/requests/{{id:int}}", one_request, methods=["GET"]),
         Route(f"{PREFIX}/reset", reset, methods=["POST"]),
         Route(f"{PREFIX}/script", script, methods=["GET", "PUT"]),
         Route(f"{PREFIX}/faults", faults, methods=["GET", "PUT", "DELETE"]),
         Route(f"{PREFIX}/timing", timing, methods=["GET", "PUT"]),
-        Route(f"{PREFIX}/profile", profile, methods=["GET", "PATCH"]),
+        Route(f"{PREFIX}/profile", profile, methods=["GET", "PATCH", "PUT"]),
     ]
 
 

@@ -68,6 +68,11 @@ class FaultPlan:
     def reset(self) -> None:
         self.set(self.rules)
 
+    @property
+    def fired(self) -> tuple[int, ...]:
+        """How many times each rule has fired so far."""
+        return tuple(self._fired)
+
     def pick(self, path: str, header: str | None) -> Fault | None:
         if header:
             return parse_fault_header(header)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,10 +48,31 @@ class Exchange:
         except orjson.JSONDecodeError:
             return None
 
+    @property
+    def streamed(self) -> bool:
+        return self.response_headers.get("content-type", "").startswith("text/event-stream")
+
+    def summary(self) -> JSONObject:
+        """What a list row shows: no bodies."""
+        body = self.json_body()
+        first = self.chunks[0][0] if self.chunks else None
+        return {
+            "id": self.id,
+            "time": self.started,
+            "method": self.method,
+            "path": self.path,
+            "model": body.get("model") if isinstance(body, dict) else None,
+            "status": self.status,
+            "streamed": self.streamed,
+            "ttft": None if first is None else round(first, 6),
+            "duration": None if self.finished is None else round(self.finished - self.started, 6),
+            "complete": self.complete,
+        }
+
     def to_json(self) -> JSONObject:
         body = self.json_body()
         response = b"".join(chunk for _, chunk in self.chunks)
-        streamed = self.response_headers.get("content-type", "").startswith("text/event-stream")
+        streamed = self.streamed
         first = self.chunks[0][0] if self.chunks else None
         return {
             "id": self.id,
@@ -78,10 +100,26 @@ class Exchange:
         }
 
 
+Listener = Callable[[str, Exchange | None], None]  # "new" | "update" | "clear" (None)
+
+
 class RequestLog:
+    """The newest ``limit`` exchanges; listeners hear of each new or updated one."""
+
     def __init__(self, limit: int = 1000) -> None:
+        if limit < 1:
+            raise ValueError("the request log limit must be at least 1")
+        self.limit = limit
         self._entries: deque[Exchange] = deque(maxlen=limit)
         self._ids = itertools.count(1)
+        self.listeners: list[Listener] = []
+
+    def _notify(self, kind: str, entry: Exchange | None) -> None:
+        for listener in list(self.listeners):
+            listener(kind, entry)
+
+    def updated(self, entry: Exchange) -> None:
+        self._notify("update", entry)
 
     def start(
         self, method: str, path: str, query: str, headers: list[tuple[bytes, bytes]], body: bytes
@@ -99,10 +137,45 @@ class RequestLog:
             body=body,
         )
         self._entries.append(entry)
+        self._notify("new", entry)
         return entry
 
     def entries(self, since: int = 0) -> list[Exchange]:
         return [entry for entry in self._entries if entry.id > since]
 
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _index(self, entry_id: int) -> int:
+        """Position of the first entry with an id >= ``entry_id`` (ids only grow)."""
+        low, high = 0, len(self._entries)
+        while low < high:
+            middle = (low + high) // 2
+            if self._entries[middle].id < entry_id:
+                low = middle + 1
+            else:
+                high = middle
+        return low
+
+    def get(self, entry_id: int) -> Exchange | None:
+        position = self._index(entry_id)
+        if position < len(self._entries) and self._entries[position].id == entry_id:
+            return self._entries[position]
+        return None
+
+    def page(self, *, since: int = 0, before: int | None = None, limit: int) -> list[Exchange]:
+        """At most ``limit`` entries with ``since < id < before``: the oldest ones after
+        ``since``, or the newest ones when only ``before`` is given."""
+        start = self._index(since + 1)
+        end = len(self._entries) if before is None else self._index(before)
+        if end <= start:
+            return []
+        if since == 0 and before is not None:
+            start = max(start, end - limit)
+        else:
+            end = min(end, start + limit)
+        return [self._entries[i] for i in range(start, end)]
+
     def clear(self) -> None:
         self._entries.clear()
+        self._notify("clear", None)

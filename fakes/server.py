@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import socket
 import threading
 import time
 from collections.abc import Coroutine, Generator, Iterator, Sequence
 from contextlib import contextmanager
+from types import FrameType
 from typing import Any, TypeVar
 
 import uvicorn
 from starlette.types import ASGIApp
+
+from fakes.console import close_streams
 
 
 def uvicorn_config(
@@ -56,6 +60,20 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+class FakeServer(uvicorn.Server):
+    """A uvicorn server that ends the console's event streams when told to stop, instead of
+    waiting for the browsers watching them (and then cancelling them)."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        close_streams(self.config.app)
+        super().handle_exit(sig, frame)
+
+    def stop_soon(self) -> None:
+        """Stop from the server's own event loop."""
+        close_streams(self.config.app)
+        self.should_exit = True
+
+
 class LiveServer:
     """A fake on a real socket, for tests that need one (streams that stall or get cut)."""
 
@@ -74,7 +92,8 @@ class LiveServer:
         config = uvicorn_config(
             app, self.host, self.port, server_header=server_header, date_header=date_header
         )
-        self.server = uvicorn.Server(config)
+        self.server = FakeServer(config)
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     @property
@@ -83,7 +102,11 @@ class LiveServer:
         return f"http://{host}:{self.port}"
 
     def _run(self) -> None:
-        asyncio.run(self.server.serve(sockets=[self.socket]))
+        asyncio.run(self._serve())
+
+    async def _serve(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        await self.server.serve(sockets=[self.socket])
 
     def start(self, timeout: float = 10.0) -> LiveServer:
         self._thread.start()
@@ -95,6 +118,9 @@ class LiveServer:
         return self
 
     def stop(self) -> None:
+        if self._loop is not None and self._loop.is_running():
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                self._loop.call_soon_threadsafe(self.server.stop_soon)
         self.server.should_exit = True
         self._thread.join(timeout=10)
         self.socket.close()
@@ -118,7 +144,7 @@ def live(
         server.stop()
 
 
-class _SharedSignals(uvicorn.Server):
+class _SharedSignals(FakeServer):
     """A server that leaves signal handling to ``serve_together``."""
 
     @contextmanager
@@ -132,7 +158,7 @@ async def serve_together(servers: Sequence[tuple[uvicorn.Config, socket.socket]]
 
     def stop() -> None:
         for server in running:
-            server.should_exit = True
+            server.stop_soon()
 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

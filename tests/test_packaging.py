@@ -35,6 +35,11 @@ def test_wheel_in_a_clean_venv(tmp_path: Path) -> None:
 
     run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", tmp_path / "dist", ROOT)
     [wheel] = (tmp_path / "dist").glob("llm_fakes-*.whl")
+    import zipfile
+
+    shipped = set(zipfile.ZipFile(wheel).namelist())
+    for asset in ("index.html", "console.js", "console.css"):  # the console, offline
+        assert f"fakes/console/static/{asset}" in shipped
     run(sys.executable, "-m", "venv", tmp_path / "venv")
     python = tmp_path / "venv" / "bin" / "python"
     run(python, "-m", "pip", "install", "-q", wheel)

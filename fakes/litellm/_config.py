@@ -75,6 +75,8 @@ class LitellmConfig:
     cooldown_time: float = DEFAULT_COOLDOWN
     warnings: tuple[str, ...] = ()  # unsupported keys, reported once by whoever loads it
     control_plane: bool = True
+    control_token: str | None = None  # every /_fake/ route needs it when set
+    recordings_dir: str = "recordings"  # where the console saves cassettes and scenarios
     log_limit: int = 1000
     max_body_bytes: int = 32 * 1024 * 1024
     upstream_timeout: float = 600.0

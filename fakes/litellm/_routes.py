@@ -125,7 +125,7 @@ def _pick(
 async def chat_completions(request: Request) -> Answer:
     state = _state(request)
     knobs = state.knobs
-    call = CallInfo(version=state.config.version)
+    call = CallInfo(version=state.version)
     route = "/chat/completions"
     try:
         check_key(state, request)
@@ -178,7 +178,7 @@ async def chat_completions(request: Request) -> Answer:
 async def responses(request: Request) -> Answer:
     state = _state(request)
     knobs = state.knobs
-    call = CallInfo(version=state.config.version)
+    call = CallInfo(version=state.version)
     route = "/responses"
     try:
         check_key(state, request)
@@ -218,7 +218,7 @@ async def responses(request: Request) -> Answer:
         return _json(forwarded_body(deployment, data), headers=call.headers(knobs.chat_headers))
     except _errors.ProxyError as error:
         if knobs.responses_error_version and error.headers:
-            error.headers.append(("x-litellm-version", state.config.version))
+            error.headers.append(("x-litellm-version", state.version))
         return error.response()
 
 
@@ -279,7 +279,7 @@ async def readiness(request: Request) -> Response:
     if state.knobs.readiness_detail:
         body |= {
             "cache": None,
-            "litellm_version": state.config.version,
+            "litellm_version": state.version,
             "success_callbacks": SUCCESS_CALLBACKS,
             "use_aiohttp_transport": True,
         }

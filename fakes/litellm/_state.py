@@ -12,7 +12,7 @@ import httpx
 
 from fakes.http import async_client
 from fakes.litellm._config import Deployment, LitellmConfig
-from fakes.profiles import LitellmKnobs, LitellmProfile, with_knobs
+from fakes.profiles import LitellmKnobs, LitellmProfile, builtin, with_knobs
 from fakes.requestlog import RequestLog
 
 
@@ -35,6 +35,8 @@ class LitellmState:
         self.reset()
 
     def reset(self) -> None:
+        self.base: LitellmProfile = self.config.profile  # the profile before knob overrides
+        self.version = self.config.version
         self.profile: LitellmProfile = self.config.profile
         self.knob_overrides: dict[str, Any] = {}
         self.cooldowns: dict[str, Cooldown] = {}
@@ -47,8 +49,15 @@ class LitellmState:
 
     def set_knobs(self, overrides: dict[str, Any]) -> None:
         merged = {**self.knob_overrides, **overrides}
-        self.profile = with_knobs(self.config.profile, merged)
+        self.profile = with_knobs(self.base, merged)
         self.knob_overrides = merged
+
+    def set_profile(self, name: str) -> None:
+        """Switch to a built-in profile; knob overrides are dropped."""
+        chosen = builtin("litellm").get(name)
+        self.base = self.profile = chosen
+        self.version = chosen.reference
+        self.knob_overrides = {}
 
     def cool_down(self, deployment: Deployment, exception: str, status: int) -> None:
         self.cooldowns[deployment.model_id] = Cooldown(

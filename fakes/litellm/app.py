@@ -11,11 +11,13 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
-from starlette.types import ASGIApp
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fakes.capture import CaptureMiddleware
+from fakes.console import Peer, console_routes
 from fakes.control import control_routes
+from fakes.controltoken import ControlTokenMiddleware
 from fakes.litellm import _routes
 from fakes.litellm._config import LitellmConfig
 from fakes.litellm._errors import ProxyError, detail_response
@@ -23,7 +25,7 @@ from fakes.litellm._headers import SecurityHeadersMiddleware
 from fakes.litellm._state import LitellmState
 
 # The control routes that make sense without a script, faults or timing of its own.
-_CONTROL = {"/_fake/requests", "/_fake/reset", "/_fake/profile"}
+_CONTROL = {"/_fake/requests", "/_fake/requests/{id:int}", "/_fake/reset", "/_fake/profile"}
 _PREFIXES = ("/v1", "")
 _DEPLOYMENT_PREFIXES = ("/engines/{model}", "/openai/deployments/{model}")
 
@@ -33,13 +35,32 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return detail_response(exc.status_code, exc.headers)
 
 
+class _ControlOnly:
+    """Another fake's control plane (and console) mounted under this one's ``/_fake/``."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path, root = scope["path"], scope.get("root_path", "")
+        rest = path[len(root) :] if path.startswith(root) else path
+        if scope["type"] == "http" and not rest.startswith("/_fake/"):
+            await detail_response(404)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def create_litellm_app(
-    config: LitellmConfig, *, transport: httpx.AsyncBaseTransport | None = None
+    config: LitellmConfig,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    peers: dict[str, tuple[str, ASGIApp]] | None = None,
 ) -> Starlette:
     """The fake proxy; ``transport`` (e.g. ``httpx.ASGITransport``) reaches the upstreams
-    in process, otherwise they are called over real sockets."""
+    in process, otherwise they are called over real sockets. ``peers`` (name: (label, app))
+    puts other fakes' control planes under ``/_fake/peers/NAME/`` for one console."""
     state = LitellmState(config, transport)
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/health/liveliness", _routes.liveliness, methods=["GET"]),
         Route("/health/readiness", _routes.readiness, methods=["GET"]),
     ]
@@ -56,6 +77,20 @@ def create_litellm_app(
     if config.control_plane:
         control = control_routes(lambda request: request.app.state.fake)
         routes.extend(route for route in control if route.path in _CONTROL)
+        shared = []
+        for name, (label, app) in (peers or {}).items():
+            base = f"/_fake/peers/{name}"
+            routes.append(Mount(base, app=_ControlOnly(app)))
+            shared.append(Peer(name, label, base))
+        routes.extend(
+            console_routes(
+                lambda request: request.app.state.fake,
+                backend="litellm",
+                label="fake LiteLLM",
+                recordings_dir=config.recordings_dir,
+                peers=shared,
+            )
+        )
 
     def too_large(limit: int) -> ASGIApp:
         return ProxyError(f"Request body exceeds the fake's limit of {limit} bytes", 413).response()
@@ -69,6 +104,8 @@ def create_litellm_app(
             too_large=too_large,
         ),
     ]
+    if config.control_plane and config.control_token:
+        middleware.insert(0, Middleware(ControlTokenMiddleware, token=config.control_token))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -56,7 +56,7 @@ async def health(request: Request) -> Response:
 
 
 async def version(request: Request) -> Response:
-    return _json({"version": _state(request).config.version})
+    return _json({"version": _state(request).version})
 
 
 async def metrics(request: Request) -> Response:

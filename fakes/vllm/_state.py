@@ -8,7 +8,7 @@ from typing import Any
 
 from fakes.faults import FaultPlan, FaultRule
 from fakes.metrics import VllmMetrics
-from fakes.profiles import Knobs, Profile, with_knobs
+from fakes.profiles import Knobs, Profile, builtin, with_knobs
 from fakes.requestlog import RequestLog
 from fakes.script import Script, ScriptPlayer
 from fakes.timing import Clock, Scheduler, Timing
@@ -30,6 +30,8 @@ class VllmConfig:
     script: Script = field(default_factory=Script)
     faults: tuple[FaultRule, ...] = ()
     control_plane: bool = True
+    control_token: str | None = None  # every /_fake/ route needs it when set
+    recordings_dir: str = "recordings"  # where the console saves cassettes and scenarios
     log_limit: int = 1000
     max_body_bytes: int = 32 * 1024 * 1024
 
@@ -47,6 +49,8 @@ class VllmState:
         self.reset()
 
     def reset(self) -> None:
+        self.base: Profile = self.config.profile  # the profile before knob overrides
+        self.version = self.config.version
         self.profile = self.config.profile
         self.knob_overrides: dict[str, Any] = {}
         self.player = ScriptPlayer(self.config.script)
@@ -60,8 +64,16 @@ class VllmState:
 
     def set_knobs(self, overrides: dict[str, Any]) -> None:
         merged = {**self.knob_overrides, **overrides}
-        self.profile = with_knobs(self.config.profile, merged)
+        self.profile = with_knobs(self.base, merged)
         self.knob_overrides = merged
+
+    def set_profile(self, name: str) -> None:
+        """Switch to a built-in profile (its reference release is the version reported);
+        knob overrides are dropped."""
+        chosen = builtin("vllm").get(name)
+        self.base = self.profile = chosen
+        self.version = chosen.reference
+        self.knob_overrides = {}
 
     def new_hex(self) -> str:
         return secrets.token_hex(16)[: self.knobs.id_hex_length]

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
-from starlette.types import ASGIApp
+from starlette.routing import Match, Route
+from starlette.types import ASGIApp, Scope
 
 from fakes.capture import CaptureMiddleware
+from fakes.console import console_routes
 from fakes.control import control_routes
+from fakes.controltoken import ControlTokenMiddleware
 from fakes.profiles import ResponsesRoute
 from fakes.vllm import _routes
 from fakes.vllm._auth import ApiKeyMiddleware
@@ -27,6 +32,20 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return response
 
 
+class _WhenRoute(Route):
+    """A route that exists only while ``enabled()``: a profile switched at run time (the
+    console) adds or removes it, and an absent route is the router's own 404."""
+
+    def __init__(self, *args: Any, enabled: Callable[[], bool], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.enabled = enabled
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if not self.enabled():
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
 def create_vllm_app(config: VllmConfig) -> Starlette:
     state = VllmState(config)
     knobs = config.profile.knobs
@@ -38,10 +57,24 @@ def create_vllm_app(config: VllmConfig) -> Starlette:
         Route("/v1/chat/completions", _routes.chat_completions, methods=["POST"]),
     ]
     routes.append(Route("/v1/completions", _routes.completions, methods=["POST"]))
-    if knobs.responses is not ResponsesRoute.ABSENT:
-        routes.append(Route("/v1/responses", _routes.responses, methods=["POST"]))
+    routes.append(
+        _WhenRoute(
+            "/v1/responses",
+            _routes.responses,
+            methods=["POST"],
+            enabled=lambda: state.knobs.responses is not ResponsesRoute.ABSENT,
+        )
+    )
     if config.control_plane:
         routes.extend(control_routes(lambda request: request.app.state.fake))
+        routes.extend(
+            console_routes(
+                lambda request: request.app.state.fake,
+                backend="vllm",
+                label="fake vLLM",
+                recordings_dir=config.recordings_dir,
+            )
+        )
 
     def too_large(limit: int) -> ASGIApp:
         message = f"Request body exceeds the fake's limit of {limit} bytes"
@@ -59,6 +92,8 @@ def create_vllm_app(config: VllmConfig) -> Starlette:
         middleware.append(
             Middleware(ApiKeyMiddleware, keys=config.api_keys, prefixes=knobs.auth_prefixes)
         )
+    if config.control_plane and config.control_token:
+        middleware.insert(0, Middleware(ControlTokenMiddleware, token=config.control_token))
     app = Starlette(
         routes=routes, middleware=middleware, exception_handlers={HTTPException: _http_error}
     )

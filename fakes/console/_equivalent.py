@@ -1,0 +1,102 @@
+"""What the console changed, as the profile YAML and command line that reproduce it."""
+
+from __future__ import annotations
+
+import shlex
+from enum import Enum
+from typing import Any
+
+import orjson
+import yaml
+from pydantic import BaseModel
+
+from fakes.profiles import BaseProfile
+
+PROFILE_FILE = "console-profile.yaml"
+
+# The quirks the console offers first, per backend; every other knob is under "all knobs".
+HIGHLIGHTS: dict[str, tuple[str, ...]] = {
+    "vllm": (
+        "responses",
+        "stream_usage",
+        "stream_options_default_usage",
+        "null_usage_on_chunks",
+        "continuous_usage",
+        "error_shape",
+        "reasoning_keys",
+        "empty_tool_calls",
+        "unknown_fields",
+    ),
+    "litellm": (
+        "responses",
+        "usage_chunk",
+        "usage_pre_finish_delta",
+        "empty_role_chunk",
+        "stream_reasoning_key",
+        "mid_stream_error",
+        "upstream_cut",
+        "keep_null_fields",
+        "response_model",
+    ),
+}
+# Presets for knobs that are not a plain choice.
+PRESETS: dict[str, list[Any]] = {
+    "reasoning_keys": [["reasoning"], ["reasoning_content"], ["reasoning", "reasoning_content"]],
+    "stream_reasoning_key": ["reasoning_content", "reasoning", None],
+}
+
+
+def knob_kinds(knobs: BaseModel) -> dict[str, dict[str, Any]]:
+    """For each knob: ``{"choices": [...]}`` (enums, booleans, presets) or ``{"json": True}``."""
+    kinds: dict[str, dict[str, Any]] = {}
+    for name, info in type(knobs).model_fields.items():
+        annotation = info.annotation
+        if name in PRESETS:
+            kinds[name] = {"choices": PRESETS[name]}
+        elif isinstance(annotation, type) and issubclass(annotation, Enum):
+            kinds[name] = {"choices": [member.value for member in annotation]}
+        elif annotation is bool:
+            kinds[name] = {"choices": [True, False]}
+        else:
+            kinds[name] = {"json": True}
+    return kinds
+
+
+def profile_yaml(base: BaseProfile, overrides: dict[str, Any]) -> str:
+    document: dict[str, Any] = {"extends": base.name}
+    if overrides:
+        document["knobs"] = {
+            k: list(v) if isinstance(v, tuple) else v for k, v in overrides.items()
+        }
+    text = yaml.safe_dump(document, sort_keys=False, default_flow_style=False)
+    return f"# {PROFILE_FILE}\n{text}"
+
+
+def command_line(
+    backend: str,
+    version: str,
+    overrides: dict[str, Any],
+    base: BaseProfile,
+    timing: dict[str, Any] | None,
+    faults: list[dict[str, Any]],
+    url: str,
+) -> str:
+    args = ["llm-fakes", "serve", backend]
+    if backend == "litellm":
+        args += ["--config", "config.yaml"]
+    args += ["--version", version]
+    if overrides:
+        args += ["--profile", PROFILE_FILE]
+    elif base.reference != version:
+        args += ["--profile", base.name]
+    for name in ("ttft", "itl", "jitter", "seed"):
+        if timing and timing.get(name):
+            args += [f"--{name}", str(timing[name])]
+    lines = [shlex.join(args)]
+    if faults:
+        body = orjson.dumps(faults).decode()
+        lines.append(
+            f"curl -X PUT {url}/_fake/faults -H 'content-type: application/json' "
+            f"-d {shlex.quote(body)}"
+        )
+    return "\n".join(lines)
