@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from fakes import tokens
 from fakes.eventstream import EventStreamResponse
+from fakes.jsonlimit import TOO_DEEP, too_deep
 from fakes.litellm import _errors
 from fakes.litellm._bodies import chat_body, mock_body, mock_stream
 from fakes.litellm._config import MOCK_TEXT, Deployment
@@ -89,6 +90,8 @@ async def _body(request: Request) -> JSONObject:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise _errors.malformed_json(str(exc)) from None
+    if too_deep(data):
+        raise _errors.malformed_json(TOO_DEEP)
     return data if isinstance(data, dict) else {}
 
 

@@ -6,11 +6,14 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
+import anyio.lowlevel
 import httpx
 import orjson
 from starlette.types import Message, Receive, Scope, Send
 
+from fakes.capture import DEFAULT_MAX_BODY, BodyTooLarge, read_body
 from fakes.record._cassette import Chunk, Header, Interaction, load, save
 from fakes.record._redact import Redactor
 
@@ -29,6 +32,7 @@ class Recorder:
         *,
         redactor: Redactor | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        max_body: int = DEFAULT_MAX_BODY,
     ) -> None:
         self.upstream = upstream.rstrip("/")
         self.out = out
@@ -41,6 +45,7 @@ class Recorder:
             created=datetime.now(UTC).isoformat(timespec="seconds"),
         )
         self.transport = transport
+        self.max_body = max_body
         self._start = time.monotonic()
         save(self.out, self.header, self.interactions)
 
@@ -50,32 +55,44 @@ class Recorder:
             return
         if scope["type"] != "http":
             return
-        body = await _read_body(receive)
+        try:
+            body = await read_body(receive, self.max_body)
+        except BodyTooLarge:
+            message = f"llm-fakes record: request body exceeds the limit of {self.max_body} bytes"
+            await _error(send, 413, message, "llm_fakes_too_large")
+            return
         if body is None:
             return
         started = time.monotonic()
-        headers = {
-            k.decode("latin-1"): v.decode("latin-1")
-            for k, v in scope["headers"]
-            if k.decode("latin-1").lower() not in _NOT_FORWARDED
-        }
+        forwarded = [
+            (k, v) for k, v in scope["headers"] if k.decode("latin-1").lower() not in _NOT_FORWARDED
+        ]
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in forwarded}
         query = scope.get("query_string", b"").decode("latin-1")
-        url = self.upstream + scope["path"] + (f"?{query}" if query else "")
+        # the path as the client sent it (still percent-encoded): a NUL or a space decoded
+        # from it would make an invalid URL
+        raw_path = scope.get("raw_path") or quote(scope["path"]).encode("latin-1")
+        url = self.upstream + raw_path.decode("latin-1") + (f"?{query}" if query else "")
         # a client per exchange: it lives and dies in the server's own event loop
         async with httpx.AsyncClient(
             transport=self.transport, timeout=httpx.Timeout(None, connect=10.0)
         ) as client:
-            request = client.build_request(
-                scope["method"],
-                url,
-                headers={**headers, "accept-encoding": "identity"},
-                content=body,
-            )
+            try:
+                request = client.build_request(
+                    scope["method"],
+                    url,
+                    # raw bytes: a header that is not ASCII is forwarded as it came
+                    headers=[*forwarded, (b"accept-encoding", b"identity")],
+                    content=body,
+                )
+            except httpx.InvalidURL as exc:
+                await _error(send, 400, f"llm-fakes record: {exc}", "invalid_request_error")
+                return
             try:
                 response = await client.send(request, stream=True)
             except httpx.HTTPError as exc:
                 message = f"llm-fakes record: upstream {self.upstream} failed: {exc}"
-                await _bad_gateway(send, message)
+                await _error(send, 502, message, "upstream_error")
                 return
             await self._relay(scope, headers, query, body, started, response, send)
 
@@ -107,6 +124,7 @@ class Recorder:
                 async for data in response.aiter_raw():
                     chunks.append(Chunk(time.monotonic() - started, data))
                     await send({"type": "http.response.body", "body": data, "more_body": True})
+                    await anyio.lowlevel.checkpoint()  # notice a client that left
                 complete = True
             except httpx.HTTPError:
                 pass  # the upstream dropped the connection: drop the client's too
@@ -135,25 +153,14 @@ class Recorder:
         save(self.out, self.header, self.interactions)
 
 
-async def _read_body(receive: Receive) -> bytes | None:
-    parts = []
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return None
-        parts.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            return b"".join(parts)
-
-
-async def _bad_gateway(send: Send, message: str) -> None:
+async def _error(send: Send, status: int, message: str, kind: str) -> None:
     body = orjson.dumps(
-        {"error": {"message": message, "type": "upstream_error", "param": None, "code": 502}}
+        {"error": {"message": message, "type": kind, "param": None, "code": status}}
     )
     await send(
         {
             "type": "http.response.start",
-            "status": 502,
+            "status": status,
             "headers": [(b"content-type", b"application/json")],
         }
     )

@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import orjson
 
+from fakes.jsonlimit import too_deep
 from fakes.record._cassette import Chunk, Interaction
 from fakes.requestlog import SECRET_HEADERS
 
@@ -34,6 +35,11 @@ SECRET_FIELDS = frozenset(
     }
 )
 SECRET_QUERY = frozenset({"key", "api_key", "api-key", "apikey", "token", "access_token", "sig"})
+# JSON too deep to walk: secret fields are found in the text instead
+_SECRET_FIELD_TEXT = re.compile(
+    rb'("(?i:' + "|".join(re.escape(f) for f in sorted(SECRET_FIELDS)).encode() + rb')"\s*:\s*)'
+    rb'(?:"(?:[^"\\]|\\.)*"|[^,}\]\s]+)'
+)
 # Key shapes seen in LLM traffic: OpenAI/LiteLLM (sk-...), Hugging Face, AWS, bearer tokens.
 DEFAULT_PATTERNS = (
     r"sk-[A-Za-z0-9_\-]{8,}",
@@ -95,6 +101,8 @@ class Redactor:
             value = orjson.loads(body)
         except orjson.JSONDecodeError:
             return body
+        if too_deep(value):
+            return _SECRET_FIELD_TEXT.sub(rb'\1"' + MARK.encode() + rb'"', body)
         cleaned = _fields(value)
         return body if cleaned == value else orjson.dumps(cleaned)
 
