@@ -7,6 +7,7 @@ from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 
 import anyio
+import anyio.lowlevel
 from starlette.types import Receive, Scope, Send
 
 
@@ -55,6 +56,9 @@ class EventStreamResponse:
                             await send(
                                 {"type": "http.response.body", "body": event, "more_body": True}
                             )
+                            # let a lost connection be noticed before the next write, so
+                            # events are not written into a closed socket (asyncio warns)
+                            await anyio.lowlevel.checkpoint()
                     await send({"type": "http.response.body", "body": b"", "more_body": False})
                     group.cancel_scope.cancel()
 

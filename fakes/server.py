@@ -69,6 +69,7 @@ class LiveServer:
             app, self.host, self.port, server_header=server_header, date_header=date_header
         )
         self.server = uvicorn.Server(config)
+        self.loop: asyncio.AbstractEventLoop | None = None  # the server's, once it runs
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     @property
@@ -77,7 +78,20 @@ class LiveServer:
         return f"http://{host}:{self.port}"
 
     def _run(self) -> None:
-        asyncio.run(self.server.serve(sockets=[self.socket]))
+        asyncio.run(self._serve())
+
+    async def _serve(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        await self.server.serve(sockets=[self.socket])
+
+    def tasks(self) -> int:
+        """How many asyncio tasks the server's event loop holds (for leak checks)."""
+
+        async def count() -> int:
+            return len(asyncio.all_tasks())
+
+        assert self.loop is not None, "the server is not running"
+        return asyncio.run_coroutine_threadsafe(count(), self.loop).result(timeout=10) - 1
 
     def start(self, timeout: float = 10.0) -> LiveServer:
         self._thread.start()
