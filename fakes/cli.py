@@ -148,7 +148,7 @@ def serve_vllm(
 ) -> None:
     """A fake vLLM OpenAI-compatible server, faithful to one release."""
     started = time.monotonic()
-    from fakes.server import bind, uvicorn_config
+    from fakes.server import GracefulServer, bind, uvicorn_config
     from fakes.vllm import VllmConfig, create_vllm_app
 
     chosen, version = resolve_vllm_profile(release, profile)
@@ -170,9 +170,8 @@ def serve_vllm(
     )
     sock = bind(host, port)
     app = create_vllm_app(config)
-    import uvicorn
 
-    server = uvicorn.Server(uvicorn_config(app, host, sock.getsockname()[1], log_level="info"))
+    server = GracefulServer(uvicorn_config(app, host, sock.getsockname()[1], log_level="info"))
     url = f"http://{'[' + host + ']' if ':' in host else host}:{sock.getsockname()[1]}"
     _banner(
         url,
@@ -250,16 +249,15 @@ def serve_litellm(
 
     started = time.monotonic()
     from fakes.litellm import create_litellm_app
-    from fakes.server import bind, uvicorn_config
+    from fakes.server import GracefulServer, bind, uvicorn_config
 
     config, chosen = _litellm_config(config_path, release, profile)
     config = dataclasses.replace(config, control_plane=not no_control_plane)
     sock = bind(host, port)
     app = create_litellm_app(config)
-    import uvicorn
 
     server_header = chosen.knobs.server_header
-    server = uvicorn.Server(
+    server = GracefulServer(
         uvicorn_config(
             app, host, sock.getsockname()[1], log_level="info", server_header=server_header
         )

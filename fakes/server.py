@@ -126,6 +126,30 @@ def live(
         server.stop()
 
 
+class GracefulServer(uvicorn.Server):
+    """uvicorn's server, stopped by Ctrl-C or SIGTERM alike: it stops accepting, gives open
+    streams ``timeout_graceful_shutdown`` seconds to finish, ends the rest, and returns.
+
+    uvicorn raises the signal again once it has shut down; SIGTERM's default action would
+    then kill the process (status -15) and Ctrl-C would surface as KeyboardInterrupt inside
+    the event loop, logging tracebacks of the streams it cancels. Here neither is raised
+    again: the process exits 0 after a clean shutdown.
+    """
+
+    @contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        handled = (signal.SIGINT, signal.SIGTERM)
+        original = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
+        try:
+            yield
+        finally:
+            for sig, handler in original.items():
+                signal.signal(sig, handler)
+
+
 class _SharedSignals(uvicorn.Server):
     """A server that leaves signal handling to ``serve_together``."""
 
