@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 import orjson
@@ -78,7 +79,7 @@ def check_key(state: LitellmState, request: Request) -> None:
         key = auth.removeprefix("Bearer ").strip()
     if not key:
         raise _errors.no_key(state.knobs)
-    if key != master:
+    if not hmac.compare_digest(key.encode(), master.encode()):  # constant time
         raise _errors.wrong_key()
 
 

@@ -3,6 +3,7 @@ interaction, redacted, in a cassette that is rewritten atomically after every ex
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +25,21 @@ _NOT_FORWARDED = frozenset(
 _NOT_RETURNED = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive"})
 
 
+class _RedactForwardedUrls(logging.Filter):
+    """httpx logs each forwarded URL at INFO: its query may carry a key (``?key=...``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(isinstance(a, httpx.URL) for a in record.args):
+            shown = Redactor()
+            record.args = tuple(
+                shown.url(str(a)) if isinstance(a, httpx.URL) else a for a in record.args
+            )
+        return True
+
+
+logging.getLogger("httpx").addFilter(_RedactForwardedUrls())
+
+
 class Recorder:
     def __init__(
         self,
@@ -39,8 +55,9 @@ class Recorder:
         self.redactor = redactor or Redactor()
         existing = load(out) if out.exists() else None  # recording again appends
         self.interactions: list[Interaction] = existing.interactions if existing else []
+        self.shown_upstream = self.redactor.url(self.upstream)  # no credentials
         self.header = Header(
-            upstream=self.upstream,
+            upstream=self.shown_upstream,
             redacted=self.redactor.describe(),
             created=datetime.now(UTC).isoformat(timespec="seconds"),
         )
@@ -91,7 +108,8 @@ class Recorder:
             try:
                 response = await client.send(request, stream=True)
             except httpx.HTTPError as exc:
-                message = f"llm-fakes record: upstream {self.upstream} failed: {exc}"
+                failure = self.redactor.text(str(exc)).replace(self.upstream, self.shown_upstream)
+                message = f"llm-fakes record: upstream {self.shown_upstream} failed: {failure}"
                 await _error(send, 502, message, "upstream_error")
                 return
             await self._relay(scope, headers, query, body, started, response, send)

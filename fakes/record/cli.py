@@ -57,7 +57,7 @@ def record(upstream: str, out: str, host: str, port: int, patterns: tuple[str, .
         port,
         [
             "llm-fakes record",
-            f"forwarding to {recorder.upstream}",
+            f"forwarding to {recorder.shown_upstream}",
             f"writing {out} (after every exchange; secrets redacted before writing)",
         ],
         proxy=True,
