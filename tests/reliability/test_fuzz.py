@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fakes.transport import StreamingASGITransport
@@ -31,9 +31,9 @@ from tests.reliability._targets import (
 from tests.reliability.figures import FIGURES
 
 REQUEST_BOUND = 10.0  # seconds: longer is a hang
-# make test: a fixed 800 cases; make soak: FUZZ_EXAMPLES=20000 and a fresh random seed
+# make test: the same 800 cases every run; make soak: 8,000 more, freshly random each time
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "800"))
-SEED = os.environ.get("FUZZ_SEED")
+SOAK_EXAMPLES = int(os.environ.get("SOAK_FUZZ_EXAMPLES", "8000"))
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats() | st.text(max_size=30),
@@ -278,17 +278,7 @@ def target_requests(draw: st.DrawFn, names: list[str]) -> tuple[str, dict[str, A
 ROUTES = {name: routes_for(name) for name in BUILDERS}
 
 
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    derandomize=SEED is None,
-)
-@given(case=target_requests(sorted(BUILDERS)))
-@(seed(int(SEED)) if SEED is not None else (lambda test: test))
-def test_hostile_requests_get_answers_in_the_backends_shape(
-    fuzz_targets: Fleet, case: tuple[str, dict[str, Any]]
-) -> None:
+def _fuzz_one(fuzz_targets: Fleet, case: tuple[str, dict[str, Any]]) -> None:
     name, request = case
     target = fuzz_targets[name]
 
@@ -298,3 +288,28 @@ def test_hostile_requests_get_answers_in_the_backends_shape(
     status, _, body = asyncio.run(run())
     FIGURES["fuzz requests (hypothesis cases)"] += 1
     _check(target, request, status, body)
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    derandomize=True,
+)
+@given(case=target_requests(sorted(BUILDERS)))
+def test_hostile_requests_get_answers_in_the_backends_shape(
+    fuzz_targets: Fleet, case: tuple[str, dict[str, Any]]
+) -> None:
+    _fuzz_one(fuzz_targets, case)
+
+
+@pytest.mark.soak
+@settings(
+    max_examples=SOAK_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    database=None,  # a fresh random run each time; a failure prints its reproduction
+)
+@given(case=target_requests(sorted(BUILDERS)))
+def test_soak_hostile_requests(fuzz_targets: Fleet, case: tuple[str, dict[str, Any]]) -> None:
+    _fuzz_one(fuzz_targets, case)
