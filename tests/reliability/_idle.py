@@ -46,7 +46,9 @@ def snapshot(vllm: LiveServer, *others: LiveServer) -> Idle:
 
 
 def wait_idle(baseline: dict[str, int], vllm: LiveServer, *others: LiveServer) -> Idle:
-    """Poll (bounded) until the fake is idle again; the last snapshot either way."""
+    """Poll (bounded) until the fake is idle again; the last snapshot either way. With no
+    baseline, the task counts are the fewest seen over a few polls (a scrape's own
+    connection may still be closing)."""
     max_seqs = vllm_state(vllm).scheduler.max_num_seqs
     deadline = time.monotonic() + 15
     while True:
@@ -58,8 +60,18 @@ def wait_idle(baseline: dict[str, int], vllm: LiveServer, *others: LiveServer) -
             and all(now.tasks[url] <= count for url, count in baseline.items())
         )
         if idle or time.monotonic() > deadline:
-            return now
+            break
         time.sleep(0.05)
+    if not baseline:
+        for _ in range(5):
+            time.sleep(0.05)
+            counts = {s.url: s.tasks() for s in (vllm, *others)}
+            now.tasks = {url: min(now.tasks[url], counts[url]) for url in counts}
+    return now
+
+
+def no_more_tasks(after: Idle, before: Idle) -> bool:
+    return all(after.tasks[url] <= count for url, count in before.tasks.items())
 
 
 def traced() -> int:

@@ -64,6 +64,7 @@ class Target:
     routes: list[str]
     knobs: Knobs | None = None  # the vLLM profile's knobs (vllm and recorder-to-vllm)
     plain_500_bodies: frozenset[bytes] = frozenset()  # recorded 500s a replay may repeat
+    upstream_knobs: Knobs | None = None  # the fake vLLM behind a fake LiteLLM
 
 
 def _vllm(version: str, **overrides: Any) -> Target:
@@ -79,7 +80,8 @@ def _litellm(version: str, *, api_base: str | None, master_key: str | None = Non
         Deployment("fake-model", "hosted_vllm", "fake-model", api_base=api_base),
         Deployment("mock-model", "openai", "gpt-4o", mock_response="hello there"),
     )
-    upstream = create_vllm_app(vllm_config("0.33.0"))
+    upstream_config = vllm_config("0.33.0")
+    upstream = create_vllm_app(upstream_config)
     config = LitellmConfig(
         profile=profile,
         version=release,
@@ -92,7 +94,13 @@ def _litellm(version: str, *, api_base: str | None, master_key: str | None = Non
     app = create_litellm_app(config, transport=transport)
     suffix = "+dead-upstream" if api_base == DEAD_UPSTREAM + "/v1" else ""
     suffix += "+key" if master_key else ""
-    return Target(f"litellm-{version}{suffix}", "litellm", app, LITELLM_ROUTES + CONTROL_ROUTES)
+    return Target(
+        f"litellm-{version}{suffix}",
+        "litellm",
+        app,
+        LITELLM_ROUTES + CONTROL_ROUTES,
+        upstream_knobs=upstream_config.profile.knobs if transport else None,
+    )
 
 
 def _replay() -> Target:
