@@ -4,12 +4,14 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: help setup serve test test-browser test-clients check lint typecheck clean matrix conformance record-reference probe-reference bench
+.PHONY: help setup serve test soak test-browser test-clients check lint typecheck clean matrix conformance record-reference probe-reference bench
 
 help:
 	@echo "make serve  - set up and start the fake stack (fake LiteLLM on 127.0.0.1:4000 in front of"
 	@echo "              the fake vLLM on 127.0.0.1:8000)"
 	@echo "make test   - set up, lint, type-check and run the test suite"
+	@echo "make soak   - minutes of mixed traffic, rude clients and fuzzing on loopback"
+	@echo "              (SOAK_SECONDS=150, SOAK_FUZZ_EXAMPLES=8000); prints the figures"
 	@echo "make matrix - drivers x backends x scenarios: matrix/matrix.{json,md,html}"
 	@echo "make test-browser - the console in a headless Chromium (Debian's chromium package;"
 	@echo "              installed with apt-get when missing and possible); prints the screenshot folder"
@@ -44,6 +46,10 @@ check: lint typecheck
 
 test: check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The long part of the reliability suite (tests marked soak, deselected by `make test`).
+soak: $(STAMP)
+	$(BIN)/python -m pytest -m soak tests/reliability $(PYTEST_ARGS)
 
 matrix: $(STAMP)
 	$(BIN)/llm-fakes matrix --out matrix $(ARGS)

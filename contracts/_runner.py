@@ -19,6 +19,7 @@ from contracts._model import ContractError, Request, Result
 from contracts._scenario import Scenario
 from contracts._target import Target
 from fakes.capture import CaptureMiddleware
+from fakes.record import Redactor
 from fakes.requestlog import RequestLog
 from fakes.server import LiveServer
 
@@ -67,7 +68,9 @@ async def run_cell(
     else:
         target = Target(base_url="http://fake.local/v1", model=model, api_key=key, app=app)
         run = await _drive(spec, target, scenario.request)
-    run.exchanges = [entry.to_json() for entry in log.entries()]
+    # what the report shows: secrets blanked (keys, key fields, and their echoes)
+    redactor = Redactor()
+    run.exchanges = [redactor.exchange(entry.to_json()) for entry in log.entries()]
     return run
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +12,19 @@ from fakes.canned import CannedRoute
 from fakes.faults import FaultRule
 from fakes.profiles import Knobs
 from fakes.script import Script
+
+# Scenario ids name golden files (contracts/golden/<id>.yaml): never a path.
+SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+
+
+def check_id(scenario_id: str) -> str:
+    if not SAFE_ID.fullmatch(scenario_id):
+        raise ValueError(
+            f"scenario id {scenario_id!r} is not a safe name: letters, digits, '_', '.', '-' "
+            "(not first), at most 100 characters, no path separators"
+        )
+    return scenario_id
+
 
 # Which backends a scenario runs on: every profile (fake vLLM, and fake LiteLLM in front),
 # or only the "wire" backend, where canned bytes reproduce a quirk seen in the wild.
@@ -43,6 +57,7 @@ class ScenarioRegistry:
 
     def add(self, *scenarios: Scenario) -> None:
         for scenario in scenarios:
+            check_id(scenario.id)
             if scenario.id in self._scenarios:
                 raise ValueError(f"scenario {scenario.id!r} is registered twice")
             self._scenarios[scenario.id] = scenario

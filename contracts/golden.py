@@ -17,6 +17,8 @@ from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 from syrupy.location import PyTestLocation
 from syrupy.types import PropertyFilter, PropertyMatcher, SerializableData, SnapshotIndex
 
+from contracts._scenario import check_id
+
 GOLDEN_DIR = Path(__file__).parent / "golden"
 
 
@@ -44,7 +46,7 @@ def dump(value: Any) -> str:
 
 
 def load(scenario_id: str, directory: Path = GOLDEN_DIR) -> dict[str, Any] | None:
-    path = directory / f"{scenario_id}.yaml"
+    path = directory / f"{check_id(scenario_id)}.yaml"
     if not path.is_file():
         return None
     value = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -71,7 +73,7 @@ class GoldenExtension(SingleFileSnapshotExtension):
     def get_snapshot_name(cls, *, test_location: PyTestLocation, index: SnapshotIndex = 0) -> str:
         if not isinstance(index, str):
             raise TypeError("golden snapshots are named by scenario: snapshot(name=scenario.id)")
-        return index
+        return check_id(index)
 
     @classmethod
     def dirname(cls, *, test_location: PyTestLocation) -> str:

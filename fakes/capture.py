@@ -8,11 +8,54 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import orjson
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fakes.requestlog import RequestLog
 
 TooLarge = Callable[[int], ASGIApp]
+DEFAULT_MAX_BODY = 32 * 1024 * 1024
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole request body, ``None`` if the client left first; past ``limit`` bytes
+    ``BodyTooLarge`` (the rest is never read)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        body = message.get("body", b"")
+        size += len(body)
+        if size > limit:
+            raise BodyTooLarge(limit)
+        chunks.append(body)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """A receive that hands the app the body already read, then the client's messages."""
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+def _control_too_large(message: str) -> ASGIApp:
+    return Response(orjson.dumps({"detail": message}), 413, media_type="application/json")
 
 
 class CaptureMiddleware:
@@ -32,24 +75,23 @@ class CaptureMiddleware:
         self.skip_prefix = skip_prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(self.skip_prefix):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        chunks: list[bytes] = []
-        size = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body = message.get("body", b"")
-            size += len(body)
-            if size > self.max_body:
+        try:
+            body = await read_body(receive, self.max_body)
+        except BodyTooLarge:
+            if scope["path"].startswith(self.skip_prefix):
+                message = f"body exceeds the fake's limit of {self.max_body} bytes"
+                await _control_too_large(message)(scope, receive, send)
+            else:
                 await self.too_large(self.max_body)(scope, receive, send)
-                return
-            chunks.append(body)
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
+            return
+        if body is None:
+            return
+        if scope["path"].startswith(self.skip_prefix):  # the control plane: limited, not logged
+            await self.app(scope, replaying(body, receive), send)
+            return
         start = time.monotonic()
         log = self.log()
         entry = log.start(
@@ -59,14 +101,6 @@ class CaptureMiddleware:
             scope.get("headers", []),
             body,
         )
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
 
         async def record(message: Message) -> None:
             kind = message["type"]
@@ -85,7 +119,7 @@ class CaptureMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, replay, record)
+            await self.app(scope, replaying(body, receive), record)
         finally:
             entry.finished = entry.started + (time.monotonic() - start)
             log.updated(entry)

@@ -352,7 +352,9 @@ def _banner(url: str, config: VllmConfig, elapsed: float, workers: int = 1) -> N
     profile, version, model = config.profile, config.version, config.served_model_names[0]
     key = config.api_keys[0] if config.api_keys else None
     console = Console(stderr=True)
-    auth = f' -H "Authorization: Bearer {key}"' if key else ""
+    # the key itself never goes to a terminal or a CI log
+    auth = ' -H "Authorization: Bearer $API_KEY"' if key else ""
+    key_code = "os.environ['API_KEY']" if key else "'none'"
     console.print(f"[bold green]fake vLLM {version}[/] ({profile.name}: {profile.summary})")
     per = f", {workers} workers: control plane and request log per worker" if workers > 1 else ""
     console.print(f"listening on [bold]{url}[/]  (ready in {elapsed * 1000:.0f} ms{per})")
@@ -365,8 +367,9 @@ def _banner(url: str, config: VllmConfig, elapsed: float, workers: int = 1) -> N
         highlight=False,
     )
     console.print(
-        f"  python -c \"from openai import OpenAI; c = OpenAI(base_url='{url}/v1', "
-        f"api_key='{key or 'none'}'); print(c.chat.completions.create(model='{model}', "
+        f'  python -c "{"import os; " if key else ""}from openai import OpenAI; '
+        f"c = OpenAI(base_url='{url}/v1', "
+        f"api_key={key_code}); print(c.chat.completions.create(model='{model}', "
         "messages=[{'role': 'user', 'content': 'Hello'}]).choices[0].message.content)\"",
         markup=False,
         highlight=False,
@@ -555,7 +558,7 @@ def _url(host: str, port: int) -> str:
 
 
 def _curl(console: Console, url: str, model: str, key: str | None) -> None:
-    auth = f' -H "Authorization: Bearer {key}"' if key else ""
+    auth = ' -H "Authorization: Bearer $MASTER_KEY"' if key else ""
     console.print("try:", style="dim")
     console.print(
         f"  curl -N {url}/v1/chat/completions{auth} -H 'Content-Type: application/json' \\\n"

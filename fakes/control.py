@@ -11,6 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from fakes.faults import FaultRule
+from fakes.jsonlimit import TOO_DEEP, too_deep
 from fakes.profiles import BaseProfile, ProfileError
 from fakes.requestlog import RequestLog
 from fakes.script import Script, ScriptPlayer
@@ -62,9 +63,12 @@ def _problem(message: str, status: int = 400) -> Response:
 async def _payload(request: Request) -> Any:
     raw = await request.body()
     try:
-        return orjson.loads(raw) if raw else {}
+        value = orjson.loads(raw) if raw else {}
     except orjson.JSONDecodeError as exc:
         raise _Invalid(f"body is not JSON: {exc}") from None
+    if too_deep(value):
+        raise _Invalid(f"body is {TOO_DEEP}")
+    return value
 
 
 class _Invalid(Exception):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 
 import anyio
+import anyio.lowlevel
 from starlette.types import Receive, Scope, Send
 
 
@@ -20,8 +22,17 @@ _CUT_LOG = "ASGI callable returned without completing response."
 
 
 class _HideDeliberateCuts(logging.Filter):
+    """uvicorn logs a deliberate cut as an error, and a stream it cancels when its graceful
+    shutdown times out as a traceback; both are expected ends of a stream, and uvicorn
+    already logs the shutdown ("Cancel N running task(s)...")."""
+
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.getMessage() != _CUT_LOG
+        if record.getMessage() == _CUT_LOG:
+            return False
+        cancelled = record.exc_info is not None and isinstance(
+            record.exc_info[1], asyncio.CancelledError
+        )
+        return not (cancelled and record.getMessage().startswith("Exception in ASGI application"))
 
 
 logging.getLogger("uvicorn.error").addFilter(_HideDeliberateCuts())
@@ -55,6 +66,9 @@ class EventStreamResponse:
                             await send(
                                 {"type": "http.response.body", "body": event, "more_body": True}
                             )
+                            # let a lost connection be noticed before the next write, so
+                            # events are not written into a closed socket (asyncio warns)
+                            await anyio.lowlevel.checkpoint()
                     await send({"type": "http.response.body", "body": b"", "more_body": False})
                     group.cancel_scope.cancel()
 

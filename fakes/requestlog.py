@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 
+from fakes.jsonlimit import too_deep
 from fakes.types import JSONObject
 
 SECRET_HEADERS = frozenset(
@@ -44,9 +45,10 @@ class Exchange:
 
     def json_body(self) -> Any:
         try:
-            return orjson.loads(self.body) if self.body else None
+            value = orjson.loads(self.body) if self.body else None
         except orjson.JSONDecodeError:
             return None
+        return None if too_deep(value) else value  # too deep: shown as text
 
     @property
     def streamed(self) -> bool:

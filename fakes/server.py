@@ -57,6 +57,9 @@ def bind(host: str, port: int) -> socket.socket:
         sock.close()
         raise OSError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     sock.set_inheritable(True)
+    # Listen at once: a client that connects while the server is still starting (between the
+    # banner and the event loop) waits in the backlog instead of being refused.
+    sock.listen(2048)
     return sock
 
 
@@ -72,6 +75,27 @@ class FakeServer(uvicorn.Server):
         """Stop from the server's own event loop."""
         close_streams(self.config.app)
         self.should_exit = True
+
+    @contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        """Ctrl-C and SIGTERM alike: stop accepting, give open streams
+        ``timeout_graceful_shutdown`` seconds, end the rest, and return.
+
+        uvicorn raises the signal again once it has shut down; SIGTERM's default action would
+        then kill the process (status -15) and Ctrl-C would surface as KeyboardInterrupt inside
+        the event loop, logging tracebacks of the streams it cancels. Here neither is raised
+        again: the process exits 0 after a clean shutdown.
+        """
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        handled = (signal.SIGINT, signal.SIGTERM)
+        original = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
+        try:
+            yield
+        finally:
+            for sig, handler in original.items():
+                signal.signal(sig, handler)
 
 
 class LiveServer:
@@ -93,7 +117,7 @@ class LiveServer:
             app, self.host, self.port, server_header=server_header, date_header=date_header
         )
         self.server = FakeServer(config)
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None  # the server's, once it runs
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     @property
@@ -105,8 +129,17 @@ class LiveServer:
         asyncio.run(self._serve())
 
     async def _serve(self) -> None:
-        self._loop = asyncio.get_running_loop()
+        self.loop = asyncio.get_running_loop()
         await self.server.serve(sockets=[self.socket])
+
+    def tasks(self) -> int:
+        """How many asyncio tasks the server's event loop holds (for leak checks)."""
+
+        async def count() -> int:
+            return len(asyncio.all_tasks())
+
+        assert self.loop is not None, "the server is not running"
+        return asyncio.run_coroutine_threadsafe(count(), self.loop).result(timeout=10) - 1
 
     def start(self, timeout: float = 10.0) -> LiveServer:
         self._thread.start()
@@ -118,9 +151,9 @@ class LiveServer:
         return self
 
     def stop(self) -> None:
-        if self._loop is not None and self._loop.is_running():
+        if self.loop is not None and self.loop.is_running():
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
-                self._loop.call_soon_threadsafe(self.server.stop_soon)
+                self.loop.call_soon_threadsafe(self.server.stop_soon)
         self.server.should_exit = True
         self._thread.join(timeout=10)
         self.socket.close()
@@ -142,6 +175,10 @@ def live(
         yield server
     finally:
         server.stop()
+
+
+# The CLI's servers: graceful on Ctrl-C and SIGTERM alike (see FakeServer.capture_signals).
+GracefulServer = FakeServer
 
 
 class _SharedSignals(FakeServer):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 import orjson
@@ -10,6 +11,7 @@ from starlette.responses import Response
 
 from fakes import tokens
 from fakes.eventstream import EventStreamResponse
+from fakes.jsonlimit import TOO_DEEP, too_deep
 from fakes.litellm import _errors
 from fakes.litellm._bodies import chat_body, mock_body, mock_stream
 from fakes.litellm._config import MOCK_TEXT, Deployment
@@ -77,7 +79,7 @@ def check_key(state: LitellmState, request: Request) -> None:
         key = auth.removeprefix("Bearer ").strip()
     if not key:
         raise _errors.no_key(state.knobs)
-    if key != master:
+    if not hmac.compare_digest(key.encode(), master.encode()):  # constant time
         raise _errors.wrong_key()
 
 
@@ -89,6 +91,8 @@ async def _body(request: Request) -> JSONObject:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise _errors.malformed_json(str(exc)) from None
+    if too_deep(data):
+        raise _errors.malformed_json(TOO_DEEP)
     return data if isinstance(data, dict) else {}
 
 

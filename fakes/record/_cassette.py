@@ -18,6 +18,8 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from fakes.jsonlimit import too_deep
+
 FORMAT = "llm-fakes-cassette"
 VERSION = 1
 
@@ -52,9 +54,10 @@ class Interaction:
 
     def json_body(self) -> Any:
         try:
-            return orjson.loads(self.request_body) if self.request_body else None
+            value = orjson.loads(self.request_body) if self.request_body else None
         except orjson.JSONDecodeError:
             return None
+        return None if too_deep(value) else value  # too deep: matched as bytes
 
 
 @dataclass

@@ -86,7 +86,9 @@ def from_vcrpy(path: Path, redactor: Redactor) -> tuple[Header, list[Interaction
     if items:
         first = urlsplit(data["interactions"][0]["request"]["uri"])
         upstream = f"{first.scheme}://{first.netloc}"
-    return Header(upstream=upstream, source="vcrpy"), [redactor.interaction(i) for i in items]
+    return Header(upstream=redactor.url(upstream), source="vcrpy"), [
+        redactor.interaction(i) for i in items
+    ]
 
 
 def from_har(path: Path, redactor: Redactor) -> tuple[Header, list[Interaction]]:
@@ -131,7 +133,9 @@ def from_har(path: Path, redactor: Redactor) -> tuple[Header, list[Interaction]]
     if entries:
         first = urlsplit(entries[0]["request"]["url"])
         upstream = f"{first.scheme}://{first.netloc}"
-    return Header(upstream=upstream, source="har"), [redactor.interaction(i) for i in items]
+    return Header(upstream=redactor.url(upstream), source="har"), [
+        redactor.interaction(i) for i in items
+    ]
 
 
 def convert(path: Path, redactor: Redactor | None = None) -> tuple[Header, list[Interaction]]:

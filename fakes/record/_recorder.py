@@ -3,13 +3,17 @@ interaction, redacted, in a cassette that is rewritten atomically after every ex
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
+import anyio.lowlevel
 import httpx
 from starlette.types import Message, Receive, Scope, Send
 
+from fakes.capture import DEFAULT_MAX_BODY, BodyTooLarge, read_body
 from fakes.http import async_client
 from fakes.record._cassette import Chunk, Header, Interaction, load, save
 from fakes.record._errors import send_error
@@ -22,6 +26,21 @@ _NOT_FORWARDED = frozenset(
 _NOT_RETURNED = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive"})
 
 
+class _RedactForwardedUrls(logging.Filter):
+    """httpx logs each forwarded URL at INFO: its query may carry a key (``?key=...``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(isinstance(a, httpx.URL) for a in record.args):
+            shown = Redactor()
+            record.args = tuple(
+                shown.url(str(a)) if isinstance(a, httpx.URL) else a for a in record.args
+            )
+        return True
+
+
+logging.getLogger("httpx").addFilter(_RedactForwardedUrls())
+
+
 class Recorder:
     def __init__(
         self,
@@ -30,18 +49,21 @@ class Recorder:
         *,
         redactor: Redactor | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        max_body: int = DEFAULT_MAX_BODY,
     ) -> None:
         self.upstream = upstream.rstrip("/")
         self.out = out
         self.redactor = redactor or Redactor()
         existing = load(out) if out.exists() else None  # recording again appends
         self.interactions: list[Interaction] = existing.interactions if existing else []
+        self.shown_upstream = self.redactor.url(self.upstream)  # no credentials
         self.header = Header(
-            upstream=self.upstream,
+            upstream=self.shown_upstream,
             redacted=self.redactor.describe(),
             created=datetime.now(UTC).isoformat(timespec="seconds"),
         )
         self.transport = transport
+        self.max_body = max_body
         self._start = time.monotonic()
         save(self.out, self.header, self.interactions)
 
@@ -51,31 +73,44 @@ class Recorder:
             return
         if scope["type"] != "http":
             return
-        body = await _read_body(receive)
+        try:
+            body = await read_body(receive, self.max_body)
+        except BodyTooLarge:
+            message = f"llm-fakes record: request body exceeds the limit of {self.max_body} bytes"
+            await send_error(send, 413, message, "llm_fakes_too_large")
+            return
         if body is None:
             return
         started = time.monotonic()
-        headers = {
-            k.decode("latin-1"): v.decode("latin-1")
-            for k, v in scope["headers"]
-            if k.decode("latin-1").lower() not in _NOT_FORWARDED
-        }
+        forwarded = [
+            (k, v) for k, v in scope["headers"] if k.decode("latin-1").lower() not in _NOT_FORWARDED
+        ]
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in forwarded}
         query = scope.get("query_string", b"").decode("latin-1")
-        url = self.upstream + scope["path"] + (f"?{query}" if query else "")
+        # the path as the client sent it (still percent-encoded): a NUL or a space decoded
+        # from it would make an invalid URL
+        raw_path = scope.get("raw_path") or quote(scope["path"]).encode("latin-1")
+        url = self.upstream + raw_path.decode("latin-1") + (f"?{query}" if query else "")
         # a client per exchange: it lives and dies in the server's own event loop
         async with async_client(
             transport=self.transport, timeout=httpx.Timeout(None, connect=10.0)
         ) as client:
-            request = client.build_request(
-                scope["method"],
-                url,
-                headers={**headers, "accept-encoding": "identity"},
-                content=body,
-            )
+            try:
+                request = client.build_request(
+                    scope["method"],
+                    url,
+                    # raw bytes: a header that is not ASCII is forwarded as it came
+                    headers=[*forwarded, (b"accept-encoding", b"identity")],
+                    content=body,
+                )
+            except httpx.InvalidURL as exc:
+                await send_error(send, 400, f"llm-fakes record: {exc}", "invalid_request_error")
+                return
             try:
                 response = await client.send(request, stream=True)
             except httpx.HTTPError as exc:
-                message = f"llm-fakes record: upstream {self.upstream} failed: {exc}"
+                failure = self.redactor.text(str(exc)).replace(self.upstream, self.shown_upstream)
+                message = f"llm-fakes record: upstream {self.shown_upstream} failed: {failure}"
                 await send_error(send, 502, message, "upstream_error")
                 return
             await self._relay(scope, headers, query, body, started, response, send)
@@ -108,6 +143,7 @@ class Recorder:
                 async for data in response.aiter_raw():
                     chunks.append(Chunk(time.monotonic() - started, data))
                     await send({"type": "http.response.body", "body": data, "more_body": True})
+                    await anyio.lowlevel.checkpoint()  # notice a client that left
                 complete = True
             except httpx.HTTPError:
                 pass  # the upstream dropped the connection: drop the client's too
@@ -134,17 +170,6 @@ class Recorder:
         # leaves), and one event loop thread means no two saves interleave
         self.interactions.append(self.redactor.interaction(item))
         save(self.out, self.header, self.interactions)
-
-
-async def _read_body(receive: Receive) -> bytes | None:
-    parts = []
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return None
-        parts.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            return b"".join(parts)
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

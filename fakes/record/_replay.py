@@ -10,7 +10,9 @@ import anyio
 import orjson
 from starlette.types import Receive, Scope, Send
 
+from fakes.capture import DEFAULT_MAX_BODY, BodyTooLarge, read_body
 from fakes.eventstream import CUT, EventStreamResponse, _Cut
+from fakes.jsonlimit import too_deep
 from fakes.record._cassette import Cassette, Interaction
 from fakes.record._errors import send_error
 from fakes.record._redact import Redactor
@@ -72,10 +74,12 @@ class Replayer:
         speed: float = 1.0,
         ignore: Iterable[str] = DEFAULT_IGNORED,
         redactor: Redactor | None = None,
+        max_body: int = DEFAULT_MAX_BODY,
     ) -> None:
         if speed < 0:
             raise ValueError("speed must be 0 (instant) or more")
         self.speed = speed
+        self.max_body = max_body
         self.ignore = frozenset(ignore)
         self.redactor = redactor or Redactor()
         self.slots = [
@@ -97,6 +101,8 @@ class Replayer:
             parsed = orjson.loads(body) if body else None
         except orjson.JSONDecodeError:
             parsed = None
+        if too_deep(parsed):
+            parsed = None  # matched as bytes, like any body that is not JSON
         wanted = self._normalized(parsed, body)
         same = [
             s
@@ -137,14 +143,14 @@ class Replayer:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        body = b""
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body += message.get("body", b"")
-            if not message.get("more_body", False):
-                break
+        try:
+            body = await read_body(receive, self.max_body)
+        except BodyTooLarge:
+            message = f"Request body exceeds the fake's limit of {self.max_body} bytes"
+            await send_error(send, 413, message, "llm_fakes_too_large")
+            return
+        if body is None:
+            return
         try:
             item = self.match(
                 scope["method"], scope["path"], scope.get("query_string", b"").decode(), body

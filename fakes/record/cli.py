@@ -7,7 +7,6 @@ import contextlib
 from pathlib import Path
 
 import click
-import uvicorn
 from rich.console import Console
 from starlette.types import ASGIApp
 
@@ -16,7 +15,7 @@ from fakes.record._convert import convert as convert_file
 from fakes.record._recorder import Recorder
 from fakes.record._redact import Redactor
 from fakes.record._replay import DEFAULT_IGNORED, Replayer
-from fakes.server import bind, uvicorn_config
+from fakes.server import GracefulServer, bind, uvicorn_config
 
 
 def _serve(app: ASGIApp, host: str, port: int, lines: list[str], *, proxy: bool = False) -> None:
@@ -28,7 +27,7 @@ def _serve(app: ASGIApp, host: str, port: int, lines: list[str], *, proxy: bool 
     for line in lines[1:]:
         console.print(f"  {line}", markup=False)
     # the recorder relays the upstream's own server and date headers; replay adds a date
-    server = uvicorn.Server(
+    server = GracefulServer(
         uvicorn_config(
             app, host, bound, log_level="info", server_header=False, date_header=not proxy
         )
@@ -58,7 +57,7 @@ def record(upstream: str, out: str, host: str, port: int, patterns: tuple[str, .
         port,
         [
             "llm-fakes record",
-            f"forwarding to {recorder.upstream}",
+            f"forwarding to {recorder.shown_upstream}",
             f"writing {out} (after every exchange; secrets redacted before writing)",
         ],
         proxy=True,

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from fakes.jsonlimit import TOO_DEEP, too_deep
 from fakes.profiles import Knobs, UnknownFields
 from fakes.types import JSONObject
 from fakes.vllm._errors import PlainServerError, VllmError, validation_error
@@ -98,11 +99,20 @@ class ResponsesRequest(BaseModel):
 def parse_json(body: bytes) -> Any:
     """Decode like FastAPI: a decode failure is a ``json_invalid`` validation error."""
     try:
-        return json.loads(body)
+        value = json.loads(body)
     except json.JSONDecodeError as exc:
         raise _JsonInvalid(exc.pos, exc.msg) from None
     except UnicodeDecodeError as exc:
         raise _JsonInvalid(exc.start, "Invalid UTF-8 in request body") from None
+    except RecursionError:
+        value = None
+        nested = True
+    else:
+        nested = too_deep(value)
+    if nested:
+        # deeper than the fake can write back (a 500 later): refused as a decode error
+        raise _JsonInvalid(0, TOO_DEEP)
+    return value
 
 
 class _JsonInvalid(Exception):
