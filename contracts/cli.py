@@ -50,7 +50,11 @@ def default_drivers() -> list[str]:
 @click.option("--scenario", "scenarios", multiple=True, help="Scenario glob, e.g. 'tool_*'.")
 @click.option("--out", default="matrix", show_default=True, type=click.Path(file_okay=False))
 @click.option("--live", is_flag=True, help="Run every cell over a real loopback socket.")
-@click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    help="Cells at a time (default: 1 in-process, where cells are CPU-bound; 8 with --live).",
+)
 @click.option("--check", is_flag=True, help="Exit 1 if openai-compatible fails any cell.")
 def matrix(
     drivers: tuple[str, ...],
@@ -59,7 +63,7 @@ def matrix(
     scenarios: tuple[str, ...],
     out: str,
     live: bool,
-    concurrency: int,
+    concurrency: int | None,
     check: bool,
 ) -> None:
     """Run the compatibility matrix and write matrix.json, matrix.md and matrix.html."""
@@ -88,7 +92,12 @@ def matrix(
 
         result = asyncio.run(
             run_matrix(
-                specs, chosen_backends, chosen, live=live, concurrency=concurrency, on_cell=advance
+                specs,
+                chosen_backends,
+                chosen,
+                live=live,
+                concurrency=concurrency or (8 if live else 1),
+                on_cell=advance,
             )
         )
     table = Table(title=f"{len(result.cells)} cells in {result.seconds:.2f} s")
