@@ -10,22 +10,20 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from contracts._classify import classify
-from contracts._collect import collect
 from contracts._model import (
     ContractError,
-    EndpointUsed,
     ErrorKind,
     Event,
     Finish,
     ReasoningDelta,
     Request,
-    Result,
     TextDelta,
     ToolCallDelta,
     Usage,
     UsageReport,
 )
 from contracts._target import Target
+from contracts.drivers._client import ClientAdapter, openai_tool_calls
 
 
 def _client(target: Target) -> Any:
@@ -65,35 +63,16 @@ def _usage(value: Any) -> Usage | None:
     )
 
 
-class _Adapter:
-    path = ""
-
+class _Adapter(ClientAdapter):
     def __init__(self, target: Target) -> None:
-        self.target = target
+        super().__init__(target)
         self.client = _client(target)
-
-    async def complete(self, request: Request) -> Result:
-        return await collect(self._guarded(request.model_copy(update={"stream": False})))
-
-    def stream(self, request: Request) -> AsyncIterator[Event]:
-        return self._guarded(request.model_copy(update={"stream": True}))
 
     async def aclose(self) -> None:
         await self.client.close()
 
-    async def _guarded(self, request: Request) -> AsyncIterator[Event]:
-        try:
-            yield EndpointUsed(path=self.path)
-            async for event in self._events(request):
-                yield event
-        except Exception as exc:
-            mapped = _failure(exc)
-            if mapped is None:
-                raise
-            raise mapped from None
-
-    def _events(self, request: Request) -> AsyncIterator[Event]:
-        raise NotImplementedError
+    def _failure(self, exc: Exception) -> ContractError | None:
+        return _failure(exc)
 
 
 class OpenAIChatAdapter(_Adapter):
@@ -121,13 +100,8 @@ class OpenAIChatAdapter(_Adapter):
                 yield ReasoningDelta(text=reasoning)
             if message.content:
                 yield TextDelta(text=message.content)
-            for index, call in enumerate(message.tool_calls or []):
-                yield ToolCallDelta(
-                    index=index,
-                    id=call.id or None,
-                    name=call.function.name,
-                    arguments=call.function.arguments,
-                )
+            for call in openai_tool_calls(message.tool_calls):
+                yield call
             if (usage := _usage(completion.usage)) is not None:
                 yield UsageReport(usage=usage)
             yield Finish(reason=choice.finish_reason)
