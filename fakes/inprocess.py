@@ -56,7 +56,9 @@ def _chunks(loop: _Loop, stream: AsyncIterator[bytes]) -> Iterator[bytes]:
             return
 
 
-class _SyncStream(httpx.SyncByteStream):
+class _SyncBody:
+    """An in-process response body read from a sync client, chunk by chunk, via the loop."""
+
     def __init__(self, loop: _Loop, response: Any) -> None:
         self._loop, self._response = loop, response
 
@@ -67,15 +69,12 @@ class _SyncStream(httpx.SyncByteStream):
         self._loop.run(self._response.aclose())
 
 
-class _SyncStream2(httpx2.SyncByteStream):
-    def __init__(self, loop: _Loop, response: Any) -> None:
-        self._loop, self._response = loop, response
+class _SyncStream(_SyncBody, httpx.SyncByteStream):
+    pass
 
-    def __iter__(self) -> Iterator[bytes]:
-        return _chunks(self._loop, self._response.stream)
 
-    def close(self) -> None:
-        self._loop.run(self._response.aclose())
+class _SyncStream2(_SyncBody, httpx2.SyncByteStream):
+    pass
 
 
 def _in_event_loop() -> bool:

@@ -131,7 +131,9 @@ async def _body(
         raise errors.RemoteProtocolError(CUT_MESSAGE, request=request)
 
 
-class _HttpxStream(httpx.AsyncByteStream):
+class _AppBody:
+    """The app's body chunks; closing it ends the app call (for either library's stream)."""
+
     def __init__(self, chunks: AsyncIterator[bytes], call: _AppCall) -> None:
         self._chunks, self._call = chunks, call
 
@@ -143,16 +145,12 @@ class _HttpxStream(httpx.AsyncByteStream):
         await self._call.close()
 
 
-class _Httpx2Stream(httpx2.AsyncByteStream):
-    def __init__(self, chunks: AsyncIterator[bytes], call: _AppCall) -> None:
-        self._chunks, self._call = chunks, call
+class _HttpxStream(_AppBody, httpx.AsyncByteStream):
+    pass
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._chunks:
-            yield chunk
 
-    async def aclose(self) -> None:
-        await self._call.close()
+class _Httpx2Stream(_AppBody, httpx2.AsyncByteStream):
+    pass
 
 
 class StreamingASGITransport(httpx.AsyncBaseTransport):

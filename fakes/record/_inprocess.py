@@ -43,7 +43,7 @@ async def _chunks(
         raise errors.RemoteProtocolError(CUT_MESSAGE, request=request)
 
 
-class _Stream(httpx.AsyncByteStream):
+class _Body:
     def __init__(self, chunks: AsyncIterator[bytes]) -> None:
         self._chunks = chunks
 
@@ -52,13 +52,12 @@ class _Stream(httpx.AsyncByteStream):
             yield chunk
 
 
-class _Stream2(httpx2.AsyncByteStream):
-    def __init__(self, chunks: AsyncIterator[bytes]) -> None:
-        self._chunks = chunks
+class _Stream(_Body, httpx.AsyncByteStream):
+    pass
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._chunks:
-            yield chunk
+
+class _Stream2(_Body, httpx2.AsyncByteStream):
+    pass
 
 
 def _answer(replay: Replayer, request: Any) -> tuple[list[tuple[str, str]], Interaction]:
