@@ -13,10 +13,10 @@ import anyio.lowlevel
 import httpx
 from starlette.types import Message, Receive, Scope, Send
 
-from fakes.capture import DEFAULT_MAX_BODY, BodyTooLarge, read_body
+from fakes.capture import DEFAULT_MAX_BODY
 from fakes.http import async_client
 from fakes.record._cassette import Chunk, Header, Interaction, load, save
-from fakes.record._errors import send_error
+from fakes.record._errors import read_or_refuse, send_error
 from fakes.record._redact import Redactor
 
 # Hop-by-hop headers and those httpx or uvicorn set for the new connection.
@@ -73,12 +73,8 @@ class Recorder:
             return
         if scope["type"] != "http":
             return
-        try:
-            body = await read_body(receive, self.max_body)
-        except BodyTooLarge:
-            message = f"llm-fakes record: request body exceeds the limit of {self.max_body} bytes"
-            await send_error(send, 413, message, "llm_fakes_too_large")
-            return
+        too_large = f"llm-fakes record: request body exceeds the limit of {self.max_body} bytes"
+        body = await read_or_refuse(receive, send, self.max_body, too_large)
         if body is None:
             return
         started = time.monotonic()

@@ -10,11 +10,11 @@ import anyio
 import orjson
 from starlette.types import Receive, Scope, Send
 
-from fakes.capture import DEFAULT_MAX_BODY, BodyTooLarge, read_body
+from fakes.capture import DEFAULT_MAX_BODY
 from fakes.eventstream import CUT, EventStreamResponse, _Cut
 from fakes.jsonlimit import too_deep
 from fakes.record._cassette import Cassette, Interaction
-from fakes.record._errors import send_error
+from fakes.record._errors import read_or_refuse, send_error
 from fakes.record._redact import Redactor
 
 # Fields that differ between otherwise identical calls and say nothing about the answer.
@@ -143,12 +143,8 @@ class Replayer:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        try:
-            body = await read_body(receive, self.max_body)
-        except BodyTooLarge:
-            message = f"Request body exceeds the fake's limit of {self.max_body} bytes"
-            await send_error(send, 413, message, "llm_fakes_too_large")
-            return
+        too_large = f"Request body exceeds the fake's limit of {self.max_body} bytes"
+        body = await read_or_refuse(receive, send, self.max_body, too_large)
         if body is None:
             return
         try:
