@@ -75,6 +75,30 @@ def _script(tmp: Path, words: int) -> Path:
 # --- 1. non-streaming requests/s ---------------------------------------------------------------
 
 
+def _alternating(
+    urls: list[str],
+    body: bytes,
+    *,
+    connections: int,
+    reps: int,
+    seconds: float,
+    warmup: float = 1,
+    headers: dict[str, str] | None = None,
+) -> list[list[float]]:
+    """Requests/s of each URL under the same wrk load, warmed up, then taken in turns so
+    that drift on a shared machine hits every target alike; any error fails the row."""
+    for url in urls:
+        _wrk.run(url, body, connections=connections, seconds=warmup, headers=headers)
+    rates: list[list[float]] = [[] for _ in urls]
+    for _ in range(reps):
+        for url, into in zip(urls, rates, strict=True):
+            result = _wrk.run(url, body, connections=connections, seconds=seconds, headers=headers)
+            if result.non_2xx or result.socket_errors:
+                raise RuntimeError(f"wrk saw errors: {result}")
+            into.append(result.rps)
+    return rates
+
+
 def row_rps(tmp: Path, args: argparse.Namespace) -> Row:
     fake_port, floor_port = free_port(), free_port()
     body = orjson.dumps(CHAT)
@@ -83,21 +107,13 @@ def row_rps(tmp: Path, args: argparse.Namespace) -> Row:
         (tmp / "answer.json").write_bytes(answer)
         floor_argv = [PYTHON, "-m", "bench.floors", "json", "--port", str(floor_port)]
         with server([*floor_argv, "--body", str(tmp / "answer.json")], floor_port) as floor:
-            fakes: list[float] = []
-            floors: list[float] = []
-            for target in (fake, floor):  # warm-up
-                _wrk.run(target.url + "/v1/chat/completions", body, connections=32, seconds=1)
-            for _ in range(args.reps):
-                for target, into in ((fake, fakes), (floor, floors)):
-                    result = _wrk.run(
-                        target.url + "/v1/chat/completions",
-                        body,
-                        connections=32,
-                        seconds=args.seconds,
-                    )
-                    if result.non_2xx or result.socket_errors:
-                        raise RuntimeError(f"wrk saw errors: {result}")
-                    into.append(result.rps)
+            fakes, floors = _alternating(
+                [fake.url + "/v1/chat/completions", floor.url + "/v1/chat/completions"],
+                body,
+                connections=32,
+                reps=args.reps,
+                seconds=args.seconds,
+            )
     ratio = median(fakes) / median(floors)
     return Row(
         "1 non-streaming chat req/s",
@@ -126,21 +142,14 @@ def row_stream(tmp: Path, args: argparse.Namespace) -> Row:
         with server([*floor_argv, "--body", str(tmp / "stream.sse")], floor_port) as floor:
             floor_answer = _post(floor.url, STREAM)
             assert floor_answer.count(b"\n\n") == events and len(floor_answer) == len(answer)
-            fakes: list[float] = []
-            floors: list[float] = []
-            for target in (fake, floor):
-                _wrk.run(target.url + "/v1/chat/completions", body, connections=64, seconds=1)
-            for _ in range(args.reps):
-                for target, into in ((fake, fakes), (floor, floors)):
-                    result = _wrk.run(
-                        target.url + "/v1/chat/completions",
-                        body,
-                        connections=64,
-                        seconds=args.seconds,
-                    )
-                    if result.non_2xx or result.socket_errors:
-                        raise RuntimeError(f"wrk saw errors: {result}")
-                    into.append(result.rps * events)
+            rates = _alternating(
+                [fake.url + "/v1/chat/completions", floor.url + "/v1/chat/completions"],
+                body,
+                connections=64,
+                reps=args.reps,
+                seconds=args.seconds,
+            )
+            fakes, floors = ([rps * events for rps in rps_list] for rps_list in rates)
     ratio = median(fakes) / median(floors)
     return Row(
         "2 streaming SSE chunks/s",
@@ -655,8 +664,6 @@ def row_litellm(tmp: Path, args: argparse.Namespace) -> list[Row]:
     real_env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
     ready = "/health/liveliness"
     fake_starts: list[float] = []
-    fakes: list[float] = []
-    reals: list[float] = []
     with server(fake_vllm_argv(vllm_port), vllm_port):
         for _ in range(2):
             with server(fake_argv, fake_port, ready_path=ready) as fake:
@@ -666,21 +673,15 @@ def row_litellm(tmp: Path, args: argparse.Namespace) -> list[Row]:
             server(real_argv, real_port, ready_path=ready, env=real_env, timeout=120) as real,
         ):
             fake_starts.append(fake.ready)
-            for target in (fake, real):  # warm-up (the real proxy's first calls are slow)
-                url = target.url + "/v1/chat/completions"
-                _wrk.run(url, body, connections=16, seconds=2, headers=auth)
-            for _ in range(max(2, args.reps // 2)):
-                for target, into in ((fake, fakes), (real, reals)):
-                    result = _wrk.run(
-                        target.url + "/v1/chat/completions",
-                        body,
-                        connections=16,
-                        seconds=args.seconds,
-                        headers=auth,
-                    )
-                    if result.non_2xx or result.socket_errors:
-                        raise RuntimeError(f"wrk saw errors: {result}")
-                    into.append(result.rps)
+            fakes, reals = _alternating(  # a longer warm-up: the real proxy's first calls are slow
+                [fake.url + "/v1/chat/completions", real.url + "/v1/chat/completions"],
+                body,
+                connections=16,
+                reps=max(2, args.reps // 2),
+                seconds=args.seconds,
+                warmup=2,
+                headers=auth,
+            )
             real_start = real.ready
     speed = median(fakes) / median(reals)
     start = real_start / median(fake_starts)
