@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from fakes.litellm import LitellmConfig
     from fakes.vllm import VllmConfig
 
+# The newest release the vLLM profiles were checked against (newer ones warn).
 DEFAULT_VLLM_VERSION = "0.33.0"
 
 
@@ -84,6 +85,19 @@ def serve() -> None:
 
 def resolve_vllm_profile(version: str | None, profile: str | None) -> tuple[Profile, str]:
     return resolve(builtin("vllm"), version, DEFAULT_VLLM_VERSION, profile)
+
+
+def warn_past_newest(backend: str, release: str | None, newest: str, profile_name: str) -> None:
+    """One line when a release lies past the newest one the profiles were checked against:
+    the fake still answers, with the newest profile, and says so."""
+    from fakes.versions import parse_release
+
+    if release is not None and parse_release(release) > parse_release(newest):
+        click.echo(
+            f"warning: {backend} {release} is newer than every release the profiles were read "
+            f"from (newest {newest}); imitating it with {profile_name}",
+            err=True,
+        )
 
 
 def _load_script(path: str | None) -> Script:
@@ -243,6 +257,7 @@ def serve_vllm(
         recordings_dir=recordings_dir,
     )
     config = options.config()  # every error surfaces here, before anything starts
+    warn_past_newest("vLLM", release, DEFAULT_VLLM_VERSION, config.profile.name)
     sock = bind(host, port)
     import uvicorn
 
@@ -428,6 +443,7 @@ def serve_litellm(
     from fakes.server import FakeServer, bind, uvicorn_config
 
     config, chosen = _litellm_config(config_path, release, profile)
+    warn_past_newest("LiteLLM", release, _newest_litellm(), chosen.name)
     config = dataclasses.replace(
         config,
         control_plane=not no_control_plane,
@@ -489,6 +505,8 @@ def serve_stack(
 
     vllm_profile, vllm_release = resolve_vllm_profile(vllm_version, None)
     litellm_profile, litellm_release = resolve_litellm(litellm_version, None)
+    warn_past_newest("vLLM", vllm_version, DEFAULT_VLLM_VERSION, vllm_profile.name)
+    warn_past_newest("LiteLLM", litellm_version, _newest_litellm(), litellm_profile.name)
     vllm_sock = bind(host, vllm_port)
     litellm_sock = bind(host, litellm_port)
     vllm_url = _url(host, vllm_sock.getsockname()[1])
@@ -551,6 +569,12 @@ def serve_stack(
                 ]
             )
         )
+
+
+def _newest_litellm() -> str:
+    from fakes.litellm import DEFAULT_LITELLM_VERSION
+
+    return DEFAULT_LITELLM_VERSION
 
 
 def _url(host: str, port: int) -> str:

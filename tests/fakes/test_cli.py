@@ -3,6 +3,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -171,3 +172,54 @@ def test_two_workers_answer(tmp_path: object) -> None:
         process.terminate()
         _, err = process.communicate(timeout=15)
     assert b"2 workers" in err and err.count(b"Started server process") == 2
+
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
+
+
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    """A port something already listens on: serve commands stop right after their checks."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(1)
+        yield sock.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    ("command", "warning"),
+    [
+        (
+            ["serve", "vllm", "--version", "9.9"],
+            "warning: vLLM 9.9 is newer than every release the profiles were read from "
+            "(newest 0.33.0); imitating it with vllm-0.24\n",
+        ),
+        (
+            [
+                "serve",
+                "litellm",
+                "--config",
+                str(EXAMPLES / "litellm-config.yaml"),
+                "--version",
+                "9.9",
+            ],
+            "warning: LiteLLM 9.9 is newer than every release the profiles were read from "
+            "(newest 1.110.2); imitating it with litellm-1.110\n",
+        ),
+    ],
+)
+def test_a_release_past_the_newest_profile_warns_once(
+    command: list[str], warning: str, busy_port: int
+) -> None:
+    result = CliRunner().invoke(main, [*command, "--port", str(busy_port)])
+    assert "cannot listen" in result.stderr
+    assert result.stderr.count(warning) == 1, result.stderr
+
+
+def test_a_known_release_does_not_warn(busy_port: int) -> None:
+    result = CliRunner().invoke(
+        main, ["serve", "vllm", "--version", "0.33.0", "--port", str(busy_port)]
+    )
+    assert "cannot listen" in result.stderr and "warning" not in result.stderr
