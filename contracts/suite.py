@@ -7,6 +7,7 @@ compares the outcomes with the scenario's golden file.
 from __future__ import annotations
 
 import asyncio
+import difflib
 from typing import Any
 
 import pytest
@@ -54,9 +55,36 @@ def test_contract(
     if not results:
         pytest.skip(f"no selected backend runs {scenario.id}")
     if not filtered:
-        assert document(scenario, results) == golden(name=scenario.id)
+        reported = document(scenario, results)
+        if golden(name=scenario.id) != reported:  # syrupy records (and updates) it
+            path = golden_files.GOLDEN_DIR / f"{scenario.id}.yaml"
+            stored_text = path.read_text(encoding="utf-8") if path.is_file() else ""
+            pytest.fail(
+                mismatch(
+                    scenario.id, contract_driver.name, stored_text, golden_files.dump(reported)
+                ),
+                pytrace=False,
+            )
         return
     stored = golden_files.load(scenario.id)
     assert stored is not None, f"no golden file for {scenario.id}: run the full suite first"
-    expected = {name: stored["expected"].get(name) for name in results}
-    assert golden_files.dump(results) == golden_files.dump(expected)
+    expected = golden_files.dump({name: stored["expected"].get(name) for name in results})
+    if golden_files.dump(results) != expected:
+        pytest.fail(
+            mismatch(scenario.id, contract_driver.name, expected, golden_files.dump(results)),
+            pytrace=False,
+        )
+
+
+def mismatch(scenario_id: str, driver: str, golden_text: str, driver_text: str) -> str:
+    """A unified diff that says which side is which: ``-`` the golden, ``+`` the driver."""
+    diff = difflib.unified_diff(
+        golden_text.splitlines(keepends=True),
+        driver_text.splitlines(keepends=True),
+        fromfile=f"golden contracts/golden/{scenario_id}.yaml (what a correct driver reports)",
+        tofile=f"driver {driver} (what it reported)",
+    )
+    return (
+        f"driver {driver} differs from the golden of {scenario_id} "
+        "(- golden, + driver):\n" + "".join(diff)
+    )

@@ -27,7 +27,26 @@ def test_a_failing_driver_shows_the_golden_diff(pytester: pytest.Pytester) -> No
         "--driver", "naive-chat", "--llm-backend", "vllm-0.9", "-k", "stream_usage and not absent"
     )
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*crash: 'KeyError: ''usage'''*"])
+    result.stdout.fnmatch_lines(
+        [
+            "driver naive-chat differs from the golden of stream_usage (- golden, + driver):",
+            "--- golden contracts/golden/stream_usage.yaml (what a correct driver reports)",
+            "+++ driver naive-chat (what it reported)",
+            "*crash: 'KeyError: ''usage'''*",
+        ]
+    )
+
+
+def test_an_unfiltered_failure_labels_both_sides(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_mine=SUITE)
+    result = pytester.runpytest_subprocess("--driver", "naive-chat", "-k", "stream_usage_absent")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "--- golden contracts/golden/stream_usage_absent.yaml*",
+            "+++ driver naive-chat (what it reported)",
+        ]
+    )
 
 
 def test_a_user_driver_by_import_path(pytester: pytest.Pytester) -> None:
