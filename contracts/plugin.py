@@ -12,6 +12,7 @@ Contract suite options: ``--driver``, ``--driver-cmd``, ``--llm-backend``, ``--l
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -75,6 +76,7 @@ def _driver(config: pytest.Config) -> DriverSpec:
         config.getoption("--driver-cmd"),
         str(config.getini("llm_driver") or ""),
         config.getoption("--driver-capability"),
+        search=(config.rootpath, config.invocation_params.dir),
     )
 
 
@@ -97,7 +99,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def select_driver(
-    name: str | None, command: str | None, default: str = "", capabilities: Sequence[str] = ()
+    name: str | None,
+    command: str | None,
+    default: str = "",
+    capabilities: Sequence[str] = (),
+    search: Sequence[Path] = (),
 ) -> DriverSpec:
     """The driver under contract, from ``--driver``, ``--driver-cmd`` and the ini default."""
     if command is not None:
@@ -108,28 +114,27 @@ def select_driver(
         except ValueError as exc:
             raise pytest.UsageError(str(exc)) from None
     try:
-        return DRIVERS.get(name or default or "openai-compatible")
+        return DRIVERS.get(name or default or "openai-compatible", search)
     except KeyError as exc:
         raise pytest.UsageError(str(exc.args[0])) from None
 
 
 @pytest.fixture(scope="session")
 def contract_driver(pytestconfig: pytest.Config) -> DriverSpec:
-    return select_driver(
-        pytestconfig.getoption("--driver"),
-        pytestconfig.getoption("--driver-cmd"),
-        str(pytestconfig.getini("llm_driver") or ""),
-        pytestconfig.getoption("--driver-capability"),
-    )
+    """The driver under contract: ``--driver``, ``--driver-cmd`` or the ``llm_driver`` ini."""
+    return _driver(pytestconfig)
 
 
 @pytest.fixture(scope="session")
 def contract_backends(pytestconfig: pytest.Config) -> tuple[list[Backend], bool]:
+    """The backends the contract suite runs on (``--llm-backend`` globs; all by default),
+    and whether the selection was narrowed."""
     return _backends(pytestconfig)
 
 
 @pytest.fixture(scope="session")
 def contract_live(pytestconfig: pytest.Config) -> bool:
+    """``--llm-live``: contract cells over real loopback sockets instead of in-process."""
     return bool(pytestconfig.getoption("--llm-live"))
 
 
@@ -145,6 +150,8 @@ def contract_hub() -> Iterator[Hub]:
 
 @pytest.fixture
 def golden(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """syrupy's snapshot, reading and writing the shared golden files (one per scenario:
+    ``golden(name=scenario.id)``)."""
     return snapshot.use_extension(GoldenExtension)
 
 
@@ -163,13 +170,16 @@ def _fake_spec(request: pytest.FixtureRequest) -> tuple[str, str | None, dict[st
 
 
 def _handle(request: pytest.FixtureRequest, url: Callable[[Any, str], str]) -> FakeHandle:
-    from fakes.build import FakeBuildError, build_fake
+    from fakes.build import Built, FakeBuildError, build_fake
 
     backend, version, config = _fake_spec(request)
+    built: Built | str
     try:
         built = build_fake(backend, version, config)
     except FakeBuildError as exc:
-        pytest.fail(f"llm_backend: {exc}", pytrace=False)
+        built = str(exc)
+    if isinstance(built, str):  # failed outside the except block: one report, not chained
+        pytest.fail(f"llm_backend: {built}", pytrace=False)
     upstream = None
     if built.upstream is not None:
         upstream = FakeHandle("vllm", built.upstream.release, built.upstream.app, "")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from contracts._driver import ENDPOINT_OPTION, Driver, DriverSpec
 from contracts._target import Target
@@ -49,21 +51,36 @@ class DriverRegistry:
     def names(self) -> list[str]:
         return list(self._specs)
 
-    def get(self, name: str) -> DriverSpec:
+    def get(self, name: str, search: Sequence[Path] = ()) -> DriverSpec:
+        """A registered driver, or ``module:factory``; a module not found on ``sys.path`` is
+        looked for in ``search`` too (the directory a user runs pytest or the matrix from)."""
         if name in self._specs:
             return self._specs[name]
         if ":" in name:
-            return _imported(name)
+            return _imported(name, search)
         raise KeyError(
             f"unknown driver {name!r}; known: {', '.join(self._specs)} "
             "(or 'package.module:factory' for your own)"
         )
 
 
-def _imported(path: str) -> DriverSpec:
+def _import(module_name: str, search: Sequence[Path]) -> object:
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        missing = [str(d) for d in search if str(d) not in sys.path]
+        if exc.name != module_name.partition(".")[0] or not missing:
+            raise
+    # the `pytest` script, unlike `python -m pytest`, does not put the current directory on
+    # sys.path: a driver module next to the tests would not be found
+    sys.path.extend(missing)
+    return importlib.import_module(module_name)
+
+
+def _imported(path: str, search: Sequence[Path] = ()) -> DriverSpec:
     module_name, _, attribute = path.partition(":")
     try:
-        value = getattr(importlib.import_module(module_name), attribute)
+        value = getattr(_import(module_name, search), attribute)
     except (ImportError, AttributeError) as exc:
         raise KeyError(f"cannot load driver {path!r}: {exc}") from None
     if isinstance(value, DriverSpec):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 
 SUITE = "from contracts.suite import test_contract\n"
@@ -57,6 +60,28 @@ def test_a_user_driver_by_import_path(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess(
         "--driver",
         "my_driver:factory",
+        "--llm-backend",
+        "wire",
+        "-k",
+        "sse_crlf",
+        "-p",
+        "no:cacheprovider",
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_the_pytest_script_finds_a_driver_beside_the_tests(pytester: pytest.Pytester) -> None:
+    # the `pytest` script, unlike `python -m pytest`, leaves the current directory off sys.path
+    pytester.makepyfile(
+        test_my_driver="from contracts.drivers._http import OpenAICompatibleDriver as MyDriver\n"
+        + SUITE
+    )
+    script = Path(sys.executable).parent / "pytest"
+    result = pytester.run(
+        script,
+        "test_my_driver.py",
+        "--driver",
+        "test_my_driver:MyDriver",
         "--llm-backend",
         "wire",
         "-k",

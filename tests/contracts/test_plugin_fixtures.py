@@ -131,3 +131,15 @@ def test_unknown(llm_fake):
         ]
     )
     result.stdout.no_fnmatch_line("*Traceback*")
+    result.stdout.no_fnmatch_line("*During handling of the above exception*")
+    assert result.stdout.str().count("llm_backend: vllm 0.1 is outside every known range:") == 1
+
+
+def test_every_plugin_fixture_explains_itself(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess("--fixtures", "-p", "no:cacheprovider")
+    output = result.stdout.str()
+    ours = output[output.index("fixtures defined from contracts.plugin") :]
+    ours = ours[: ours.index("\n---", 1)]
+    for name in ("contract_driver", "contract_backends", "contract_live", "golden", "llm_fake"):
+        assert f"\n{name}" in ours
+    assert "no docstring available" not in ours, ours
