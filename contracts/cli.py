@@ -39,12 +39,19 @@ def default_drivers() -> list[str]:
 
 
 @click.command("matrix")
-@click.option("--driver", "drivers", multiple=True, help="Driver name or module:factory (repeat).")
+@click.option(
+    "--driver",
+    "drivers",
+    multiple=True,
+    help=f"A driver (repeat): {', '.join(DRIVERS.names())}, or your own as module:factory. "
+    "Default: the reference drivers and every client adapter whose library is installed.",
+)
 @click.option(
     "--driver-cmd",
     "commands",
     multiple=True,
-    help="A driver in any language speaking the JSON-lines protocol (repeat).",
+    help="A driver in any language speaking the JSON-lines protocol (repeat); it runs "
+    "beside the --driver ones (or the default drivers).",
 )
 @click.option("--backend", "backends", multiple=True, help="Backend glob, e.g. 'vllm-0.*'.")
 @click.option("--scenario", "scenarios", multiple=True, help="Scenario glob, e.g. 'tool_*'.")
@@ -68,7 +75,8 @@ def matrix(
 ) -> None:
     """Run the compatibility matrix and write matrix.json, matrix.md and matrix.html."""
     try:
-        specs = [DRIVERS.get(name) for name in drivers or ([] if commands else default_drivers())]
+        here = (Path.cwd(),)  # a console script does not put it on sys.path
+        specs = [DRIVERS.get(name, here) for name in drivers or default_drivers()]
         specs += [subprocess_spec(command) for command in commands]
         chosen_backends = select_backends(list(backends))
         chosen = SCENARIOS.select(scenarios)

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from fakes.cli import main
@@ -49,3 +51,35 @@ def test_default_drivers_add_the_installed_clients() -> None:
     assert extras <= set(EXTRA_MODULES)  # every adapter's library is known
     names = default_drivers()
     assert names[:3] == list(REFERENCE) and "openai-python-chat" in names  # openai is installed
+
+
+def test_matrix_help_lists_the_driver_names() -> None:
+    from contracts.drivers import DRIVERS
+
+    result = CliRunner().invoke(main, ["matrix", "--help"], terminal_width=200)
+    flat = " ".join(result.output.split())
+    for name in DRIVERS.names():
+        assert name in flat, name
+
+
+def test_matrix_finds_a_driver_module_in_the_current_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "beside_me.py").write_text(
+        "from contracts.drivers._http import OpenAICompatibleDriver as factory\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(tmp_path))])
+    args = [
+        "matrix",
+        "--driver",
+        "beside_me:factory",
+        "--backend",
+        "wire",
+        "--scenario",
+        "sse_crlf",
+    ]
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "m")])
+    assert result.exit_code == 0, result.output
+    [cell] = json.loads((tmp_path / "m" / "matrix.json").read_text())["cells"]
+    assert (cell["driver"], cell["outcome"]) == ("beside_me:factory", "pass")
