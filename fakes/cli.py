@@ -6,6 +6,7 @@ import contextlib
 import gc
 import importlib
 import os
+import socket
 import sys
 import time
 from pathlib import Path
@@ -233,7 +234,7 @@ def serve_vllm(
 ) -> None:
     """A fake vLLM OpenAI-compatible server, faithful to one release."""
     started = time.monotonic()
-    from fakes.server import FakeServer, bind, uvicorn_config
+    from fakes.server import FakeServer, uvicorn_config
 
     options = VllmOptions(
         release=release,
@@ -258,7 +259,7 @@ def serve_vllm(
     )
     config = options.config()  # every error surfaces here, before anything starts
     warn_past_newest("vLLM", release, DEFAULT_VLLM_VERSION, config.profile.name)
-    sock = bind(host, port)
+    sock = _bind(host, port, "--port")
     import uvicorn
 
     url = f"http://{'[' + host + ']' if ':' in host else host}:{sock.getsockname()[1]}"
@@ -440,7 +441,7 @@ def serve_litellm(
 
     started = time.monotonic()
     from fakes.litellm import create_litellm_app
-    from fakes.server import FakeServer, bind, uvicorn_config
+    from fakes.server import FakeServer, uvicorn_config
 
     config, chosen = _litellm_config(config_path, release, profile)
     warn_past_newest("LiteLLM", release, _newest_litellm(), chosen.name)
@@ -451,7 +452,7 @@ def serve_litellm(
         log_limit=log_limit,
         recordings_dir=recordings_dir,
     )
-    sock = bind(host, port)
+    sock = _bind(host, port, "--port")
     app = create_litellm_app(config)
 
     server_header = chosen.knobs.server_header
@@ -500,15 +501,19 @@ def serve_stack(
     started = time.monotonic()
     from fakes.litellm import Deployment, LitellmConfig, create_litellm_app
     from fakes.litellm import resolve_litellm_profile as resolve_litellm
-    from fakes.server import bind, run_loop, serve_together, uvicorn_config
+    from fakes.server import run_loop, serve_together, uvicorn_config
     from fakes.vllm import VllmConfig, create_vllm_app
 
     vllm_profile, vllm_release = resolve_vllm_profile(vllm_version, None)
     litellm_profile, litellm_release = resolve_litellm(litellm_version, None)
     warn_past_newest("vLLM", vllm_version, DEFAULT_VLLM_VERSION, vllm_profile.name)
     warn_past_newest("LiteLLM", litellm_version, _newest_litellm(), litellm_profile.name)
-    vllm_sock = bind(host, vllm_port)
-    litellm_sock = bind(host, litellm_port)
+    vllm_sock = _bind(host, vllm_port, "--vllm-port")
+    try:
+        litellm_sock = _bind(host, litellm_port, "--litellm-port")
+    except OSError:
+        vllm_sock.close()
+        raise
     vllm_url = _url(host, vllm_sock.getsockname()[1])
     litellm_url = _url(host, litellm_sock.getsockname()[1])
     vllm_app = create_vllm_app(
@@ -569,6 +574,16 @@ def serve_stack(
                 ]
             )
         )
+
+
+def _bind(host: str, port: int, option: str) -> socket.socket:
+    """Bind, naming the option that picks another port when this one is taken."""
+    from fakes.server import bind
+
+    try:
+        return bind(host, port)
+    except OSError as exc:
+        raise OSError(f"{exc} (choose another with {option}; 0 picks a free one)") from None
 
 
 def _newest_litellm() -> str:

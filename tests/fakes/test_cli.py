@@ -223,3 +223,22 @@ def test_a_known_release_does_not_warn(busy_port: int) -> None:
         main, ["serve", "vllm", "--version", "0.33.0", "--port", str(busy_port)]
     )
     assert "cannot listen" in result.stderr and "warning" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [
+        (["serve", "vllm", "--port"], "--port"),
+        (["serve", "stack", "--litellm-port", "0", "--vllm-port"], "--vllm-port"),
+        (["serve", "stack", "--vllm-port", "0", "--litellm-port"], "--litellm-port"),
+    ],
+)
+def test_a_taken_port_names_the_option_that_moves_it(
+    command: list[str], option: str, busy_port: int
+) -> None:
+    result = CliRunner().invoke(main, [*command, str(busy_port)])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        f"Error: cannot listen on 127.0.0.1:{busy_port}: Address already in use "
+        f"(choose another with {option}; 0 picks a free one)"
+    )
