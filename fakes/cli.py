@@ -367,7 +367,7 @@ def vllm_worker_app() -> Starlette:
 def _banner(url: str, config: VllmConfig, elapsed: float, workers: int = 1) -> None:
     profile, version, model = config.profile, config.version, config.served_model_names[0]
     key = config.api_keys[0] if config.api_keys else None
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)  # never wrap inside a command to copy
     # the key itself never goes to a terminal or a CI log
     auth = ' -H "Authorization: Bearer $API_KEY"' if key else ""
     key_code = "os.environ['API_KEY']" if key else "'none'"
@@ -376,7 +376,7 @@ def _banner(url: str, config: VllmConfig, elapsed: float, workers: int = 1) -> N
     console.print(f"listening on [bold]{url}[/]  (ready in {elapsed * 1000:.0f} ms{per})")
     console.print("try:", style="dim")
     console.print(
-        f"  curl {url}/v1/chat/completions{auth} -H 'Content-Type: application/json' \\\n"
+        f"  curl -N {url}/v1/chat/completions{auth} -H 'Content-Type: application/json' \\\n"
         f'    -d \'{{"model": "{model}", "messages": [{{"role": "user", "content": '
         f'"Hello"}}], "stream": true}}\'',
         markup=False,
@@ -571,7 +571,11 @@ def serve_stack(
                         ),
                         litellm_sock,
                     ),
-                ]
+                ],
+                labels=[
+                    f"fake vLLM :{vllm_sock.getsockname()[1]}",
+                    f"fake LiteLLM :{litellm_sock.getsockname()[1]}",
+                ],
             )
         )
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
+import logging
 import signal
 import socket
 import threading
@@ -189,9 +191,33 @@ class _SharedSignals(FakeServer):
         yield
 
 
-async def serve_together(servers: Sequence[tuple[uvicorn.Config, socket.socket]]) -> None:
-    """Several uvicorn servers in one event loop; Ctrl-C stops them all."""
+# Which server a log line comes from, when several share uvicorn's loggers in one process.
+_SERVER_LABEL: contextvars.ContextVar[str] = contextvars.ContextVar("server_label", default="")
+
+
+class _Labelled(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        label = _SERVER_LABEL.get()
+        if label:
+            record.msg = f"[{label}] {record.msg}"
+        return True
+
+
+async def _serve_labelled(server: FakeServer, sock: socket.socket, label: str) -> None:
+    _SERVER_LABEL.set(label)  # this task's own context: the other servers keep theirs
+    await server.serve(sockets=[sock])
+
+
+async def serve_together(
+    servers: Sequence[tuple[uvicorn.Config, socket.socket]], labels: Sequence[str] = ()
+) -> None:
+    """Several uvicorn servers in one event loop; Ctrl-C stops them all. With ``labels``,
+    each uvicorn log line starts with its server's label."""
     running = [_SharedSignals(config) for config, _ in servers]
+    labelled = _Labelled()
+    if labels:
+        for name in ("uvicorn.error", "uvicorn.access"):
+            logging.getLogger(name).addFilter(labelled)
 
     def stop() -> None:
         for server in running:
@@ -200,9 +226,17 @@ async def serve_together(servers: Sequence[tuple[uvicorn.Config, socket.socket]]
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop)
-    await asyncio.gather(
-        *(server.serve(sockets=[sock]) for server, (_, sock) in zip(running, servers, strict=True))
-    )
+    names = list(labels) or [""] * len(servers)
+    try:
+        await asyncio.gather(
+            *(
+                asyncio.create_task(_serve_labelled(server, sock, label))
+                for server, (_, sock), label in zip(running, servers, names, strict=True)
+            )
+        )
+    finally:
+        for name in ("uvicorn.error", "uvicorn.access"):
+            logging.getLogger(name).removeFilter(labelled)
 
 
 T = TypeVar("T")

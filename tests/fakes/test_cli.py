@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -56,7 +57,7 @@ def test_serve_starts_and_answers(tmp_path: object) -> None:
     finally:
         process.terminate()
         _, err = process.communicate(timeout=10)
-    assert b"curl http://127.0.0.1:" in err and b"from openai import OpenAI" in err
+    assert b"curl -N http://127.0.0.1:" in err and b"from openai import OpenAI" in err
 
 
 def test_profiles_lists_litellm_releases() -> None:
@@ -242,3 +243,61 @@ def test_a_taken_port_names_the_option_that_moves_it(
         f"Error: cannot listen on 127.0.0.1:{busy_port}: Address already in use "
         f"(choose another with {option}; 0 picks a free one)"
     )
+
+
+def test_the_banner_never_wraps_a_command_to_copy(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fakes.cli import VllmOptions, _banner
+
+    monkeypatch.setenv("COLUMNS", "40")
+    _banner("http://127.0.0.1:8000", VllmOptions(release="0.9.2").config(), 0.1)
+    lines = capsys.readouterr().err.splitlines()
+    curl = next(i for i, line in enumerate(lines) if "curl" in line)
+    assert lines[curl] == (
+        "  curl -N http://127.0.0.1:8000/v1/chat/completions -H 'Content-Type: application/json' \\"
+    )
+    assert lines[curl + 1] == (
+        '    -d \'{"model": "fake-model", "messages": [{"role": "user", "content": "Hello"}], '
+        '"stream": true}\''
+    )
+    [python] = [line for line in lines if "python -c" in line]
+    assert python.endswith('.choices[0].message.content)"')
+
+
+def test_the_stack_labels_each_uvicorn_line_with_its_server() -> None:
+    import selectors
+
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "fakes",
+            "serve",
+            "stack",
+            "--vllm-port",
+            "0",
+            "--litellm-port",
+            "0",
+        ],
+        stderr=subprocess.PIPE,
+    )
+    output = b""
+    try:
+        assert process.stderr is not None
+        selector = selectors.DefaultSelector()
+        selector.register(process.stderr, selectors.EVENT_READ)
+        deadline = time.monotonic() + 60
+        while output.count(b"startup complete") < 2:
+            assert time.monotonic() < deadline, output
+            if selector.select(timeout=1):
+                chunk = os.read(process.stderr.fileno(), 65536)
+                assert chunk, output  # the process ended early
+                output += chunk
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+    started = [line for line in output.decode().splitlines() if "startup complete" in line]
+    assert len(started) == 2
+    assert any("[fake vLLM :" in line for line in started), started
+    assert any("[fake LiteLLM :" in line for line in started), started
