@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 import anyio
 import orjson
@@ -15,7 +16,7 @@ from fakes.eventstream import CUT, EventStreamResponse, _Cut
 from fakes.jsonlimit import too_deep
 from fakes.record._cassette import Cassette, Interaction
 from fakes.record._errors import read_or_refuse, send_error
-from fakes.record._redact import Redactor
+from fakes.record._redact import MARK, Redactor
 
 # Fields that differ between otherwise identical calls and say nothing about the answer.
 DEFAULT_IGNORED = frozenset({"user", "metadata", "request_id"})
@@ -53,10 +54,25 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def without_redacted(value: Any) -> Any:
+    """A JSON value without the fields redaction blanked: a recording made with a secret
+    must replay for a caller that has none (CI), and a caller's key never has to match."""
+    if isinstance(value, dict):
+        return {k: without_redacted(v) for k, v in value.items() if v != MARK}
+    if isinstance(value, list):
+        return [without_redacted(v) for v in value]
+    return value
+
+
+def query_without_redacted(query: str) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if v != MARK]
+
+
 @dataclass
 class _Slot:
     interaction: Interaction
-    body: Any  # the request's JSON with ignored fields removed (or raw bytes)
+    body: Any  # the request's JSON without ignored and redacted fields (or raw bytes)
+    query: list[tuple[str, str]]  # without redacted parameters
     used: int = 0
 
 
@@ -83,15 +99,19 @@ class Replayer:
         self.ignore = frozenset(ignore)
         self.redactor = redactor or Redactor()
         self.slots = [
-            _Slot(item, self._normalized(item.json_body(), item.request_body))
+            _Slot(
+                item,
+                self._normalized(item.json_body(), item.request_body),
+                query_without_redacted(item.query),
+            )
             for cassette in cassettes
             for item in cassette.interactions
         ]
 
     def _normalized(self, value: Any, raw: bytes) -> Any:
         if isinstance(value, dict):
-            return {k: v for k, v in value.items() if k not in self.ignore}
-        return value if value is not None else raw
+            return without_redacted({k: v for k, v in value.items() if k not in self.ignore})
+        return without_redacted(value) if value is not None else raw
 
     def match(self, method: str, path: str, query: str, body: bytes) -> Interaction:
         # the incoming request is redacted the way the recording was, so keys still match
@@ -104,12 +124,13 @@ class Replayer:
         if too_deep(parsed):
             parsed = None  # matched as bytes, like any body that is not JSON
         wanted = self._normalized(parsed, body)
+        pairs = query_without_redacted(query)
         same = [
             s
             for s in self.slots
             if s.interaction.method == method
             and s.interaction.path == path
-            and s.interaction.query == query
+            and s.query == pairs
             and s.body == wanted
         ]
         if same:
@@ -130,7 +151,7 @@ class Replayer:
                 why.append(f"method {item.method}")
             if item.path != path:
                 why.append(f"path {item.path}")
-            if item.query != query:
+            if slot.query != query_without_redacted(query):
                 why.append(f"query {item.query!r}")
             why += differences(slot.body, wanted)
             scored.append((len(why), position, item, why))

@@ -319,9 +319,12 @@ async def test_canaries_never_reach_an_error_message(tmp_path: Path) -> None:
     async with httpx.AsyncClient(
         transport=StreamingASGITransport(replayer), base_url="http://fake"
     ) as client:
-        unmatched = await _send_all(client)
-        assert {r.status_code for r in unmatched} == {404}
-        messages += [r.text for r in unmatched]
+        replayed = await _send_all(client)
+        # a request that differs from a recording only in redacted values (its keys) replays
+        # it; every other one is a 404 that explains itself: neither may show a canary
+        assert {r.status_code for r in replayed} == {200, 404}
+        assert sum(r.status_code == 404 for r in replayed) > len(replayed) // 2
+        messages += [r.text for r in replayed]
     assert [(m, _leaks(m)) for m in messages if _leaks(m)] == []
 
 
