@@ -238,3 +238,18 @@ def save(path: Path | str, header: Header, interactions: Sequence[Interaction]) 
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def append(path: Path | str, item: Interaction) -> None:
+    """Add one interaction at the end, in one write of one whole line, then fsync: the file
+    is a valid cassette before and after, and a long session costs one line per exchange
+    (never a rewrite of everything recorded so far)."""
+    line = orjson.dumps(interaction_to_json(item)) + b"\n"
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND)
+    try:
+        written = os.write(descriptor, line)
+        while written < len(line):  # only on a full disk or an odd file system
+            written += os.write(descriptor, line[written:])
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

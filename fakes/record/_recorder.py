@@ -1,10 +1,11 @@
 """A recording reverse proxy: forwards to the upstream live, chunk by chunk, and keeps each
-interaction, redacted, in a cassette that is rewritten atomically after every exchange."""
+interaction, redacted, in a cassette: one line appended (and synced) after every exchange."""
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -15,7 +16,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from fakes.capture import DEFAULT_MAX_BODY
 from fakes.http import async_client
-from fakes.record._cassette import Chunk, Header, Interaction, load, save
+from fakes.record._cassette import Chunk, Header, Interaction, append, load, save
 from fakes.record._errors import read_or_refuse, send_error
 from fakes.record._redact import Redactor
 
@@ -50,6 +51,7 @@ class Recorder:
         redactor: Redactor | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         max_body: int = DEFAULT_MAX_BODY,
+        on_exchange: Callable[[Interaction], None] | None = None,
     ) -> None:
         self.upstream = upstream.rstrip("/")
         self.out = out
@@ -65,7 +67,8 @@ class Recorder:
         self.transport = transport
         self.max_body = max_body
         self._start = time.monotonic()
-        save(self.out, self.header, self.interactions)
+        self.on_exchange = on_exchange
+        save(self.out, self.header, self.interactions)  # once: the header, and what was there
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -164,8 +167,11 @@ class Recorder:
     def _keep(self, item: Interaction) -> None:
         # synchronous on purpose: it cannot be cancelled half way (Ctrl-C, a client that
         # leaves), and one event loop thread means no two saves interleave
-        self.interactions.append(self.redactor.interaction(item))
-        save(self.out, self.header, self.interactions)
+        kept = self.redactor.interaction(item)
+        self.interactions.append(kept)
+        append(self.out, kept)
+        if self.on_exchange is not None:
+            self.on_exchange(kept)
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

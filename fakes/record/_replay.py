@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Iterable
+from collections.abc import AsyncGenerator, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -91,13 +91,17 @@ class Replayer:
         ignore: Iterable[str] = DEFAULT_IGNORED,
         redactor: Redactor | None = None,
         max_body: int = DEFAULT_MAX_BODY,
+        on_request: Callable[[str, str, Interaction | None, str], None] | None = None,
     ) -> None:
+        """``on_request(method, path, interaction, miss reason)`` hears of every request:
+        the interaction replayed, or None and why nothing matched."""
         if speed < 0:
             raise ValueError("speed must be 0 (instant) or more")
         self.speed = speed
         self.max_body = max_body
         self.ignore = frozenset(ignore)
         self.redactor = redactor or Redactor()
+        self.on_request = on_request
         self.slots = [
             _Slot(
                 item,
@@ -173,8 +177,12 @@ class Replayer:
                 scope["method"], scope["path"], scope.get("query_string", b"").decode(), body
             )
         except NoMatch as exc:
+            if self.on_request is not None:
+                self.on_request(scope["method"], scope["path"], None, str(exc))
             await send_error(send, 404, str(exc), "llm_fakes_no_match")
             return
+        if self.on_request is not None:
+            self.on_request(scope["method"], scope["path"], item, "")
         headers = [
             (k.lower().encode("latin-1"), v.encode("latin-1"))
             for k, v in item.response_headers.items()

@@ -10,12 +10,39 @@ import click
 from rich.console import Console
 from starlette.types import ASGIApp
 
-from fakes.record._cassette import CassetteError, load, save
+from fakes.record._cassette import CassetteError, Interaction, load, save
 from fakes.record._convert import convert as convert_file
 from fakes.record._recorder import Recorder
 from fakes.record._redact import Redactor
 from fakes.record._replay import DEFAULT_IGNORED, Replayer
 from fakes.server import GracefulServer, bind, uvicorn_config
+
+
+class _Tally:
+    """One line per exchange as it happens, and a summary when the server stops."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        self.redactor = redactor
+        self.served = 0
+        self.missed = 0
+
+    def recorded(self, item: Interaction) -> None:
+        self.served += 1
+        size = sum(len(c.data) for c in item.chunks)
+        cut = ", cut (complete: false)" if not item.complete else ""
+        click.echo(
+            f"#{self.served} {item.method} {item.path} -> {item.status}, "
+            f"{len(item.chunks)} chunks, {size} bytes{cut}"
+        )
+
+    def replayed(self, method: str, path: str, item: Interaction | None, reason: str) -> None:
+        shown = self.redactor.text(path)
+        if item is None:
+            self.missed += 1
+            click.echo(f"miss {method} {shown} -> 404: {self.redactor.text(reason)}", err=True)
+            return
+        self.served += 1
+        click.echo(f"{method} {shown} -> {item.status}, {len(item.chunks)} chunks replayed")
 
 
 def _serve(app: ASGIApp, host: str, port: int, lines: list[str], *, proxy: bool = False) -> None:
@@ -48,7 +75,8 @@ def record(upstream: str, out: str, host: str, port: int, patterns: tuple[str, .
     """A recording proxy: point a client at it; every exchange lands in the cassette."""
     try:
         redactor = Redactor(patterns)
-        recorder = Recorder(upstream, Path(out), redactor=redactor)
+        tally = _Tally(redactor)
+        recorder = Recorder(upstream, Path(out), redactor=redactor, on_exchange=tally.recorded)
     except (ValueError, CassetteError) as exc:
         raise click.ClickException(str(exc)) from None
     _serve(
@@ -58,10 +86,11 @@ def record(upstream: str, out: str, host: str, port: int, patterns: tuple[str, .
         [
             "llm-fakes record",
             f"forwarding to {recorder.shown_upstream}",
-            f"writing {out} (after every exchange; secrets redacted before writing)",
+            f"writing {out} (a line after every exchange; secrets redacted before writing)",
         ],
         proxy=True,
     )
+    click.echo(f"recorded {tally.served} exchanges; {out} holds {len(recorder.interactions)}")
 
 
 @click.command("replay")
@@ -86,9 +115,13 @@ def replay(
         loaded = [load(path) for path in cassettes]
     except CassetteError as exc:
         raise click.ClickException(str(exc)) from None
-    app = Replayer(loaded, speed=speed, ignore=set(ignored) | DEFAULT_IGNORED)
+    tally = _Tally(Redactor())
+    app = Replayer(
+        loaded, speed=speed, ignore=set(ignored) | DEFAULT_IGNORED, on_request=tally.replayed
+    )
     count = sum(len(c.interactions) for c in loaded)
     _serve(app, host, port, ["llm-fakes replay", f"{count} interactions, speed {speed:g}"])
+    click.echo(f"replayed {tally.served} requests, {tally.missed} missed")
 
 
 @click.group("cassette")
