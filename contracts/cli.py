@@ -128,3 +128,23 @@ def matrix(
                 f"openai-compatible: {len(bad)} cells not {PASS}: "
                 + ", ".join(f"{c.backend}/{c.scenario}" for c in bad[:10])
             )
+
+
+@click.command(
+    "contract",
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    add_help_option=False,
+)
+@click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
+def contract(pytest_args: tuple[str, ...]) -> None:
+    """The contract suite against your driver, from an installed llm-fakes (no checkout):
+    pytest on contracts.suite with these options, e.g. --driver-cmd "node driver.mjs",
+    --driver my_pkg.driver:factory, --llm-backend 'vllm-0.*', -k 'stream_*', --llm-live.
+    Same as: pytest --pyargs contracts.suite [OPTIONS]."""
+    import pytest
+
+    if "--help" in pytest_args or "-h" in pytest_args:
+        click.echo(click.get_current_context().get_help())
+        click.echo("\nThe llm-fakes options of pytest:")
+        pytest_args = (*pytest_args, "--help")
+    raise SystemExit(int(pytest.main(["--pyargs", "contracts.suite", *pytest_args])))

@@ -37,6 +37,7 @@ DEFAULT_VLLM_VERSION = "0.33.0"
 # so ``serve`` starts without them (start-up time is a benchmark row).
 _LAZY = {
     "matrix": "contracts.cli:matrix",
+    "contract": "contracts.cli:contract",
     "record": "fakes.record.cli:record",
     "replay": "fakes.record.cli:replay",
     "cassette": "fakes.record.cli:cassette",

@@ -1,51 +1,8 @@
 """A driver in any language: one process per call, speaking JSON lines on stdin and stdout.
 
-Protocol, version 1
-===================
-
-The harness starts the command once per call, writes ONE line to its stdin and closes it::
-
-    {"v": 1, "op": "complete" | "stream", "base_url": "http://127.0.0.1:PORT/v1",
-     "model": "fake-model", "api_key": "sk-..." | null, "timeout": 10.0,
-     "request": {"messages": [...], "stream": true, "tools": [...], "tool_choice": ...,
-                 "max_tokens": 16, "endpoint": "chat", "parallel_tool_calls": false}}
-
-``request`` is ``contracts.Request`` as JSON with unset (null) fields left out. ``timeout``
-is the HTTP timeout in seconds the driver should give its client.
-
-The process answers on stdout, one JSON object per line, in order:
-
-- any number of events, exactly the JSON of the ``Event`` models in ``contracts._model``::
-
-    {"type": "endpoint", "path": "/chat/completions"}
-    {"type": "text", "text": "Hel"}
-    {"type": "reasoning", "text": "..."}
-    {"type": "tool_call", "index": 0, "id": "call_1", "name": "get_weather", "arguments": "{"}
-    {"type": "usage", "usage": {"prompt_tokens": 3, "completion_tokens": 5, "total_tokens": 8}}
-    {"type": "finish", "reason": "stop"}
-
-  Unknown stays unknown: leave usage out (or send null fields) rather than zeros.
-
-- then exactly one terminal line:
-
-  - ``{"type": "result"}``: the call succeeded; the events above are the result. For
-    ``complete`` a driver may instead send the whole result at once,
-    ``{"type": "result", "result": {...contracts.Result JSON...}}`` (then it wins over the
-    events);
-  - ``{"type": "error", "kind": "<ErrorKind value>", "message": "...", "status": 404}``: a
-    classified failure (kinds: endpoint_unsupported, model_not_found, auth, rate_limited,
-    bad_request, server, truncated, protocol); events sent before it are the partial
-    output;
-  - ``{"type": "crash", "message": "..."}``: the driver itself failed (a bug, an
-    unexpected exception): reported as a crash, as a Python driver's exception would be.
-
-stdout carries nothing else (log to stderr). A line that is not one of these, a process
-that exits before its terminal line, or one that outlives the call timeout (it is killed)
-is a crash; its stderr (truncated) goes into the crash message. Drivers reject a request
-whose ``v`` they do not know with a ``crash`` line.
-
-With an in-process target (no ``--llm-live``) the harness serves the fake on a loopback
-socket for the duration of the call, so the process always reaches it over TCP.
+The protocol (version 1) is documented in docs/driver-protocol.md: one request line in, then
+event lines, then one terminal line (``result``, ``error`` or ``crash``) out. With an
+in-process target the fake is served on a loopback socket for the duration of the call.
 """
 
 from __future__ import annotations

@@ -83,3 +83,32 @@ def test_matrix_finds_a_driver_module_in_the_current_directory(
     assert result.exit_code == 0, result.output
     [cell] = json.loads((tmp_path / "m" / "matrix.json").read_text())["cells"]
     assert (cell["driver"], cell["outcome"]) == ("beside_me:factory", "pass")
+
+
+SUBSET = ("--llm-backend", "vllm-0.9", "-k", "plain_completion", "-p", "no:cacheprovider")
+
+
+def test_contract_runs_the_suite_from_anywhere(tmp_path: Path) -> None:
+    # an installed user has no tests/contracts: `llm-fakes contract` brings the suite along
+    import shlex
+    import subprocess
+
+    driver = Path(__file__).parent / "drivers" / "jsonl_driver.py"
+    command = shlex.join([sys.executable, str(driver), "reference"])
+    done = subprocess.run(
+        [sys.executable, "-m", "fakes", "contract", "--driver-cmd", command, *SUBSET],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert "1 passed" in done.stdout
+    shown = subprocess.run(
+        [sys.executable, "-m", "fakes", "contract", "--help"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "--driver-cmd=CMD" in shown.stdout and "pytest --pyargs contracts.suite" in shown.stdout
