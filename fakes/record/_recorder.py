@@ -125,7 +125,26 @@ class Recorder:
         send: Send,
     ) -> None:
         chunks: list[Chunk] = []
-        complete = False
+        complete = kept = False
+
+        def keep() -> None:
+            nonlocal kept
+            kept = True
+            self._keep(
+                Interaction(
+                    method=scope["method"],
+                    path=scope["path"],
+                    query=query,
+                    request_headers=headers,
+                    request_body=body,
+                    status=response.status_code,
+                    response_headers=dict(response.headers.items()),
+                    chunks=tuple(chunks),
+                    complete=complete,
+                    started=started - self._start,
+                )
+            )
+
         try:
             await send(
                 {
@@ -147,22 +166,13 @@ class Recorder:
             except httpx.HTTPError:
                 pass  # the upstream dropped the connection: drop the client's too
             if complete:
+                # in the cassette before the client sees the end: what it got is recorded
+                keep()
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             await response.aclose()
-            item = Interaction(
-                method=scope["method"],
-                path=scope["path"],
-                query=query,
-                request_headers=headers,
-                request_body=body,
-                status=response.status_code,
-                response_headers=dict(response.headers.items()),
-                chunks=tuple(chunks),
-                complete=complete,
-                started=started - self._start,
-            )
-            self._keep(item)
+            if not kept:
+                keep()
 
     def _keep(self, item: Interaction) -> None:
         # synchronous on purpose: it cannot be cancelled half way (Ctrl-C, a client that
