@@ -3,13 +3,12 @@ the contract suite with no conftest and no source checkout."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests._wheel import run as run_in
 
 USER_PROJECT = {
     "test_client.py": """
@@ -25,16 +24,10 @@ def test_my_client_against_the_fake(llm_fake):
 
 
 @pytest.mark.packaging
-def test_wheel_in_a_clean_venv(tmp_path: Path) -> None:
+def test_wheel_in_a_clean_venv(tmp_path: Path, wheel: Path) -> None:
     def run(*command: str | Path, cwd: Path = tmp_path) -> str:
-        done = subprocess.run(
-            [str(c) for c in command], cwd=cwd, capture_output=True, text=True, timeout=600
-        )
-        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-        return done.stdout
+        return run_in(*command, cwd=cwd)
 
-    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", tmp_path / "dist", ROOT)
-    [wheel] = (tmp_path / "dist").glob("llm_fakes-*.whl")
     import zipfile
 
     shipped = set(zipfile.ZipFile(wheel).namelist())
