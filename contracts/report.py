@@ -89,6 +89,64 @@ def _exchanges(cell: Cell) -> str:
     return "".join(parts)
 
 
+LEGEND = {
+    PASS: "pass",
+    FAIL: "fail (links to the diff)",
+    CRASH: "crash (links to the exception)",
+    NOT_APPLICABLE: "n/a: the driver lacks what the scenario needs",
+    NO_GOLDEN: "no golden entry yet",
+    "": "white: the scenario does not run on that backend",
+}
+_RAN = (PASS, FAIL, CRASH, NO_GOLDEN)  # what a pass rate counts (n/a did not run)
+
+
+def _swatch(colour: str) -> str:
+    return f"<span class='sw' style='background:{colour}'></span>"
+
+
+def _driver_anchor(driver: str) -> str:
+    return "driver-" + re.sub(r"[^a-zA-Z0-9_.-]", "-", driver)
+
+
+def pass_rates(matrix: Matrix) -> dict[str, dict[str, tuple[int, int]]]:
+    """Per driver and backend: (passed, ran), over the cells that ran."""
+    rates: dict[str, dict[str, tuple[int, int]]] = {d: {} for d in matrix.drivers}
+    for cell in matrix.cells:
+        if cell.outcome in _RAN:
+            passed, ran = rates[cell.driver].get(cell.backend, (0, 0))
+            rates[cell.driver][cell.backend] = (passed + (cell.outcome == PASS), ran + 1)
+    return rates
+
+
+def _summary(matrix: Matrix) -> list[str]:
+    """Drivers x backends with pass rates, first on the page: failures above the fold."""
+    rates = pass_rates(matrix)
+    out = ["<h2>Summary: drivers &times; backends</h2><table class='sum'><tr><th>driver</th>"]
+    out += [f"<th class='b'>{html.escape(b)}</th>" for b in matrix.backends]
+    out.append("<th>all</th></tr>")
+    for driver in matrix.drivers:
+        link = f"<a href='#{_driver_anchor(driver)}'>{html.escape(driver)}</a>"
+        out.append(f"<tr><td>{link}</td>")
+        for backend in [*matrix.backends, None]:
+            if backend is None:
+                passed = sum(p for p, _ in rates[driver].values())
+                ran = sum(r for _, r in rates[driver].values())
+            else:
+                passed, ran = rates[driver].get(backend, (0, 0))
+            if not ran:
+                out.append("<td></td>")
+                continue
+            colour = COLOUR[PASS] if passed == ran else COLOUR[FAIL]
+            title = html.escape(f"{driver} on {backend or 'every backend'}: {passed}/{ran} passed")
+            out.append(
+                f"<td class='r' style='color:{colour}' title='{title}'>"
+                f"{100 * passed // ran}%<br><small>{passed}/{ran}</small></td>"
+            )
+        out.append("</tr>")
+    out.append("</table>")
+    return out
+
+
 def _diff_class(line: str) -> str:
     return {"-": "del", "+": "add"}.get(line[:1], "")
 
@@ -102,13 +160,15 @@ def to_html(matrix: Matrix) -> str:
         "td.c{width:18px;height:18px;padding:0}td.c a{display:block;width:100%;height:18px}",
         "pre{background:#f5f5f5;padding:8px;overflow:auto;max-height:400px}",
         ".del{color:#c62828}.add{color:#2e7d32}",
+        ".sw{display:inline-block;width:12px;height:12px;border:1px solid #999;margin:0 3px}",
+        "td.r{text-align:center;font-weight:600;font-size:12px}td.r small{font-weight:400}",
         "</style></head><body><h1>Compatibility matrix</h1>",
         f"<p>{len(matrix.cells)} cells in {matrix.seconds:.2f} s. ",
     ]
-    out.append(
-        " ".join(f"<span style='color:{COLOUR[o]}'>&#9632;</span> {html.escape(o)}" for o in COLOUR)
-        + "</p><ul>"
-    )
+    out.append(" ".join(f"{_swatch(COLOUR[o])} {html.escape(LEGEND[o])}" for o in COLOUR))
+    out.append(f"{_swatch('#fff')} {html.escape(LEGEND[''])}</p>")
+    out += _summary(matrix)
+    out.append("<ul>")
     for driver, counts in matrix.summary().items():
         figures = ", ".join(f"{n} {o}" for o, n in counts.items() if n)
         out.append(f"<li><b>{html.escape(driver)}</b>: {html.escape(figures)}</li>")
@@ -116,7 +176,8 @@ def to_html(matrix: Matrix) -> str:
     details = []
     for driver in matrix.drivers:
         backends, rows = _grid(matrix, driver)
-        out.append(f"<h2>{html.escape(driver)}</h2><table><tr><th>scenario</th>")
+        out.append(f"<h2 id='{_driver_anchor(driver)}'>{html.escape(driver)}</h2>")
+        out.append("<table><tr><th>scenario</th>")
         out += [f"<th class='b'>{html.escape(b)}</th>" for b in backends]
         out.append("</tr>")
         for scenario, row in rows:

@@ -98,3 +98,22 @@ def test_reports_are_written(matrix: Matrix, tmp_path: Path) -> None:
     assert "KeyError: &#x27;usage&#x27;" in html
     markdown = (tmp_path / "matrix.md").read_text()
     assert "| stream_usage |" in markdown
+
+
+def test_the_html_report_opens_with_pass_rates_per_driver_and_backend(
+    matrix: Matrix, tmp_path: Path
+) -> None:
+    from contracts.report import pass_rates
+
+    write_reports(matrix, tmp_path)
+    page = (tmp_path / "matrix.html").read_text()
+    summary = page.index("Summary: drivers &times; backends")
+    assert summary < page.index("<h2 id='driver-openai-compatible'>")  # above every grid
+    assert "white: the scenario does not run on that backend" in page[:summary]
+    rates = pass_rates(matrix)
+    assert all(p == r for p, r in rates["openai-compatible"].values())
+    passed, ran = rates["naive-chat"]["vllm-0.9"]
+    cells = [c for c in matrix.cells if c.driver == "naive-chat" and c.backend == "vllm-0.9"]
+    assert ran == sum(c.outcome != NOT_APPLICABLE for c in cells)
+    assert passed == sum(c.outcome == PASS for c in cells) < ran
+    assert f"naive-chat on vllm-0.9: {passed}/{ran} passed" in page
