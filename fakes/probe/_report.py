@@ -185,6 +185,17 @@ def render(report: Report, console: Console) -> None:
         _render_layer(layer, console)
 
 
+def unobserved_lines(unobserved: dict[str, str]) -> list[str]:
+    """One line per reason: knobs that share one (25 re-framed by a proxy) share a line."""
+    by_reason: dict[str, list[str]] = {}
+    for knob, why in unobserved.items():
+        by_reason.setdefault(why, []).append(knob)
+    return [
+        f"{knobs[0]}: {why}" if len(knobs) == 1 else f"{len(knobs)} knobs {why}: {', '.join(knobs)}"
+        for why, knobs in by_reason.items()
+    ]
+
+
 def _render_layer(layer: Layer, console: Console) -> None:
     best = layer.best
     names = [m.profile.name for m in layer.tied]
@@ -227,9 +238,12 @@ def _render_layer(layer: Layer, console: Console) -> None:
         console.print("  no differences", style="green")
     unobserved = layer.observed.unobserved
     if unobserved:
-        console.print(f"  not observed ({len(unobserved)}, inherited from {best.profile.name}):")
-        for knob, why in unobserved.items():
-            console.print(f"    {knob}: {why}", style="dim", highlight=False, markup=False)
+        source = best.profile.name
+        if len(names) > 1:  # the tied profiles differ exactly there: say which one is used
+            source = f"{best.profile.name}, the first of the {len(names)} tied profiles"
+        console.print(f"  not observed ({len(unobserved)}, inherited from {source}):")
+        for line in unobserved_lines(unobserved):
+            console.print(f"    {line}", style="dim", highlight=False, markup=False)
     info = layer.observed.info
     if info:
         console.print("  seen, not compared:")

@@ -160,3 +160,25 @@ def test_one_changed_proxy_knob_is_the_only_difference(name: str, knob: str, val
     layer = report.primary
     assert layer.best.profile.name == name
     assert [(d.knob, d.observed) for d in layer.best.differences] == [(knob, value)]
+
+
+@pytest.mark.live
+def test_the_report_through_litellm_gives_a_reason_one_line() -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from fakes.probe._report import render
+
+    report = probe_stack("1.74.15", "vllm-0.9")
+    buffer = StringIO()
+    render(report, Console(file=buffer, width=100_000, no_color=True))
+    text = buffer.getvalue()
+    upstream = report.layers[1]
+    reframed = [k for k, why in upstream.observed.unobserved.items() if "re-framed" in why]
+    assert len(reframed) > 10
+    [line] = [line for line in text.splitlines() if "re-framed by the LiteLLM proxy" in line]
+    assert line.strip().startswith(f"{len(reframed)} knobs re-framed by the LiteLLM proxy: ")
+    assert all(knob in line for knob in reframed)
+    tie = len(upstream.tied)
+    assert f"inherited from vllm-0.7, the first of the {tie} tied profiles):" in text
