@@ -10,7 +10,7 @@ import orjson
 import yaml
 from pydantic import BaseModel
 
-from fakes.profiles import BaseProfile
+from fakes.profiles import BaseProfile, builtin
 
 PROFILE_FILE = "console-profile.yaml"
 
@@ -80,23 +80,43 @@ def command_line(
     timing: dict[str, Any] | None,
     faults: list[dict[str, Any]],
     url: str,
+    *,
+    stack: bool = False,
 ) -> str:
-    args = ["llm-fakes", "serve", backend]
-    if backend == "litellm":
-        args += ["--config", "config.yaml"]
-    args += ["--version", version]
-    if overrides:
-        args += ["--profile", PROFILE_FILE]
-    elif base.reference != version:
-        args += ["--profile", base.name]
-    for name in ("ttft", "itl", "jitter", "seed"):
-        if timing and timing.get(name):
-            args += [f"--{name}", str(timing[name])]
-    lines = [shlex.join(args)]
+    """The command that starts this fake as the page configured it. In a stack (``serve
+    stack``, which takes no profile file or config), the stack's own command and then the
+    control-plane calls that apply the changes."""
+    resolved = builtin(backend).for_release(version).name
+    switched = base.name != resolved  # a profile other than the release's own was picked
+    lines: list[str] = []
+    if stack:
+        lines.append(shlex.join(["llm-fakes", "serve", "stack", f"--{backend}-version", version]))
+        if switched:
+            lines.append(
+                _curl("PUT", f"{url}/_fake/profile", {"name": base.name, "knobs": overrides})
+            )
+        elif overrides:
+            lines.append(_curl("PATCH", f"{url}/_fake/profile", overrides))
+        if timing and any(timing.get(n) for n in ("ttft", "itl", "jitter")):
+            lines.append(_curl("PUT", f"{url}/_fake/timing", timing))
+    else:
+        args = ["llm-fakes", "serve", backend]
+        if backend == "litellm":
+            args += ["--config", "config.yaml"]
+        args += ["--version", version]
+        if overrides:
+            args += ["--profile", PROFILE_FILE]
+        elif switched:
+            args += ["--profile", base.name]
+        for name in ("ttft", "itl", "jitter", "seed"):
+            if timing and timing.get(name):
+                args += [f"--{name}", str(timing[name])]
+        lines.append(shlex.join(args))
     if faults:
-        body = orjson.dumps(faults).decode()
-        lines.append(
-            f"curl -X PUT {url}/_fake/faults -H 'content-type: application/json' "
-            f"-d {shlex.quote(body)}"
-        )
+        lines.append(_curl("PUT", f"{url}/_fake/faults", faults))
     return "\n".join(lines)
+
+
+def _curl(method: str, url: str, body: Any) -> str:
+    payload = orjson.dumps(body).decode()
+    return f"curl -X {method} {url} -H 'content-type: application/json' -d {shlex.quote(payload)}"

@@ -82,7 +82,11 @@ def console_routes(
             if backend == "vllm"
             else []
         )
-        url = str(request.base_url).rstrip("/")
+        # under a stack's peer mount, the control plane is reached through the mount
+        root = str(request.scope.get("root_path", ""))
+        app_root = str(request.scope.get("app_root_path", ""))
+        mounted = root[len(app_root) :] if root.startswith(app_root) else ""
+        url = str(request.base_url).rstrip("/") + mounted
         return _json(
             {
                 "backend": backend,
@@ -118,6 +122,8 @@ def console_routes(
                         timing,
                         faults,
                         url,
+                        # the stack's LiteLLM has peers; its vLLM is mounted under a peer base
+                        stack=bool(peers) or mounted.startswith("/_fake/peers/"),
                     ),
                 },
             }

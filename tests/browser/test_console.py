@@ -233,3 +233,42 @@ def test_faults_timing_profile_and_reset_from_the_page(
             == 404
         )
         page.goto("about:blank")
+
+
+def test_a_cold_load_recovers_and_a_cut_stream_says_so(
+    browser_page: Any, screenshots: Path
+) -> None:
+    page = browser_page
+    app = create_vllm_app(vllm_config("0.9.2"))
+    with live(app) as server, httpx.Client(base_url=server.url, timeout=10) as client:
+        refused: list[str] = []
+
+        def refuse_the_first(route: Any) -> None:
+            if refused:
+                route.continue_()
+            else:  # the fake's first answer fails (still starting, a proxy hiccup)
+                refused.append(route.request.url)
+                route.fulfill(status=503, body="starting")
+
+        page.route("**/_fake/console", refuse_the_first)
+        page.goto(f"{server.url}/_fake/ui")
+        page.wait_for_selector("#connection.live")
+        page.wait_for_function("document.querySelectorAll('#profile option').length >= 15")
+        assert refused and page.locator("#error").inner_text() == ""
+
+        with pytest.raises(httpx.RemoteProtocolError):
+            with client.stream(
+                "POST", "/v1/chat/completions", json=STREAM, headers={"x-fake-fault": "cut"}
+            ) as response:
+                for _ in response.iter_raw():
+                    pass
+        client.post("/v1/chat/completions", json=STREAM)
+        page.wait_for_selector('#list .row[data-id="1"] .c-status .cut')
+        page.wait_for_selector('#list .row[data-id="2"][data-status="200"]')
+        cut, whole = _row(page, 1).locator(".c-status"), _row(page, 2).locator(".c-status")
+        assert cut.inner_text() == "200 cut" and whole.inner_text() == "200"
+        fits = "e => e.scrollWidth <= e.clientWidth"
+        assert cut.evaluate(fits)  # nothing hidden behind an ellipsis
+        assert page.locator(".row.head .c-status").evaluate(fits)
+        page.screenshot(path=str(screenshots / "7-cold-load-and-cut.png"))
+        page.goto("about:blank")

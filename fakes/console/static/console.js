@@ -120,7 +120,15 @@ function rowElement(row) {
     }
     if (name === "c-status") {
       cell.classList.add(row.status ? `s-${String(row.status)[0]}` : "s-pending");
-      if (row.status && !row.complete && row.duration !== null) cell.textContent += " cut";
+      if (row.status && !row.complete && row.duration !== null) {
+        // the status line went out, then the body stopped short: say so beside it
+        const cut = document.createElement("span");
+        cut.className = "cut";
+        cut.textContent = "cut";
+        cut.title = "the response ended before its end (a cut connection or a client that left)";
+        cell.append(" ", cut);
+        element.classList.add("incomplete");
+      }
     }
     element.append(cell);
   }
@@ -331,8 +339,25 @@ async function open(base) {
   view.checked.clear();
   $("details-empty").hidden = false;
   $("details-body").hidden = true;
+  connect(); // first: the event stream reconnects by itself if the fake is not up yet
   await refreshInfo();
-  connect();
+}
+
+// The first load: the profile list and controls come from /_fake/console. A call that fails
+// (the fake still starting, a proxy hiccup) is retried, never left on "connecting".
+async function start() {
+  for (let wait = 250; ; wait = Math.min(wait * 2, 4000)) {
+    try {
+      await refreshInfo();
+      report(null);
+      break;
+    } catch (error) {
+      report(error);
+      if (!$("connection").classList.contains("live")) $("connection").textContent = "connecting (retrying)";
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+  tabs(view.info);
 }
 
 function wire() {
@@ -398,7 +423,5 @@ function wire() {
 }
 
 wire();
-act(async () => {
-  await open("");
-  tabs(view.info);
-});
+connect();
+start();

@@ -341,3 +341,13 @@ def test_stopping_the_server_ends_open_event_streams_at_once() -> None:
     thread.join(5)
     assert time.perf_counter() - started < 1.5  # not uvicorn's graceful-shutdown timeout
     assert "event: bye" in lines and not thread.is_alive()
+
+
+async def test_a_release_past_the_reference_needs_no_profile_flag(vllm: Any) -> None:
+    # 0.33.0 resolves to vllm-0.24 by itself (read from 0.25.0): --profile would be redundant
+    async with vllm("0.33.0") as client:
+        info = (await client.get("/_fake/console")).json()
+        assert info["equivalent"]["cli"] == "llm-fakes serve vllm --version 0.33.0"
+        await client.put("/_fake/profile", json={"name": "vllm-0.22"})  # /version follows
+        info = (await client.get("/_fake/console")).json()
+        assert info["equivalent"]["cli"] == "llm-fakes serve vllm --version 0.22.0"

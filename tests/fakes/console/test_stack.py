@@ -117,3 +117,22 @@ def test_serve_stack_with_a_token_and_a_log_limit() -> None:
         os.kill(process.pid, signal.SIGTERM)
         _, err = process.communicate(timeout=10)
     assert f"console: {base}/_fake/ui?token=TOKEN".encode() in err
+
+
+async def test_the_stack_reproduces_as_serve_stack_and_control_plane_calls() -> None:
+    # `serve stack` takes no config.yaml and no profile file: the page says what does work
+    async with _stack() as client:
+        info = (await client.get("/_fake/console")).json()
+        assert info["equivalent"]["cli"] == "llm-fakes serve stack --litellm-version 1.110.2"
+        peer = (await client.get("/_fake/peers/vllm/_fake/console")).json()
+        assert peer["equivalent"]["cli"] == "llm-fakes serve stack --vllm-version 0.9.2"
+        await client.patch("/_fake/peers/vllm/_fake/profile", json={"error_shape": "nested"})
+        peer = (await client.get("/_fake/peers/vllm/_fake/console")).json()
+        assert peer["equivalent"]["cli"] == (
+            "llm-fakes serve stack --vllm-version 0.9.2\n"
+            "curl -X PATCH http://fake/_fake/peers/vllm/_fake/profile "
+            "-H 'content-type: application/json' -d '{\"error_shape\":\"nested\"}'"
+        )
+        await client.put("/_fake/profile", json={"name": "litellm-1.74"})
+        info = (await client.get("/_fake/console")).json()
+        assert info["equivalent"]["cli"] == "llm-fakes serve stack --litellm-version 1.74.15"
