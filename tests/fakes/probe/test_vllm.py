@@ -30,7 +30,7 @@ async def test_each_profile_is_its_own_best_match(profile: Profile) -> None:
 
 CHANGED = [
     ("vllm-0.9", "error_shape", "nested"),
-    ("vllm-0.12", "id_hex_length", 16),
+    ("vllm-0.9", "id_hex_length", 16),
     ("vllm-0.9", "chat_id_prefix", "chat-"),
     ("vllm-0.6.4", "role_chunk_content", False),
     ("vllm-0.10.1", "not_found_param", True),
