@@ -138,6 +138,9 @@ def observe_vllm(run: Run) -> Observed:
         "request_fields",
         "request side: the fields a release knows never show on the wire (inherited)",
     )
+    for knob in RESPONSES_STREAM_KNOBS:
+        if knob not in seen.knobs:
+            seen.skip(knob, "no /v1/responses stream to read (inherited)")
     seen.skip(
         "stream_error_style",
         "needs an error in the middle of a stream; the probe provokes none (inherited)",
@@ -186,10 +189,92 @@ def _routes(run: Run, seen: Observed) -> None:
         seen.add("responses", "stream_cut", evidence(stream))
     elif stream.status == 200 and stream.events():
         seen.add("responses", "streaming", evidence(stream, stream.event_lines()[0]))
+        _responses_stream(run, seen, stream)
+        return
     else:
         seen.add(
             "responses", f"stream answers {stream.status}", evidence(stream), expressible=False
         )
+
+
+RESPONSES_STREAM_KNOBS = (
+    "responses_stream",
+    "responses_item_id",
+    "responses_done_item_summary",
+    "responses_done_item_status",
+    "responses_completed_reuses_items",
+)
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _typed_events(exchange: Exchange) -> list[tuple[dict[str, Any], str]]:
+    lines = exchange.event_lines()
+    return [
+        (event, line)
+        for event, line in zip(exchange.events(), lines, strict=False)
+        if isinstance(event, dict) and isinstance(event.get("type"), str)
+    ]
+
+
+def _first(events: list[tuple[dict[str, Any], str]], type: str) -> tuple[dict[str, Any], str]:
+    return next(((e, line) for e, line in events if e["type"] == type), ({}, ""))
+
+
+def _responses_stream(run: Run, seen: Observed, stream: Exchange) -> None:
+    """The message item of a streamed /v1/responses answer: ids, indexes, how it closes."""
+    events = _typed_events(stream)
+    added, added_line = _first(events, "response.output_item.added")
+    if not added:
+        for knob in RESPONSES_STREAM_KNOBS:
+            seen.skip(knob, "the /v1/responses stream had no message item")
+        return
+    item_id = str((added.get("item") or {}).get("id", ""))
+    shown = evidence(stream, added_line)
+    if _UUID.fullmatch(item_id):
+        seen.add("responses_item_id", "uuid", shown)
+    elif item_id.startswith("msg_") and _is_hex(item_id[4:]):
+        seen.add("responses_item_id", "msg_hex", shown)
+    elif _is_hex(item_id):
+        seen.add("responses_item_id", "hex", shown)
+    else:
+        seen.add("responses_item_id", f"other: {item_id!r}", shown, expressible=False)
+    delta, delta_line = _first(events, "response.output_text.delta")
+    done, done_line = _first(events, "response.output_item.done")
+    completed, completed_line = _first(events, "response.completed")
+    status = (completed.get("response") or {}).get("status")
+    if delta.get("content_index") == 1:
+        seen.add("responses_stream", "every_delta", evidence(stream, delta_line))
+    elif status == "completed":
+        # a stop finish ends on the EOS step's empty text: 0.18-0.20 then leave the item open
+        style = "state_machine" if done else "skip_empty"
+        seen.add("responses_stream", style, evidence(stream, done_line or completed_line))
+    else:
+        seen.skip("responses_stream", "the stream ended on max_output_tokens (inherited)")
+    if done:
+        item = done.get("item") or {}
+        seen.add("responses_done_item_summary", "summary" in item, evidence(stream, done_line))
+        output = (completed.get("response") or {}).get("output") or [{}]
+        seen.add(
+            "responses_completed_reuses_items",
+            output[0].get("id") == item_id,
+            evidence(stream, completed_line),
+        )
+    else:
+        for knob in ("responses_done_item_summary", "responses_completed_reuses_items"):
+            seen.skip(knob, "the stream left its message item open (inherited)")
+    _responses_length(run, seen)
+
+
+def _responses_length(run: Run, seen: Observed) -> None:
+    short = run.get("responses-stream-short")
+    events = _typed_events(short) if short is not None and short.status == 200 else []
+    done, line = _first(events, "response.output_item.done")
+    if not done:
+        seen.skip("responses_done_item_status", "no item closed on a length finish (inherited)")
+        return
+    assert short is not None
+    incomplete = (done.get("item") or {}).get("status") == "incomplete"
+    seen.add("responses_done_item_status", incomplete, evidence(short, line))
 
 
 def _ids(run: Run, seen: Observed) -> None:

@@ -239,6 +239,14 @@ PROBES: tuple[Probe, ...] = (
         {"model": MODEL, "input": "Say hi.", "max_output_tokens": 16, "stream": True},
         when="responses",
     ),
+    Probe(
+        "responses-stream-short",
+        "POST",
+        "/v1/responses",
+        "/v1/responses streaming cut by max_output_tokens: the closed item's status",
+        {"model": MODEL, "input": "Say hi.", "max_output_tokens": 2, "stream": True},
+        when="responses",
+    ),
 )
 
 MAX_PROBES = len(PROBES)

@@ -14,6 +14,22 @@ class ResponsesRoute(StrEnum):
     STREAMING = "streaming"
 
 
+class ResponsesStream(StrEnum):
+    """How /v1/responses streams a plain (non-harmony) answer's message item."""
+
+    EVERY_DELTA = "every_delta"  # content_index counts every event; the EOS step's "" is sent
+    SKIP_EMPTY = "skip_empty"  # content_index 0; "" skipped, and a "" last step skips the *.done
+    STATE_MACHINE = "state_machine"  # content_index 0; "" skipped; the item is always closed
+
+
+class ResponsesItemId(StrEnum):
+    """The streamed message item's id."""
+
+    UUID = "uuid"  # str(uuid.uuid4()): 36 characters with dashes
+    HEX = "hex"  # random_uuid(), bare
+    MSG_HEX = "msg_hex"  # "msg_" + random_uuid()
+
+
 class ErrorShape(StrEnum):
     FLAT = "flat"  # {"object":"error","message",...}
     NESTED = "nested"  # {"error":{"message",...}}
@@ -59,6 +75,11 @@ class Knobs(BaseModel):
 
     # Routes
     responses: ResponsesRoute
+    responses_stream: ResponsesStream = ResponsesStream.STATE_MACHINE
+    responses_item_id: ResponsesItemId = ResponsesItemId.MSG_HEX
+    responses_done_item_summary: bool = False  # the output_item.done item has "summary": []
+    responses_done_item_status: bool = True  # ... and status "incomplete" on a length finish
+    responses_completed_reuses_items: bool = True  # response.completed shows the streamed items
     tokenize: bool = True  # /tokenize and /detokenize
     auth_prefixes: tuple[str, ...] = ("/v1",)
     # Identifiers

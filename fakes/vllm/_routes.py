@@ -20,7 +20,7 @@ from fakes.profiles import ResponsesRoute
 from fakes.script import Reply
 from fakes.shapes import shaped
 from fakes.timing import Pace
-from fakes.vllm import _chat
+from fakes.vllm import _chat, _responses_stream
 from fakes.vllm._errors import (
     PlainServerError,
     VllmError,
@@ -514,7 +514,16 @@ async def _responses(state: VllmState, request: Request) -> Answer:
                 yield CUT
 
             return EventStreamResponse(cut())
-        events = _responses_events(body_out, text, tokens.tokenize(text))
+        length = plan.finish_reason == "length"
+        # the engine's last step: a real token on a length finish, else EOS with empty text
+        steps = [*plan.content] if length and plan.content else [*plan.content, ""]
+        events = _responses_stream.stream_events(
+            knobs,
+            body_out,
+            steps,
+            length_finish=length,
+            message_id=_responses_stream.item_id(knobs, state.new_hex),
+        )
         return EventStreamResponse(
             _timed(
                 state,
@@ -593,70 +602,3 @@ def _responses_body(
         },
         "user": None,
     }
-
-
-def _responses_events(final: dict[str, Any], text: str, pieces: list[str]) -> list[bytes]:
-    """Responses streaming: ``event:`` lines with a sequence number on every event."""
-    events: list[tuple[str, dict[str, Any]]] = []
-    in_progress = {**final, "status": "in_progress", "output": [], "usage": None}
-    events.append(("response.created", {"response": in_progress}))
-    events.append(("response.in_progress", {"response": in_progress}))
-    if final["output"]:
-        item = final["output"][0]
-        empty_item = {**item, "content": [], "status": "in_progress"}
-        part: dict[str, Any] = {
-            "annotations": [],
-            "text": "",
-            "type": "output_text",
-            "logprobs": None,
-        }
-        events.append(("response.output_item.added", {"item": empty_item, "output_index": 0}))
-        events.append(
-            (
-                "response.content_part.added",
-                {"content_index": 0, "item_id": item["id"], "output_index": 0, "part": part},
-            )
-        )
-        for piece in pieces:
-            events.append(
-                (
-                    "response.output_text.delta",
-                    {
-                        "content_index": 0,
-                        "delta": piece,
-                        "item_id": item["id"],
-                        "logprobs": [],
-                        "output_index": 0,
-                    },
-                )
-            )
-        events.append(
-            (
-                "response.output_text.done",
-                {
-                    "content_index": 0,
-                    "item_id": item["id"],
-                    "logprobs": [],
-                    "output_index": 0,
-                    "text": text,
-                },
-            )
-        )
-        events.append(
-            (
-                "response.content_part.done",
-                {
-                    "content_index": 0,
-                    "item_id": item["id"],
-                    "output_index": 0,
-                    "part": {**part, "text": text},
-                },
-            )
-        )
-        events.append(("response.output_item.done", {"item": item, "output_index": 0}))
-    events.append(("response.completed", {"response": final}))
-    out = []
-    for number, (name, payload) in enumerate(events):
-        data = {"type": name, "sequence_number": number, **payload}
-        out.append(sse.event(orjson.dumps(data), fields=[("event", name)]))
-    return out

@@ -21,7 +21,9 @@ from fakes.profiles import ErrorShape, ProfileError, builtin, load_override
         ("0.11.2", "vllm-0.11.1"),
         ("0.12.0", "vllm-0.12"),
         ("0.19.1", "vllm-0.18"),
-        ("0.33.0", "vllm-0.24"),
+        ("0.31.0", "vllm-0.24"),
+        ("0.32.0", "vllm-0.32"),
+        ("0.34.0", "vllm-0.33"),
     ],
 )
 def test_any_release_resolves_to_its_range(release: str, name: str) -> None:
