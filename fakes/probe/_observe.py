@@ -315,6 +315,12 @@ def _bodies(run: Run, seen: Observed) -> None:
     chat = run.exchanges["chat"]
     body = chat.json()
     seen.add("chat_response_keys", tuple(body), evidence(chat))
+    fingerprint = body.get("system_fingerprint")
+    seen.add(
+        "system_fingerprint",
+        isinstance(fingerprint, str) and fingerprint.startswith("vllm-"),
+        evidence(chat, f'"system_fingerprint":{_dump(fingerprint)}'),
+    )
     choice = _choice(body) or {}
     seen.add("chat_choice_keys", tuple(choice), evidence(chat, f'"choices":[{_dump(choice)}]'))
     usage = body.get("usage")
@@ -378,7 +384,11 @@ def _bodies(run: Run, seen: Observed) -> None:
     stream = run.get("completions-stream")
     if stream is not None and _ok_stream(stream):
         chunk, line = data_chunks(stream)[0]
-        seen.add("completion_chunk_keys", tuple(chunk), evidence(stream, line))
+        seen.add(
+            "completion_chunk_keys",
+            tuple(k for k in chunk if k in CHUNK_HEAD),
+            evidence(stream, line),
+        )
         extra = [
             k
             for k in _choice(chunk) or {}
@@ -434,15 +444,31 @@ def _stream(run: Run, seen: Observed) -> None:
             tuple(k for k, v in (choice.get("delta") or {}).items() if v is None),
             evidence(stream, line),
         )
+        seen.add(
+            "chunk_top_null_keys",
+            tuple(k for k in chunk if k not in CHUNK_HEAD and chunk[k] is None),
+            evidence(stream, line),
+        )
     else:
-        seen.skip("chunk_null_keys", "the stream had no content chunk")
-        seen.skip("delta_null_keys", "the stream had no content chunk")
+        for knob in ("chunk_null_keys", "delta_null_keys", "chunk_top_null_keys"):
+            seen.skip(knob, "the stream had no content chunk")
     finish = [(c, line) for c, line in chunks if (_choice(c) or {}).get("finish_reason")]
     if finish:
         chunk, line = finish[-1]
         seen.add(
             "finish_chunk_drops_nulls",
             "logprobs" not in (_choice(chunk) or {}),
+            evidence(stream, line),
+        )
+        known = ("index", "delta", "logprobs", "finish_reason", "stop_reason")
+        content_keys = set(_choice(middle[0][0]) or {}) if middle else set()
+        seen.add(
+            "finish_choice_null_keys",
+            tuple(
+                k
+                for k, v in (_choice(chunk) or {}).items()
+                if v is None and k not in known and k not in content_keys
+            ),
             evidence(stream, line),
         )
         seen.add(
@@ -491,6 +517,12 @@ def _stream_options(run: Run, seen: Observed) -> None:
     if continuous is not None and _ok_stream(continuous):
         usages = _choice_usages(continuous)
         counted = [(u, line) for u, line in usages if isinstance(u, dict)]
+        if counted:
+            seen.add(
+                "continuous_usage_null_keys",
+                tuple(k for k, v in counted[-1][0].items() if v is None),
+                evidence(continuous, counted[-1][1]),
+            )
         total = _usage_chunk(continuous)
         if not counted:
             seen.add("continuous_usage", "unsupported", evidence(continuous, usages[-1][1]))
@@ -582,6 +614,10 @@ def _errors(run: Run, seen: Observed) -> None:
             message = str(parts.get("message") or "")
             if message.startswith("[{"):
                 seen.add("validation_style", "fastapi_repr", evidence(invalid))
+            elif re.match(r"\d+ validation errors?:\n  \{", message):
+                bounded = "'loc': '" in message  # 0.30 writes the loc as a dotted string
+                style = "counted_bounded" if bounded else "counted"
+                seen.add("validation_style", style, evidence(invalid))
             else:
                 seen.add(
                     "validation_style",
@@ -589,6 +625,11 @@ def _errors(run: Run, seen: Observed) -> None:
                     evidence(invalid),
                     expressible=False,
                 )
+            seen.add(
+                "validation_param_loc",
+                parts.get("param") == "body.messages",
+                evidence(invalid, f'"param":{_dump(parts.get("param"))}'),
+            )
         seen.note("validation_status", invalid.status, evidence(invalid))
     unknown = run.get("unknown-model")
     parts = error_parts(unknown.json()) if unknown is not None else None
@@ -712,7 +753,11 @@ def _auth(run: Run, seen: Observed) -> None:
         return
     prefixes = ["/v1"]
     shown = [f"/v1/models -> {missing.status}"]
-    for name, prefix in (("auth-v2", "/v2"), ("auth-inference", "/inference")):
+    for name, prefix in (
+        ("auth-v2", "/v2"),
+        ("auth-inference", "/inference"),
+        ("auth-cohere", "/cohere"),
+    ):
         exchange = run.get(name)
         if exchange is not None:
             shown.append(f"{exchange.path} -> {exchange.status}")

@@ -225,6 +225,14 @@ PROBES: tuple[Probe, ...] = (
         when="key",
     ),
     Probe(
+        "auth-cohere",
+        "GET",
+        "/cohere/v2/models",
+        "/cohere guarded by the key",
+        auth=False,
+        when="key",
+    ),
+    Probe(
         "responses",
         "POST",
         "/v1/responses",

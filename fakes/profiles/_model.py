@@ -66,6 +66,8 @@ class NamedToolStream(StrEnum):
 
 class ValidationStyle(StrEnum):
     FASTAPI_REPR = "fastapi_repr"  # str(RequestValidationError): repr of the error list
+    COUNTED = "counted"  # "N validation error(s):" then "  {error}" lines (0.26)
+    COUNTED_BOUNDED = "counted_bounded"  # ... inputs summarized, loc dotted, at most 10 (0.30)
 
 
 class Knobs(BaseModel):
@@ -136,6 +138,10 @@ class Knobs(BaseModel):
     continuous_usage_default: bool = False  # include_usage alone also means continuous
     stream_options_stream_error: str = "Stream options can only be defined when `stream=True`."
     stream_error_style: JsonStyle = JsonStyle.SPACED
+    system_fingerprint: bool = False  # "vllm-<version>-<8 hex>" on bodies and the last chunk
+    chunk_top_null_keys: tuple[str, ...] = ()  # null top-level keys on non-role chunks
+    finish_choice_null_keys: tuple[str, ...] = ()  # null keys on the finish chunk's choice only
+    continuous_usage_null_keys: tuple[str, ...] = ()  # null keys in continuous-usage "usage"
     # Streaming completions
     completion_chunk_keys: tuple[str, ...] = (
         "id",
@@ -150,6 +156,7 @@ class Knobs(BaseModel):
     error_shape: ErrorShape = ErrorShape.NESTED
     validation_error_type: str = "Bad Request"
     validation_style: ValidationStyle = ValidationStyle.FASTAPI_REPR
+    validation_param_loc: bool = False  # validation errors' param: the first error's dotted loc
     not_found_param: bool = False  # unknown model errors carry param "model" (0.14)
     not_found_lists_models: bool = False  # ... and "Valid aliases: ..." (0.32)
     # Tools

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from fakes import sse
 from fakes.profiles import ErrorShape, JsonStyle, Knobs
 from fakes.types import JSONObject
+from fakes.vllm import _validation
 
 # create_error_response(err_type=...) names used by vLLM's serving classes.
 TYPE_FOR_STATUS = {
@@ -72,7 +73,12 @@ def stream_error_payload(knobs: Knobs, error: VllmError) -> bytes:
 
 def validation_error(knobs: Knobs, errors: Sequence[dict[str, Any]]) -> VllmError:
     """What FastAPI's RequestValidationError becomes in vLLM's exception handler."""
-    return VllmError(repr(list(errors)), 400, knobs.validation_error_type)
+    return VllmError(
+        _validation.message(knobs, errors),
+        400,
+        knobs.validation_error_type,
+        _validation.param(knobs, errors),
+    )
 
 
 def detail_response(status: int) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 import uuid
 from collections.abc import AsyncGenerator
@@ -146,6 +147,18 @@ def _fault(state: VllmState, request: Request) -> Fault | None:
         return state.faults.pick(_path(request), request.headers.get(FAULT_HEADER))
     except FaultHeaderError as exc:
         raise VllmError(str(exc), 400) from None
+
+
+def _fingerprint(state: VllmState) -> str | None:
+    """system_fingerprint's default ("full") mode: vllm-<version>-<8 hex of the config hash>;
+    the fake hashes what it is configured with."""
+    if not state.knobs.system_fingerprint:
+        return None
+    config = state.config
+    digest = hashlib.sha256(
+        "\0".join((config.model_path or "", *config.served_model_names)).encode()
+    ).hexdigest()
+    return f"vllm-{state.version}-{digest[:8]}"
 
 
 def _request_id(state: VllmState, request: Request, prefix: str) -> str:
@@ -316,11 +329,24 @@ async def _chat_completions(state: VllmState, request: Request) -> Answer:
             raise _fault_error(fault)
         _finished(state, model, plans, started, time.monotonic() - started)
         return _json(
-            _chat.completion_body(knobs, id=chat_id, created=created, model=model, plans=plans)
+            _chat.completion_body(
+                knobs,
+                id=chat_id,
+                created=created,
+                model=model,
+                plans=plans,
+                fingerprint=_fingerprint(state),
+            )
         )
     policy = _chat.StreamUsagePolicy.decide(knobs, body.get("stream_options"))
     writer = _chat.ChunkWriter(
-        knobs, id=chat_id, created=created, model=model, policy=policy, prompt_tokens=prompt
+        knobs,
+        id=chat_id,
+        created=created,
+        model=model,
+        policy=policy,
+        prompt_tokens=prompt,
+        fingerprint=_fingerprint(state),
     )
     events = [sse.data(chunk) for chunk in _chat_chunks(writer, knobs, plans, policy)]
     error = VllmError(fault.message, fault.status) if fault else None
@@ -418,6 +444,7 @@ async def _completions(state: VllmState, request: Request) -> Answer:
             "model": model,
             "choices": choices,
             "usage": usage,
+            "system_fingerprint": _fingerprint(state),
         }
         return _json({k: values.get(k) for k in knobs.completion_response_keys})
     head_values = {"id": cmpl_id, "object": "text_completion", "created": created, "model": model}
@@ -425,6 +452,7 @@ async def _completions(state: VllmState, request: Request) -> Answer:
     options = body.get("stream_options")
     policy = _chat.StreamUsagePolicy.decide(knobs, options)
     events: list[bytes] = []
+    fingerprint = _fingerprint(state)
     generated = 0
     pieces = plan.content or [""]
     for position, piece in enumerate(pieces):
@@ -440,17 +468,20 @@ async def _completions(state: VllmState, request: Request) -> Answer:
         for key in knobs.completion_chunk_null_keys:
             choice[key] = None
         chunk: dict[str, Any] = {**head, "choices": [choice]}
-        if "usage" in knobs.completion_chunk_keys:
-            chunk["usage"] = None
-            if policy.continuous is not None or (last and policy.in_finish_chunk):
-                chunk["usage"] = _chat.usage(knobs, prompt, generated, stream=True)
+        if policy.continuous is not None or (last and policy.in_finish_chunk):
+            chunk["usage"] = _chat.usage(knobs, prompt, generated, stream=True)
+        elif "usage" in knobs.completion_chunk_keys:
+            chunk["usage"] = None  # exclude_unset=False (up to 0.20)
+        if last and fingerprint is not None and not policy.final_chunk:
+            chunk["system_fingerprint"] = fingerprint
+        for key in knobs.chunk_top_null_keys:
+            chunk[key] = None
         events.append(sse.data(chunk))
     if policy.final_chunk:
-        events.append(
-            sse.data(
-                {**head, "choices": [], "usage": _chat.usage(knobs, prompt, generated, stream=True)}
-            )
-        )
+        final = {**head, "choices": [], "usage": _chat.usage(knobs, prompt, generated, stream=True)}
+        if fingerprint is not None:
+            final["system_fingerprint"] = fingerprint
+        events.append(sse.data(final))
     error = VllmError(fault.message, fault.status) if fault else None
     payload = stream_error_payload(knobs, error) if error else None
     return EventStreamResponse(

@@ -73,9 +73,9 @@ async def test_unobservable_knobs_are_listed_with_a_reason() -> None:
     unobserved = report.primary.observed.unobserved
     assert set(unobserved) >= {"request_fields", "stream_error_style", "auth_prefixes"}
     assert "--api-key" in unobserved["auth_prefixes"]
-    # without a key, 0.21 and 0.22 differ only in auth_prefixes: reported as a tie
-    tie = await probe_app(vllm_app(VLLM.get("vllm-0.21"), api_keys=()), api_key=None)
-    assert [m.profile.name for m in tie.primary.tied] == ["vllm-0.21", "vllm-0.22"]
+    # without a key, 0.26 and 0.27 differ only in auth_prefixes: reported as a tie
+    tie = await probe_app(vllm_app(VLLM.get("vllm-0.26"), api_keys=()), api_key=None)
+    assert [m.profile.name for m in tie.primary.tied] == ["vllm-0.26", "vllm-0.27"]
 
 
 async def test_reasoning_keys_seen_with_a_parser() -> None:

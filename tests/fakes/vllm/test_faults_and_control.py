@@ -30,6 +30,11 @@ STREAM = {**CHAT, "stream": True}
             '{"error": {"message": "boom", "type": "InternalServerError", "param": null, '
             '"code": 500}}',
         ),
+        # stream_error_style compact: 0.33 yields the ErrorResponse, model_dump_json()
+        (
+            "0.33.0",
+            '{"error":{"message":"boom","type":"InternalServerError","param":null,"code":500}}',
+        ),
     ],
 )
 async def test_error_frame_after_n_chunks_then_done(vllm: Any, version: str, frame: str) -> None:
@@ -41,7 +46,7 @@ async def test_error_frame_after_n_chunks_then_done(vllm: Any, version: str, fra
         )
     assert response.status_code == 200
     got = events(response.text)
-    assert len(got) == 4 and got[2:] == [frame, "[DONE]"]  # spaced json.dumps, then [DONE]
+    assert len(got) == 4 and got[2:] == [frame, "[DONE]"]  # the frame, then [DONE]
 
 
 async def test_http_error_fault_uses_the_backend_shape(vllm: Any) -> None:
