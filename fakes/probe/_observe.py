@@ -161,8 +161,13 @@ def _routes(run: Run, seen: Observed) -> None:
             evidence(version),
         )
     tokenize = run.get("tokenize")
-    if tokenize is not None:
-        seen.note("tokenize", tokenize.status == 200, evidence(tokenize))
+    if tokenize is not None and tokenize.status is not None:
+        seen.add("tokenize", tokenize.status == 200, evidence(tokenize))
+        body = tokenize.json()
+        if tokenize.status == 200 and isinstance(body, dict):
+            seen.add("tokenize_token_strs", "token_strs" in body, evidence(tokenize))
+        else:
+            seen.skip("tokenize_token_strs", "no /tokenize route (inherited)")
     responses = run.get("responses")
     if responses is None or responses.status is None:
         seen.skip("responses", "the /v1/responses probe got no answer")
@@ -296,9 +301,7 @@ def _ids(run: Run, seen: Observed) -> None:
             evidence(tagged, f'X-Request-Id: {REQUEST_ID} -> "id":"{tagged_id}"'),
         )
     header = chat.header("x-request-id")
-    seen.note(
-        "x_request_id_response", header is not None, evidence(chat, f"x-request-id: {header}")
-    )
+    seen.add("x_request_id_response", header is not None, evidence(chat, f"x-request-id: {header}"))
     second = run.get("second-model")
     if second is None:
         seen.skip("echo_requested_model", "the server lists one model name; needs two")

@@ -83,6 +83,7 @@ class Knobs(BaseModel):
     responses_done_item_status: bool = True  # ... and status "incomplete" on a length finish
     responses_completed_reuses_items: bool = True  # response.completed shows the streamed items
     tokenize: bool = True  # /tokenize and /detokenize
+    tokenize_token_strs: bool = False  # TokenizeResponse has token_strs (null unless asked)
     auth_prefixes: tuple[str, ...] = ("/v1",)
     # Identifiers
     chat_id_prefix: str
