@@ -87,7 +87,7 @@ def test_the_seed_through_litellm(matrix: Matrix) -> None:
     assert cell.observed is not None and cell.observed["error"]["kind"] == "endpoint_unsupported"
     assert _outcome(matrix, "responses-only", "litellm-1.74+vllm-0.9", "plain_completion") == PASS
     # and the workaround crashes: LiteLLM sends no usage unless the client asks
-    for backend in ("litellm-1.74+vllm-0.9", "litellm-1.110+vllm-0.9", "litellm-1.110+vllm-0.33"):
+    for backend in ("litellm-1.74+vllm-0.9", "litellm-1.110+vllm-0.9", "litellm-1.110+vllm-0.34"):
         cell = matrix.cell("naive-chat", backend, "stream_usage")
         assert cell is not None and (cell.outcome, cell.detail) == (CRASH, "KeyError: 'usage'")
 

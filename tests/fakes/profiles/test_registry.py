@@ -29,7 +29,8 @@ from fakes.profiles import ErrorShape, ProfileError, builtin, load_override
         ("0.29.0", "vllm-0.28"),
         ("0.31.0", "vllm-0.30"),
         ("0.32.0", "vllm-0.32"),
-        ("0.34.0", "vllm-0.33"),
+        ("0.33.0", "vllm-0.33"),
+        ("0.34.0", "vllm-0.34"),
     ],
 )
 def test_any_release_resolves_to_its_range(release: str, name: str) -> None:

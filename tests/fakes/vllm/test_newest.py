@@ -141,3 +141,12 @@ async def test_counted_bounded_summarizes_inputs_and_caps_entries(vllm: Any) -> 
 async def test_auth_prefixes_guard_cohere_from_0_27(vllm: Any, version: str, status: int) -> None:
     async with vllm(version, api_keys=("secret",)) as client:
         assert (await client.get("/cohere/v2/models")).status_code == status
+
+
+async def test_0_34_excludes_null_annotations_and_prompt_tokens_details(vllm: Any) -> None:
+    # exclude_if=lambda value: value is None on ChatMessage.annotations and
+    # UsageInfo.prompt_tokens_details (message_keys, usage_keys)
+    for version, present in (("0.33.0", True), ("0.34.0", False)):
+        body = (await _post(vllm, version, "/v1/chat/completions", CHAT)).json()
+        assert ("annotations" in body["choices"][0]["message"]) is present
+        assert ("prompt_tokens_details" in body["usage"]) is present
