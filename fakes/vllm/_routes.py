@@ -483,7 +483,7 @@ async def _completions(state: VllmState, request: Request) -> Answer:
             final["system_fingerprint"] = fingerprint
         events.append(sse.data(final))
     error = VllmError(fault.message, fault.status) if fault else None
-    payload = stream_error_payload(knobs, error) if error else None
+    payload = stream_error_payload(knobs, error, chat=False) if error else None
     return EventStreamResponse(
         _timed(
             state,
