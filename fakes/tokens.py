@@ -36,3 +36,23 @@ def text_of(content: object) -> str:
     if isinstance(content, list):
         return " ".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
     return ""
+
+
+class Vocabulary:
+    """Token ids for pieces, handed out as pieces are first seen, so ids decode back."""
+
+    FIRST_ID = 1000  # above the ids a small real vocabulary keeps for special tokens
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {}
+        self._pieces: dict[int, str] = {}
+
+    def id(self, piece: str) -> int:
+        found = self._ids.get(piece)
+        if found is None:
+            found = self._ids[piece] = self.FIRST_ID + len(self._ids)
+            self._pieces[found] = piece
+        return found
+
+    def piece(self, token: int) -> str | None:
+        return self._pieces.get(token)

@@ -36,6 +36,7 @@ _ERROR_SOURCES = {
     "validation_style": "invalid",
     "error_shape": "invalid",
     "validation_error_type": "invalid",
+    "validation_param_loc": "invalid",
 }
 
 # vLLM knobs that a proxy passes through: the upstream's ids and, from wrapped error
@@ -53,9 +54,10 @@ THROUGH_PROXY = (
     "validation_style",
     "error_shape",
     "validation_error_type",
+    "validation_param_loc",
     "responses",
 )
-_SHAPE_KNOBS = ("error_shape", "validation_error_type")
+_SHAPE_KNOBS = ("error_shape", "validation_error_type", "validation_param_loc")
 
 
 def _present(value: object) -> str:

@@ -138,6 +138,9 @@ def observe_vllm(run: Run) -> Observed:
         "request_fields",
         "request side: the fields a release knows never show on the wire (inherited)",
     )
+    for knob in RESPONSES_STREAM_KNOBS:
+        if knob not in seen.knobs:
+            seen.skip(knob, "no /v1/responses stream to read (inherited)")
     seen.skip(
         "stream_error_style",
         "needs an error in the middle of a stream; the probe provokes none (inherited)",
@@ -158,8 +161,13 @@ def _routes(run: Run, seen: Observed) -> None:
             evidence(version),
         )
     tokenize = run.get("tokenize")
-    if tokenize is not None:
-        seen.note("tokenize", tokenize.status == 200, evidence(tokenize))
+    if tokenize is not None and tokenize.status is not None:
+        seen.add("tokenize", tokenize.status == 200, evidence(tokenize))
+        body = tokenize.json()
+        if tokenize.status == 200 and isinstance(body, dict):
+            seen.add("tokenize_token_strs", "token_strs" in body, evidence(tokenize))
+        else:
+            seen.skip("tokenize_token_strs", "no /tokenize route (inherited)")
     responses = run.get("responses")
     if responses is None or responses.status is None:
         seen.skip("responses", "the /v1/responses probe got no answer")
@@ -186,10 +194,92 @@ def _routes(run: Run, seen: Observed) -> None:
         seen.add("responses", "stream_cut", evidence(stream))
     elif stream.status == 200 and stream.events():
         seen.add("responses", "streaming", evidence(stream, stream.event_lines()[0]))
+        _responses_stream(run, seen, stream)
+        return
     else:
         seen.add(
             "responses", f"stream answers {stream.status}", evidence(stream), expressible=False
         )
+
+
+RESPONSES_STREAM_KNOBS = (
+    "responses_stream",
+    "responses_item_id",
+    "responses_done_item_summary",
+    "responses_done_item_status",
+    "responses_completed_reuses_items",
+)
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _typed_events(exchange: Exchange) -> list[tuple[dict[str, Any], str]]:
+    lines = exchange.event_lines()
+    return [
+        (event, line)
+        for event, line in zip(exchange.events(), lines, strict=False)
+        if isinstance(event, dict) and isinstance(event.get("type"), str)
+    ]
+
+
+def _first(events: list[tuple[dict[str, Any], str]], type: str) -> tuple[dict[str, Any], str]:
+    return next(((e, line) for e, line in events if e["type"] == type), ({}, ""))
+
+
+def _responses_stream(run: Run, seen: Observed, stream: Exchange) -> None:
+    """The message item of a streamed /v1/responses answer: ids, indexes, how it closes."""
+    events = _typed_events(stream)
+    added, added_line = _first(events, "response.output_item.added")
+    if not added:
+        for knob in RESPONSES_STREAM_KNOBS:
+            seen.skip(knob, "the /v1/responses stream had no message item")
+        return
+    item_id = str((added.get("item") or {}).get("id", ""))
+    shown = evidence(stream, added_line)
+    if _UUID.fullmatch(item_id):
+        seen.add("responses_item_id", "uuid", shown)
+    elif item_id.startswith("msg_") and _is_hex(item_id[4:]):
+        seen.add("responses_item_id", "msg_hex", shown)
+    elif _is_hex(item_id):
+        seen.add("responses_item_id", "hex", shown)
+    else:
+        seen.add("responses_item_id", f"other: {item_id!r}", shown, expressible=False)
+    delta, delta_line = _first(events, "response.output_text.delta")
+    done, done_line = _first(events, "response.output_item.done")
+    completed, completed_line = _first(events, "response.completed")
+    status = (completed.get("response") or {}).get("status")
+    if delta.get("content_index") == 1:
+        seen.add("responses_stream", "every_delta", evidence(stream, delta_line))
+    elif status == "completed":
+        # a stop finish ends on the EOS step's empty text: 0.18-0.20 then leave the item open
+        style = "state_machine" if done else "skip_empty"
+        seen.add("responses_stream", style, evidence(stream, done_line or completed_line))
+    else:
+        seen.skip("responses_stream", "the stream ended on max_output_tokens (inherited)")
+    if done:
+        item = done.get("item") or {}
+        seen.add("responses_done_item_summary", "summary" in item, evidence(stream, done_line))
+        output = (completed.get("response") or {}).get("output") or [{}]
+        seen.add(
+            "responses_completed_reuses_items",
+            output[0].get("id") == item_id,
+            evidence(stream, completed_line),
+        )
+    else:
+        for knob in ("responses_done_item_summary", "responses_completed_reuses_items"):
+            seen.skip(knob, "the stream left its message item open (inherited)")
+    _responses_length(run, seen)
+
+
+def _responses_length(run: Run, seen: Observed) -> None:
+    short = run.get("responses-stream-short")
+    events = _typed_events(short) if short is not None and short.status == 200 else []
+    done, line = _first(events, "response.output_item.done")
+    if not done:
+        seen.skip("responses_done_item_status", "no item closed on a length finish (inherited)")
+        return
+    assert short is not None
+    incomplete = (done.get("item") or {}).get("status") == "incomplete"
+    seen.add("responses_done_item_status", incomplete, evidence(short, line))
 
 
 def _ids(run: Run, seen: Observed) -> None:
@@ -211,9 +301,7 @@ def _ids(run: Run, seen: Observed) -> None:
             evidence(tagged, f'X-Request-Id: {REQUEST_ID} -> "id":"{tagged_id}"'),
         )
     header = chat.header("x-request-id")
-    seen.note(
-        "x_request_id_response", header is not None, evidence(chat, f"x-request-id: {header}")
-    )
+    seen.add("x_request_id_response", header is not None, evidence(chat, f"x-request-id: {header}"))
     second = run.get("second-model")
     if second is None:
         seen.skip("echo_requested_model", "the server lists one model name; needs two")
@@ -230,6 +318,12 @@ def _bodies(run: Run, seen: Observed) -> None:
     chat = run.exchanges["chat"]
     body = chat.json()
     seen.add("chat_response_keys", tuple(body), evidence(chat))
+    fingerprint = body.get("system_fingerprint")
+    seen.add(
+        "system_fingerprint",
+        isinstance(fingerprint, str) and fingerprint.startswith("vllm-"),
+        evidence(chat, f'"system_fingerprint":{_dump(fingerprint)}'),
+    )
     choice = _choice(body) or {}
     seen.add("chat_choice_keys", tuple(choice), evidence(chat, f'"choices":[{_dump(choice)}]'))
     usage = body.get("usage")
@@ -293,7 +387,11 @@ def _bodies(run: Run, seen: Observed) -> None:
     stream = run.get("completions-stream")
     if stream is not None and _ok_stream(stream):
         chunk, line = data_chunks(stream)[0]
-        seen.add("completion_chunk_keys", tuple(chunk), evidence(stream, line))
+        seen.add(
+            "completion_chunk_keys",
+            tuple(k for k in chunk if k in CHUNK_HEAD),
+            evidence(stream, line),
+        )
         extra = [
             k
             for k in _choice(chunk) or {}
@@ -349,15 +447,31 @@ def _stream(run: Run, seen: Observed) -> None:
             tuple(k for k, v in (choice.get("delta") or {}).items() if v is None),
             evidence(stream, line),
         )
+        seen.add(
+            "chunk_top_null_keys",
+            tuple(k for k in chunk if k not in CHUNK_HEAD and chunk[k] is None),
+            evidence(stream, line),
+        )
     else:
-        seen.skip("chunk_null_keys", "the stream had no content chunk")
-        seen.skip("delta_null_keys", "the stream had no content chunk")
+        for knob in ("chunk_null_keys", "delta_null_keys", "chunk_top_null_keys"):
+            seen.skip(knob, "the stream had no content chunk")
     finish = [(c, line) for c, line in chunks if (_choice(c) or {}).get("finish_reason")]
     if finish:
         chunk, line = finish[-1]
         seen.add(
             "finish_chunk_drops_nulls",
             "logprobs" not in (_choice(chunk) or {}),
+            evidence(stream, line),
+        )
+        known = ("index", "delta", "logprobs", "finish_reason", "stop_reason")
+        content_keys = set(_choice(middle[0][0]) or {}) if middle else set()
+        seen.add(
+            "finish_choice_null_keys",
+            tuple(
+                k
+                for k, v in (_choice(chunk) or {}).items()
+                if v is None and k not in known and k not in content_keys
+            ),
             evidence(stream, line),
         )
         seen.add(
@@ -406,6 +520,12 @@ def _stream_options(run: Run, seen: Observed) -> None:
     if continuous is not None and _ok_stream(continuous):
         usages = _choice_usages(continuous)
         counted = [(u, line) for u, line in usages if isinstance(u, dict)]
+        if counted:
+            seen.add(
+                "continuous_usage_null_keys",
+                tuple(k for k, v in counted[-1][0].items() if v is None),
+                evidence(continuous, counted[-1][1]),
+            )
         total = _usage_chunk(continuous)
         if not counted:
             seen.add("continuous_usage", "unsupported", evidence(continuous, usages[-1][1]))
@@ -497,6 +617,10 @@ def _errors(run: Run, seen: Observed) -> None:
             message = str(parts.get("message") or "")
             if message.startswith("[{"):
                 seen.add("validation_style", "fastapi_repr", evidence(invalid))
+            elif re.match(r"\d+ validation errors?:\n  \{", message):
+                bounded = "'loc': '" in message  # 0.30 writes the loc as a dotted string
+                style = "counted_bounded" if bounded else "counted"
+                seen.add("validation_style", style, evidence(invalid))
             else:
                 seen.add(
                     "validation_style",
@@ -504,6 +628,11 @@ def _errors(run: Run, seen: Observed) -> None:
                     evidence(invalid),
                     expressible=False,
                 )
+            seen.add(
+                "validation_param_loc",
+                parts.get("param") == "body.messages",
+                evidence(invalid, f'"param":{_dump(parts.get("param"))}'),
+            )
         seen.note("validation_status", invalid.status, evidence(invalid))
     unknown = run.get("unknown-model")
     parts = error_parts(unknown.json()) if unknown is not None else None
@@ -627,7 +756,11 @@ def _auth(run: Run, seen: Observed) -> None:
         return
     prefixes = ["/v1"]
     shown = [f"/v1/models -> {missing.status}"]
-    for name, prefix in (("auth-v2", "/v2"), ("auth-inference", "/inference")):
+    for name, prefix in (
+        ("auth-v2", "/v2"),
+        ("auth-inference", "/inference"),
+        ("auth-cohere", "/cohere"),
+    ):
         exchange = run.get(name)
         if exchange is not None:
             shown.append(f"{exchange.path} -> {exchange.status}")

@@ -225,6 +225,14 @@ PROBES: tuple[Probe, ...] = (
         when="key",
     ),
     Probe(
+        "auth-cohere",
+        "GET",
+        "/cohere/v2/models",
+        "/cohere guarded by the key",
+        auth=False,
+        when="key",
+    ),
+    Probe(
         "responses",
         "POST",
         "/v1/responses",
@@ -237,6 +245,14 @@ PROBES: tuple[Probe, ...] = (
         "/v1/responses",
         "/v1/responses streaming: events, a 500, or a cut",
         {"model": MODEL, "input": "Say hi.", "max_output_tokens": 16, "stream": True},
+        when="responses",
+    ),
+    Probe(
+        "responses-stream-short",
+        "POST",
+        "/v1/responses",
+        "/v1/responses streaming cut by max_output_tokens: the closed item's status",
+        {"model": MODEL, "input": "Say hi.", "max_output_tokens": 2, "stream": True},
         when="responses",
     ),
 )

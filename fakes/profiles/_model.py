@@ -14,6 +14,22 @@ class ResponsesRoute(StrEnum):
     STREAMING = "streaming"
 
 
+class ResponsesStream(StrEnum):
+    """How /v1/responses streams a plain (non-harmony) answer's message item."""
+
+    EVERY_DELTA = "every_delta"  # content_index counts every event; the EOS step's "" is sent
+    SKIP_EMPTY = "skip_empty"  # content_index 0; "" skipped, and a "" last step skips the *.done
+    STATE_MACHINE = "state_machine"  # content_index 0; "" skipped; the item is always closed
+
+
+class ResponsesItemId(StrEnum):
+    """The streamed message item's id."""
+
+    UUID = "uuid"  # str(uuid.uuid4()): 36 characters with dashes
+    HEX = "hex"  # random_uuid(), bare
+    MSG_HEX = "msg_hex"  # "msg_" + random_uuid()
+
+
 class ErrorShape(StrEnum):
     FLAT = "flat"  # {"object":"error","message",...}
     NESTED = "nested"  # {"error":{"message",...}}
@@ -50,6 +66,8 @@ class NamedToolStream(StrEnum):
 
 class ValidationStyle(StrEnum):
     FASTAPI_REPR = "fastapi_repr"  # str(RequestValidationError): repr of the error list
+    COUNTED = "counted"  # "N validation error(s):" then "  {error}" lines (0.26)
+    COUNTED_BOUNDED = "counted_bounded"  # ... inputs summarized, loc dotted, at most 10 (0.30)
 
 
 class Knobs(BaseModel):
@@ -59,7 +77,13 @@ class Knobs(BaseModel):
 
     # Routes
     responses: ResponsesRoute
+    responses_stream: ResponsesStream = ResponsesStream.STATE_MACHINE
+    responses_item_id: ResponsesItemId = ResponsesItemId.MSG_HEX
+    responses_done_item_summary: bool = False  # the output_item.done item has "summary": []
+    responses_done_item_status: bool = True  # ... and status "incomplete" on a length finish
+    responses_completed_reuses_items: bool = True  # response.completed shows the streamed items
     tokenize: bool = True  # /tokenize and /detokenize
+    tokenize_token_strs: bool = False  # TokenizeResponse has token_strs (null unless asked)
     auth_prefixes: tuple[str, ...] = ("/v1",)
     # Identifiers
     chat_id_prefix: str
@@ -115,6 +139,10 @@ class Knobs(BaseModel):
     continuous_usage_default: bool = False  # include_usage alone also means continuous
     stream_options_stream_error: str = "Stream options can only be defined when `stream=True`."
     stream_error_style: JsonStyle = JsonStyle.SPACED
+    system_fingerprint: bool = False  # "vllm-<version>-<8 hex>" on bodies and the last chunk
+    chunk_top_null_keys: tuple[str, ...] = ()  # null top-level keys on non-role chunks
+    finish_choice_null_keys: tuple[str, ...] = ()  # null keys on the finish chunk's choice only
+    continuous_usage_null_keys: tuple[str, ...] = ()  # null keys in continuous-usage "usage"
     # Streaming completions
     completion_chunk_keys: tuple[str, ...] = (
         "id",
@@ -129,6 +157,7 @@ class Knobs(BaseModel):
     error_shape: ErrorShape = ErrorShape.NESTED
     validation_error_type: str = "Bad Request"
     validation_style: ValidationStyle = ValidationStyle.FASTAPI_REPR
+    validation_param_loc: bool = False  # validation errors' param: the first error's dotted loc
     not_found_param: bool = False  # unknown model errors carry param "model" (0.14)
     not_found_lists_models: bool = False  # ... and "Valid aliases: ..." (0.32)
     # Tools

@@ -40,12 +40,17 @@ class StreamUsagePolicy:
         return cls(final_chunk=True, null_on_chunks=knobs.null_usage_on_chunks)
 
 
-def usage(knobs: Knobs, prompt: int, completion: int, *, stream: bool = False) -> JSONObject:
-    values = {
+def usage(
+    knobs: Knobs, prompt: int, completion: int, *, stream: bool = False, continuous: bool = False
+) -> JSONObject:
+    values: JSONObject = {
         "prompt_tokens": prompt,
         "total_tokens": prompt + completion,
         "completion_tokens": completion,
     }
+    if continuous:  # set explicitly on chunks with choices: exclude_unset keeps the nulls
+        values.update({key: None for key in knobs.continuous_usage_null_keys})
+        return values
     if stream:  # usage chunks are dumped with exclude_none: no null details
         return values
     return shaped(knobs.usage_keys, values, {})
@@ -82,7 +87,13 @@ def message(knobs: Knobs, plan: Plan) -> JSONObject:
 
 
 def completion_body(
-    knobs: Knobs, *, id: str, created: int, model: str, plans: list[Plan]
+    knobs: Knobs,
+    *,
+    id: str,
+    created: int,
+    model: str,
+    plans: list[Plan],
+    fingerprint: str | None = None,
 ) -> JSONObject:
     choices = [
         shaped(
@@ -107,6 +118,7 @@ def completion_body(
             "model": model,
             "choices": choices,
             "usage": usage(knobs, plans[0].prompt_tokens, completion),
+            "system_fingerprint": fingerprint,
         },
         {},
     )
@@ -174,8 +186,10 @@ class ChunkWriter:
         model: str,
         policy: StreamUsagePolicy,
         prompt_tokens: int,
+        fingerprint: str | None = None,
     ) -> None:
         self.knobs = knobs
+        self.fingerprint = fingerprint
         self.head = {
             "id": id,
             "object": "chat.completion.chunk",
@@ -191,9 +205,9 @@ class ChunkWriter:
         self.generated += step_tokens
         policy = self.policy
         if policy.continuous is ContinuousUsage.CUMULATIVE:
-            chunk["usage"] = usage(self.knobs, self.prompt_tokens, self.generated, stream=True)
+            chunk["usage"] = usage(self.knobs, self.prompt_tokens, self.generated, continuous=True)
         elif policy.continuous is ContinuousUsage.PER_CHUNK:
-            chunk["usage"] = usage(self.knobs, self.prompt_tokens, step_tokens, stream=True)
+            chunk["usage"] = usage(self.knobs, self.prompt_tokens, step_tokens, continuous=True)
         elif policy.null_on_chunks:
             chunk["usage"] = None
         return chunk
@@ -226,24 +240,35 @@ class ChunkWriter:
         choice = self._choice(index, step.delta)
         for key in self.knobs.chunk_null_keys:
             choice[key] = None
-        return self._chunk(choice, step.tokens)
+        return self._top_nulls(self._chunk(choice, step.tokens))
+
+    def _top_nulls(self, chunk: JSONObject) -> JSONObject:
+        for key in self.knobs.chunk_top_null_keys:
+            chunk[key] = None
+        return chunk
 
     def finish(self, index: int, step: _Step, plan: Plan, total: int) -> JSONObject:
         choice = self._choice(index, step.delta)
         choice["finish_reason"] = plan.finish_reason
         choice["stop_reason"] = plan.stop_reason
-        for key in self.knobs.chunk_null_keys:
+        for key in (*self.knobs.chunk_null_keys, *self.knobs.finish_choice_null_keys):
             choice[key] = None
         if self.knobs.finish_chunk_drops_nulls:
             choice = {k: v for k, v in choice.items() if v is not None}
         chunk = self._chunk(choice, step.tokens)
         if self.policy.in_finish_chunk:
             chunk["usage"] = usage(self.knobs, self.prompt_tokens, total, stream=True)
-        return chunk
+        if self.fingerprint is not None and not self.policy.final_chunk:
+            # stamped on the terminal chunk only when no usage chunk follows
+            chunk["system_fingerprint"] = self.fingerprint
+        return self._top_nulls(chunk)
 
     def usage_chunk(self, completion: int) -> JSONObject:
-        return {
+        chunk: JSONObject = {
             **self.head,
             "choices": [],
             "usage": usage(self.knobs, self.prompt_tokens, completion, stream=True),
         }
+        if self.fingerprint is not None:
+            chunk["system_fingerprint"] = self.fingerprint
+        return chunk

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from fakes import sse
 from fakes.profiles import ErrorShape, JsonStyle, Knobs
 from fakes.types import JSONObject
+from fakes.vllm import _validation
 
 # create_error_response(err_type=...) names used by vLLM's serving classes.
 TYPE_FOR_STATUS = {
@@ -61,18 +62,25 @@ def error_response(knobs: Knobs, error: VllmError) -> Response:
     return Response(orjson.dumps(body), status_code=error.status, media_type="application/json")
 
 
-def stream_error_payload(knobs: Knobs, error: VllmError) -> bytes:
-    """The JSON of an in-band error event; vLLM writes it with ``json.dumps``."""
+def stream_error_payload(knobs: Knobs, error: VllmError, *, chat: bool = True) -> bytes:
+    """The JSON of an in-band error event: ``json.dumps`` (spaced), except where a release's
+    chat stream yields the ErrorResponse itself (``stream_error_style``). /v1/completions
+    keeps json.dumps through 0.34 (completion/serving.py create_streaming_error_response)."""
     inner = error_object(knobs, error.message, error.type, error.status, error.param)
     body = inner if knobs.error_shape is ErrorShape.NESTED else {"error": inner}
-    if knobs.stream_error_style is JsonStyle.SPACED:
+    if not chat or knobs.stream_error_style is JsonStyle.SPACED:
         return sse.spaced(body)
     return sse.compact(body)
 
 
 def validation_error(knobs: Knobs, errors: Sequence[dict[str, Any]]) -> VllmError:
     """What FastAPI's RequestValidationError becomes in vLLM's exception handler."""
-    return VllmError(repr(list(errors)), 400, knobs.validation_error_type)
+    return VllmError(
+        _validation.message(knobs, errors),
+        400,
+        knobs.validation_error_type,
+        _validation.param(knobs, errors),
+    )
 
 
 def detail_response(status: int) -> Response:

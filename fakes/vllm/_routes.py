@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 import uuid
 from collections.abc import AsyncGenerator
@@ -20,7 +21,7 @@ from fakes.profiles import ResponsesRoute
 from fakes.script import Reply
 from fakes.shapes import shaped
 from fakes.timing import Pace
-from fakes.vllm import _chat
+from fakes.vllm import _chat, _responses_stream
 from fakes.vllm._errors import (
     PlainServerError,
     VllmError,
@@ -146,6 +147,18 @@ def _fault(state: VllmState, request: Request) -> Fault | None:
         return state.faults.pick(_path(request), request.headers.get(FAULT_HEADER))
     except FaultHeaderError as exc:
         raise VllmError(str(exc), 400) from None
+
+
+def _fingerprint(state: VllmState) -> str | None:
+    """system_fingerprint's default ("full") mode: vllm-<version>-<8 hex of the config hash>;
+    the fake hashes what it is configured with."""
+    if not state.knobs.system_fingerprint:
+        return None
+    config = state.config
+    digest = hashlib.sha256(
+        "\0".join((config.model_path or "", *config.served_model_names)).encode()
+    ).hexdigest()
+    return f"vllm-{state.version}-{digest[:8]}"
 
 
 def _request_id(state: VllmState, request: Request, prefix: str) -> str:
@@ -316,11 +329,24 @@ async def _chat_completions(state: VllmState, request: Request) -> Answer:
             raise _fault_error(fault)
         _finished(state, model, plans, started, time.monotonic() - started)
         return _json(
-            _chat.completion_body(knobs, id=chat_id, created=created, model=model, plans=plans)
+            _chat.completion_body(
+                knobs,
+                id=chat_id,
+                created=created,
+                model=model,
+                plans=plans,
+                fingerprint=_fingerprint(state),
+            )
         )
     policy = _chat.StreamUsagePolicy.decide(knobs, body.get("stream_options"))
     writer = _chat.ChunkWriter(
-        knobs, id=chat_id, created=created, model=model, policy=policy, prompt_tokens=prompt
+        knobs,
+        id=chat_id,
+        created=created,
+        model=model,
+        policy=policy,
+        prompt_tokens=prompt,
+        fingerprint=_fingerprint(state),
     )
     events = [sse.data(chunk) for chunk in _chat_chunks(writer, knobs, plans, policy)]
     error = VllmError(fault.message, fault.status) if fault else None
@@ -418,6 +444,7 @@ async def _completions(state: VllmState, request: Request) -> Answer:
             "model": model,
             "choices": choices,
             "usage": usage,
+            "system_fingerprint": _fingerprint(state),
         }
         return _json({k: values.get(k) for k in knobs.completion_response_keys})
     head_values = {"id": cmpl_id, "object": "text_completion", "created": created, "model": model}
@@ -425,6 +452,7 @@ async def _completions(state: VllmState, request: Request) -> Answer:
     options = body.get("stream_options")
     policy = _chat.StreamUsagePolicy.decide(knobs, options)
     events: list[bytes] = []
+    fingerprint = _fingerprint(state)
     generated = 0
     pieces = plan.content or [""]
     for position, piece in enumerate(pieces):
@@ -440,19 +468,22 @@ async def _completions(state: VllmState, request: Request) -> Answer:
         for key in knobs.completion_chunk_null_keys:
             choice[key] = None
         chunk: dict[str, Any] = {**head, "choices": [choice]}
-        if "usage" in knobs.completion_chunk_keys:
-            chunk["usage"] = None
-            if policy.continuous is not None or (last and policy.in_finish_chunk):
-                chunk["usage"] = _chat.usage(knobs, prompt, generated, stream=True)
+        if policy.continuous is not None or (last and policy.in_finish_chunk):
+            chunk["usage"] = _chat.usage(knobs, prompt, generated, stream=True)
+        elif "usage" in knobs.completion_chunk_keys:
+            chunk["usage"] = None  # exclude_unset=False (up to 0.20)
+        if last and fingerprint is not None and not policy.final_chunk:
+            chunk["system_fingerprint"] = fingerprint
+        for key in knobs.chunk_top_null_keys:
+            chunk[key] = None
         events.append(sse.data(chunk))
     if policy.final_chunk:
-        events.append(
-            sse.data(
-                {**head, "choices": [], "usage": _chat.usage(knobs, prompt, generated, stream=True)}
-            )
-        )
+        final = {**head, "choices": [], "usage": _chat.usage(knobs, prompt, generated, stream=True)}
+        if fingerprint is not None:
+            final["system_fingerprint"] = fingerprint
+        events.append(sse.data(final))
     error = VllmError(fault.message, fault.status) if fault else None
-    payload = stream_error_payload(knobs, error) if error else None
+    payload = stream_error_payload(knobs, error, chat=False) if error else None
     return EventStreamResponse(
         _timed(
             state,
@@ -514,7 +545,16 @@ async def _responses(state: VllmState, request: Request) -> Answer:
                 yield CUT
 
             return EventStreamResponse(cut())
-        events = _responses_events(body_out, text, tokens.tokenize(text))
+        length = plan.finish_reason == "length"
+        # the engine's last step: a real token on a length finish, else EOS with empty text
+        steps = [*plan.content] if length and plan.content else [*plan.content, ""]
+        events = _responses_stream.stream_events(
+            knobs,
+            body_out,
+            steps,
+            length_finish=length,
+            message_id=_responses_stream.item_id(knobs, state.new_hex),
+        )
         return EventStreamResponse(
             _timed(
                 state,
@@ -593,70 +633,3 @@ def _responses_body(
         },
         "user": None,
     }
-
-
-def _responses_events(final: dict[str, Any], text: str, pieces: list[str]) -> list[bytes]:
-    """Responses streaming: ``event:`` lines with a sequence number on every event."""
-    events: list[tuple[str, dict[str, Any]]] = []
-    in_progress = {**final, "status": "in_progress", "output": [], "usage": None}
-    events.append(("response.created", {"response": in_progress}))
-    events.append(("response.in_progress", {"response": in_progress}))
-    if final["output"]:
-        item = final["output"][0]
-        empty_item = {**item, "content": [], "status": "in_progress"}
-        part: dict[str, Any] = {
-            "annotations": [],
-            "text": "",
-            "type": "output_text",
-            "logprobs": None,
-        }
-        events.append(("response.output_item.added", {"item": empty_item, "output_index": 0}))
-        events.append(
-            (
-                "response.content_part.added",
-                {"content_index": 0, "item_id": item["id"], "output_index": 0, "part": part},
-            )
-        )
-        for piece in pieces:
-            events.append(
-                (
-                    "response.output_text.delta",
-                    {
-                        "content_index": 0,
-                        "delta": piece,
-                        "item_id": item["id"],
-                        "logprobs": [],
-                        "output_index": 0,
-                    },
-                )
-            )
-        events.append(
-            (
-                "response.output_text.done",
-                {
-                    "content_index": 0,
-                    "item_id": item["id"],
-                    "logprobs": [],
-                    "output_index": 0,
-                    "text": text,
-                },
-            )
-        )
-        events.append(
-            (
-                "response.content_part.done",
-                {
-                    "content_index": 0,
-                    "item_id": item["id"],
-                    "output_index": 0,
-                    "part": {**part, "text": text},
-                },
-            )
-        )
-        events.append(("response.output_item.done", {"item": item, "output_index": 0}))
-    events.append(("response.completed", {"response": final}))
-    out = []
-    for number, (name, payload) in enumerate(events):
-        data = {"type": name, "sequence_number": number, **payload}
-        out.append(sse.event(orjson.dumps(data), fields=[("event", name)]))
-    return out

@@ -12,6 +12,7 @@ from fakes.profiles import Knobs, Profile, builtin, with_knobs
 from fakes.requestlog import RequestLog
 from fakes.script import Script, ScriptPlayer
 from fakes.timing import Clock, Scheduler, Timing
+from fakes.tokens import Vocabulary
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class VllmState:
         self.player = ScriptPlayer(self.config.script)
         self.faults = FaultPlan(self.config.faults)
         self.clock = Clock(self.config.timing)
+        self.vocabulary = Vocabulary()
         self.log.clear()
 
     @property

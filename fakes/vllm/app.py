@@ -18,9 +18,10 @@ from fakes.console import console_routes
 from fakes.control import control_routes
 from fakes.controltoken import ControlTokenMiddleware
 from fakes.profiles import ResponsesRoute
-from fakes.vllm import _routes
+from fakes.vllm import _routes, _tokenize
 from fakes.vllm._auth import ApiKeyMiddleware
 from fakes.vllm._errors import VllmError, detail_response, error_response
+from fakes.vllm._request_id import RequestIdMiddleware
 from fakes.vllm._state import VllmConfig, VllmState
 
 
@@ -65,6 +66,13 @@ def create_vllm_app(config: VllmConfig) -> Starlette:
             enabled=lambda: state.knobs.responses is not ResponsesRoute.ABSENT,
         )
     )
+    for path, endpoint in (
+        ("/tokenize", _tokenize.tokenize),
+        ("/detokenize", _tokenize.detokenize),
+    ):
+        routes.append(
+            _WhenRoute(path, endpoint, methods=["POST"], enabled=lambda: state.knobs.tokenize)
+        )
     if config.control_plane:
         routes.extend(control_routes(lambda request: request.app.state.fake))
         routes.extend(
@@ -88,6 +96,10 @@ def create_vllm_app(config: VllmConfig) -> Starlette:
             too_large=too_large,
         )
     ]
+    # outside the API-key check: 0.6.4 adds it after `authentication`, so a 401 carries it
+    middleware.append(
+        Middleware(RequestIdMiddleware, enabled=lambda: state.knobs.x_request_id_response)
+    )
     if config.api_keys:
         middleware.append(
             Middleware(ApiKeyMiddleware, keys=config.api_keys, prefixes=knobs.auth_prefixes)

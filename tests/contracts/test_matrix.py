@@ -59,11 +59,15 @@ def test_responses_only_fails_where_vllm_lacks_the_route(matrix: Matrix, backend
     assert cell.observed["error"] == {"kind": "endpoint_unsupported", "status": 404}
 
 
-def test_responses_only_works_non_streaming_from_0_10(matrix: Matrix) -> None:
-    for backend in ("vllm-0.10.0", "vllm-0.12", "vllm-0.24"):
+def test_responses_only_works_from_0_10_and_streams_from_0_10_2(matrix: Matrix) -> None:
+    for backend in ("vllm-0.10.0", "vllm-0.10.1", "vllm-0.11", "vllm-0.18", "vllm-0.33"):
         assert _outcome(matrix, "responses-only", backend, "plain_completion") == PASS
-        # but its streams break: 0.10.0 answers 500, later releases cut the connection
+    # streams break on 0.10.0 (a 500) and 0.10.1 (a cut); from 0.10.2 non-harmony models
+    # stream through _process_simple_streaming_events
+    for backend in ("vllm-0.10.0", "vllm-0.10.1"):
         assert _outcome(matrix, "responses-only", backend, "stream_usage") == FAIL
+    for backend in ("vllm-0.11", "vllm-0.12", "vllm-0.18", "vllm-0.21", "vllm-0.33"):
+        assert _outcome(matrix, "responses-only", backend, "stream_usage") == PASS
 
 
 def test_naive_chat_crashes_on_streams_without_usage(matrix: Matrix) -> None:
@@ -83,7 +87,7 @@ def test_the_seed_through_litellm(matrix: Matrix) -> None:
     assert cell.observed is not None and cell.observed["error"]["kind"] == "endpoint_unsupported"
     assert _outcome(matrix, "responses-only", "litellm-1.74+vllm-0.9", "plain_completion") == PASS
     # and the workaround crashes: LiteLLM sends no usage unless the client asks
-    for backend in ("litellm-1.74+vllm-0.9", "litellm-1.110+vllm-0.9", "litellm-1.110+vllm-0.24"):
+    for backend in ("litellm-1.74+vllm-0.9", "litellm-1.110+vllm-0.9", "litellm-1.110+vllm-0.34"):
         cell = matrix.cell("naive-chat", backend, "stream_usage")
         assert cell is not None and (cell.outcome, cell.detail) == (CRASH, "KeyError: 'usage'")
 

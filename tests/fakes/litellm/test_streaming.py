@@ -245,7 +245,8 @@ async def test_chunks_pass_through_as_they_arrive() -> None:
 
 @pytest.mark.live
 async def test_forwarded_responses_stream_cut_is_response_failed_110(stack: Any) -> None:
-    async with stack("1.110.2", "0.12.0", live_upstream=True) as s:
+    # 0.10.1.x is the release whose /v1/responses stream is a 200 then a cut (non-harmony)
+    async with stack("1.110.2", "0.10.1.1", live_upstream=True) as s:
         body = {"model": "fake-model", "input": "hi", "stream": True}
         response = await s.client.post("/v1/responses", json=body, headers=AUTH)
         assert response.text.startswith("event: response.failed\ndata: ")

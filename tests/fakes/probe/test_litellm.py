@@ -18,22 +18,21 @@ STACKS = [
     ("1.110.2", "vllm-0.9", ["vllm-0.9"]),
     ("1.110.2", "vllm-0.5", ["vllm-0.5"]),
     ("1.110.2", "vllm-0.10.0", ["vllm-0.10.0"]),
-    # nested errors on: the proxy shows nothing that tells 0.10.1 ... 0.22 apart
+    # nested errors and 16-hex ids on: the proxy shows nothing that tells 0.12 ... 0.22 apart
     (
         "1.110.2",
         "vllm-0.12",
         [
-            "vllm-0.10.1",
-            "vllm-0.11",
             "vllm-0.12",
             "vllm-0.14",
             "vllm-0.16",
             "vllm-0.18",
+            "vllm-0.21",
             "vllm-0.22",
         ],
     ),
     ("1.74.15", "vllm-0.6.4", ["vllm-0.6.4"]),
-    # 1.74 forwards only the upstream's error message: 0.7 on look alike
+    # 1.74 forwards only the upstream's error message: 0.7 ... 0.11.2 (32-hex ids) look alike
     (
         "1.74.15",
         "vllm-0.9",
@@ -43,11 +42,7 @@ STACKS = [
             "vllm-0.10.0",
             "vllm-0.10.1",
             "vllm-0.11",
-            "vllm-0.12",
-            "vllm-0.14",
-            "vllm-0.16",
-            "vllm-0.18",
-            "vllm-0.22",
+            "vllm-0.11.1",
         ],
     ),
 ]

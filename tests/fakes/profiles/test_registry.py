@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import re
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from fakes.profiles import ErrorShape, ProfileError, builtin, load_override
 
@@ -18,9 +22,15 @@ from fakes.profiles import ErrorShape, ProfileError, builtin, load_override
         ("0.10.0", "vllm-0.10.0"),
         ("0.10.1.1", "vllm-0.10.1"),
         ("0.10.2", "vllm-0.11"),
-        ("0.11.2", "vllm-0.12"),
+        ("0.11.2", "vllm-0.11.1"),
+        ("0.12.0", "vllm-0.12"),
         ("0.19.1", "vllm-0.18"),
-        ("0.33.0", "vllm-0.24"),
+        ("0.24.0", "vllm-0.24"),
+        ("0.29.0", "vllm-0.28"),
+        ("0.31.0", "vllm-0.30"),
+        ("0.32.0", "vllm-0.32"),
+        ("0.33.0", "vllm-0.33"),
+        ("0.34.0", "vllm-0.34"),
     ],
 )
 def test_any_release_resolves_to_its_range(release: str, name: str) -> None:
@@ -37,11 +47,43 @@ def test_release_before_0_4_lists_the_known_ranges() -> None:
         builtin("vllm").for_release("0.3.3")
 
 
-def test_every_profile_cites_a_source_for_what_it_changes() -> None:
-    profiles = builtin("vllm")
-    for profile in profiles:
-        assert profile.sources, profile.name
-        assert profile.reference in profile.versions or profile.versions.startswith(">=")
+# "<release> <path>.py:<line>[-<line>] ...": where in which wheel the fact was read
+CITATION = re.compile(r"^\d+\.\d+(\.\d+)*\s.*?[\w./]+\.py:\d+")
+
+
+def _vllm_files() -> list[tuple[str, dict[str, Any]]]:
+    folder = resources.files("fakes.profiles") / "vllm"
+    return [
+        (entry.name, yaml.safe_load(entry.read_text(encoding="utf-8")))
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith(".yaml")
+    ]
+
+
+def uncited(data: dict[str, Any]) -> list[str]:
+    """Knobs a profile file sets without a citation in that file's own ``sources`` (a
+    parent's citation says nothing about what the child sets)."""
+    sources = data.get("sources") or {}
+    return [k for k in data.get("knobs") or {} if not CITATION.match(str(sources.get(k, "")))]
+
+
+@pytest.mark.parametrize(("filename", "data"), _vllm_files(), ids=lambda v: str(v)[:12])
+def test_every_knob_a_file_sets_cites_its_release_file_and_line(
+    filename: str, data: dict[str, Any]
+) -> None:
+    assert uncited(data) == [], f"{filename}: no '<release> <file>.py:<line>' source"
+    assert data["reference"] in data["versions"] or data["versions"].startswith(">=")
+
+
+def test_a_knob_cited_only_by_the_parent_or_vaguely_is_uncited() -> None:
+    child = {
+        "extends": "vllm-0.9",
+        "knobs": {"error_shape": "flat", "chat_id_prefix": "x-", "tools": False},
+        "sources": {"chat_id_prefix": "serving_chat.py, somewhere", "tools": "0.9.2 protocol.py"},
+    }
+    assert uncited(child) == ["error_shape", "chat_id_prefix", "tools"]
+    child["sources"]["tools"] = "0.9.2 protocol.py:227 no tools field"
+    assert uncited(child) == ["error_shape", "chat_id_prefix"]
 
 
 def test_override_file_changes_one_knob(tmp_path: Path) -> None:

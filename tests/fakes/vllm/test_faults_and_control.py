@@ -30,6 +30,11 @@ STREAM = {**CHAT, "stream": True}
             '{"error": {"message": "boom", "type": "InternalServerError", "param": null, '
             '"code": 500}}',
         ),
+        # stream_error_style compact: 0.33 yields the ErrorResponse, model_dump_json()
+        (
+            "0.33.0",
+            '{"error":{"message":"boom","type":"InternalServerError","param":null,"code":500}}',
+        ),
     ],
 )
 async def test_error_frame_after_n_chunks_then_done(vllm: Any, version: str, frame: str) -> None:
@@ -41,7 +46,7 @@ async def test_error_frame_after_n_chunks_then_done(vllm: Any, version: str, fra
         )
     assert response.status_code == 200
     got = events(response.text)
-    assert len(got) == 4 and got[2:] == [frame, "[DONE]"]  # spaced json.dumps, then [DONE]
+    assert len(got) == 4 and got[2:] == [frame, "[DONE]"]  # the frame, then [DONE]
 
 
 async def test_http_error_fault_uses_the_backend_shape(vllm: Any) -> None:
@@ -218,3 +223,19 @@ async def test_completions_stream_0_4_has_no_object_key(vllm: Any) -> None:
     got = chunks(response.text)
     assert all("object" not in c and "usage" in c for c in got)
     assert got[-1]["usage"] == {"prompt_tokens": 1, "total_tokens": 3, "completion_tokens": 2}
+
+
+async def test_completions_error_frames_stay_spaced_when_chat_goes_compact(vllm: Any) -> None:
+    # 0.33.0 completion/serving.py:552-557 still writes create_streaming_error_response
+    # (json.dumps); only the chat stream yields the ErrorResponse (stream_error_style)
+    body = {"model": "fake-model", "prompt": "hi", "max_tokens": 8, "stream": True}
+    async with vllm("0.33.0") as client:
+        response = await client.post(
+            "/v1/completions",
+            json=body,
+            headers={"x-fake-fault": "error_frame; after_chunks=1; message=boom"},
+        )
+    frame = events(response.text)[1]
+    assert frame == (
+        '{"error": {"message": "boom", "type": "InternalServerError", "param": null, "code": 500}}'
+    )

@@ -1,0 +1,101 @@
+"""The message and ``param`` vLLM's RequestValidationError handler writes, by release."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from fakes.profiles import Knobs, ValidationStyle
+
+# serve/exception_handling/handlers/validation.py (0.30): pydantic-core's wrapper names
+_BRACKETED = re.compile(r"[\[\]{}()]")
+_INTERNAL = frozenset(
+    [
+        "function-wrap",
+        "function-after",
+        "function-before",
+        "function-plain",
+        "json-or-python",
+        "lax-or-strict",
+        "chain",
+        "default",
+        "nullable",
+        "tagged-union",
+        "union",
+        "call",
+        "arguments",
+        "is-instance",
+        "is-subclass",
+        "callable",
+        "str",
+        "int",
+        "float",
+        "bool",
+        "bytes",
+        "bytearray",
+        "list",
+        "tuple",
+        "dict",
+        "set",
+        "frozenset",
+        "complex",
+        "none",
+        "nonetype",
+    ]
+)
+_MAX_ERRORS = 10
+_MAX_INPUT_CHARS = 200
+_MAX_ERROR_CHARS = 1000
+
+
+def clean_loc(loc: Sequence[Any]) -> str:
+    """clean_loc_for_param: the dotted path without pydantic's internal segments."""
+    parts = [str(p) for p in loc if not (_BRACKETED.search(str(p)) or str(p).lower() in _INTERNAL)]
+    return ".".join(parts) if parts else ".".join(str(p) for p in loc)
+
+
+def _summarize(value: Any) -> Any:
+    if isinstance(value, str):
+        return (
+            value[:_MAX_INPUT_CHARS] + "...[truncated]" if len(value) > _MAX_INPUT_CHARS else value
+        )
+    if isinstance(value, bytes | bytearray):
+        return f"<{type(value).__name__} of {len(value)} bytes>"
+    if isinstance(value, list | tuple | set | frozenset | dict):
+        return f"<{type(value).__name__} of {len(value)} items>"
+    text = str(value)
+    return text[:_MAX_INPUT_CHARS] + "...[truncated]" if len(text) > _MAX_INPUT_CHARS else text
+
+
+def _bounded(error: dict[str, Any]) -> str:
+    error = dict(error)
+    if "input" in error:
+        error["input"] = _summarize(error["input"])
+    if isinstance(error.get("loc"), tuple | list):
+        error["loc"] = clean_loc(tuple(error["loc"]))
+    text = str(error)
+    return text[:_MAX_ERROR_CHARS] + "...[truncated]" if len(text) > _MAX_ERROR_CHARS else text
+
+
+def message(knobs: Knobs, errors: Sequence[dict[str, Any]]) -> str:
+    style = knobs.validation_style
+    if style is ValidationStyle.FASTAPI_REPR:
+        return repr(list(errors))
+    if not errors:
+        return "Validation error"
+    label = "error" if len(errors) == 1 else "errors"
+    head = f"{len(errors)} validation {label}:\n"
+    if style is ValidationStyle.COUNTED:
+        return (head + "".join(f"  {error}\n" for error in errors)).rstrip()
+    shown = errors[:_MAX_ERRORS]
+    text = head + "".join(f"  {_bounded(error)}\n" for error in shown)
+    if len(errors) > len(shown):
+        text += f"  ...and {len(errors) - len(shown)} more {label}\n"
+    return text.rstrip()
+
+
+def param(knobs: Knobs, errors: Sequence[dict[str, Any]]) -> str | None:
+    if not knobs.validation_param_loc or not errors or not errors[0].get("loc"):
+        return None
+    return clean_loc(tuple(errors[0]["loc"]))

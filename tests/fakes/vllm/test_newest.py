@@ -1,0 +1,152 @@
+"""What 0.21 ... 0.33 changed on the wire, each knob by name. Expected bytes are read from
+each wheel's protocol classes (field order) and serving code (what is set explicitly, so
+``exclude_unset`` keeps it)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+import pytest
+
+from fakes.script import Reply, Rule, Script
+from tests.conftest import CHAT, events, stable
+
+HI = Script(rules=(Rule(reply=Reply(text="Hi there")),))
+STREAM = {**CHAT, "stream": True}
+FINGERPRINT = re.compile(r"vllm-0\.33\.0-[0-9a-f]{8}")
+CHUNK = '{"id":"*","object":"chat.completion.chunk","created":"*","model":"fake-model",'
+
+
+async def _post(vllm: Any, version: str, path: str, body: dict[str, Any], **config: Any) -> Any:
+    async with vllm(version, script=HI, **config) as client:
+        return await client.post(path, json=body)
+
+
+async def test_system_fingerprint_from_0_21(vllm: Any) -> None:
+    old = (await _post(vllm, "0.20.0", "/v1/chat/completions", CHAT)).json()
+    assert old["system_fingerprint"] is None
+    body = (await _post(vllm, "0.33.0", "/v1/chat/completions", CHAT)).json()
+    assert FINGERPRINT.fullmatch(body["system_fingerprint"])
+    completion = {"model": "fake-model", "prompt": "hi"}
+    done = (await _post(vllm, "0.33.0", "/v1/completions", completion)).json()
+    assert done["system_fingerprint"] == body["system_fingerprint"]
+    # streams: on the finish chunk, or on the usage chunk when one follows
+    plain = [
+        orjson.loads(e)
+        for e in events((await _post(vllm, "0.33.0", "/v1/chat/completions", STREAM)).text)[:-1]
+    ]
+    assert [("system_fingerprint" in c) for c in plain] == [False, False, False, True]
+    asked = {**STREAM, "stream_options": {"include_usage": True}}
+    usage = [
+        orjson.loads(e)
+        for e in events((await _post(vllm, "0.33.0", "/v1/chat/completions", asked)).text)[:-1]
+    ]
+    assert [("system_fingerprint" in c) for c in usage] == [False, False, False, False, True]
+    assert list(usage[-1]) == [
+        "id",
+        "object",
+        "created",
+        "model",
+        "choices",
+        "usage",
+        "system_fingerprint",
+    ]
+
+
+async def test_chunk_top_null_keys_and_finish_choice_null_keys_0_33(vllm: Any) -> None:
+    response = await _post(vllm, "0.33.0", "/v1/chat/completions", STREAM)
+    got = [stable(e) for e in events(response.text)]
+    got[-2] = FINGERPRINT.sub("FP", got[-2])
+    assert got == [
+        # serving.py:598-620: the role chunk sets prompt_token_ids and prompt_text only
+        CHUNK + '"choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,'
+        '"finish_reason":null}],"prompt_token_ids":null,"prompt_text":null}',
+        # 784-791, 815-824: token_ids on the choice, kv_transfer_params on the chunk
+        CHUNK + '"choices":[{"index":0,"delta":{"content":"Hi"},"logprobs":null,'
+        '"finish_reason":null,"token_ids":null}],"kv_transfer_params":null}',
+        CHUNK + '"choices":[{"index":0,"delta":{"content":" there"},"logprobs":null,'
+        '"finish_reason":null,"token_ids":null}],"kv_transfer_params":null}',
+        # 797-811, 826-834: weight_versions on the finish choice, the fingerprint stamped
+        CHUNK + '"choices":[{"index":0,"delta":{"content":""},"logprobs":null,'
+        '"finish_reason":"stop","stop_reason":null,"token_ids":null,"weight_versions":null}],'
+        '"system_fingerprint":"FP","kv_transfer_params":null}',
+        "[DONE]",
+    ]
+
+
+async def test_continuous_usage_null_keys_from_0_28(vllm: Any) -> None:
+    body = {**STREAM, "stream_options": {"include_usage": True, "continuous_usage_stats": True}}
+    for version, keys in (("0.27.0", []), ("0.28.0", ["completion_tokens_details"])):
+        chunks = [
+            orjson.loads(e)
+            for e in events((await _post(vllm, version, "/v1/chat/completions", body)).text)[:-1]
+        ]
+        for chunk in chunks[:-1]:
+            assert [k for k, v in chunk["usage"].items() if v is None] == keys
+        assert None not in chunks[-1]["usage"].values()  # exclude_none on the usage chunk
+    plain = (await _post(vllm, "0.28.0", "/v1/chat/completions", CHAT)).json()
+    assert list(plain["usage"])[-1] == "completion_tokens_details"
+
+
+async def test_completion_chunks_drop_usage_null_from_0_21(vllm: Any) -> None:
+    body = {"model": "fake-model", "prompt": "hi", "stream": True}
+    old = orjson.loads(events((await _post(vllm, "0.20.0", "/v1/completions", body)).text)[0])
+    new = orjson.loads(events((await _post(vllm, "0.21.0", "/v1/completions", body)).text)[0])
+    assert "usage" in old and old["usage"] is None
+    assert list(new) == ["id", "object", "created", "model", "choices"]
+
+
+INVALID = {"model": "fake-model", "messages": "x"}
+ENTRY = "'type': 'list_type', 'loc': %s, 'msg': 'Input should be a valid list', 'input': 'x'"
+
+
+@pytest.mark.parametrize(
+    ("version", "message", "param"),
+    [
+        ("0.22.0", "[{" + ENTRY % "('body', 'messages')" + "}]", None),
+        ("0.24.0", "[{" + ENTRY % "('body', 'messages')" + "}]", "body.messages"),
+        (
+            "0.26.0",
+            "1 validation error:\n  {" + ENTRY % "('body', 'messages')" + "}",
+            "body.messages",
+        ),
+        ("0.30.0", "1 validation error:\n  {" + ENTRY % "'body.messages'" + "}", "body.messages"),
+    ],
+)
+async def test_validation_style_and_validation_param_loc(
+    vllm: Any, version: str, message: str, param: str | None
+) -> None:
+    response = await _post(vllm, version, "/v1/chat/completions", INVALID)
+    assert response.status_code == 400
+    assert response.json()["error"] == {
+        "message": message,
+        "type": "Bad Request",
+        "param": param,
+        "code": 400,
+    }
+
+
+async def test_counted_bounded_summarizes_inputs_and_caps_entries(vllm: Any) -> None:
+    body = {"model": "fake-model", "messages": [1] * 12}
+    error = (await _post(vllm, "0.30.0", "/v1/chat/completions", body)).json()["error"]
+    lines = error["message"].split("\n")
+    assert lines[0] == "12 validation errors:"
+    assert len(lines) == 12 and lines[-1] == "  ...and 2 more errors"
+    assert error["param"] == "body.messages.0"
+
+
+@pytest.mark.parametrize(("version", "status"), [("0.26.0", 404), ("0.27.0", 401)])
+async def test_auth_prefixes_guard_cohere_from_0_27(vllm: Any, version: str, status: int) -> None:
+    async with vllm(version, api_keys=("secret",)) as client:
+        assert (await client.get("/cohere/v2/models")).status_code == status
+
+
+async def test_0_34_excludes_null_annotations_and_prompt_tokens_details(vllm: Any) -> None:
+    # exclude_if=lambda value: value is None on ChatMessage.annotations and
+    # UsageInfo.prompt_tokens_details (message_keys, usage_keys)
+    for version, present in (("0.33.0", True), ("0.34.0", False)):
+        body = (await _post(vllm, version, "/v1/chat/completions", CHAT)).json()
+        assert ("annotations" in body["choices"][0]["message"]) is present
+        assert ("prompt_tokens_details" in body["usage"]) is present

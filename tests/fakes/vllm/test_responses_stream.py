@@ -1,0 +1,250 @@
+"""``/v1/responses`` streaming per release, for a plain (non-harmony) model.
+
+The expected item events were built with the openai types each release's code constructs
+(``openai.types.responses``, the newest openai its requirement admits), following
+``_process_simple_streaming_events`` of 0.10.2 (every delta indexed, "" sent), 0.18.0
+(empty deltas skipped, the item left open after an empty last step), 0.21.0
+(SimpleStreamingEventProcessor), 0.32.0 (msg_ ids, no summary) and 0.33.0 (status by
+finish). ``ITEM`` stands for the streamed message item's id.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from fakes.script import Reply, Rule, Script
+
+HI = Script(rules=(Rule(reply=Reply(text="Hi there")),))
+UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+
+STOP: dict[str, list[str]] = {
+    "0.10.2": [
+        '{"item":{"id":"ITEM","content":[],"role":"assistant","status":"in_progress","t'
+        'ype":"message","phase":null},"output_index":0,"sequence_number":2,"type":"resp'
+        'onse.output_item.added"}',
+        '{"content_index":0,"item_id":"ITEM","output_index":0,"part":{"annotations":[],'
+        '"text":"","type":"output_text","logprobs":[]},"sequence_number":3,"type":"resp'
+        'onse.content_part.added"}',
+        '{"content_index":1,"delta":"Hi","item_id":"ITEM","logprobs":[],"output_index":'
+        '0,"sequence_number":4,"type":"response.output_text.delta"}',
+        '{"content_index":2,"delta":" there","item_id":"ITEM","logprobs":[],"output_ind'
+        'ex":0,"sequence_number":5,"type":"response.output_text.delta"}',
+        '{"content_index":3,"delta":"","item_id":"ITEM","logprobs":[],"output_index":0,'
+        '"sequence_number":6,"type":"response.output_text.delta"}',
+        '{"content_index":4,"item_id":"ITEM","logprobs":[],"output_index":0,"sequence_n'
+        'umber":7,"text":"Hi there","type":"response.output_text.done"}',
+        '{"content_index":5,"item_id":"ITEM","output_index":0,"part":{"annotations":[],'
+        '"text":"Hi there","type":"output_text","logprobs":null},"sequence_number":8,"t'
+        'ype":"response.content_part.done"}',
+        '{"item":{"id":"ITEM","content":[{"annotations":[],"text":"Hi there","type":"ou'
+        'tput_text","logprobs":null}],"role":"assistant","status":"completed","type":"m'
+        'essage","phase":null,"summary":[]},"output_index":0,"sequence_number":9,"type"'
+        ':"response.output_item.done"}',
+    ],
+    "0.18.0": [
+        '{"item":{"id":"ITEM","content":[],"role":"assistant","status":"in_progress","t'
+        'ype":"message","phase":null},"output_index":0,"sequence_number":2,"type":"resp'
+        'onse.output_item.added"}',
+        '{"content_index":0,"item_id":"ITEM","output_index":0,"part":{"annotations":[],'
+        '"text":"","type":"output_text","logprobs":[]},"sequence_number":3,"type":"resp'
+        'onse.content_part.added"}',
+        '{"content_index":0,"delta":"Hi","item_id":"ITEM","logprobs":[],"output_index":'
+        '0,"sequence_number":4,"type":"response.output_text.delta"}',
+        '{"content_index":0,"delta":" there","item_id":"ITEM","logprobs":[],"output_ind'
+        'ex":0,"sequence_number":5,"type":"response.output_text.delta"}',
+    ],
+    "0.21.0": [
+        '{"item":{"id":"ITEM","content":[],"role":"assistant","status":"in_progress","t'
+        'ype":"message","phase":null},"output_index":0,"sequence_number":2,"type":"resp'
+        'onse.output_item.added"}',
+        '{"content_index":0,"item_id":"ITEM","output_index":0,"part":{"annotations":[],'
+        '"text":"","type":"output_text","logprobs":[]},"sequence_number":3,"type":"resp'
+        'onse.content_part.added"}',
+        '{"content_index":0,"delta":"Hi","item_id":"ITEM","logprobs":[],"output_index":'
+        '0,"sequence_number":4,"type":"response.output_text.delta"}',
+        '{"content_index":0,"delta":" there","item_id":"ITEM","logprobs":[],"output_ind'
+        'ex":0,"sequence_number":5,"type":"response.output_text.delta"}',
+        '{"content_index":0,"item_id":"ITEM","logprobs":[],"output_index":0,"sequence_n'
+        'umber":6,"text":"Hi there","type":"response.output_text.done"}',
+        '{"content_index":0,"item_id":"ITEM","output_index":0,"part":{"annotations":[],'
+        '"text":"Hi there","type":"output_text","logprobs":null},"sequence_number":7,"t'
+        'ype":"response.content_part.done"}',
+        '{"item":{"id":"ITEM","content":[{"annotations":[],"text":"Hi there","type":"ou'
+        'tput_text","logprobs":null}],"role":"assistant","status":"completed","type":"m'
+        'essage","phase":null,"summary":[]},"output_index":0,"sequence_number":8,"type"'
+        ':"response.output_item.done"}',
+    ],
+    "0.32.0": [
+        '{"item":{"id":"ITEM","content":[],"role":"assistant","status":"in_progress","t'
+        'ype":"message","phase":null},"output_index":0,"sequence_number":2,"type":"resp'
+        'onse.output_item.added"}',
+        '{"content_index":0,"item_id":"ITEM","output_index":0,"part":{"annotations":[],'
+        '"text":"","type":"output_text","logprobs":[]},"sequence_number":3,"type":"resp'
+        'onse.content_part.added"}',
+        '{"content_index":0,"delta":"Hi","item_id":"ITEM","logprobs":[],"output_index":'
+        '0,"sequence_number":4,"type":"response.output_text.delta"}',
+        '{"content_index":0,"delta":" there","item_id":"ITEM","logprobs":[],"output_ind'
+        'ex":0,"sequence_number":5,"type":"response.output_text.delta"}',
+        '{"content_index":0,"item_id":"ITEM","logprobs":[],"output_index":0,"sequence_n'
+        'umber":6,"text":"Hi there","type":"response.output_text.done"}',
+        '{"content_index":0,"item_id":"ITEM","output_index":0,"part":{"annotations":[],'
+        '"text":"Hi there","type":"output_text","logprobs":null},"sequence_number":7,"t'
+        'ype":"response.content_part.done"}',
+        '{"item":{"id":"ITEM","content":[{"annotations":[],"text":"Hi there","type":"ou'
+        'tput_text","logprobs":null}],"role":"assistant","status":"completed","type":"m'
+        'essage","phase":null},"output_index":0,"sequence_number":8,"type":"response.ou'
+        'tput_item.done"}',
+    ],
+}
+
+LENGTH: dict[str, list[str]] = {
+    "0.18.0": [
+        '{"item":{"id":"ITEM","content":[],"role":"assistant","status":"in_progress","t'
+        'ype":"message","phase":null},"output_index":0,"sequence_number":2,"type":"resp'
+        'onse.output_item.added"}',
+        '{"content_index":0,"item_id":"ITEM","output_index":0,"part":{"annotations":[],'
+        '"text":"","type":"output_text","logprobs":[]},"sequence_number":3,"type":"resp'
+        'onse.content_part.added"}',
+        '{"content_index":0,"delta":"Hi","item_id":"ITEM","logprobs":[],"output_index":'
+        '0,"sequence_number":4,"type":"response.output_text.delta"}',
+        '{"content_index":0,"item_id":"ITEM","logprobs":[],"output_index":0,"sequence_n'
+        'umber":5,"text":"Hi","type":"response.output_text.done"}',
+        '{"content_index":0,"item_id":"ITEM","output_index":0,"part":{"annotations":[],'
+        '"text":"Hi","type":"output_text","logprobs":null},"sequence_number":6,"type":"'
+        'response.content_part.done"}',
+        '{"item":{"id":"ITEM","content":[{"annotations":[],"text":"Hi","type":"output_t'
+        'ext","logprobs":null}],"role":"assistant","status":"completed","type":"message'
+        '","phase":null,"summary":[]},"output_index":0,"sequence_number":7,"type":"resp'
+        'onse.output_item.done"}',
+    ],
+    "0.32.0": [
+        '{"item":{"id":"ITEM","content":[],"role":"assistant","status":"in_progress","t'
+        'ype":"message","phase":null},"output_index":0,"sequence_number":2,"type":"resp'
+        'onse.output_item.added"}',
+        '{"content_index":0,"item_id":"ITEM","output_index":0,"part":{"annotations":[],'
+        '"text":"","type":"output_text","logprobs":[]},"sequence_number":3,"type":"resp'
+        'onse.content_part.added"}',
+        '{"content_index":0,"delta":"Hi","item_id":"ITEM","logprobs":[],"output_index":'
+        '0,"sequence_number":4,"type":"response.output_text.delta"}',
+        '{"content_index":0,"item_id":"ITEM","logprobs":[],"output_index":0,"sequence_n'
+        'umber":5,"text":"Hi","type":"response.output_text.done"}',
+        '{"content_index":0,"item_id":"ITEM","output_index":0,"part":{"annotations":[],'
+        '"text":"Hi","type":"output_text","logprobs":null},"sequence_number":6,"type":"'
+        'response.content_part.done"}',
+        '{"item":{"id":"ITEM","content":[{"annotations":[],"text":"Hi","type":"output_t'
+        'ext","logprobs":null}],"role":"assistant","status":"completed","type":"message'
+        '","phase":null},"output_index":0,"sequence_number":7,"type":"response.output_i'
+        'tem.done"}',
+    ],
+    "0.33.0": [
+        '{"item":{"id":"ITEM","content":[],"role":"assistant","status":"in_progress","t'
+        'ype":"message","phase":null},"output_index":0,"sequence_number":2,"type":"resp'
+        'onse.output_item.added"}',
+        '{"content_index":0,"item_id":"ITEM","output_index":0,"part":{"annotations":[],'
+        '"text":"","type":"output_text","logprobs":[]},"sequence_number":3,"type":"resp'
+        'onse.content_part.added"}',
+        '{"content_index":0,"delta":"Hi","item_id":"ITEM","logprobs":[],"output_index":'
+        '0,"sequence_number":4,"type":"response.output_text.delta"}',
+        '{"content_index":0,"item_id":"ITEM","logprobs":[],"output_index":0,"sequence_n'
+        'umber":5,"text":"Hi","type":"response.output_text.done"}',
+        '{"content_index":0,"item_id":"ITEM","output_index":0,"part":{"annotations":[],'
+        '"text":"Hi","type":"output_text","logprobs":null},"sequence_number":6,"type":"'
+        'response.content_part.done"}',
+        '{"item":{"id":"ITEM","content":[{"annotations":[],"text":"Hi","type":"output_t'
+        'ext","logprobs":null}],"role":"assistant","status":"incomplete","type":"messag'
+        'e","phase":null},"output_index":0,"sequence_number":7,"type":"response.output_'
+        'item.done"}',
+    ],
+}
+
+
+async def _stream(vllm: Any, version: str, max_tokens: int) -> tuple[str, list[dict[str, Any]]]:
+    body = {"model": "fake-model", "input": "hi", "max_output_tokens": max_tokens, "stream": True}
+    async with vllm(version, script=HI) as client:
+        response = await client.post("/v1/responses", json=body)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    return response.text, [json.loads(b.split("\ndata: ", 1)[1]) for b in _blocks(response.text)]
+
+
+def _blocks(text: str) -> list[str]:
+    assert text.endswith("\n\n") and "[DONE]" not in text
+    return text[: -len("\n\n")].split("\n\n")
+
+
+def _item_events(text: str) -> tuple[str, list[str]]:
+    """The streamed item's id, and the events between in_progress and completed with that id
+    replaced by ITEM."""
+    blocks = _blocks(text)
+    names = [b.split("\n", 1)[0] for b in blocks]
+    assert names[:2] == ["event: response.created", "event: response.in_progress"]
+    assert names[-1] == "event: response.completed"
+    for name, block in zip(names, blocks, strict=True):
+        payload = json.loads(block.split("\ndata: ", 1)[1])
+        assert name == f"event: {payload['type']}"  # one event line, then one data line
+    middle = [b.split("\ndata: ", 1)[1] for b in blocks[2:-1]]
+    found = re.search(r'"item":\{"id":"([^"]+)"', middle[0]) if middle else None
+    item = found.group(1) if found else ""
+    return item, [m.replace(f'"{item}"', '"ITEM"') for m in middle]
+
+
+@pytest.mark.parametrize("version", sorted(STOP))
+async def test_responses_stream_and_done_item_summary_byte_exact_on_a_stop(
+    vllm: Any, version: str
+) -> None:
+    text, events = await _stream(vllm, version, 50)
+    _, middle = _item_events(text)
+    assert middle == STOP[version]
+    assert [e["sequence_number"] for e in events] == list(range(len(events)))
+
+
+@pytest.mark.parametrize("version", sorted(LENGTH))
+async def test_responses_done_item_status_byte_exact_on_a_length_finish(
+    vllm: Any, version: str
+) -> None:
+    text, events = await _stream(vllm, version, 1)
+    _, middle = _item_events(text)
+    assert middle == LENGTH[version]
+    assert events[-1]["response"]["status"] == "incomplete"
+
+
+@pytest.mark.parametrize(
+    ("version", "pattern"),
+    [
+        ("0.10.2", UUID),
+        ("0.17.0", UUID),
+        ("0.18.0", "[0-9a-f]{16}"),
+        ("0.31.0", "[0-9a-f]{16}"),
+        ("0.32.0", "msg_[0-9a-f]{16}"),
+    ],
+)
+async def test_responses_item_id_by_release(vllm: Any, version: str, pattern: str) -> None:
+    item, _ = _item_events((await _stream(vllm, version, 50))[0])
+    assert re.fullmatch(pattern, item)
+
+
+@pytest.mark.parametrize(("version", "reuses"), [("0.21.0", False), ("0.32.0", True)])
+async def test_responses_completed_reuses_items(vllm: Any, version: str, reuses: bool) -> None:
+    text, events = await _stream(vllm, version, 50)
+    item, _ = _item_events(text)
+    final = events[-1]["response"]["output"][0]
+    assert (final["id"] == item) is reuses
+    assert final["id"].startswith("msg_")
+
+
+async def test_responses_stream_skip_empty_leaves_the_item_open(vllm: Any) -> None:
+    _, events = await _stream(vllm, "0.20.0", 50)
+    types = [e["type"] for e in events]
+    assert "response.output_item.done" not in types
+    assert types[-1] == "response.completed"
+    assert events[-1]["response"]["status"] == "completed"
+
+
+async def test_older_releases_still_fail_to_stream(vllm: Any) -> None:
+    body = {"model": "fake-model", "input": "hi", "stream": True}
+    async with vllm("0.10.0") as client:
+        assert (await client.post("/v1/responses", json=body)).status_code == 500
