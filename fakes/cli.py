@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from fakes.vllm import VllmConfig
 
 # The newest release the vLLM profiles were checked against (newer ones warn).
-DEFAULT_VLLM_VERSION = "0.33.0"
+DEFAULT_VLLM_VERSION = "0.34.0"
 
 
 # Commands whose modules import pytest, respx and the contract suite: loaded on first use,

