@@ -9,10 +9,9 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from fakes import tokens
 from fakes.eventstream import EventStreamResponse
 from fakes.jsonlimit import TOO_DEEP, too_deep
-from fakes.litellm import _errors
+from fakes.litellm import _errors, _estimate
 from fakes.litellm._bodies import chat_body, mock_body, mock_stream
 from fakes.litellm._config import MOCK_TEXT, Deployment
 from fakes.litellm._headers import UPSTREAM, CallInfo, stream_extra
@@ -151,7 +150,9 @@ async def chat_completions(request: Request) -> Answer:
             knobs,
             deployment,
             include_usage=stream and bool(options.get("include_usage")),
-            prompt_tokens=tokens.prompt_tokens(body.get("messages") or []),
+            prompt_tokens=_estimate.prompt_tokens(
+                body, knobs.estimate_chunk_chars, knobs.estimate_special_tokens_fail
+            ),
         )
         if deployment.answers_itself:
             text = deployment.mock_response or MOCK_TEXT

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import orjson
 
-from fakes import sse, tokens
-from fakes.litellm import _errors
+from fakes import sse
+from fakes.litellm import _errors, _estimate
 from fakes.litellm._config import Deployment
 from fakes.profiles import LitellmKnobs, MidStreamError, ModelField, UpstreamCut, UsageChunk
 from fakes.types import JSONObject
@@ -128,6 +128,9 @@ class Reframer:
         for choice in upstream.get("choices") or []:
             delta = clean_delta(_reasoning(knobs, choice.get("delta") or {}))
             finish = choice.get("finish_reason")
+            if finish and delta == {"content": ""}:
+                # vLLM's EOS step (empty text) ends the proxy's stream as one finish chunk
+                delta = {}
             index = choice.get("index", 0)
             extra = (
                 {"stop_reason": choice["stop_reason"]}
@@ -165,7 +168,8 @@ class Reframer:
     def usage_chunk(self) -> JSONObject:
         usage = self.usage
         if usage is None:  # the proxy estimates what the upstream did not report
-            completion = tokens.count("".join(self.text))
+            text = "".join(self.text)
+            completion = _estimate.completion_tokens(text, self.ctx.knobs.estimate_chunk_chars)
             usage = {
                 "prompt_tokens": self.ctx.prompt_tokens,
                 "completion_tokens": completion,

@@ -83,6 +83,11 @@ class LitellmKnobs(BaseModel):
     stream_reasoning_key: str | None = "reasoning_content"  # a delta's "reasoning"; None: dropped
     mid_stream_error: MidStreamError = MidStreamError.INTERNAL_ERROR_THEN_DONE
     upstream_cut: UpstreamCut = UpstreamCut.ERROR_FRAME
+    # The usage estimate when an upstream reports none (litellm's own token counter)
+    estimate_chunk_chars: int | None = 1024  # texts encoded in pieces this long; None: whole
+    estimate_special_tokens_fail: bool = False  # "<|endoftext|>" in a prompt: the count fails, 0
+    # Startup
+    master_key_boot_check: bool = True  # refuse to start on an unset, empty or known key
     # Routes
     responses: ResponsesMode = ResponsesMode.FORWARD
     responses_error_version: bool = True  # /v1/responses errors add x-litellm-version

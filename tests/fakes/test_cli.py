@@ -73,8 +73,8 @@ def test_profiles_lists_litellm_releases() -> None:
         ),
         ("model_list: [\n", "c.yaml:2: not valid YAML"),
         (
-            "general_settings:\n  master_key: os.environ/LLM_FAKES_UNSET_VAR\n",
-            "c.yaml:2: general_settings.master_key: environment variable LLM_FAKES_UNSET_VAR",
+            "litellm_settings:\n  num_retries: many\n",
+            "c.yaml:2: litellm_settings.num_retries must be a number, got 'many'",
         ),
     ],
 )
@@ -113,12 +113,24 @@ def test_serve_stack_starts_both_on_loopback() -> None:
     command += ["--vllm-port", str(vllm_port), "--litellm-port", str(litellm_port)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     body = {"model": "fake-model", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    banner = []
     try:
+        assert process.stderr is not None
+        for _ in range(20):  # the banner names the stack's own strong key
+            banner.append(process.stderr.readline().decode())
+            if banner[-1].startswith("master key: MASTER_KEY=sk-"):
+                break
+        key = banner[-1].strip().rpartition("=")[2]
+        assert len(key) > 40, banner
+        auth = {"Authorization": f"Bearer {key}"}
         deadline = time.monotonic() + 20
         while True:
             try:
                 response = httpx.post(
-                    f"http://127.0.0.1:{litellm_port}/v1/chat/completions", json=body, timeout=5
+                    f"http://127.0.0.1:{litellm_port}/v1/chat/completions",
+                    json=body,
+                    headers=auth,
+                    timeout=5,
                 )
                 break
             except httpx.TransportError:
@@ -131,7 +143,8 @@ def test_serve_stack_starts_both_on_loopback() -> None:
     finally:
         process.terminate()
         _, err = process.communicate(timeout=10)
-    assert b"fake LiteLLM 1.74.15" in err and b"ends without usage" in err
+    text = "".join(banner) + err.decode()
+    assert "fake LiteLLM 1.74.15" in text and "ends without usage" in text
 
 
 def test_two_workers_answer(tmp_path: object) -> None:
