@@ -35,6 +35,7 @@ class CallInfo:
     upstream: Mapping[str, str] = field(default_factory=dict)
     retries: int = 0
     max_retries: int = 0
+    timeout: str = "6000.0"  # what x-litellm-timeout says (600.0 on 1.110's /v1/responses)
 
     def values(self) -> dict[str, str]:
         """Every x-litellm header this call can send, computed once per response."""
@@ -53,7 +54,7 @@ class CallInfo:
             "x-litellm-callback-duration-ms": "0.0",
             "x-litellm-attempted-retries": str(self.retries),
             "x-litellm-attempted-fallbacks": "0",
-            "x-litellm-timeout": "6000.0",
+            "x-litellm-timeout": self.timeout,
         }
         if deployment is not None:
             values |= {

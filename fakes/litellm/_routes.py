@@ -183,7 +183,8 @@ async def chat_completions(request: Request) -> Answer:
 async def responses(request: Request) -> Answer:
     state = _state(request)
     knobs = state.knobs
-    call = CallInfo(version=state.version)
+    forward = knobs.responses is ResponsesMode.FORWARD
+    call = CallInfo(version=state.version, timeout="600.0" if forward else "6000.0")
     route = "/responses"
     try:
         check_key(state, request)

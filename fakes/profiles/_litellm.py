@@ -12,6 +12,7 @@ from fakes.profiles._model import BaseProfile
 class ModelField(StrEnum):
     ALIAS = "alias"  # the config's model_name
     PROVIDER = "provider"  # litellm_params.model, e.g. "hosted_vllm/x"
+    UPSTREAM = "upstream"  # the upstream chunk's own "model" (the provider's on usage chunks)
 
 
 class UsageChunk(StrEnum):
@@ -75,10 +76,14 @@ class LitellmKnobs(BaseModel):
     empty_role_chunk: bool = True  # False: the role rides on the next chunk
     holds_one_chunk: bool = False  # each chunk waits for the next: a cut loses the last one
     chunk_stop_reason: bool = True  # an upstream "stop_reason" key stays on the choice
-    finish_chunk_model: ModelField = ModelField.ALIAS
+    chunk_model: ModelField = ModelField.ALIAS  # content chunks (and an upstream's own finish)
+    finish_chunk_model: ModelField = ModelField.ALIAS  # finish and usage chunks it makes
     usage_chunk: UsageChunk = UsageChunk.EMPTY_CHOICES
     usage_text_tokens: bool = True  # completion_tokens_details.text_tokens
-    usage_pre_finish_delta: bool = False  # an extra {"index":0,"delta":{}} chunk
+    stream_tool_calls_finish: bool = True  # a streamed "stop" after tool calls: "tool_calls"
+    # the upstream's usage-only chunk passes on as {"index":0,"delta":{}} (with include_usage)
+    usage_pre_finish_delta: bool = False
+    hold_split_finish: bool = False  # a finish split from content waits for the next chunk
     tool_split_role: bool = False  # a last tool fragment split from its finish gains a role
     stream_reasoning_key: str | None = "reasoning_content"  # a delta's "reasoning"; None: dropped
     mid_stream_error: MidStreamError = MidStreamError.INTERNAL_ERROR_THEN_DONE

@@ -1,0 +1,40 @@
+"""Differences found and not fixed yet: listed line by line next to the recording
+(``<recording>.known.txt``), never normalized away. A run prints them marked ``[known]``;
+the test suite fails on any difference not listed and on any listed one that is gone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def path_for(recording: Path) -> Path:
+    return recording.with_suffix(".known.txt")
+
+
+def load(recording: Path) -> list[str]:
+    path = path_for(recording)
+    if not path.exists():
+        return []
+    return [line for line in path.read_text().splitlines() if line and not line.startswith("#")]
+
+
+def write(recording: Path, lines: list[str]) -> None:
+    header = (
+        "# Differences between the fake and the real proxy recorded beside this file that are\n"
+        "# not fixed yet (python -m reference.litellm_conformance --write-known).\n"
+    )
+    path_for(recording).write_text(header + "".join(f"{line}\n" for line in lines))
+
+
+def flat(found: dict[str, list[str]]) -> list[str]:
+    return [line for lines in found.values() for line in lines]
+
+
+def exchanges_with_differences(found: dict[str, list[str]]) -> set[tuple[str, int]]:
+    out = set()
+    for unit, lines in found.items():
+        for line in lines:
+            rest = line.removeprefix(unit)
+            index = rest[1 : rest.index("]")] if rest.startswith("[") else "-1"
+            out.add((unit, int(index)))
+    return out
