@@ -18,6 +18,7 @@ from fakes.profiles import LitellmKnobs, MidStreamError, ModelField, UpstreamCut
 from fakes.types import JSONObject
 
 DELTA_ORDER = ("content", "role", "function_call", "tool_calls")
+_STANDARD_CHOICE = ("index", "delta", "logprobs", "finish_reason")
 
 
 def provider_model(deployment: Deployment) -> str:
@@ -164,11 +165,13 @@ class Reframer:
                 # vLLM's EOS step (empty text) ends the proxy's stream as one finish chunk
                 delta = {}
             index = choice.get("index", 0)
+            # 1.110 keeps vLLM's own choice keys on content chunks, stop_reason on the finish
             extra = (
-                {"stop_reason": choice["stop_reason"]}
-                if knobs.chunk_stop_reason and "stop_reason" in choice
+                {k: v for k, v in choice.items() if k not in _STANDARD_CHOICE}
+                if knobs.chunk_stop_reason
                 else {}
             )
+            finish_extra = {k: v for k, v in extra.items() if k == "stop_reason"}
             if isinstance(delta.get("content"), str):
                 self.text.append(delta["content"])
             for key in ("reasoning_content", "reasoning"):
@@ -199,7 +202,12 @@ class Reframer:
                     delta = clean_delta({**delta, "role": delta.get("role", "assistant")})
                 out.append(self.chunk(model, [{"index": index, "delta": delta, **extra}]))
             if finish:
-                finish_choice = {"finish_reason": finish, "index": index, "delta": {}, **extra}
+                finish_choice = {
+                    "finish_reason": finish,
+                    "index": index,
+                    "delta": {},
+                    **finish_extra,
+                }
                 if delta and knobs.hold_split_finish:
                     self.finish = finish_choice  # sent after the next chunk, or at the end
                 elif delta or knobs.chunk_model is not ModelField.UPSTREAM:
