@@ -160,12 +160,78 @@ async def bridged_stream(
     yield sse.DONE
 
 
+# 1.110 reads a forwarded body into its ResponsesAPIResponse model: these keys first, in this
+# order (nulls where the upstream has none), then the upstream's other keys as they came.
+_RESPONSE_KEYS = (
+    "id", "created_at", "error", "incomplete_details", "instructions", "metadata", "model",
+    "object", "output", "parallel_tool_calls", "temperature", "tool_choice", "tools", "top_p",
+    "max_output_tokens", "previous_response_id", "reasoning", "status", "text", "truncation",
+    "usage", "user", "store",
+)  # fmt: skip
+_INPUT_DETAILS = (
+    "audio_tokens", "cached_tokens", "cached_tokens_details", "image_tokens", "text_tokens",
+    "video_tokens",
+)  # fmt: skip
+_OUTPUT_DETAILS = ("audio_tokens", "reasoning_tokens", "text_tokens")
+
+
+def _details(given: Any, keys: tuple[str, ...]) -> JSONObject:
+    known: JSONObject = given if isinstance(given, dict) else {}
+    return {key: known.get(key) for key in keys} | known
+
+
+def _model_usage(usage: Any) -> Any:
+    if not isinstance(usage, dict):
+        return usage
+    out = dict(usage)
+    out["input_tokens_details"] = _details(usage.get("input_tokens_details"), _INPUT_DETAILS)
+    out["output_tokens_details"] = _details(usage.get("output_tokens_details"), _OUTPUT_DETAILS)
+    out.setdefault("cost", None)
+    return out
+
+
+_TOOL_KEYS = ("name", "parameters", "strict", "type", "allowed_callers", "async", "defer_loading")
+
+
+def _tool(tool: Any) -> Any:
+    if not isinstance(tool, dict) or tool.get("type") != "function":
+        return tool
+    out: JSONObject = {key: tool.get(key) for key in _TOOL_KEYS}
+    out |= {k: v for k, v in tool.items() if k not in out}
+    out.setdefault("output_schema", None)
+    return out
+
+
+def _output_item(item: Any) -> Any:
+    if isinstance(item, dict) and item.get("type") == "message":
+        return {**item, "phase": item.get("phase")}
+    return item
+
+
 def forwarded_body(deployment: Deployment, upstream: JSONObject) -> JSONObject:
-    """1.110 re-encodes the upstream's id and reports the alias."""
-    body = dict(upstream)
+    """1.110 re-encodes the upstream's id, reports the alias, and re-shapes the body through
+    its response model (seen in front of fake vLLM 0.24)."""
+    body: JSONObject = {key: upstream.get(key) for key in _RESPONSE_KEYS}
+    body |= {k: v for k, v in upstream.items() if k not in body}
     body["id"] = _response_id(deployment, str(upstream.get("id", "")))
     body["model"] = deployment.model_name
+    body["output"] = [_output_item(item) for item in upstream.get("output") or []]
+    body["usage"] = _model_usage(upstream.get("usage"))
+    if isinstance(upstream.get("tools"), list):
+        body["tools"] = [_tool(tool) for tool in upstream["tools"]]
     return body
+
+
+# 1.110 raises a positive max_output_tokens below 16 before forwarding (-1 passes: seen)
+MIN_OUTPUT_TOKENS = 16
+
+
+def forwarded_request(body: JSONObject, model: str) -> JSONObject:
+    out = {**body, "model": model}
+    limit = body.get("max_output_tokens")
+    if isinstance(limit, int) and not isinstance(limit, bool) and 0 < limit < MIN_OUTPUT_TOKENS:
+        out["max_output_tokens"] = MIN_OUTPUT_TOKENS
+    return out
 
 
 async def forwarded_stream(

@@ -20,12 +20,13 @@ from fakes.litellm._responses import (
     bridged_stream,
     chat_request,
     forwarded_body,
+    forwarded_request,
     forwarded_stream,
 )
 from fakes.litellm._state import LitellmState
 from fakes.litellm._stream import StreamContext, relay
 from fakes.litellm._upstream import open_upstream
-from fakes.profiles import ResponsesMode
+from fakes.profiles import LitellmKnobs, ResponsesMode
 from fakes.types import JSONObject
 
 JSON = "application/json"
@@ -125,6 +126,19 @@ def _pick(
     raise _routed(state, call, error)
 
 
+def _upstream_chat(knobs: LitellmKnobs, body: JSONObject, model: str) -> JSONObject:
+    """The chat body sent upstream. 1.110 drops an empty ``tools`` (and its tool_choice);
+    1.74 rebuilds the body: tool_choice before tools (seen in vLLM's echo of a 400)."""
+    out = {**body, "model": model}
+    if knobs.drop_empty_tools and out.get("tools") == []:
+        out.pop("tools")
+        out.pop("tool_choice", None)
+    if knobs.upstream_body_rebuilt and "tools" in out and "tool_choice" in out:
+        tools = out.pop("tools")
+        out = {**out, "tools": tools}
+    return out
+
+
 async def chat_completions(request: Request) -> Answer:
     state = _state(request)
     knobs = state.knobs
@@ -162,10 +176,10 @@ async def chat_completions(request: Request) -> Answer:
             return _json(
                 mock_body(knobs, deployment, text), headers=call.headers(knobs.mock_headers)
             )
-        upstream_body = {**body, "model": deployment.upstream_model}
+        upstream_body = _upstream_chat(knobs, body, deployment.upstream_model)
         if stream:
             upstream_body["stream_options"] = {**options, "include_usage": True}
-        else:
+        elif not knobs.upstream_body_rebuilt:
             upstream_body["stream"] = False
         opened = await open_upstream(state, deployment, "/chat/completions", upstream_body, call)
         if stream:
@@ -212,10 +226,14 @@ async def responses(request: Request) -> Answer:
             finally:
                 await opened.aclose()
             return _json(bridged_body(deployment, data), headers=call.headers(no_upstream))
-        forwarded = {**body, "model": deployment.upstream_model}
+        forwarded = forwarded_request(body, deployment.upstream_model)
         opened = await open_upstream(state, deployment, "/responses", forwarded, call)
         if stream:
-            headers = call.headers(knobs.stream_headers) + stream_extra(knobs)
+            # seen on 1.110 (fake vLLM 0.24): a streamed /v1/responses always reports one
+            # retry, with x-litellm-max-retries and without x-litellm-attempted-fallbacks
+            call.retries = max(call.retries, 1)
+            names = [h for h in knobs.stream_headers if h != "x-litellm-attempted-fallbacks"]
+            headers = call.headers(names) + stream_extra(knobs)
             return _stream(forwarded_stream(opened.response, opened.aclose), headers)
         try:
             data = orjson.loads(await opened.response.aread())

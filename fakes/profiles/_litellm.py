@@ -93,6 +93,9 @@ class LitellmKnobs(BaseModel):
     estimate_special_tokens_fail: bool = False  # "<|endoftext|>" in a prompt: the count fails, 0
     # Startup
     master_key_boot_check: bool = True  # refuse to start on an unset, empty or known key
+    # What goes upstream
+    drop_empty_tools: bool = True  # "tools": [] (and its tool_choice) is not forwarded
+    upstream_body_rebuilt: bool = False  # no "stream": false, tool_choice before tools (1.74)
     # Routes
     responses: ResponsesMode = ResponsesMode.FORWARD
     responses_error_version: bool = True  # /v1/responses errors add x-litellm-version
