@@ -13,6 +13,7 @@ from fakes.eventstream import EventStreamResponse
 from fakes.jsonlimit import TOO_DEEP, too_deep
 from fakes.litellm import _errors, _estimate
 from fakes.litellm._bodies import chat_body, mock_body, mock_stream
+from fakes.litellm._completions import completion_body, completion_stream
 from fakes.litellm._config import MOCK_TEXT, Deployment
 from fakes.litellm._headers import UPSTREAM, CallInfo, stream_extra
 from fakes.litellm._responses import (
@@ -243,6 +244,33 @@ async def responses(request: Request) -> Answer:
     except _errors.ProxyError as error:
         if knobs.responses_error_version and error.headers:
             error.headers.append(("x-litellm-version", state.version))
+        return error.response()
+
+
+async def completions(request: Request) -> Answer:
+    state = _state(request)
+    knobs = state.knobs
+    call = CallInfo(version=state.version)
+    try:
+        check_key(state, request)
+        body = await _body(request)
+        model = body.get("model")
+        group = _deployment(state, call, model, "/completions")
+        deployment = _pick(state, call, str(model), group)
+        stream = bool(body.get("stream"))
+        upstream_body = {**body, "model": deployment.upstream_model}
+        opened = await open_upstream(state, deployment, "/completions", upstream_body, call)
+        if stream:
+            headers = call.headers(knobs.completion_stream_headers) + stream_extra(knobs)
+            events = completion_stream(knobs, deployment, opened.response, opened.aclose)
+            return _stream(events, headers)
+        try:
+            data = orjson.loads(await opened.response.aread())
+        finally:
+            await opened.aclose()
+        answer = completion_body(knobs, deployment, data)
+        return _json(answer, headers=call.headers(knobs.completion_headers))
+    except _errors.ProxyError as error:
         return error.response()
 
 

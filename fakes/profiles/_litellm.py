@@ -96,6 +96,11 @@ class LitellmKnobs(BaseModel):
     # What goes upstream
     drop_empty_tools: bool = True  # "tools": [] (and its tool_choice) is not forwarded
     upstream_body_rebuilt: bool = False  # no "stream": false, tool_choice before tools (1.74)
+    # /v1/completions
+    completions_alias: bool = True  # the alias in bodies; False: the upstream model, fresh
+    # chatcmpl-<uuid> ids and zero usage on every streamed chunk (1.74)
+    completion_headers: tuple[str, ...] = ()
+    completion_stream_headers: tuple[str, ...] = ()
     # Routes
     responses: ResponsesMode = ResponsesMode.FORWARD
     responses_error_version: bool = True  # /v1/responses errors add x-litellm-version
