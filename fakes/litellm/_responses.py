@@ -49,16 +49,57 @@ def _response_id(deployment: Deployment, chat_id: str) -> str:
     return "resp_" + base64.b64encode(raw.encode()).decode()
 
 
-def _output(chat_id: str, finish: Any, text: str) -> list[JSONObject]:
-    return [
+def _text_part(text: str | None, *, keep_null: bool = True) -> JSONObject:
+    part: JSONObject = {"type": "output_text"}
+    if text is not None or keep_null:
+        part["text"] = text
+    part["annotations"] = []
+    return part
+
+
+def _output(
+    chat_id: str,
+    finish: Any,
+    text: str | None,
+    reasoning: str | None = None,
+    calls: list[JSONObject] | None = None,
+    keep_null: bool = True,
+) -> list[JSONObject]:
+    """1.74's bridge: a reasoning item (id ``<chat id>_reasoning``) when there was any, the
+    message, then one function_call item per tool call (seen in the conformance recordings)."""
+    items: list[JSONObject] = []
+    if reasoning:
+        items.append(
+            {
+                "type": "reasoning",
+                "id": f"{chat_id}_reasoning",
+                "status": finish,
+                "role": "assistant",
+                "content": [_text_part(reasoning)],
+            }
+        )
+    items.append(
         {
             "type": "message",
             "id": chat_id,
             "status": finish,
             "role": "assistant",
-            "content": [{"type": "output_text", "text": text, "annotations": []}],
+            "content": [_text_part(text, keep_null=keep_null)],
         }
-    ]
+    )
+    for call in calls or []:
+        function = call.get("function") or {}
+        items.append(
+            {
+                "arguments": function.get("arguments"),
+                "call_id": call.get("id"),
+                "name": function.get("name"),
+                "type": "function_call",
+                "id": call.get("id"),
+                "status": "completed",
+            }
+        )
+    return items
 
 
 def bridged_body(deployment: Deployment, chat: JSONObject) -> JSONObject:
@@ -75,7 +116,13 @@ def bridged_body(deployment: Deployment, chat: JSONObject) -> JSONObject:
         "metadata": None,
         "model": provider_model(deployment),
         "object": "chat.completion",
-        "output": _output(chat_id, choice.get("finish_reason"), message.get("content") or ""),
+        "output": _output(
+            chat_id,
+            choice.get("finish_reason"),
+            message.get("content"),
+            message.get("reasoning_content") or message.get("reasoning"),
+            message.get("tool_calls"),
+        ),
         "parallel_tool_calls": False,
         "temperature": 0.0,
         "tool_choice": "auto",
@@ -102,9 +149,12 @@ def bridged_body(deployment: Deployment, chat: JSONObject) -> JSONObject:
 async def bridged_stream(
     deployment: Deployment, response: httpx.Response, close: Callable[[], Any]
 ) -> AsyncGenerator[bytes, None]:
-    """Chat chunks become ``response.output_text.delta`` events, then ``response.completed``."""
-    chat_id, finish = "", None
+    """Chat chunks become ``response.reasoning_summary_text.delta`` and
+    ``response.output_text.delta`` events, then ``response.completed`` (1.74)."""
+    chat_id, finish, model = "", None, None
     text: list[str] = []
+    thought: list[str] = []
+    calls: dict[int, JSONObject] = {}
     usage: JSONObject = {}
     try:
         async for line in response.aiter_lines():
@@ -114,11 +164,39 @@ async def bridged_stream(
                 chunk = orjson.loads(line[5:].strip())
             except orjson.JSONDecodeError:
                 continue
+            if isinstance(chunk.get("error"), dict):  # as chat's, without the model group
+                message = chunk["error"].get("message", "")
+                error = {
+                    "error": {
+                        "message": f"{_MID_STREAM} - {message}",
+                        "type": None,
+                        "param": None,
+                        "code": "503",
+                    }
+                }
+                yield sse.event(sse.spaced(error))
+                return
             chat_id = chunk.get("id", chat_id)
+            if model is None:  # as 1.74 names its first chunk (provider's when it has usage)
+                model = provider_model(deployment) if chunk.get("usage") else chunk.get("model")
             usage = chunk.get("usage") or usage
             for choice in chunk.get("choices") or []:
-                piece = (choice.get("delta") or {}).get("content")
+                delta = choice.get("delta") or {}
                 finish = choice.get("finish_reason") or finish
+                for call in delta.get("tool_calls") or []:
+                    _merge_call(calls, call)
+                reasoning = delta.get("reasoning_content")
+                if reasoning:
+                    thought.append(reasoning)
+                    yield sse.data(
+                        {
+                            "type": "response.reasoning_summary_text.delta",
+                            "item_id": f"{chat_id}_reasoning",
+                            "output_index": 0,
+                            "delta": reasoning,
+                        }
+                    )
+                piece = delta.get("content")
                 if piece:
                     text.append(piece)
                     event = {
@@ -133,15 +211,24 @@ async def bridged_stream(
         pass
     finally:
         await close()
+    status = "stop" if calls else finish
+    output = _output(
+        chat_id,
+        status,
+        "".join(text) if text else None,
+        "".join(thought),
+        [calls[i] for i in sorted(calls)],
+        keep_null=False,
+    )
     completed = {
         "type": "response.completed",
         "response": {
             "id": chat_id,
             "created_at": int(time.time()),
             "metadata": {},
-            "model": deployment.model_name,
+            "model": model if model is not None else deployment.model_name,
             "object": "chat.completion",
-            "output": _output(chat_id, finish, "".join(text)),
+            "output": output,
             "parallel_tool_calls": False,
             "temperature": 0.0,
             "tool_choice": "auto",
@@ -158,6 +245,21 @@ async def bridged_stream(
     }
     yield sse.data(completed)
     yield sse.DONE
+
+
+_MID_STREAM = (
+    "litellm.ServiceUnavailableError: litellm.MidStreamFallbackError: "
+    "litellm.APIConnectionError: APIConnectionError: OpenAIException"
+)
+
+
+def _merge_call(calls: dict[int, JSONObject], delta: JSONObject) -> None:
+    index = int(delta.get("index", 0) or 0)
+    call = calls.setdefault(index, {"id": None, "function": {"name": None, "arguments": ""}})
+    call["id"] = call["id"] or delta.get("id")
+    function = delta.get("function") or {}
+    call["function"]["name"] = call["function"]["name"] or function.get("name")
+    call["function"]["arguments"] += function.get("arguments") or ""
 
 
 # 1.110 reads a forwarded body into its ResponsesAPIResponse model: these keys first, in this

@@ -45,6 +45,7 @@ SUCCESS_CALLBACKS = [
     "ServiceLogging",
 ]
 Answer = Response | EventStreamResponse
+_DEPLOYMENT_HEADERS = ("x-litellm-model-id", "x-litellm-model-api-base")
 
 
 def _state(request: Request) -> LitellmState:
@@ -219,8 +220,9 @@ async def responses(request: Request) -> Answer:
             if stream:
                 chat["stream_options"] = {"include_usage": True}
             opened = await open_upstream(state, deployment, "/chat/completions", chat, call)
-            if stream:
-                headers = call.headers(knobs.stream_headers) + stream_extra(knobs)
+            if stream:  # seen on 1.74: no deployment headers on a bridged stream
+                names = [h for h in knobs.stream_headers if h not in _DEPLOYMENT_HEADERS]
+                headers = call.headers(names) + stream_extra(knobs)
                 return _stream(bridged_stream(deployment, opened.response, opened.aclose), headers)
             try:
                 data = orjson.loads(await opened.response.aread())
