@@ -13,10 +13,29 @@ import httpx
 import orjson
 
 from fakes import sse, tokens
+from fakes.litellm import _estimate
 from fakes.litellm._config import Deployment
 from fakes.litellm._errors import CUT_MESSAGE
 from fakes.litellm._stream import provider_model
 from fakes.types import JSONObject
+
+
+def _chat_tool(tool: Any) -> Any:
+    """A Responses function tool as the chat tool it becomes."""
+    if not isinstance(tool, dict) or tool.get("type") != "function" or "function" in tool:
+        return tool
+    function = {k: v for k, v in tool.items() if k != "type"}
+    return {"type": "function", "function": function}
+
+
+def none_content(body: JSONObject) -> bool:
+    """An input message with ``content: null`` (an assistant turn with tool calls): 1.74's
+    bridge fails on it with 'Invalid content type' (seen)."""
+    given = body.get("input")
+    return isinstance(given, list) and any(
+        isinstance(item, dict) and "role" in item and item.get("content", "") is None
+        for item in given
+    )
 
 
 def chat_request(body: JSONObject, upstream_model: str) -> JSONObject:
@@ -38,6 +57,10 @@ def chat_request(body: JSONObject, upstream_model: str) -> JSONObject:
         chat["max_tokens"] = body["max_output_tokens"]
     if body.get("temperature") is not None:
         chat["temperature"] = body["temperature"]
+    if isinstance(body.get("tools"), list) and body["tools"]:
+        chat["tools"] = [_chat_tool(tool) for tool in body["tools"]]
+        if body.get("tool_choice") is not None:
+            chat["tool_choice"] = body["tool_choice"]
     return chat
 
 
@@ -147,7 +170,10 @@ def bridged_body(deployment: Deployment, chat: JSONObject) -> JSONObject:
 
 
 async def bridged_stream(
-    deployment: Deployment, response: httpx.Response, close: Callable[[], Any]
+    deployment: Deployment,
+    response: httpx.Response,
+    close: Callable[[], Any],
+    prompt_estimate: int = 0,
 ) -> AsyncGenerator[bytes, None]:
     """Chat chunks become ``response.reasoning_summary_text.delta`` and
     ``response.output_text.delta`` events, then ``response.completed`` (1.74)."""
@@ -211,6 +237,13 @@ async def bridged_stream(
         pass
     finally:
         await close()
+    if not usage:  # the proxy's own estimate, as for chat (seen: 14 and 1 for "Hello")
+        completion = _estimate.count("".join(text))
+        usage = {
+            "prompt_tokens": prompt_estimate,
+            "completion_tokens": completion,
+            "total_tokens": prompt_estimate + completion,
+        }
     status = "stop" if calls else finish
     output = _output(
         chat_id,

@@ -23,6 +23,7 @@ from fakes.litellm._responses import (
     forwarded_body,
     forwarded_request,
     forwarded_stream,
+    none_content,
 )
 from fakes.litellm._state import LitellmState
 from fakes.litellm._stream import StreamContext, relay
@@ -212,6 +213,8 @@ async def responses(request: Request) -> Answer:
         no_upstream = [h for h in knobs.chat_headers if h != UPSTREAM]
         if deployment.answers_itself or knobs.responses is ResponsesMode.BRIDGE:
             chat = chat_request(body, deployment.upstream_model)
+            if knobs.responses is ResponsesMode.BRIDGE and none_content(body):
+                raise _errors.bridge_none_content(knobs, deployment, call)
             if deployment.answers_itself:
                 text = deployment.mock_response or MOCK_TEXT
                 answer = mock_body(knobs, deployment, text)
@@ -223,7 +226,9 @@ async def responses(request: Request) -> Answer:
             if stream:  # seen on 1.74: no deployment headers on a bridged stream
                 names = [h for h in knobs.stream_headers if h not in _DEPLOYMENT_HEADERS]
                 headers = call.headers(names) + stream_extra(knobs)
-                return _stream(bridged_stream(deployment, opened.response, opened.aclose), headers)
+                estimate = _estimate.prompt_tokens(chat, None, knobs.estimate_special_tokens_fail)
+                events = bridged_stream(deployment, opened.response, opened.aclose, estimate)
+                return _stream(events, headers)
             try:
                 data = orjson.loads(await opened.response.aread())
             finally:

@@ -17,7 +17,7 @@ from fakes.litellm._config import Deployment
 from fakes.profiles import LitellmKnobs, MidStreamError, ModelField, UpstreamCut, UsageChunk
 from fakes.types import JSONObject
 
-DELTA_ORDER = ("content", "role", "function_call", "tool_calls")
+DELTA_ORDER = ("content", "reasoning_content", "role", "function_call", "tool_calls")
 _STANDARD_CHOICE = ("index", "delta", "logprobs", "finish_reason")
 
 
@@ -74,7 +74,7 @@ def usage_body(knobs: LitellmKnobs, usage: JSONObject, reasoning: int | None = 0
     None for one with tool calls and no reasoning, which gets no details at all)."""
     completion = int(usage.get("completion_tokens") or 0)
     prompt = int(usage.get("prompt_tokens") or 0)
-    details: JSONObject | None = {"reasoning_tokens": 0}
+    details: JSONObject | None = {"reasoning_tokens": reasoning or 0}  # 1.74 counts it too
     if knobs.usage_text_tokens:
         if reasoning is None:
             details = None
