@@ -153,6 +153,13 @@ class Reframer:
         out: list[JSONObject] = []
         model = self._model(upstream)
         choices = upstream.get("choices") or []
+        if not choices and not upstream.get("usage"):
+            # choices [] or null (a content-filter chunk) passes on with include_usage only,
+            # its other keys dropped: as choices [] (1.110) or one empty delta (1.74)
+            if not self.ctx.include_usage:
+                return []
+            empty = knobs.usage_chunk is UsageChunk.EMPTY_CHOICES
+            return [self.chunk(model, [] if empty else [{"index": 0, "delta": {}}])]
         if not choices and upstream.get("usage"):
             # 1.74 passes the upstream's usage chunk on as an empty delta, then the held finish
             if knobs.usage_pre_finish_delta and self.ctx.include_usage:
