@@ -12,7 +12,7 @@ from starlette.responses import Response
 from fakes.eventstream import EventStreamResponse
 from fakes.jsonlimit import TOO_DEEP, too_deep
 from fakes.litellm import _errors, _estimate
-from fakes.litellm._bodies import chat_body, mock_body, mock_stream
+from fakes.litellm._bodies import MOCK_USAGE, chat_body, mock_body, mock_stream
 from fakes.litellm._completions import completion_body, completion_stream
 from fakes.litellm._config import MOCK_TEXT, Deployment
 from fakes.litellm._headers import UPSTREAM, CallInfo, stream_extra
@@ -35,6 +35,8 @@ JSON = "application/json"
 EVENT_STREAM = "text/event-stream; charset=utf-8"
 MODELS_CREATED = 1677610602  # a fixed "created" on every /v1/models entry
 # What LiteLLM's bundled cost map says about a few OpenAI models (mode, input, output).
+# LiteLLM's bundled cost map (USD per input, output token) for the mock models it prices
+MOCK_PRICES = {"gpt-4o": (2.5e-06, 1e-05)}
 KNOWN_MODELS = {"gpt-4o": ("chat", 128000, 16384), "gpt-4o-mini": ("chat", 128000, 16384)}
 SUCCESS_CALLBACKS = [
     "sync_deployment_callback_on_success",
@@ -176,6 +178,14 @@ async def chat_completions(request: Request) -> Answer:
             if stream:
                 headers = call.headers(knobs.mock_stream_headers) + stream_extra(knobs)
                 return _stream(mock_stream(ctx, text), headers)
+            prices = MOCK_PRICES.get(deployment.upstream_model)
+            if prices is not None:  # seen: a gpt-4o mock answer is priced from the cost map
+                usage = MOCK_USAGE
+                call.cost = (
+                    usage["prompt_tokens"] * prices[0],
+                    usage["completion_tokens"] * prices[1],
+                )
+                call.spend_tracked = knobs.spend_tracked
             return _json(
                 mock_body(knobs, deployment, text), headers=call.headers(knobs.mock_headers)
             )

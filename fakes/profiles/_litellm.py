@@ -113,6 +113,7 @@ class LitellmKnobs(BaseModel):
     mock_stream_headers: tuple[str, ...] = ()
     upstream_error_headers: tuple[str, ...] = ()
     router_error_headers: tuple[str, ...] = ()
+    spend_tracked: bool = True  # x-litellm-key-spend shows a priced call's cost
     stream_cache_headers: bool = True  # cache-control: no-cache, x-accel-buffering: no
     security_headers: bool = True  # vary, x-frame-options, csp, x-content-type-options
     server_header: bool = False  # uvicorn's "server: uvicorn"
