@@ -18,12 +18,32 @@ def load(recording: Path) -> list[str]:
     return [line for line in path.read_text().splitlines() if line and not line.startswith("#")]
 
 
+# Why a unit's differences stand (printed above its lines in the .known.txt files).
+REASONS = {
+    "stream_cut.": "1.74 loses the chunks it had already read when the upstream cuts the "
+    "connection, and how many depends on how they arrived (seen: all of them here, only the "
+    "last one in another run); the fake keeps one behaviour.",
+    "probe.engines_route": "1.110 names the upstream model on /engines/{model}/chat/completions "
+    "where the fake names the alias; not reproduced yet.",
+    "responses_auto_stream.": "1.110's cooldown_list after three failed /v1/responses calls "
+    "names three deployment ids, one per attempt, where the one deployment has one; not "
+    "reproduced (ids are normalized, the count is not).",
+}
+
+
 def write(recording: Path, lines: list[str]) -> None:
-    header = (
-        "# Differences between the fake and the real proxy recorded beside this file that are\n"
-        "# not fixed yet (python -m reference.litellm_conformance --write-known).\n"
-    )
-    path_for(recording).write_text(header + "".join(f"{line}\n" for line in lines))
+    out = [
+        "# Differences between the fake and the real proxy recorded beside this file that are",
+        "# not fixed yet (python -m reference.litellm_conformance --write-known).",
+    ]
+    said: set[str] = set()
+    for line in lines:
+        for prefix, reason in REASONS.items():
+            if line.startswith(prefix) and prefix not in said:
+                said.add(prefix)
+                out.append(f"# {reason}")
+        out.append(line)
+    path_for(recording).write_text("".join(f"{line}\n" for line in out))
 
 
 def flat(found: dict[str, list[str]]) -> list[str]:
