@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from fakes.requestlog import RequestLog
 from reference.litellm_conformance import _known, _recording
 from reference.litellm_conformance._compare import differences
 from reference.litellm_conformance._stacks import (
@@ -20,6 +21,7 @@ from reference.litellm_conformance._stacks import (
     hub_for,
     localize,
     real_proxy,
+    replayed_hub,
     send_all,
 )
 from reference.litellm_conformance._units import (
@@ -28,6 +30,7 @@ from reference.litellm_conformance._units import (
     catalogue,
     upstream_profile,
 )
+from reference.litellm_conformance._upstream import capturing, exchanges
 
 UPSTREAMS = ("vllm-0.9", "newest")
 RECORDINGS = Path("recordings/litellm")
@@ -70,17 +73,21 @@ def run(
     """One release in front of one upstream; True when nothing but known differences."""
     name = upstream_profile(upstream).name
     units = catalogue(version, upstream)
+    logs = {unit.name: RequestLog() for unit in units}
     real_hub = hub_for(units, build_upstream, upstream, version)
+    real_hub.apps = {name: capturing(app, logs[name]) for name, app in real_hub.apps.items()}
     with real_proxy(litellm, _free_port(), units, real_hub) as (url, base):
         if cassette is None:
             real = localize(asyncio.run(send_all(url, units)), base)
         else:
             real = localize(_recorded(url, base, units, cassette), base)
             echo(f"recorded the session as a cassette in {cassette}")
-    fake = fake_answers(version, units, hub_for(units, build_upstream, upstream, version))
+    upstream_answers = {name: exchanges(log) for name, log in logs.items()}
+    # the fake gets the very answers the real proxy got from its upstreams
+    fake = fake_answers(version, units, replayed_hub(upstream_answers))
     recording = _recording.path_for(RECORDINGS, version, name)
     if record:
-        _recording.write(recording, version, name, units, real)
+        _recording.write(recording, version, name, units, real, upstream_answers)
         echo(f"recorded the real proxy's answers in {recording}")
     return report(version, name, units, real, fake, recording, write_known, echo)
 
@@ -119,9 +126,18 @@ def replay(version: str, write_known: bool, echo: Callable[[str], None]) -> bool
     if not paths:
         raise SystemExit(f"no recordings for {version} in {RECORDINGS}")
     for path in paths:
-        _, upstream, units, real = _recording.read(path)
-        fake = fake_answers(version, units, hub_for(units, build_upstream, upstream, version))
-        ok &= report(version, upstream, units, real, fake, path, write_known, echo)
+        recorded = _recording.read(path)
+        fake = fake_answers(version, recorded.units, replayed_hub(recorded.upstream_answers))
+        ok &= report(
+            version,
+            recorded.upstream,
+            recorded.units,
+            recorded.answers,
+            fake,
+            path,
+            write_known,
+            echo,
+        )
     return ok
 
 

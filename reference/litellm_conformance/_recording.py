@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,8 @@ import orjson
 from reference.litellm_conformance._units import MASTER_KEY, Unit, WireRequest
 
 FORMAT = "llm-fakes-litellm-conformance"
-FORMAT_VERSION = 2  # 1: 27 hand-written probes against one upstream
+# 1: 27 hand-written probes against one upstream; 2: no upstream answers
+FORMAT_VERSION = 3
 KEY = b"[master key]"  # the run's key, kept out of the file
 
 
@@ -19,7 +21,12 @@ def path_for(folder: Path, version: str, upstream: str) -> Path:
 
 
 def write(
-    path: Path, version: str, upstream: str, units: list[Unit], answers: dict[str, Any]
+    path: Path,
+    version: str,
+    upstream: str,
+    units: list[Unit],
+    answers: dict[str, Any],
+    upstream_answers: dict[str, Any],
 ) -> None:
     data = {
         "format": FORMAT,
@@ -27,7 +34,10 @@ def write(
         "litellm": version,
         "upstream": upstream,
         "redacted": ["authorization: the conformance run's own master key"],
-        "units": [{**u.to_json(), "answers": answers[u.name]} for u in units],
+        "units": [
+            {**u.to_json(), "answers": answers[u.name], "upstream": upstream_answers[u.name]}
+            for u in units
+        ],
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
@@ -36,7 +46,16 @@ def write(
     temporary.replace(path)
 
 
-def read(path: Path) -> tuple[str, str, list[Unit], dict[str, Any]]:
+@dataclass(frozen=True)
+class Recording:
+    litellm: str
+    upstream: str  # the fake vLLM profile's name
+    units: list[Unit]
+    answers: dict[str, Any]  # the real proxy's, by unit
+    upstream_answers: dict[str, Any]  # what each unit's fake vLLM answered the real proxy
+
+
+def read(path: Path) -> Recording:
     data = orjson.loads(path.read_bytes().replace(KEY, MASTER_KEY.encode()))
     if data.get("format") != FORMAT or data.get("version") != FORMAT_VERSION:
         raise ValueError(f"{path}: not a {FORMAT} v{FORMAT_VERSION} recording")
@@ -49,9 +68,10 @@ def read(path: Path) -> tuple[str, str, list[Unit], dict[str, Any]]:
         )
         for u in data["units"]
     ]
-    return (
+    return Recording(
         data["litellm"],
         data["upstream"],
         units,
         {u["name"]: u["answers"] for u in data["units"]},
+        {u["name"]: u["upstream"] for u in data["units"]},
     )

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fakes.server import live
 from reference.litellm_conformance._units import MASTER_KEY, MOCK_MODEL, Unit, UpstreamFactory
+from reference.litellm_conformance._upstream import Replayed
 
 UPSTREAM = "http://upstream.fake"  # how every recording names the upstreams' host
 TIMEOUT = 60.0
@@ -41,6 +42,11 @@ class Hub:
             return
         path = "/" + rest.rstrip("/")
         await app(dict(scope, path=path, raw_path=path.encode()), receive, send)
+
+
+def replayed_hub(upstream: dict[str, list[dict[str, Any]]]) -> Hub:
+    """Each unit's recorded upstream answers, served again."""
+    return Hub({name: Replayed(answers) for name, answers in upstream.items()})
 
 
 def hub_for(

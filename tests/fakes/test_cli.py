@@ -111,7 +111,7 @@ def test_serve_stack_starts_both_on_loopback() -> None:
     vllm_port, litellm_port = ports
     command = [sys.executable, "-m", "fakes", "serve", "stack", "--litellm-version", "1.74.15"]
     command += ["--vllm-port", str(vllm_port), "--litellm-port", str(litellm_port)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     body = {"model": "fake-model", "messages": [{"role": "user", "content": "hi"}], "stream": True}
     banner = []
     try:
@@ -142,7 +142,12 @@ def test_serve_stack_starts_both_on_loopback() -> None:
         assert upstream["requests"][0]["json"]["stream_options"] == {"include_usage": True}
     finally:
         process.terminate()
-        _, err = process.communicate(timeout=10)
+        # the same buffered reader as the banner's lines (communicate() would skip what it
+        # had already read ahead); SIGTERM ends the stack, so this reaches end of file
+        assert process.stderr is not None
+        with process.stderr:
+            err = process.stderr.read()
+        process.wait(timeout=10)
     text = "".join(banner) + err.decode()
     assert "fake LiteLLM 1.74.15" in text and "ends without usage" in text
 

@@ -14,8 +14,7 @@ from fakes.record import load
 from fakes.server import live
 from reference.litellm_conformance import _known, _recording
 from reference.litellm_conformance._compare import differences
-from reference.litellm_conformance._stacks import fake_answers, hub_for
-from reference.litellm_conformance._units import build_upstream
+from reference.litellm_conformance._stacks import fake_answers, replayed_hub
 
 ROOT = Path(__file__).parents[3] / "recordings"
 CASSETTES = sorted(ROOT.glob("litellm-*.jsonl"))
@@ -64,9 +63,10 @@ def test_the_recorded_session_replays_byte_for_byte(path: Path) -> None:
 @pytest.mark.live
 @pytest.mark.parametrize("path", RECORDINGS, ids=lambda p: p.stem)
 def test_the_fake_answers_like_the_recorded_real_proxy(path: Path) -> None:
-    version, upstream, units, real = _recording.read(path)
-    fake = fake_answers(version, units, hub_for(units, build_upstream, upstream, version))
-    found = _known.flat(differences(real, fake))
+    recorded = _recording.read(path)
+    # in front of the very answers the real proxy had from its fake vLLMs
+    fake = fake_answers(recorded.litellm, recorded.units, replayed_hub(recorded.upstream_answers))
+    found = _known.flat(differences(recorded.answers, fake))
     known = _known.load(path)
     assert [line for line in found if line not in known] == [], "new differences"
     assert [line for line in known if line not in found] == [], "fixed: drop from known.txt"
