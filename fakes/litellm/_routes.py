@@ -28,7 +28,7 @@ from fakes.litellm._responses import (
 from fakes.litellm._state import LitellmState
 from fakes.litellm._stream import StreamContext, relay
 from fakes.litellm._upstream import open_upstream
-from fakes.profiles import LitellmKnobs, ResponsesMode
+from fakes.profiles import LitellmKnobs, ModelField, ResponsesMode
 from fakes.types import JSONObject
 
 JSON = "application/json"
@@ -202,7 +202,12 @@ async def chat_completions(request: Request) -> Answer:
             data = orjson.loads(await opened.response.aread())
         finally:
             await opened.aclose()
-        return _json(chat_body(knobs, deployment, data), headers=call.headers(knobs.chat_headers))
+        answer = chat_body(knobs, deployment, data)
+        if knobs.response_model is ModelField.ALIAS and not body.get("model"):
+            # 1.110 re-stamps the model the client sent; with the model only in the path
+            # (/engines/{model}/...) the upstream's stays (_override_openai_response_model)
+            answer["model"] = data.get("model", answer["model"])
+        return _json(answer, headers=call.headers(knobs.chat_headers))
     except _errors.ProxyError as error:
         return error.response()
 

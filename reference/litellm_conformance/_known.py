@@ -26,8 +26,6 @@ REASONS = {
     "stream_cut.": "1.74 loses the chunks it had already read when the upstream cuts the "
     "connection, and how many depends on how they arrived (seen: all of them here, only the "
     "last one in another run); the fake keeps one behaviour.",
-    "probe.engines_route": "1.110 names the upstream model on /engines/{model}/chat/completions "
-    "where the fake names the alias; not reproduced yet.",
     "responses_auto_stream.": "1.110's cooldown_list after three failed /v1/responses calls "
     "names three deployment ids, one per attempt, where the one deployment has one; not "
     "reproduced (ids are normalized, the count is not).",
