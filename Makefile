@@ -36,8 +36,8 @@ serve: $(STAMP)
 	$(BIN)/llm-fakes serve stack --host 127.0.0.1 $(ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check fakes contracts tests bench
-	$(BIN)/ruff format --check fakes contracts tests bench
+	$(BIN)/ruff check fakes contracts tests bench reference
+	$(BIN)/ruff format --check fakes contracts tests bench reference
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -69,7 +69,6 @@ test-clients: $(STAMP)
 # requirements from reference/ instead.
 LITELLM_VERSION ?= 1.110.2
 REFERENCE := .venv-reference-$(LITELLM_VERSION)
-RECORD ?= recordings/litellm/litellm-$(LITELLM_VERSION).json
 
 $(REFERENCE)/.installed:
 	test -x $(REFERENCE)/bin/python || $(PYTHON) -m venv $(REFERENCE)
@@ -82,15 +81,17 @@ $(REFERENCE)/.installed:
 	fi
 	touch $@
 
-# The real proxy's answers to the probes, as a replayable cassette (recordings/*.jsonl).
+# The real proxy's answers to the scenario catalogue, per upstream (recordings/litellm/), and
+# the first upstream's session as a replayable cassette (recordings/*.jsonl).
 record-reference: $(STAMP) $(REFERENCE)/.installed
-	$(BIN)/python -m fakes.conformance --litellm $(REFERENCE)/bin/litellm \
-		--version $(LITELLM_VERSION) --record $(RECORD) \
+	$(BIN)/python -m reference.litellm_conformance --litellm $(REFERENCE)/bin/litellm \
+		--version $(LITELLM_VERSION) --record \
 		--cassette recordings/litellm-$(LITELLM_VERSION).jsonl
 
+# The scenario catalogue sent to the real proxy and to the fake; differences by JSON path.
 conformance: $(STAMP) $(REFERENCE)/.installed
-	$(BIN)/python -m fakes.conformance --litellm $(REFERENCE)/bin/litellm \
-		--version $(LITELLM_VERSION) --record $(RECORD)
+	$(BIN)/python -m reference.litellm_conformance --litellm $(REFERENCE)/bin/litellm \
+		--version $(LITELLM_VERSION) $(ARGS)
 
 # Not part of `make test`: about 5 minutes, machine-specific figures.
 bench: $(STAMP)
@@ -101,7 +102,7 @@ bench: $(STAMP)
 
 # llm-fakes probe against the real proxy in front of the fake vLLM (which lines it finds).
 probe-reference: $(STAMP) $(REFERENCE)/.installed
-	$(BIN)/python -m fakes.probe.reference --litellm $(REFERENCE)/bin/litellm
+	$(BIN)/python -m reference.litellm_conformance.probe --litellm $(REFERENCE)/bin/litellm
 
 clean:
 	rm -rf $(VENV) .venv-reference-* .pytest_cache .mypy_cache .ruff_cache

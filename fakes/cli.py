@@ -7,10 +7,11 @@ import gc
 import importlib
 import os
 import socket
+import secrets
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 import yaml
@@ -26,7 +27,7 @@ from fakes.versions import VersionError
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
-    from fakes.litellm import LitellmConfig
+    from fakes.litellm import LitellmConfig, UnsafeMasterKeyError
     from fakes.vllm import VllmConfig
 
 # The newest release the vLLM profiles were checked against (newer ones warn).
@@ -403,15 +404,28 @@ def _console_line(console: Console, url: str, enabled: bool, token: str | None) 
 def _litellm_config(
     config_path: str, release: str | None, profile: str | None
 ) -> tuple[LitellmConfig, LitellmProfile]:
-    from fakes.litellm import ConfigError, load_config, resolve_litellm_profile
+    from fakes.litellm import (
+        ConfigError,
+        UnsafeMasterKeyError,
+        load_config,
+        resolve_litellm_profile,
+    )
 
     chosen, version = resolve_litellm_profile(release, profile)
     try:
         config = load_config(Path(config_path), chosen, version)
+    except UnsafeMasterKeyError as exc:
+        _refuse(exc)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     for warning in config.warnings:
         click.echo(f"warning: {warning}", err=True)
+    if config.weak_master_key_permitted:
+        click.echo(
+            "warning: dangerously_permit_weak_or_unset_master_key is on, so the proxy is starting "
+            "with a weak or no master key. Never run this outside local development.",
+            err=True,
+        )
     return config, chosen
 
 
@@ -483,7 +497,10 @@ def serve_litellm(
 @click.option("--vllm-port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--litellm-port", default=4000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--model", default="fake-model", show_default=True, help="The served model name.")
-@click.option("--master-key", help="Require this key at the fake LiteLLM (default: none).")
+@click.option(
+    "--master-key",
+    help="The fake LiteLLM's master key (default: a strong random one, printed at start).",
+)
 @_console_options
 def serve_stack(
     vllm_version: str | None,
@@ -500,8 +517,9 @@ def serve_stack(
 ) -> None:
     """The fake vLLM with the fake LiteLLM in front of it, in one process."""
     started = time.monotonic()
-    from fakes.litellm import Deployment, LitellmConfig, create_litellm_app
+    from fakes.litellm import Deployment, LitellmConfig, UnsafeMasterKeyError, create_litellm_app
     from fakes.litellm import resolve_litellm_profile as resolve_litellm
+    from fakes.litellm._boot import check_master_key
     from fakes.server import run_loop, serve_together, uvicorn_config
     from fakes.vllm import VllmConfig, create_vllm_app
 
@@ -509,6 +527,13 @@ def serve_stack(
     litellm_profile, litellm_release = resolve_litellm(litellm_version, None)
     warn_past_newest("vLLM", vllm_version, DEFAULT_VLLM_VERSION, vllm_profile.name)
     warn_past_newest("LiteLLM", litellm_version, _newest_litellm(), litellm_profile.name)
+    # 1.110 refuses to start without a strong key: the stack brings its own
+    key = master_key if master_key is not None else f"sk-{secrets.token_hex(24)}"
+    if litellm_profile.knobs.master_key_boot_check:
+        try:
+            check_master_key(key, {"master_key": key}, "the --master-key option", os.environ)
+        except UnsafeMasterKeyError as exc:
+            _refuse(exc)
     vllm_sock = _bind(host, vllm_port, "--vllm-port")
     try:
         litellm_sock = _bind(host, litellm_port, "--litellm-port")
@@ -538,7 +563,7 @@ def serve_stack(
             profile=litellm_profile,
             version=litellm_release,
             deployments=(deployment,),
-            master_key=master_key,
+            master_key=key,
             control_plane=not no_control_plane,
             control_token=control_token or None,
             log_limit=log_limit,
@@ -554,7 +579,8 @@ def serve_stack(
         f"({vllm_profile.name}) on [bold]{vllm_url}[/]"
     )
     console.print(f"ready in {(time.monotonic() - started) * 1000:.0f} ms", style="dim")
-    _curl(console, litellm_url, model, master_key)
+    console.print(f"master key: MASTER_KEY={key}", markup=False, highlight=False)
+    _curl(console, litellm_url, model, key)
     console.print(f"  upstream log: {vllm_url}/_fake/requests", style="dim")
     _console_line(console, litellm_url, not no_control_plane, control_token)
     with contextlib.suppress(KeyboardInterrupt):
@@ -595,6 +621,18 @@ def _newest_litellm() -> str:
     from fakes.litellm import DEFAULT_LITELLM_VERSION
 
     return DEFAULT_LITELLM_VERSION
+
+
+def _refuse(exc: UnsafeMasterKeyError) -> NoReturn:
+    """What LiteLLM 1.110 prints when it refuses its key (less the traceback), and its exit."""
+    from fakes.litellm._boot import EXIT_CODE
+
+    click.echo(
+        f"{exc}\n\nERROR:    Application startup failed. Exiting.\n{exc.refusal}",
+        err=True,
+        nl=False,
+    )
+    sys.exit(EXIT_CODE)
 
 
 def _url(host: str, port: int) -> str:

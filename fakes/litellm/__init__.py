@@ -1,5 +1,6 @@
 """The fake LiteLLM proxy: reads a real LiteLLM config and proxies to each ``api_base``."""
 
+from fakes.litellm._boot import UnsafeMasterKeyError
 from fakes.litellm._config import (
     ConfigError,
     Deployment,
@@ -15,6 +16,7 @@ __all__ = [
     "ConfigError",
     "Deployment",
     "LitellmConfig",
+    "UnsafeMasterKeyError",
     "create_litellm_app",
     "load_config",
     "parse_config",

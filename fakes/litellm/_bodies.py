@@ -15,6 +15,7 @@ from fakes.types import JSONObject
 
 MOCK_USAGE = {"completion_tokens": 20, "prompt_tokens": 10, "total_tokens": 30}
 MOCK_PIECE = 3  # characters per streamed mock chunk
+_STANDARD_CHOICE = ("index", "message", "logprobs", "finish_reason")
 _KNOWN_TOP = {"id", "object", "created", "model", "choices", "usage", "system_fingerprint"}
 
 
@@ -41,8 +42,14 @@ def _message(knobs: LitellmKnobs, message: JSONObject) -> JSONObject:
     reasoning = message.get("reasoning_content") or message.get("reasoning")
     if reasoning:
         out["reasoning_content"] = reasoning
-    if knobs.message_reasoning_extras and message.get("reasoning"):
-        out["provider_specific_fields"] = {"reasoning": message["reasoning"]}
+    if knobs.message_reasoning_extras and "reasoning" in message:
+        extras = {"provider_specific_fields": {"reasoning": message["reasoning"]}}
+        if calls and not knobs.keep_null_fields:  # 1.110: before the content of a tool call
+            content_value = out.pop("content")
+            out |= extras
+            out["content"] = content_value
+        else:
+            out |= extras
     if knobs.message_reasoning_extras and "refusal" in message:
         out["refusal"] = message["refusal"]
     return out
@@ -70,11 +77,18 @@ def chat_body(knobs: LitellmKnobs, deployment: Deployment, upstream: JSONObject)
             "index": choice.get("index", 0),
             "message": _message(knobs, choice.get("message") or {}),
         }
-        if "stop_reason" in choice:
-            out["provider_specific_fields"] = {"stop_reason": choice["stop_reason"]}
-        for key in knobs.choice_passthrough:
-            if key in choice:
-                out[key] = choice[key]
+        # vLLM's own choice keys (stop_reason, token_ids...) land in provider_specific_fields
+        extras = {k: v for k, v in choice.items() if k not in _STANDARD_CHOICE}
+        if extras:
+            out["provider_specific_fields"] = extras
+        if knobs.choice_passthrough:  # 1.110 repeats them on the choice, after logprobs
+            if extras.get("stop_reason") is not None:  # ... unless a stop string was hit
+                out["stop_reason"] = extras["stop_reason"]
+            for key in knobs.choice_passthrough:
+                if key in choice:
+                    out.setdefault(key, choice[key])
+            for key, value in extras.items():
+                out.setdefault(key, value)
         choices.append(out)
     body: JSONObject = {
         "id": upstream.get("id", f"chatcmpl-{uuid.uuid4()}"),
@@ -86,6 +100,8 @@ def chat_body(knobs: LitellmKnobs, deployment: Deployment, upstream: JSONObject)
         body["system_fingerprint"] = upstream.get("system_fingerprint")
     body["choices"] = choices
     body["usage"] = _usage(knobs, upstream.get("usage"))
+    if not knobs.keep_null_fields and "system_fingerprint" in upstream:
+        body["system_fingerprint"] = upstream["system_fingerprint"]  # 1.110: last, even null
     if knobs.keep_null_fields:
         body |= {"metadata": None, "moderation": None, "service_tier": None}
         body |= {k: v for k, v in upstream.items() if k not in _KNOWN_TOP and k not in body}

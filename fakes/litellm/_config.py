@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from fakes.litellm._boot import KEY_ENV, OVERRIDE_SETTING, check_master_key
 from fakes.profiles import LitellmProfile
 
 PROVIDERS = ("hosted_vllm", "openai")
@@ -29,7 +30,7 @@ _TOP = {
 }
 _DEPLOYMENT = {"model_name", "litellm_params", "model_info"}
 _PARAMS = {"model", "api_base", "api_key", "mock_response"}
-_GENERAL = {"master_key"}
+_GENERAL = {"master_key", OVERRIDE_SETTING}
 _SETTINGS = {"num_retries", "cooldown_time"}
 
 
@@ -71,6 +72,7 @@ class LitellmConfig:
     version: str  # what x-litellm-version reports
     deployments: tuple[Deployment, ...] = ()
     master_key: str | None = None  # None: no key is required
+    weak_master_key_permitted: bool = False  # started under the 1.110 override
     num_retries: int = DEFAULT_RETRIES
     cooldown_time: float = DEFAULT_COOLDOWN
     warnings: tuple[str, ...] = ()  # unsupported keys, reported once by whoever loads it
@@ -205,6 +207,16 @@ def _deployment(reader: _Reader, item: Any, index: int) -> Deployment:
     )
 
 
+def _master_key(reader: _Reader, general: Mapping[str, Any]) -> str | None:
+    """The config's key, else LITELLM_MASTER_KEY; ``os.environ/UNSET`` is no key at all."""
+    value = general.get("master_key")
+    if isinstance(value, str) and value.startswith("os.environ/"):
+        return reader.env.get(value.removeprefix("os.environ/"))
+    if value is None:
+        return reader.env.get(KEY_ENV)
+    return reader.text(value, ("general_settings", "master_key"))
+
+
 def parse_config(
     text: str,
     origin: str,
@@ -237,7 +249,7 @@ def parse_config(
     deployments = tuple(_deployment(reader, item, i) for i, item in enumerate(models))
     general = reader.mapping(data.get("general_settings"), ("general_settings",))
     reader.warn_unknown(general, _GENERAL, ("general_settings",))
-    master_key = reader.text(general.get("master_key"), ("general_settings", "master_key"))
+    master_key = _master_key(reader, general)
     retries, cooldown = DEFAULT_RETRIES, DEFAULT_COOLDOWN
     for section in ("litellm_settings", "router_settings"):
         settings = reader.mapping(data.get(section), (section,))
@@ -246,11 +258,15 @@ def parse_config(
             retries = reader.number(settings["num_retries"], (section, "num_retries"), int)
         if "cooldown_time" in settings:
             cooldown = reader.number(settings["cooldown_time"], (section, "cooldown_time"), float)
+    permitted = False
+    if profile.knobs.master_key_boot_check:  # at startup, once the config is read (1.110)
+        permitted = check_master_key(master_key, general, origin, environment)
     return LitellmConfig(
         profile=profile,
         version=version,
         deployments=deployments,
         master_key=master_key,
+        weak_master_key_permitted=permitted,
         num_retries=retries,
         cooldown_time=cooldown,
         warnings=tuple(reader.warnings),

@@ -180,6 +180,18 @@ def upstream_error(
     return ProxyError(message, status, error_type(status))
 
 
+def bridge_none_content(knobs: LitellmKnobs, deployment: Deployment, call: Any) -> ProxyError:
+    """1.74's /v1/responses bridge on an input message with content null (seen: 500)."""
+    message = (
+        f"litellm.APIConnectionError: APIConnectionError: {deployment.exception_prefix} - "
+        f"Invalid content type: <class 'NoneType'>. Received Model Group="
+        f"{deployment.model_name}\nAvailable Model Group Fallbacks=None"
+    )
+    error = ProxyError(message, 500)
+    error.headers = call.headers(knobs.upstream_error_headers)
+    return error
+
+
 def _python_error(messages: Any) -> str | None:
     """What LiteLLM's own message handling raises for a malformed ``messages`` field (it
     iterates the value and calls ``.get`` on each item)."""

@@ -35,6 +35,9 @@ class CallInfo:
     upstream: Mapping[str, str] = field(default_factory=dict)
     retries: int = 0
     max_retries: int = 0
+    timeout: str = "6000.0"  # what x-litellm-timeout says (600.0 on 1.110's /v1/responses)
+    cost: tuple[float, float] | None = None  # (input, output) in USD, for a priced model
+    spend_tracked: bool = False  # x-litellm-key-spend shows this call's cost (1.110)
 
     def values(self) -> dict[str, str]:
         """Every x-litellm header this call can send, computed once per response."""
@@ -46,14 +49,16 @@ class CallInfo:
         values: dict[str, str] = {
             "x-litellm-call-id": self.call_id,
             "x-litellm-version": self.version,
-            "x-litellm-key-spend": "0.0",
-            "x-litellm-response-cost": "0",
+            "x-litellm-key-spend": str(sum(self.cost))
+            if self.cost is not None and self.spend_tracked
+            else "0.0",
+            "x-litellm-response-cost": "0" if self.cost is None else str(sum(self.cost)),
             "x-litellm-response-duration-ms": str(round(elapsed, 3)),
             "x-litellm-overhead-duration-ms": str(round(max(elapsed - upstream_ms, 0.0), 4)),
             "x-litellm-callback-duration-ms": "0.0",
             "x-litellm-attempted-retries": str(self.retries),
             "x-litellm-attempted-fallbacks": "0",
-            "x-litellm-timeout": "6000.0",
+            "x-litellm-timeout": self.timeout,
         }
         if deployment is not None:
             values |= {
@@ -72,11 +77,22 @@ class CallInfo:
                 result.extend((f"llm_provider-{k}", v) for k, v in self.upstream.items())
             elif self.deployment is not None or name in _NO_DEPLOYMENT:
                 cost = name.startswith("x-litellm-response-cost-")
-                result.append((name, "0.0" if cost else values.get(name, "")))
+                value = self._cost(name) if cost else values.get(name, "")
+                result.append((name, value))
                 if name == "x-litellm-attempted-retries" and self.retries:
                     # Seen only after a retry, on both releases.
                     result.append(("x-litellm-max-retries", str(self.max_retries)))
         return result
+
+    def _cost(self, name: str) -> str:
+        if self.cost is None:
+            return "0.0"
+        parts = {
+            "x-litellm-response-cost-original": sum(self.cost),
+            "x-litellm-response-cost-input": self.cost[0],
+            "x-litellm-response-cost-output": self.cost[1],
+        }
+        return str(parts.get(name, 0.0))
 
 
 _NO_DEPLOYMENT = {

@@ -13,10 +13,29 @@ import httpx
 import orjson
 
 from fakes import sse, tokens
+from fakes.litellm import _estimate
 from fakes.litellm._config import Deployment
 from fakes.litellm._errors import CUT_MESSAGE
 from fakes.litellm._stream import provider_model
 from fakes.types import JSONObject
+
+
+def _chat_tool(tool: Any) -> Any:
+    """A Responses function tool as the chat tool it becomes."""
+    if not isinstance(tool, dict) or tool.get("type") != "function" or "function" in tool:
+        return tool
+    function = {k: v for k, v in tool.items() if k != "type"}
+    return {"type": "function", "function": function}
+
+
+def none_content(body: JSONObject) -> bool:
+    """An input message with ``content: null`` (an assistant turn with tool calls): 1.74's
+    bridge fails on it with 'Invalid content type' (seen)."""
+    given = body.get("input")
+    return isinstance(given, list) and any(
+        isinstance(item, dict) and "role" in item and item.get("content", "") is None
+        for item in given
+    )
 
 
 def chat_request(body: JSONObject, upstream_model: str) -> JSONObject:
@@ -38,6 +57,10 @@ def chat_request(body: JSONObject, upstream_model: str) -> JSONObject:
         chat["max_tokens"] = body["max_output_tokens"]
     if body.get("temperature") is not None:
         chat["temperature"] = body["temperature"]
+    if isinstance(body.get("tools"), list) and body["tools"]:
+        chat["tools"] = [_chat_tool(tool) for tool in body["tools"]]
+        if body.get("tool_choice") is not None:
+            chat["tool_choice"] = body["tool_choice"]
     return chat
 
 
@@ -49,16 +72,57 @@ def _response_id(deployment: Deployment, chat_id: str) -> str:
     return "resp_" + base64.b64encode(raw.encode()).decode()
 
 
-def _output(chat_id: str, finish: Any, text: str) -> list[JSONObject]:
-    return [
+def _text_part(text: str | None, *, keep_null: bool = True) -> JSONObject:
+    part: JSONObject = {"type": "output_text"}
+    if text is not None or keep_null:
+        part["text"] = text
+    part["annotations"] = []
+    return part
+
+
+def _output(
+    chat_id: str,
+    finish: Any,
+    text: str | None,
+    reasoning: str | None = None,
+    calls: list[JSONObject] | None = None,
+    keep_null: bool = True,
+) -> list[JSONObject]:
+    """1.74's bridge: a reasoning item (id ``<chat id>_reasoning``) when there was any, the
+    message, then one function_call item per tool call (seen in the conformance recordings)."""
+    items: list[JSONObject] = []
+    if reasoning:
+        items.append(
+            {
+                "type": "reasoning",
+                "id": f"{chat_id}_reasoning",
+                "status": finish,
+                "role": "assistant",
+                "content": [_text_part(reasoning)],
+            }
+        )
+    items.append(
         {
             "type": "message",
             "id": chat_id,
             "status": finish,
             "role": "assistant",
-            "content": [{"type": "output_text", "text": text, "annotations": []}],
+            "content": [_text_part(text, keep_null=keep_null)],
         }
-    ]
+    )
+    for call in calls or []:
+        function = call.get("function") or {}
+        items.append(
+            {
+                "arguments": function.get("arguments"),
+                "call_id": call.get("id"),
+                "name": function.get("name"),
+                "type": "function_call",
+                "id": call.get("id"),
+                "status": "completed",
+            }
+        )
+    return items
 
 
 def bridged_body(deployment: Deployment, chat: JSONObject) -> JSONObject:
@@ -75,7 +139,13 @@ def bridged_body(deployment: Deployment, chat: JSONObject) -> JSONObject:
         "metadata": None,
         "model": provider_model(deployment),
         "object": "chat.completion",
-        "output": _output(chat_id, choice.get("finish_reason"), message.get("content") or ""),
+        "output": _output(
+            chat_id,
+            choice.get("finish_reason"),
+            message.get("content"),
+            message.get("reasoning_content") or message.get("reasoning"),
+            message.get("tool_calls"),
+        ),
         "parallel_tool_calls": False,
         "temperature": 0.0,
         "tool_choice": "auto",
@@ -100,11 +170,17 @@ def bridged_body(deployment: Deployment, chat: JSONObject) -> JSONObject:
 
 
 async def bridged_stream(
-    deployment: Deployment, response: httpx.Response, close: Callable[[], Any]
+    deployment: Deployment,
+    response: httpx.Response,
+    close: Callable[[], Any],
+    prompt_estimate: int = 0,
 ) -> AsyncGenerator[bytes, None]:
-    """Chat chunks become ``response.output_text.delta`` events, then ``response.completed``."""
-    chat_id, finish = "", None
+    """Chat chunks become ``response.reasoning_summary_text.delta`` and
+    ``response.output_text.delta`` events, then ``response.completed`` (1.74)."""
+    chat_id, finish, model = "", None, None
     text: list[str] = []
+    thought: list[str] = []
+    calls: dict[int, JSONObject] = {}
     usage: JSONObject = {}
     try:
         async for line in response.aiter_lines():
@@ -114,11 +190,39 @@ async def bridged_stream(
                 chunk = orjson.loads(line[5:].strip())
             except orjson.JSONDecodeError:
                 continue
+            if isinstance(chunk.get("error"), dict):  # as chat's, without the model group
+                message = chunk["error"].get("message", "")
+                error = {
+                    "error": {
+                        "message": f"{_MID_STREAM} - {message}",
+                        "type": None,
+                        "param": None,
+                        "code": "503",
+                    }
+                }
+                yield sse.event(sse.spaced(error))
+                return
             chat_id = chunk.get("id", chat_id)
+            if model is None:  # as 1.74 names its first chunk (provider's when it has usage)
+                model = provider_model(deployment) if chunk.get("usage") else chunk.get("model")
             usage = chunk.get("usage") or usage
             for choice in chunk.get("choices") or []:
-                piece = (choice.get("delta") or {}).get("content")
+                delta = choice.get("delta") or {}
                 finish = choice.get("finish_reason") or finish
+                for call in delta.get("tool_calls") or []:
+                    _merge_call(calls, call)
+                reasoning = delta.get("reasoning_content")
+                if reasoning:
+                    thought.append(reasoning)
+                    yield sse.data(
+                        {
+                            "type": "response.reasoning_summary_text.delta",
+                            "item_id": f"{chat_id}_reasoning",
+                            "output_index": 0,
+                            "delta": reasoning,
+                        }
+                    )
+                piece = delta.get("content")
                 if piece:
                     text.append(piece)
                     event = {
@@ -133,15 +237,31 @@ async def bridged_stream(
         pass
     finally:
         await close()
+    if not usage:  # the proxy's own estimate, as for chat (seen: 14 and 1 for "Hello")
+        completion = _estimate.count("".join(text))
+        usage = {
+            "prompt_tokens": prompt_estimate,
+            "completion_tokens": completion,
+            "total_tokens": prompt_estimate + completion,
+        }
+    status = "stop" if calls else finish
+    output = _output(
+        chat_id,
+        status,
+        "".join(text) if text else None,
+        "".join(thought),
+        [calls[i] for i in sorted(calls)],
+        keep_null=False,
+    )
     completed = {
         "type": "response.completed",
         "response": {
             "id": chat_id,
             "created_at": int(time.time()),
             "metadata": {},
-            "model": deployment.model_name,
+            "model": model if model is not None else deployment.model_name,
             "object": "chat.completion",
-            "output": _output(chat_id, finish, "".join(text)),
+            "output": output,
             "parallel_tool_calls": False,
             "temperature": 0.0,
             "tool_choice": "auto",
@@ -160,12 +280,93 @@ async def bridged_stream(
     yield sse.DONE
 
 
+_MID_STREAM = (
+    "litellm.ServiceUnavailableError: litellm.MidStreamFallbackError: "
+    "litellm.APIConnectionError: APIConnectionError: OpenAIException"
+)
+
+
+def _merge_call(calls: dict[int, JSONObject], delta: JSONObject) -> None:
+    index = int(delta.get("index", 0) or 0)
+    call = calls.setdefault(index, {"id": None, "function": {"name": None, "arguments": ""}})
+    call["id"] = call["id"] or delta.get("id")
+    function = delta.get("function") or {}
+    call["function"]["name"] = call["function"]["name"] or function.get("name")
+    call["function"]["arguments"] += function.get("arguments") or ""
+
+
+# 1.110 reads a forwarded body into its ResponsesAPIResponse model: these keys first, in this
+# order (nulls where the upstream has none), then the upstream's other keys as they came.
+_RESPONSE_KEYS = (
+    "id", "created_at", "error", "incomplete_details", "instructions", "metadata", "model",
+    "object", "output", "parallel_tool_calls", "temperature", "tool_choice", "tools", "top_p",
+    "max_output_tokens", "previous_response_id", "reasoning", "status", "text", "truncation",
+    "usage", "user", "store",
+)  # fmt: skip
+_INPUT_DETAILS = (
+    "audio_tokens", "cached_tokens", "cached_tokens_details", "image_tokens", "text_tokens",
+    "video_tokens",
+)  # fmt: skip
+_OUTPUT_DETAILS = ("audio_tokens", "reasoning_tokens", "text_tokens")
+
+
+def _details(given: Any, keys: tuple[str, ...]) -> JSONObject:
+    known: JSONObject = given if isinstance(given, dict) else {}
+    return {key: known.get(key) for key in keys} | known
+
+
+def _model_usage(usage: Any) -> Any:
+    if not isinstance(usage, dict):
+        return usage
+    out = dict(usage)
+    out["input_tokens_details"] = _details(usage.get("input_tokens_details"), _INPUT_DETAILS)
+    out["output_tokens_details"] = _details(usage.get("output_tokens_details"), _OUTPUT_DETAILS)
+    out.setdefault("cost", None)
+    return out
+
+
+_TOOL_KEYS = ("name", "parameters", "strict", "type", "allowed_callers", "async", "defer_loading")
+
+
+def _tool(tool: Any) -> Any:
+    if not isinstance(tool, dict) or tool.get("type") != "function":
+        return tool
+    out: JSONObject = {key: tool.get(key) for key in _TOOL_KEYS}
+    out |= {k: v for k, v in tool.items() if k not in out}
+    out.setdefault("output_schema", None)
+    return out
+
+
+def _output_item(item: Any) -> Any:
+    if isinstance(item, dict) and item.get("type") == "message":
+        return {**item, "phase": item.get("phase")}
+    return item
+
+
 def forwarded_body(deployment: Deployment, upstream: JSONObject) -> JSONObject:
-    """1.110 re-encodes the upstream's id and reports the alias."""
-    body = dict(upstream)
+    """1.110 re-encodes the upstream's id, reports the alias, and re-shapes the body through
+    its response model (seen in front of fake vLLM 0.24)."""
+    body: JSONObject = {key: upstream.get(key) for key in _RESPONSE_KEYS}
+    body |= {k: v for k, v in upstream.items() if k not in body}
     body["id"] = _response_id(deployment, str(upstream.get("id", "")))
     body["model"] = deployment.model_name
+    body["output"] = [_output_item(item) for item in upstream.get("output") or []]
+    body["usage"] = _model_usage(upstream.get("usage"))
+    if isinstance(upstream.get("tools"), list):
+        body["tools"] = [_tool(tool) for tool in upstream["tools"]]
     return body
+
+
+# 1.110 raises a positive max_output_tokens below 16 before forwarding (-1 passes: seen)
+MIN_OUTPUT_TOKENS = 16
+
+
+def forwarded_request(body: JSONObject, model: str) -> JSONObject:
+    out = {**body, "model": model}
+    limit = body.get("max_output_tokens")
+    if isinstance(limit, int) and not isinstance(limit, bool) and 0 < limit < MIN_OUTPUT_TOKENS:
+        out["max_output_tokens"] = MIN_OUTPUT_TOKENS
+    return out
 
 
 async def forwarded_stream(

@@ -9,11 +9,11 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from fakes import tokens
 from fakes.eventstream import EventStreamResponse
 from fakes.jsonlimit import TOO_DEEP, too_deep
-from fakes.litellm import _errors
-from fakes.litellm._bodies import chat_body, mock_body, mock_stream
+from fakes.litellm import _errors, _estimate
+from fakes.litellm._bodies import MOCK_USAGE, chat_body, mock_body, mock_stream
+from fakes.litellm._completions import completion_body, completion_stream
 from fakes.litellm._config import MOCK_TEXT, Deployment
 from fakes.litellm._headers import UPSTREAM, CallInfo, stream_extra
 from fakes.litellm._responses import (
@@ -21,18 +21,22 @@ from fakes.litellm._responses import (
     bridged_stream,
     chat_request,
     forwarded_body,
+    forwarded_request,
     forwarded_stream,
+    none_content,
 )
 from fakes.litellm._state import LitellmState
 from fakes.litellm._stream import StreamContext, relay
 from fakes.litellm._upstream import open_upstream
-from fakes.profiles import ResponsesMode
+from fakes.profiles import LitellmKnobs, ModelField, ResponsesMode
 from fakes.types import JSONObject
 
 JSON = "application/json"
 EVENT_STREAM = "text/event-stream; charset=utf-8"
 MODELS_CREATED = 1677610602  # a fixed "created" on every /v1/models entry
 # What LiteLLM's bundled cost map says about a few OpenAI models (mode, input, output).
+# LiteLLM's bundled cost map (USD per input, output token) for the mock models it prices
+MOCK_PRICES = {"gpt-4o": (2.5e-06, 1e-05)}
 KNOWN_MODELS = {"gpt-4o": ("chat", 128000, 16384), "gpt-4o-mini": ("chat", 128000, 16384)}
 SUCCESS_CALLBACKS = [
     "sync_deployment_callback_on_success",
@@ -44,6 +48,7 @@ SUCCESS_CALLBACKS = [
     "ServiceLogging",
 ]
 Answer = Response | EventStreamResponse
+_DEPLOYMENT_HEADERS = ("x-litellm-model-id", "x-litellm-model-api-base")
 
 
 def _state(request: Request) -> LitellmState:
@@ -126,6 +131,19 @@ def _pick(
     raise _routed(state, call, error)
 
 
+def _upstream_chat(knobs: LitellmKnobs, body: JSONObject, model: str) -> JSONObject:
+    """The chat body sent upstream. 1.110 drops an empty ``tools`` (and its tool_choice);
+    1.74 rebuilds the body: tool_choice before tools (seen in vLLM's echo of a 400)."""
+    out = {**body, "model": model}
+    if knobs.drop_empty_tools and out.get("tools") == []:
+        out.pop("tools")
+        out.pop("tool_choice", None)
+    if knobs.upstream_body_rebuilt and "tools" in out and "tool_choice" in out:
+        tools = out.pop("tools")
+        out = {**out, "tools": tools}
+    return out
+
+
 async def chat_completions(request: Request) -> Answer:
     state = _state(request)
     knobs = state.knobs
@@ -151,20 +169,30 @@ async def chat_completions(request: Request) -> Answer:
             knobs,
             deployment,
             include_usage=stream and bool(options.get("include_usage")),
-            prompt_tokens=tokens.prompt_tokens(body.get("messages") or []),
+            prompt_tokens=_estimate.prompt_tokens(
+                body, knobs.estimate_chunk_chars, knobs.estimate_special_tokens_fail
+            ),
         )
         if deployment.answers_itself:
             text = deployment.mock_response or MOCK_TEXT
             if stream:
                 headers = call.headers(knobs.mock_stream_headers) + stream_extra(knobs)
                 return _stream(mock_stream(ctx, text), headers)
+            prices = MOCK_PRICES.get(deployment.upstream_model)
+            if prices is not None:  # seen: a gpt-4o mock answer is priced from the cost map
+                usage = MOCK_USAGE
+                call.cost = (
+                    usage["prompt_tokens"] * prices[0],
+                    usage["completion_tokens"] * prices[1],
+                )
+                call.spend_tracked = knobs.spend_tracked
             return _json(
                 mock_body(knobs, deployment, text), headers=call.headers(knobs.mock_headers)
             )
-        upstream_body = {**body, "model": deployment.upstream_model}
+        upstream_body = _upstream_chat(knobs, body, deployment.upstream_model)
         if stream:
             upstream_body["stream_options"] = {**options, "include_usage": True}
-        else:
+        elif not knobs.upstream_body_rebuilt:
             upstream_body["stream"] = False
         opened = await open_upstream(state, deployment, "/chat/completions", upstream_body, call)
         if stream:
@@ -174,7 +202,12 @@ async def chat_completions(request: Request) -> Answer:
             data = orjson.loads(await opened.response.aread())
         finally:
             await opened.aclose()
-        return _json(chat_body(knobs, deployment, data), headers=call.headers(knobs.chat_headers))
+        answer = chat_body(knobs, deployment, data)
+        if knobs.response_model is ModelField.ALIAS and not body.get("model"):
+            # 1.110 re-stamps the model the client sent; with the model only in the path
+            # (/engines/{model}/...) the upstream's stays (_override_openai_response_model)
+            answer["model"] = data.get("model", answer["model"])
+        return _json(answer, headers=call.headers(knobs.chat_headers))
     except _errors.ProxyError as error:
         return error.response()
 
@@ -182,7 +215,8 @@ async def chat_completions(request: Request) -> Answer:
 async def responses(request: Request) -> Answer:
     state = _state(request)
     knobs = state.knobs
-    call = CallInfo(version=state.version)
+    forward = knobs.responses is ResponsesMode.FORWARD
+    call = CallInfo(version=state.version, timeout="600.0" if forward else "6000.0")
     route = "/responses"
     try:
         check_key(state, request)
@@ -194,6 +228,8 @@ async def responses(request: Request) -> Answer:
         no_upstream = [h for h in knobs.chat_headers if h != UPSTREAM]
         if deployment.answers_itself or knobs.responses is ResponsesMode.BRIDGE:
             chat = chat_request(body, deployment.upstream_model)
+            if knobs.responses is ResponsesMode.BRIDGE and none_content(body):
+                raise _errors.bridge_none_content(knobs, deployment, call)
             if deployment.answers_itself:
                 text = deployment.mock_response or MOCK_TEXT
                 answer = mock_body(knobs, deployment, text)
@@ -202,18 +238,25 @@ async def responses(request: Request) -> Answer:
             if stream:
                 chat["stream_options"] = {"include_usage": True}
             opened = await open_upstream(state, deployment, "/chat/completions", chat, call)
-            if stream:
-                headers = call.headers(knobs.stream_headers) + stream_extra(knobs)
-                return _stream(bridged_stream(deployment, opened.response, opened.aclose), headers)
+            if stream:  # seen on 1.74: no deployment headers on a bridged stream
+                names = [h for h in knobs.stream_headers if h not in _DEPLOYMENT_HEADERS]
+                headers = call.headers(names) + stream_extra(knobs)
+                estimate = _estimate.prompt_tokens(chat, None, knobs.estimate_special_tokens_fail)
+                events = bridged_stream(deployment, opened.response, opened.aclose, estimate)
+                return _stream(events, headers)
             try:
                 data = orjson.loads(await opened.response.aread())
             finally:
                 await opened.aclose()
             return _json(bridged_body(deployment, data), headers=call.headers(no_upstream))
-        forwarded = {**body, "model": deployment.upstream_model}
+        forwarded = forwarded_request(body, deployment.upstream_model)
         opened = await open_upstream(state, deployment, "/responses", forwarded, call)
         if stream:
-            headers = call.headers(knobs.stream_headers) + stream_extra(knobs)
+            # seen on 1.110 (fake vLLM 0.24): a streamed /v1/responses always reports one
+            # retry, with x-litellm-max-retries and without x-litellm-attempted-fallbacks
+            call.retries = max(call.retries, 1)
+            names = [h for h in knobs.stream_headers if h != "x-litellm-attempted-fallbacks"]
+            headers = call.headers(names) + stream_extra(knobs)
             return _stream(forwarded_stream(opened.response, opened.aclose), headers)
         try:
             data = orjson.loads(await opened.response.aread())
@@ -223,6 +266,33 @@ async def responses(request: Request) -> Answer:
     except _errors.ProxyError as error:
         if knobs.responses_error_version and error.headers:
             error.headers.append(("x-litellm-version", state.version))
+        return error.response()
+
+
+async def completions(request: Request) -> Answer:
+    state = _state(request)
+    knobs = state.knobs
+    call = CallInfo(version=state.version)
+    try:
+        check_key(state, request)
+        body = await _body(request)
+        model = body.get("model")
+        group = _deployment(state, call, model, "/completions")
+        deployment = _pick(state, call, str(model), group)
+        stream = bool(body.get("stream"))
+        upstream_body = {**body, "model": deployment.upstream_model}
+        opened = await open_upstream(state, deployment, "/completions", upstream_body, call)
+        if stream:
+            headers = call.headers(knobs.completion_stream_headers) + stream_extra(knobs)
+            events = completion_stream(knobs, deployment, opened.response, opened.aclose)
+            return _stream(events, headers)
+        try:
+            data = orjson.loads(await opened.response.aread())
+        finally:
+            await opened.aclose()
+        answer = completion_body(knobs, deployment, data)
+        return _json(answer, headers=call.headers(knobs.completion_headers))
+    except _errors.ProxyError as error:
         return error.response()
 
 

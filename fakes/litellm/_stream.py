@@ -11,13 +11,14 @@ from typing import Any
 import httpx
 import orjson
 
-from fakes import sse, tokens
-from fakes.litellm import _errors
+from fakes import sse
+from fakes.litellm import _errors, _estimate
 from fakes.litellm._config import Deployment
 from fakes.profiles import LitellmKnobs, MidStreamError, ModelField, UpstreamCut, UsageChunk
 from fakes.types import JSONObject
 
-DELTA_ORDER = ("content", "role", "function_call", "tool_calls")
+DELTA_ORDER = ("content", "reasoning_content", "role", "function_call", "tool_calls")
+_STANDARD_CHOICE = ("index", "delta", "logprobs", "finish_reason")
 
 
 def provider_model(deployment: Deployment) -> str:
@@ -68,18 +69,27 @@ def _reasoning(knobs: LitellmKnobs, delta: JSONObject) -> JSONObject:
     return delta
 
 
-def usage_body(knobs: LitellmKnobs, usage: JSONObject) -> JSONObject:
+def usage_body(knobs: LitellmKnobs, usage: JSONObject, reasoning: int | None = 0) -> JSONObject:
+    """``reasoning``: the reasoning tokens 1.110 counts itself (0 for a plain text stream,
+    None for one with tool calls and no reasoning, which gets no details at all)."""
     completion = int(usage.get("completion_tokens") or 0)
     prompt = int(usage.get("prompt_tokens") or 0)
-    details: JSONObject = {"reasoning_tokens": 0}
+    details: JSONObject | None = {"reasoning_tokens": reasoning or 0}  # 1.74 counts it too
     if knobs.usage_text_tokens:
-        details["text_tokens"] = completion
+        if reasoning is None:
+            details = None
+        else:
+            counted = min(max(0, reasoning), completion)
+            details = {"reasoning_tokens": counted, "text_tokens": completion - counted}
     body: JSONObject = {
         "completion_tokens": completion,
         "prompt_tokens": prompt,
         "total_tokens": int(usage.get("total_tokens") or completion + prompt),
-        "completion_tokens_details": details,
     }
+    if usage.get("completion_tokens_details"):
+        body["completion_tokens_details"] = usage["completion_tokens_details"]
+    elif details is not None:
+        body["completion_tokens_details"] = details
     if usage.get("prompt_tokens_details"):
         body["prompt_tokens_details"] = usage["prompt_tokens_details"]
     return body
@@ -102,7 +112,10 @@ class Reframer:
         self.id = f"chatcmpl-{uuid.uuid4()}"
         self.usage: JSONObject | None = None
         self.text: list[str] = []
+        self.reasoning: list[str] = []
+        self.tool_calls = False
         self.role: str | None = None  # a role waiting for the next chunk (1.74)
+        self.finish: JSONObject | None = None  # a finish waiting for the next chunk (1.74)
 
     def chunk(self, model: str, choices: list[JSONObject]) -> JSONObject:
         return {
@@ -117,6 +130,20 @@ class Reframer:
     def finish_model(self) -> str:
         return model_name(self.ctx.knobs.finish_chunk_model, self.ctx.deployment)
 
+    def _model(self, upstream: JSONObject) -> str:
+        """1.74 names the upstream chunk's own model, or the provider model on a chunk that
+        carries usage; 1.110 the alias."""
+        if self.ctx.knobs.chunk_model is not ModelField.UPSTREAM:
+            return model_name(self.ctx.knobs.chunk_model, self.ctx.deployment)
+        if upstream.get("usage") or not isinstance(upstream.get("model"), str):
+            return provider_model(self.ctx.deployment)
+        return str(upstream["model"])
+
+    def flush(self) -> list[JSONObject]:
+        """A held finish (1.74), as its own chunk in the provider's name."""
+        held, self.finish = self.finish, None
+        return [] if held is None else [self.chunk(self.finish_model, [held])]
+
     def feed(self, upstream: JSONObject) -> list[JSONObject]:
         knobs = self.ctx.knobs
         if isinstance(upstream.get("id"), str):
@@ -124,18 +151,44 @@ class Reframer:
         if upstream.get("usage"):
             self.usage = upstream["usage"]
         out: list[JSONObject] = []
-        alias = self.ctx.deployment.model_name
-        for choice in upstream.get("choices") or []:
+        model = self._model(upstream)
+        choices = upstream.get("choices") or []
+        if not choices and not upstream.get("usage"):
+            # choices [] or null (a content-filter chunk) passes on with include_usage only,
+            # its other keys dropped: as choices [] (1.110) or one empty delta (1.74)
+            if not self.ctx.include_usage:
+                return []
+            empty = knobs.usage_chunk is UsageChunk.EMPTY_CHOICES
+            return [self.chunk(model, [] if empty else [{"index": 0, "delta": {}}])]
+        if not choices and upstream.get("usage"):
+            # 1.74 passes the upstream's usage chunk on as an empty delta, then the held finish
+            if knobs.usage_pre_finish_delta and self.ctx.include_usage:
+                out.append(self.chunk(self.finish_model, [{"index": 0, "delta": {}}]))
+            return out + self.flush()
+        for choice in choices:
             delta = clean_delta(_reasoning(knobs, choice.get("delta") or {}))
             finish = choice.get("finish_reason")
+            if finish and delta == {"content": ""}:
+                # vLLM's EOS step (empty text) ends the proxy's stream as one finish chunk
+                delta = {}
             index = choice.get("index", 0)
+            # 1.110 keeps vLLM's own choice keys on content chunks, stop_reason on the finish
             extra = (
-                {"stop_reason": choice["stop_reason"]}
-                if knobs.chunk_stop_reason and "stop_reason" in choice
+                {k: v for k, v in choice.items() if k not in _STANDARD_CHOICE}
+                if knobs.chunk_stop_reason
                 else {}
             )
+            finish_extra = {k: v for k, v in extra.items() if k == "stop_reason"}
             if isinstance(delta.get("content"), str):
                 self.text.append(delta["content"])
+            for key in ("reasoning_content", "reasoning"):
+                if isinstance(delta.get(key), str):
+                    self.reasoning.append(delta[key])
+                    break
+            if delta.get("tool_calls"):
+                self.tool_calls = True
+            if finish == "stop" and self.tool_calls and knobs.stream_tool_calls_finish:
+                finish = "tool_calls"
             role_only = (
                 "role" in delta
                 and not delta.get("content")
@@ -154,18 +207,27 @@ class Reframer:
             if delta:
                 if finish and knobs.tool_split_role and "tool_calls" in delta:
                     delta = clean_delta({**delta, "role": delta.get("role", "assistant")})
-                out.append(self.chunk(alias, [{"index": index, "delta": delta, **extra}]))
+                out.append(self.chunk(model, [{"index": index, "delta": delta, **extra}]))
             if finish:
-                if self.ctx.include_usage and knobs.usage_pre_finish_delta:
-                    out.append(self.chunk(self.finish_model, [{"index": index, "delta": {}}]))
-                finish_choice = {"finish_reason": finish, "index": index, "delta": {}, **extra}
-                out.append(self.chunk(self.finish_model, [finish_choice]))
+                finish_choice = {
+                    "finish_reason": finish,
+                    "index": index,
+                    "delta": {},
+                    **finish_extra,
+                }
+                if delta and knobs.hold_split_finish:
+                    self.finish = finish_choice  # sent after the next chunk, or at the end
+                elif delta or knobs.chunk_model is not ModelField.UPSTREAM:
+                    out.append(self.chunk(self.finish_model, [finish_choice]))
+                else:  # 1.74: the upstream's own finish chunk keeps its model
+                    out.append(self.chunk(model, [finish_choice]))
         return out
 
     def usage_chunk(self) -> JSONObject:
         usage = self.usage
         if usage is None:  # the proxy estimates what the upstream did not report
-            completion = tokens.count("".join(self.text))
+            text = "".join(self.text)
+            completion = _estimate.completion_tokens(text, self.ctx.knobs.estimate_chunk_chars)
             usage = {
                 "prompt_tokens": self.ctx.prompt_tokens,
                 "completion_tokens": completion,
@@ -176,8 +238,17 @@ class Reframer:
             [] if knobs.usage_chunk is UsageChunk.EMPTY_CHOICES else [{"index": 0, "delta": {}}]
         )
         chunk = self.chunk(self.finish_model, choices)
-        chunk["usage"] = usage_body(knobs, usage)
+        chunk["usage"] = usage_body(knobs, usage, self.reasoning_tokens())
         return chunk
+
+    def reasoning_tokens(self) -> int | None:
+        """What 1.110's stream builder counts: 0 for plain text, else the reasoning text's
+        tokens, or None (no details) when there is none."""
+        if not self.reasoning and not self.tool_calls:
+            return 0
+        if not self.reasoning:
+            return None
+        return _estimate.count("".join(self.reasoning), self.ctx.knobs.estimate_chunk_chars)
 
     def invented_stop(self) -> JSONObject:
         chunk = self.chunk(self.finish_model, [{"finish_reason": "stop", "index": 0, "delta": {}}])
@@ -263,6 +334,8 @@ async def relay(
         if ending == "done":
             if held is not None:
                 yield held
+            for chunk in reframer.flush():
+                yield sse.data(chunk)
             if ctx.include_usage:
                 yield sse.data(reframer.usage_chunk())
             yield sse.DONE

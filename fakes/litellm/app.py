@@ -68,6 +68,7 @@ def create_litellm_app(
         routes += [
             Route(f"{prefix}/chat/completions", _routes.chat_completions, methods=["POST"]),
             Route(f"{prefix}/responses", _routes.responses, methods=["POST"]),
+            Route(f"{prefix}/completions", _routes.completions, methods=["POST"]),
             Route(f"{prefix}/models", _routes.models, methods=["GET"]),
         ]
     for prefix in _DEPLOYMENT_PREFIXES:

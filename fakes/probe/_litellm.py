@@ -191,8 +191,9 @@ def observe_litellm(run: Run) -> Observed:
         _model(body.get("model"), run.model),
         evidence(chat, f'"model":"{body.get("model")}"'),
     )
-    # top-level nulls only: 1.110 passes the upstream message's "refusal": null through
-    nulls = [k for k, v in body.items() if v is None]
+    # top-level nulls only: 1.110 passes the upstream message's "refusal": null through, and
+    # a 0.12+ upstream's "system_fingerprint": null (seen in the conformance recordings)
+    nulls = [k for k, v in body.items() if v is None and k != "system_fingerprint"]
     seen.add("keep_null_fields", bool(nulls), evidence(chat))
     seen.add(
         "choice_passthrough",

@@ -12,6 +12,7 @@ from fakes.profiles._model import BaseProfile
 class ModelField(StrEnum):
     ALIAS = "alias"  # the config's model_name
     PROVIDER = "provider"  # litellm_params.model, e.g. "hosted_vllm/x"
+    UPSTREAM = "upstream"  # the upstream chunk's own "model" (the provider's on usage chunks)
 
 
 class UsageChunk(StrEnum):
@@ -75,14 +76,31 @@ class LitellmKnobs(BaseModel):
     empty_role_chunk: bool = True  # False: the role rides on the next chunk
     holds_one_chunk: bool = False  # each chunk waits for the next: a cut loses the last one
     chunk_stop_reason: bool = True  # an upstream "stop_reason" key stays on the choice
-    finish_chunk_model: ModelField = ModelField.ALIAS
+    chunk_model: ModelField = ModelField.ALIAS  # content chunks (and an upstream's own finish)
+    finish_chunk_model: ModelField = ModelField.ALIAS  # finish and usage chunks it makes
     usage_chunk: UsageChunk = UsageChunk.EMPTY_CHOICES
     usage_text_tokens: bool = True  # completion_tokens_details.text_tokens
-    usage_pre_finish_delta: bool = False  # an extra {"index":0,"delta":{}} chunk
+    stream_tool_calls_finish: bool = True  # a streamed "stop" after tool calls: "tool_calls"
+    # the upstream's usage-only chunk passes on as {"index":0,"delta":{}} (with include_usage)
+    usage_pre_finish_delta: bool = False
+    hold_split_finish: bool = False  # a finish split from content waits for the next chunk
     tool_split_role: bool = False  # a last tool fragment split from its finish gains a role
     stream_reasoning_key: str | None = "reasoning_content"  # a delta's "reasoning"; None: dropped
     mid_stream_error: MidStreamError = MidStreamError.INTERNAL_ERROR_THEN_DONE
     upstream_cut: UpstreamCut = UpstreamCut.ERROR_FRAME
+    # The usage estimate when an upstream reports none (litellm's own token counter)
+    estimate_chunk_chars: int | None = 1024  # texts encoded in pieces this long; None: whole
+    estimate_special_tokens_fail: bool = False  # "<|endoftext|>" in a prompt: the count fails, 0
+    # Startup
+    master_key_boot_check: bool = True  # refuse to start on an unset, empty or known key
+    # What goes upstream
+    drop_empty_tools: bool = True  # "tools": [] (and its tool_choice) is not forwarded
+    upstream_body_rebuilt: bool = False  # no "stream": false, tool_choice before tools (1.74)
+    # /v1/completions
+    completions_alias: bool = True  # the alias in bodies; False: the upstream model, fresh
+    # chatcmpl-<uuid> ids and zero usage on every streamed chunk (1.74)
+    completion_headers: tuple[str, ...] = ()
+    completion_stream_headers: tuple[str, ...] = ()
     # Routes
     responses: ResponsesMode = ResponsesMode.FORWARD
     responses_error_version: bool = True  # /v1/responses errors add x-litellm-version
@@ -95,6 +113,7 @@ class LitellmKnobs(BaseModel):
     mock_stream_headers: tuple[str, ...] = ()
     upstream_error_headers: tuple[str, ...] = ()
     router_error_headers: tuple[str, ...] = ()
+    spend_tracked: bool = True  # x-litellm-key-spend shows a priced call's cost
     stream_cache_headers: bool = True  # cache-control: no-cache, x-accel-buffering: no
     security_headers: bool = True  # vary, x-frame-options, csp, x-content-type-options
     server_header: bool = False  # uvicorn's "server: uvicorn"

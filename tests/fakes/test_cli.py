@@ -75,8 +75,8 @@ def test_profiles_lists_litellm_releases() -> None:
         ),
         ("model_list: [\n", "c.yaml:2: not valid YAML"),
         (
-            "general_settings:\n  master_key: os.environ/LLM_FAKES_UNSET_VAR\n",
-            "c.yaml:2: general_settings.master_key: environment variable LLM_FAKES_UNSET_VAR",
+            "litellm_settings:\n  num_retries: many\n",
+            "c.yaml:2: litellm_settings.num_retries must be a number, got 'many'",
         ),
     ],
 )
@@ -113,14 +113,26 @@ def test_serve_stack_starts_both_on_loopback() -> None:
     vllm_port, litellm_port = ports
     command = [sys.executable, "-m", "fakes", "serve", "stack", "--litellm-version", "1.74.15"]
     command += ["--vllm-port", str(vllm_port), "--litellm-port", str(litellm_port)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     body = {"model": "fake-model", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    banner = []
     try:
+        assert process.stderr is not None
+        for _ in range(20):  # the banner names the stack's own strong key
+            banner.append(process.stderr.readline().decode())
+            if banner[-1].startswith("master key: MASTER_KEY=sk-"):
+                break
+        key = banner[-1].strip().rpartition("=")[2]
+        assert len(key) > 40, banner
+        auth = {"Authorization": f"Bearer {key}"}
         deadline = time.monotonic() + 20
         while True:
             try:
                 response = httpx.post(
-                    f"http://127.0.0.1:{litellm_port}/v1/chat/completions", json=body, timeout=5
+                    f"http://127.0.0.1:{litellm_port}/v1/chat/completions",
+                    json=body,
+                    headers=auth,
+                    timeout=5,
                 )
                 break
             except httpx.TransportError:
@@ -132,8 +144,14 @@ def test_serve_stack_starts_both_on_loopback() -> None:
         assert upstream["requests"][0]["json"]["stream_options"] == {"include_usage": True}
     finally:
         process.terminate()
-        _, err = process.communicate(timeout=10)
-    assert b"fake LiteLLM 1.74.15" in err and b"ends without usage" in err
+        # the same buffered reader as the banner's lines (communicate() would skip what it
+        # had already read ahead); SIGTERM ends the stack, so this reaches end of file
+        assert process.stderr is not None
+        with process.stderr:
+            err = process.stderr.read()
+        process.wait(timeout=10)
+    text = "".join(banner) + err.decode()
+    assert "fake LiteLLM 1.74.15" in text and "ends without usage" in text
 
 
 def test_two_workers_answer(tmp_path: object) -> None:

@@ -63,7 +63,7 @@ class Target:
     app: ASGIApp
     routes: list[str]
     knobs: Knobs | None = None  # the vLLM profile's knobs (vllm and recorder-to-vllm)
-    plain_500_bodies: frozenset[bytes] = frozenset()  # recorded 500s a replay may repeat
+    plain_500_bodies: frozenset[bytes] = frozenset()  # recorded errors a replay may repeat
     upstream_knobs: Knobs | None = None  # the fake vLLM behind a fake LiteLLM
 
 
@@ -105,7 +105,8 @@ def _litellm(version: str, *, api_base: str | None, master_key: str | None = Non
 
 def _replay() -> Target:
     cassette = load(REFERENCE_CASSETTE)
-    recorded_500s = frozenset(i.body for i in cassette.interactions if i.status >= 500)
+    # the real proxy's own error answers (its 500s, FastAPI's 405 {"detail"}), repeated as recorded
+    recorded_500s = frozenset(i.body for i in cassette.interactions if i.status >= 400)
     routes = [*sorted({i.path for i in cassette.interactions}), "/v1/other"]
     return Target("replay", "replay", Replayer([cassette], speed=0), routes, None, recorded_500s)
 

@@ -239,7 +239,7 @@ def _check(target: Target, request: dict[str, Any], status: int, body: bytes) ->
     sent = json_or_none(request["body"]) if request["body"] else None
     fault = request["headers"].get("x-fake-fault")
     if target.kind == "replay" and body in target.plain_500_bodies:
-        return  # the recording's own 500, repeated
+        return  # the recording's own error answer, repeated
     if body == PLAIN_500:
         assert status == 500
         assert target.knobs is not None and vllm_plain_500_expected(

@@ -66,6 +66,10 @@ def _serving(args: list[str]) -> Iterator[tuple[subprocess.Popen[str], str, list
             process.stderr.close()
 
 
+STACK_KEY = "sk-shutdown-test-Str0ng-key-0123456789"
+STACK_AUTH = {"Authorization": f"Bearer {STACK_KEY}"}
+
+
 def _stream(
     url: str, body: dict[str, object], outcome: dict[str, str], started: threading.Event
 ) -> None:
@@ -73,7 +77,10 @@ def _stream(
         with (
             httpx.Client(timeout=15) as client,
             client.stream(
-                "POST", f"{url}/v1/chat/completions", json={**body, "stream": True}
+                "POST",
+                f"{url}/v1/chat/completions",
+                json={**body, "stream": True},
+                headers=STACK_AUTH,  # the fake vLLM has no key and ignores it
             ) as response,
         ):
             data = b""
@@ -135,7 +142,7 @@ def test_sigterm_to_serve_vllm_finishes_short_streams_and_ends_long_ones(tmp_pat
 
 
 def test_sigterm_to_serve_stack_ends_streams_through_both(tmp_path: Path) -> None:
-    args = ["serve", "stack", "--vllm-port", "0", "--litellm-port", "0"]
+    args = ["serve", "stack", "--vllm-port", "0", "--litellm-port", "0", "--master-key", STACK_KEY]
     with _serving(args) as (process, _url, lines):
         litellm = re.findall(r"http://127\.0\.0\.1:\d+", "".join(lines))[0]
         outcomes, took = _sigterm_with_streams(litellm, process, [CHAT, CHAT])

@@ -82,12 +82,16 @@ def _free_ports(count: int) -> list[int]:
     return ports
 
 
+STACK_KEY = "sk-stack-test-Str0ng-key-0123456789"
+STACK_AUTH = {"Authorization": f"Bearer {STACK_KEY}"}
+
+
 @pytest.mark.live
 def test_serve_stack_with_a_token_and_a_log_limit() -> None:
     vllm_port, litellm_port = _free_ports(2)
     command = [sys.executable, "-m", "fakes", "serve", "stack", "--control-token", "tok"]
     command += ["--vllm-port", str(vllm_port), "--litellm-port", str(litellm_port)]
-    command += ["--log-limit", "2"]
+    command += ["--log-limit", "2", "--master-key", STACK_KEY]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{litellm_port}"
     try:
@@ -100,7 +104,7 @@ def test_serve_stack_with_a_token_and_a_log_limit() -> None:
                 assert time.monotonic() < deadline and process.poll() is None
                 time.sleep(0.05)
         for _ in range(3):
-            httpx.post(f"{base}/v1/chat/completions", json=CHAT, timeout=5)
+            httpx.post(f"{base}/v1/chat/completions", json=CHAT, headers=STACK_AUTH, timeout=5)
         assert httpx.get(f"{base}/_fake/ui", timeout=5).status_code == 401
         page = httpx.get(f"{base}/_fake/ui?token=tok", timeout=5, follow_redirects=True)
         assert page.status_code == 200 and page.url == f"{base}/_fake/ui"

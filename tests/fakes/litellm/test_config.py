@@ -60,7 +60,7 @@ def test_environment_variables_section_feeds_references() -> None:
         "c.yaml",
         PROFILE,
         RELEASE,
-        {},
+        {"LITELLM_MASTER_KEY": "sk-a-Str0ng-key-for-this-test"},
     )
     assert config.deployments[0].api_key == "v"
 

@@ -1,52 +1,51 @@
-"""The real LiteLLM proxy's sessions (recordings/litellm-*.jsonl, from `make record-reference`)
-replay byte for byte, and the fake LiteLLM answers the same probes with the same structure."""
+"""The real LiteLLM proxies' answers to the scenario catalogue (recordings/litellm/*.json and
+the replayable sessions recordings/litellm-*.jsonl, from `make record-reference`): the fake,
+in front of the same fake vLLMs, answers every exchange with the same values; the only
+differences allowed are the ones listed beside each recording (``*.known.txt``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-from fakes.conformance import PROBES, differences, fake_stack, run_probes
-from fakes.record import Interaction, Replayer, load
+from fakes.record import load
 from fakes.server import live
+from reference.litellm_conformance import _known, _recording
+from reference.litellm_conformance._compare import differences
+from reference.litellm_conformance._stacks import fake_answers, replayed_hub
 
-CASSETTES = sorted((Path(__file__).parents[3] / "recordings").glob("litellm-*.jsonl"))
+ROOT = Path(__file__).parents[3] / "recordings"
+CASSETTES = sorted(ROOT.glob("litellm-*.jsonl"))
+RECORDINGS = sorted((ROOT / "litellm").glob("litellm-*+*.json"))
 
 
 def _version(path: Path) -> str:
     return path.stem.removeprefix("litellm-")
 
 
-def _answer(item: Interaction) -> dict[str, Any]:
-    return {
-        "status": item.status,
-        "headers": item.response_headers,
-        "body": item.body.decode("utf-8", "replace"),
-        "upstream_calls": 0,  # not in a cassette: the conformance run compares those
-    }
+def test_both_release_lines_are_recorded_in_front_of_two_upstreams() -> None:
+    names = [p.stem for p in RECORDINGS]
+    for line in ("1.74", "1.110"):
+        assert any(n.startswith(f"litellm-{line}") and "+vllm-0.9" in n for n in names), names
+        assert len([n for n in names if n.startswith(f"litellm-{line}")]) >= 2, names
+    assert [_version(p).split("+")[0] for p in CASSETTES], CASSETTES
 
 
-def test_both_release_lines_are_recorded() -> None:
-    versions = [_version(p) for p in CASSETTES]
-    assert any(v.startswith("1.74") for v in versions), versions
-    assert any(v.startswith("1.110") for v in versions), versions
-
-
-@pytest.mark.parametrize("path", CASSETTES, ids=_version)
-def test_secrets_never_reached_the_cassette(path: Path) -> None:
+@pytest.mark.parametrize("path", CASSETTES + RECORDINGS, ids=lambda p: p.name)
+def test_secrets_never_reached_the_recordings(path: Path) -> None:
     text = path.read_text()
     assert "Str0ng-Master-Key" not in text and "127.0.0.1" not in text
-    assert load(path).header.redacted
 
 
 @pytest.mark.live
 @pytest.mark.parametrize("path", CASSETTES, ids=_version)
 def test_the_recorded_session_replays_byte_for_byte(path: Path) -> None:
+    from fakes.record import Replayer
+
     cassette = load(path)
-    assert len(cassette.interactions) == len(PROBES)
+    assert cassette.header.redacted and len(cassette.interactions) > 50
     with live(Replayer([cassette], speed=0)) as server, httpx.Client(timeout=10) as client:
         for item in cassette.interactions:
             query = f"?{item.query}" if item.query else ""
@@ -62,12 +61,39 @@ def test_the_recorded_session_replays_byte_for_byte(path: Path) -> None:
 
 
 @pytest.mark.live
-@pytest.mark.parametrize("path", CASSETTES, ids=_version)
+@pytest.mark.parametrize("path", RECORDINGS, ids=lambda p: p.stem)
 def test_the_fake_answers_like_the_recorded_real_proxy(path: Path) -> None:
-    cassette = load(path)
-    real = {p.name: _answer(i) for p, i in zip(PROBES, cassette.interactions, strict=True)}
-    with fake_stack(_version(path)) as (proxy, upstream):
-        fake = run_probes(proxy.url, upstream)
-    for answer in fake.values():
-        answer["upstream_calls"] = 0
-    assert differences(real, fake) == []
+    recorded = _recording.read(path)
+    # in front of the very answers the real proxy had from its fake vLLMs
+    fake = fake_answers(recorded.litellm, recorded.units, replayed_hub(recorded.upstream_answers))
+    found = _known.flat(differences(recorded.answers, fake))
+    known = _known.load(path)
+    assert [line for line in found if line not in known] == [], "new differences"
+    assert [line for line in known if line not in found] == [], "fixed: drop from known.txt"
+
+
+def test_differences_are_reported_by_json_path_and_value() -> None:
+    def answer(body: str, **headers: str) -> dict[str, object]:
+        pairs = [["content-type", "application/json"], *map(list, headers.items())]
+        return {"status": 200, "headers": pairs, "body": body}
+
+    real = {
+        "u": [
+            answer('{"id":"chatcmpl-1a2b3c4d5e","model":"m","usage":{"n":1},"created":1}', x_a="1")
+        ]
+    }
+    fake = {
+        "u": [
+            answer(
+                '{"id":"chatcmpl-9f8e7d6c5b","model":"other","usage":{"n":2},"created":2}', x_b="1"
+            )
+        ]
+    }
+    assert differences(real, fake) == {
+        "u": [
+            "u[0].headers.x_a: only in the real proxy ('1')",
+            "u[0].headers.x_b: only in the fake ('1')",
+            "u[0].body.json.model: real 'm' != fake 'other'",
+            "u[0].body.json.usage.n: real 1 != fake 2",
+        ]
+    }

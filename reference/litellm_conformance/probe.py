@@ -1,6 +1,6 @@
 """Probe the real LiteLLM proxy in front of the fake vLLM: ``make probe-reference``.
 
-Uses the conformance machinery (``fakes.conformance.real_stack``): the real proxy from
+Uses the conformance machinery (``_stacks.real_proxy``): the real proxy from
 ``.venv-reference-VERSION`` with a config pointing at a fake vLLM 0.9.2 on a loopback port.
 """
 
@@ -29,9 +29,12 @@ def main() -> None:
     parser.add_argument("--litellm", required=True, help="the real proxy's litellm executable")
     parser.add_argument("--json", action="store_true", help="print the JSON report")
     args = parser.parse_args()
-    from fakes.conformance import MASTER_KEY, real_stack
+    from reference.litellm_conformance._stacks import Hub, real_proxy
+    from reference.litellm_conformance._units import MASTER_KEY, Unit, build_upstream
 
-    with real_stack(args.litellm, _free_port()) as (url, _, _):
+    unit = Unit("fake-model", "probe:plain_bare_route", (), ())
+    hub = Hub({unit.name: build_upstream(unit.source, "vllm-0.9", "")})
+    with real_proxy(args.litellm, _free_port(), [unit], hub) as (url, _):
         report = asyncio.run(probe_url(url, api_key=MASTER_KEY, model="fake-model"))
     if args.json:
         print(json.dumps(to_json(report), indent=2))

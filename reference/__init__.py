@@ -1,0 +1,2 @@
+"""Maintainer tools that run real backends (never installed, never imported by fakes/ or
+contracts/)."""
