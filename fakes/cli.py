@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from fakes.exposure import ExposureError, check_exposure
 from fakes.profiles import LitellmProfile, Profile, ProfileError, builtin, resolve
 from fakes.script import Script
 from fakes.timing import Timing
@@ -66,7 +67,7 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (ProfileError, VersionError, OSError, _ScriptError) as exc:
+        except (ProfileError, VersionError, OSError, _ScriptError, ExposureError) as exc:
             raise click.ClickException(str(exc)) from None
 
 
@@ -235,6 +236,7 @@ def serve_vllm(
 ) -> None:
     """A fake vLLM OpenAI-compatible server, faithful to one release."""
     started = time.monotonic()
+    check_exposure(host, control_plane=not no_control_plane, control_token=control_token)
     from fakes.server import FakeServer, uvicorn_config
 
     options = VllmOptions(
@@ -441,6 +443,7 @@ def serve_litellm(
     import dataclasses
 
     started = time.monotonic()
+    check_exposure(host, control_plane=not no_control_plane, control_token=control_token)
     from fakes.litellm import create_litellm_app
     from fakes.server import FakeServer, uvicorn_config
 
@@ -500,6 +503,7 @@ def serve_stack(
 ) -> None:
     """The fake vLLM with the fake LiteLLM in front of it, in one process."""
     started = time.monotonic()
+    check_exposure(host, control_plane=not no_control_plane, control_token=control_token)
     from fakes.litellm import Deployment, LitellmConfig, create_litellm_app
     from fakes.litellm import resolve_litellm_profile as resolve_litellm
     from fakes.server import run_loop, serve_together, uvicorn_config
