@@ -124,6 +124,17 @@ def _token(ctx: click.Context, param: click.Parameter, value: str | None) -> str
     return value
 
 
+def _replica_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from fakes.replica import check_replica_name
+
+    if not value:
+        return None
+    try:
+        return check_replica_name(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 def _console_options(command: Any) -> Any:
     """Options every serve command shares: the control plane and its console."""
     for option in reversed(
@@ -210,6 +221,14 @@ def _console_options(command: Any) -> Any:
     help="Worker processes. Each has its own control plane, request log, script state and "
     "--max-num-seqs.",
 )
+@click.option(
+    "--replica-name",
+    envvar=["LLM_FAKES_REPLICA_NAME", "POD_NAME"],
+    callback=_replica_name,
+    help="Name this replica: an x-inference-pod header on every answer and "
+    "llm_fakes_replica_info in /metrics. Default: $LLM_FAKES_REPLICA_NAME, else $POD_NAME "
+    "(set by a Kubernetes downward API); neither set: off, the real backend's bytes.",
+)
 def serve_vllm(
     release: str | None,
     profile: str | None,
@@ -233,6 +252,7 @@ def serve_vllm(
     log_limit: int,
     recordings_dir: str,
     workers: int,
+    replica_name: str | None,
 ) -> None:
     """A fake vLLM OpenAI-compatible server, faithful to one release."""
     started = time.monotonic()
@@ -259,6 +279,7 @@ def serve_vllm(
         control_token=control_token or None,
         log_limit=log_limit,
         recordings_dir=recordings_dir,
+        replica_name=replica_name,
     )
     config = options.config()  # every error surfaces here, before anything starts
     warn_past_newest("vLLM", release, DEFAULT_VLLM_VERSION, config.profile.name)
@@ -331,6 +352,7 @@ class VllmOptions(BaseModel):
     control_token: str | None = None
     log_limit: int = 1000
     recordings_dir: str = "recordings"
+    replica_name: str | None = None
 
     def config(self) -> VllmConfig:
         from fakes.vllm import VllmConfig
@@ -354,6 +376,7 @@ class VllmOptions(BaseModel):
             control_token=self.control_token,
             log_limit=self.log_limit,
             recordings_dir=self.recordings_dir,
+            replica_name=self.replica_name,
         )
 
 
