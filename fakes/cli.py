@@ -222,6 +222,14 @@ def _console_options(command: Any) -> Any:
     "--max-num-seqs.",
 )
 @click.option(
+    "--startup-delay",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0, 86_400),
+    help="Seconds the port stays closed after start (bound, not listening: connections "
+    "refused), as while vLLM loads a model; then /health answers 200.",
+)
+@click.option(
     "--replica-name",
     envvar=["LLM_FAKES_REPLICA_NAME", "POD_NAME"],
     callback=_replica_name,
@@ -252,6 +260,7 @@ def serve_vllm(
     log_limit: int,
     recordings_dir: str,
     workers: int,
+    startup_delay: float,
     replica_name: str | None,
 ) -> None:
     """A fake vLLM OpenAI-compatible server, faithful to one release."""
@@ -283,7 +292,7 @@ def serve_vllm(
     )
     config = options.config()  # every error surfaces here, before anything starts
     warn_past_newest("vLLM", release, DEFAULT_VLLM_VERSION, config.profile.name)
-    sock = _bind(host, port, "--port")
+    sock = _bind(host, port, "--port", listen=not startup_delay)
     import uvicorn
 
     url = f"http://{'[' + host + ']' if ':' in host else host}:{sock.getsockname()[1]}"
@@ -297,6 +306,7 @@ def serve_vllm(
         _banner(url, config, time.monotonic() - started, workers)
         _console_line(console, url, config.control_plane, control_token)
         with contextlib.suppress(KeyboardInterrupt):
+            _load(console, startup_delay, None)
             uvicorn.run(
                 "fakes.cli:vllm_worker_app",
                 factory=True,
@@ -322,7 +332,23 @@ def serve_vllm(
     gc.collect()
     gc.freeze()
     with contextlib.suppress(KeyboardInterrupt):
+        _load(console, startup_delay, sock)
         server.run(sockets=[sock])  # uvicorn's own loop choice: uvloop when installed
+
+
+def _load(console: Console, seconds: float, sock: socket.socket | None) -> None:
+    """Like vLLM loading a model: its port is bound but not listening, so connections are
+    refused until the engine is up (vllm/entrypoints/openai/api_server.py binds the socket
+    first and serves only after building the engine)."""
+    if not seconds:
+        return
+    console.print(f"loading: connections refused for {seconds:g} s (--startup-delay)")
+    time.sleep(seconds)  # a stand-in for the load itself, not a synchronization
+    if sock is not None:
+        from fakes.server import BACKLOG
+
+        sock.listen(BACKLOG)
+    console.print("loaded: accepting connections")
 
 
 WORKER_OPTIONS = "LLM_FAKES_VLLM_OPTIONS"
@@ -608,12 +634,12 @@ def serve_stack(
         )
 
 
-def _bind(host: str, port: int, option: str) -> socket.socket:
+def _bind(host: str, port: int, option: str, *, listen: bool = True) -> socket.socket:
     """Bind, naming the option that picks another port when this one is taken."""
     from fakes.server import bind
 
     try:
-        return bind(host, port)
+        return bind(host, port, listen=listen)
     except OSError as exc:
         raise OSError(f"{exc} (choose another with {option}; 0 picks a free one)") from None
 

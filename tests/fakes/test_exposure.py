@@ -30,7 +30,7 @@ def binds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every bind attempt, which never happens for real: it stops the command instead."""
     attempts: list[str] = []
 
-    def bind(host: str, port: int) -> None:
+    def bind(host: str, port: int, *, listen: bool = True) -> None:
         attempts.append(host)
         raise _Bound(f"bind reached for {host}")
 
