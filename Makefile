@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: help setup serve test soak test-browser test-clients check lint typecheck clean matrix conformance record-reference probe-reference bench
+.PHONY: help setup serve test soak test-browser test-clients check lint typecheck clean matrix conformance record-reference probe-reference bench image
 
 help:
 	@echo "make serve  - set up and start the fake stack (fake LiteLLM on 127.0.0.1:4000 in front of"
@@ -21,6 +21,8 @@ help:
 	@echo "make bench  - benchmarks against bare floors: a table and bench/results.json"
 	@echo "make probe-reference [LITELLM_VERSION=...] - llm-fakes probe against that real proxy"
 	@echo "              in front of the fake vLLM 0.9.2"
+	@echo "make image  - the OCI image (Containerfile) on a debootstrap-made Debian base, with podman;"
+	@echo "              checks its entrypoint (podman run, or chroot where the runtime is refused)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "llm-fakes needs Python 3.11 or newer")'
@@ -103,6 +105,10 @@ bench: $(STAMP)
 # llm-fakes probe against the real proxy in front of the fake vLLM (which lines it finds).
 probe-reference: $(STAMP) $(REFERENCE)/.installed
 	$(BIN)/python -m reference.litellm_conformance.probe --litellm $(REFERENCE)/bin/litellm
+
+# Not part of `make test`: root, podman and debootstrap (Debian packages), a few minutes.
+image: $(STAMP)
+	PYTHON=$(BIN)/python bash reference/image/build.sh
 
 clean:
 	rm -rf $(VENV) .venv-reference-* .pytest_cache .mypy_cache .ruff_cache

@@ -14,9 +14,11 @@ from rich.table import Table
 from contracts._backends import select_backends
 from contracts.drivers import DRIVERS, REFERENCE
 from contracts.drivers._subprocess import subprocess_spec
-from contracts.matrix import CRASH, FAIL, OUTCOMES, PASS, Cell, count_cells, run_matrix
+from contracts.matrix import CRASH, FAIL, OUTCOMES, PASS, Cell, plan, run_matrix
 from contracts.report import write_reports
 from contracts.scenarios import SCENARIOS
+from contracts.shard import PARTIAL, Shard, ShardError, run_identity, write_partial
+from contracts.shard import merge as merge_shards
 
 # the module each optional extra installs
 EXTRA_MODULES = {
@@ -38,7 +40,7 @@ def default_drivers() -> list[str]:
     return names
 
 
-@click.command("matrix")
+@click.group("matrix", invoke_without_command=True)
 @click.option(
     "--driver",
     "drivers",
@@ -63,7 +65,16 @@ def default_drivers() -> list[str]:
     help="Cells at a time (default: 1 in-process, where cells are CPU-bound; 8 with --live).",
 )
 @click.option("--check", is_flag=True, help="Exit 1 if openai-compatible fails any cell.")
+@click.option(
+    "--shard",
+    "shard_text",
+    metavar="I/N",
+    help="Run only shard I of N (a fixed split of the cells, the same on every machine) and "
+    f"write OUT/{PARTIAL}; then `llm-fakes matrix merge DIR... --out DIR` writes the reports.",
+)
+@click.pass_context
 def matrix(
+    ctx: click.Context,
     drivers: tuple[str, ...],
     commands: tuple[str, ...],
     backends: tuple[str, ...],
@@ -72,9 +83,15 @@ def matrix(
     live: bool,
     concurrency: int | None,
     check: bool,
+    shard_text: str | None,
 ) -> None:
-    """Run the compatibility matrix and write matrix.json, matrix.md and matrix.html."""
+    """Run the compatibility matrix and write matrix.json, matrix.md and matrix.html.
+
+    `llm-fakes matrix merge --help`: the reports from the partial results of shards."""
+    if ctx.invoked_subcommand is not None:
+        return
     try:
+        shard = Shard.parse(shard_text) if shard_text is not None else None
         here = (Path.cwd(),)  # a console script does not put it on sys.path
         specs = [DRIVERS.get(name, here) for name in drivers or default_drivers()]
         specs += [subprocess_spec(command) for command in commands]
@@ -85,7 +102,9 @@ def matrix(
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     console = Console()
-    total = count_cells(chosen_backends, chosen, len(specs))
+    planned = plan(specs, chosen_backends, chosen)
+    keep = shard.takes if shard is not None else None
+    total = sum(1 for i in range(len(planned)) if keep is None or keep(i))
     columns = (
         "[progress.description]{task.description}",
         BarColumn(),
@@ -106,17 +125,24 @@ def matrix(
                 live=live,
                 concurrency=concurrency or (8 if live else 1),
                 on_cell=advance,
+                keep=keep,
             )
         )
-    table = Table(title=f"{len(result.cells)} cells in {result.seconds:.2f} s")
+    part = f" (shard {shard} of {len(planned)} cells)" if shard is not None else ""
+    table = Table(title=f"{len(result.cells)} cells{part} in {result.seconds:.2f} s")
     table.add_column("driver")
     for outcome in OUTCOMES:
         table.add_column(outcome, justify="right")
     for driver, counts in result.summary().items():
         table.add_row(driver, *(str(counts[o]) for o in OUTCOMES))
     console.print(table)
-    for path in write_reports(result, Path(out)):
-        console.print(f"wrote {path}")
+    if shard is None:
+        for path in write_reports(result, Path(out)):
+            console.print(f"wrote {path}")
+    else:
+        keys = [(spec.name, backend.name, scenario.id) for spec, scenario, backend in planned]
+        identity = run_identity(result.drivers, result.backends, [s.id for s in chosen], keys, live)
+        console.print(f"wrote {write_partial(result, shard, identity, Path(out))}")
     if check:
         bad = [
             c
@@ -128,6 +154,25 @@ def matrix(
                 f"openai-compatible: {len(bad)} cells not {PASS}: "
                 + ", ".join(f"{c.backend}/{c.scenario}" for c in bad[:10])
             )
+
+
+@matrix.command("merge")
+@click.argument(
+    "directories", nargs=-1, required=True, type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option(
+    "--out", default="matrix", show_default=True, type=click.Path(file_okay=False, path_type=Path)
+)
+def merge(directories: tuple[Path, ...], out: Path) -> None:
+    """Merge the partial results of every shard of one run (`matrix --shard I/N --out DIR`)
+    into the matrix.json, matrix.md and matrix.html that one run would have written."""
+    try:
+        result = merge_shards(directories)
+    except ShardError as exc:
+        raise click.ClickException(str(exc)) from None
+    console = Console()
+    for path in write_reports(result, out):
+        console.print(f"wrote {path}")
 
 
 @click.command(

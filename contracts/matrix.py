@@ -108,8 +108,11 @@ async def run_matrix(
     live: bool = False,
     concurrency: int = 8,
     on_cell: Callable[[Cell], None] | None = None,
+    keep: Callable[[int], bool] | None = None,
 ) -> Matrix:
-    """Every applicable cell, run ``concurrency`` at a time (each on its own fake)."""
+    """Every applicable cell, run ``concurrency`` at a time (each on its own fake).
+
+    ``keep`` picks cells by their position in ``plan`` (a shard runs only its own)."""
     loop = asyncio.get_running_loop()
     started = loop.time()
     goldens = {s.id: (golden.load(s.id) or {}).get("expected", {}) for s in scenarios}
@@ -124,12 +127,11 @@ async def run_matrix(
             on_cell(cell)
         return cell
 
+    planned = plan(drivers, backends, scenarios)
     jobs = [
         one(spec, scenario, backend)
-        for spec in drivers
-        for scenario in scenarios
-        for backend in backends
-        if backend.applies(scenario)
+        for position, (spec, scenario, backend) in enumerate(planned)
+        if keep is None or keep(position)
     ]
     try:
         cells = list(await asyncio.gather(*jobs))
@@ -142,6 +144,19 @@ async def run_matrix(
         cells,
         loop.time() - started,
     )
+
+
+def plan(
+    drivers: Sequence[DriverSpec], backends: Sequence[Backend], scenarios: Sequence[Scenario]
+) -> list[tuple[DriverSpec, Scenario, Backend]]:
+    """Every cell of a run, in report order: driver, then scenario, then backend."""
+    return [
+        (spec, scenario, backend)
+        for spec in drivers
+        for scenario in scenarios
+        for backend in backends
+        if backend.applies(scenario)
+    ]
 
 
 def count_cells(backends: Sequence[Backend], scenarios: Sequence[Scenario], drivers: int) -> int:

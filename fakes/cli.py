@@ -6,8 +6,8 @@ import contextlib
 import gc
 import importlib
 import os
-import socket
 import secrets
+import socket
 import sys
 import time
 from pathlib import Path
@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from fakes.exposure import ExposureError, check_exposure
 from fakes.profiles import LitellmProfile, Profile, ProfileError, builtin, resolve
 from fakes.script import Script
 from fakes.timing import Timing
@@ -67,7 +68,7 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (ProfileError, VersionError, OSError, _ScriptError) as exc:
+        except (ProfileError, VersionError, OSError, _ScriptError, ExposureError) as exc:
             raise click.ClickException(str(exc)) from None
 
 
@@ -122,6 +123,17 @@ def _token(ctx: click.Context, param: click.Parameter, value: str | None) -> str
     if value is not None and not value.strip():
         raise click.BadParameter("an empty token would protect nothing")
     return value
+
+
+def _replica_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from fakes.replica import check_replica_name
+
+    if not value:
+        return None
+    try:
+        return check_replica_name(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def _console_options(command: Any) -> Any:
@@ -210,6 +222,22 @@ def _console_options(command: Any) -> Any:
     help="Worker processes. Each has its own control plane, request log, script state and "
     "--max-num-seqs.",
 )
+@click.option(
+    "--startup-delay",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0, 86_400),
+    help="Seconds the port stays closed after start (bound, not listening: connections "
+    "refused), as while vLLM loads a model; then /health answers 200.",
+)
+@click.option(
+    "--replica-name",
+    envvar=["LLM_FAKES_REPLICA_NAME", "POD_NAME"],
+    callback=_replica_name,
+    help="Name this replica: an x-inference-pod header on every answer and "
+    "llm_fakes_replica_info in /metrics. Default: $LLM_FAKES_REPLICA_NAME, else $POD_NAME "
+    "(set by a Kubernetes downward API); neither set: off, the real backend's bytes.",
+)
 def serve_vllm(
     release: str | None,
     profile: str | None,
@@ -233,9 +261,12 @@ def serve_vllm(
     log_limit: int,
     recordings_dir: str,
     workers: int,
+    startup_delay: float,
+    replica_name: str | None,
 ) -> None:
     """A fake vLLM OpenAI-compatible server, faithful to one release."""
     started = time.monotonic()
+    check_exposure(host, control_plane=not no_control_plane, control_token=control_token)
     from fakes.server import FakeServer, uvicorn_config
 
     options = VllmOptions(
@@ -258,10 +289,11 @@ def serve_vllm(
         control_token=control_token or None,
         log_limit=log_limit,
         recordings_dir=recordings_dir,
+        replica_name=replica_name,
     )
     config = options.config()  # every error surfaces here, before anything starts
     warn_past_newest("vLLM", release, DEFAULT_VLLM_VERSION, config.profile.name)
-    sock = _bind(host, port, "--port")
+    sock = _bind(host, port, "--port", listen=not startup_delay)
     import uvicorn
 
     url = f"http://{'[' + host + ']' if ':' in host else host}:{sock.getsockname()[1]}"
@@ -275,6 +307,7 @@ def serve_vllm(
         _banner(url, config, time.monotonic() - started, workers)
         _console_line(console, url, config.control_plane, control_token)
         with contextlib.suppress(KeyboardInterrupt):
+            _load(console, startup_delay, None)
             uvicorn.run(
                 "fakes.cli:vllm_worker_app",
                 factory=True,
@@ -300,7 +333,23 @@ def serve_vllm(
     gc.collect()
     gc.freeze()
     with contextlib.suppress(KeyboardInterrupt):
+        _load(console, startup_delay, sock)
         server.run(sockets=[sock])  # uvicorn's own loop choice: uvloop when installed
+
+
+def _load(console: Console, seconds: float, sock: socket.socket | None) -> None:
+    """Like vLLM loading a model: its port is bound but not listening, so connections are
+    refused until the engine is up (vllm/entrypoints/openai/api_server.py binds the socket
+    first and serves only after building the engine)."""
+    if not seconds:
+        return
+    console.print(f"loading: connections refused for {seconds:g} s (--startup-delay)")
+    time.sleep(seconds)  # a stand-in for the load itself, not a synchronization
+    if sock is not None:
+        from fakes.server import BACKLOG
+
+        sock.listen(BACKLOG)
+    console.print("loaded: accepting connections")
 
 
 WORKER_OPTIONS = "LLM_FAKES_VLLM_OPTIONS"
@@ -330,6 +379,7 @@ class VllmOptions(BaseModel):
     control_token: str | None = None
     log_limit: int = 1000
     recordings_dir: str = "recordings"
+    replica_name: str | None = None
 
     def config(self) -> VllmConfig:
         from fakes.vllm import VllmConfig
@@ -353,6 +403,7 @@ class VllmOptions(BaseModel):
             control_token=self.control_token,
             log_limit=self.log_limit,
             recordings_dir=self.recordings_dir,
+            replica_name=self.replica_name,
         )
 
 
@@ -455,6 +506,7 @@ def serve_litellm(
     import dataclasses
 
     started = time.monotonic()
+    check_exposure(host, control_plane=not no_control_plane, control_token=control_token)
     from fakes.litellm import create_litellm_app
     from fakes.server import FakeServer, uvicorn_config
 
@@ -517,6 +569,7 @@ def serve_stack(
 ) -> None:
     """The fake vLLM with the fake LiteLLM in front of it, in one process."""
     started = time.monotonic()
+    check_exposure(host, control_plane=not no_control_plane, control_token=control_token)
     from fakes.litellm import Deployment, LitellmConfig, UnsafeMasterKeyError, create_litellm_app
     from fakes.litellm import resolve_litellm_profile as resolve_litellm
     from fakes.litellm._boot import check_master_key
@@ -607,12 +660,12 @@ def serve_stack(
         )
 
 
-def _bind(host: str, port: int, option: str) -> socket.socket:
+def _bind(host: str, port: int, option: str, *, listen: bool = True) -> socket.socket:
     """Bind, naming the option that picks another port when this one is taken."""
     from fakes.server import bind
 
     try:
-        return bind(host, port)
+        return bind(host, port, listen=listen)
     except OSError as exc:
         raise OSError(f"{exc} (choose another with {option}; 0 picks a free one)") from None
 

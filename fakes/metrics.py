@@ -42,8 +42,15 @@ class _Series(NamedTuple):
 
 
 class VllmMetrics:
-    def __init__(self, scheduler: Scheduler) -> None:
+    def __init__(self, scheduler: Scheduler, replica: str | None = None) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
+        if replica:  # ours, not vLLM's: only when asked, so the default scrape stays vLLM's
+            Gauge(
+                "llm_fakes_replica_info",
+                "The replica that serves these metrics (llm-fakes --replica-name)",
+                ["replica"],
+                registry=self.registry,
+            ).labels(replica).set(1)
         labels = ["model_name"]
         self._running = Gauge(
             "vllm:num_requests_running",

@@ -43,8 +43,14 @@ def uvicorn_config(
     )
 
 
-def bind(host: str, port: int) -> socket.socket:
-    """Bind first, so a busy port is a clear error before anything starts."""
+BACKLOG = 2048
+
+
+def bind(host: str, port: int, *, listen: bool = True) -> socket.socket:
+    """Bind first, so a busy port is a clear error before anything starts.
+
+    ``listen=False`` keeps the port closed (bound, connections refused) until the caller
+    listens, as vLLM does while it loads a model."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -61,7 +67,8 @@ def bind(host: str, port: int) -> socket.socket:
     sock.set_inheritable(True)
     # Listen at once: a client that connects while the server is still starting (between the
     # banner and the event loop) waits in the backlog instead of being refused.
-    sock.listen(2048)
+    if listen:
+        sock.listen(BACKLOG)
     return sock
 
 

@@ -35,6 +35,7 @@ class VllmConfig:
     recordings_dir: str = "recordings"  # where the console saves cassettes and scenarios
     log_limit: int = 1000
     max_body_bytes: int = 32 * 1024 * 1024
+    replica_name: str | None = None  # x-inference-pod and llm_fakes_replica_info when set
 
     @property
     def auto_tools(self) -> bool:
@@ -45,7 +46,7 @@ class VllmState:
     def __init__(self, config: VllmConfig) -> None:
         self.config = config
         self.scheduler = Scheduler(config.max_num_seqs)
-        self.metrics = VllmMetrics(self.scheduler)
+        self.metrics = VllmMetrics(self.scheduler, replica=config.replica_name)
         self.log = RequestLog(config.log_limit)
         self.reset()
 

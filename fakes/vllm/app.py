@@ -18,6 +18,7 @@ from fakes.console import console_routes
 from fakes.control import control_routes
 from fakes.controltoken import ControlTokenMiddleware
 from fakes.profiles import ResponsesRoute
+from fakes.replica import ReplicaHeaderMiddleware
 from fakes.vllm import _routes, _tokenize
 from fakes.vllm._auth import ApiKeyMiddleware
 from fakes.vllm._errors import VllmError, detail_response, error_response
@@ -106,6 +107,8 @@ def create_vllm_app(config: VllmConfig) -> Starlette:
         )
     if config.control_plane and config.control_token:
         middleware.insert(0, Middleware(ControlTokenMiddleware, token=config.control_token))
+    if config.replica_name:  # outermost: every answer names its replica, errors included
+        middleware.insert(0, Middleware(ReplicaHeaderMiddleware, name=config.replica_name))
     app = Starlette(
         routes=routes, middleware=middleware, exception_handlers={HTTPException: _http_error}
     )
