@@ -36,8 +36,8 @@ serve: $(STAMP)
 	$(BIN)/llm-fakes serve stack --host 127.0.0.1 $(ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check fakes contracts tests bench
-	$(BIN)/ruff format --check fakes contracts tests bench
+	$(BIN)/ruff check fakes contracts tests bench reference
+	$(BIN)/ruff format --check fakes contracts tests bench reference
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -1,0 +1,1 @@
+"""Maintainer tools that run the real backends beside the fakes (never installed)."""
