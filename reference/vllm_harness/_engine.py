@@ -16,18 +16,23 @@ from vllm.outputs import CompletionOutput, RequestOutput
 from vllm.sampling_params import RequestOutputKind
 
 from fakes.profiles import Knobs
-from fakes.script import ScriptPlayer
+from fakes.script import Script, ScriptPlayer
 from reference.vllm_harness._generation import Step, engine_steps, generation, visible
 
 # (path, JSON body) of the request being served; set by RequestCapture
 CURRENT: contextvars.ContextVar[tuple[str, dict[str, Any]]] = contextvars.ContextVar("current")
 
 
-class RequestCapture:
-    """Pure ASGI middleware: keeps the request path and JSON body for the engine."""
+SCRIPT_PATH = "/_harness/script"  # POST a Script: the engine plays it from the start
 
-    def __init__(self, app: Any) -> None:
+
+class RequestCapture:
+    """Pure ASGI middleware: keeps the request path and JSON body for the engine, and answers
+    the harness's own script route (never a vLLM route)."""
+
+    def __init__(self, app: Any, engine: ScriptedEngine) -> None:
         self.app = app
+        self.engine = engine
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -47,6 +52,11 @@ class RequestCapture:
             parsed = orjson.loads(body) if body else {}
         except orjson.JSONDecodeError:
             parsed = {}
+        if scope["path"] == SCRIPT_PATH:
+            self.engine.player = ScriptPlayer(Script.model_validate(parsed))
+            await send({"type": "http.response.start", "status": 204, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+            return
         CURRENT.set((scope["path"], parsed if isinstance(parsed, dict) else {}))
 
         async def replay() -> Any:

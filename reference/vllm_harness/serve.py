@@ -56,16 +56,14 @@ def _layout() -> dict[str, Any]:
 
 
 def _vllm_config(args: Any) -> Any:
-    from vllm.config import DeviceConfig, ModelConfig, VllmConfig
+    # the release's own path from CLI flags to VllmConfig (it also hands --reasoning-parser
+    # to the structured-outputs config the serving classes read)
+    from vllm.engine.arg_utils import AsyncEngineArgs
 
-    model = ModelConfig(
-        model=args.model,
-        tokenizer=args.model,
-        dtype="float32",
-        max_model_len=args.max_model_len or 8192,
-        served_model_name=args.served_model_name,
-    )
-    return VllmConfig(model_config=model, device_config=DeviceConfig(device="cpu"))
+    return AsyncEngineArgs.from_cli_args(args).create_engine_config()
+
+
+DEFAULTS = {"--dtype": "float32", "--max-model-len": "8192"}  # the fake's max_model_len
 
 
 async def build(state: Path, script: Script, vllm_flags: list[str]) -> Any:
@@ -79,7 +77,8 @@ async def build(state: Path, script: Script, vllm_flags: list[str]) -> Any:
 
     layout = _layout()
     parser = layout["parser"](FlexibleArgumentParser())
-    args = parser.parse_args(["--model", MODEL_DIR, *vllm_flags])
+    defaults = [x for k, v in DEFAULTS.items() if k not in vllm_flags for x in (k, v)]
+    args = parser.parse_args(["--model", MODEL_DIR, *defaults, *vllm_flags])
     config = _vllm_config(args)
     from vllm.tokenizers import get_tokenizer
 
@@ -95,7 +94,7 @@ async def build(state: Path, script: Script, vllm_flags: list[str]) -> Any:
     )
     app = layout["build"](args)
     await layout["init"](engine, app.state, args)
-    return RequestCapture(app)
+    return RequestCapture(app, engine)
 
 
 def load_script(path: str | None) -> Script:
