@@ -158,7 +158,13 @@ def stream_steps(knobs: Knobs, plan: Plan, tokenize: Any) -> list[_Step]:
         plan.tool_calls and knobs.tool_finish_on_fragment
     )
     if not ends_on_token or not steps:
-        steps.append(_Step({"content": ""}, 0))  # EOS or a stop string: empty text
+        # the EOS (or stop-string) token: counted, with empty text. A named tool_choice
+        # wraps every step's text, the empty one too (0.12.0 serving_chat.py:866-869).
+        eos: JSONObject = {"content": ""}
+        fragments = knobs.named_tool_stream is NamedToolStream.FRAGMENTS
+        if plan.named_tool and plan.tool_calls and fragments:
+            eos = {"tool_calls": [{"index": 0, "function": {"arguments": ""}}]}
+        steps.append(_Step(eos, 1))
     return steps
 
 

@@ -426,10 +426,14 @@ async def _completions(state: VllmState, request: Request) -> Answer:
     policy = _chat.StreamUsagePolicy.decide(knobs, options)
     events: list[bytes] = []
     generated = 0
-    pieces = plan.content or [""]
-    for position, piece in enumerate(pieces):
-        last = position == len(pieces) - 1
-        generated += 1 if piece else 0
+    # one chunk per generated token; the EOS (or stop-string) token ends the stream on its
+    # own chunk with empty text (0.12.0 and 0.34.0, the reference harness)
+    steps = [(piece, 1) for piece in plan.content]
+    if plan.finish_reason != "length" or not steps:
+        steps.append(("", 1 if plan.finish_reason != "length" else 0))
+    for position, (piece, counted) in enumerate(steps):
+        last = position == len(steps) - 1
+        generated += counted
         choice = {
             "index": 0,
             "text": piece,

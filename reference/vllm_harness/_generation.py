@@ -10,7 +10,6 @@ JSON arguments, ``required`` as the guided JSON list. The engine then stops the 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from typing import Any
 from fakes import tokens
 from fakes.profiles import Knobs
 from fakes.script import ScriptPlayer
-from fakes.vllm._plan import Limits, Plan, plan_reply
+from fakes.vllm._plan import Limits, Plan, hermes_block, plan_reply, required_list
 
 TAGS = ("<think>", "</think>", "<tool_call>", "</tool_call>")
 _TAG_SPLIT = re.compile("(" + "|".join(re.escape(tag) for tag in TAGS) + ")")
@@ -59,17 +58,12 @@ def _tool_pieces(plan: Plan, tool_choice: Any) -> list[str]:
     if plan.named_tool:  # guided decoding against the function's parameters
         return pieces(plan.tool_calls[0].arguments)
     if tool_choice == "required":  # guided decoding against a list of {name, parameters}
-        listed = ", ".join(
-            f'{{"name": {json.dumps(c.name)}, "parameters": {c.arguments}}}'
-            for c in plan.tool_calls
-        )
-        return pieces(f"[{listed}]")
+        return pieces(required_list(plan.tool_calls))
     out: list[str] = []
     for position, call in enumerate(plan.tool_calls):
         if position:
             out.extend(pieces("\n"))
-        block = f'\n{{"name": {json.dumps(call.name)}, "arguments": {call.arguments}}}\n'
-        out += ["<tool_call>", *pieces(block), "</tool_call>"]
+        out += ["<tool_call>", *pieces(hermes_block(call)), "</tool_call>"]
     return out
 
 
@@ -77,7 +71,9 @@ def model_pieces(plan: Plan, tool_choice: Any) -> list[str]:
     out: list[str] = []
     if plan.reasoning:
         out += ["<think>", *pieces("".join(plan.reasoning)), "</think>"]
-    out += pieces("".join(plan.content))
+    # no reasoning parser: the tags stay text, split as the fake's tokenizer splits them
+    content = "".join(plan.content)
+    out += tokens.tokenize(content) if plan.inline_reasoning else pieces(content)
     out += _tool_pieces(plan, tool_choice)
     return out
 
