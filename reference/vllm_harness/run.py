@@ -21,6 +21,7 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -28,7 +29,7 @@ import httpx
 from fakes.record import Chunk, Header, Interaction, Redactor, save
 from fakes.server import LiveServer
 from reference.vllm_harness._catalogue import Call, Case, probe_cases, scenario_cases
-from reference.vllm_harness._normalize import differences
+from reference.vllm_harness._normalize import differences, scrub
 from reference.vllm_harness._setup import Setup, fake_app
 from reference.vllm_harness._setups_file import write_setups
 
@@ -180,9 +181,13 @@ def _chosen(name: str, only: list[str]) -> bool:
     return not only or any(fnmatch.fnmatch(name, pattern) for pattern in only)
 
 
+def _scrubbed(item: Interaction) -> Interaction:
+    return replace(item, chunks=tuple(Chunk(c.offset, scrub(c.data)) for c in item.chunks))
+
+
 def record(version: str, recorded: list[tuple[Setup, list[Interaction]]], out: Path) -> None:
     redactor = Redactor()
-    items = [redactor.interaction(item) for _, group in recorded for item in group]
+    items = [_scrubbed(redactor.interaction(item)) for _, group in recorded for item in group]
     header = Header(
         upstream=f"vLLM {version} (its own OpenAI app, scripted engine)",
         redacted=redactor.describe(),
