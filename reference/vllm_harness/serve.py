@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import inspect
 import os
 import sys
 from pathlib import Path
@@ -34,6 +35,13 @@ def _cpu_platform() -> None:
     from vllm.platforms.cpu import CpuPlatform
 
     platforms._current_platform = CpuPlatform()
+    # 0.34 refuses an x86 CPU config without triton-cpu; no kernel ever runs here
+    try:
+        import vllm.triton_utils as triton_utils
+
+        triton_utils.HAS_TRITON = True
+    except ImportError:
+        pass
 
 
 def _layout() -> dict[str, Any]:
@@ -66,6 +74,22 @@ def _vllm_config(args: Any) -> Any:
 DEFAULTS = {"--dtype": "float32", "--max-model-len": "8192"}  # the fake's max_model_len
 
 
+def _renderer(config: Any) -> Any:
+    try:
+        from vllm.renderers.registry import renderer_from_config
+    except ImportError:
+        return None
+    return renderer_from_config(config)
+
+
+def _build_app(layout: dict[str, Any], args: Any, engine: Any, config: Any) -> Any:
+    if not layout["new"]:
+        return layout["build"](args)
+    wanted = inspect.signature(layout["build"]).parameters
+    extra = {"supported_tasks": ("generate",), "model_config": config.model_config}
+    return layout["build"](args, **{k: v for k, v in extra.items() if k in wanted})
+
+
 async def build(state: Path, script: Script, vllm_flags: list[str]) -> Any:
     """The release's own app around a scripted engine (cwd must be ``state``)."""
     _cpu_platform()
@@ -80,9 +104,13 @@ async def build(state: Path, script: Script, vllm_flags: list[str]) -> Any:
     defaults = [x for k, v in DEFAULTS.items() if k not in vllm_flags for x in (k, v)]
     args = parser.parse_args(["--model", MODEL_DIR, *defaults, *vllm_flags])
     config = _vllm_config(args)
-    from vllm.tokenizers import get_tokenizer
+    renderer = _renderer(config)
+    if renderer is not None:  # 0.33+: the engine client carries the release's renderer
+        tokenizer = renderer.tokenizer
+    else:
+        from vllm.tokenizers import get_tokenizer
 
-    tokenizer = get_tokenizer(MODEL_DIR)
+        tokenizer = get_tokenizer(MODEL_DIR)
     profile, _ = resolve_vllm_profile(vllm.__version__, None)
     engine = ScriptedEngine(
         config,
@@ -92,8 +120,13 @@ async def build(state: Path, script: Script, vllm_flags: list[str]) -> Any:
         reasoning_parser=bool(args.reasoning_parser),
         auto_tools=bool(args.enable_auto_tool_choice and args.tool_call_parser),
     )
-    app = layout["build"](args)
-    await layout["init"](engine, app.state, args)
+    if renderer is not None:
+        engine.renderer = renderer
+    app = _build_app(layout, args, engine, config)
+    if "supported_tasks" in inspect.signature(layout["init"]).parameters:
+        await layout["init"](engine, app.state, args, supported_tasks=("generate",))
+    else:
+        await layout["init"](engine, app.state, args)
     return RequestCapture(app, engine)
 
 
