@@ -127,11 +127,6 @@ KNOWN = (
         re.compile(r"delta\.content: real"),
     ),
     Known(
-        f"{NOT_FIXED}: tools [] passes validation (tools is None is the check)",
-        lambda knobs, item: _json(item).get("tools") == [],
-        ANY,
-    ),
-    Known(
         "environment: FastAPI >= 0.12x words str(RequestValidationError) with the endpoint "
         "(vLLM 0.12 api_server.py:1400-1406 appends the errors); the fake keeps the list text",
         lambda knobs, item: b"validation error:" in item.body and item.path != "/v1/responses",
