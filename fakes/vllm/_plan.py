@@ -30,6 +30,7 @@ class Plan:
     # generated tokens no delta shows: the <think> tags a reasoning parser consumes, the
     # hermes <tool_call> wrapper, and the EOS or stop-string token the engine stopped on
     unseen_tokens: int = 0
+    hold_back: int = 0  # characters a stream holds back: len(longest stop string) - 1
 
     @property
     def completion_tokens(self) -> int:
@@ -130,6 +131,7 @@ def plan_reply(
         named_tool=named,
         inline_reasoning=inline,
         unseen_tokens=unseen,
+        hold_back=max((len(s) for s in limits.stop if s), default=1) - 1,
     )
 
 

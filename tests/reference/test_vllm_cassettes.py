@@ -122,11 +122,6 @@ KNOWN = (
         ANY,
     ),
     Known(
-        f"{NOT_FIXED}: a stream holds back len(stop) - 1 characters (v1 detokenizer)",
-        lambda knobs, item: _streamed(item) and bool(_json(item).get("stop")),
-        re.compile(r"delta\.content: real"),
-    ),
-    Known(
         "environment: FastAPI >= 0.12x words str(RequestValidationError) with the endpoint "
         "(vLLM 0.12 api_server.py:1400-1406 appends the errors); the fake keeps the list text",
         lambda knobs, item: b"validation error:" in item.body and item.path != "/v1/responses",

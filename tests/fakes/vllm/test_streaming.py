@@ -170,3 +170,20 @@ async def test_n_choices_advance_together(vllm: Any) -> None:
     indexes = [c["choices"][0]["index"] for c in got]
     assert indexes[:4] == [0, 1, 0, 1]
     assert sum(1 for c in got if c["choices"][0]["finish_reason"] == "stop") == 2
+
+
+@pytest.mark.parametrize(
+    ("version", "deltas"), [("0.9.2", ["Hello", ""]), ("0.12.0", ["He", "llo"])]
+)
+async def test_a_stream_holds_back_what_could_begin_a_stop_string(
+    vllm: Any, version: str, deltas: list[str]
+) -> None:
+    # 0.12.0 (the reference harness): the detokenizer keeps len(" wor") - 1 characters back
+    # until the end, so "Hello" shows as "He" and the finish chunk releases "llo".
+    script = Script(rules=(Rule(reply=Reply(text="Hello world")),))
+    got = await _stream(vllm, version, {**STREAM, "stop": [" wor"]}, script=script)
+    assert [c["choices"][0]["delta"].get("content") for c in got[1:]] == deltas
+    assert (got[-1]["choices"][0]["finish_reason"], got[-1]["choices"][0]["stop_reason"]) == (
+        "stop",
+        " wor",
+    )
