@@ -492,6 +492,9 @@ async def _responses(state: VllmState, request: Request) -> Answer:
         [{"role": "system", "content": typed.instructions}] if typed.instructions else []
     ) + items
     prompt = tokens.prompt_tokens(messages)
+    if typed.max_output_tokens is not None and typed.max_output_tokens < 1:
+        # the same SamplingParams check as chat (the reference harness, 0.12.0 and 0.34.0)
+        _check_context(state, prompt, typed.max_output_tokens)
     fault, reply = _arrange(state, request, {"messages": messages, "model": model})
     max_tokens = typed.max_output_tokens or max(config.max_model_len - prompt, 1)
     plan = plan_reply(
