@@ -121,8 +121,10 @@ $(VLLM_ENV)/.installed:
 	$(VLLM_ENV)/bin/python -c 'import importlib.metadata as m; \
 		print("\n".join(r for r in m.requires("vllm") if "extra ==" not in r))' \
 		| grep -vE '^($(VLLM_SKIP))([ =<>!~;[]|$$)' > $(VLLM_ENV)/requirements.txt
-	$(VLLM_ENV)/bin/python -m pip install --quiet -r $(VLLM_ENV)/requirements.txt
-	$(VLLM_ENV)/bin/python -m pip install --quiet respx syrupy
+	$(VLLM_ENV)/bin/python -m pip install --quiet -r $(VLLM_ENV)/requirements.txt \
+		$$(test -f reference/vllm-$(VLLM_VERSION)-constraints.txt && \
+			echo -c reference/vllm-$(VLLM_VERSION)-constraints.txt)
+	$(VLLM_ENV)/bin/python -m pip install --quiet respx syrupy orjson rich click
 	$(VLLM_ENV)/bin/python -m pip install --quiet --no-deps -e .
 	touch $@
 

@@ -106,6 +106,12 @@ class ScriptedEngine(EngineClient):
         ids = self.tokenizer.encode(piece, add_special_tokens=False)
         return int(ids[0]) if ids else self.filler
 
+    async def get_vllm_config(self) -> Any:  # before 0.11
+        return self.vllm_config
+
+    async def get_model_config(self) -> Any:  # before 0.11
+        return self.model_config
+
     async def get_supported_tasks(self) -> tuple[str, ...]:
         return ("generate",)
 

@@ -95,7 +95,11 @@ async def build(state: Path, script: Script, vllm_flags: list[str]) -> Any:
     _cpu_platform()
     _model_dir.build(state / MODEL_DIR)
     import vllm
-    from vllm.utils.argparse_utils import FlexibleArgumentParser
+
+    try:
+        from vllm.utils.argparse_utils import FlexibleArgumentParser
+    except ImportError:  # before 0.11
+        from vllm.utils import FlexibleArgumentParser
 
     from reference.vllm_harness._engine import RequestCapture, ScriptedEngine
 
@@ -108,7 +112,10 @@ async def build(state: Path, script: Script, vllm_flags: list[str]) -> Any:
     if renderer is not None:  # 0.33+: the engine client carries the release's renderer
         tokenizer = renderer.tokenizer
     else:
-        from vllm.tokenizers import get_tokenizer
+        try:
+            from vllm.tokenizers import get_tokenizer
+        except ImportError:  # before 0.12
+            from vllm.transformers_utils.tokenizer import get_tokenizer
 
         tokenizer = get_tokenizer(MODEL_DIR)
     profile, _ = resolve_vllm_profile(vllm.__version__, None)
@@ -123,7 +130,10 @@ async def build(state: Path, script: Script, vllm_flags: list[str]) -> Any:
     if renderer is not None:
         engine.renderer = renderer
     app = _build_app(layout, args, engine, config)
-    if "supported_tasks" in inspect.signature(layout["init"]).parameters:
+    wanted = inspect.signature(layout["init"]).parameters
+    if "vllm_config" in wanted:  # before 0.11
+        await layout["init"](engine, config, app.state, args)
+    elif "supported_tasks" in wanted:
         await layout["init"](engine, app.state, args, supported_tasks=("generate",))
     else:
         await layout["init"](engine, app.state, args)

@@ -103,10 +103,28 @@ KNOWN = (
         re.compile(r"^(complete: real True vs fake False|\$: real sent \d+ events, the fake 0)"),
     ),
     Known(
-        f"{NOT_FIXED}: the /v1/responses body of 0.12 (input_messages, output_messages, "
-        "incomplete_details, phase, per-turn usage details, top_logprobs null)",
-        lambda knobs, item: item.path == "/v1/responses" and b'"input_messages"' in item.body,
+        f"{NOT_FIXED}: the /v1/responses body by release (0.10.2: output phase, top_logprobs "
+        "null, tool_output_tokens; 0.12: also input/output_messages, incomplete_details, "
+        "per-turn usage details; status completed at max_output_tokens)",
+        lambda knobs, item: (
+            item.path == "/v1/responses" and item.status == 200 and not _streamed(item)
+        ),
         ANY,
+    ),
+    Known(
+        f"{NOT_FIXED}: 0.10.2 refuses tools on /v1/responses without Harmony (a 400)",
+        lambda knobs, item: item.path == "/v1/responses" and b"without Harmony" in item.body,
+        ANY,
+    ),
+    Known(
+        f"{NOT_FIXED}: 0.10.2 ends a named tool_choice stream with finish_reason tool_calls",
+        lambda knobs, item: _streamed(item) and isinstance(_json(item).get("tool_choice"), dict),
+        re.compile(r'finish_reason: real "tool_calls" vs fake "stop"$'),
+    ),
+    Known(
+        f"{NOT_FIXED}: 0.10.2 puts the prompt's token ids on the first /v1/completions chunk",
+        lambda knobs, item: item.path == "/v1/completions" and _streamed(item),
+        re.compile(r"\.prompt_token_ids: real \["),
     ),
     Known(
         f"{NOT_FIXED}: /v1/responses validates input items (a tool message is not one)",
