@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import fnmatch
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -37,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 300.0  # seconds for the real app to import vLLM and build (2 slow cores)
 REQUEST_TIMEOUT = 60.0
 KEPT_HEADERS = ("content-type",)
+_ID_LENGTH = re.compile(r'id: real "[^"]*<hex(\d+)>" vs fake "[^"]*<hex(?!\1>)\d+>"$')
 
 
 def _free_port() -> int:
@@ -152,7 +154,7 @@ async def run(
     groups: dict[tuple[str, ...], list[Case]] = {}
     for case in cases:
         groups.setdefault(case.setup.flag_key(), []).append(case)
-    identical = total = 0
+    identical = total = only_ids = 0
     recorded: list[tuple[Setup, list[Interaction]]] = []
     for flags, members in groups.items():
         async with (
@@ -165,6 +167,7 @@ async def run(
                 for call, _, found in results:
                     total += 1
                     identical += not found
+                    only_ids += bool(found) and all(_ID_LENGTH.search(x) for x in found)
                     if echo:
                         mark = "same" if not found else f"{len(found)} difference(s)"
                         print(f"{case.setup.name}: {call.method} {call.path}: {mark}")
@@ -174,6 +177,8 @@ async def run(
         for item in skipped:
             print(f"skipped {item.name}: {item.reason}")
         print(f"vLLM {version}: {identical}/{total} exchanges identical")
+        if only_ids:
+            print(f"  and {only_ids} more differ only in the length of random ids")
     return identical, total, recorded
 
 
