@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: help setup serve test soak test-browser test-clients check lint typecheck clean matrix conformance record-reference probe-reference bench image
+.PHONY: help setup serve test soak test-browser test-clients check lint typecheck clean matrix conformance record-reference probe-reference bench image conformance-vllm record-vllm
 
 help:
 	@echo "make serve  - set up and start the fake stack (fake LiteLLM on 127.0.0.1:4000 in front of"
@@ -18,6 +18,9 @@ help:
 	@echo "make test-clients - install the client extras (litellm, langchain, pydantic-ai) and run their adapter tests"
 	@echo "make conformance [LITELLM_VERSION=1.74.15.post2] - install the real LiteLLM proxy"
 	@echo "              (in .venv-reference-VERSION) and diff the fake against it"
+	@echo "make conformance-vllm [VLLM_VERSION=0.12.0] - serve that vLLM release's own app (in"
+	@echo "              .venv-vllm-VERSION, scripted engine, CPU) and diff the fake against it"
+	@echo "make record-vllm [VLLM_VERSION=...] - the same, and re-record recordings/vllm/vllm-VERSION.jsonl"
 	@echo "make bench  - benchmarks against bare floors: a table and bench/results.json"
 	@echo "make probe-reference [LITELLM_VERSION=...] - llm-fakes probe against that real proxy"
 	@echo "              in front of the fake vLLM 0.9.2"
@@ -110,5 +113,35 @@ probe-reference: $(STAMP) $(REFERENCE)/.installed
 image: $(STAMP)
 	PYTHON=$(BIN)/python bash reference/image/build.sh
 
+# A vLLM release's own OpenAI app with a scripted engine (reference/vllm_harness): its wheel
+# without dependencies, the CPU torch on this disk, and the pure-Python packages its serving
+# code imports (the GPU-only ones are left out). Never part of `make test`.
+VLLM_VERSION ?= 0.12.0
+VLLM_ENV := .venv-vllm-$(VLLM_VERSION)
+VLLM_SKIP := torch|torchaudio|torchvision|ray|flashinfer[-a-z_]*|numba|nvidia[-a-z0-9_]*|cuda[-a-z0-9_]*|xformers|triton
+
+$(VLLM_ENV)/.installed:
+	test -x $(VLLM_ENV)/bin/python || $(PYTHON) -m venv $(VLLM_ENV)
+	$(VLLM_ENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VLLM_ENV)/bin/python -m pip install --quiet torch==2.13.0
+	$(VLLM_ENV)/bin/python -m pip install --quiet --no-deps 'vllm==$(VLLM_VERSION)'
+	$(VLLM_ENV)/bin/python -c 'import importlib.metadata as m; \
+		print("\n".join(r for r in m.requires("vllm") if "extra ==" not in r))' \
+		| grep -vE '^($(VLLM_SKIP))([ =<>!~;[]|$$)' > $(VLLM_ENV)/requirements.txt
+	$(VLLM_ENV)/bin/python -m pip install --quiet -r $(VLLM_ENV)/requirements.txt \
+		$$(test -f reference/vllm-$(VLLM_VERSION)-constraints.txt && \
+			echo -c reference/vllm-$(VLLM_VERSION)-constraints.txt)
+	$(VLLM_ENV)/bin/python -m pip install --quiet respx syrupy orjson rich click
+	$(VLLM_ENV)/bin/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+conformance-vllm: $(STAMP) $(VLLM_ENV)/.installed
+	$(BIN)/python -m reference.vllm_harness.run --version $(VLLM_VERSION) \
+		--python $(VLLM_ENV)/bin/python $(ARGS)
+
+record-vllm: $(STAMP) $(VLLM_ENV)/.installed
+	$(BIN)/python -m reference.vllm_harness.run --version $(VLLM_VERSION) \
+		--python $(VLLM_ENV)/bin/python --record $(ARGS)
+
 clean:
-	rm -rf $(VENV) .venv-reference-* .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-reference-* .venv-vllm-* .pytest_cache .mypy_cache .ruff_cache

@@ -693,9 +693,16 @@ def _tools(run: Run, seen: Observed) -> None:
         ]
         if finish and (_choice(finish[-1][0]) or {}).get("finish_reason") != "length":
             delta = (_choice(finish[-1][0]) or {}).get("delta") or {}
+            # an EOS delta of a named tool_choice is a tool call with arguments "" (0.12.0
+            # serving_chat.py:866-869): only a non-empty fragment on the finish counts
+            fragments = [
+                (call.get("function") or {}).get("arguments")
+                for call in delta.get("tool_calls") or []
+                if isinstance(call, dict)
+            ]
             seen.add(
                 "tool_finish_on_fragment",
-                bool(delta.get("tool_calls")),
+                any(fragments),
                 evidence(stream, finish[-1][1]),
             )
         else:

@@ -165,6 +165,8 @@ class Knobs(BaseModel):
     tool_choice_strings: tuple[str, ...] = ("none", "auto", "required")  # accepted strings
     tool_choice_string_error: str = ""  # validator message for other strings ({value}: it)
     tools_default_auto: bool = True  # tools without tool_choice mean "auto"
+    stop_hold_back: bool = False  # streams hold back len(longest stop) - 1 chars to the end
+    empty_tools_are_set: bool = False  # "tools": [] passes the tool_choice check (is None)
     auto_tools_need_flags: bool = True  # "auto" without the parser flags is a 400
     named_tool_stream: NamedToolStream = NamedToolStream.FRAGMENTS
     # Reasoning: keys that carry parsed reasoning text, on messages and deltas

@@ -159,18 +159,43 @@ def _tool_steps(knobs: Knobs, plan: Plan, tokenize: Any) -> Iterator[_Step]:
             yield _Step({"tool_calls": [{"index": index, "function": {"arguments": fragment}}]}, 1)
 
 
+def held_back(pieces: list[str], hold: int, *, finished: bool) -> tuple[list[str], str]:
+    """The text each token shows in a stream when vLLM's detokenizer holds back the last
+    ``hold`` characters (a stop string must never be half sent), and what the final step
+    then releases. ``finished``: the last piece ends the stream (no EOS step after it)."""
+    if not hold:
+        return list(pieces), ""
+    out: list[str] = []
+    text = shown = ""
+    for position, piece in enumerate(pieces):
+        text += piece
+        last = finished and position == len(pieces) - 1
+        upto = text if last else text[: max(len(text) - hold, len(shown))]
+        out.append(upto[len(shown) :])
+        shown = upto
+    return out, text[len(shown) :]
+
+
 def stream_steps(knobs: Knobs, plan: Plan, tokenize: Any) -> list[_Step]:
     """The deltas of one choice, the last one being the finish delta."""
     steps: list[_Step] = []
     for piece in plan.reasoning:
         steps.append(_Step(_reasoning_values(knobs, piece), 1))
-    steps.extend(_Step({"content": piece}, 1) for piece in plan.content)
-    steps.extend(_tool_steps(knobs, plan, tokenize))
     ends_on_token = plan.finish_reason == "length" or (
         plan.tool_calls and knobs.tool_finish_on_fragment
     )
+    hold = plan.hold_back if knobs.stop_hold_back and not plan.reasoning else 0
+    shown, rest = held_back(plan.content, hold, finished=bool(ends_on_token))
+    steps.extend(_Step({"content": piece}, 1) for piece in shown)
+    steps.extend(_tool_steps(knobs, plan, tokenize))
     if not ends_on_token or not steps:
-        steps.append(_Step({"content": ""}, 0))  # EOS or a stop string: empty text
+        # the EOS (or stop-string) token: counted, with empty text. A named tool_choice
+        # wraps every step's text, the empty one too (0.12.0 serving_chat.py:866-869).
+        eos: JSONObject = {"content": rest}
+        fragments = knobs.named_tool_stream is NamedToolStream.FRAGMENTS
+        if plan.named_tool and plan.tool_calls and fragments:
+            eos = {"tool_calls": [{"index": 0, "function": {"arguments": ""}}]}
+        steps.append(_Step(eos, 1))
     return steps
 
 

@@ -27,11 +27,15 @@ class Plan:
     prompt_tokens: int
     named_tool: bool = False  # a named tool_choice: guided arguments, no parser
     inline_reasoning: bool = False  # no reasoning parser: <think> stays in content
+    # generated tokens no delta shows: the <think> tags a reasoning parser consumes, the
+    # hermes <tool_call> wrapper, and the EOS or stop-string token the engine stopped on
+    unseen_tokens: int = 0
+    hold_back: int = 0  # characters a stream holds back: len(longest stop string) - 1
 
     @property
     def completion_tokens(self) -> int:
         args = sum(len(tokens.tokenize(call.arguments)) for call in self.tool_calls)
-        return len(self.reasoning) + len(self.content) + args
+        return len(self.reasoning) + len(self.content) + args + self.unseen_tokens
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,7 @@ def plan_reply(
         calls, finish, stop_reason = [], "length", None
     if reply and reply.finish_reason:
         finish = reply.finish_reason
+    unseen = _unseen_tokens(reasoning_tokens, calls, finish, named=named, choice=tool_choice)
     return Plan(
         reasoning_tokens,
         content_tokens,
@@ -125,4 +130,35 @@ def plan_reply(
         limits.prompt_tokens,
         named_tool=named,
         inline_reasoning=inline,
+        unseen_tokens=unseen,
+        hold_back=max((len(s) for s in limits.stop if s), default=1) - 1,
     )
+
+
+def _unseen_tokens(
+    reasoning: list[str], calls: list[ToolCall], finish: str, *, named: bool, choice: Any
+) -> int:
+    """What the engine generated and counts (vLLM 0.12.0 and 0.34.0, proven by the reference
+    harness: usage counts every generated token) but no delta carries."""
+    unseen = 2 if reasoning else 0  # <think> and </think>, one added token each
+    if calls and not named:
+        wrapped = sum(len(tokens.tokenize(c.arguments)) for c in calls)
+        if choice == "required":  # guided JSON: [{"name": ..., "parameters": ...}]
+            unseen += len(tokens.tokenize(required_list(calls))) - wrapped
+        else:  # hermes blocks, one newline token between them
+            blocks = sum(len(tokens.tokenize(hermes_block(c))) + 2 for c in calls)
+            unseen += blocks + len(calls) - 1 - wrapped
+    if finish != "length":
+        unseen += 1  # the EOS token (or the token that completed a stop string)
+    return unseen
+
+
+def hermes_block(call: ToolCall) -> str:
+    """What a hermes-format model writes between <tool_call> and </tool_call>."""
+    return f'\n{{"name": {json.dumps(call.name)}, "arguments": {call.arguments}}}\n'
+
+
+def required_list(calls: list[ToolCall]) -> str:
+    """tool_choice "required": vLLM guides the output to a JSON list of name/parameters."""
+    items = (f'{{"name": {json.dumps(c.name)}, "parameters": {c.arguments}}}' for c in calls)
+    return "[" + ", ".join(items) + "]"

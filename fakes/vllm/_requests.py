@@ -154,7 +154,8 @@ def _model_checks(knobs: Knobs, body: JSONObject, chat: bool) -> dict[str, Any] 
         return None
     choice = body.get("tool_choice")
     tools = body.get("tools")
-    if choice is not None and choice != "none" and not tools:
+    missing = tools is None if knobs.empty_tools_are_set else not tools
+    if choice is not None and choice != "none" and missing:
         return _value_error("When using `tool_choice`, `tools` must be set.", body)
     if (
         isinstance(choice, str)

@@ -454,10 +454,14 @@ async def _completions(state: VllmState, request: Request) -> Answer:
     events: list[bytes] = []
     fingerprint = _fingerprint(state)
     generated = 0
-    pieces = plan.content or [""]
-    for position, piece in enumerate(pieces):
-        last = position == len(pieces) - 1
-        generated += 1 if piece else 0
+    # one chunk per generated token; the EOS (or stop-string) token ends the stream on its
+    # own chunk with empty text (0.12.0 and 0.34.0, the reference harness)
+    steps = [(piece, 1) for piece in plan.content]
+    if plan.finish_reason != "length" or not steps:
+        steps.append(("", 1 if plan.finish_reason != "length" else 0))
+    for position, (piece, counted) in enumerate(steps):
+        last = position == len(steps) - 1
+        generated += counted
         choice = {
             "index": 0,
             "text": piece,
@@ -519,6 +523,9 @@ async def _responses(state: VllmState, request: Request) -> Answer:
         [{"role": "system", "content": typed.instructions}] if typed.instructions else []
     ) + items
     prompt = tokens.prompt_tokens(messages)
+    if typed.max_output_tokens is not None and typed.max_output_tokens < 1:
+        # the same SamplingParams check as chat (the reference harness, 0.12.0 and 0.34.0)
+        _check_context(state, prompt, typed.max_output_tokens)
     fault, reply = _arrange(state, request, {"messages": messages, "model": model})
     max_tokens = typed.max_output_tokens or max(config.max_model_len - prompt, 1)
     plan = plan_reply(

@@ -38,7 +38,7 @@ async def test_include_usage_adds_a_final_chunk_with_empty_choices(vllm: Any, ve
         script=HELLO,
     )
     assert got[-1]["choices"] == []
-    assert got[-1]["usage"] == {"prompt_tokens": 5, "total_tokens": 8, "completion_tokens": 3}
+    assert got[-1]["usage"] == {"prompt_tokens": 5, "total_tokens": 9, "completion_tokens": 4}
     others = got[:-1]
     if version == "0.5.3":  # serving_chat.py:248-250 chunk.usage = None
         assert all(chunk["usage"] is None for chunk in others)
@@ -49,7 +49,7 @@ async def test_include_usage_adds_a_final_chunk_with_empty_choices(vllm: Any, ve
 @pytest.mark.parametrize("version", ["0.5.3", "0.9.2"])
 async def test_empty_stream_options_turns_usage_on(vllm: Any, version: str) -> None:
     got = await _stream(vllm, version, {**STREAM, "stream_options": {}}, script=HELLO)
-    assert got[-1]["choices"] == [] and got[-1]["usage"]["completion_tokens"] == 3
+    assert got[-1]["choices"] == [] and got[-1]["usage"]["completion_tokens"] == 4
 
 
 async def test_from_0_18_empty_stream_options_means_no_usage(vllm: Any) -> None:
@@ -72,7 +72,7 @@ async def test_0_4_puts_usage_on_the_finish_chunk_always(vllm: Any) -> None:
     got = await _stream(vllm, "0.4.3", STREAM, script=HELLO)
     assert [c.get("usage") for c in got[:-1]] == [None] * (len(got) - 1)
     assert got[-1]["choices"][0]["finish_reason"] == "stop"
-    assert got[-1]["usage"]["completion_tokens"] == 3
+    assert got[-1]["usage"]["completion_tokens"] == 4
 
 
 async def test_0_6_3_continuous_usage_counts_each_chunk_alone(vllm: Any) -> None:
@@ -82,8 +82,8 @@ async def test_0_6_3_continuous_usage_counts_each_chunk_alone(vllm: Any) -> None
         vllm, "0.6.3", {**STREAM, "stream_options": {"include_usage": True}}, script=HELLO
     )
     per_chunk = [c["usage"]["completion_tokens"] for c in got[:-1]]
-    assert per_chunk == [0, 1, 1, 1, 0]
-    assert got[-1]["usage"]["completion_tokens"] == 3
+    assert per_chunk == [0, 1, 1, 1, 1]
+    assert got[-1]["usage"]["completion_tokens"] == 4
 
 
 async def test_0_9_continuous_usage_is_cumulative(vllm: Any) -> None:
@@ -93,7 +93,7 @@ async def test_0_9_continuous_usage_is_cumulative(vllm: Any) -> None:
         {**STREAM, "stream_options": {"include_usage": True, "continuous_usage_stats": True}},
         script=HELLO,
     )
-    assert [c["usage"]["completion_tokens"] for c in got] == [0, 1, 2, 3, 3, 3]
+    assert [c["usage"]["completion_tokens"] for c in got] == [0, 1, 2, 3, 4, 4]
 
 
 PARIS = Script(
@@ -170,3 +170,21 @@ async def test_n_choices_advance_together(vllm: Any) -> None:
     indexes = [c["choices"][0]["index"] for c in got]
     assert indexes[:4] == [0, 1, 0, 1]
     assert sum(1 for c in got if c["choices"][0]["finish_reason"] == "stop") == 2
+
+
+@pytest.mark.parametrize(
+    ("version", "deltas"),
+    [("0.9.2", ["Hello", ""]), ("0.10.2", ["He", "llo"]), ("0.12.0", ["He", "llo"])],
+)
+async def test_a_stream_holds_back_what_could_begin_a_stop_string(
+    vllm: Any, version: str, deltas: list[str]
+) -> None:
+    # 0.10.2 and 0.12.0 (the reference harness): the detokenizer keeps len(" wor") - 1 characters back
+    # until the end, so "Hello" shows as "He" and the finish chunk releases "llo".
+    script = Script(rules=(Rule(reply=Reply(text="Hello world")),))
+    got = await _stream(vllm, version, {**STREAM, "stop": [" wor"]}, script=script)
+    assert [c["choices"][0]["delta"].get("content") for c in got[1:]] == deltas
+    assert (got[-1]["choices"][0]["finish_reason"], got[-1]["choices"][0]["stop_reason"]) == (
+        "stop",
+        " wor",
+    )

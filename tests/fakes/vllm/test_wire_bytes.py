@@ -19,35 +19,35 @@ HEAD = '{"id":"*","object":"chat.completion","created":"*","model":"fake-model",
 NON_STREAM: dict[str, str] = {
     # vllm 0.4.3 protocol.py:508-541
     "0.4.3": HEAD + '[{"index":0,"message":{"role":"assistant","content":"Hello!"},"logprobs":null,'
-    '"finish_reason":"stop","stop_reason":null}],"usage":{"prompt_tokens":5,"total_tokens":7,'
-    '"completion_tokens":2}}',
+    '"finish_reason":"stop","stop_reason":null}],"usage":{"prompt_tokens":5,"total_tokens":8,'
+    '"completion_tokens":3}}',
     # 0.5.3 protocol.py:581-624: tool_calls [] appears
     "0.5.3": HEAD + '[{"index":0,"message":{"role":"assistant","content":"Hello!","tool_calls":[]},'
     '"logprobs":null,"finish_reason":"stop","stop_reason":null}],"usage":{"prompt_tokens":5,'
-    '"total_tokens":7,"completion_tokens":2}}',
+    '"total_tokens":8,"completion_tokens":3}}',
     # 0.6.3 protocol.py:864: prompt_logprobs
     "0.6.3": HEAD + '[{"index":0,"message":{"role":"assistant","content":"Hello!","tool_calls":[]},'
     '"logprobs":null,"finish_reason":"stop","stop_reason":null}],"usage":{"prompt_tokens":5,'
-    '"total_tokens":7,"completion_tokens":2},"prompt_logprobs":null}',
+    '"total_tokens":8,"completion_tokens":3},"prompt_logprobs":null}',
     # 0.9.2 protocol.py:1391-1433: reasoning_content before content, kv_transfer_params
     "0.9.2": HEAD + '[{"index":0,"message":{"role":"assistant","reasoning_content":null,'
     '"content":"Hello!","tool_calls":[]},"logprobs":null,"finish_reason":"stop",'
-    '"stop_reason":null}],"usage":{"prompt_tokens":5,"total_tokens":7,"completion_tokens":2,'
+    '"stop_reason":null}],"usage":{"prompt_tokens":5,"total_tokens":8,"completion_tokens":3,'
     '"prompt_tokens_details":null},"prompt_logprobs":null,"kv_transfer_params":null}',
     # 0.10.1.1 protocol.py:1645-1702
     "0.10.1.1": HEAD
     + '[{"index":0,"message":{"role":"assistant","content":"Hello!","refusal":null,'
     '"annotations":null,"audio":null,"function_call":null,"tool_calls":[],'
     '"reasoning_content":null},"logprobs":null,"finish_reason":"stop","stop_reason":null}],'
-    '"service_tier":null,"system_fingerprint":null,"usage":{"prompt_tokens":5,"total_tokens":7,'
-    '"completion_tokens":2,"prompt_tokens_details":null},"prompt_logprobs":null,'
+    '"service_tier":null,"system_fingerprint":null,"usage":{"prompt_tokens":5,"total_tokens":8,'
+    '"completion_tokens":3,"prompt_tokens_details":null},"prompt_logprobs":null,'
     '"kv_transfer_params":null}',
     # 0.12.0 protocol.py:1440-1458: reasoning + reasoning_content mirror, token_ids
     "0.12.0": HEAD + '[{"index":0,"message":{"role":"assistant","content":"Hello!","refusal":null,'
     '"annotations":null,"audio":null,"function_call":null,"tool_calls":[],"reasoning":null,'
     '"reasoning_content":null},"logprobs":null,"finish_reason":"stop","stop_reason":null,'
     '"token_ids":null}],"service_tier":null,"system_fingerprint":null,"usage":{"prompt_tokens":5,'
-    '"total_tokens":7,"completion_tokens":2,"prompt_tokens_details":null},"prompt_logprobs":null,'
+    '"total_tokens":8,"completion_tokens":3,"prompt_tokens_details":null},"prompt_logprobs":null,'
     '"prompt_token_ids":null,"kv_transfer_params":null}',
 }
 
@@ -70,7 +70,7 @@ STREAM: dict[str, list[str]] = {
         C + '[{"index":0,"delta":{"content":"Hello"},"logprobs":null,"finish_reason":null}]}',
         C + '[{"index":0,"delta":{"content":"!"},"logprobs":null,"finish_reason":null}]}',
         C + '[{"index":0,"delta":{"content":""},"finish_reason":"stop"}],'
-        '"usage":{"prompt_tokens":5,"total_tokens":7,"completion_tokens":2}}',
+        '"usage":{"prompt_tokens":5,"total_tokens":8,"completion_tokens":3}}',
         "[DONE]",
     ],
     # 0.6.4 serving_chat.py:330-565: role with content "", finish with stop_reason

@@ -1,0 +1,164 @@
+"""The exact wire requests to send to both sides: every contract scenario that runs on the
+fake vLLM profile of a release (through the reference drivers, against the fake), plus direct
+probes the scenarios do not cover."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from contracts._backends import Backend
+from contracts._runner import run_cell
+from contracts._scenario import WIRE, Scenario
+from contracts.drivers import DRIVERS, REFERENCE
+from contracts.scenarios import SCENARIOS
+from fakes.cli import resolve_vllm_profile
+from reference.vllm_harness._setup import MODEL, NotMappable, Setup
+
+DRIVER_NAMES = (*REFERENCE, "openai-python-chat", "openai-python-responses")
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    path: str
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Case:
+    setup: Setup
+    calls: list[Call]
+
+
+@dataclass
+class Skipped:
+    name: str
+    reason: str
+
+
+def _drivers() -> list[Any]:
+    specs = [DRIVERS.get(name) for name in DRIVER_NAMES]
+    return [s for s in specs if s.extra is None or importlib.util.find_spec(s.extra) is not None]
+
+
+def _why_not(scenario: Scenario, backend: Backend) -> str | None:
+    if scenario.runs_on == WIRE:
+        return "wire scenario (canned bytes)"
+    if scenario.faults:
+        return "faults are the fake's own"
+    if scenario.canned:
+        return "canned routes are the fake's own"
+    if scenario.script and any(rule.reply.error for rule in scenario.script.rules):
+        return "a scripted error is the fake's own"
+    if not backend.applies(scenario):
+        return "does not apply to this release"
+    return None
+
+
+async def scenario_cases(version: str) -> tuple[list[Case], list[Skipped]]:
+    profile, _ = resolve_vllm_profile(version, None)
+    backend = Backend(profile.name, "vllm", profile)
+    cases: list[Case] = []
+    skipped: list[Skipped] = []
+    for scenario in SCENARIOS.all():
+        reason = _why_not(scenario, backend)
+        script = scenario.script.model_dump(mode="json") if scenario.script else {}
+        try:
+            setup = Setup(scenario.id, _json_options(scenario.vllm), script)
+        except NotMappable as exc:
+            reason = reason or str(exc)
+        if reason is not None:
+            skipped.append(Skipped(scenario.id, reason))
+            continue
+        key = scenario.api_key if scenario.api_key is not None else backend.server_key(scenario)
+        seen: set[tuple[str, bytes]] = set()
+        for spec in _drivers():
+            if not scenario.requires <= spec.capabilities:
+                continue
+            run = await run_cell(spec, scenario, backend)
+            calls = [_call(exchange, key) for exchange in run.exchanges]
+            signature = tuple((c.path, c.body) for c in calls)
+            if not calls or (signature[0] in seen and len(calls) == 1):
+                continue
+            seen.update(signature)
+            cases.append(Case(Setup(f"{scenario.id}/{spec.name}", setup.options, script), calls))
+    return cases, skipped
+
+
+def _json_options(options: Any) -> dict[str, Any]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in dict(options).items()}
+
+
+def _call(exchange: dict[str, Any], key: str | None) -> Call:
+    parsed, text = exchange.get("json"), exchange.get("body")
+    raw = json.dumps(parsed).encode() if parsed is not None else (text or "").encode()
+    headers = {"content-type": "application/json"} if raw else {}
+    if key:
+        headers["authorization"] = f"Bearer {key}"
+    return Call(str(exchange["method"]), str(exchange["path"]), raw, headers)
+
+
+_CHAT = "/v1/chat/completions"
+_HI = [{"role": "user", "content": "Say hello"}]
+_HELLO = {"rules": [{"reply": {"text": "Hello world"}}]}
+
+
+def _post(path: str, body: dict[str, Any]) -> Call:
+    return Call("POST", path, json.dumps(body).encode(), {"content-type": "application/json"})
+
+
+def probe_cases() -> list[Case]:
+    """What the scenarios do not cover, one setup each."""
+    chat = {"model": MODEL, "messages": _HI}
+    probes: list[tuple[str, dict[str, Any], list[Call]]] = [
+        ("chat_eos", _HELLO, [_post(_CHAT, chat)]),
+        ("chat_stream_eos", _HELLO, [_post(_CHAT, {**chat, "stream": True})]),
+        (
+            "chat_stream_eos_usage",
+            _HELLO,
+            [_post(_CHAT, {**chat, "stream": True, "stream_options": {"include_usage": True}})],
+        ),
+        (
+            "chat_stream_continuous_usage",
+            _HELLO,
+            [
+                _post(
+                    _CHAT,
+                    {
+                        **chat,
+                        "stream": True,
+                        "stream_options": {"include_usage": True, "continuous_usage_stats": True},
+                    },
+                )
+            ],
+        ),
+        ("chat_max_tokens", _HELLO, [_post(_CHAT, {**chat, "max_tokens": 1})]),
+        ("chat_stop_string", _HELLO, [_post(_CHAT, {**chat, "stop": [" wor"]})]),
+        (
+            "chat_stop_string_stream",
+            _HELLO,
+            [_post(_CHAT, {**chat, "stop": [" wor"], "stream": True})],
+        ),
+        ("models", {}, [Call("GET", "/v1/models")]),
+        ("completions", _HELLO, [_post("/v1/completions", {"model": MODEL, "prompt": "Hi"})]),
+        (
+            "completions_stream",
+            _HELLO,
+            [_post("/v1/completions", {"model": MODEL, "prompt": "Hi", "stream": True})],
+        ),
+        ("responses", _HELLO, [_post("/v1/responses", {"model": MODEL, "input": "Hi"})]),
+        (
+            "responses_stream",
+            _HELLO,
+            [_post("/v1/responses", {"model": MODEL, "input": "Hi", "stream": True})],
+        ),
+        ("unknown_model", _HELLO, [_post(_CHAT, {"model": "nope", "messages": _HI})]),
+        ("validation_error", _HELLO, [_post(_CHAT, {"model": MODEL})]),
+        ("health", {}, [Call("GET", "/health")]),
+        ("version", {}, [Call("GET", "/version")]),
+    ]
+    return [Case(Setup(f"probe/{name}", {}, script), calls) for name, script, calls in probes]

@@ -1,0 +1,258 @@
+"""The engine client that stands in for vLLM's GPU engine: it yields scripted token outputs.
+
+Runs inside the reference environment (vLLM installed). Everything that shapes the bytes on
+the wire after ``generate()`` is the release's own serving code.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import AsyncGenerator
+from typing import Any
+
+import orjson
+from vllm.engine.protocol import EngineClient
+from vllm.outputs import CompletionOutput, RequestOutput
+from vllm.sampling_params import RequestOutputKind
+
+from fakes.profiles import Knobs
+from fakes.script import Script, ScriptPlayer
+from reference.vllm_harness._generation import Step, engine_steps, generation, visible
+
+# (path, JSON body) of the request being served; set by RequestCapture
+CURRENT: contextvars.ContextVar[tuple[str, dict[str, Any]]] = contextvars.ContextVar("current")
+
+
+SCRIPT_PATH = "/_harness/script"  # POST a Script: the engine plays it from the start
+
+
+class RequestCapture:
+    """Pure ASGI middleware: keeps the request path and JSON body for the engine, and answers
+    the harness's own script route (never a vLLM route)."""
+
+    def __init__(self, app: Any, engine: ScriptedEngine) -> None:
+        self.app = app
+        self.engine = engine
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        messages = []
+        body = b""
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        try:
+            parsed = orjson.loads(body) if body else {}
+        except orjson.JSONDecodeError:
+            parsed = {}
+        if scope["path"] == SCRIPT_PATH:
+            self.engine.player = ScriptPlayer(Script.model_validate(parsed))
+            await send({"type": "http.response.start", "status": 204, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        CURRENT.set((scope["path"], parsed if isinstance(parsed, dict) else {}))
+
+        async def replay() -> Any:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
+
+
+class PassThroughInputs:
+    """From 0.12 the serving code hands the prompt to ``input_processor`` first."""
+
+    def __init__(self, tokenizer: Any) -> None:
+        self.tokenizer = tokenizer
+
+    def process_inputs(self, request_id: str, prompt: Any, params: Any, *a: Any, **k: Any) -> Any:
+        return prompt
+
+    def clear_mm_cache(self) -> None:
+        return None
+
+
+class ScriptedEngine(EngineClient):
+    def __init__(
+        self,
+        vllm_config: Any,
+        tokenizer: Any,
+        player: ScriptPlayer,
+        knobs: Knobs,
+        *,
+        reasoning_parser: bool,
+        auto_tools: bool,
+    ) -> None:
+        self.vllm_config = vllm_config
+        self.model_config = vllm_config.model_config
+        self.tokenizer = tokenizer
+        self.input_processor = PassThroughInputs(tokenizer)
+        self.io_processor = None
+        self.player = player
+        self.knobs = knobs
+        self.reasoning_parser = reasoning_parser
+        self.auto_tools = auto_tools
+        self.filler = tokenizer.encode("a", add_special_tokens=False)[0]
+
+    def _token(self, piece: str | None) -> int:
+        if piece is None:
+            return int(self.tokenizer.eos_token_id)
+        ids = self.tokenizer.encode(piece, add_special_tokens=False)
+        return int(ids[0]) if ids else self.filler
+
+    async def get_vllm_config(self) -> Any:  # before 0.11
+        return self.vllm_config
+
+    async def get_model_config(self) -> Any:  # before 0.11
+        return self.model_config
+
+    async def get_supported_tasks(self) -> tuple[str, ...]:
+        return ("generate",)
+
+    async def get_tokenizer(self, *args: Any, **kwargs: Any) -> Any:
+        return self.tokenizer
+
+    async def generate(  # type: ignore[override]
+        self, prompt: Any, sampling_params: Any, request_id: str, *args: Any, **kwargs: Any
+    ) -> AsyncGenerator[RequestOutput, None]:
+        path, body = CURRENT.get()
+        planned = generation(
+            self.player,
+            self.knobs,
+            path=path,
+            body=body,
+            reasoning_parser=self.reasoning_parser,
+            auto_tools=self.auto_tools,
+        )
+        stop = list(sampling_params.stop or [])
+        if sampling_params.include_stop_str_in_output:
+            raise NotImplementedError("include_stop_str_in_output is not scripted")
+        per_choice = [
+            engine_steps(c, max_tokens=sampling_params.max_tokens, stop=stop)
+            for c in planned.choices
+        ]
+        # prompt ids: the length the fake counts (token counts are a property of the model;
+        # the tiny tokenizer's count would only measure the tiny tokenizer)
+        prompt_ids = [self.filler] * planned.prompt_tokens
+        text = prompt.get("prompt") if isinstance(prompt, dict) else None
+        delta = sampling_params.output_kind == RequestOutputKind.DELTA
+        if not delta:
+            outputs = [self._final(i, steps) for i, steps in enumerate(per_choice)]
+            yield RequestOutput(request_id, text, prompt_ids, None, outputs, True)
+            return
+        shown = [visible(steps, stop) for steps in per_choice]
+        longest = max(len(steps) for steps in per_choice)
+        for position in range(longest):  # choices advance together, one engine step at a time
+            outputs = []
+            for index, steps in enumerate(per_choice):
+                if position >= len(steps):
+                    continue
+                step = steps[position]
+                outputs.append(
+                    CompletionOutput(
+                        index=index,
+                        text=shown[index][position],
+                        token_ids=[self._token(step.piece)],
+                        cumulative_logprob=None,
+                        logprobs=None,
+                        finish_reason=step.finish_reason,
+                        stop_reason=step.stop_reason,
+                    )
+                )
+            finished = position == longest - 1
+            yield RequestOutput(request_id, text, prompt_ids, None, outputs, finished)
+
+    def _final(self, index: int, steps: list[Step]) -> CompletionOutput:
+        last = steps[-1]
+        return CompletionOutput(
+            index=index,
+            text=last.text,
+            token_ids=[self._token(step.piece) for step in steps],
+            cumulative_logprob=None,
+            logprobs=None,
+            finish_reason=last.finish_reason,
+            stop_reason=last.stop_reason,
+        )
+
+    # the rest of the EngineClient surface: nothing here runs a model
+    async def abort(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    @property
+    def is_running(self) -> bool:
+        return True
+
+    @property
+    def is_stopped(self) -> bool:
+        return False
+
+    @property
+    def errored(self) -> bool:
+        return False
+
+    @property
+    def dead_error(self) -> BaseException:
+        return RuntimeError("the scripted engine never dies")
+
+    async def is_tracing_enabled(self) -> bool:
+        return False
+
+    async def do_log_stats(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    async def check_health(self) -> None:
+        return None
+
+    async def start_profile(self) -> None:
+        return None
+
+    async def stop_profile(self) -> None:
+        return None
+
+    async def reset_mm_cache(self) -> None:
+        return None
+
+    async def reset_prefix_cache(self, *args: Any, **kwargs: Any) -> bool:
+        return True
+
+    async def sleep(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    async def wake_up(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    async def is_sleeping(self) -> bool:
+        return False
+
+    async def add_lora(self, *args: Any, **kwargs: Any) -> bool:
+        return False
+
+    async def pause_generation(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    async def resume_generation(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    async def is_paused(self) -> bool:
+        return False
+
+    def encode(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("pooling is not scripted")
+
+
+def _no_op(*args: Any, **kwargs: Any) -> None:
+    return None
+
+
+# Newer releases add abstract methods (checkpoints, KV transfer, shutdown ...): none of them
+# shapes a response, so each is a no-op here.
+for _name in EngineClient.__abstractmethods__:
+    if _name not in ScriptedEngine.__dict__:
+        setattr(ScriptedEngine, _name, _no_op)
+ScriptedEngine.__abstractmethods__ = frozenset()

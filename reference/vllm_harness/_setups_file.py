@@ -1,0 +1,40 @@
+"""The setups beside a vLLM cassette: which fake (flags, script) answers which interactions.
+
+``vllm-X.jsonl`` holds the real app's interactions in order; ``vllm-X.setups.json`` says, in
+the same order, how many of them each setup produced. The replay test rebuilds one fake per
+setup and sends its interactions in order (a script's rules count their uses).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from reference.vllm_harness._setup import Setup
+
+FORMAT = "llm-fakes-vllm-setups"
+VERSION = 1
+
+
+def setups_path(cassette: Path) -> Path:
+    return cassette.with_name(cassette.name.removesuffix(".jsonl") + ".setups.json")
+
+
+def write_setups(cassette: Path, release: str, groups: list[tuple[Setup, int]]) -> None:
+    value: dict[str, Any] = {
+        "format": FORMAT,
+        "version": VERSION,
+        "release": release,
+        "setups": [{**setup.to_json(), "interactions": count} for setup, count in groups],
+    }
+    setups_path(cassette).write_bytes(orjson.dumps(value, option=orjson.OPT_INDENT_2) + b"\n")
+
+
+def read_setups(cassette: Path) -> tuple[str, list[tuple[Setup, int]]]:
+    value = orjson.loads(setups_path(cassette).read_bytes())
+    if value.get("format") != FORMAT or value.get("version") != VERSION:
+        raise ValueError(f"{setups_path(cassette)}: not a {FORMAT} v{VERSION} file")
+    groups = [(Setup.from_json(item), int(item["interactions"])) for item in value["setups"]]
+    return str(value["release"]), groups

@@ -1,0 +1,176 @@
+"""Serve the installed vLLM release's own OpenAI-compatible app with a scripted engine.
+
+Runs INSIDE the reference environment (``.venv-vllm-X``: that release, torch on the CPU, and
+llm-fakes installed without dependencies)::
+
+    python -m reference.vllm_harness.serve --port 8001 --state DIR [--script FILE] \\
+        -- --served-model-name fake-model --enable-auto-tool-choice --tool-call-parser hermes
+
+Everything after ``--`` is a vLLM CLI flag. No weights, no GPU: a tiny model directory (built
+once under DIR), and an engine client that plays the fake's script as model tokens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import inspect
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from fakes.cli import resolve_vllm_profile
+from fakes.script import Script, ScriptPlayer
+from reference.vllm_harness import _model_dir
+
+MODEL_DIR = "tiny-model"  # relative to --state: /v1/models "root" names no machine path
+
+
+def _cpu_platform() -> None:
+    # Building the CLI parser and VllmConfig infers a device; without a GPU it fails.
+    import vllm.platforms as platforms
+    from vllm.platforms.cpu import CpuPlatform
+
+    platforms._current_platform = CpuPlatform()
+    # 0.34 refuses an x86 CPU config without triton-cpu; no kernel ever runs here
+    try:
+        import vllm.triton_utils as triton_utils
+
+        triton_utils.HAS_TRITON = True
+    except ImportError:
+        pass
+
+
+def _layout() -> dict[str, Any]:
+    """The release's entry points (they moved in 0.33)."""
+    try:
+        from vllm.entrypoints.openai.api_server import build_app, init_app_state
+        from vllm.entrypoints.openai.cli_args import make_arg_parser
+
+        return {"new": False, "build": build_app, "init": init_app_state, "parser": make_arg_parser}
+    except ImportError:
+        from vllm.entrypoints.common.cli_args import (
+            make_arg_parser,
+        )
+        from vllm.entrypoints.launchers.api_server.app_state import (
+            init_app_state,
+        )
+        from vllm.entrypoints.launchers.app import build_app
+
+        return {"new": True, "build": build_app, "init": init_app_state, "parser": make_arg_parser}
+
+
+def _vllm_config(args: Any) -> Any:
+    # the release's own path from CLI flags to VllmConfig (it also hands --reasoning-parser
+    # to the structured-outputs config the serving classes read)
+    from vllm.engine.arg_utils import AsyncEngineArgs
+
+    return AsyncEngineArgs.from_cli_args(args).create_engine_config()
+
+
+DEFAULTS = {"--dtype": "float32", "--max-model-len": "8192"}  # the fake's max_model_len
+
+
+def _renderer(config: Any) -> Any:
+    try:
+        from vllm.renderers.registry import renderer_from_config
+    except ImportError:
+        return None
+    return renderer_from_config(config)
+
+
+def _build_app(layout: dict[str, Any], args: Any, engine: Any, config: Any) -> Any:
+    if not layout["new"]:
+        return layout["build"](args)
+    wanted = inspect.signature(layout["build"]).parameters
+    extra = {"supported_tasks": ("generate",), "model_config": config.model_config}
+    return layout["build"](args, **{k: v for k, v in extra.items() if k in wanted})
+
+
+async def build(state: Path, script: Script, vllm_flags: list[str]) -> Any:
+    """The release's own app around a scripted engine (cwd must be ``state``)."""
+    _cpu_platform()
+    _model_dir.build(state / MODEL_DIR)
+    import vllm
+
+    try:
+        from vllm.utils.argparse_utils import FlexibleArgumentParser
+    except ImportError:  # before 0.11
+        from vllm.utils import FlexibleArgumentParser
+
+    from reference.vllm_harness._engine import RequestCapture, ScriptedEngine
+
+    layout = _layout()
+    parser = layout["parser"](FlexibleArgumentParser())
+    defaults = [x for k, v in DEFAULTS.items() if k not in vllm_flags for x in (k, v)]
+    args = parser.parse_args(["--model", MODEL_DIR, *defaults, *vllm_flags])
+    config = _vllm_config(args)
+    renderer = _renderer(config)
+    if renderer is not None:  # 0.33+: the engine client carries the release's renderer
+        tokenizer = renderer.tokenizer
+    else:
+        try:
+            from vllm.tokenizers import get_tokenizer
+        except ImportError:  # before 0.12
+            from vllm.transformers_utils.tokenizer import get_tokenizer
+
+        tokenizer = get_tokenizer(MODEL_DIR)
+    profile, _ = resolve_vllm_profile(vllm.__version__, None)
+    engine = ScriptedEngine(
+        config,
+        tokenizer,
+        ScriptPlayer(script),
+        profile.knobs,
+        reasoning_parser=bool(args.reasoning_parser),
+        auto_tools=bool(args.enable_auto_tool_choice and args.tool_call_parser),
+    )
+    if renderer is not None:
+        engine.renderer = renderer
+    app = _build_app(layout, args, engine, config)
+    wanted = inspect.signature(layout["init"]).parameters
+    if "vllm_config" in wanted:  # before 0.11
+        await layout["init"](engine, config, app.state, args)
+    elif "supported_tasks" in wanted:
+        await layout["init"](engine, app.state, args, supported_tasks=("generate",))
+    else:
+        await layout["init"](engine, app.state, args)
+    return RequestCapture(app, engine)
+
+
+def load_script(path: str | None) -> Script:
+    if path is None:
+        return Script()
+    return Script.model_validate(yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {})
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    ours, vllm_flags = (
+        (argv[: argv.index("--")], argv[argv.index("--") + 1 :]) if "--" in argv else (argv, [])
+    )
+    options = argparse.ArgumentParser(prog="reference.vllm_harness.serve")
+    options.add_argument("--port", type=int, required=True)
+    options.add_argument("--state", required=True, help="directory for the tiny model")
+    options.add_argument("--script", help="the fake's Script (YAML or JSON)")
+    parsed = options.parse_args(ours)
+    script = load_script(parsed.script)
+    state = Path(parsed.state).resolve()
+    state.mkdir(parents=True, exist_ok=True)
+    os.chdir(state)
+    asyncio.run(_serve(state, script, vllm_flags, parsed.port))
+    return 0
+
+
+async def _serve(state: Path, script: Script, vllm_flags: list[str], port: int) -> None:
+    import uvicorn
+
+    app = await build(state, script, vllm_flags)  # in the loop that serves it
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    await uvicorn.Server(config).serve()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

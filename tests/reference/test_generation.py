@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from fakes.cli import resolve_vllm_profile
+from fakes.script import Reply, Rule, Script, ScriptPlayer, ToolCallReply
+from reference.vllm_harness._generation import (
+    Choice,
+    engine_steps,
+    generation,
+    pieces,
+    visible,
+)
+
+KNOBS = resolve_vllm_profile("0.12.0", None)[0].knobs
+CHAT = "/v1/chat/completions"
+
+
+def test_tags_stay_single_tokens() -> None:
+    assert pieces("<think>a b</think>Hi") == ["<think>", "a", " b", "</think>", "Hi"]
+
+
+def test_eos_ends_a_reply_with_empty_text() -> None:
+    steps = engine_steps(Choice(["Hello", " world"]), max_tokens=None, stop=[])
+    assert [(s.piece, s.text, s.finish_reason) for s in steps] == [
+        ("Hello", "Hello", None),
+        (" world", "Hello world", None),
+        (None, "Hello world", "stop"),
+    ]
+
+
+def test_max_tokens_stops_on_the_last_token_without_eos() -> None:
+    steps = engine_steps(Choice(["a", " b", " c"]), max_tokens=2, stop=[])
+    assert [(s.piece, s.finish_reason) for s in steps] == [("a", None), (" b", "length")]
+
+
+def test_a_stop_string_cuts_the_text_and_counts_its_token() -> None:
+    steps = engine_steps(Choice(["Hello", " wor", "ld", "!"]), max_tokens=None, stop=["world"])
+    assert steps[-1].text == "Hello "
+    assert (steps[-1].finish_reason, steps[-1].stop_reason) == ("stop", "world")
+    assert len(steps) == 3
+    # the detokenizer holds back len("world") - 1 characters until the end
+    assert visible(steps, ["world"]) == ["H", "ello", " "]
+
+
+def test_hermes_tool_call_and_reasoning_as_model_tokens() -> None:
+    script = Script(
+        rules=(Rule(reply=Reply(reasoning="Hm.", tool_calls=(ToolCallReply(name="f"),))),)
+    )
+    body = {
+        "messages": [{"role": "user", "content": "hi"}],
+        "tools": [{"type": "function", "function": {"name": "f"}}],
+        "tool_choice": "auto",
+    }
+    planned = generation(
+        ScriptPlayer(script), KNOBS, path=CHAT, body=body, reasoning_parser=True, auto_tools=True
+    )
+    text = "".join(planned.choices[0].pieces)
+    assert text == '<think>Hm.</think><tool_call>\n{"name": "f", "arguments": {}}\n</tool_call>'
+    assert planned.prompt_tokens == 5
