@@ -13,6 +13,8 @@ from fakes.probe._probes import REQUEST_ID, Run
 EVIDENCE_LIMIT = 300
 CHUNK_HEAD = ("id", "object", "created", "model", "choices", "usage")
 FLAGS_MESSAGE = "requires --enable-auto-tool-choice"
+PARSER_MESSAGE = "requires --tool-call-parser to be set"
+EMPTY_TOOLS_MESSAGE = "`tools` must not be an empty array"
 
 
 @dataclass(frozen=True)
@@ -654,6 +656,8 @@ TOOL_KNOBS = (
     "tool_choice_string_error",
     "auto_tools_need_flags",
     "tools_default_auto",
+    "parserless_tool_choice",
+    "empty_tools",
 )
 
 
@@ -663,10 +667,24 @@ def _tools(run: Run, seen: Observed) -> None:
     if named is None or named.status is None:
         return
     calls = (message or {}).get("tool_calls")
+    refused = named.status == 400 and PARSER_MESSAGE in error_message(named)
+    if refused:  # 0.14+ without --tool-call-parser: the release knows tools
+        seen.add("tools", True, evidence(named))
+        described = 'tool_choice=function "' in error_message(named)
+        seen.add("parserless_tool_choice", "described" if described else "repr", evidence(named))
+        for knob in ("tool_call_id_prefix", "named_tool_stream", "tool_finish_on_fragment"):
+            seen.skip(knob, "no --tool-call-parser: a named tool_choice is refused (inherited)")
+        _tool_strings(run, seen)
+        return
+    seen.skip(
+        "parserless_tool_choice",
+        "a named tool_choice was answered: the server has a parser, or needs none (inherited)",
+    )
     if not calls:
         seen.add("tools", False, evidence(named))
         for knob in TOOL_KNOBS[1:]:
-            seen.skip(knob, "the server does not take tools (inherited)")
+            if knob not in seen.knobs:
+                seen.skip(knob, "the server does not take tools (inherited)")
         return
     seen.add("tools", True, evidence(named))
     call_id = str(calls[0].get("id", ""))
@@ -707,6 +725,10 @@ def _tools(run: Run, seen: Observed) -> None:
             )
         else:
             seen.skip("tool_finish_on_fragment", "the tool stream ended on max_tokens")
+    _tool_strings(run, seen)
+
+
+def _tool_strings(run: Run, seen: Observed) -> None:
     accepted: list[str] = []
     rejection: tuple[str, Exchange] | None = None
     auto = run.get("tool-auto")
@@ -715,7 +737,11 @@ def _tools(run: Run, seen: Observed) -> None:
         if exchange is None or exchange.status is None:
             continue
         message_text = error_message(exchange) if exchange.status != 200 else ""
-        if exchange.status == 200 or FLAGS_MESSAGE in message_text:
+        if (
+            exchange.status == 200
+            or FLAGS_MESSAGE in message_text
+            or PARSER_MESSAGE in message_text
+        ):
             accepted.append(choice)
         elif rejection is None:
             text = "" if exchange.status == 500 else value_error(message_text)
@@ -750,6 +776,26 @@ def _tools(run: Run, seen: Observed) -> None:
         )
     else:
         seen.skip("tools_default_auto", '"auto" works on this server: cannot tell (inherited)')
+    _empty_tools(run, seen)
+
+
+def _empty_tools(run: Run, seen: Observed) -> None:
+    empty, required = run.get("tools-empty"), run.get("tool-required")
+    if empty is None or empty.status is None:
+        return
+    message = error_message(empty) if empty.status != 200 else ""
+    parserless = required is not None and PARSER_MESSAGE in error_message(required)
+    if EMPTY_TOOLS_MESSAGE in message:
+        body = empty.json()
+        error = body.get("error") if isinstance(body, dict) else None
+        parameter = isinstance(error, dict) and error.get("param") == "tools"
+        seen.add("empty_tools", "rejected_parameter" if parameter else "rejected", evidence(empty))
+    elif PARSER_MESSAGE in message:  # [] kept as set: "required" reached the parser check
+        seen.add("empty_tools", "set", evidence(empty))
+    elif empty.status == 200 and parserless:  # [] dropped: "required" became "none"
+        seen.add("empty_tools", "omitted", evidence(empty))
+    else:
+        seen.skip("empty_tools", '"required" with [] answered: cannot tell (inherited)')
 
 
 def _auth(run: Run, seen: Observed) -> None:

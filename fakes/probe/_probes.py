@@ -207,6 +207,13 @@ PROBES: tuple[Probe, ...] = (
         _tools(),
     ),
     Probe(
+        "tools-empty",
+        "POST",
+        "/v1/chat/completions",
+        '"tools": [] with tool_choice "required": set, rejected (0.20) or dropped (0.34)',
+        _tools(tools=[], tool_choice="required"),
+    ),
+    Probe(
         "second-model",
         "POST",
         "/v1/chat/completions",

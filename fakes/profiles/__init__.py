@@ -14,10 +14,12 @@ from fakes.profiles._litellm import (
 from fakes.profiles._model import (
     BaseProfile,
     ContinuousUsage,
+    EmptyTools,
     ErrorShape,
     JsonStyle,
     Knobs,
     NamedToolStream,
+    ParserlessToolChoice,
     Profile,
     ResponsesItemId,
     ResponsesRoute,
@@ -38,6 +40,7 @@ from fakes.profiles._registry import (
 __all__ = [
     "BaseProfile",
     "ContinuousUsage",
+    "EmptyTools",
     "ErrorShape",
     "JsonStyle",
     "Knobs",
@@ -47,6 +50,7 @@ __all__ = [
     "MissingMessages",
     "ModelField",
     "NamedToolStream",
+    "ParserlessToolChoice",
     "Profile",
     "ProfileError",
     "ProfileSet",

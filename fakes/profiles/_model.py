@@ -64,6 +64,23 @@ class NamedToolStream(StrEnum):
     FRAGMENTS = "fragments"  # like auto tools: header delta then argument fragments
 
 
+class EmptyTools(StrEnum):
+    """What ``"tools": []`` means to the request validators."""
+
+    SET = "set"  # tools are set (checked with "is None"): a tool_choice passes (0.5)
+    REJECTED = "rejected"  # a 400 validation error: "`tools` must not be an empty array" (0.20)
+    REJECTED_PARAMETER = "rejected_parameter"  # the same as a VLLMValidationError (0.28-0.33)
+    OMITTED = "omitted"  # dropped: "auto"/"required" become "none" (0.34)
+
+
+class ParserlessToolChoice(StrEnum):
+    """What a "required" or named ``tool_choice`` gets when no --tool-call-parser is set."""
+
+    ALLOWED = "allowed"  # guided decoding answers it (before 0.14)
+    REPR = "repr"  # 400 tool_choice="<str() of the request's value>" requires ... (0.14-0.25)
+    DESCRIBED = "described"  # 400 tool_choice=function "name" requires ... (0.26)
+
+
 class ValidationStyle(StrEnum):
     FASTAPI_REPR = "fastapi_repr"  # str(RequestValidationError): repr of the error list
     COUNTED = "counted"  # "N validation error(s):" then "  {error}" lines (0.26)
@@ -166,8 +183,10 @@ class Knobs(BaseModel):
     tool_choice_string_error: str = ""  # validator message for other strings ({value}: it)
     tools_default_auto: bool = True  # tools without tool_choice mean "auto"
     stop_hold_back: bool = False  # streams hold back len(longest stop) - 1 chars to the end
-    empty_tools_are_set: bool = False  # "tools": [] passes the tool_choice check (is None)
+    empty_tools: EmptyTools = EmptyTools.OMITTED
     auto_tools_need_flags: bool = True  # "auto" without the parser flags is a 400
+    parserless_tool_choice: ParserlessToolChoice = ParserlessToolChoice.DESCRIBED
+    parameter_errors: bool = True  # VLLMValidationError: "(parameter=..., value=...)", param set
     named_tool_stream: NamedToolStream = NamedToolStream.FRAGMENTS
     # Reasoning: keys that carry parsed reasoning text, on messages and deltas
     reasoning_keys: tuple[str, ...] = ("reasoning",)

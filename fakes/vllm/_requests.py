@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from fakes.jsonlimit import TOO_DEEP, too_deep
-from fakes.profiles import Knobs, UnknownFields
+from fakes.profiles import EmptyTools, Knobs, UnknownFields
 from fakes.types import JSONObject
 from fakes.vllm._errors import PlainServerError, VllmError, validation_error
 
@@ -128,6 +128,12 @@ class _JsonInvalid(Exception):
         ]
 
 
+EMPTY_TOOLS = (
+    "`tools` must not be an empty array. "
+    "Either provide at least one tool or omit the field entirely."
+)
+
+
 def _value_error(message: str, body: Any) -> dict[str, Any]:
     return {
         "type": "value_error",
@@ -152,9 +158,20 @@ def _model_checks(knobs: Knobs, body: JSONObject, chat: bool) -> dict[str, Any] 
         return _value_error(knobs.stream_options_stream_error, body)
     if not chat or not knobs.tools:
         return None
+    if body.get("tools") == []:
+        if knobs.empty_tools is EmptyTools.REJECTED:
+            return _value_error(EMPTY_TOOLS, body)
+        if knobs.empty_tools is EmptyTools.REJECTED_PARAMETER:  # not a ValueError: escapes pydantic
+            raise VllmError(f"{EMPTY_TOOLS} (parameter=tools)", 400, param="tools")
+        if knobs.empty_tools is EmptyTools.OMITTED and not isinstance(
+            body.get("tool_choice"), dict
+        ):  # a named choice keeps [] so that its lookup reports the mismatch
+            body["tools"] = None
+            if body.get("tool_choice") in ("auto", "required"):
+                body["tool_choice"] = "none"
     choice = body.get("tool_choice")
     tools = body.get("tools")
-    missing = tools is None if knobs.empty_tools_are_set else not tools
+    missing = tools is None
     if choice is not None and choice != "none" and missing:
         return _value_error("When using `tool_choice`, `tools` must be set.", body)
     if (

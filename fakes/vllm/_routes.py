@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-import uuid
 from collections.abc import AsyncGenerator
 from typing import Any
 
@@ -17,7 +16,7 @@ from fakes import sse, tokens
 from fakes.eventstream import CUT, EventStreamResponse, _Cut
 from fakes.faults import FAULT_HEADER, Fault, FaultHeaderError, FaultKind
 from fakes.metrics import CONTENT_TYPE
-from fakes.profiles import ResponsesRoute
+from fakes.profiles import Knobs, ParserlessToolChoice, ResponsesRoute
 from fakes.script import Reply
 from fakes.shapes import shaped
 from fakes.timing import Pace
@@ -72,7 +71,7 @@ async def models(request: Request) -> Response:
     cards = []
     for name in config.served_model_names:
         permission = {
-            "id": f"modelperm-{uuid.uuid4().hex}",
+            "id": f"modelperm-{state.new_hex()}",
             "object": "model_permission",
             "created": created,
             "allow_create_engine": False,
@@ -186,7 +185,12 @@ def _check_context(state: VllmState, prompt: int, max_tokens: int | None) -> Non
     if max_tokens is not None and max_tokens < 1:
         # SamplingParams._verify_args (0.4.3 sampling_params.py:227 ... 0.33.0:691): a
         # ValueError the handler turns into a 400
-        raise VllmError(f"max_tokens must be at least 1, got {max_tokens}.", 400)
+        message = f"max_tokens must be at least 1, got {max_tokens}."
+        if state.knobs.parameter_errors:  # a VLLMValidationError from 0.14
+            raise VllmError(
+                f"{message} (parameter=max_tokens, value={max_tokens})", 400, param="max_tokens"
+            )
+        raise VllmError(message, 400)
 
 
 async def _read(request: Request, kind: Any, *, chat: bool = False) -> tuple[dict[str, Any], Any]:
@@ -198,6 +202,23 @@ async def _read(request: Request, kind: Any, *, chat: bool = False) -> tuple[dic
         chat=chat,
         content_type=request.headers.get("content-type"),
     )
+
+
+def _check_tool_parser(knobs: Knobs, parser: str | None, tool_choice: Any) -> None:
+    """From 0.14 a named or "required" tool_choice needs --tool-call-parser."""
+    style = knobs.parserless_tool_choice
+    if parser is not None or style is ParserlessToolChoice.ALLOWED:
+        return
+    if tool_choice in (None, "none", "auto"):
+        return
+    if not isinstance(tool_choice, dict):
+        described = f'"{tool_choice}"'
+    elif style is ParserlessToolChoice.REPR:  # str() of vLLM's ChatCompletionNamedToolChoiceParam
+        name = tool_choice["function"]["name"]
+        described = f"\"function=ChatCompletionNamedFunction(name={name!r}) type='function'\""
+    else:
+        described = f'function "{tool_choice["function"]["name"]}"'
+    raise VllmError(f"tool_choice={described} requires --tool-call-parser to be set", 400)
 
 
 def _fault_error(fault: Fault) -> VllmError:
@@ -287,7 +308,8 @@ async def _chat_completions(state: VllmState, request: Request) -> Answer:
     body, typed = await _read(request, ChatRequest, chat=True)
     model = _model_name(state, body)
     tool_choice = body.get("tool_choice")
-    if tool_choice is None and body.get("tools") and knobs.tools_default_auto:
+    # only an absent key defaults (protocol.py: '"tool_choice" not in data'); null stays null
+    if "tool_choice" not in body and body.get("tools") and knobs.tools_default_auto:
         tool_choice = "auto"
     if tool_choice == "auto" and knobs.auto_tools_need_flags and not config.auto_tools:
         raise VllmError(
@@ -295,6 +317,7 @@ async def _chat_completions(state: VllmState, request: Request) -> Answer:
             "--tool-call-parser to be set",
             400,
         )
+    _check_tool_parser(knobs, config.tool_call_parser, tool_choice)
     prompt = tokens.prompt_tokens(body["messages"])
     max_tokens = typed.max_completion_tokens or typed.max_tokens
     _check_context(state, prompt, max_tokens)

@@ -18,10 +18,10 @@ import httpx
 import pytest
 
 from fakes.cli import resolve_vllm_profile
-from fakes.profiles import Knobs, ResponsesRoute
+from fakes.profiles import Knobs
 from fakes.record import Interaction, load
 from fakes.server import live
-from reference.vllm_harness._normalize import differences, normalize
+from reference.vllm_harness._normalize import differences
 from reference.vllm_harness._setup import Setup, fake_app
 from reference.vllm_harness._setups_file import read_setups
 
@@ -38,6 +38,7 @@ class Known:
     reason: str
     applies: Callable[[Knobs, Interaction], bool]  # to this interaction, with this fake
     line: re.Pattern[str]  # a difference line it explains
+    releases: tuple[str, ...] = ()  # the recorded releases it was seen on; () for every one
 
 
 def _json(item: Interaction) -> dict[str, Any]:
@@ -49,59 +50,10 @@ def _streamed(item: Interaction) -> bool:
     return item.response_headers.get("content-type", "").startswith("text/event-stream")
 
 
-def _hex16(knobs: Knobs, item: Interaction) -> bool:
-    return knobs.id_hex_length != 16 and b"<hex16>" in normalize(item.body)
-
-
-def _responses_stream(knobs: Knobs, item: Interaction) -> bool:
-    return (
-        item.path == "/v1/responses"
-        and _streamed(item)
-        and knobs.responses is not ResponsesRoute.STREAMING
-    )
-
-
-def _newest(knobs: Knobs, item: Interaction) -> bool:
-    return _NEWEST_RELEASE.get(id(knobs), False) and bool(_NEWEST_BODY.search(item.body))
-
-
-# what the 0.26-0.34 knobs of branch vllm-facts are to bring, in a real body and in a line
-_NEWEST_BODY = re.compile(
-    rb"kv_transfer_params|ec_transfer_params|weight_versions|routed_experts|prompt_text|"
-    rb'"metrics"|"system_fingerprint":"vllm-|Valid aliases|requires --tool-call-parser|'
-    rb"'loc': 'body\\.|\"param\":\"[a-z_.]+\""
-)
-_NEWEST_LINE = re.compile(
-    r"(kv_transfer_params|ec_transfer_params|weight_versions|routed_experts|prompt_text|"
-    r"\.metrics|system_fingerprint|completion_tokens_details|prompt_tokens_details|"
-    r"annotations|\$\[\d+\]\.usage: the fake has it|\$\.error\.param|Valid aliases|"
-    r"requires --tool-call-parser|'loc': 'body\.|\(parameter=|^status: real 400 vs fake 200|"
-    r"^content-type: real 'application/json' vs fake 'text/event-stream|"
-    r"^complete: real True vs fake False)"
-)
-_NEWEST_RELEASE: dict[int, bool] = {}
 ANY = re.compile(".")
-OTHER_BRANCH = "branch vllm-facts"
 NOT_FIXED = "a harness finding not fixed in the fake yet"
 
 KNOWN = (
-    Known(
-        f"{OTHER_BRANCH}: the 0.26-0.34 knobs (kv/ec_transfer_params, weight_versions, "
-        "routed_experts, prompt_text, metrics, system_fingerprint, usage details, no "
-        "annotations, error param, Valid aliases, named tool_choice needs the parser)",
-        _newest,
-        _NEWEST_LINE,
-    ),
-    Known(
-        f"{OTHER_BRANCH}: ids are 16 hex from 0.12 (random_uuid)",
-        _hex16,
-        re.compile(r'id: real "[^"]*<hex16>" vs fake "[^"]*<hex32>"$'),
-    ),
-    Known(
-        f"{OTHER_BRANCH}: /v1/responses streaming events (0.10.2+)",
-        _responses_stream,
-        re.compile(r"^(complete: real True vs fake False|\$: real sent \d+ events, the fake 0)"),
-    ),
     Known(
         f"{NOT_FIXED}: the /v1/responses body by release (0.10.2: output phase, top_logprobs "
         "null, tool_output_tokens; 0.12: also input/output_messages, incomplete_details, "
@@ -120,11 +72,13 @@ KNOWN = (
         f"{NOT_FIXED}: 0.10.2 ends a named tool_choice stream with finish_reason tool_calls",
         lambda knobs, item: _streamed(item) and isinstance(_json(item).get("tool_choice"), dict),
         re.compile(r'finish_reason: real "tool_calls" vs fake "stop"$'),
+        ("0.10.2",),
     ),
     Known(
         f"{NOT_FIXED}: 0.10.2 puts the prompt's token ids on the first /v1/completions chunk",
         lambda knobs, item: item.path == "/v1/completions" and _streamed(item),
         re.compile(r"\.prompt_token_ids: real \["),
+        ("0.10.2",),
     ),
     Known(
         f"{NOT_FIXED}: /v1/responses validates input items (a tool message is not one)",
@@ -147,6 +101,15 @@ KNOWN = (
         "(vLLM 0.12 api_server.py:1400-1406 appends the errors); the fake keeps the list text",
         lambda knobs, item: b"validation error:" in item.body and item.path != "/v1/responses",
         re.compile(r"\$\.error\.message: real"),
+        ("0.10.2", "0.12.0"),
+    ),
+    Known(
+        f"{NOT_FIXED}: with a reasoning parser 0.34 counts reasoning_tokens in "
+        "completion_tokens_details (chat_completion/serving.py:118-121, its parser's "
+        "count_reasoning_tokens); the fake writes null",
+        lambda knobs, item: b'"reasoning_tokens"' in item.body,
+        re.compile(r"completion_tokens_details: real"),
+        ("0.34.0",),
     ),
 )
 
@@ -158,12 +121,16 @@ def _cases() -> list[object]:
         items = load(cassette).interactions
         profile = resolve_vllm_profile(release, None)[0]
         knobs = profile.knobs
-        _NEWEST_RELEASE[id(knobs)] = _version(release) >= (0, 26) > _version(profile.reference)
         start = 0
         for setup, count in groups:
             mine = items[start : start + count]
             start += count
-            pending = [k for k in KNOWN if any(k.applies(knobs, item) for item in mine)]
+            pending = [
+                k
+                for k in KNOWN
+                if release in (k.releases or (release,))
+                and any(k.applies(knobs, item) for item in mine)
+            ]
             marks = [
                 pytest.mark.xfail(
                     strict=True,
@@ -182,10 +149,6 @@ def _cases() -> list[object]:
                 )
             )
     return cases
-
-
-def _version(text: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in re.findall(r"\d+", text)[:3])
 
 
 def _headers(item: Interaction, setup: Setup) -> dict[str, str]:

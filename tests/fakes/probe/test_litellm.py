@@ -27,6 +27,7 @@ STACKS = [
             "vllm-0.14",
             "vllm-0.16",
             "vllm-0.18",
+            "vllm-0.20",
             "vllm-0.21",
             "vllm-0.22",
         ],
