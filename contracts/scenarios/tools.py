@@ -83,9 +83,9 @@ SCENARIOS = [
             tools=(WEATHER_TOOL, TIME_TOOL),
             tool_choice={"type": "function", "function": {"name": "get_weather"}},
         ),
-        # from 0.14 a named tool_choice without --tool-call-parser is a 400 (shown by the
-        # reference harness on 0.33 and 0.34): the server is started as users run it
-        vllm={"tool_call_parser": "hermes"},
+        # from 0.14 a named tool_choice without a tool parser is a 400 (shown by the reference
+        # harness on 0.33 and 0.34), and vLLM builds the parser only with both flags
+        vllm=_FLAGS,
         applies=_named_tools,
     ),
     _wire(

@@ -204,10 +204,12 @@ async def _read(request: Request, kind: Any, *, chat: bool = False) -> tuple[dic
     )
 
 
-def _check_tool_parser(knobs: Knobs, parser: str | None, tool_choice: Any) -> None:
-    """From 0.14 a named or "required" tool_choice needs --tool-call-parser."""
+def _check_tool_parser(knobs: Knobs, auto_tools: bool, tool_choice: Any) -> None:
+    """From 0.14 a named or "required" tool_choice needs a tool parser, and vLLM builds one
+    only with both --enable-auto-tool-choice and --tool-call-parser (0.14.0
+    serving_engine.py:264-270, 0.34.0 parser/parser_manager.py:34)."""
     style = knobs.parserless_tool_choice
-    if parser is not None or style is ParserlessToolChoice.ALLOWED:
+    if auto_tools or style is ParserlessToolChoice.ALLOWED:
         return
     if tool_choice in (None, "none", "auto"):
         return
@@ -317,7 +319,7 @@ async def _chat_completions(state: VllmState, request: Request) -> Answer:
             "--tool-call-parser to be set",
             400,
         )
-    _check_tool_parser(knobs, config.tool_call_parser, tool_choice)
+    _check_tool_parser(knobs, config.auto_tools, tool_choice)
     prompt = tokens.prompt_tokens(body["messages"])
     max_tokens = typed.max_completion_tokens or typed.max_tokens
     _check_context(state, prompt, max_tokens)

@@ -16,8 +16,8 @@ NAMED = {"type": "function", "function": {"name": "get_weather"}}
 @pytest.mark.parametrize(("version", "length"), [("0.11.2", 32), ("0.12.0", 16), ("0.34.0", 16)])
 async def test_id_hex_length_applies_to_every_id(vllm: Any, version: str, length: int) -> None:
     hex_ = f"[0-9a-f]{{{length}}}"
-    # a named tool_choice needs --tool-call-parser from 0.14
-    async with vllm(version, tool_call_parser="hermes") as client:
+    # a named tool_choice needs a tool parser (both flags) from 0.14
+    async with vllm(version, enable_auto_tool_choice=True, tool_call_parser="hermes") as client:
         chat = (await client.post("/v1/chat/completions", json=CHAT)).json()
         tool = (
             await client.post(
