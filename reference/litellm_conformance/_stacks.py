@@ -18,6 +18,7 @@ import httpx
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fakes.server import live
+from reference._process import stop
 from reference.litellm_conformance._units import MASTER_KEY, MOCK_MODEL, Unit, UpstreamFactory
 from reference.litellm_conformance._upstream import Replayed
 
@@ -147,12 +148,7 @@ def real_proxy(
                 _wait(url, process, log_path)
                 yield url, server.url
             finally:
-                process.terminate()
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=10)
+                stop(process)
 
 
 def _wait(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 240) -> None:

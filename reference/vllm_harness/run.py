@@ -29,6 +29,7 @@ import httpx
 
 from fakes.record import Chunk, Header, Interaction, Redactor, save
 from fakes.server import LiveServer
+from reference._process import stop
 from reference.vllm_harness._catalogue import Call, Case, probe_cases, scenario_cases
 from reference.vllm_harness._normalize import differences, scrub
 from reference.vllm_harness._setup import Setup, fake_app
@@ -75,12 +76,7 @@ async def real_server(python: str, state: Path, flags: list[str]) -> AsyncIterat
                 await asyncio.sleep(0.5)  # polling a child's start-up, not synchronizing a test
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=20)
+        stop(process)
 
 
 async def _send(client: httpx.AsyncClient, call: Call) -> Interaction:
