@@ -187,6 +187,7 @@ class Knobs(BaseModel):
     auto_tools_need_flags: bool = True  # "auto" without the parser flags is a 400
     parserless_tool_choice: ParserlessToolChoice = ParserlessToolChoice.DESCRIBED
     parameter_errors: bool = True  # VLLMValidationError: "(parameter=..., value=...)", param set
+    reasoning_tokens_details: bool = True  # a reasoning parser fills completion_tokens_details
     named_tool_stream: NamedToolStream = NamedToolStream.FRAGMENTS
     # Reasoning: keys that carry parsed reasoning text, on messages and deltas
     reasoning_keys: tuple[str, ...] = ("reasoning",)

@@ -41,19 +41,35 @@ class StreamUsagePolicy:
 
 
 def usage(
-    knobs: Knobs, prompt: int, completion: int, *, stream: bool = False, continuous: bool = False
+    knobs: Knobs,
+    prompt: int,
+    completion: int,
+    *,
+    stream: bool = False,
+    continuous: bool = False,
+    reasoning: int | None = None,
 ) -> JSONObject:
     values: JSONObject = {
         "prompt_tokens": prompt,
         "total_tokens": prompt + completion,
         "completion_tokens": completion,
     }
+    if reasoning is not None:  # counted by the reasoning parser (0.28)
+        values["completion_tokens_details"] = {"reasoning_tokens": reasoning}
     if continuous:  # set explicitly on chunks with choices: exclude_unset keeps the nulls
         values.update({key: None for key in knobs.continuous_usage_null_keys})
         return values
     if stream:  # usage chunks are dumped with exclude_none: no null details
         return values
     return shaped(knobs.usage_keys, values, {})
+
+
+def reasoning_tokens(knobs: Knobs, plans: list[Plan]) -> int | None:
+    """What the reasoning parser counts into completion_tokens_details (0.28 serving.py:
+    _include_reasoning_tokens_details = bool(reasoning_parser)); None without a parser."""
+    if not knobs.reasoning_tokens_details or not any(p.parsed_reasoning for p in plans):
+        return None
+    return sum(len(p.reasoning) for p in plans)
 
 
 def _tool_call_object(call: ToolCall) -> JSONObject:
@@ -117,7 +133,9 @@ def completion_body(
             "created": created,
             "model": model,
             "choices": choices,
-            "usage": usage(knobs, plans[0].prompt_tokens, completion),
+            "usage": usage(
+                knobs, plans[0].prompt_tokens, completion, reasoning=reasoning_tokens(knobs, plans)
+            ),
             "system_fingerprint": fingerprint,
         },
         {},
@@ -288,11 +306,13 @@ class ChunkWriter:
             chunk["system_fingerprint"] = self.fingerprint
         return self._top_nulls(chunk)
 
-    def usage_chunk(self, completion: int) -> JSONObject:
+    def usage_chunk(self, completion: int, reasoning: int | None = None) -> JSONObject:
         chunk: JSONObject = {
             **self.head,
             "choices": [],
-            "usage": usage(self.knobs, self.prompt_tokens, completion, stream=True),
+            "usage": usage(
+                self.knobs, self.prompt_tokens, completion, stream=True, reasoning=reasoning
+            ),
         }
         if self.fingerprint is not None:
             chunk["system_fingerprint"] = self.fingerprint

@@ -27,6 +27,7 @@ class Plan:
     prompt_tokens: int
     named_tool: bool = False  # a named tool_choice: guided arguments, no parser
     inline_reasoning: bool = False  # no reasoning parser: <think> stays in content
+    parsed_reasoning: bool = False  # a reasoning parser runs (it also counts reasoning tokens)
     # generated tokens no delta shows: the <think> tags a reasoning parser consumes, the
     # hermes <tool_call> wrapper, and the EOS or stop-string token the engine stopped on
     unseen_tokens: int = 0
@@ -130,6 +131,7 @@ def plan_reply(
         limits.prompt_tokens,
         named_tool=named,
         inline_reasoning=inline,
+        parsed_reasoning=reasoning_parser,
         unseen_tokens=unseen,
         hold_back=max((len(s) for s in limits.stop if s), default=1) - 1,
     )

@@ -404,7 +404,8 @@ def _chat_chunks(
                 plan = plans[index]
                 chunks.append(writer.finish(index, steps[position], plan, plan.completion_tokens))
     if policy.final_chunk:
-        chunks.append(writer.usage_chunk(sum(p.completion_tokens for p in plans)))
+        completion = sum(p.completion_tokens for p in plans)
+        chunks.append(writer.usage_chunk(completion, _chat.reasoning_tokens(knobs, plans)))
     return chunks
 
 

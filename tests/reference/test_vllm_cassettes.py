@@ -97,19 +97,20 @@ KNOWN = (
         ANY,
     ),
     Known(
+        "harness: with both tool flags, 0.33's own app reads a named tool_choice's output "
+        "through the hermes parser, so the bare JSON arguments the scripted engine emits (as "
+        "guided decoding does in 0.12) come out as content; what 0.33's structured output makes "
+        "a model emit there is not modelled yet",
+        lambda knobs, item: isinstance(_json(item).get("tool_choice"), dict),
+        ANY,
+        ("0.33.0",),
+    ),
+    Known(
         "environment: FastAPI >= 0.12x words str(RequestValidationError) with the endpoint "
         "(vLLM 0.12 api_server.py:1400-1406 appends the errors); the fake keeps the list text",
         lambda knobs, item: b"validation error:" in item.body and item.path != "/v1/responses",
         re.compile(r"\$\.error\.message: real"),
         ("0.10.2", "0.12.0"),
-    ),
-    Known(
-        f"{NOT_FIXED}: with a reasoning parser 0.34 counts reasoning_tokens in "
-        "completion_tokens_details (chat_completion/serving.py:118-121, its parser's "
-        "count_reasoning_tokens); the fake writes null",
-        lambda knobs, item: b'"reasoning_tokens"' in item.body,
-        re.compile(r"completion_tokens_details: real"),
-        ("0.34.0",),
     ),
 )
 
