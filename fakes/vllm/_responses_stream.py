@@ -11,8 +11,9 @@ from typing import Any
 import orjson
 
 from fakes import sse
-from fakes.profiles import Knobs, ResponsesItemId, ResponsesStream
+from fakes.profiles import Knobs, ResponsesEventResponse, ResponsesItemId, ResponsesStream
 from fakes.types import JSONObject
+from fakes.vllm._responses_body import event_response
 
 
 def item_id(knobs: Knobs, new_hex: Callable[[], str]) -> str:
@@ -63,6 +64,9 @@ def stream_events(
     style = knobs.responses_stream
     events = _Events()
     in_progress = {**final, "status": "in_progress", "output": [], "usage": None}
+    if "incomplete_details" in in_progress:
+        in_progress["incomplete_details"] = None
+    in_progress = event_response(knobs, in_progress)
     events.add("response.created", {"response": in_progress})
     events.add("response.in_progress", {"response": in_progress})
     sent = steps if style is ResponsesStream.EVERY_DELTA else [s for s in steps if s]
@@ -127,6 +131,8 @@ def stream_events(
             if knobs.responses_done_item_summary:
                 done_item["summary"] = []
             events.add("response.output_item.done", {"item": done_item, "output_index": 0})
+    if knobs.responses_event_response is ResponsesEventResponse.OPENAI_RESPONSE:
+        return events.out  # response.completed fails openai's validation: no more events
     if knobs.responses_completed_reuses_items:
         final = {**final, "output": [done_item] if done_item is not None else []}
     events.add("response.completed", {"response": final})
