@@ -589,7 +589,9 @@ async def _responses(state: VllmState, request: Request) -> Answer:
             body_out,
             steps,
             length_finish=length,
+            reasoning_id=_responses_stream.reasoning_item_id(knobs, state.new_hex),
             message_id=_responses_stream.item_id(knobs, state.new_hex),
+            reasoning=[] if plan.inline_reasoning else plan.reasoning,
         )
         return EventStreamResponse(
             _timed(
