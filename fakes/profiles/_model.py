@@ -121,6 +121,8 @@ class Knobs(BaseModel):
         "name", "parameters", "strict", "type", "allowed_callers", "async", "defer_loading",
         "description", "output_schema",
     )  # fmt: skip
+    # the state-machine streams' reasoning part events: "response.<prefix>.added" / ".done"
+    responses_reasoning_part_events: str = "content_part"
     responses_reasoning_tokens: bool = True  # usage counts the reasoning parser's tokens
     responses_top_logprobs_null: bool = True  # False: 0 (0.10.0-0.10.1 "top_logprobs: int")
     responses_length_incomplete: bool = True  # a length finish: status "incomplete" + details

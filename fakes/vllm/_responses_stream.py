@@ -71,10 +71,12 @@ def _reasoning_item(id: str, text: str | None, status: str) -> JSONObject:
 
 
 def _reasoning_events(
-    events: _Events, style: ResponsesStream, reasoning: list[str], id: str, *, closes: bool
+    events: _Events, knobs: Knobs, reasoning: list[str], id: str, *, closes: bool
 ) -> None:
-    """The reasoning item at output_index 0, as a reasoning parser's deltas stream it."""
-    every_delta = style is ResponsesStream.EVERY_DELTA
+    """The reasoning item at output_index 0, as a reasoning parser's deltas stream it
+    (0.12.0 serving_responses.py:1226-1370; 0.34.0 responses/streaming_events.py:961-1040)."""
+    every_delta = knobs.responses_stream is ResponsesStream.EVERY_DELTA
+    part_events = "content_part" if every_delta else knobs.responses_reasoning_part_events
     events.add(
         "response.output_item.added",
         {"item": _reasoning_item(id, None, "in_progress"), "output_index": 0},
@@ -83,7 +85,7 @@ def _reasoning_events(
     # reasoning_text part, content_index 0 throughout
     part: JSONObject = _text_part("", []) if every_delta else {"text": "", "type": "reasoning_text"}
     events.add(
-        "response.content_part.added",
+        f"response.{part_events}.added",
         {"content_index": 0, "item_id": id, "output_index": 0, "part": part},
     )
     index = 1 if every_delta else 0
@@ -108,7 +110,7 @@ def _reasoning_events(
     )
     if not every_delta:
         events.add(
-            "response.content_part.done",
+            f"response.{part_events}.done",
             {
                 "content_index": 0,
                 "item_id": id,
@@ -150,7 +152,7 @@ def stream_events(
     reasoning_done: JSONObject | None = None
     output_index, added_id, added_index = 0, message_id, 0
     if streams_reasoning:
-        _reasoning_events(events, style, reasoning, reasoning_id, closes=opened)
+        _reasoning_events(events, knobs, reasoning, reasoning_id, closes=opened)
         reasoning_done = _reasoning_item(reasoning_id, "".join(reasoning), "completed")
         output_index, added_index = 1, 1
         if style is ResponsesStream.EVERY_DELTA:

@@ -279,3 +279,49 @@ def test_0_10_2_cuts_the_stream_where_openai_refuses_response_completed() -> Non
     created = json.loads(received.split(b"\ndata: ", 1)[1].split(b"\n\n", 1)[0])
     assert isinstance(created["response"]["created_at"], float)  # openai's Response type
     assert list(created["response"])[:3] == ["id", "access_programs", "created_at"]
+
+
+THINK = Script(rules=(Rule(reply=Reply(reasoning="Let me think", text="Hi")),))
+
+
+@pytest.mark.parametrize(
+    ("version", "names"),
+    [
+        # 0.10.2-0.17: an output_text part, every delta counted, no part done; the message is
+        # announced under the reasoning item's id (0.12.0 serving_responses.py:1226-1370)
+        ("0.12.0", ["output_item.added", "content_part.added", "reasoning_text.delta"]),
+        # 0.21-0.31: vllm's own reasoning_part events (0.21.0 streaming_events.py:932-1010)
+        ("0.21.0", ["output_item.added", "reasoning_part.added", "reasoning_text.delta"]),
+        # 0.32+: openai's content_part events with a reasoning_text part
+        ("0.34.0", ["output_item.added", "content_part.added", "reasoning_text.delta"]),
+    ],
+)
+async def test_reasoning_streams_first_as_a_reasoning_item(
+    vllm: Any, version: str, names: list[str]
+) -> None:
+    body = {"model": "fake-model", "input": "hi", "stream": True}
+    async with vllm(version, script=THINK, reasoning_parser="deepseek_r1") as client:
+        response = await client.post("/v1/responses", json=body)
+    blocks = _blocks(response.text)
+    payloads = [json.loads(b.split("\ndata: ", 1)[1]) for b in blocks]
+    types = [p["type"].removeprefix("response.") for p in payloads]
+    assert types[2:5] == names
+    assert payloads[2]["item"]["type"] == "reasoning"
+    deltas = [p for p in payloads if p["type"] == "response.reasoning_text.delta"]
+    assert "".join(p["delta"] for p in deltas) == "Let me think"
+    message = next(
+        p
+        for p in payloads
+        if p["type"] == "response.output_item.added" and p["item"]["type"] == "message"
+    )
+    announced_under_reasoning_id = message["item"]["id"] == payloads[2]["item"]["id"]
+    assert announced_under_reasoning_id is (version == "0.12.0")
+    if version != "0.12.0":
+        assert "response.reasoning_text.done" in [p["type"] for p in payloads]
+        reasoning_id = payloads[2]["item"]["id"]
+        closing = [
+            p["type"]
+            for p in payloads
+            if p.get("item_id") == reasoning_id and p["type"].endswith("part.done")
+        ]
+        assert closing == ["response." + names[1].replace(".added", ".done")]
