@@ -30,6 +30,16 @@ class ResponsesItemId(StrEnum):
     MSG_HEX = "msg_hex"  # "msg_" + random_uuid()
 
 
+class ResponsesEventResponse(StrEnum):
+    """What the response.created / in_progress / completed events carry as ``response``."""
+
+    BODY = "body"  # the release's own ResponsesResponse, as the non-streaming body
+    # openai's Response type (0.10.2-0.11.0): its own keys, a float created_at, and
+    # response.completed fails its validation (usage lacks cache_write_tokens): the stream
+    # is cut after response.output_item.done
+    OPENAI_RESPONSE = "openai_response"
+
+
 class ErrorShape(StrEnum):
     FLAT = "flat"  # {"object":"error","message",...}
     NESTED = "nested"  # {"error":{"message",...}}
@@ -99,6 +109,42 @@ class Knobs(BaseModel):
     responses_done_item_summary: bool = False  # the output_item.done item has "summary": []
     responses_done_item_status: bool = True  # ... and status "incomplete" on a length finish
     responses_completed_reuses_items: bool = True  # response.completed shows the streamed items
+    responses_completed_last_step: bool = False  # ... else only the last engine step's text
+    # the /v1/responses body: ordered keys, nulls included (ResponsesResponse model_dump)
+    responses_keys: tuple[str, ...] = (
+        "id", "created_at", "incomplete_details", "instructions", "metadata", "model",
+        "object", "output", "parallel_tool_calls", "temperature", "tool_choice", "tools",
+        "top_p", "background", "max_output_tokens", "max_tool_calls", "previous_response_id",
+        "prompt", "prompt_cache_options", "prompt_cache_key", "prompt_cache_retention",
+        "reasoning", "safety_identifier", "service_tier", "status", "text", "top_logprobs",
+        "truncation", "usage", "user", "presence_penalty", "frequency_penalty",
+        "kv_transfer_params", "ec_transfer_params", "input_messages", "output_messages",
+    )  # fmt: skip
+    responses_usage_input_keys: tuple[str, ...] = (
+        "cached_tokens",
+        "cache_write_tokens",
+        "input_tokens_per_turn",
+        "cached_tokens_per_turn",
+    )
+    responses_usage_output_keys: tuple[str, ...] = (
+        "reasoning_tokens",
+        "tool_output_tokens",
+        "output_tokens_per_turn",
+        "tool_output_tokens_per_turn",
+    )
+    # a function tool echoed in the body: openai's FunctionTool dump (the openai release's
+    # fields; "async" by alias where vLLM dumps by_alias)
+    responses_tool_keys: tuple[str, ...] = (
+        "name", "parameters", "strict", "type", "allowed_callers", "async", "defer_loading",
+        "description", "output_schema",
+    )  # fmt: skip
+    # the state-machine streams' reasoning part events: "response.<prefix>.added" / ".done"
+    responses_reasoning_part_events: str = "content_part"
+    responses_reasoning_tokens: bool = True  # usage counts the reasoning parser's tokens
+    responses_top_logprobs_null: bool = True  # False: 0 (0.10.0-0.10.1 "top_logprobs: int")
+    responses_length_incomplete: bool = True  # a length finish: status "incomplete" + details
+    responses_tool_choice_none_without_tools: bool = True  # no tools: "auto" reads "none"
+    responses_event_response: ResponsesEventResponse = ResponsesEventResponse.BODY
     tokenize: bool = True  # /tokenize and /detokenize
     tokenize_token_strs: bool = False  # TokenizeResponse has token_strs (null unless asked)
     auth_prefixes: tuple[str, ...] = ("/v1",)

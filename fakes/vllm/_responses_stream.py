@@ -11,8 +11,9 @@ from typing import Any
 import orjson
 
 from fakes import sse
-from fakes.profiles import Knobs, ResponsesItemId, ResponsesStream
+from fakes.profiles import Knobs, ResponsesEventResponse, ResponsesItemId, ResponsesStream
 from fakes.types import JSONObject
+from fakes.vllm._responses_body import event_response
 
 
 def item_id(knobs: Knobs, new_hex: Callable[[], str]) -> str:
@@ -21,6 +22,13 @@ def item_id(knobs: Knobs, new_hex: Callable[[], str]) -> str:
     if knobs.responses_item_id is ResponsesItemId.HEX:
         return new_hex()
     return "msg_" + new_hex()
+
+
+def reasoning_item_id(knobs: Knobs, new_hex: Callable[[], str]) -> str:
+    # the message item's id scheme; 0.32+ prefix "rs_" where the message has "msg_"
+    if knobs.responses_item_id is ResponsesItemId.MSG_HEX:
+        return "rs_" + new_hex()
+    return item_id(knobs, new_hex)
 
 
 def _message(id: str, content: list[JSONObject], status: str) -> JSONObject:
@@ -50,6 +58,72 @@ class _Events:
         self.out.append(sse.event(orjson.dumps(data), fields=[("event", type)]))
 
 
+def _reasoning_item(id: str, text: str | None, status: str) -> JSONObject:
+    content = None if text is None else [{"text": text, "type": "reasoning_text"}]
+    return {
+        "id": id,
+        "summary": [],
+        "type": "reasoning",
+        "content": content,
+        "encrypted_content": None,
+        "status": status,
+    }
+
+
+def _reasoning_events(
+    events: _Events, knobs: Knobs, reasoning: list[str], id: str, *, closes: bool
+) -> None:
+    """The reasoning item at output_index 0, as a reasoning parser's deltas stream it
+    (0.12.0 serving_responses.py:1226-1370; 0.34.0 responses/streaming_events.py:961-1040)."""
+    every_delta = knobs.responses_stream is ResponsesStream.EVERY_DELTA
+    part_events = "content_part" if every_delta else knobs.responses_reasoning_part_events
+    events.add(
+        "response.output_item.added",
+        {"item": _reasoning_item(id, None, "in_progress"), "output_index": 0},
+    )
+    # 0.10.2-0.17 open it with an output_text part and count every delta; 0.21+ a
+    # reasoning_text part, content_index 0 throughout
+    part: JSONObject = _text_part("", []) if every_delta else {"text": "", "type": "reasoning_text"}
+    events.add(
+        f"response.{part_events}.added",
+        {"content_index": 0, "item_id": id, "output_index": 0, "part": part},
+    )
+    index = 1 if every_delta else 0
+    for piece in reasoning:
+        events.add(
+            "response.reasoning_text.delta",
+            {"content_index": index, "delta": piece, "item_id": id, "output_index": 0},
+        )
+        index += 1 if every_delta else 0
+    if not closes:
+        return
+    text = "".join(reasoning)
+    events.add(
+        "response.reasoning_text.done",
+        {
+            "content_index": index,
+            "item_id": id,
+            "output_index": 0,
+            "sequence_number": None,
+            "text": text,
+        },
+    )
+    if not every_delta:
+        events.add(
+            f"response.{part_events}.done",
+            {
+                "content_index": 0,
+                "item_id": id,
+                "output_index": 0,
+                "part": {"text": text, "type": "reasoning_text"},
+            },
+        )
+    events.add(
+        "response.output_item.done",
+        {"item": _reasoning_item(id, text, "completed"), "output_index": 0},
+    )
+
+
 def stream_events(
     knobs: Knobs,
     final: JSONObject,
@@ -57,30 +131,47 @@ def stream_events(
     *,
     length_finish: bool,
     message_id: str,
+    reasoning: list[str] = [],  # noqa: B006 - never mutated
+    reasoning_id: str = "",
 ) -> list[bytes]:
     """The events of one stream. ``steps`` are the engine's text deltas, the EOS step's ""
-    included; ``final`` is the completed response body."""
+    included; ``reasoning`` the reasoning parser's deltas before them; ``final`` is the
+    completed response body."""
     style = knobs.responses_stream
     events = _Events()
     in_progress = {**final, "status": "in_progress", "output": [], "usage": None}
+    if "incomplete_details" in in_progress:
+        in_progress["incomplete_details"] = None
+    in_progress = event_response(knobs, in_progress)
     events.add("response.created", {"response": in_progress})
     events.add("response.in_progress", {"response": in_progress})
+    # 0.18-0.20 (SKIP_EMPTY) reasoning streams are not modelled yet: nothing is sent for them
+    streams_reasoning = bool(reasoning) and style is not ResponsesStream.SKIP_EMPTY
     sent = steps if style is ResponsesStream.EVERY_DELTA else [s for s in steps if s]
     opened = bool(steps) if style is not ResponsesStream.STATE_MACHINE else bool(sent)
+    reasoning_done: JSONObject | None = None
+    output_index, added_id, added_index = 0, message_id, 0
+    if streams_reasoning:
+        _reasoning_events(events, knobs, reasoning, reasoning_id, closes=opened)
+        reasoning_done = _reasoning_item(reasoning_id, "".join(reasoning), "completed")
+        output_index, added_index = 1, 1
+        if style is ResponsesStream.EVERY_DELTA:
+            # 0.10.2-0.17 announce the message under the reasoning item's id and index
+            added_id, added_index = reasoning_id, 0
     text = "".join(steps)
     index = 0
     done_item: JSONObject | None = None
     if opened:
         events.add(
             "response.output_item.added",
-            {"item": _message(message_id, [], "in_progress"), "output_index": 0},
+            {"item": _message(added_id, [], "in_progress"), "output_index": added_index},
         )
         events.add(
             "response.content_part.added",
             {
                 "content_index": index,
                 "item_id": message_id,
-                "output_index": 0,
+                "output_index": output_index,
                 "part": _text_part("", []),
             },
         )
@@ -94,7 +185,7 @@ def stream_events(
                     "delta": piece,
                     "item_id": message_id,
                     "logprobs": [],
-                    "output_index": 0,
+                    "output_index": output_index,
                 },
             )
             if style is ResponsesStream.EVERY_DELTA:
@@ -108,7 +199,7 @@ def stream_events(
                     "content_index": index,
                     "item_id": message_id,
                     "logprobs": [],
-                    "output_index": 0,
+                    "output_index": output_index,
                     "sequence_number": None,
                     "text": text,
                 },
@@ -118,7 +209,12 @@ def stream_events(
             part = _text_part(text, None)
             events.add(
                 "response.content_part.done",
-                {"content_index": index, "item_id": message_id, "output_index": 0, "part": part},
+                {
+                    "content_index": index,
+                    "item_id": message_id,
+                    "output_index": output_index,
+                    "part": part,
+                },
             )
             status = (
                 "incomplete" if length_finish and knobs.responses_done_item_status else "completed"
@@ -126,8 +222,13 @@ def stream_events(
             done_item = _message(message_id, [part], status)
             if knobs.responses_done_item_summary:
                 done_item["summary"] = []
-            events.add("response.output_item.done", {"item": done_item, "output_index": 0})
+            events.add(
+                "response.output_item.done", {"item": done_item, "output_index": output_index}
+            )
+    if knobs.responses_event_response is ResponsesEventResponse.OPENAI_RESPONSE:
+        return events.out  # response.completed fails openai's validation: no more events
     if knobs.responses_completed_reuses_items:
-        final = {**final, "output": [done_item] if done_item is not None else []}
+        items = [item for item in (reasoning_done, done_item) if item is not None]
+        final = {**final, "output": items}
     events.add("response.completed", {"response": final})
     return events.out

@@ -16,11 +16,11 @@ from fakes import sse, tokens
 from fakes.eventstream import CUT, EventStreamResponse, _Cut
 from fakes.faults import FAULT_HEADER, Fault, FaultHeaderError, FaultKind
 from fakes.metrics import CONTENT_TYPE
-from fakes.profiles import Knobs, ParserlessToolChoice, ResponsesRoute
+from fakes.profiles import Knobs, ParserlessToolChoice, ResponsesEventResponse, ResponsesRoute
 from fakes.script import Reply
 from fakes.shapes import shaped
 from fakes.timing import Pace
-from fakes.vllm import _chat, _responses_stream
+from fakes.vllm import _chat, _responses_body, _responses_stream
 from fakes.vllm._errors import (
     PlainServerError,
     VllmError,
@@ -238,7 +238,7 @@ async def _timed(
     started: float,
     model: str,
     plans: list[Plan],
-    done: bytes | None,
+    done: bytes | _Cut | None,
     error_payload: bytes | None,
 ) -> AsyncGenerator[bytes | _Cut, None]:
     """Emit prepared events with the fake's timing, injecting a mid-stream fault."""
@@ -253,7 +253,7 @@ async def _timed(
             if fault is not None and position == fault.after_chunks:
                 if fault.kind is FaultKind.ERROR_FRAME and error_payload is not None:
                     yield b"data: " + error_payload + b"\n\n"
-                    if done is not None:
+                    if isinstance(done, bytes):
                         yield done
                     return
                 if fault.kind is FaultKind.CUT:
@@ -268,6 +268,10 @@ async def _timed(
             elif first is None:
                 first = time.monotonic() - started
             yield chunk
+        if isinstance(done, _Cut):
+            _finished(state, model, plans, started, first)  # generated, then the socket drops
+            yield done
+            return
         if done is not None:
             yield done
         _finished(state, model, plans, started, first)
@@ -568,8 +572,17 @@ async def _responses(state: VllmState, request: Request) -> Answer:
     started = time.monotonic()
     response_id = _request_id(state, request, knobs.response_id_prefix)
     text = "".join(plan.content)
-    body_out = _responses_body(
-        response_id, created, model, typed, plan, text, max_tokens, state.new_hex()
+    body_out = _response_object(
+        knobs,
+        response_id,
+        created,
+        model,
+        typed,
+        plan,
+        text,
+        max_tokens,
+        state.new_hex(),
+        state.new_hex(),
     )
     if body.get("stream"):
         if knobs.responses is ResponsesRoute.STREAM_CUT:
@@ -581,12 +594,30 @@ async def _responses(state: VllmState, request: Request) -> Answer:
         length = plan.finish_reason == "length"
         # the engine's last step: a real token on a length finish, else EOS with empty text
         steps = [*plan.content] if length and plan.content else [*plan.content, ""]
+        if knobs.responses_completed_last_step:
+            # SimpleContext keeps only the last engine step's output: response.completed
+            # shows that step's text (none after EOS)
+            body_out = _response_object(
+                knobs,
+                response_id,
+                created,
+                model,
+                typed,
+                plan,
+                steps[-1],
+                max_tokens,
+                state.new_hex(),
+                state.new_hex(),
+                reasoning=False,
+            )
         events = _responses_stream.stream_events(
             knobs,
             body_out,
             steps,
             length_finish=length,
+            reasoning_id=_responses_stream.reasoning_item_id(knobs, state.new_hex),
             message_id=_responses_stream.item_id(knobs, state.new_hex),
+            reasoning=[] if plan.inline_reasoning else plan.reasoning,
         )
         return EventStreamResponse(
             _timed(
@@ -596,7 +627,10 @@ async def _responses(state: VllmState, request: Request) -> Answer:
                 started=started,
                 model=model,
                 plans=[plan],
-                done=None,
+                # 0.10.2-0.11.0: the completed event raises; the server drops the socket
+                done=CUT
+                if knobs.responses_event_response is ResponsesEventResponse.OPENAI_RESPONSE
+                else None,
                 error_payload=None,
             )
         )
@@ -606,7 +640,8 @@ async def _responses(state: VllmState, request: Request) -> Answer:
     return _json(body_out)
 
 
-def _responses_body(
+def _response_object(
+    knobs: Knobs,
     response_id: str,
     created: int,
     model: str,
@@ -615,54 +650,63 @@ def _responses_body(
     text: str,
     max_tokens: int,
     hex_id: str,
+    reasoning_hex: str,
+    *,
+    reasoning: bool = True,
 ) -> dict[str, Any]:
-    """ResponsesResponse.from_request field order (vllm protocol.py, 0.10.1.1)."""
-    output = (
-        [
+    """ResponsesResponse.from_request, keys as the profile lists them."""
+    length = plan.finish_reason == "length"
+    output: list[Any] = []
+    if reasoning and plan.reasoning and not plan.inline_reasoning:
+        output.append(
+            _responses_body.reasoning_item(f"rs_{reasoning_hex}", "".join(plan.reasoning))
+        )
+    if text:
+        output.append(
             {
                 "id": f"msg_{hex_id}",
                 "content": [
                     {"annotations": [], "text": text, "type": "output_text", "logprobs": None}
                 ],
                 "role": "assistant",
-                "status": "completed",
+                # 0.33+: response_item_status(finish_reason), as the streamed done item
+                "status": "incomplete"
+                if length and knobs.responses_done_item_status and knobs.responses_length_incomplete
+                else "completed",
                 "type": "message",
+                "phase": None,  # an openai ResponseOutputMessage field vLLM never sets
             }
-        ]
-        if text
-        else []
-    )
-    completion = plan.completion_tokens
-    return {
-        "id": response_id,
-        "created_at": created,
-        "instructions": typed.instructions,
-        "metadata": None,
-        "model": model,
-        "object": "response",
-        "output": output,
-        "parallel_tool_calls": True,
-        "temperature": typed.temperature or 1.0,
-        "tool_choice": "auto",
-        "tools": typed.tools or [],
-        "top_p": typed.top_p or 1.0,
-        "background": False,
-        "max_output_tokens": max_tokens,
-        "max_tool_calls": None,
-        "previous_response_id": None,
-        "prompt": None,
-        "reasoning": None,
-        "service_tier": "auto",
-        "status": "incomplete" if plan.finish_reason == "length" else "completed",
-        "text": None,
-        "top_logprobs": 0,
-        "truncation": "disabled",
-        "usage": {
-            "input_tokens": plan.prompt_tokens,
-            "input_tokens_details": {"cached_tokens": 0},
-            "output_tokens": completion,
-            "output_tokens_details": {"reasoning_tokens": 0},
-            "total_tokens": plan.prompt_tokens + completion,
+        )
+    extra = typed.model_extra or {}
+    incomplete = length and knobs.responses_length_incomplete
+    return _responses_body.body(
+        knobs,
+        {
+            "id": response_id,
+            "created_at": created,
+            "incomplete_details": {"reason": "max_output_tokens"} if incomplete else None,
+            "instructions": typed.instructions,
+            "model": model,
+            "object": "response",
+            "output": output,
+            "parallel_tool_calls": True,
+            "temperature": typed.temperature or 1.0,
+            "tool_choice": _responses_body.tool_choice(
+                knobs, extra.get("tool_choice"), typed.tools
+            ),
+            "tools": _responses_body.tools(knobs, typed.tools),
+            "top_p": typed.top_p or 1.0,
+            "background": False,
+            "max_output_tokens": max_tokens,
+            "service_tier": "auto",
+            "status": "incomplete" if incomplete else "completed",
+            "top_logprobs": None if knobs.responses_top_logprobs_null else 0,
+            "truncation": "disabled",
+            "usage": _responses_body.usage(
+                knobs, plan.prompt_tokens, plan.completion_tokens, len(plan.reasoning)
+            ),
+            # the sampling params' values (SamplingParams defaults 0.0)
+            "presence_penalty": float(extra.get("presence_penalty") or 0.0),
+            "frequency_penalty": float(extra.get("frequency_penalty") or 0.0),
         },
-        "user": None,
-    }
+    )

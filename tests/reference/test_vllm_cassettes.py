@@ -8,6 +8,7 @@ byte-identical after normalizing ids' random parts, ``created`` and timing.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ import httpx
 import pytest
 
 from fakes.cli import resolve_vllm_profile
-from fakes.profiles import Knobs
+from fakes.profiles import Knobs, ResponsesEventResponse
 from fakes.record import Interaction, load
 from fakes.server import live
 from reference.vllm_harness._normalize import differences
@@ -46,6 +47,14 @@ def _json(item: Interaction) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _json_request(item: Interaction) -> dict[str, Any]:
+    try:
+        value = json.loads(item.request_body)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 def _streamed(item: Interaction) -> bool:
     return item.response_headers.get("content-type", "").startswith("text/event-stream")
 
@@ -54,15 +63,6 @@ ANY = re.compile(".")
 NOT_FIXED = "a harness finding not fixed in the fake yet"
 
 KNOWN = (
-    Known(
-        f"{NOT_FIXED}: the /v1/responses body by release (0.10.2: output phase, top_logprobs "
-        "null, tool_output_tokens; 0.12: also input/output_messages, incomplete_details, "
-        "per-turn usage details; status completed at max_output_tokens)",
-        lambda knobs, item: (
-            item.path == "/v1/responses" and item.status == 200 and not _streamed(item)
-        ),
-        ANY,
-    ),
     Known(
         f"{NOT_FIXED}: 0.10.2 refuses tools on /v1/responses without Harmony (a 400)",
         lambda knobs, item: item.path == "/v1/responses" and b"without Harmony" in item.body,
@@ -104,6 +104,29 @@ KNOWN = (
         lambda knobs, item: isinstance(_json(item).get("tool_choice"), dict),
         ANY,
         ("0.33.0",),
+    ),
+    Known(
+        "this test reads a cut stream as empty (iter_raw raises): 0.10.2-0.11.0 cut before "
+        "response.completed (openai's Response refuses the usage), so only the cut is compared",
+        lambda knobs, item: (
+            item.path == "/v1/responses"
+            and not item.complete
+            and knobs.responses_event_response is ResponsesEventResponse.OPENAI_RESPONSE
+        ),
+        re.compile(r"^\$: real sent \d+ events, the fake 0$"),
+    ),
+    Known(
+        # vLLM sets max_output_tokens to max_model_len minus the prompt's length in the
+        # model's own tokenizer and chat template (the harness's tiny model); the fake counts
+        # the prompt its own way. A property of the model, not of the serving code.
+        "model-dependent: /v1/responses max_output_tokens by default is max_model_len minus "
+        "the prompt's length in the model's own tokenizer",
+        lambda knobs, item: (
+            item.path == "/v1/responses"
+            and item.status == 200
+            and "max_output_tokens" not in _json_request(item)
+        ),
+        re.compile(r"\.max_output_tokens: real \d+ vs fake \d+$"),
     ),
     Known(
         "environment: FastAPI >= 0.12x words str(RequestValidationError) with the endpoint "

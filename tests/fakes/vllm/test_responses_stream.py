@@ -2,7 +2,7 @@
 
 The expected item events were built with the openai types each release's code constructs
 (``openai.types.responses``, the newest openai its requirement admits), following
-``_process_simple_streaming_events`` of 0.10.2 (every delta indexed, "" sent), 0.18.0
+``_process_simple_streaming_events`` of 0.10.2-0.17 (every delta indexed, "" sent), 0.18.0
 (empty deltas skipped, the item left open after an empty last step), 0.21.0
 (SimpleStreamingEventProcessor), 0.32.0 (msg_ ids, no summary) and 0.33.0 (status by
 finish). ``ITEM`` stands for the streamed message item's id.
@@ -14,15 +14,20 @@ import json
 import re
 from typing import Any
 
+import httpx
 import pytest
 
+from fakes.cli import resolve_vllm_profile
 from fakes.script import Reply, Rule, Script
+from fakes.server import live
+from fakes.vllm._state import VllmConfig
+from fakes.vllm.app import create_vllm_app
 
 HI = Script(rules=(Rule(reply=Reply(text="Hi there")),))
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 STOP: dict[str, list[str]] = {
-    "0.10.2": [
+    "0.12.0": [
         '{"item":{"id":"ITEM","content":[],"role":"assistant","status":"in_progress","t'
         'ype":"message","phase":null},"output_index":0,"sequence_number":2,"type":"resp'
         'onse.output_item.added"}',
@@ -215,7 +220,7 @@ async def test_responses_done_item_status_byte_exact_on_a_length_finish(
 @pytest.mark.parametrize(
     ("version", "pattern"),
     [
-        ("0.10.2", UUID),
+        ("0.12.0", UUID),
         ("0.17.0", UUID),
         ("0.18.0", "[0-9a-f]{16}"),
         ("0.31.0", "[0-9a-f]{16}"),
@@ -248,3 +253,75 @@ async def test_older_releases_still_fail_to_stream(vllm: Any) -> None:
     body = {"model": "fake-model", "input": "hi", "stream": True}
     async with vllm("0.10.0") as client:
         assert (await client.post("/v1/responses", json=body)).status_code == 500
+
+
+def _profile(version: str) -> Any:
+    return resolve_vllm_profile(version, None)[0]
+
+
+def test_0_10_2_cuts_the_stream_where_openai_refuses_response_completed() -> None:
+    # 0.10.2-0.11.0 validate response.completed with the installed openai's Response type,
+    # which (openai 3.x) requires usage.input_tokens_details.cache_write_tokens: the events up
+    # to output_item.done go out, then the server drops the socket (the harness recorded it)
+    body = {"model": "fake-model", "input": "hi", "stream": True}
+    received = b""
+    with (
+        live(create_vllm_app(VllmConfig(_profile("0.10.2"), "0.10.2", script=HI))) as server,
+        httpx.Client(base_url=server.url, timeout=30) as client,
+        client.stream("POST", "/v1/responses", json=body) as response,
+    ):
+        with pytest.raises(httpx.RemoteProtocolError):
+            for chunk in response.iter_raw():
+                received += chunk
+    names = re.findall(r"^event: (\S+)$", received.decode(), flags=re.MULTILINE)
+    assert names[:2] == ["response.created", "response.in_progress"]
+    assert names[-1] == "response.output_item.done"
+    created = json.loads(received.split(b"\ndata: ", 1)[1].split(b"\n\n", 1)[0])
+    assert isinstance(created["response"]["created_at"], float)  # openai's Response type
+    assert list(created["response"])[:3] == ["id", "access_programs", "created_at"]
+
+
+THINK = Script(rules=(Rule(reply=Reply(reasoning="Let me think", text="Hi")),))
+
+
+@pytest.mark.parametrize(
+    ("version", "names"),
+    [
+        # 0.10.2-0.17: an output_text part, every delta counted, no part done; the message is
+        # announced under the reasoning item's id (0.12.0 serving_responses.py:1226-1370)
+        ("0.12.0", ["output_item.added", "content_part.added", "reasoning_text.delta"]),
+        # 0.21-0.31: vllm's own reasoning_part events (0.21.0 streaming_events.py:932-1010)
+        ("0.21.0", ["output_item.added", "reasoning_part.added", "reasoning_text.delta"]),
+        # 0.32+: openai's content_part events with a reasoning_text part
+        ("0.34.0", ["output_item.added", "content_part.added", "reasoning_text.delta"]),
+    ],
+)
+async def test_reasoning_streams_first_as_a_reasoning_item(
+    vllm: Any, version: str, names: list[str]
+) -> None:
+    body = {"model": "fake-model", "input": "hi", "stream": True}
+    async with vllm(version, script=THINK, reasoning_parser="deepseek_r1") as client:
+        response = await client.post("/v1/responses", json=body)
+    blocks = _blocks(response.text)
+    payloads = [json.loads(b.split("\ndata: ", 1)[1]) for b in blocks]
+    types = [p["type"].removeprefix("response.") for p in payloads]
+    assert types[2:5] == names
+    assert payloads[2]["item"]["type"] == "reasoning"
+    deltas = [p for p in payloads if p["type"] == "response.reasoning_text.delta"]
+    assert "".join(p["delta"] for p in deltas) == "Let me think"
+    message = next(
+        p
+        for p in payloads
+        if p["type"] == "response.output_item.added" and p["item"]["type"] == "message"
+    )
+    announced_under_reasoning_id = message["item"]["id"] == payloads[2]["item"]["id"]
+    assert announced_under_reasoning_id is (version == "0.12.0")
+    if version != "0.12.0":
+        assert "response.reasoning_text.done" in [p["type"] for p in payloads]
+        reasoning_id = payloads[2]["item"]["id"]
+        closing = [
+            p["type"]
+            for p in payloads
+            if p.get("item_id") == reasoning_id and p["type"].endswith("part.done")
+        ]
+        assert closing == ["response." + names[1].replace(".added", ".done")]

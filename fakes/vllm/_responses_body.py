@@ -1,0 +1,83 @@
+"""The ``/v1/responses`` body (and the ``response`` of the streamed envelope events) as each
+release's ``ResponsesResponse.from_request`` dumps it: keys from the profile, in its order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fakes.profiles import Knobs, ResponsesEventResponse
+from fakes.types import JSONObject
+
+# openai's own ``Response`` type, as the openai release next to vLLM 0.10.2-0.11.0 dumps it
+# (those releases validate the envelope's dict through it; vllm asks for openai>=1.99.1, so a
+# fresh install gets the newest openai: the keys below are what the recordings show)
+_OPENAI_RESPONSE_KEYS = (
+    "id", "access_programs", "created_at", "error", "incomplete_details", "instructions",
+    "metadata", "model", "object", "output", "parallel_tool_calls", "temperature",
+    "tool_choice", "tools", "top_p", "background", "completed_at", "conversation", "image",
+    "input_transformations", "max_output_tokens", "max_tool_calls", "moderation",
+    "previous_response_id", "prompt", "prompt_cache_diagnostics", "prompt_cache_key",
+    "prompt_cache_options", "prompt_cache_retention", "reasoning", "safety_identifier",
+    "service_tier", "status", "text", "tool_usage", "top_logprobs", "truncation", "usage",
+    "user",
+)  # fmt: skip
+
+
+def tool_choice(knobs: Knobs, requested: Any, tools: list[Any] | None) -> Any:
+    choice = "auto" if requested is None else requested
+    if knobs.responses_tool_choice_none_without_tools and not tools and choice == "auto":
+        return "none"  # check_tool_usage: no tools, "auto" becomes "none"
+    return choice
+
+
+def tools(knobs: Knobs, requested: list[dict[str, Any]] | None) -> list[Any]:
+    """The request's tools as openai's FunctionTool dumps them (other tool types as sent)."""
+    return [
+        {key: tool.get(key) for key in knobs.responses_tool_keys}
+        if tool.get("type") == "function"
+        else tool
+        for tool in requested or []
+    ]
+
+
+def reasoning_item(id: str, text: str) -> JSONObject:
+    # ResponseReasoningItem field order; status stays null outside harmony
+    return {
+        "id": id,
+        "summary": [],
+        "type": "reasoning",
+        "content": [{"text": text, "type": "reasoning_text"}],
+        "encrypted_content": None,
+        "status": None,
+    }
+
+
+def usage(knobs: Knobs, prompt: int, completion: int, reasoning: int) -> JSONObject:
+    values: dict[str, Any] = {
+        "cached_tokens": 0,
+        "cache_write_tokens": 0,
+        "reasoning_tokens": reasoning if knobs.responses_reasoning_tokens else 0,
+        "tool_output_tokens": 0,
+    }  # per-turn lists stay empty for a single, non-harmony turn
+    return {
+        "input_tokens": prompt,
+        "input_tokens_details": {k: values.get(k, []) for k in knobs.responses_usage_input_keys},
+        "output_tokens": completion,
+        "output_tokens_details": {k: values.get(k, []) for k in knobs.responses_usage_output_keys},
+        "total_tokens": prompt + completion,
+    }
+
+
+def body(knobs: Knobs, values: dict[str, Any]) -> JSONObject:
+    """``values`` holds the request-dependent fields; every other key is null."""
+    return {key: values.get(key) for key in knobs.responses_keys}
+
+
+def event_response(knobs: Knobs, response: JSONObject) -> JSONObject:
+    """The ``response`` of response.created / response.in_progress."""
+    if knobs.responses_event_response is ResponsesEventResponse.BODY:
+        return response
+    # openai's Response: created_at is a float, fields it lacks are null
+    out = {key: response.get(key) for key in _OPENAI_RESPONSE_KEYS}
+    out["created_at"] = float(response["created_at"])
+    return out
