@@ -572,18 +572,24 @@ async def _responses(state: VllmState, request: Request) -> Answer:
     started = time.monotonic()
     response_id = _request_id(state, request, knobs.response_id_prefix)
     text = "".join(plan.content)
-    body_out = _response_object(
-        knobs,
-        response_id,
-        created,
-        model,
-        typed,
-        plan,
-        text,
-        max_tokens,
-        state.new_hex(),
-        state.new_hex(),
-    )
+
+    def response_object(shown: str, *, reasoning: bool = True) -> dict[str, Any]:
+        # each body gets its own item ids, as each of vLLM's builds does
+        return _response_object(
+            knobs,
+            response_id,
+            created,
+            model,
+            typed,
+            plan,
+            shown,
+            max_tokens,
+            state.new_hex(),
+            state.new_hex(),
+            reasoning=reasoning,
+        )
+
+    body_out = response_object(text)
     if body.get("stream"):
         if knobs.responses is ResponsesRoute.STREAM_CUT:
             # 0.10.1: the generator raises after the 200 went out; uvicorn drops the socket.
@@ -597,19 +603,7 @@ async def _responses(state: VllmState, request: Request) -> Answer:
         if knobs.responses_completed_last_step:
             # SimpleContext keeps only the last engine step's output: response.completed
             # shows that step's text (none after EOS)
-            body_out = _response_object(
-                knobs,
-                response_id,
-                created,
-                model,
-                typed,
-                plan,
-                steps[-1],
-                max_tokens,
-                state.new_hex(),
-                state.new_hex(),
-                reasoning=False,
-            )
+            body_out = response_object(steps[-1], reasoning=False)
         events = _responses_stream.stream_events(
             knobs,
             body_out,
