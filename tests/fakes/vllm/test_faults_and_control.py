@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import time
 from typing import Any
 
 import httpx
 import pytest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from fakes import timing
 from fakes.faults import Fault, FaultKind, FaultRule
 from fakes.server import live
-from fakes.timing import Timing
+from fakes.timing import Lateness, Timing
 from fakes.vllm import create_vllm_app
 from tests.conftest import CHAT, chunks, events, vllm_config
 
@@ -120,29 +124,98 @@ def test_stall_is_visible_to_a_client_timeout() -> None:
                     pass
 
 
-async def test_max_num_seqs_queues_and_metrics_show_it(vllm: Any) -> None:
+class _TokenClock:
+    """Stands in for the fakes' token sleeps (``fakes.timing``): no real time passes; each
+    sleep logs the moment it would wake (``("wake", t)``, on a clock that a sleep moves on)
+    and, when ``gate`` is set, first waits for it. The app's sent body chunks go to the
+    same log (``("chunk", bytes)``), so the log is the stream's schedule."""
+
+    def __init__(self) -> None:
+        self.slept = 0.0
+        self.log: list[tuple[str, Any]] = []
+        self.gate: asyncio.Event | None = None
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self.slept
+
+    async def sleep(self, seconds: float) -> None:
+        self.log.append(("wake", self.monotonic() + seconds))
+        if self.gate is not None:
+            await self.gate.wait()
+        self.slept += seconds
+
+    def recording(self, app: ASGIApp) -> ASGIApp:
+        async def recorded(scope: Scope, receive: Receive, send: Send) -> None:
+            async def logged(message: Message) -> None:
+                if message["type"] == "http.response.body" and message.get("body"):
+                    self.log.append(("chunk", message["body"]))
+                await send(message)
+
+            await app(scope, receive, logged)
+
+        return recorded
+
+
+@pytest.fixture
+def token_clock(monkeypatch: pytest.MonkeyPatch) -> _TokenClock:
+    clock = _TokenClock()
+    monkeypatch.setattr(timing, "monotonic", clock.monotonic)
+    monkeypatch.setattr(timing, "sleep", clock.sleep)
+    return clock
+
+
+async def _metrics_until(client: httpx.AsyncClient, *wanted: str) -> str:
+    """/metrics once it shows every line in ``wanted``: a bounded number of reads, each after
+    one pass of the event loop (``sleep(0)``: no time passes) for the requests to run on."""
+    for _ in range(200):
+        await asyncio.sleep(0)
+        text = (await client.get("/metrics")).text
+        if all(line in text for line in wanted):
+            return text
+    raise AssertionError(f"/metrics never showed {wanted}:\n{text}")
+
+
+async def test_max_num_seqs_queues_and_metrics_show_it(vllm: Any, token_clock: _TokenClock) -> None:
+    running = 'vllm:num_requests_running{model_name="fake-model"} 1.0'
+    waiting = 'vllm:num_requests_waiting{model_name="fake-model"} 1.0'
+    token_clock.gate = asyncio.Event()  # the first request holds its slot until released
     async with vllm("0.9.2", max_num_seqs=1, timing=Timing(ttft=0.2)) as client:
         first = asyncio.create_task(client.post("/v1/chat/completions", json=CHAT))
         second = asyncio.create_task(client.post("/v1/chat/completions", json=CHAT))
-        await asyncio.sleep(0.1)
-        during = (await client.get("/metrics")).text
-        await asyncio.gather(first, second)
+        await _metrics_until(client, running, waiting)
+        # only the request with the slot has reached its first token
+        assert [kind for kind, _ in token_clock.log] == ["wake"]
+        token_clock.gate.set()
+        answers = await asyncio.gather(first, second)
         after = (await client.get("/metrics")).text
-    assert 'vllm:num_requests_running{model_name="fake-model"} 1.0' in during
-    assert 'vllm:num_requests_waiting{model_name="fake-model"} 1.0' in during
+    assert [a.status_code for a in answers] == [200, 200]
+    assert 'vllm:num_requests_running{model_name="fake-model"} 0.0' in after
     assert 'vllm:num_requests_waiting{model_name="fake-model"} 0.0' in after
     assert 'vllm:request_success_total{finished_reason="stop",model_name="fake-model"} 2.0' in after
     assert "vllm:time_to_first_token_seconds_bucket" in after
 
 
-async def test_ttft_and_itl_shape_the_stream(vllm: Any) -> None:
-    async with vllm("0.9.2", timing=Timing(ttft=0.05, itl=0.02)) as client:
-        loop = asyncio.get_running_loop()
-        start = loop.time()
-        await client.post("/v1/chat/completions", json={**STREAM, "max_tokens": 3})
-        elapsed = loop.time() - start
-    # role + 3 tokens + usage-less finish: ttft once, then one itl per further chunk.
-    assert 0.05 + 3 * 0.02 <= elapsed < 1.0
+async def test_ttft_and_itl_shape_the_stream(token_clock: _TokenClock) -> None:
+    app = create_vllm_app(vllm_config("0.9.2", timing=Timing(ttft=0.05, itl=0.02)))
+    transport = httpx.ASGITransport(app=token_clock.recording(app))
+    async with httpx.AsyncClient(transport=transport, base_url="http://fake") as client:
+        sent = time.monotonic()
+        response = await client.post("/v1/chat/completions", json={**STREAM, "max_tokens": 3})
+        answered = time.monotonic()
+    log = token_clock.log
+    kinds = [kind for kind, _ in log]
+    # the role chunk after the TTFT, each of the 3 tokens (the finish rides on the last) one
+    # ITL later, then [DONE] at once
+    assert kinds == ["wake", "chunk"] * 4 + ["chunk"], log
+    assert b"".join(data for kind, data in log if kind == "chunk") == response.content
+    assert log[-1][1] == b"data: [DONE]\n\n"
+    wakes = [t for kind, t in log if kind == "wake"]
+    # the TTFT counts from the request's arrival, somewhere between sending and the answer
+    assert sent + 0.05 - Lateness.TICK <= wakes[0] <= answered + 0.05
+    # each further token one ITL after the previous one's deadline (sleeps aim up to one
+    # timer tick early: fakes.timing.Lateness)
+    gaps = [later - earlier for earlier, later in itertools.pairwise(wakes)]
+    assert gaps == pytest.approx([0.02] * 3, abs=Lateness.TICK)
 
 
 class TestControlPlane:
