@@ -7,20 +7,19 @@ a cut connection, raises the client library's ``RemoteProtocolError`` after them
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import anyio
 import httpx
 import httpx2
 import orjson
 import respx
 
 from fakes.record._cassette import Chunk, Interaction, load
+from fakes.record._pace import paced
 from fakes.record._replay import NOT_REPLAYED, NoMatch, Replayer
 from fakes.transport import CUT_MESSAGE
 
@@ -32,13 +31,8 @@ def replayer(*paths: str | Path, speed: float = 0.0, **options: Any) -> Replayer
 async def _chunks(
     item: Interaction, speed: float, errors: ModuleType, request: Any
 ) -> AsyncIterator[bytes]:
-    started = time.monotonic()
-    for chunk in item.chunks:
-        if speed > 0:
-            delay = started + chunk.offset / speed - time.monotonic()
-            if delay > 0:
-                await anyio.sleep(delay)
-        yield chunk.data
+    async for data in paced(item.chunks, speed):
+        yield data
     if not item.complete:
         raise errors.RemoteProtocolError(CUT_MESSAGE, request=request)
 

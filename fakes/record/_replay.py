@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-import anyio
 import orjson
 from starlette.types import Receive, Scope, Send
 
@@ -16,6 +15,7 @@ from fakes.eventstream import CUT, EventStreamResponse, _Cut
 from fakes.jsonlimit import too_deep
 from fakes.record._cassette import Cassette, Interaction
 from fakes.record._errors import read_or_refuse, send_error
+from fakes.record._pace import paced
 from fakes.record._redact import MARK, Redactor
 
 # Fields that differ between otherwise identical calls and say nothing about the answer.
@@ -192,12 +192,7 @@ class Replayer:
         await response(scope, receive, send)
 
     async def _play(self, item: Interaction) -> AsyncGenerator[bytes | _Cut, None]:
-        clock = anyio.current_time()
-        for chunk in item.chunks:
-            if self.speed > 0:
-                delay = clock + chunk.offset / self.speed - anyio.current_time()
-                if delay > 0:
-                    await anyio.sleep(delay)
-            yield chunk.data
+        async for data in paced(item.chunks, self.speed):
+            yield data
         if not item.complete:
             yield CUT

@@ -24,6 +24,7 @@ from fakes.record import (
     save,
 )
 from fakes.record._convert import sse_chunks
+from tests.fakes.record.conftest import ReplayClock
 
 STREAM = (
     b'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"},"finish_reason":null}]}\n\n'
@@ -252,16 +253,22 @@ async def test_in_process_replay_of_a_cut_raises_after_the_chunks(tmp_path: Path
     assert received == [b"data: 1\n\n", b"data: 2\n\n"]
 
 
-async def test_in_process_replay_keeps_the_recorded_pace(tmp_path: Path) -> None:
-    import time
-
+@pytest.mark.parametrize(("speed", "gaps"), [(1.0, [0.1, 0.15]), (2.0, [0.05, 0.075]), (0.0, [])])
+async def test_in_process_replay_keeps_the_recorded_pace(
+    tmp_path: Path, replay_clock: ReplayClock, speed: float, gaps: list[float]
+) -> None:
     path = tmp_path / "c.jsonl"
     slow = _chat("hi", b"data: 1\n\ndata: 2\n\n")
-    paced = tuple(Chunk(0.1 * (i + 1), c.data) for i, c in enumerate(slow.chunks))
+    paced = tuple(Chunk(offset, c.data) for offset, c in zip((0.1, 0.25), slow.chunks, strict=True))
     save(path, Header(), [Interaction(**{**slow.__dict__, "chunks": paced})])
-    for speed, low, high in ((1.0, 0.18, 0.6), (0.0, 0.0, 0.1)):
-        with replaying(path, base_url="http://llm.test", speed=speed):
-            async with httpx.AsyncClient(base_url="http://llm.test") as client:
-                started = time.monotonic()
-                await client.post("/v1/chat/completions", content=_body("hi"))
-                assert low <= time.monotonic() - started < high, speed
+    with replaying(path, base_url="http://llm.test", speed=speed):
+        async with httpx.AsyncClient(base_url="http://llm.test") as client:
+            async with client.stream(
+                "POST", "/v1/chat/completions", content=_body("hi")
+            ) as response:
+                async for chunk in response.aiter_raw():
+                    replay_clock.log.append(("chunk", chunk))
+    # each chunk waits for its recorded offset, divided by the speed; speed 0 never waits
+    kinds = [kind for kind, _ in replay_clock.log]
+    assert kinds == (["sleep", "chunk"] * 2 if gaps else ["chunk"] * 2)
+    assert replay_clock.sleeps() == pytest.approx(gaps)

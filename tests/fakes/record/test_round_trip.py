@@ -11,9 +11,10 @@ import pytest
 from fakes.record import Recorder, Replayer, load
 from fakes.script import Reply, Rule, Script, ToolCallReply
 from fakes.server import live
-from fakes.timing import Timing
+from fakes.timing import Lateness, Timing
 from fakes.vllm import create_vllm_app
 from tests.conftest import CHAT, WEATHER_TOOLS, vllm_config
+from tests.fakes.record.conftest import ReplayClock
 
 pytestmark = pytest.mark.live
 
@@ -63,7 +64,9 @@ def _read(client: httpx.Client, body: dict[str, object]) -> tuple[int, bytes, li
         return response.status_code, data, offsets, True
 
 
-def test_every_kind_of_session_replays_byte_for_byte(tmp_path: Path) -> None:
+def test_every_kind_of_session_replays_byte_for_byte(
+    tmp_path: Path, replay_clock: ReplayClock
+) -> None:
     cassette = tmp_path / "session.jsonl"
     config = vllm_config(
         "0.9.2",
@@ -81,20 +84,28 @@ def test_every_kind_of_session_replays_byte_for_byte(tmp_path: Path) -> None:
     assert [i.complete for i in load(cassette).interactions] == [True, True, True, True, False]
     assert recorded["error"][0] == 400 and recorded["cut"][3] is False
 
+    interactions = dict(
+        zip([name for name, _ in REQUESTS], load(cassette).interactions, strict=True)
+    )
     with (
         live(Replayer([load(cassette)], speed=1.0)) as server,
         httpx.Client(base_url=server.url, timeout=10) as client,
     ):
         for name, body in REQUESTS:
-            status, data, offsets, complete = _read(client, body)
+            replay_clock.log.clear()
+            status, data, _, complete = _read(client, body)
             assert (status, data, complete) == (*recorded[name][:2], recorded[name][3]), name
-            if name == "stream":
-                # time to first token and inter-token gaps survive (loopback, shared machine)
-                assert abs(offsets[0] - recorded[name][2][0]) < 0.03
-                assert abs(offsets[-1] - recorded[name][2][-1]) < 0.05
+            # the replay waits out the recorded time to the first chunk, then the gaps
+            offsets = [chunk.offset for chunk in interactions[name].chunks]
+            sleeps = replay_clock.sleeps()
+            assert sleeps[:1] == pytest.approx(offsets[:1]), name
+            assert sum(sleeps) == pytest.approx(offsets[-1]), name
+    # the recorded stream was paced by the fake vLLM's TTFT and ITL
+    stream = [chunk.offset for chunk in interactions["stream"].chunks]
+    assert stream[0] >= 0.05 - Lateness.TICK and stream[-1] - stream[0] > 0.01
 
 
-def test_speed_zero_replays_without_waiting(tmp_path: Path) -> None:
+def test_speed_zero_replays_without_waiting(tmp_path: Path, replay_clock: ReplayClock) -> None:
     cassette = tmp_path / "slow.jsonl"
     config = vllm_config("0.9.2", timing=Timing(ttft=0.2, itl=0.05))
     with live(create_vllm_app(config)) as upstream:
@@ -109,4 +120,5 @@ def test_speed_zero_replays_without_waiting(tmp_path: Path) -> None:
         httpx.Client(base_url=server.url, timeout=10) as client,
     ):
         fast = _read(client, {**CHAT, "stream": True})
-    assert fast[1] == slow[1] and fast[2][-1] < 0.2
+    assert fast[1] == slow[1] and len(fast[2]) > 1
+    assert replay_clock.log == []  # not one sleep
