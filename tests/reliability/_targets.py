@@ -7,12 +7,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
+from openai.types import Completion, Model
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
+from openai.types.responses import (
+    Response,
+    ResponseFunctionToolCall,
+    ResponseOutputMessage,
+    ResponseReasoningItem,
+)
+from prometheus_client.parser import text_string_to_metric_families
+from pydantic import BaseModel, ValidationError
 from starlette.types import ASGIApp
 
+from fakes.faults import FaultRule
 from fakes.litellm import Deployment, LitellmConfig, create_litellm_app, resolve_litellm_profile
 from fakes.profiles import ErrorShape, Knobs, ResponsesRoute
 from fakes.record import Recorder, Replayer, load
+from fakes.script import Script
+from fakes.timing import Timing
 from fakes.transport import StreamingASGITransport
 from fakes.vllm import create_vllm_app
 from tests.conftest import vllm_config
@@ -65,6 +79,7 @@ class Target:
     knobs: Knobs | None = None  # the vLLM profile's knobs (vllm and recorder-to-vllm)
     plain_500_bodies: frozenset[bytes] = frozenset()  # recorded errors a replay may repeat
     upstream_knobs: Knobs | None = None  # the fake vLLM behind a fake LiteLLM
+    recorded_bodies: frozenset[bytes] = frozenset()  # every answer a replay may give
 
 
 def _vllm(version: str, **overrides: Any) -> Target:
@@ -108,7 +123,15 @@ def _replay() -> Target:
     # the real proxy's own error answers (its 500s, FastAPI's 405 {"detail"}), repeated as recorded
     recorded_500s = frozenset(i.body for i in cassette.interactions if i.status >= 400)
     routes = [*sorted({i.path for i in cassette.interactions}), "/v1/other"]
-    return Target("replay", "replay", Replayer([cassette], speed=0), routes, None, recorded_500s)
+    return Target(
+        "replay",
+        "replay",
+        Replayer([cassette], speed=0),
+        routes,
+        None,
+        recorded_500s,
+        recorded_bodies=frozenset(i.body for i in cassette.interactions),
+    )
 
 
 def _recorder(out: Path, *, dead: bool) -> Target:
@@ -229,3 +252,206 @@ def vllm_plain_500_expected(knobs: Knobs, path: str, body: Any, fault: str | Non
         and isinstance(choice, str)
         and choice not in knobs.tool_choice_strings
     )
+
+
+# --- what a well-formed success looks like ------------------------------------------------
+
+CHAT_PATHS = {
+    "/v1/chat/completions",
+    "/chat/completions",
+    "/engines/fake-model/chat/completions",
+    "/openai/deployments/fake-model/chat/completions",
+}
+RESPONSES_PATHS = {"/v1/responses", "/responses"}
+MODELS_PATHS = {"/v1/models", "/models"}
+
+
+def _sse(body: bytes) -> list[tuple[str | None, str]]:
+    """(event name, data) of each SSE event, in order."""
+    events: list[tuple[str | None, str]] = []
+    for block in body.decode().replace("\r\n", "\n").split("\n\n"):
+        name, data = None, []
+        for line in block.split("\n"):
+            field, _, value = line.partition(":")
+            if field == "event":
+                name = value.strip()
+            elif field == "data":
+                data.append(value.removeprefix(" "))
+        if data:
+            events.append((name, "\n".join(data)))
+    return events
+
+
+def _error_frame(payload: Any) -> bool:
+    return isinstance(payload, dict) and (_nested(payload) or _flat(payload))
+
+
+def _stream(
+    body: bytes,
+    chunk: Callable[[Any], Any],
+    *,
+    errors_allowed: bool,
+    cut: bool,
+    responses: bool = False,
+) -> None:
+    """Each event parses and has the endpoint's chunk shape; a chat or completions stream ends
+    with [DONE] (an error frame, where one may come, ends what is checked)."""
+    events = _sse(body)
+    assert events, body[:500]
+    for position, (name, data) in enumerate(events):
+        if data == "[DONE]":
+            assert not responses and position == len(events) - 1, body[-500:]
+            return
+        payload = orjson.loads(data)
+        if _error_frame(payload):
+            assert errors_allowed, ("an error frame nobody asked for", body[:500])
+            continue
+        if responses:
+            assert isinstance(payload, dict) and isinstance(payload.get("type"), str), data
+            assert name in (None, payload["type"]), (name, data)
+            assert position or payload["type"] == "response.created", data
+        else:
+            chunk(payload)
+    assert responses or cut, ("a stream without [DONE]", body[-500:])
+
+
+# Where a real backend departs from openai's newest types, with where that was seen (a list
+# index in a path is "*"): a 2xx may lack these fields ...
+MAY_LACK = {
+    # vLLM 0.4's completions chunks (profile knob: completions stream object)
+    ("Completion", ("object",)): "vLLM 0.4 completions stream",
+    # vLLM's ResponseUsage before 0.32 (recordings/vllm: 0.10.2 and 0.12.0 lack it)
+    ("Response", ("usage", "input_tokens_details", "cache_write_tokens")): "vLLM before 0.32",
+}
+# ... or hold these values
+MAY_HOLD = {
+    # LiteLLM 1.74's /v1/responses bridge (recordings/litellm-1.74.15.post2.jsonl)
+    ("Response", ("object",)): {"chat.completion"},
+    ("ResponseOutputMessage", ("status",)): {"stop"},
+    ("Response", ("usage", "input_tokens_details")): {None},
+    ("Response", ("usage", "output_tokens_details")): {None},
+    # a streamed completion chunk before the last (openai-python reads it without validating)
+    ("Completion", ("choices", "*", "finish_reason")): {None},
+}
+OUTPUT_ITEMS: dict[str, type[BaseModel]] = {
+    "message": ResponseOutputMessage,
+    "reasoning": ResponseReasoningItem,
+    "function_call": ResponseFunctionToolCall,
+}
+
+
+def validated(model: type[BaseModel]) -> Callable[[Any], None]:
+    """A check of a payload against ``model``, allowing only the departures listed above."""
+    name = model.__name__
+
+    def allowed(error: Any) -> bool:
+        where = (name, tuple("*" if isinstance(at, int) else at for at in error["loc"]))
+        if error["type"] == "missing":
+            return where in MAY_LACK
+        return error.get("input") in MAY_HOLD.get(where, ())
+
+    def check(payload: Any) -> None:
+        try:
+            model.model_validate(payload)
+        except ValidationError as exc:
+            wrong = [error for error in exc.errors() if not allowed(error)]
+            where = [(error["loc"], error["msg"]) for error in wrong[:3]]
+            assert wrong == [], (name, len(wrong), where, str(payload)[:300])
+
+    return check
+
+
+def _response(payload: Any) -> None:
+    """openai's Response, each output item checked as the type its ``type`` names."""
+    assert isinstance(payload, dict) and isinstance(payload.get("output"), list), payload
+    validated(Response)({**payload, "output": []})
+    for item in payload["output"]:
+        validated(OUTPUT_ITEMS[item["type"]])(item)
+
+
+def _control_plane(path: str, method: str, parsed: Any) -> None:
+    if path == "/_fake/requests":
+        if method == "DELETE":
+            assert parsed == {"cleared": True}, parsed
+        else:
+            assert set(parsed) == {"requests", "total", "limit"}, parsed
+            assert all({"id", "method", "path"} <= set(row) for row in parsed["requests"])
+    elif path.startswith("/_fake/requests/"):
+        assert parsed["id"] == int(path.rsplit("/", 1)[1]), parsed
+    elif path == "/_fake/reset":
+        assert parsed == {"reset": True}, parsed
+    elif path == "/_fake/script":
+        validated(Script)(parsed)
+    elif path == "/_fake/faults":
+        assert isinstance(parsed, list), parsed
+        for rule in parsed:
+            validated(FaultRule)(rule)
+    elif path == "/_fake/timing":
+        validated(Timing)(parsed)
+    elif path == "/_fake/profile":
+        assert list(parsed) == ["name", "base", "version", "versions", "overrides", "knobs"]
+    else:
+        raise AssertionError(f"a 2xx from an unknown control route {path}")
+
+
+def check_success(
+    target: Target,
+    request: dict[str, Any],
+    status: int,
+    headers: dict[str, str],
+    body: bytes,
+) -> None:
+    """A status below 400 carries what the endpoint answers: a redirect to the route without
+    its trailing slash (FastAPI's and Starlette's redirect_slashes), or a body that parses and
+    validates as the endpoint's own type (openai's, the fake's control plane models)."""
+    path = httpx.URL(request["path"]).path
+    if 300 <= status < 400:
+        assert status == 307 and path.endswith("/"), (status, path)
+        assert httpx.URL(headers["location"]).path == path.rstrip("/"), headers
+        return
+    assert 200 <= status < 300, status
+    fault = request["headers"].get("x-fake-fault") or ""
+    cut = body.endswith(b"<cut>")
+    if cut:  # the transport saw the connection drop: only where a cut was asked or recorded
+        assert "cut" in fault or target.kind == "replay", (request, body[-200:])
+        body = body.removesuffix(b"<cut>")
+    if target.kind == "replay":
+        assert body in target.recorded_bodies, ("a 2xx the cassette never recorded", body[:300])
+        return
+    streamed = headers.get("content-type", "").startswith("text/event-stream")
+    if cut and streamed:
+        body = body[: body.rfind(b"\n\n") + 2]  # the events before the cut
+    errors_allowed = "error_frame" in fault or target.kind in ("litellm", "recorder")
+    if path == "/health" and target.kind != "litellm":
+        assert body == b"", body[:200]
+    elif path == "/metrics" and target.kind != "litellm":
+        names = {family.name for family in text_string_to_metric_families(body.decode())}
+        assert "vllm:num_requests_running" in names, names
+    elif path in CHAT_PATHS and streamed:
+        _stream(body, validated(ChatCompletionChunk), errors_allowed=errors_allowed, cut=cut)
+    elif path == "/v1/completions" and streamed:
+        _stream(body, validated(Completion), errors_allowed=errors_allowed, cut=cut)
+    elif path in RESPONSES_PATHS and streamed:
+        _stream(body, lambda _: None, errors_allowed=errors_allowed, cut=cut, responses=True)
+    else:
+        parsed = orjson.loads(body)
+        if path in CHAT_PATHS:
+            validated(ChatCompletion)(parsed)
+        elif path == "/v1/completions":
+            validated(Completion)(parsed)
+        elif path in RESPONSES_PATHS:
+            _response(parsed)
+        elif path in MODELS_PATHS:
+            assert parsed["object"] == "list" and parsed["data"], parsed
+            for card in parsed["data"]:
+                validated(Model)(card)
+        elif path == "/version" and target.kind != "litellm":
+            assert list(parsed) == ["version"] and isinstance(parsed["version"], str), parsed
+        elif path == "/health/liveliness" and target.kind == "litellm":
+            assert parsed == "I'm alive!", parsed
+        elif path == "/health/readiness" and target.kind == "litellm":
+            assert parsed["status"] == "healthy", parsed
+        elif path.startswith("/_fake/"):
+            _control_plane(path, request["method"], parsed)
+        else:
+            raise AssertionError(f"a {status} from {target.name} {path}: no known shape")

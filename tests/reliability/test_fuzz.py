@@ -12,15 +12,18 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from fakes.record import load
 from fakes.transport import StreamingASGITransport
 from tests.reliability._targets import (
     BUILDERS,
     PLAIN_500,
+    REFERENCE_CASSETTE,
     Fleet,
     Target,
+    check_success,
     json_or_none,
     litellm_error_shape,
     openai_error_shape,
@@ -232,9 +235,14 @@ async def _send(target: Target, request: dict[str, Any]) -> tuple[int, dict[str,
         return response.status_code, dict(response.headers), body
 
 
-def _check(target: Target, request: dict[str, Any], status: int, body: bytes) -> None:
+def _check(
+    target: Target, request: dict[str, Any], status: int, headers: dict[str, str], body: bytes
+) -> None:
     assert b"Traceback" not in body and b'File "' not in body, body[:2000]
-    if status < 400 or request["method"] == "HEAD":
+    if status < 400:
+        check_success(target, request, status, headers, body)
+        return
+    if request["method"] == "HEAD":
         return
     sent = json_or_none(request["body"]) if request["body"] else None
     fault = request["headers"].get("x-fake-fault")
@@ -292,11 +300,82 @@ def _fuzz_one(fuzz_targets: Fleet, case: tuple[str, dict[str, Any]]) -> None:
     async def run() -> tuple[int, dict[str, str], bytes]:
         return await asyncio.wait_for(_send(target, request), REQUEST_BOUND)
 
-    status, _, body = asyncio.run(run())
+    status, headers, body = asyncio.run(run())
     FIGURES["fuzz requests (hypothesis cases)"] += 1
-    _check(target, request, status, body)
+    _check(target, request, status, headers, body)
 
 
+def _ok(name: str, path: str, body: dict[str, Any] | None = None, **headers: str) -> Any:
+    request = {
+        "method": "POST" if body is not None else "GET",
+        "path": path,
+        "query": "",
+        "headers": {"content-type": "application/json", **headers},
+        "body": _dumps(body) if body is not None else b"",
+    }
+    return example(case=(name, request))
+
+
+def _recorded_ok() -> Any:
+    item = next(i for i in load(REFERENCE_CASSETTE).interactions if i.status == 200)
+    request = {"method": item.method, "path": item.path, "query": item.query}
+    return example(case=("replay", {**request, "headers": {}, "body": item.request_body}))
+
+
+CHAT_BODY = {"model": "fake-model", "messages": [{"role": "user", "content": "hi"}]}
+STREAMED = {**CHAT_BODY, "stream": True}
+VLLM_KEY = {"authorization": "Bearer sk-fuzz-key-000000"}
+LITELLM_KEY = {"authorization": "Bearer sk-master-0000000"}
+# well-formed requests, run first every time: every endpoint's 2xx goes through the shape check
+WELL_FORMED = [
+    _ok("vllm-0.9.2", "/v1/chat/completions", CHAT_BODY),
+    _ok("vllm-0.9.2", "/v1/chat/completions", STREAMED),
+    _ok("vllm-0.9.2", "/v1/chat/completions", STREAMED, **{"x-fake-fault": "cut; after_chunks=2"}),
+    _ok(
+        "vllm-0.33.0+key",
+        "/v1/chat/completions",
+        STREAMED,
+        **VLLM_KEY,
+        **{"x-fake-fault": "error_frame; after_chunks=1; message=boom"},
+    ),
+    _ok("vllm-0.4.3", "/v1/completions", {"model": "fake-model", "prompt": "hi", "stream": True}),
+    _ok("vllm-0.9.2", "/v1/completions", {"model": "fake-model", "prompt": "hi"}),
+    _ok("vllm-0.10.0", "/v1/responses", {"model": "fake-model", "input": "hi"}),
+    _ok(
+        "vllm-0.33.0+key",
+        "/v1/responses",
+        {"model": "fake-model", "input": "hi", "stream": True},
+        **VLLM_KEY,
+    ),
+    _ok("vllm-0.9.2", "/v1/models"),
+    _ok("vllm-0.4.3", "/health"),
+    _ok("vllm-0.4.3", "/version"),
+    _ok("vllm-0.9.2", "/metrics"),
+    _ok("vllm-0.9.2", "/_fake/requests"),
+    _ok("vllm-0.9.2", "/_fake/profile"),
+    _ok("vllm-0.9.2", "/_fake/faults"),
+    _ok("vllm-0.9.2", "/_fake/script"),
+    _ok("vllm-0.9.2", "/_fake/timing"),
+    _ok("vllm-0.9.2", "/v1/models/"),
+    _ok("litellm-1.74.15", "/v1/chat/completions", STREAMED),
+    _ok("litellm-1.74.15", "/v1/responses", {"model": "fake-model", "input": "hi"}),
+    _ok("litellm-1.110.2+key", "/chat/completions", CHAT_BODY, **LITELLM_KEY),
+    _ok("litellm-1.110.2+key", "/v1/responses", {**STREAMED, "input": "hi"}, **LITELLM_KEY),
+    _ok("litellm-1.110.2+key", "/models", **LITELLM_KEY),
+    _ok("litellm-1.110.2+key", "/health/liveliness"),
+    _ok("litellm-1.74.15", "/health/readiness"),
+    _ok("recorder+fake-vllm", "/v1/chat/completions", STREAMED),
+    _recorded_ok(),
+]
+
+
+def _well_formed(test: Any) -> Any:
+    for case in reversed(WELL_FORMED):
+        test = case(test)
+    return test
+
+
+@_well_formed
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -320,3 +399,20 @@ def test_hostile_requests_get_answers_in_the_backends_shape(
 @given(case=target_requests(sorted(BUILDERS)))
 def test_soak_hostile_requests(fuzz_targets: Fleet, case: tuple[str, dict[str, Any]]) -> None:
     _fuzz_one(fuzz_targets, case)
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/chat/completions", b'{"id": "x", "choices": 1}'),  # not a ChatCompletion
+        ("/v1/chat/completions", b"data: {}\n\n"),  # no [DONE], not a chunk (as JSON: no)
+        ("/version", b'{"release": "0.9.2"}'),
+        ("/v1/models", b"not json"),
+    ],
+)
+def test_a_2xx_with_a_broken_body_fails_the_shape_check(
+    fuzz_targets: Fleet, path: str, body: bytes
+) -> None:
+    request = {"method": "POST", "path": path, "query": "", "headers": {}, "body": b"{}"}
+    with pytest.raises((AssertionError, ValueError)):
+        check_success(fuzz_targets["vllm-0.9.2"], request, 200, {}, body)
