@@ -67,7 +67,7 @@ test-browser: $(STAMP)
 
 test-clients: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,clients]'
-	$(BIN)/python -m pytest tests/contracts/drivers $(PYTEST_ARGS)
+	LLM_FAKES_REQUIRE_CLIENTS=1 $(BIN)/python -m pytest tests/contracts/drivers $(PYTEST_ARGS)
 
 # The real proxy, for conformance only (a large install, never part of `make test`).
 # 1.110.2's [proxy] extra pins a package the registry lacks: install the extra's other

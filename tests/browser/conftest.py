@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from tests._tools import absent, broken, import_or_skip
+
 FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -24,8 +26,10 @@ FLAGS = [
 
 def _chromium() -> str | None:
     wanted = os.environ.get("LLM_FAKES_CHROMIUM")
-    if wanted:
-        return wanted if Path(wanted).exists() else None
+    if wanted:  # named: it has to be there
+        if not Path(wanted).exists():
+            broken(f"LLM_FAKES_CHROMIUM={wanted} does not exist")
+        return wanted
     return next(
         (found for name in ("chromium", "chromium-browser") if (found := shutil.which(name))),
         None,
@@ -48,11 +52,14 @@ def screenshots() -> Path:
 def browser_page(tmp_path: Path) -> Iterator[Any]:
     executable = _chromium()
     if executable is None:
-        pytest.skip(
-            "no Chromium: apt-get install -y chromium (or set LLM_FAKES_CHROMIUM to its binary)"
+        absent(
+            "chromium",
+            "no Chromium: apt-get install -y chromium (or set LLM_FAKES_CHROMIUM to its binary)",
         )
-    playwright_api = pytest.importorskip(
-        "playwright.sync_api", reason="playwright is not installed (pip install -e '.[browser]')"
+    playwright_api = import_or_skip(
+        "playwright.sync_api",
+        "chromium",
+        "playwright is not installed (pip install -e '.[browser]')",
     )
     profile = tmp_path / "chromium-profile"  # an empty user-data-dir
     profile.mkdir()

@@ -12,9 +12,12 @@ import pytest
 import yaml
 
 from fakes.cli import main
+from tests._tools import import_or_skip
 
-helm = pytest.importorskip("helm_python", reason="the chart extra: pip install -e '.[chart]'")
-kubernetes_validate = pytest.importorskip("kubernetes_validate")
+helm = import_or_skip("helm_python", "chart", "the chart extra: pip install -e '.[chart]'")
+kubernetes_validate = import_or_skip(
+    "kubernetes_validate", "chart", "the chart extra: pip install -e '.[chart]'"
+)
 
 CHART = Path(__file__).resolve().parents[2] / "deploy" / "helm" / "llm-fakes"
 KUBERNETES = "1.37.0"

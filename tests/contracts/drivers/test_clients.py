@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from contracts.drivers import DRIVERS
+from tests._tools import absent
 
 from .cells import expected, outcomes
 
@@ -96,7 +97,7 @@ def _apply(golden: dict[str, Any], differences: dict[str, Any]) -> dict[str, Any
 def test_client_row(driver: str) -> None:
     module, differences = ROWS[driver]
     if importlib.util.find_spec(module) is None:
-        pytest.skip(f"{module} is not installed (pip install -e '.[clients]')")
+        absent("clients", f"{module} is not installed (pip install -e '.[clients]')")
     got = outcomes(DRIVERS.get(driver), CELLS)
     want = {cell: _apply(expected(*cell), differences.get(cell, {})) for cell in CELLS}
     assert got == want

@@ -1,6 +1,7 @@
 """The TypeScript example driver (official `openai` npm package) through --driver-cmd.
 
-Needs node and npm; the example's dependencies are installed once (`npm ci`, which also
+Needs node and npm (skips without them, fails without them when LLM_FAKES_REQUIRE_NODE=1;
+with them, a failed install fails); the example's dependencies are installed once (`npm ci`, which also
 compiles src/driver.mts to dist/driver.mjs) into examples/ts-driver/node_modules.
 """
 
@@ -15,6 +16,7 @@ import pytest
 from contracts._driver import DriverSpec
 from contracts.drivers._subprocess import subprocess_spec
 from contracts.scenarios import SCENARIOS
+from tests._tools import absent, broken
 
 from .cells import expected, outcomes
 
@@ -34,7 +36,8 @@ def _fresh() -> bool:
 def ts_driver() -> DriverSpec:
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
-        pytest.skip("the TypeScript example needs node and npm on PATH")
+        absent("node", "the TypeScript example needs node and npm on PATH")
+    # node and npm are there: an install that fails is a failure, not a skip
     if not _fresh():
         try:
             done = subprocess.run(
@@ -46,9 +49,9 @@ def ts_driver() -> DriverSpec:
                 check=False,
             )
         except subprocess.TimeoutExpired:
-            pytest.skip(f"npm ci in {EXAMPLE.name} took over {INSTALL_TIMEOUT} s")
+            broken(f"npm ci in {EXAMPLE.name} took over {INSTALL_TIMEOUT} s")
         if done.returncode != 0 or not BUILT.exists():
-            pytest.skip(f"npm ci failed in {EXAMPLE.name}: {done.stderr.strip()[-500:]}")
+            broken(f"npm ci failed in {EXAMPLE.name}: {done.stderr.strip()[-500:]}")
     return subprocess_spec(f"{node} {BUILT}")
 
 
