@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -58,10 +57,8 @@ async def test_a_subscriber_that_falls_behind_is_dropped_and_never_blocks() -> N
     # subscribed (the hello is out), then it never reads again
     assert await anext(stream) == b"retry: 1000\nevent: hello\ndata: {}\n\n"
     assert len(hub.subscribers) == 1
-    started = time.perf_counter()
-    for _ in range(50):
+    for _ in range(50):  # the log is written synchronously: nothing here can wait for a reader
         log.start("POST", "/v1/chat/completions", "", [], b"{}")
-    assert time.perf_counter() - started < 0.5
     assert hub.subscribers == []  # dropped at the first overflow
     told = [await anext(stream) for _ in range(3)]
     assert told[-1] == b"event: dropped\ndata: {}\n\n"  # the last word, then the end
@@ -332,11 +329,12 @@ def test_stopping_the_server_ends_open_event_streams_at_once() -> None:
     thread = threading.Thread(target=listen, daemon=True)
     thread.start()
     assert ready.wait(5)
-    started = time.perf_counter()
     server.stop()
     thread.join(5)
-    assert time.perf_counter() - started < 1.5  # not uvicorn's graceful-shutdown timeout
-    assert "event: bye" in lines and not thread.is_alive()
+    # the console ended the stream itself (its last word), not uvicorn's graceful-shutdown
+    # timeout cutting the connection
+    assert lines[-3:] == ["event: bye", "data: {}", ""], lines[-3:]
+    assert not thread.is_alive()
 
 
 async def test_a_release_past_the_reference_needs_no_profile_flag(vllm: Any) -> None:

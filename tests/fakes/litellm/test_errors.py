@@ -3,8 +3,9 @@ cooldown."""
 
 from __future__ import annotations
 
-import asyncio
 import re
+import time
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -13,6 +14,7 @@ import pytest
 
 from fakes.faults import Fault, FaultKind, FaultRule
 from fakes.litellm import Deployment, LitellmConfig, create_litellm_app, resolve_litellm_profile
+from fakes.litellm import _state as litellm_state
 from tests.fakes.litellm.conftest import AUTH, KEY, VERSIONS
 
 CHAT = {"model": "fake-model", "messages": [{"role": "user", "content": "hi"}]}
@@ -217,12 +219,19 @@ async def test_upstream_404_cools_the_deployment_down(stack: Any, version: str) 
             )
 
 
-async def test_cooldown_ends_after_cooldown_time(stack: Any) -> None:
-    async with stack("1.110.2", cooldown_time=0.05) as s:
+async def test_cooldown_ends_after_cooldown_time(
+    stack: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = [time.monotonic()]  # the cooldowns' clock, moved by hand: no real time passes
+    clock = SimpleNamespace(monotonic=lambda: now[0], time=time.time)
+    monkeypatch.setattr(litellm_state, "time", clock)
+    async with stack("1.110.2", cooldown_time=5) as s:
         s.fault(kind="http_error", status=404)
         assert (await s.chat()).status_code == 404
         s.upstream.state.fake.faults.set(())
-        await asyncio.sleep(0.1)
+        now[0] += 4.9
+        assert (await s.chat()).status_code == 429  # still cooling down
+        now[0] += 0.2
         assert (await s.chat()).status_code == 200
 
 
