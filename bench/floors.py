@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from fakes.server import bind, uvicorn_config
+from fakes.http.server import bind, uvicorn_config
 
 
 async def health(request: Request) -> Response:

@@ -8,8 +8,9 @@ import httpx
 import httpx2
 from starlette.types import ASGIApp
 
-from fakes.http import async_client, tls_context
-from fakes.transport import StreamingASGITransport, StreamingASGITransport2
+from fakes.http.outgoing import async_client, tls_context
+from fakes.transports.streaming import StreamingASGITransport
+from fakes.transports.streaming_httpx2 import StreamingASGITransport2
 
 
 @dataclass(frozen=True)

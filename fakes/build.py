@@ -9,7 +9,7 @@ from typing import Any
 from starlette.applications import Starlette
 
 from fakes.profiles import ProfileError
-from fakes.versions import VersionError
+from fakes.profiles.versions import VersionError
 
 BACKENDS = ("vllm", "litellm")
 

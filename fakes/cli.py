@@ -19,11 +19,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from fakes.exposure import ExposureError, check_exposure
+from fakes.http.exposure import ExposureError, check_exposure
+from fakes.model.script import Script
+from fakes.model.timing import Timing
 from fakes.profiles import LitellmProfile, Profile, ProfileError, builtin, resolve
-from fakes.script import Script
-from fakes.timing import Timing
-from fakes.versions import VersionError
+from fakes.profiles.versions import VersionError
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -94,7 +94,7 @@ def resolve_vllm_profile(version: str | None, profile: str | None) -> tuple[Prof
 def warn_past_newest(backend: str, release: str | None, newest: str, profile_name: str) -> None:
     """One line when a release lies past the newest one the profiles were checked against:
     the fake still answers, with the newest profile, and says so."""
-    from fakes.versions import parse_release
+    from fakes.profiles.versions import parse_release
 
     if release is not None and parse_release(release) > parse_release(newest):
         click.echo(
@@ -126,7 +126,7 @@ def _token(ctx: click.Context, param: click.Parameter, value: str | None) -> str
 
 
 def _replica_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    from fakes.replica import check_replica_name
+    from fakes.http.replica import check_replica_name
 
     if not value:
         return None
@@ -267,7 +267,7 @@ def serve_vllm(
     """A fake vLLM OpenAI-compatible server, faithful to one release."""
     started = time.monotonic()
     check_exposure(host, control_plane=not no_control_plane, control_token=control_token)
-    from fakes.server import FakeServer, uvicorn_config
+    from fakes.http.server import FakeServer, uvicorn_config
 
     options = VllmOptions(
         release=release,
@@ -346,7 +346,7 @@ def _load(console: Console, seconds: float, sock: socket.socket | None) -> None:
     console.print(f"loading: connections refused for {seconds:g} s (--startup-delay)")
     time.sleep(seconds)  # a stand-in for the load itself, not a synchronization
     if sock is not None:
-        from fakes.server import BACKLOG
+        from fakes.http.server import BACKLOG
 
         sock.listen(BACKLOG)
     console.print("loaded: accepting connections")
@@ -507,8 +507,8 @@ def serve_litellm(
 
     started = time.monotonic()
     check_exposure(host, control_plane=not no_control_plane, control_token=control_token)
+    from fakes.http.server import FakeServer, uvicorn_config
     from fakes.litellm import create_litellm_app
-    from fakes.server import FakeServer, uvicorn_config
 
     config, chosen = _litellm_config(config_path, release, profile)
     warn_past_newest("LiteLLM", release, _newest_litellm(), chosen.name)
@@ -570,10 +570,10 @@ def serve_stack(
     """The fake vLLM with the fake LiteLLM in front of it, in one process."""
     started = time.monotonic()
     check_exposure(host, control_plane=not no_control_plane, control_token=control_token)
+    from fakes.http.server import run_loop, serve_together, uvicorn_config
     from fakes.litellm import Deployment, LitellmConfig, UnsafeMasterKeyError, create_litellm_app
     from fakes.litellm import resolve_litellm_profile as resolve_litellm
     from fakes.litellm._boot import check_master_key
-    from fakes.server import run_loop, serve_together, uvicorn_config
     from fakes.vllm import VllmConfig, create_vllm_app
 
     vllm_profile, vllm_release = resolve_vllm_profile(vllm_version, None)
@@ -662,7 +662,7 @@ def serve_stack(
 
 def _bind(host: str, port: int, option: str, *, listen: bool = True) -> socket.socket:
     """Bind, naming the option that picks another port when this one is taken."""
-    from fakes.server import bind
+    from fakes.http.server import bind
 
     try:
         return bind(host, port, listen=listen)

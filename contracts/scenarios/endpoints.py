@@ -5,7 +5,7 @@ from __future__ import annotations
 from contracts._driver import ENDPOINT_OPTION
 from contracts._scenario import WIRE, Scenario
 from contracts.scenarios._build import ask, says
-from fakes.canned import CannedRoute, json_response, text_response
+from fakes.model.canned import CannedRoute, json_response, text_response
 
 _OPTION = frozenset({ENDPOINT_OPTION})
 _SEED = "quirks.md 1 and 2 (/v1/responses absent before vLLM 0.10; prism #900)"

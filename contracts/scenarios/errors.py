@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from contracts._scenario import WIRE, Scenario
 from contracts.scenarios._build import ask, says
-from fakes.canned import CannedResponse, CannedRoute, json_response, sse_response, text_response
-from fakes.faults import Fault, FaultKind, FaultRule
+from fakes.model.canned import (
+    CannedResponse,
+    CannedRoute,
+    json_response,
+    sse_response,
+    text_response,
+)
+from fakes.model.faults import Fault, FaultKind, FaultRule
 
 _CHAT = "/v1/chat/completions"
 _LONG = "It is sunny in Paris today, twenty one degrees, light wind from the west, no rain."

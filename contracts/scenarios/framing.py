@@ -6,7 +6,7 @@ import json
 
 from contracts._scenario import WIRE, Scenario
 from contracts.scenarios._build import ask, chunk, usage
-from fakes.canned import CannedRoute, sse_response
+from fakes.model.canned import CannedRoute, sse_response
 
 _Q = "quirks.md 4: SSE details"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contracts._scenario import WIRE, Scenario
 from contracts.scenarios._build import ANSWER, ask, chunk, says
-from fakes.canned import CannedRoute, sse_data, sse_response
+from fakes.model.canned import CannedRoute, sse_data, sse_response
 from fakes.profiles import Knobs
 
 THOUGHT = "The user asks about Paris; I will answer briefly."

@@ -6,7 +6,7 @@ from typing import Any
 
 from contracts._scenario import WIRE, Scenario
 from contracts.scenarios._build import TIME_TOOL, WEATHER_TOOL, ask, calls, chunk
-from fakes.canned import CannedRoute, sse_data, sse_response
+from fakes.model.canned import CannedRoute, sse_data, sse_response
 from fakes.profiles import Knobs
 
 _TOOLS = (WEATHER_TOOL,)

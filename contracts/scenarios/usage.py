@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contracts._scenario import WIRE, Scenario
 from contracts.scenarios._build import ask, chunk, says, usage
-from fakes.canned import CannedRoute, json_response, sse_data, sse_response
+from fakes.model.canned import CannedRoute, json_response, sse_data, sse_response
 
 _CHAT = "/v1/chat/completions"
 

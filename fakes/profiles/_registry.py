@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from fakes.profiles._litellm import LitellmProfile
 from fakes.profiles._model import BaseProfile, Profile
-from fakes.versions import contains, parse_range, parse_release
+from fakes.profiles.versions import contains, parse_range, parse_release
 
 
 class ProfileError(ValueError):

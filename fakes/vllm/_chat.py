@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from fakes.http.shapes import shaped
 from fakes.profiles import ContinuousUsage, Knobs, NamedToolStream, StreamUsage
-from fakes.shapes import shaped
 from fakes.types import JSONObject
 from fakes.vllm._plan import Plan, ToolCall
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from fakes import sse
+from fakes.http import sse
 from fakes.profiles import Knobs, ResponsesEventResponse, ResponsesItemId, ResponsesStream
 from fakes.types import JSONObject
 from fakes.vllm._responses_body import event_response

@@ -12,14 +12,15 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from fakes import sse, tokens
-from fakes.eventstream import CUT, EventStreamResponse, _Cut
-from fakes.faults import FAULT_HEADER, Fault, FaultHeaderError, FaultKind
-from fakes.metrics import CONTENT_TYPE
+from fakes.http import sse
+from fakes.http.eventstream import CUT, EventStreamResponse, _Cut
+from fakes.http.metrics import CONTENT_TYPE
+from fakes.http.shapes import shaped
+from fakes.model import tokens
+from fakes.model.faults import FAULT_HEADER, Fault, FaultHeaderError, FaultKind
+from fakes.model.script import Reply
+from fakes.model.timing import Pace
 from fakes.profiles import Knobs, ParserlessToolChoice, ResponsesEventResponse, ResponsesRoute
-from fakes.script import Reply
-from fakes.shapes import shaped
-from fakes.timing import Pace
 from fakes.vllm import _chat, _responses_body, _responses_stream
 from fakes.vllm._errors import (
     PlainServerError,

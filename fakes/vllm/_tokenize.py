@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from starlette.requests import Request
 from starlette.responses import Response
 
-from fakes import tokens
+from fakes.model import tokens
 from fakes.profiles import UnknownFields
 from fakes.vllm import _routes
 from fakes.vllm._requests import validate

@@ -11,7 +11,7 @@ from typing import Any
 from starlette.types import ASGIApp
 
 from fakes.cli import resolve_vllm_profile
-from fakes.script import Script
+from fakes.model.script import Script
 from fakes.vllm import VllmConfig, create_vllm_app
 
 MODEL = "fake-model"

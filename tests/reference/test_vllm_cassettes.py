@@ -19,9 +19,9 @@ import httpx
 import pytest
 
 from fakes.cli import resolve_vllm_profile
+from fakes.http.server import live
 from fakes.profiles import Knobs, ResponsesEventResponse
 from fakes.record import Interaction, load
-from fakes.server import live
 from reference.vllm_harness._normalize import differences
 from reference.vllm_harness._setup import Setup, fake_app
 from reference.vllm_harness._setups_file import read_setups

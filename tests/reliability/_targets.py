@@ -13,7 +13,7 @@ from starlette.types import ASGIApp
 from fakes.litellm import Deployment, LitellmConfig, create_litellm_app, resolve_litellm_profile
 from fakes.profiles import ErrorShape, Knobs, ResponsesRoute
 from fakes.record import Recorder, Replayer, load
-from fakes.transport import StreamingASGITransport
+from fakes.transports.streaming import StreamingASGITransport
 from fakes.vllm import create_vllm_app
 from tests.conftest import vllm_config
 

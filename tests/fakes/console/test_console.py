@@ -13,9 +13,9 @@ import pytest
 
 from fakes.console import Hub, safe_path
 from fakes.console._save import SaveError
+from fakes.http.requestlog import RequestLog
+from fakes.http.server import LiveServer, live
 from fakes.record import Replayer, load
-from fakes.requestlog import RequestLog
-from fakes.server import LiveServer, live
 from fakes.vllm import create_vllm_app
 from tests.conftest import CHAT, events, vllm_config
 

@@ -11,8 +11,8 @@ import httpx
 import orjson
 import pytest
 
-from fakes.faults import Fault, FaultKind, FaultRule
 from fakes.litellm import Deployment, LitellmConfig, create_litellm_app, resolve_litellm_profile
+from fakes.model.faults import Fault, FaultKind, FaultRule
 from tests.fakes.litellm.conftest import AUTH, KEY, VERSIONS
 
 CHAT = {"model": "fake-model", "messages": [{"role": "user", "content": "hi"}]}

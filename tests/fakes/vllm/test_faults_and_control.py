@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from fakes.faults import Fault, FaultKind, FaultRule
-from fakes.server import live
-from fakes.timing import Timing
+from fakes.http.server import live
+from fakes.model.faults import Fault, FaultKind, FaultRule
+from fakes.model.timing import Timing
 from fakes.vllm import create_vllm_app
 from tests.conftest import CHAT, chunks, events, vllm_config
 

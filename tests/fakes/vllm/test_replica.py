@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from fakes.cli import VllmOptions, main
-from fakes.replica import HEADER, check_replica_name
+from fakes.http.replica import HEADER, check_replica_name
 from tests.conftest import CHAT, chunks
 
 REQUESTS: list[tuple[str, str, dict[str, Any] | None]] = [

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from fakes.tokens import text_of
+from fakes.model.tokens import text_of
 
 _STRICT = ConfigDict(frozen=True, extra="forbid")
 
