@@ -21,17 +21,19 @@ from fakes.model.faults import FAULT_HEADER, Fault, FaultHeaderError, FaultKind
 from fakes.model.script import Reply
 from fakes.model.timing import Pace
 from fakes.profiles import Knobs, ParserlessToolChoice, ResponsesEventResponse, ResponsesRoute
-from fakes.vllm import _chat, _responses_body, _responses_stream
-from fakes.vllm._errors import (
+from fakes.vllm._plan import Limits, Plan, plan_reply
+from fakes.vllm._requests import ChatRequest, CompletionRequest, ResponsesRequest, validate
+from fakes.vllm._state import VllmState
+from fakes.vllm.wire import chat as _chat
+from fakes.vllm.wire import responses as _responses_body
+from fakes.vllm.wire import responses_stream as _responses_stream
+from fakes.vllm.wire.errors import (
     PlainServerError,
     VllmError,
     error_response,
     plain_500,
     stream_error_payload,
 )
-from fakes.vllm._plan import Limits, Plan, plan_reply
-from fakes.vllm._requests import ChatRequest, CompletionRequest, ResponsesRequest, validate
-from fakes.vllm._state import VllmState
 
 JSON = "application/json"
 Answer = Response | EventStreamResponse

@@ -21,9 +21,9 @@ from fakes.http.replica import ReplicaHeaderMiddleware
 from fakes.profiles import ResponsesRoute
 from fakes.vllm import _routes, _tokenize
 from fakes.vllm._auth import ApiKeyMiddleware
-from fakes.vllm._errors import VllmError, detail_response, error_response
 from fakes.vllm._request_id import RequestIdMiddleware
 from fakes.vllm._state import VllmConfig, VllmState
+from fakes.vllm.wire.errors import VllmError, detail_response, error_response
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
