@@ -65,7 +65,7 @@ def main() -> None:
         app = json_app(args.body.read_bytes() if args.body else b"{}")
     sock = bind(args.host, args.port)
     server = uvicorn.Server(uvicorn_config(app, args.host, args.port))
-    server.run(sockets=[sock])  # exactly as fakes.cli serves the fake
+    server.run(sockets=[sock])  # exactly as `llm-fakes serve` serves the fake
 
 
 if __name__ == "__main__":

@@ -182,6 +182,15 @@ def resolve(
     return chosen, version or chosen.reference
 
 
+# The newest release the vLLM profiles were checked against (newer ones warn).
+DEFAULT_VLLM_VERSION = "0.34.0"
+
+
+def resolve_vllm_profile(version: str | None, profile: str | None) -> tuple[Profile, str]:
+    """The vLLM profile for a release (default: the newest checked) or a named / YAML one."""
+    return resolve(builtin("vllm"), version, DEFAULT_VLLM_VERSION, profile)
+
+
 def load_override(path: Path, base: P, profiles: ProfileSet[P]) -> P:
     """A user's YAML file: ``extends`` a built-in profile (else ``base``) and overrides knobs."""
     origin = str(path)

@@ -32,9 +32,10 @@ _PROGRAM = textwrap.dedent(
 
     from click.testing import CliRunner
 
-    from fakes.cli import VllmOptions, main
+    from fakes.cli import main
     from fakes.litellm import DEFAULT_LITELLM_VERSION, stack_app
     from fakes.vllm import create_vllm_app
+    from fakes.vllm.options import VllmOptions
 
     vllm = create_vllm_app(VllmOptions(release="0.9.2").config())
     built = [vllm, stack_app(DEFAULT_LITELLM_VERSION, vllm)]

@@ -18,9 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
-from fakes.cli import resolve_vllm_profile
 from fakes.http.server import live
-from fakes.profiles import Knobs, ResponsesEventResponse
+from fakes.profiles import Knobs, ResponsesEventResponse, resolve_vllm_profile
 from fakes.record import Interaction, load
 from reference.vllm_harness._normalize import differences
 from reference.vllm_harness._setup import Setup, fake_app

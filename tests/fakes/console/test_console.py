@@ -301,7 +301,7 @@ async def test_save_as_scenario_writes_a_stub_that_builds_the_scenario(
     assert scenario.id == "my_case" and scenario.family == "console"
     assert scenario.request.stream is True and scenario.request.max_tokens == 5
     assert scenario.request.messages == tuple(CHAT["messages"])
-    from fakes.cli import resolve_vllm_profile
+    from fakes.profiles import resolve_vllm_profile
 
     assert not scenario.applies(resolve_vllm_profile("0.9.2", None)[0].knobs)
     assert scenario.applies(resolve_vllm_profile("0.4.3", None)[0].knobs)
