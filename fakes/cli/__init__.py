@@ -27,6 +27,22 @@ _LAZY = {
 }
 
 
+# What the ``pytest`` extra installs (a core install, e.g. a server image, has none of them).
+PYTEST_EXTRA = frozenset({"pytest", "_pytest", "syrupy", "respx", "httpx2"})
+
+
+def _needs_extra(name: str, missing: str) -> click.Command:
+    """A command whose module needs the pytest extra: it says so, in one line."""
+
+    def refuse() -> None:
+        raise click.ClickException(
+            f"llm-fakes {name} needs the pytest extra (no module {missing!r}): "
+            "pip install 'llm-fakes[pytest]'"
+        )
+
+    return click.Command(name, callback=refuse, help="(needs: pip install 'llm-fakes[pytest]')")
+
+
 class _Group(click.Group):
     """Our own errors become one clean line, never a traceback."""
 
@@ -40,7 +56,12 @@ class _Group(click.Group):
         command = super().get_command(ctx, cmd_name)
         if command is None and self.name == "main" and cmd_name in _LAZY:
             module, attr = _LAZY[cmd_name].split(":")
-            command = getattr(importlib.import_module(module), attr)
+            try:
+                command = getattr(importlib.import_module(module), attr)
+            except ModuleNotFoundError as exc:
+                if (exc.name or "").split(".")[0] not in PYTEST_EXTRA:
+                    raise
+                command = _needs_extra(cmd_name, exc.name or "")
             assert isinstance(command, click.Command)
             self.add_command(command, cmd_name)
         return command

@@ -41,6 +41,10 @@ _PROGRAM = textwrap.dedent(
     built = [vllm, stack_app(DEFAULT_LITELLM_VERSION, vllm)]
     help_text = CliRunner().invoke(main, ["serve", "vllm", "--help"]).output
     assert "--max-num-seqs" in help_text, help_text
+    # a command that needs the pytest extra says so in one line, no traceback
+    refused = CliRunner().invoke(main, ["matrix"])
+    assert refused.exit_code == 1, refused.output
+    assert "matrix needs the pytest extra" in refused.output, refused.output
     leaked = sorted(name for name in sys.modules if name.split(".")[0] in BLOCKED)
     print(len(built), ",".join(leaked) or "-")
     """
