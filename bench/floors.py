@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from fakes.server import bind, uvicorn_config
+from fakes.http.server import bind, uvicorn_config
 
 
 async def health(request: Request) -> Response:
@@ -65,7 +65,7 @@ def main() -> None:
         app = json_app(args.body.read_bytes() if args.body else b"{}")
     sock = bind(args.host, args.port)
     server = uvicorn.Server(uvicorn_config(app, args.host, args.port))
-    server.run(sockets=[sock])  # exactly as fakes.cli serves the fake
+    server.run(sockets=[sock])  # exactly as `llm-fakes serve` serves the fake
 
 
 if __name__ == "__main__":

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from starlette.types import ASGIApp
 
 from contracts._scenario import WIRE, Scenario
-from fakes.canned import CannedMiddleware
+from fakes.model.canned import CannedMiddleware
+from fakes.model.script import Script
 from fakes.profiles import Profile, builtin
-from fakes.script import Script
 from fakes.vllm import VllmConfig, create_vllm_app
 
 MODEL = "fake-model"

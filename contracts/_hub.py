@@ -9,7 +9,7 @@ import itertools
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from fakes.server import LiveServer
+from fakes.http.server import LiveServer
 
 
 class Hub:

@@ -8,7 +8,7 @@ import dataclasses
 import anyio
 
 from contracts._target import Target
-from fakes.server import LiveServer
+from fakes.http.server import LiveServer
 
 
 class Loopback:

@@ -18,10 +18,10 @@ from contracts._hub import Hub
 from contracts._model import ContractError, Request, Result
 from contracts._scenario import Scenario
 from contracts._target import Target
-from fakes.capture import CaptureMiddleware
+from fakes.http.capture import CaptureMiddleware
+from fakes.http.requestlog import RequestLog
+from fakes.http.server import LiveServer
 from fakes.record import Redactor
-from fakes.requestlog import RequestLog
-from fakes.server import LiveServer
 
 CELL_TIMEOUT = 30.0
 

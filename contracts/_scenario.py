@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contracts._model import Request
-from fakes.canned import CannedRoute
-from fakes.faults import FaultRule
+from fakes.model.canned import CannedRoute
+from fakes.model.faults import FaultRule
+from fakes.model.script import Script
 from fakes.profiles import Knobs
-from fakes.script import Script
 
 # Scenario ids name golden files (contracts/golden/<id>.yaml): never a path.
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import httpx
-import httpx2
 from starlette.types import ASGIApp
 
-from fakes.http import async_client, tls_context
-from fakes.transport import StreamingASGITransport, StreamingASGITransport2
+from fakes.http.outgoing import async_client, tls_context
+from fakes.transports.streaming import StreamingASGITransport
+
+if TYPE_CHECKING:
+    import httpx2
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,11 @@ class Target:
         return async_client(transport=transport, timeout=self.timeout)
 
     def httpx2_client(self) -> httpx2.AsyncClient:
+        # httpx2 comes with the pytest extra: imported only by a driver that asks for it
+        import httpx2
+
+        from fakes.transports.streaming_httpx2 import StreamingASGITransport2
+
         transport = StreamingASGITransport2(self.app) if self.app is not None else None
         if transport is None:  # a TLS context per client costs ~18 ms; share one
             return httpx2.AsyncClient(verify=tls_context(), timeout=self.timeout)

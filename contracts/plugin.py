@@ -24,7 +24,7 @@ from contracts._hub import Hub
 from contracts.drivers import DRIVERS
 from contracts.drivers._subprocess import subprocess_spec
 from contracts.golden import GoldenExtension
-from fakes.handle import FakeHandle
+from fakes.http.handle import FakeHandle
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -190,7 +190,7 @@ def _handle(request: pytest.FixtureRequest, url: Callable[[Any, str], str]) -> F
 def llm_fake(request: pytest.FixtureRequest) -> Iterator[FakeHandle]:
     """An in-process fake; httpx and httpx2 clients (sync and async) reach it at
     ``llm_fake.base_url`` with no socket, and nothing else while the test runs."""
-    from fakes.inprocess import Routed
+    from fakes.transports.routing import Routed
 
     handle = _handle(request, lambda app, backend: f"http://{backend}.fake")
     with Routed(handle.app, handle.url):
@@ -202,7 +202,7 @@ class _LiveServers:
         self._servers: dict[str, tuple[Any, FakeHandle]] = {}
 
     def get(self, request: pytest.FixtureRequest) -> FakeHandle:
-        from fakes.server import LiveServer
+        from fakes.http.server import LiveServer
 
         key = repr(_fake_spec(request))
         if key not in self._servers:

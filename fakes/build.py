@@ -9,7 +9,7 @@ from typing import Any
 from starlette.applications import Starlette
 
 from fakes.profiles import ProfileError
-from fakes.versions import VersionError
+from fakes.profiles.versions import VersionError
 
 BACKENDS = ("vllm", "litellm")
 
@@ -44,7 +44,7 @@ def build_fake(backend: str, version: str | None, config: Mapping[str, Any]) -> 
 
 
 def _vllm(version: str | None, config: Mapping[str, Any]) -> Built:
-    from fakes.cli import resolve_vllm_profile
+    from fakes.profiles import resolve_vllm_profile
     from fakes.vllm import VllmConfig, create_vllm_app
 
     profile, release = resolve_vllm_profile(version, None)

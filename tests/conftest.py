@@ -9,7 +9,7 @@ import httpx
 import orjson
 import pytest
 
-from fakes.cli import resolve_vllm_profile
+from fakes.profiles import resolve_vllm_profile
 from fakes.vllm import VllmConfig, create_vllm_app
 from tests._wheel import wheel  # noqa: F401  built once per session (packaging tests)
 

@@ -3,7 +3,11 @@ the contract suite with no conftest and no source checkout."""
 
 from __future__ import annotations
 
+import json
+import selectors
+import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -35,7 +39,13 @@ def test_wheel_in_a_clean_venv(tmp_path: Path, wheel: Path) -> None:
         assert f"fakes/console/static/{asset}" in shipped
     run(sys.executable, "-m", "venv", tmp_path / "venv")
     python = tmp_path / "venv" / "bin" / "python"
+    # the core install first, as a server image has it: no pytest extra, and the server runs
     run(python, "-m", "pip", "install", "-q", wheel)
+    for module in ("pytest", "syrupy", "respx", "httpx2"):
+        absent = subprocess.run([python, "-c", f"import {module}"], capture_output=True)
+        assert absent.returncode != 0, f"the core install brought {module}"
+    _serve_vllm_once(tmp_path / "venv" / "bin" / "llm-fakes")
+    run(python, "-m", "pip", "install", "-q", f"{wheel}[pytest]")
     project = tmp_path / "project"
     project.mkdir()
     for name, text in USER_PROJECT.items():
@@ -54,3 +64,28 @@ def test_wheel_in_a_clean_venv(tmp_path: Path, wheel: Path) -> None:
     assert "5 passed" in output, output
     assert not list(project.glob("__snapshots__"))  # goldens come from the package
     run(tmp_path / "venv" / "bin" / "llm-fakes", "profiles")
+
+
+def _serve_vllm_once(command: Path) -> None:
+    """``llm-fakes serve vllm`` on a free port answers /v1/models; the banner names the port."""
+    with subprocess.Popen(
+        [command, "serve", "vllm", "--port", "0"], stderr=subprocess.PIPE, text=True
+    ) as server:  # the context closes the pipe
+        try:
+            assert server.stderr is not None
+            url = None
+            with selectors.DefaultSelector() as selector:
+                selector.register(server.stderr, selectors.EVENT_READ)
+                for _ in range(50):  # the banner's lines; each waits at most 60 s
+                    assert selector.select(timeout=60), "serve vllm printed nothing for 60 s"
+                    line = server.stderr.readline()
+                    assert line, f"serve vllm exited: {server.wait()}"
+                    if line.startswith("listening on "):
+                        url = line.split()[2]
+                        break
+            assert url is not None
+            with urllib.request.urlopen(f"{url}/v1/models", timeout=30) as answer:
+                assert [card["id"] for card in json.load(answer)["data"]] == ["fake-model"]
+        finally:
+            server.terminate()
+            server.wait(timeout=30)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from contracts._model import Request
-from fakes.script import Reply, Rule, Script, ToolCallReply
+from fakes.model.script import Reply, Rule, Script, ToolCallReply
 
 USER = {"role": "user", "content": "What is the weather in Paris?"}
 ANSWER = "It is sunny in Paris, 21 degrees."

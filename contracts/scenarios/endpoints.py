@@ -5,10 +5,13 @@ from __future__ import annotations
 from contracts._driver import ENDPOINT_OPTION
 from contracts._scenario import WIRE, Scenario
 from contracts.scenarios._build import ask, says
-from fakes.canned import CannedRoute, json_response, text_response
+from fakes.model.canned import CannedRoute, json_response, text_response
 
 _OPTION = frozenset({ENDPOINT_OPTION})
-_SEED = "quirks.md 1 and 2 (/v1/responses absent before vLLM 0.10; prism #900)"
+_SEED = (
+    "/v1/responses absent before vLLM 0.10; prism #900 "
+    "(docs/wire-quirks.md#seed, docs/quirks.md#vllm-responses)"
+)
 
 
 def _missing_responses(status: int, body: str, content_type: str) -> tuple[CannedRoute, ...]:
@@ -42,7 +45,9 @@ SCENARIOS = [
         id="responses_auto_stream",
         family="endpoints",
         title="endpoint=auto streaming: falls back on 404, not on 0.10.0's 500, cut from 0.10.1",
-        quirk="quirks.md 2: 0.10.0 non-streaming only; later streams per release",
+        quirk=(
+            "0.10.0 non-streaming only; later streams per release (docs/quirks.md#vllm-responses)"
+        ),
         request=ask(endpoint="auto", stream=True),
         script=says(),
         requires=_OPTION,
@@ -52,7 +57,7 @@ SCENARIOS = [
         id="responses_405_fallback",
         family="endpoints",
         title="/v1/responses answers 405 Method Not Allowed: fall back to chat",
-        quirk="quirks.md 4: responses endpoint unavailable (405)",
+        quirk="responses endpoint unavailable (405) (docs/wire-quirks.md#error-bodies)",
         request=ask(endpoint="auto"),
         runs_on=WIRE,
         script=says(),
@@ -69,7 +74,7 @@ SCENARIOS = [
         id="responses_501_fallback",
         family="endpoints",
         title="/v1/responses answers 501 Not Implemented in plain text: fall back to chat",
-        quirk="quirks.md 4: responses endpoint unavailable (501)",
+        quirk="responses endpoint unavailable (501) (docs/wire-quirks.md#error-bodies)",
         request=ask(endpoint="auto"),
         runs_on=WIRE,
         script=says(),
@@ -81,7 +86,7 @@ SCENARIOS = [
         id="responses_html_500_no_fallback",
         family="endpoints",
         title="/v1/responses answers a proxy's HTML 500 page: a server error, no fallback",
-        quirk="quirks.md 4: HTML error bodies; a 500 is not a missing route",
+        quirk="HTML error bodies; a 500 is not a missing route (docs/wire-quirks.md#error-bodies)",
         request=ask(endpoint="auto"),
         runs_on=WIRE,
         script=says(),

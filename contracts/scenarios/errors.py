@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from contracts._scenario import WIRE, Scenario
 from contracts.scenarios._build import ask, says
-from fakes.canned import CannedResponse, CannedRoute, json_response, sse_response, text_response
-from fakes.faults import Fault, FaultKind, FaultRule
+from fakes.model.canned import (
+    CannedResponse,
+    CannedRoute,
+    json_response,
+    sse_response,
+    text_response,
+)
+from fakes.model.faults import Fault, FaultKind, FaultRule
 
 _CHAT = "/v1/chat/completions"
 _LONG = "It is sunny in Paris today, twenty one degrees, light wind from the west, no rain."
@@ -24,7 +30,10 @@ SCENARIOS = [
         id="unknown_model",
         family="errors",
         title="an unknown model is model_not_found, not endpoint_unsupported",
-        quirk="quirks.md 2 and 3: 404 NotFoundError / LiteLLM 400 invalid model name",
+        quirk=(
+            "404 NotFoundError / LiteLLM 400 invalid model name "
+            "(docs/quirks.md#vllm-not_found_param, docs/quirks.md#litellm-unknown_model_dict_repr)"
+        ),
         request=ask(),
         model="no-such-model",
     ),
@@ -32,14 +41,17 @@ SCENARIOS = [
         id="bad_request",
         family="errors",
         title="an invalid parameter is a 400 (never 422 on vLLM), classified bad_request",
-        quirk="quirks.md 2: validation errors are 400",
+        quirk="validation errors are 400 (docs/quirks.md#vllm-validation_style)",
         request=ask(max_tokens=-1),
     ),
     Scenario(
         id="missing_api_key",
         family="errors",
         title="the server wants a key and none is sent: auth",
-        quirk="quirks.md 2: 401 {'error': 'Unauthorized'}",
+        quirk=(
+            "401 {'error': 'Unauthorized'} "
+            "(docs/quirks.md#vllm-auth_prefixes, docs/quirks.md#litellm-auth_param)"
+        ),
         request=ask(),
         vllm={"api_keys": ("sk-server-key",)},
         api_key="",
@@ -48,7 +60,7 @@ SCENARIOS = [
         id="server_error",
         family="errors",
         title="a 500 in the backend's own error shape",
-        quirk="quirks.md 2: flat up to 0.10.0, nested from 0.10.1",
+        quirk="flat up to 0.10.0, nested from 0.10.1 (docs/quirks.md#vllm-error_shape)",
         request=ask(),
         faults=_fault(FaultKind.HTTP_ERROR, status=500, message="engine died"),
     ),
@@ -56,7 +68,7 @@ SCENARIOS = [
         id="error_frame_mid_stream",
         family="errors",
         title="an error frame after a 200 and some text: error with the partial text kept",
-        quirk="quirks.md 2: data: {'error': ...} then [DONE]",
+        quirk="data: {'error': ...} then [DONE] (docs/quirks.md#vllm-stream_error_style)",
         request=ask(stream=True),
         script=says(_LONG),
         faults=_fault(FaultKind.ERROR_FRAME, after_chunks=4, message="engine died"),
@@ -65,7 +77,10 @@ SCENARIOS = [
         id="stream_cut",
         family="errors",
         title="the connection drops mid-stream: truncated, partial text kept",
-        quirk="quirks.md 3 and 4: cut connection vs clean end",
+        quirk=(
+            "cut connection vs clean end "
+            "(docs/quirks.md#litellm-upstream_cut, docs/wire-quirks.md#sse-details)"
+        ),
         request=ask(stream=True),
         script=says(_LONG),
         faults=_fault(FaultKind.CUT, after_chunks=4),
@@ -74,7 +89,7 @@ SCENARIOS = [
         id="error_plain_text_502",
         family="errors",
         title="a 502 with a plain-text body from a gateway",
-        quirk="quirks.md 4: error bodies as plain text",
+        quirk="error bodies as plain text (docs/wire-quirks.md#error-bodies)",
         request=ask(),
         runs_on=WIRE,
         canned=_chat_answer(text_response(502, "Bad Gateway")),
@@ -83,7 +98,7 @@ SCENARIOS = [
         id="error_html_502",
         family="errors",
         title="a 502 with an HTML page from nginx",
-        quirk="quirks.md 4: error bodies as HTML",
+        quirk="error bodies as HTML (docs/wire-quirks.md#error-bodies)",
         request=ask(stream=True),
         runs_on=WIRE,
         canned=_chat_answer(
@@ -98,7 +113,7 @@ SCENARIOS = [
         id="error_event_line",
         family="errors",
         title="an 'event: error' SSE event after some content",
-        quirk="quirks.md 4: event: error lines",
+        quirk="event: error lines (docs/wire-quirks.md#error-bodies)",
         request=ask(stream=True),
         runs_on=WIRE,
         canned=_chat_answer(
@@ -116,7 +131,7 @@ SCENARIOS = [
         id="rate_limited",
         family="errors",
         title="429 with retry-after in OpenAI's nested shape",
-        quirk="quirks.md 3: 429 cooldown answers",
+        quirk="429 cooldown answers (docs/quirks.md#litellm-cooldown_retry_after)",
         request=ask(),
         runs_on=WIRE,
         canned=_chat_answer(
@@ -137,7 +152,7 @@ SCENARIOS = [
         id="malformed_missing_choices",
         family="errors",
         title="a 200 body without choices is a protocol error, not an empty answer",
-        quirk="quirks.md 4: malformed 200 bodies",
+        quirk="malformed 200 bodies (docs/wire-quirks.md#malformed-200)",
         request=ask(),
         runs_on=WIRE,
         canned=_chat_answer(json_response(200, {"id": "x", "object": "chat.completion"})),
@@ -146,7 +161,7 @@ SCENARIOS = [
         id="content_null_no_tools",
         family="errors",
         title="a 200 body with content null and no tool calls: empty text, not a crash",
-        quirk="quirks.md 4: content null with no tool calls",
+        quirk="content null with no tool calls (docs/wire-quirks.md#malformed-200)",
         request=ask(),
         runs_on=WIRE,
         canned=_chat_answer(

@@ -6,9 +6,9 @@ import json
 
 from contracts._scenario import WIRE, Scenario
 from contracts.scenarios._build import ask, chunk, usage
-from fakes.canned import CannedRoute, sse_response
+from fakes.model.canned import CannedRoute, sse_response
 
-_Q = "quirks.md 4: SSE details"
+_Q = "SSE details (docs/wire-quirks.md#sse-details)"
 
 
 def _raw(*payloads: object) -> list[str]:
@@ -153,7 +153,7 @@ SCENARIOS = [
             f"data: {_USAGE}\n\n",
             "data: [DONE]\n\n",
         ],
-        "quirks.md 4: no finish_reason at all",
+        "no finish_reason at all (docs/wire-quirks.md#finish-reasons)",
     ),
     _framing(
         "finish_nonstandard",
@@ -166,6 +166,6 @@ SCENARIOS = [
             f"data: {_USAGE}\n\n",
             "data: [DONE]\n\n",
         ],
-        "quirks.md 4: non-standard finish reasons",
+        "non-standard finish reasons (docs/wire-quirks.md#finish-reasons)",
     ),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contracts._scenario import WIRE, Scenario
 from contracts.scenarios._build import ANSWER, ask, chunk, says
-from fakes.canned import CannedRoute, sse_data, sse_response
+from fakes.model.canned import CannedRoute, sse_data, sse_response
 from fakes.profiles import Knobs
 
 THOUGHT = "The user asks about Paris; I will answer briefly."
@@ -19,7 +19,7 @@ SCENARIOS = [
         id="reasoning_field",
         family="reasoning",
         title="reasoning parsed by the server: reasoning_content, reasoning, or both mirrored",
-        quirk="quirks.md 2: reasoning field names by release",
+        quirk="reasoning field names by release (docs/quirks.md#vllm-reasoning_keys)",
         request=ask(),
         script=says(reasoning=THOUGHT),
         vllm={"reasoning_parser": "deepseek_r1"},
@@ -29,7 +29,7 @@ SCENARIOS = [
         id="reasoning_field_stream",
         family="reasoning",
         title="streamed reasoning deltas before the content (0.12+: the same text twice per delta)",
-        quirk="quirks.md 2: reasoning plus a reasoning_content mirror",
+        quirk="reasoning plus a reasoning_content mirror (docs/quirks.md#vllm-reasoning_keys)",
         request=ask(stream=True),
         script=says(reasoning=THOUGHT),
         vllm={"reasoning_parser": "deepseek_r1"},
@@ -39,7 +39,10 @@ SCENARIOS = [
         id="think_inline_stream",
         family="reasoning",
         title="no reasoning parser: <think>...</think> inline in content, tags split over chunks",
-        quirk="quirks.md 2 and 4: inline <think> split across chunks",
+        quirk=(
+            "inline <think> split across chunks "
+            "(docs/quirks.md#vllm-reasoning_keys, docs/wire-quirks.md#reasoning)"
+        ),
         request=ask(stream=True),
         script=says(reasoning=THOUGHT),
     ),
@@ -47,7 +50,9 @@ SCENARIOS = [
         id="reasoning_round_trip",
         family="reasoning",
         title="the previous turn's reasoning is sent back with the tool result",
-        quirk="quirks.md 4: reasoning that must be sent back on the next tool turn",
+        quirk=(
+            "reasoning that must be sent back on the next tool turn (docs/wire-quirks.md#reasoning)"
+        ),
         request=ask().model_copy(
             update={
                 "messages": (
@@ -77,7 +82,7 @@ SCENARIOS = [
         id="think_split_tags",
         family="reasoning",
         title="<think> and </think> each split over two chunks, with a newline after",
-        quirk="quirks.md 4: inline <think> split across chunks",
+        quirk="inline <think> split across chunks (docs/wire-quirks.md#reasoning)",
         request=ask(stream=True),
         runs_on=WIRE,
         canned=(

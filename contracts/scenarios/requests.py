@@ -10,7 +10,10 @@ SCENARIOS = [
         id="request_empty_tools",
         family="requests",
         title="the caller passes tools [] and tool_choice auto: send neither",
-        quirk="quirks.md 4: clients that send tools: [] or tool_choice without tools",
+        quirk=(
+            "clients that send tools: [] or tool_choice without tools "
+            "(docs/wire-quirks.md#request-side, docs/quirks.md#vllm-empty_tools)"
+        ),
         request=ask(tools=(), tool_choice="auto"),
         script=says(),
     ),
@@ -18,7 +21,7 @@ SCENARIOS = [
         id="request_developer_role",
         family="requests",
         title="a system message is answered on every release",
-        quirk="quirks.md 4: developer role and older backends",
+        quirk="developer role and older backends (docs/wire-quirks.md#request-side)",
         request=ask().model_copy(
             update={
                 "messages": (

@@ -6,7 +6,7 @@ from typing import Any
 
 from contracts._scenario import WIRE, Scenario
 from contracts.scenarios._build import TIME_TOOL, WEATHER_TOOL, ask, calls, chunk
-from fakes.canned import CannedRoute, sse_data, sse_response
+from fakes.model.canned import CannedRoute, sse_data, sse_response
 from fakes.profiles import Knobs
 
 _TOOLS = (WEATHER_TOOL,)
@@ -50,14 +50,14 @@ def _tools(*calls_: dict[str, Any], finish: str | None = None) -> dict[str, Any]
     return chunk({"tool_calls": list(calls_)}, finish)
 
 
-_Q4 = "quirks.md 4: tool call delta variants"
+_Q4 = "tool call delta variants (docs/wire-quirks.md#tool-call-deltas)"
 
 SCENARIOS = [
     Scenario(
         id="tool_call",
         family="tools",
         title="a tool call with tool_choice auto (needs the parser flags)",
-        quirk="quirks.md 2: tool call deltas, ids chatcmpl-tool-",
+        quirk="tool call deltas, ids chatcmpl-tool- (docs/quirks.md#vllm-id_hex_length)",
         request=ask(tools=_TOOLS, tool_choice="auto"),
         script=calls(("get_weather", {"city": "Paris"})),
         vllm=_FLAGS,
@@ -67,7 +67,10 @@ SCENARIOS = [
         id="tool_call_stream",
         family="tools",
         title="a streamed tool call: header delta, then argument fragments",
-        quirk="quirks.md 2: first tool delta has index, id, type, name; no arguments key",
+        quirk=(
+            "first tool delta has index, id, type, name; no arguments key "
+            "(docs/quirks.md#vllm-named_tool_stream)"
+        ),
         request=ask(stream=True, tools=_TOOLS, tool_choice="auto"),
         script=calls(("get_weather", {"city": "Paris"})),
         vllm=_FLAGS,
@@ -77,7 +80,7 @@ SCENARIOS = [
         id="tool_call_named_stream",
         family="tools",
         title="a named tool_choice streamed (0.5: name on every delta, no index; 0.6: no id)",
-        quirk="quirks.md 2: 0.5 only honoured a named tool_choice",
+        quirk="0.5 only honoured a named tool_choice (docs/quirks.md#vllm-tool_choice_strings)",
         request=ask(
             stream=True,
             tools=(WEATHER_TOOL, TIME_TOOL),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contracts._scenario import WIRE, Scenario
 from contracts.scenarios._build import ask, chunk, says, usage
-from fakes.canned import CannedRoute, json_response, sse_data, sse_response
+from fakes.model.canned import CannedRoute, json_response, sse_data, sse_response
 
 _CHAT = "/v1/chat/completions"
 
@@ -24,7 +24,7 @@ SCENARIOS = [
         id="plain_completion",
         family="usage",
         title="a plain non-streaming answer with usage",
-        quirk="quirks.md 2: model_dump bodies with nulls",
+        quirk="model_dump bodies with nulls (docs/quirks.md#vllm-chat_response_keys)",
         request=ask(),
         script=says(),
     ),
@@ -32,7 +32,10 @@ SCENARIOS = [
         id="stream_usage",
         family="usage",
         title="a stream: usage only when asked (0.5+), in the finish chunk always (0.4)",
-        quirk="quirks.md 1 (prism #900: no usage at the end of a stream) and 2",
+        quirk=(
+            "prism #900: no usage at the end of a stream "
+            "(docs/wire-quirks.md#seed, docs/quirks.md#vllm-stream_usage)"
+        ),
         request=ask(stream=True),
         script=says(),
     ),
@@ -40,7 +43,7 @@ SCENARIOS = [
         id="stream_usage_absent",
         family="usage",
         title="a stream that never reports usage, even when asked: usage stays unknown",
-        quirk="quirks.md 1: unknown is not zero",
+        quirk="unknown is not zero (docs/wire-quirks.md#unknown-is-not-zero)",
         request=ask(stream=True),
         runs_on=WIRE,
         canned=_stream(*_HELLO, chunk({}, "stop")),
@@ -49,7 +52,10 @@ SCENARIOS = [
         id="usage_chunk_with_choices",
         family="usage",
         title="the usage chunk carries choices [{index 0, delta {}}] (LiteLLM 1.74)",
-        quirk="quirks.md 3 and 4: usage chunk with non-empty choices",
+        quirk=(
+            "usage chunk with non-empty choices "
+            "(docs/quirks.md#litellm-usage_chunk, docs/wire-quirks.md#usage-placement)"
+        ),
         request=ask(stream=True),
         runs_on=WIRE,
         canned=_stream(
@@ -62,7 +68,10 @@ SCENARIOS = [
         id="usage_cumulative",
         family="usage",
         title="usage on every chunk, cumulative: take the last, do not sum",
-        quirk="quirks.md 2 and 4: continuous usage stats",
+        quirk=(
+            "continuous usage stats "
+            "(docs/quirks.md#vllm-continuous_usage, docs/wire-quirks.md#usage-placement)"
+        ),
         request=ask(stream=True),
         runs_on=WIRE,
         canned=_stream(
@@ -77,7 +86,7 @@ SCENARIOS = [
         id="choices_empty_and_null",
         family="usage",
         title="chunks with choices [] and choices null (content-filter and usage chunks)",
-        quirk="quirks.md 4: choices [] / null chunks",
+        quirk="choices [] / null chunks (docs/wire-quirks.md#choices-empty-or-null)",
         request=ask(stream=True),
         runs_on=WIRE,
         canned=_stream(
@@ -92,7 +101,9 @@ SCENARIOS = [
         id="stream_options_rejected",
         family="usage",
         title="stream_options rejected with 422 (Mistral style): ask again without it",
-        quirk="quirks.md 4: stream_options rejected by some backends",
+        quirk=(
+            "stream_options rejected by some backends (docs/wire-quirks.md#stream-options-rejected)"
+        ),
         request=ask(stream=True),
         runs_on=WIRE,
         canned=(
@@ -121,7 +132,7 @@ SCENARIOS = [
         id="max_tokens_length",
         family="usage",
         title="max_tokens=3 is honoured: three tokens and finish_reason length",
-        quirk="quirks.md 4: token-limit field names",
+        quirk="token-limit field names (docs/wire-quirks.md#request-side)",
         request=ask(max_tokens=3),
         script=says(),
     ),

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 
 import orjson
 
-from fakes.requestlog import Exchange, RequestLog
+from fakes.http.requestlog import Exchange, RequestLog
 
 DEFAULT_QUEUE = 1000
 _DROPPED = b"event: dropped\ndata: {}\n\n"

@@ -18,7 +18,7 @@ from starlette.routing import Route
 from fakes.console._equivalent import HIGHLIGHTS, command_line, knob_kinds, profile_yaml
 from fakes.console._hub import hub_for
 from fakes.console._save import SaveError, safe_path, save_cassette, scenario_stub
-from fakes.control import PREFIX, Controllable
+from fakes.http.control import PREFIX, Controllable
 from fakes.profiles import builtin
 
 _TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css"}

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from fakes.http.requestlog import Exchange
 from fakes.record import Chunk, Header, Interaction, Redactor, save
-from fakes.requestlog import Exchange
 
 
 class SaveError(ValueError):

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import AsyncGenerator
 from typing import Any
 
-from fakes import sse
+from fakes.http import sse
 from fakes.litellm._config import Deployment
 from fakes.litellm._stream import StreamContext, model_name, usage_body
 from fakes.profiles import LitellmKnobs, UsageChunk

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import orjson
 
-from fakes import sse
+from fakes.http import sse
 from fakes.litellm._config import Deployment
 from fakes.profiles import LitellmKnobs
 from fakes.types import JSONObject

@@ -12,11 +12,12 @@ from typing import Any
 import httpx
 import orjson
 
-from fakes import sse, tokens
+from fakes.http import sse
 from fakes.litellm import _estimate
 from fakes.litellm._config import Deployment
 from fakes.litellm._errors import CUT_MESSAGE
 from fakes.litellm._stream import provider_model
+from fakes.model import tokens
 from fakes.types import JSONObject
 
 

@@ -9,8 +9,8 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from fakes.eventstream import EventStreamResponse
-from fakes.jsonlimit import TOO_DEEP, too_deep
+from fakes.http.eventstream import EventStreamResponse
+from fakes.http.jsonlimit import TOO_DEEP, too_deep
 from fakes.litellm import _errors, _estimate
 from fakes.litellm._bodies import MOCK_USAGE, chat_body, mock_body, mock_stream
 from fakes.litellm._completions import completion_body, completion_stream

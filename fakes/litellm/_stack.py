@@ -8,7 +8,7 @@ from starlette.types import ASGIApp
 from fakes.litellm._config import Deployment, LitellmConfig
 from fakes.litellm.app import create_litellm_app
 from fakes.profiles import LitellmProfile, builtin, resolve
-from fakes.transport import StreamingASGITransport
+from fakes.transports.streaming import StreamingASGITransport
 
 DEFAULT_LITELLM_VERSION = "1.110.2"
 STACK_API_BASE = "http://upstream.fake/v1"

@@ -10,10 +10,10 @@ from typing import Any
 
 import httpx
 
-from fakes.http import async_client
+from fakes.http.outgoing import async_client
+from fakes.http.requestlog import RequestLog
 from fakes.litellm._config import Deployment, LitellmConfig
 from fakes.profiles import LitellmKnobs, LitellmProfile, builtin, with_knobs
-from fakes.requestlog import RequestLog
 
 
 @dataclass(frozen=True)

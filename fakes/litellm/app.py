@@ -14,10 +14,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from fakes.capture import CaptureMiddleware
 from fakes.console import Peer, console_routes
-from fakes.control import control_routes
-from fakes.controltoken import ControlTokenMiddleware
+from fakes.http.capture import CaptureMiddleware
+from fakes.http.control import control_routes
+from fakes.http.controltoken import ControlTokenMiddleware
 from fakes.litellm import _routes
 from fakes.litellm._config import LitellmConfig
 from fakes.litellm._errors import ProxyError, detail_response

@@ -30,15 +30,18 @@ from fakes.profiles._model import (
     ValidationStyle,
 )
 from fakes.profiles._registry import (
+    DEFAULT_VLLM_VERSION,
     ProfileError,
     ProfileSet,
     builtin,
     load_override,
     resolve,
+    resolve_vllm_profile,
     with_knobs,
 )
 
 __all__ = [
+    "DEFAULT_VLLM_VERSION",
     "BaseProfile",
     "ContinuousUsage",
     "EmptyTools",
@@ -69,5 +72,6 @@ __all__ = [
     "builtin",
     "load_override",
     "resolve",
+    "resolve_vllm_profile",
     "with_knobs",
 ]

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from fakes.profiles._litellm import LitellmProfile
 from fakes.profiles._model import BaseProfile, Profile
-from fakes.versions import contains, parse_range, parse_release
+from fakes.profiles.versions import contains, parse_range, parse_release
 
 
 class ProfileError(ValueError):
@@ -180,6 +180,15 @@ def resolve(
         return load_override(path, base, profiles), release
     chosen = profiles.get(profile)
     return chosen, version or chosen.reference
+
+
+# The newest release the vLLM profiles were checked against (newer ones warn).
+DEFAULT_VLLM_VERSION = "0.34.0"
+
+
+def resolve_vllm_profile(version: str | None, profile: str | None) -> tuple[Profile, str]:
+    """The vLLM profile for a release (default: the newest checked) or a named / YAML one."""
+    return resolve(builtin("vllm"), version, DEFAULT_VLLM_VERSION, profile)
 
 
 def load_override(path: Path, base: P, profiles: ProfileSet[P]) -> P:

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from fakes.jsonlimit import too_deep
+from fakes.http.jsonlimit import too_deep
 
 FORMAT = "llm-fakes-cassette"
 VERSION = 1

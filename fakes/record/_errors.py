@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 from starlette.types import Receive, Send
 
-from fakes.capture import BodyTooLarge, read_body
+from fakes.http.capture import BodyTooLarge, read_body
 
 
 async def send_error(send: Send, status: int, message: str, kind: str) -> None:

@@ -14,8 +14,8 @@ import anyio.lowlevel
 import httpx
 from starlette.types import Message, Receive, Scope, Send
 
-from fakes.capture import DEFAULT_MAX_BODY
-from fakes.http import async_client
+from fakes.http.capture import DEFAULT_MAX_BODY
+from fakes.http.outgoing import async_client
 from fakes.record._cassette import Chunk, Header, Interaction, append, load, save
 from fakes.record._errors import read_or_refuse, send_error
 from fakes.record._redact import Redactor

@@ -13,9 +13,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import orjson
 
-from fakes.jsonlimit import too_deep
+from fakes.http.jsonlimit import too_deep
+from fakes.http.requestlog import SECRET_HEADERS
 from fakes.record._cassette import Chunk, Interaction
-from fakes.requestlog import SECRET_HEADERS
 
 MARK = "[redacted]"
 MIN_SECRET = 8  # shorter values ("none", "test") are not hunted for: they match everywhere

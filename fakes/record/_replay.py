@@ -10,9 +10,9 @@ from urllib.parse import parse_qsl
 import orjson
 from starlette.types import Receive, Scope, Send
 
-from fakes.capture import DEFAULT_MAX_BODY
-from fakes.eventstream import CUT, EventStreamResponse, _Cut
-from fakes.jsonlimit import too_deep
+from fakes.http.capture import DEFAULT_MAX_BODY
+from fakes.http.eventstream import CUT, EventStreamResponse, _Cut
+from fakes.http.jsonlimit import too_deep
 from fakes.record._cassette import Cassette, Interaction
 from fakes.record._errors import read_or_refuse, send_error
 from fakes.record._pace import paced

@@ -10,12 +10,12 @@ import click
 from rich.console import Console
 from starlette.types import ASGIApp
 
+from fakes.http.server import GracefulServer, bind, uvicorn_config
 from fakes.record._cassette import CassetteError, Interaction, load, save
 from fakes.record._convert import convert as convert_file
 from fakes.record._recorder import Recorder
 from fakes.record._redact import Redactor
 from fakes.record._replay import DEFAULT_IGNORED, Replayer
-from fakes.server import GracefulServer, bind, uvicorn_config
 
 
 class _Tally:

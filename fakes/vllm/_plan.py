@@ -6,8 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from fakes import tokens
-from fakes.script import DEFAULT_REASONING, Reply, ScriptPlayer, arguments_for
+from fakes.model import tokens
+from fakes.model.script import DEFAULT_REASONING, Reply, ScriptPlayer, arguments_for
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from fakes.jsonlimit import TOO_DEEP, too_deep
+from fakes.http.jsonlimit import TOO_DEEP, too_deep
 from fakes.profiles import EmptyTools, Knobs, UnknownFields
 from fakes.types import JSONObject
-from fakes.vllm._errors import PlainServerError, VllmError, validation_error
+from fakes.vllm.wire.errors import PlainServerError, VllmError, validation_error
 
 
 class StreamOptions(BaseModel):

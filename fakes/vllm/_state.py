@@ -6,13 +6,13 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from fakes.faults import FaultPlan, FaultRule
-from fakes.metrics import VllmMetrics
+from fakes.http.metrics import VllmMetrics
+from fakes.http.requestlog import RequestLog
+from fakes.model.faults import FaultPlan, FaultRule
+from fakes.model.script import Script, ScriptPlayer
+from fakes.model.timing import Clock, Scheduler, Timing
+from fakes.model.tokens import Vocabulary
 from fakes.profiles import Knobs, Profile, builtin, with_knobs
-from fakes.requestlog import RequestLog
-from fakes.script import Script, ScriptPlayer
-from fakes.timing import Clock, Scheduler, Timing
-from fakes.tokens import Vocabulary
 
 
 @dataclass(frozen=True)

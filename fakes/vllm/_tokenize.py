@@ -13,9 +13,9 @@ from pydantic import BaseModel, ConfigDict
 from starlette.requests import Request
 from starlette.responses import Response
 
-from fakes import tokens
+from fakes.model import tokens
 from fakes.profiles import UnknownFields
-from fakes.vllm import _routes
+from fakes.vllm import _checks, _routes
 from fakes.vllm._requests import validate
 from fakes.vllm._state import VllmState
 
@@ -42,7 +42,7 @@ async def _read(state: VllmState, request: Request, kind: type[BaseModel]) -> An
     body, typed = validate(
         knobs, await request.body(), kind, content_type=request.headers.get("content-type")
     )
-    _routes._model_name(state, body)
+    _checks.model_name(state, body)
     return typed
 
 

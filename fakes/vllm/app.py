@@ -13,17 +13,17 @@ from starlette.responses import Response
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Scope
 
-from fakes.capture import CaptureMiddleware
 from fakes.console import console_routes
-from fakes.control import control_routes
-from fakes.controltoken import ControlTokenMiddleware
+from fakes.http.capture import CaptureMiddleware
+from fakes.http.control import control_routes
+from fakes.http.controltoken import ControlTokenMiddleware
+from fakes.http.replica import ReplicaHeaderMiddleware
 from fakes.profiles import ResponsesRoute
-from fakes.replica import ReplicaHeaderMiddleware
 from fakes.vllm import _routes, _tokenize
 from fakes.vllm._auth import ApiKeyMiddleware
-from fakes.vllm._errors import VllmError, detail_response, error_response
 from fakes.vllm._request_id import RequestIdMiddleware
 from fakes.vllm._state import VllmConfig, VllmState
+from fakes.vllm.wire.errors import VllmError, detail_response, error_response
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from fakes.requestlog import RequestLog
+from fakes.http.requestlog import RequestLog
 from reference.litellm_conformance import _known, _recording
 from reference.litellm_conformance._compare import differences
 from reference.litellm_conformance._stacks import (
@@ -47,8 +47,8 @@ def _free_port() -> int:
 def _recorded(url: str, base: str, units: list[Unit], cassette: Path) -> Any:
     """The units through a recording proxy in front of the real one; the cassette names no
     local port (the upstreams as UPSTREAM, the proxy as REAL_PROXY)."""
+    from fakes.http.server import live
     from fakes.record import Recorder
-    from fakes.server import live
 
     cassette.unlink(missing_ok=True)
     with live(Recorder(url, cassette), server_header=False, date_header=False) as recorder:

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from fakes.server import live
+from fakes.http.server import live
 from reference._process import stop
 from reference.litellm_conformance._units import MASTER_KEY, MOCK_MODEL, Unit, UpstreamFactory
 from reference.litellm_conformance._upstream import Replayed

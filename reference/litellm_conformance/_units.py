@@ -21,9 +21,9 @@ from contracts._runner import run_cell
 from contracts._scenario import WIRE, Scenario
 from contracts.drivers import DRIVERS, REFERENCE
 from contracts.scenarios import SCENARIOS
-from fakes.faults import Fault, FaultKind, FaultRule
+from fakes.model.faults import Fault, FaultKind, FaultRule
+from fakes.model.script import Script
 from fakes.profiles import Profile, builtin
-from fakes.script import Script
 from fakes.vllm import VllmConfig, create_vllm_app
 
 # Wire scenarios whose canned upstream makes sense behind the proxy: an upstream stream

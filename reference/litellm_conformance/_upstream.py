@@ -8,9 +8,9 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from fakes.capture import CaptureMiddleware
-from fakes.eventstream import CUT, EventStreamResponse
-from fakes.requestlog import RequestLog
+from fakes.http.capture import CaptureMiddleware
+from fakes.http.eventstream import CUT, EventStreamResponse
+from fakes.http.requestlog import RequestLog
 
 # uvicorn writes these itself
 _OWN_HEADERS = {"date", "server", "transfer-encoding"}

@@ -14,7 +14,7 @@ from contracts._runner import run_cell
 from contracts._scenario import WIRE, Scenario
 from contracts.drivers import DRIVERS, REFERENCE
 from contracts.scenarios import SCENARIOS
-from fakes.cli import resolve_vllm_profile
+from fakes.profiles import resolve_vllm_profile
 from reference.vllm_harness._setup import MODEL, NotMappable, Setup
 
 DRIVER_NAMES = (*REFERENCE, "openai-python-chat", "openai-python-responses")

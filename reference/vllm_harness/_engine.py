@@ -15,8 +15,8 @@ from vllm.engine.protocol import EngineClient
 from vllm.outputs import CompletionOutput, RequestOutput
 from vllm.sampling_params import RequestOutputKind
 
+from fakes.model.script import Script, ScriptPlayer
 from fakes.profiles import Knobs
-from fakes.script import Script, ScriptPlayer
 from reference.vllm_harness._generation import Step, engine_steps, generation, visible
 
 # (path, JSON body) of the request being served; set by RequestCapture

@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fakes import tokens
+from fakes.model import tokens
+from fakes.model.script import ScriptPlayer
 from fakes.profiles import Knobs
-from fakes.script import ScriptPlayer
 from fakes.vllm._plan import Limits, Plan, hermes_block, plan_reply, required_list
 
 TAGS = ("<think>", "</think>", "<tool_call>", "</tool_call>")

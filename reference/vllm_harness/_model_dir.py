@@ -43,7 +43,7 @@ CONFIG = {
 
 
 def _corpus() -> list[str]:
-    from fakes.script import LOREM
+    from fakes.model.script import LOREM
 
     return [
         LOREM,

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import httpx
 
+from fakes.http.server import LiveServer
 from fakes.record import Chunk, Header, Interaction, Redactor, save
-from fakes.server import LiveServer
 from reference._process import stop
 from reference.vllm_harness._catalogue import Call, Case, probe_cases, scenario_cases
 from reference.vllm_harness._normalize import differences, scrub

@@ -22,8 +22,8 @@ from typing import Any
 
 import yaml
 
-from fakes.cli import resolve_vllm_profile
-from fakes.script import Script, ScriptPlayer
+from fakes.model.script import Script, ScriptPlayer
+from fakes.profiles import resolve_vllm_profile
 from reference.vllm_harness import _model_dir
 
 MODEL_DIR = "tiny-model"  # relative to --state: /v1/models "root" names no machine path

@@ -10,9 +10,9 @@ import httpx
 import orjson
 import pytest
 
+from fakes.http.server import live
 from fakes.litellm import Deployment, LitellmConfig, create_litellm_app, resolve_litellm_profile
 from fakes.record import Replayer, load
-from fakes.server import live
 from fakes.vllm import create_vllm_app
 from tests.conftest import CHAT, vllm_config
 

@@ -229,7 +229,7 @@ def test_the_litellm_config_routes_each_model_to_its_fleet_services() -> None:
 
 
 def test_the_fake_litellm_reads_the_rendered_config(tmp_path: Path) -> None:
-    from fakes.cli import _litellm_config
+    from fakes.cli.serve import _litellm_config
 
     docs = render(FLEET)
     path = tmp_path / "config.yaml"

@@ -238,8 +238,7 @@ def test_a_release_past_the_newest_profile_warns_once(
 
 
 def test_the_default_release_is_the_newest_profiles_reference() -> None:
-    from fakes.cli import DEFAULT_VLLM_VERSION
-    from fakes.profiles import builtin
+    from fakes.profiles import DEFAULT_VLLM_VERSION, builtin
 
     assert builtin("vllm").newest().reference == DEFAULT_VLLM_VERSION
 
@@ -273,10 +272,11 @@ def test_a_taken_port_names_the_option_that_moves_it(
 def test_the_banner_never_wraps_a_command_to_copy(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from fakes.cli import VllmOptions, _banner
+    from fakes.cli._banner import banner
+    from fakes.vllm.options import VllmOptions
 
     monkeypatch.setenv("COLUMNS", "40")
-    _banner("http://127.0.0.1:8000", VllmOptions(release="0.9.2").config(), 0.1)
+    banner("http://127.0.0.1:8000", VllmOptions(release="0.9.2").config(), 0.1)
     lines = capsys.readouterr().err.splitlines()
     curl = next(i for i, line in enumerate(lines) if "curl" in line)
     assert lines[curl] == (

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from fakes.cli import resolve_vllm_profile
-from fakes.script import Reply, Rule, Script, ScriptPlayer, ToolCallReply
+from fakes.model.script import Reply, Rule, Script, ScriptPlayer, ToolCallReply
+from fakes.profiles import resolve_vllm_profile
 from reference.vllm_harness._generation import (
     Choice,
     engine_steps,

@@ -18,10 +18,9 @@ from typing import Any
 import httpx
 import pytest
 
-from fakes.cli import resolve_vllm_profile
-from fakes.profiles import Knobs, ResponsesEventResponse
+from fakes.http.server import live
+from fakes.profiles import Knobs, ResponsesEventResponse, resolve_vllm_profile
 from fakes.record import Interaction, load
-from fakes.server import live
 from reference.vllm_harness._normalize import differences
 from reference.vllm_harness._setup import Setup, fake_app
 from reference.vllm_harness._setups_file import read_setups

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from fakes.server import LiveServer
+from fakes.http.server import LiveServer
 from fakes.vllm._state import VllmState
 
 _GAUGE = r"^{name}\{{[^}}]*\}} (\S+)$"

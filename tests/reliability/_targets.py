@@ -21,13 +21,13 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import BaseModel, ValidationError
 from starlette.types import ASGIApp
 
-from fakes.faults import FaultRule
 from fakes.litellm import Deployment, LitellmConfig, create_litellm_app, resolve_litellm_profile
+from fakes.model.faults import FaultRule
+from fakes.model.script import Script
+from fakes.model.timing import Timing
 from fakes.profiles import ErrorShape, Knobs, ResponsesRoute
 from fakes.record import Recorder, Replayer, load
-from fakes.script import Script
-from fakes.timing import Timing
-from fakes.transport import StreamingASGITransport
+from fakes.transports.streaming import StreamingASGITransport
 from fakes.vllm import create_vllm_app
 from tests.conftest import vllm_config
 

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from fakes.record import load
-from fakes.transport import StreamingASGITransport
+from fakes.transports.streaming import StreamingASGITransport
 from tests.reliability._targets import (
     BUILDERS,
     PLAIN_500,

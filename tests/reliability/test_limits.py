@@ -11,7 +11,7 @@ import pytest
 
 from fakes.litellm import Deployment, LitellmConfig, create_litellm_app, resolve_litellm_profile
 from fakes.record import Recorder, Redactor, Replayer, load
-from fakes.transport import StreamingASGITransport
+from fakes.transports.streaming import StreamingASGITransport
 from fakes.vllm import create_vllm_app
 from tests.conftest import CHAT, vllm_config
 from tests.reliability._targets import (

@@ -25,12 +25,12 @@ import pytest
 
 from contracts import golden
 from contracts._scenario import Scenario, ScenarioRegistry
-from fakes.cli import main, resolve_vllm_profile
+from fakes.cli import main
+from fakes.http.server import LiveServer, live
 from fakes.litellm import Deployment, LitellmConfig, create_litellm_app, resolve_litellm_profile
-from fakes.profiles import builtin
+from fakes.profiles import builtin, resolve_vllm_profile
 from fakes.record import Recorder, Replayer, load
-from fakes.server import LiveServer, live
-from fakes.transport import StreamingASGITransport
+from fakes.transports.streaming import StreamingASGITransport
 from fakes.vllm import VllmConfig, create_vllm_app
 from tests.conftest import CHAT, vllm_config
 from tests.reliability.figures import FIGURES

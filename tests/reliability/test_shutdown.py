@@ -18,17 +18,17 @@ import httpx
 import pytest
 import yaml
 
+from fakes.http.server import live
+from fakes.model.script import Script
+from fakes.model.timing import Timing
 from fakes.record import load
-from fakes.script import Script
-from fakes.server import live
-from fakes.timing import Timing
 from fakes.vllm import create_vllm_app
 from tests.conftest import CHAT, vllm_config
 from tests.reliability.figures import FIGURES
 
 pytestmark = pytest.mark.live
 
-GRACE = 2.0  # fakes.server.uvicorn_config(timeout_graceful_shutdown=2)
+GRACE = 2.0  # fakes.http.server.uvicorn_config(timeout_graceful_shutdown=2)
 EXIT_BOUND = GRACE + 6.0  # seconds from SIGTERM to exit, with room for a loaded machine
 LONG_TEXT = " ".join(["word"] * 200)
 

@@ -24,11 +24,11 @@ import httpx
 import orjson
 import pytest
 
+from fakes.http.server import LiveServer
 from fakes.litellm import Deployment, LitellmConfig, create_litellm_app, resolve_litellm_profile
+from fakes.model.script import Script
+from fakes.model.timing import Timing
 from fakes.record import Recorder, load
-from fakes.script import Script
-from fakes.server import LiveServer
-from fakes.timing import Timing
 from fakes.vllm import create_vllm_app
 from tests.conftest import WEATHER_TOOLS, vllm_config
 from tests.reliability._clients import KINDS, Storm, rude_client

@@ -12,9 +12,9 @@ import pytest
 
 from fakes.console import Hub, safe_path
 from fakes.console._save import SaveError
+from fakes.http.requestlog import RequestLog
+from fakes.http.server import LiveServer, live
 from fakes.record import Replayer, load
-from fakes.requestlog import RequestLog
-from fakes.server import LiveServer, live
 from fakes.vllm import create_vllm_app
 from tests.conftest import CHAT, events, vllm_config
 
@@ -298,7 +298,7 @@ async def test_save_as_scenario_writes_a_stub_that_builds_the_scenario(
     assert scenario.id == "my_case" and scenario.family == "console"
     assert scenario.request.stream is True and scenario.request.max_tokens == 5
     assert scenario.request.messages == tuple(CHAT["messages"])
-    from fakes.cli import resolve_vllm_profile
+    from fakes.profiles import resolve_vllm_profile
 
     assert not scenario.applies(resolve_vllm_profile("0.9.2", None)[0].knobs)
     assert scenario.applies(resolve_vllm_profile("0.4.3", None)[0].knobs)

@@ -14,7 +14,7 @@ import pytest
 
 from fakes.litellm import Deployment, LitellmConfig, create_litellm_app, resolve_litellm_profile
 from fakes.litellm._stack import STACK_API_BASE
-from fakes.transport import StreamingASGITransport
+from fakes.transports.streaming import StreamingASGITransport
 from fakes.vllm import create_vllm_app
 from tests.conftest import CHAT, vllm_config
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from fakes.controltoken import COOKIE
+from fakes.http.controltoken import COOKIE
 from fakes.litellm import Deployment, LitellmConfig, create_litellm_app, resolve_litellm_profile
 from fakes.vllm import create_vllm_app
 from tests.conftest import CHAT, vllm_config

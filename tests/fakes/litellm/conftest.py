@@ -10,7 +10,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from fakes.faults import Fault, FaultRule
+from fakes.http.server import live
 from fakes.litellm import (
     Deployment,
     LitellmConfig,
@@ -18,8 +18,8 @@ from fakes.litellm import (
     resolve_litellm_profile,
     stack_app,
 )
-from fakes.server import live
-from fakes.transport import StreamingASGITransport
+from fakes.model.faults import Fault, FaultRule
+from fakes.transports.streaming import StreamingASGITransport
 from fakes.vllm import create_vllm_app
 from tests.conftest import vllm_config
 

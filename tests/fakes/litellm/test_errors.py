@@ -12,9 +12,9 @@ import httpx
 import orjson
 import pytest
 
-from fakes.faults import Fault, FaultKind, FaultRule
 from fakes.litellm import Deployment, LitellmConfig, create_litellm_app, resolve_litellm_profile
 from fakes.litellm import _state as litellm_state
+from fakes.model.faults import Fault, FaultKind, FaultRule
 from tests.fakes.litellm.conftest import AUTH, KEY, VERSIONS
 
 CHAT = {"model": "fake-model", "messages": [{"role": "user", "content": "hi"}]}

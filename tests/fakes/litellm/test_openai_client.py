@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import openai
 import pytest
 
+from fakes.http.server import LiveServer, live
 from fakes.litellm import Deployment, LitellmConfig, create_litellm_app, resolve_litellm_profile
-from fakes.server import LiveServer, live
 from fakes.vllm import create_vllm_app
 from tests.conftest import WEATHER_TOOLS, vllm_config
 from tests.fakes.litellm.conftest import KEY, VERSIONS

@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 import pytest
 
-from fakes.script import Reply, Rule, Script
+from fakes.model.script import Reply, Rule, Script
 from fakes.vllm import create_vllm_app
 from tests.conftest import chunks, vllm_config
 

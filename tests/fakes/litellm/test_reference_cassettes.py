@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from fakes.http.server import live
 from fakes.record import load
-from fakes.server import live
 from reference.litellm_conformance import _known, _recording
 from reference.litellm_conformance._compare import differences
 from reference.litellm_conformance._stacks import fake_answers, replayed_hub

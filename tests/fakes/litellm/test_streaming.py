@@ -14,10 +14,10 @@ from starlette.requests import Request
 from starlette.responses import StreamingResponse
 from starlette.routing import Route
 
-from fakes import timing
+from fakes.http.server import live
 from fakes.litellm import Deployment, LitellmConfig, create_litellm_app, resolve_litellm_profile
-from fakes.server import live
-from fakes.timing import Timing
+from fakes.model import timing
+from fakes.model.timing import Timing
 from fakes.vllm import create_vllm_app
 from tests.conftest import WEATHER_TOOLS, chunks, stable, vllm_config
 from tests.fakes.litellm.conftest import AUTH, VERSIONS

@@ -7,7 +7,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fakes.probe import Report, probe_url
 from fakes.profiles import Profile
-from fakes.transport import StreamingASGITransport
+from fakes.transports.streaming import StreamingASGITransport
 from fakes.vllm import VllmConfig, create_vllm_app
 
 KEY = "sk-probe-test"

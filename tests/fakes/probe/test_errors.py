@@ -16,9 +16,9 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fakes.cli import main
+from fakes.http.server import live
 from fakes.probe import MAX_REQUESTS, ProbeError
 from fakes.profiles import builtin, with_knobs
-from fakes.server import live
 from tests.fakes.probe.conftest import KEY, Counting, probe_app, vllm_app
 
 VLLM = builtin("vllm")
@@ -165,7 +165,7 @@ def test_cli_expect_json_and_out(tmp_path: Path) -> None:
 
 async def test_the_client_side_rate_limit_spaces_requests() -> None:
     from fakes.probe import ProbeClient
-    from fakes.transport import StreamingASGITransport
+    from fakes.transports.streaming import StreamingASGITransport
 
     app = vllm_app(VLLM.get("vllm-0.9"))
     client = ProbeClient("http://probe.test", transport=StreamingASGITransport(app), rate=20)

@@ -7,10 +7,10 @@ import asyncio
 
 import pytest
 
+from fakes.http.server import live
 from fakes.litellm import resolve_litellm_profile, stack_app
 from fakes.probe import MAX_REQUESTS, Report, probe_url, profile_yaml
 from fakes.profiles import builtin
-from fakes.server import live
 from fakes.vllm import VllmConfig, create_vllm_app
 
 MASTER = "sk-probe-master-0123456789"
@@ -102,7 +102,7 @@ async def test_errors_the_proxy_answers_itself_say_nothing_about_the_upstream(
     from dataclasses import replace
 
     from fakes.probe._litellm import observe_upstream
-    from fakes.transport import StreamingASGITransport
+    from fakes.transports.streaming import StreamingASGITransport
 
     profile = builtin("vllm").get("vllm-0.9")
     upstream = create_vllm_app(VllmConfig(profile=profile, version=profile.reference))
@@ -136,7 +136,7 @@ def test_one_changed_proxy_knob_is_the_only_difference(name: str, knob: str, val
     from fakes.litellm._stack import STACK_API_BASE
     from fakes.litellm.app import create_litellm_app
     from fakes.profiles import with_knobs
-    from fakes.transport import StreamingASGITransport
+    from fakes.transports.streaming import StreamingASGITransport
 
     proxy = with_knobs(builtin("litellm").get(name), {knob: value})
     vllm = builtin("vllm").get("vllm-0.9")

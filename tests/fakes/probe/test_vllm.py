@@ -24,7 +24,7 @@ def test_every_knob_is_read_by_the_fake() -> None:
     """The probe only compares what the fake writes: a knob no code reads would match its
     own profile circularly, so every Knobs field must be read by the app or its writers."""
     folder = Path(fakes.vllm.__file__).parent
-    source = "\n".join(path.read_text(encoding="utf-8") for path in folder.glob("*.py"))
+    source = "\n".join(path.read_text(encoding="utf-8") for path in folder.rglob("*.py"))
     unread = {name for name in Knobs.model_fields if not re.search(rf"knobs\.{name}\b", source)}
     known = set().union(*FAKE_GAPS.values())
     assert unread <= known, f"knobs nothing reads (implement them or list them as gaps): {unread}"

@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from fakes.http.server import live
 from fakes.record import Interaction, Recorder, load
-from fakes.server import live
 from fakes.vllm import create_vllm_app
 from tests.conftest import CHAT, vllm_config
 

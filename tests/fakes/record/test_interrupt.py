@@ -14,9 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from fakes.http.server import live
+from fakes.model.timing import Timing
 from fakes.record import load
-from fakes.server import live
-from fakes.timing import Timing
 from fakes.vllm import create_vllm_app
 from tests.conftest import CHAT, vllm_config
 

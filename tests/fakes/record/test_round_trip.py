@@ -8,10 +8,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from fakes.http.server import live
+from fakes.model.script import Reply, Rule, Script, ToolCallReply
+from fakes.model.timing import Lateness, Timing
 from fakes.record import Recorder, Replayer, load
-from fakes.script import Reply, Rule, Script, ToolCallReply
-from fakes.server import live
-from fakes.timing import Lateness, Timing
 from fakes.vllm import create_vllm_app
 from tests.conftest import CHAT, WEATHER_TOOLS, vllm_config
 from tests.fakes.record.conftest import ReplayClock

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from fakes import timing
-from fakes.faults import Fault, FaultKind, FaultRule
-from fakes.server import live
-from fakes.timing import Lateness, Timing
+from fakes.http.server import live
+from fakes.model import timing
+from fakes.model.faults import Fault, FaultKind, FaultRule
+from fakes.model.timing import Lateness, Timing
 from fakes.vllm import create_vllm_app
 from tests.conftest import CHAT, chunks, events, vllm_config
 
@@ -125,7 +125,7 @@ def test_stall_is_visible_to_a_client_timeout() -> None:
 
 
 class _TokenClock:
-    """Stands in for the fakes' token sleeps (``fakes.timing``): no real time passes; each
+    """Stands in for the fakes' token sleeps (``fakes.model.timing``): no real time passes; each
     sleep logs the moment it would wake (``("wake", t)``, on a clock that a sleep moves on)
     and, when ``gate`` is set, first waits for it. The app's sent body chunks go to the
     same log (``("chunk", bytes)``), so the log is the stream's schedule."""
@@ -213,7 +213,7 @@ async def test_ttft_and_itl_shape_the_stream(token_clock: _TokenClock) -> None:
     # the TTFT counts from the request's arrival, somewhere between sending and the answer
     assert sent + 0.05 - Lateness.TICK <= wakes[0] <= answered + 0.05
     # each further token one ITL after the previous one's deadline (sleeps aim up to one
-    # timer tick early: fakes.timing.Lateness)
+    # timer tick early: fakes.model.timing.Lateness)
     gaps = [later - earlier for earlier, later in itertools.pairwise(wakes)]
     assert gaps == pytest.approx([0.02] * 3, abs=Lateness.TICK)
 

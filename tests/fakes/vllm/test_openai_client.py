@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import openai
 import pytest
 
+from fakes.http.server import LiveServer, live
 from fakes.profiles import builtin
-from fakes.server import LiveServer, live
 from fakes.vllm import create_vllm_app
 from tests.conftest import WEATHER_TOOLS as TOOLS
 from tests.conftest import vllm_config

@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from fakes.cli import VllmOptions, main
-from fakes.replica import HEADER, check_replica_name
+from fakes.cli import main
+from fakes.http.replica import HEADER, check_replica_name
+from fakes.vllm.options import VllmOptions
 from tests.conftest import CHAT, chunks
 
 REQUESTS: list[tuple[str, str, dict[str, Any] | None]] = [

@@ -17,9 +17,9 @@ from typing import Any
 import httpx
 import pytest
 
-from fakes.cli import resolve_vllm_profile
-from fakes.script import Reply, Rule, Script
-from fakes.server import live
+from fakes.http.server import live
+from fakes.model.script import Reply, Rule, Script
+from fakes.profiles import resolve_vllm_profile
 from fakes.vllm._state import VllmConfig
 from fakes.vllm.app import create_vllm_app
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from fakes.script import Reply, Rule, Script, ToolCallReply
+from fakes.model.script import Reply, Rule, Script, ToolCallReply
 from tests.conftest import CHAT, chunks
 from tests.conftest import WEATHER_TOOLS as TOOLS
 

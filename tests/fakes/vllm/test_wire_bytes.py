@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from fakes.script import Reply, Rule, Script
+from fakes.model.script import Reply, Rule, Script
 from tests.conftest import CHAT, events, stable
 
 HELLO = Script(rules=(Rule(reply=Reply(text="Hello!")),))

@@ -2,8 +2,14 @@ from __future__ import annotations
 
 import httpx
 
-from fakes.canned import CannedMiddleware, CannedRoute, json_response, sse_response, text_response
-from fakes.transport import StreamingASGITransport
+from fakes.model.canned import (
+    CannedMiddleware,
+    CannedRoute,
+    json_response,
+    sse_response,
+    text_response,
+)
+from fakes.transports.streaming import StreamingASGITransport
 from fakes.vllm import create_vllm_app
 from tests.conftest import CHAT, vllm_config
 

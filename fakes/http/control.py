@@ -10,12 +10,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from fakes.faults import FaultRule
-from fakes.jsonlimit import TOO_DEEP, too_deep
+from fakes.http.jsonlimit import TOO_DEEP, too_deep
+from fakes.http.requestlog import RequestLog
+from fakes.model.faults import FaultRule
+from fakes.model.script import Script, ScriptPlayer
+from fakes.model.timing import Clock, Timing
 from fakes.profiles import BaseProfile, ProfileError
-from fakes.requestlog import RequestLog
-from fakes.script import Script, ScriptPlayer
-from fakes.timing import Clock, Timing
 
 PREFIX = "/_fake"
 

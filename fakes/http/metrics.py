@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from fakes.timing import Scheduler
+from fakes.model.timing import Scheduler
 
 # Bucket boundaries copied from vllm/engine/metrics.py (0.4.3 to 0.9.x; v1 keeps them).
 TTFT_BUCKETS = (

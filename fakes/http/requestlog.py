@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from fakes.jsonlimit import too_deep
+from fakes.http.jsonlimit import too_deep
 from fakes.types import JSONObject
 
 SECRET_HEADERS = frozenset(

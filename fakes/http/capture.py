@@ -12,7 +12,7 @@ import orjson
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from fakes.requestlog import RequestLog
+from fakes.http.requestlog import RequestLog
 
 TooLarge = Callable[[int], ASGIApp]
 DEFAULT_MAX_BODY = 32 * 1024 * 1024

@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from fakes.http.shapes import shaped
+from fakes.model.tokens import tokenize
 from fakes.profiles import ContinuousUsage, Knobs, NamedToolStream, StreamUsage
-from fakes.shapes import shaped
 from fakes.types import JSONObject
 from fakes.vllm._plan import Plan, ToolCall
 
@@ -317,3 +318,23 @@ class ChunkWriter:
         if self.fingerprint is not None:
             chunk["system_fingerprint"] = self.fingerprint
         return chunk
+
+
+def chunks(
+    writer: ChunkWriter, knobs: Knobs, plans: list[Plan], policy: StreamUsagePolicy
+) -> list[JSONObject]:
+    """Every chunk of a chat stream, in order: roles, the choices' steps, then usage."""
+    chunks = [writer.role(i) for i in range(len(plans))]
+    per_choice = [stream_steps(knobs, plan, tokenize) for plan in plans]
+    longest = max(len(steps) for steps in per_choice)
+    for position in range(longest):  # choices advance together, one engine step at a time
+        for index, steps in enumerate(per_choice):
+            if position < len(steps) - 1:
+                chunks.append(writer.step(index, steps[position]))
+            elif position == len(steps) - 1:
+                plan = plans[index]
+                chunks.append(writer.finish(index, steps[position], plan, plan.completion_tokens))
+    if policy.final_chunk:
+        completion = sum(p.completion_tokens for p in plans)
+        chunks.append(writer.usage_chunk(completion, reasoning_tokens(knobs, plans)))
+    return chunks

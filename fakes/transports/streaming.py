@@ -1,4 +1,4 @@
-"""httpx and httpx2 transports that run an ASGI app (a fake) in-process and stream its response.
+"""An httpx transport that runs an ASGI app (a fake) in-process and streams its response.
 
 httpx's own ASGITransport waits for the whole body and asserts the response completed
 (encode/httpx #2186), so a stall hangs and a cut connection is an AssertionError. These
@@ -13,11 +13,13 @@ import asyncio
 import math
 from collections.abc import AsyncIterator
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
-import httpx2
 from starlette.types import ASGIApp, Message
+
+if TYPE_CHECKING:
+    import httpx2
 
 _END = object()
 # what httpx says when a real server drops a chunked response
@@ -149,10 +151,6 @@ class _HttpxStream(_AppBody, httpx.AsyncByteStream):
     pass
 
 
-class _Httpx2Stream(_AppBody, httpx2.AsyncByteStream):
-    pass
-
-
 class StreamingASGITransport(httpx.AsyncBaseTransport):
     """For httpx clients: ``httpx.AsyncClient(transport=StreamingASGITransport(app))``."""
 
@@ -162,14 +160,3 @@ class StreamingASGITransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         status, headers, chunks, call = await _start(self.app, request, httpx)
         return httpx.Response(status, headers=headers, stream=_HttpxStream(chunks, call))
-
-
-class StreamingASGITransport2(httpx2.AsyncBaseTransport):
-    """For httpx2 clients (openai-python 3.x): ``httpx2.AsyncClient(transport=...)``."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        status, headers, chunks, call = await _start(self.app, request, httpx2)
-        return httpx2.Response(status, headers=headers, stream=_Httpx2Stream(chunks, call))

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-import fakes.server
+import fakes.http.server
 from fakes.cli import main
-from fakes.exposure import ExposureError, check_exposure, is_loopback
+from fakes.http.exposure import ExposureError, check_exposure, is_loopback
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 SERVE = {
     "vllm": ["serve", "vllm"],
     "litellm": ["serve", "litellm", "--config", str(EXAMPLES / "litellm-config.yaml")],
@@ -34,7 +34,7 @@ def binds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         attempts.append(host)
         raise _Bound(f"bind reached for {host}")
 
-    monkeypatch.setattr(fakes.server, "bind", bind)
+    monkeypatch.setattr(fakes.http.server, "bind", bind)
     monkeypatch.delenv("LLM_FAKES_CONTROL_TOKEN", raising=False)
     return attempts
 

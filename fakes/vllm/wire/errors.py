@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-from fakes import sse
+from fakes.http import sse
 from fakes.profiles import ErrorShape, JsonStyle, Knobs
 from fakes.types import JSONObject
 from fakes.vllm import _validation

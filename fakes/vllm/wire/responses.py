@@ -7,6 +7,8 @@ from typing import Any
 
 from fakes.profiles import Knobs, ResponsesEventResponse
 from fakes.types import JSONObject
+from fakes.vllm._plan import Plan
+from fakes.vllm._requests import ResponsesRequest
 
 # openai's own ``Response`` type, as the openai release next to vLLM 0.10.2-0.11.0 dumps it
 # (those releases validate the envelope's dict through it; vllm asks for openai>=1.99.1, so a
@@ -81,3 +83,69 @@ def event_response(knobs: Knobs, response: JSONObject) -> JSONObject:
     out = {key: response.get(key) for key in _OPENAI_RESPONSE_KEYS}
     out["created_at"] = float(response["created_at"])
     return out
+
+
+def response_object(
+    knobs: Knobs,
+    response_id: str,
+    created: int,
+    model: str,
+    typed: ResponsesRequest,
+    plan: Plan,
+    text: str,
+    max_tokens: int,
+    hex_id: str,
+    reasoning_hex: str,
+    *,
+    reasoning: bool = True,
+) -> dict[str, Any]:
+    """ResponsesResponse.from_request, keys as the profile lists them."""
+    length = plan.finish_reason == "length"
+    output: list[Any] = []
+    if reasoning and plan.reasoning and not plan.inline_reasoning:
+        output.append(reasoning_item(f"rs_{reasoning_hex}", "".join(plan.reasoning)))
+    if text:
+        output.append(
+            {
+                "id": f"msg_{hex_id}",
+                "content": [
+                    {"annotations": [], "text": text, "type": "output_text", "logprobs": None}
+                ],
+                "role": "assistant",
+                # 0.33+: response_item_status(finish_reason), as the streamed done item
+                "status": "incomplete"
+                if length and knobs.responses_done_item_status and knobs.responses_length_incomplete
+                else "completed",
+                "type": "message",
+                "phase": None,  # an openai ResponseOutputMessage field vLLM never sets
+            }
+        )
+    extra = typed.model_extra or {}
+    incomplete = length and knobs.responses_length_incomplete
+    return body(
+        knobs,
+        {
+            "id": response_id,
+            "created_at": created,
+            "incomplete_details": {"reason": "max_output_tokens"} if incomplete else None,
+            "instructions": typed.instructions,
+            "model": model,
+            "object": "response",
+            "output": output,
+            "parallel_tool_calls": True,
+            "temperature": typed.temperature or 1.0,
+            "tool_choice": tool_choice(knobs, extra.get("tool_choice"), typed.tools),
+            "tools": tools(knobs, typed.tools),
+            "top_p": typed.top_p or 1.0,
+            "background": False,
+            "max_output_tokens": max_tokens,
+            "service_tier": "auto",
+            "status": "incomplete" if incomplete else "completed",
+            "top_logprobs": None if knobs.responses_top_logprobs_null else 0,
+            "truncation": "disabled",
+            "usage": usage(knobs, plan.prompt_tokens, plan.completion_tokens, len(plan.reasoning)),
+            # the sampling params' values (SamplingParams defaults 0.0)
+            "presence_penalty": float(extra.get("presence_penalty") or 0.0),
+            "frequency_penalty": float(extra.get("frequency_penalty") or 0.0),
+        },
+    )

@@ -20,7 +20,8 @@ import httpx2
 import respx
 from starlette.types import ASGIApp
 
-from fakes.transport import StreamingASGITransport, StreamingASGITransport2
+from fakes.transports.streaming import StreamingASGITransport
+from fakes.transports.streaming_httpx2 import StreamingASGITransport2
 
 _SYNC_TIMEOUT = 60.0
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from fakes.tokens import text_of
+from fakes.model.tokens import text_of
 
 _STRICT = ConfigDict(frozen=True, extra="forbid")
 
@@ -175,3 +177,23 @@ def _example(schema: object) -> Any:
         "object": arguments_for(schema),
         "null": None,
     }.get(str(kind), "value")
+
+
+class ScriptFileError(ValueError):
+    """A script file that is not valid YAML or not a valid script."""
+
+
+def load_script(path: str | None) -> Script:
+    """A ``--script`` YAML file (none: the default script); a bad file names itself."""
+    if path is None:
+        return Script()
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        return Script.model_validate(data)
+    except yaml.YAMLError as exc:
+        raise ScriptFileError(f"{path}: not valid YAML: {exc}") from None
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise ScriptFileError(f"{path}: invalid script: {problems}") from None

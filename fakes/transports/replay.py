@@ -21,7 +21,7 @@ import respx
 from fakes.record._cassette import Chunk, Interaction, load
 from fakes.record._pace import paced
 from fakes.record._replay import NOT_REPLAYED, NoMatch, Replayer
-from fakes.transport import CUT_MESSAGE
+from fakes.transports.streaming import CUT_MESSAGE
 
 
 def replayer(*paths: str | Path, speed: float = 0.0, **options: Any) -> Replayer:

@@ -1,10 +1,10 @@
-"""The ``llm-fakes`` command line."""
+"""``llm-fakes serve vllm|litellm|stack``: options in, a config built, a socket bound, the
+app served."""
 
 from __future__ import annotations
 
 import contextlib
 import gc
-import importlib
 import os
 import secrets
 import socket
@@ -14,87 +14,29 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
 from rich.console import Console
-from rich.table import Table
 
-from fakes.exposure import ExposureError, check_exposure
-from fakes.profiles import LitellmProfile, Profile, ProfileError, builtin, resolve
-from fakes.script import Script
-from fakes.timing import Timing
-from fakes.versions import VersionError
+from fakes.cli._banner import banner, console_line, curl_examples, url_of
+from fakes.http.exposure import check_exposure
+from fakes.profiles import (
+    DEFAULT_VLLM_VERSION,
+    LitellmProfile,
+    resolve_vllm_profile,
+)
 
 if TYPE_CHECKING:
-    from starlette.applications import Starlette
-
     from fakes.litellm import LitellmConfig, UnsafeMasterKeyError
-    from fakes.vllm import VllmConfig
-
-# The newest release the vLLM profiles were checked against (newer ones warn).
-DEFAULT_VLLM_VERSION = "0.34.0"
 
 
-# Commands whose modules import pytest, respx and the contract suite: loaded on first use,
-# so ``serve`` starts without them (start-up time is a benchmark row).
-_LAZY = {
-    "matrix": "contracts.cli:matrix",
-    "contract": "contracts.cli:contract",
-    "record": "fakes.record.cli:record",
-    "replay": "fakes.record.cli:replay",
-    "cassette": "fakes.record.cli:cassette",
-    "probe": "fakes.probe.cli:probe",
-}
-
-
-class _Group(click.Group):
-    """Our own errors become one clean line, never a traceback."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        names = super().list_commands(ctx)
-        if self.name == "main":
-            names = sorted({*names, *_LAZY})
-        return names
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        command = super().get_command(ctx, cmd_name)
-        if command is None and self.name == "main" and cmd_name in _LAZY:
-            module, attr = _LAZY[cmd_name].split(":")
-            command = getattr(importlib.import_module(module), attr)
-            assert isinstance(command, click.Command)
-            self.add_command(command, cmd_name)
-        return command
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except (ProfileError, VersionError, OSError, _ScriptError, ExposureError) as exc:
-            raise click.ClickException(str(exc)) from None
-
-
-class _ScriptError(ValueError):
-    pass
-
-
-@click.group(cls=_Group)
-@click.version_option(package_name="llm-fakes")
-def main() -> None:
-    """Faithful fake OpenAI-compatible backends (vLLM, LiteLLM) for testing LLM clients."""
-
-
-@main.group()
+@click.group()
 def serve() -> None:
     """Start a fake server."""
-
-
-def resolve_vllm_profile(version: str | None, profile: str | None) -> tuple[Profile, str]:
-    return resolve(builtin("vllm"), version, DEFAULT_VLLM_VERSION, profile)
 
 
 def warn_past_newest(backend: str, release: str | None, newest: str, profile_name: str) -> None:
     """One line when a release lies past the newest one the profiles were checked against:
     the fake still answers, with the newest profile, and says so."""
-    from fakes.versions import parse_release
+    from fakes.profiles.versions import parse_release
 
     if release is not None and parse_release(release) > parse_release(newest):
         click.echo(
@@ -104,21 +46,6 @@ def warn_past_newest(backend: str, release: str | None, newest: str, profile_nam
         )
 
 
-def _load_script(path: str | None) -> Script:
-    if path is None:
-        return Script()
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        return Script.model_validate(data)
-    except yaml.YAMLError as exc:
-        raise _ScriptError(f"{path}: not valid YAML: {exc}") from None
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        raise _ScriptError(f"{path}: invalid script: {problems}") from None
-
-
 def _token(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is not None and not value.strip():
         raise click.BadParameter("an empty token would protect nothing")
@@ -126,7 +53,7 @@ def _token(ctx: click.Context, param: click.Parameter, value: str | None) -> str
 
 
 def _replica_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    from fakes.replica import check_replica_name
+    from fakes.http.replica import check_replica_name
 
     if not value:
         return None
@@ -267,7 +194,8 @@ def serve_vllm(
     """A fake vLLM OpenAI-compatible server, faithful to one release."""
     started = time.monotonic()
     check_exposure(host, control_plane=not no_control_plane, control_token=control_token)
-    from fakes.server import FakeServer, uvicorn_config
+    from fakes.http.server import FakeServer, uvicorn_config
+    from fakes.vllm.options import WORKER_OPTIONS, VllmOptions
 
     options = VllmOptions(
         release=release,
@@ -304,12 +232,12 @@ def serve_vllm(
         port = sock.getsockname()[1]
         sock.close()
         os.environ[WORKER_OPTIONS] = options.model_dump_json()
-        _banner(url, config, time.monotonic() - started, workers)
-        _console_line(console, url, config.control_plane, control_token)
+        banner(url, config, time.monotonic() - started, workers)
+        console_line(console, url, config.control_plane, control_token)
         with contextlib.suppress(KeyboardInterrupt):
             _load(console, startup_delay, None)
             uvicorn.run(
-                "fakes.cli:vllm_worker_app",
+                "fakes.vllm.options:vllm_worker_app",
                 factory=True,
                 workers=workers,
                 host=host,
@@ -326,8 +254,8 @@ def serve_vllm(
     settings = uvicorn_config(app, host, sock.getsockname()[1], log_level="info")
     settings.load()  # imports the protocol and loop modules now, before gc.freeze() below
     server = FakeServer(settings)
-    _banner(url, config, time.monotonic() - started, workers)
-    _console_line(console, url, config.control_plane, control_token)
+    banner(url, config, time.monotonic() - started, workers)
+    console_line(console, url, config.control_plane, control_token)
     # Start-up objects (modules, profiles, pydantic schemas) never die: keep them out of the
     # collector's sight, so a full collection under load pauses ~1 ms instead of ~20 ms.
     gc.collect()
@@ -346,110 +274,10 @@ def _load(console: Console, seconds: float, sock: socket.socket | None) -> None:
     console.print(f"loading: connections refused for {seconds:g} s (--startup-delay)")
     time.sleep(seconds)  # a stand-in for the load itself, not a synchronization
     if sock is not None:
-        from fakes.server import BACKLOG
+        from fakes.http.server import BACKLOG
 
         sock.listen(BACKLOG)
     console.print("loaded: accepting connections")
-
-
-WORKER_OPTIONS = "LLM_FAKES_VLLM_OPTIONS"
-
-
-class VllmOptions(BaseModel):
-    """``serve vllm``'s options (less host, port and workers), as a worker receives them."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    release: str | None = None
-    profile: str | None = None
-    model_path: str | None = None
-    served: tuple[str, ...] = ()
-    api_keys: tuple[str, ...] = ()
-    enable_auto_tool_choice: bool = False
-    tool_call_parser: str | None = None
-    reasoning_parser: str | None = None
-    max_num_seqs: int = 256
-    max_model_len: int = 8192
-    ttft: float = 0.0
-    itl: float = 0.0
-    jitter: float = 0.0
-    seed: int = 0
-    script_path: str | None = None
-    no_control_plane: bool = False
-    control_token: str | None = None
-    log_limit: int = 1000
-    recordings_dir: str = "recordings"
-    replica_name: str | None = None
-
-    def config(self) -> VllmConfig:
-        from fakes.vllm import VllmConfig
-
-        chosen, version = resolve_vllm_profile(self.release, self.profile)
-        return VllmConfig(
-            profile=chosen,
-            version=version,
-            served_model_names=self.served
-            or ((self.model_path,) if self.model_path else ("fake-model",)),
-            model_path=self.model_path,
-            api_keys=self.api_keys,
-            enable_auto_tool_choice=self.enable_auto_tool_choice,
-            tool_call_parser=self.tool_call_parser,
-            reasoning_parser=self.reasoning_parser,
-            max_num_seqs=self.max_num_seqs,
-            max_model_len=self.max_model_len,
-            timing=Timing(ttft=self.ttft, itl=self.itl, jitter=self.jitter, seed=self.seed),
-            script=_load_script(self.script_path),
-            control_plane=not self.no_control_plane,
-            control_token=self.control_token,
-            log_limit=self.log_limit,
-            recordings_dir=self.recordings_dir,
-            replica_name=self.replica_name,
-        )
-
-
-def vllm_worker_app() -> Starlette:
-    """The app factory ``serve vllm --workers N`` hands to uvicorn (one call per worker)."""
-    from fakes.vllm import create_vllm_app
-
-    app = create_vllm_app(VllmOptions.model_validate_json(os.environ[WORKER_OPTIONS]).config())
-    gc.collect()
-    gc.freeze()
-    return app
-
-
-def _banner(url: str, config: VllmConfig, elapsed: float, workers: int = 1) -> None:
-    profile, version, model = config.profile, config.version, config.served_model_names[0]
-    key = config.api_keys[0] if config.api_keys else None
-    console = Console(stderr=True, soft_wrap=True)  # never wrap inside a command to copy
-    # the key itself never goes to a terminal or a CI log
-    auth = ' -H "Authorization: Bearer $API_KEY"' if key else ""
-    key_code = "os.environ['API_KEY']" if key else "'none'"
-    console.print(f"[bold green]fake vLLM {version}[/] ({profile.name}: {profile.summary})")
-    per = f", {workers} workers: control plane and request log per worker" if workers > 1 else ""
-    console.print(f"listening on [bold]{url}[/]  (ready in {elapsed * 1000:.0f} ms{per})")
-    console.print("try:", style="dim")
-    console.print(
-        f"  curl -N {url}/v1/chat/completions{auth} -H 'Content-Type: application/json' \\\n"
-        f'    -d \'{{"model": "{model}", "messages": [{{"role": "user", "content": '
-        f'"Hello"}}], "stream": true}}\'',
-        markup=False,
-        highlight=False,
-    )
-    console.print(
-        f'  python -c "{"import os; " if key else ""}from openai import OpenAI; '
-        f"c = OpenAI(base_url='{url}/v1', "
-        f"api_key={key_code}); print(c.chat.completions.create(model='{model}', "
-        "messages=[{'role': 'user', 'content': 'Hello'}]).choices[0].message.content)\"",
-        markup=False,
-        highlight=False,
-    )
-    console.print(f"  control plane: {url}/_fake/requests", style="dim")
-
-
-def _console_line(console: Console, url: str, enabled: bool, token: str | None) -> None:
-    if enabled:
-        query = "?token=TOKEN" if token else ""
-        console.print(f"console: {url}/_fake/ui{query}", style="bold", markup=False)
 
 
 def _litellm_config(
@@ -507,8 +335,8 @@ def serve_litellm(
 
     started = time.monotonic()
     check_exposure(host, control_plane=not no_control_plane, control_token=control_token)
+    from fakes.http.server import FakeServer, uvicorn_config
     from fakes.litellm import create_litellm_app
-    from fakes.server import FakeServer, uvicorn_config
 
     config, chosen = _litellm_config(config_path, release, profile)
     warn_past_newest("LiteLLM", release, _newest_litellm(), chosen.name)
@@ -528,7 +356,7 @@ def serve_litellm(
             app, host, sock.getsockname()[1], log_level="info", server_header=server_header
         )
     )
-    url = _url(host, sock.getsockname()[1])
+    url = url_of(host, sock.getsockname()[1])
     model = config.model_names[0] if config.model_names else "fake-model"
     console = Console(stderr=True, soft_wrap=True)
     console.print(f"[bold green]fake LiteLLM {config.version}[/] ({chosen.name}: {chosen.summary})")
@@ -536,8 +364,8 @@ def serve_litellm(
         f"listening on [bold]{url}[/]  (ready in {(time.monotonic() - started) * 1000:.0f} ms)"
     )
     console.print(f"models: {', '.join(config.model_names) or '(none)'}", style="dim")
-    _curl(console, url, model, config.master_key)
-    _console_line(console, url, config.control_plane, control_token)
+    curl_examples(console, url, model, config.master_key)
+    console_line(console, url, config.control_plane, control_token)
     with contextlib.suppress(KeyboardInterrupt):
         server.run(sockets=[sock])  # uvicorn's own loop choice: uvloop when installed
 
@@ -570,10 +398,10 @@ def serve_stack(
     """The fake vLLM with the fake LiteLLM in front of it, in one process."""
     started = time.monotonic()
     check_exposure(host, control_plane=not no_control_plane, control_token=control_token)
+    from fakes.http.server import run_loop, serve_together, uvicorn_config
     from fakes.litellm import Deployment, LitellmConfig, UnsafeMasterKeyError, create_litellm_app
     from fakes.litellm import resolve_litellm_profile as resolve_litellm
     from fakes.litellm._boot import check_master_key
-    from fakes.server import run_loop, serve_together, uvicorn_config
     from fakes.vllm import VllmConfig, create_vllm_app
 
     vllm_profile, vllm_release = resolve_vllm_profile(vllm_version, None)
@@ -593,8 +421,8 @@ def serve_stack(
     except OSError:
         vllm_sock.close()
         raise
-    vllm_url = _url(host, vllm_sock.getsockname()[1])
-    litellm_url = _url(host, litellm_sock.getsockname()[1])
+    vllm_url = url_of(host, vllm_sock.getsockname()[1])
+    litellm_url = url_of(host, litellm_sock.getsockname()[1])
     vllm_app = create_vllm_app(
         VllmConfig(
             profile=vllm_profile,
@@ -633,9 +461,9 @@ def serve_stack(
     )
     console.print(f"ready in {(time.monotonic() - started) * 1000:.0f} ms", style="dim")
     console.print(f"master key: MASTER_KEY={key}", markup=False, highlight=False)
-    _curl(console, litellm_url, model, key)
+    curl_examples(console, litellm_url, model, key)
     console.print(f"  upstream log: {vllm_url}/_fake/requests", style="dim")
-    _console_line(console, litellm_url, not no_control_plane, control_token)
+    console_line(console, litellm_url, not no_control_plane, control_token)
     with contextlib.suppress(KeyboardInterrupt):
         run_loop(
             serve_together(
@@ -662,7 +490,7 @@ def serve_stack(
 
 def _bind(host: str, port: int, option: str, *, listen: bool = True) -> socket.socket:
     """Bind, naming the option that picks another port when this one is taken."""
-    from fakes.server import bind
+    from fakes.http.server import bind
 
     try:
         return bind(host, port, listen=listen)
@@ -686,56 +514,3 @@ def _refuse(exc: UnsafeMasterKeyError) -> NoReturn:
         nl=False,
     )
     sys.exit(EXIT_CODE)
-
-
-def _url(host: str, port: int) -> str:
-    return f"http://{'[' + host + ']' if ':' in host else host}:{port}"
-
-
-def _curl(console: Console, url: str, model: str, key: str | None) -> None:
-    auth = ' -H "Authorization: Bearer $MASTER_KEY"' if key else ""
-    console.print("try:", style="dim")
-    console.print(
-        f"  curl -N {url}/v1/chat/completions{auth} -H 'Content-Type: application/json' \\\n"
-        f'    -d \'{{"model": "{model}", "messages": [{{"role": "user", "content": '
-        f'"Hello"}}], "stream": true}}\'   # ends without usage',
-        markup=False,
-        highlight=False,
-    )
-    console.print(
-        f"  curl -N {url}/v1/chat/completions{auth} -H 'Content-Type: application/json' \\\n"
-        f'    -d \'{{"model": "{model}", "messages": [{{"role": "user", "content": '
-        f'"Hello"}}], "stream": true, "stream_options": {{"include_usage": true}}}}\'',
-        markup=False,
-        highlight=False,
-    )
-    console.print(f"  control plane: {url}/_fake/requests", style="dim")
-
-
-@main.command("profiles")
-@click.option(
-    "--backend", default="vllm", show_default=True, type=click.Choice(["vllm", "litellm"])
-)
-def list_profiles(backend: str) -> None:
-    """List built-in profiles, the releases they cover and what each changes."""
-    profiles = builtin(backend)
-    table = Table(title=f"{backend} profiles")
-    table.add_column("profile")
-    table.add_column("releases")
-    table.add_column("read from")
-    table.add_column("changes from the previous profile")
-    for profile in profiles:
-        changed = profiles.changes[profile.name]
-        base = len(changed) >= 40 or set(changed) == set(type(profile.knobs).model_fields)
-        listed = "(base profile)" if base else ", ".join(sorted(changed))
-        table.add_row(
-            profile.name,
-            profile.versions,
-            profile.reference,
-            f"{profile.summary}\n[dim]{listed}[/]",
-        )
-    Console().print(table)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

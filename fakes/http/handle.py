@@ -8,9 +8,9 @@ from typing import Any
 
 from starlette.applications import Starlette
 
-from fakes.faults import FaultRule
-from fakes.script import Script, ScriptPlayer
-from fakes.timing import Clock, Timing
+from fakes.model.faults import FaultRule
+from fakes.model.script import Script, ScriptPlayer
+from fakes.model.timing import Clock, Timing
 
 
 @dataclass

@@ -10,10 +10,10 @@ from typing import Any
 
 import orjson
 
-from fakes import sse
+from fakes.http import sse
 from fakes.profiles import Knobs, ResponsesEventResponse, ResponsesItemId, ResponsesStream
 from fakes.types import JSONObject
-from fakes.vllm._responses_body import event_response
+from fakes.vllm.wire.responses import event_response
 
 
 def item_id(knobs: Knobs, new_hex: Callable[[], str]) -> str:

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from fakes import timing
-from fakes.timing import Clock, Pace, Timing
+from fakes.model import timing
+from fakes.model.timing import Clock, Pace, Timing
 
 
 class _SlowLoop:

@@ -10,8 +10,9 @@ import httpx2
 import pytest
 from starlette.types import Receive, Scope, Send
 
-from fakes.eventstream import CUT, EventStreamResponse, _Cut
-from fakes.transport import StreamingASGITransport, StreamingASGITransport2
+from fakes.http.eventstream import CUT, EventStreamResponse, _Cut
+from fakes.transports.streaming import StreamingASGITransport
+from fakes.transports.streaming_httpx2 import StreamingASGITransport2
 
 
 def _app(*pieces: bytes | _Cut, pause: float = 0.0) -> object:

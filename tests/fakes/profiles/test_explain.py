@@ -1,0 +1,167 @@
+"""The quirk catalogue and ``profiles --explain``: generated from the profiles' own sources,
+so the committed page cannot drift from them; and which knobs no test names yet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from fakes.cli import main
+from fakes.profiles._explain import BACKENDS, catalogue, checkout_tests, knobs_of, naming_tests
+
+PAGE = Path(__file__).resolve().parents[3] / "docs" / "quirks.md"
+
+# Knobs that no test names yet: each is pinned only through whole bodies (goldens, wire bytes,
+# recorded cassettes), not by a test that says which knob it checks. The list may only shrink:
+# a new knob needs a test that names it, and a knob that gains one must leave the list.
+UNNAMED: dict[str, frozenset[str]] = {
+    "vllm": frozenset(
+        {
+            "auto_tools_need_flags",
+            "chat_choice_keys",
+            "chat_response_keys",
+            "chunk_null_keys",
+            "chunk_top_null_keys",
+            "completion_choice_keys",
+            "completion_chunk_keys",
+            "completion_chunk_null_keys",
+            "completion_id_prefix",
+            "completion_response_keys",
+            "continuous_usage",
+            "continuous_usage_default",
+            "continuous_usage_null_keys",
+            "delta_null_keys",
+            "echo_requested_model",
+            "empty_tool_calls",
+            "empty_tools",
+            "finish_choice_null_keys",
+            "finish_chunk_drops_nulls",
+            "json_content_type_required",
+            "model_card_keys",
+            "model_required",
+            "named_tool_stream",
+            "not_found_lists_models",
+            "null_usage_on_chunks",
+            "parameter_errors",
+            "parserless_tool_choice",
+            "reasoning_tokens_details",
+            "request_id_header",
+            "response_id_prefix",
+            "responses_completed_last_step",
+            "responses_completed_reuses_items",
+            "responses_done_item_status",
+            "responses_done_item_summary",
+            "responses_item_id",
+            "responses_keys",
+            "responses_length_incomplete",
+            "responses_reasoning_part_events",
+            "responses_reasoning_tokens",
+            "responses_stream",
+            "responses_tool_choice_none_without_tools",
+            "responses_tool_keys",
+            "responses_top_logprobs_null",
+            "responses_usage_input_keys",
+            "responses_usage_output_keys",
+            "role_chunk_null_keys",
+            "stop_hold_back",
+            "stream_options_default_usage",
+            "stream_options_stream_error",
+            "tokenize_token_strs",
+            "tool_call_id_prefix",
+            "tool_finish_on_fragment",
+            "tools_default_auto",
+            "unknown_fields",
+            "validation_param_loc",
+            "validation_style",
+            "x_request_id_response",
+        }
+    ),
+    "litellm": frozenset(
+        {
+            "chat_headers",
+            "choice_passthrough",
+            "chunk_model",
+            "chunk_stop_reason",
+            "completion_headers",
+            "completion_stream_headers",
+            "completions_alias",
+            "cooldown_list_detail",
+            "cooldown_retry_after",
+            "drop_empty_tools",
+            "empty_role_chunk",
+            "estimate_chunk_chars",
+            "estimate_special_tokens_fail",
+            "finish_chunk_model",
+            "hold_split_finish",
+            "holds_one_chunk",
+            "keep_null_fields",
+            "master_key_boot_check",
+            "message_reasoning_extras",
+            "mid_stream_error",
+            "missing_messages",
+            "mock_headers",
+            "mock_stream_headers",
+            "models_max_tokens",
+            "readiness_detail",
+            "responses_error_version",
+            "router_error_headers",
+            "spend_tracked",
+            "stream_cache_headers",
+            "stream_headers",
+            "stream_reasoning_key",
+            "stream_tool_calls_finish",
+            "tool_split_role",
+            "typed_errors",
+            "unknown_model_dict_repr",
+            "unknown_model_provider_fields",
+            "upstream_body_rebuilt",
+            "upstream_cut",
+            "upstream_error_format",
+            "upstream_error_headers",
+            "usage_pre_finish_delta",
+            "usage_text_tokens",
+        }
+    ),
+}
+
+
+def test_the_committed_catalogue_is_the_generated_one() -> None:
+    assert PAGE.read_text(encoding="utf-8") == catalogue(), (
+        "docs/quirks.md is stale: llm-fakes profiles --catalogue > docs/quirks.md"
+    )
+
+
+def test_explain_shows_values_sources_and_tests() -> None:
+    result = CliRunner().invoke(
+        main, ["profiles", "--explain", "stream_usage"], env={"COLUMNS": "400"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "docs/quirks.md#vllm-stream_usage" in result.output
+    row = next(line for line in result.output.splitlines() if "vllm-0.4 " in line)
+    assert '"always_in_finish_chunk"' in row
+    assert "0.4.3 serving_chat.py:325-340" in row
+    assert "tests/fakes/profiles/test_explain.py::test_explain_shows_values_sources_and_tests" in (
+        result.output
+    )
+
+
+def test_explain_an_unknown_knob_is_one_line() -> None:
+    result = CliRunner().invoke(main, ["profiles", "--explain", "no_such_knob"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: unknown knob 'no_such_knob'; known: ")
+
+
+def test_every_knob_is_named_by_a_test() -> None:
+    tests = checkout_tests()
+    assert tests is not None
+    this_file = Path(__file__).resolve().relative_to(tests.parent).as_posix()
+
+    def named(knob: str) -> bool:  # by another file: this one lists them all
+        return any(not where.startswith(this_file) for where in naming_tests(knob, tests))
+
+    for backend in BACKENDS:
+        unnamed = {knob for knob in knobs_of(backend) if not named(knob)}
+        assert unnamed <= UNNAMED[backend], f"{backend} knobs no test names: {unnamed}"
+        named_now = UNNAMED[backend] - unnamed
+        assert not named_now, f"named by a test now, take them off UNNAMED: {named_now}"
