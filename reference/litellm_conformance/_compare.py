@@ -40,9 +40,16 @@ def scrub(text: str) -> str:
     return _IDS.sub(one, text)
 
 
+# 1.110.2 fills a choice's provider_specific_fields from a set difference
+# (convert_dict_to_response.py:895, `choice.keys() - _CHOICES_FIELDS`): their order follows
+# the strings' hashes, which Python randomizes per process, so it is not compared.
+UNORDERED_KEYS = {"provider_specific_fields"}
+
+
 def _value(value: Any, key: str | None = None) -> Any:
     if isinstance(value, dict):
-        return {k: _value(v, k) for k, v in value.items()}
+        items = sorted(value.items()) if key in UNORDERED_KEYS else value.items()
+        return {k: _value(v, k) for k, v in items}
     if isinstance(value, list):
         return [_value(v) for v in value]
     if key in TIME_KEYS and isinstance(value, int | float) and not isinstance(value, bool):
