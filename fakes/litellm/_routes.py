@@ -123,10 +123,13 @@ def _pick(
         if state.cooling(deployment) is None:
             call.deployment = deployment
             return deployment
+    # the router lists every deployment in cooldown, of any model group (litellm 1.110.2
+    # router_utils/handle_error.py:85-95 and cooldown_handlers.py:684-697, registry ids;
+    # 1.74.15 cooldown_handlers.py:353, get_model_ids())
     entries = [
         (d.model_id, entry.exception, entry.status, entry.timestamp)
-        for d in group
-        if (entry := state.cooldowns.get(d.model_id)) is not None
+        for d in state.config.deployments
+        if (entry := state.cooling(d)) is not None
     ]
     error = _errors.cooldown(state.knobs, model, entries, state.config.cooldown_time)
     raise _routed(state, call, error)
