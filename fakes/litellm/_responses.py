@@ -234,8 +234,8 @@ async def bridged_stream(
                         "delta": piece,
                     }
                     yield sse.data(event)
-    except httpx.HTTPError:
-        pass
+    except httpx.HTTPError:  # swallowed as in chat: the bridge sees a "stop" (seen: 1.74.15)
+        finish = finish or "stop"
     finally:
         await close()
     if not usage:  # the proxy's own estimate, as for chat (seen: 14 and 1 for "Hello")

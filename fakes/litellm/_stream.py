@@ -137,6 +137,7 @@ class Reframer:
         self.role: str | None = None  # a role waiting for the next chunk (1.74)
         self.finish: JSONObject | None = None  # a finish waiting for the next chunk
         self.fingerprint: str | None = None  # the upstream's system_fingerprint, once seen
+        self.finished = False  # the upstream sent a finish_reason
 
     def chunk(self, model: str, choices: list[JSONObject]) -> JSONObject:
         chunk: JSONObject = {
@@ -196,6 +197,7 @@ class Reframer:
         for choice in choices:
             delta = clean_delta(_reasoning(knobs, choice.get("delta") or {}))
             finish = choice.get("finish_reason")
+            self.finished |= bool(finish)
             if finish and delta == {"content": ""}:
                 # vLLM's EOS step (empty text) ends the proxy's stream as one finish chunk
                 delta = {}
@@ -279,9 +281,7 @@ class Reframer:
         return _estimate.count("".join(self.reasoning), self.ctx.knobs.estimate_chunk_chars)
 
     def invented_stop(self) -> JSONObject:
-        chunk = self.chunk(self.finish_model, [{"finish_reason": "stop", "index": 0, "delta": {}}])
-        chunk["id"] = f"chatcmpl-{uuid.uuid4()}"
-        return chunk
+        return self.chunk(self.finish_model, [{"finish_reason": "stop", "index": 0, "delta": {}}])
 
 
 def mid_stream_error(ctx: StreamContext, error: Any) -> _errors.ProxyError:
@@ -379,8 +379,18 @@ async def relay(
                 yield held
             yield sse.event(sse.spaced(cut_error(ctx).body()))
             yield sse.DONE
-        else:  # the held chunk is lost and the stream "finishes"
-            yield sse.data(reframer.invented_stop())
+        else:
+            # 1.74's transport swallows the cut (litellm 1.74.15 llms/custom_httpx/
+            # aiohttp_transport.py:88-94): the stream ends as a natural one, "stop" if the
+            # upstream had not finished, with the estimated usage (seen: vLLM 0.9 and 0.34)
+            if held is not None:
+                yield held
+            for chunk in reframer.flush():
+                yield sse.data(chunk)
+            if not reframer.finished:
+                yield sse.data(reframer.invented_stop())
+            if ctx.include_usage:
+                yield sse.data(reframer.usage_chunk())
             yield sse.DONE
     finally:
         await close()
