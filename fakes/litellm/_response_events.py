@@ -12,7 +12,7 @@ from typing import Any
 
 from fakes.types import JSONObject
 
-# litellm 1.110.2 types/llms/openai.py:1795-1960, each event class's declared fields
+# litellm 1.110.2 types/llms/openai.py:1795-1980, each event class's declared fields
 _RESPONSE = ("type", "response")
 _PART = ("type", "item_id", "output_index", "content_index", "part")
 EVENT_FIELDS: dict[str, tuple[str, ...]] = {
@@ -34,7 +34,7 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     ),
 }  # fmt: skip
 _GENERIC = ("type",)  # any other type (reasoning_text.delta ...): a generic event
-# types/llms/openai.py:1922-1926, ContentPartDonePartOutputText
+# types/llms/openai.py:1900-1904, ContentPartDonePartOutputText
 _OUTPUT_TEXT_PART = ("type", "text", "annotations", "logprobs")
 # ResponsesAPIResponse's declared fields (the same model as a forwarded body)
 RESPONSE_FIELDS = (
