@@ -17,6 +17,13 @@ MOCK_USAGE = {"completion_tokens": 20, "prompt_tokens": 10, "total_tokens": 30}
 MOCK_PIECE = 3  # characters per streamed mock chunk
 _STANDARD_CHOICE = ("index", "message", "logprobs", "finish_reason")
 _KNOWN_TOP = {"id", "object", "created", "model", "choices", "usage", "system_fingerprint"}
+# The vLLM choice keys 1.110 repeats on a choice (litellm 1.110.2 constants.py:705-707,
+# VLLM_CHOICE_FIELDS); others (routed_experts, weight_versions) stay in provider_specific_fields
+VLLM_CHOICE_FIELDS = ("stop_reason", "token_ids")
+_COMPLETION_DETAILS = (
+    "accepted_prediction_tokens", "audio_tokens", "reasoning_tokens",
+    "rejected_prediction_tokens", "text_tokens",
+)  # fmt: skip
 
 
 def _tool_call(call: JSONObject) -> JSONObject:
@@ -65,6 +72,12 @@ def _usage(knobs: LitellmKnobs, usage: JSONObject | None) -> JSONObject:
     for key in ("completion_tokens_details", "prompt_tokens_details"):
         if knobs.keep_null_fields or usage.get(key) is not None:
             body[key] = usage.get(key)
+    details = body.get("completion_tokens_details")
+    if knobs.keep_null_fields and isinstance(details, dict):
+        # 1.74 reads it into CompletionTokensDetailsWrapper (litellm 1.74.15.post2
+        # types/utils.py:837-840, over openai's CompletionTokensDetails) and dumps its nulls
+        wrapped = {key: details.get(key) for key in _COMPLETION_DETAILS}
+        body["completion_tokens_details"] = wrapped | details
     return body
 
 
@@ -88,7 +101,8 @@ def chat_body(knobs: LitellmKnobs, deployment: Deployment, upstream: JSONObject)
                 if key in choice:
                     out.setdefault(key, choice[key])
             for key, value in extras.items():
-                out.setdefault(key, value)
+                if key in VLLM_CHOICE_FIELDS:
+                    out.setdefault(key, value)
         choices.append(out)
     body: JSONObject = {
         "id": upstream.get("id", f"chatcmpl-{uuid.uuid4()}"),
@@ -96,12 +110,15 @@ def chat_body(knobs: LitellmKnobs, deployment: Deployment, upstream: JSONObject)
         "model": model_name(knobs.response_model, deployment),
         "object": "chat.completion",
     }
-    if knobs.keep_null_fields:
-        body["system_fingerprint"] = upstream.get("system_fingerprint")
+    fingerprint = upstream.get("system_fingerprint")
+    if knobs.keep_null_fields or fingerprint is not None:
+        # 1.110: a fingerprint set from the upstream's body takes its declared place
+        # (convert_dict_to_response.py:377-378 in 1.110.2, seen with vLLM 0.34)
+        body["system_fingerprint"] = fingerprint
     body["choices"] = choices
     body["usage"] = _usage(knobs, upstream.get("usage"))
-    if not knobs.keep_null_fields and "system_fingerprint" in upstream:
-        body["system_fingerprint"] = upstream["system_fingerprint"]  # 1.110: last, even null
+    if not knobs.keep_null_fields and "system_fingerprint" in upstream and fingerprint is None:
+        body["system_fingerprint"] = None  # 1.110: a null one last (seen with vLLM 0.9)
     if knobs.keep_null_fields:
         body |= {"metadata": None, "moderation": None, "service_tier": None}
         body |= {k: v for k, v in upstream.items() if k not in _KNOWN_TOP and k not in body}

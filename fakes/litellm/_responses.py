@@ -4,16 +4,17 @@ and converted back (1.74)."""
 from __future__ import annotations
 
 import base64
+import codecs
 import time
 import uuid
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any
 
 import httpx
 import orjson
 
 from fakes.http import sse
-from fakes.litellm import _estimate
+from fakes.litellm import _estimate, _response_events
 from fakes.litellm._config import Deployment
 from fakes.litellm._errors import CUT_MESSAGE
 from fakes.litellm._stream import provider_model
@@ -234,8 +235,8 @@ async def bridged_stream(
                         "delta": piece,
                     }
                     yield sse.data(event)
-    except httpx.HTTPError:
-        pass
+    except httpx.HTTPError:  # swallowed as in chat: the bridge sees a "stop" (seen: 1.74.15)
+        finish = finish or "stop"
     finally:
         await close()
     if not usage:  # the proxy's own estimate, as for chat (seen: 14 and 1 for "Hello")
@@ -304,9 +305,10 @@ _RESPONSE_KEYS = (
     "max_output_tokens", "previous_response_id", "reasoning", "status", "text", "truncation",
     "usage", "user", "store",
 )  # fmt: skip
+# cache_write_tokens is declared after cached_tokens_details (seen: 1.110.2, vLLM 0.34 sends it)
 _INPUT_DETAILS = (
-    "audio_tokens", "cached_tokens", "cached_tokens_details", "image_tokens", "text_tokens",
-    "video_tokens",
+    "audio_tokens", "cached_tokens", "cached_tokens_details", "cache_write_tokens",
+    "image_tokens", "text_tokens", "video_tokens",
 )  # fmt: skip
 _OUTPUT_DETAILS = ("audio_tokens", "reasoning_tokens", "text_tokens")
 
@@ -341,6 +343,9 @@ def _tool(tool: Any) -> Any:
 def _output_item(item: Any) -> Any:
     if isinstance(item, dict) and item.get("type") == "message":
         return {**item, "phase": item.get("phase")}
+    if isinstance(item, dict) and item.get("type") == "reasoning":
+        # a reasoning item loses its nulls (encrypted_content, status; seen: vLLM 0.34)
+        return {k: v for k, v in item.items() if v is not None}
     return item
 
 
@@ -370,27 +375,99 @@ def forwarded_request(body: JSONObject, model: str) -> JSONObject:
     return out
 
 
-async def forwarded_stream(
-    response: httpx.Response, close: Callable[[], Any]
-) -> AsyncGenerator[bytes, None]:
-    """Upstream Responses events pass through as they arrive; a cut becomes
-    ``response.failed`` (seen on 1.110 in front of vLLM 0.12, which cuts such streams)."""
-    try:
-        async for part in response.aiter_raw():
-            yield part
-    except httpx.HTTPError:
-        failed = {
-            "type": "response.failed",
-            "response": {
+class _Forwarded:
+    """What a forwarded stream has shown so far: its response id, stamp and last number."""
+
+    def __init__(self, deployment: Deployment) -> None:
+        self.deployment = deployment
+        self.response_id: str | None = None
+        self.created_at: Any = None
+        self.sequence = -1
+
+    def reencode(self, block: str) -> bytes:
+        fields = [line.partition(":")[::2] for line in block.split("\n")]
+        names = [(name, value.strip()) for name, value in fields if name != "data"]
+        payload = "".join(value.removeprefix(" ") for name, value in fields if name == "data")
+        try:
+            data = orjson.loads(payload)
+        except orjson.JSONDecodeError:
+            return block.encode() + b"\n\n"
+        if not isinstance(data, dict):
+            return block.encode() + b"\n\n"
+        response = data.get("response")
+        if isinstance(response, dict) and self.response_id is None:
+            self.response_id = _response_id(self.deployment, str(response.get("id", "")))
+            self.created_at = response.get("created_at")
+        if isinstance(data.get("sequence_number"), int):
+            self.sequence = data["sequence_number"]
+        rid = self.response_id or _response_id(self.deployment, "")
+        out = _response_events.event(data, rid, self.deployment.model_name)
+        return sse.event(sse.compact(out), fields=names)
+
+    def failed(self) -> bytes:
+        """A cut after the stream began: response.failed under the response's own id, numbered
+        next, without the event's model (seen: 1.110.2, vLLM 0.34 cut after four events)."""
+        response: JSONObject = {
+            "id": self.response_id,
+            "created_at": self.created_at,
+            "error": {"code": "server_error", "message": CUT_MESSAGE},
+            "model": self.deployment.model_name,
+            "object": "response",
+            "output": [],
+            "status": "failed",
+        }
+        if self.response_id is None:  # seen on 1.110 in front of vLLM 0.12, cut at once
+            response = {
                 "id": f"resp_{uuid.uuid4().hex}",
                 "created_at": int(time.time()),
-                "error": {"code": "server_error", "message": CUT_MESSAGE},
+                "error": response["error"],
                 "object": "response",
                 "output": [],
                 "status": "failed",
-            },
-            "sequence_number": 0,
-        }
-        yield sse.event(sse.compact(failed), fields=[("event", "response.failed")])
+            }
+        failed: JSONObject = {"type": "response.failed", "response": response}
+        failed["sequence_number"] = self.sequence + 1
+        return sse.event(sse.compact(failed), fields=[("event", "response.failed")])
+
+
+async def opened_stream(response: httpx.Response) -> tuple[bool, AsyncIterator[bytes]]:
+    """(whether the upstream sent anything before a cut, its bytes): 1.110 retries a stream
+    cut before its first event, and says so in its headers."""
+    chunks = response.aiter_raw()
+    try:
+        first = await anext(chunks)
+    except (StopAsyncIteration, httpx.HTTPError):
+        return False, _cut_at_once()
+
+    async def rest() -> AsyncGenerator[bytes, None]:
+        yield first
+        async for chunk in chunks:
+            yield chunk
+
+    return True, rest()
+
+
+async def _cut_at_once() -> AsyncGenerator[bytes, None]:
+    raise httpx.RemoteProtocolError("cut before the first event")
+    yield b""  # pragma: no cover - makes this a generator
+
+
+async def forwarded_stream(
+    deployment: Deployment, chunks: AsyncIterator[bytes], close: Callable[[], Any]
+) -> AsyncGenerator[bytes, None]:
+    """Upstream Responses events re-encoded one by one as they arrive
+    (``_response_events``); a cut becomes ``response.failed``."""
+    seen = _Forwarded(deployment)
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    buffer = ""
+    try:
+        async for chunk in chunks:
+            buffer += decoder.decode(chunk)
+            while "\n\n" in buffer:
+                block, buffer = buffer.split("\n\n", 1)
+                if block.strip():
+                    yield seen.reencode(block)
+    except httpx.HTTPError:
+        yield seen.failed()
     finally:
         await close()

@@ -24,6 +24,7 @@ from fakes.litellm._responses import (
     forwarded_request,
     forwarded_stream,
     none_content,
+    opened_stream,
 )
 from fakes.litellm._state import LitellmState
 from fakes.litellm._stream import StreamContext, relay
@@ -122,10 +123,13 @@ def _pick(
         if state.cooling(deployment) is None:
             call.deployment = deployment
             return deployment
+    # the router lists every deployment in cooldown, of any model group (litellm 1.110.2
+    # router_utils/handle_error.py:85-95 and cooldown_handlers.py:684-697, registry ids;
+    # 1.74.15 cooldown_handlers.py:353, get_model_ids())
     entries = [
         (d.model_id, entry.exception, entry.status, entry.timestamp)
-        for d in group
-        if (entry := state.cooldowns.get(d.model_id)) is not None
+        for d in state.config.deployments
+        if (entry := state.cooling(d)) is not None
     ]
     error = _errors.cooldown(state.knobs, model, entries, state.config.cooldown_time)
     raise _routed(state, call, error)
@@ -252,12 +256,16 @@ async def responses(request: Request) -> Answer:
         forwarded = forwarded_request(body, deployment.upstream_model)
         opened = await open_upstream(state, deployment, "/responses", forwarded, call)
         if stream:
-            # seen on 1.110 (fake vLLM 0.24): a streamed /v1/responses always reports one
-            # retry, with x-litellm-max-retries and without x-litellm-attempted-fallbacks
-            call.retries = max(call.retries, 1)
-            names = [h for h in knobs.stream_headers if h != "x-litellm-attempted-fallbacks"]
+            began, chunks = await opened_stream(opened.response)
+            names = list(knobs.stream_headers)
+            if not began:
+                # seen on 1.110 (fake vLLM 0.24, which cut such streams at once): one retry
+                # reported, with x-litellm-max-retries and without attempted-fallbacks; a
+                # stream that began reports none (seen: vLLM 0.34)
+                call.retries = max(call.retries, 1)
+                names = [h for h in names if h != "x-litellm-attempted-fallbacks"]
             headers = call.headers(names) + stream_extra(knobs)
-            return _stream(forwarded_stream(opened.response, opened.aclose), headers)
+            return _stream(forwarded_stream(deployment, chunks, opened.aclose), headers)
         try:
             data = orjson.loads(await opened.response.aread())
         finally:

@@ -19,6 +19,9 @@ from fakes.types import JSONObject
 
 DELTA_ORDER = ("content", "reasoning_content", "role", "function_call", "tool_calls")
 _STANDARD_CHOICE = ("index", "delta", "logprobs", "finish_reason")
+# The vLLM choice keys 1.110 keeps on chunks (litellm 1.110.2 constants.py:705-707,
+# VLLM_CHOICE_FIELDS): weight_versions and the like are dropped
+VLLM_CHOICE_FIELDS = ("stop_reason", "token_ids")
 
 
 def provider_model(deployment: Deployment) -> str:
@@ -69,6 +72,23 @@ def _reasoning(knobs: LitellmKnobs, delta: JSONObject) -> JSONObject:
     return delta
 
 
+def _choice_fields(knobs: LitellmKnobs, choice: JSONObject) -> JSONObject:
+    """vLLM's own choice keys a content chunk keeps: 1.110 its VLLM_CHOICE_FIELDS, 1.74 only
+    a stop string (seen: vLLM 0.34 upstream, the content split from its finish chunk)."""
+    if knobs.chunk_stop_reason:
+        return {k: v for k, v in choice.items() if k in VLLM_CHOICE_FIELDS}
+    stop = choice.get("stop_reason")
+    return {} if stop is None else {"stop_reason": stop}
+
+
+def _content_choice(index: int, delta: JSONObject, extra: JSONObject) -> JSONObject:
+    """1.110 puts a stop string that ends a content chunk first (seen: vLLM 0.34 upstream,
+    {"stop_reason": "sit", "index": 0, "delta": ..., "token_ids": null}); a null one after."""
+    if extra.get("stop_reason") is not None:
+        return {"stop_reason": extra["stop_reason"], "index": index, "delta": delta, **extra}
+    return {"index": index, "delta": delta, **extra}
+
+
 def usage_body(knobs: LitellmKnobs, usage: JSONObject, reasoning: int | None = 0) -> JSONObject:
     """``reasoning``: the reasoning tokens 1.110 counts itself (0 for a plain text stream,
     None for one with tool calls and no reasoning, which gets no details at all)."""
@@ -115,16 +135,23 @@ class Reframer:
         self.reasoning: list[str] = []
         self.tool_calls = False
         self.role: str | None = None  # a role waiting for the next chunk (1.74)
-        self.finish: JSONObject | None = None  # a finish waiting for the next chunk (1.74)
+        self.finish: JSONObject | None = None  # a finish waiting for the next chunk
+        self.fingerprint: str | None = None  # the upstream's system_fingerprint, once seen
+        self.finished = False  # the upstream sent a finish_reason
 
     def chunk(self, model: str, choices: list[JSONObject]) -> JSONObject:
-        return {
+        chunk: JSONObject = {
             "id": self.id,
             "created": self.ctx.created,
             "model": model,
             "object": "chat.completion.chunk",
-            "choices": choices,
         }
+        if self.fingerprint is not None:
+            # every chunk made after the upstream sent one carries it (streaming_handler.py
+            # model_response_creator, litellm 1.74.15 :629-630; seen on 1.110.2, vLLM 0.34)
+            chunk["system_fingerprint"] = self.fingerprint
+        chunk["choices"] = choices
+        return chunk
 
     @property
     def finish_model(self) -> str:
@@ -150,6 +177,8 @@ class Reframer:
             self.id = upstream["id"]
         if upstream.get("usage"):
             self.usage = upstream["usage"]
+        if isinstance(upstream.get("system_fingerprint"), str):
+            self.fingerprint = upstream["system_fingerprint"]
         out: list[JSONObject] = []
         model = self._model(upstream)
         choices = upstream.get("choices") or []
@@ -168,17 +197,18 @@ class Reframer:
         for choice in choices:
             delta = clean_delta(_reasoning(knobs, choice.get("delta") or {}))
             finish = choice.get("finish_reason")
+            self.finished |= bool(finish)
             if finish and delta == {"content": ""}:
                 # vLLM's EOS step (empty text) ends the proxy's stream as one finish chunk
                 delta = {}
             index = choice.get("index", 0)
             # 1.110 keeps vLLM's own choice keys on content chunks, stop_reason on the finish
-            extra = (
-                {k: v for k, v in choice.items() if k not in _STANDARD_CHOICE}
+            extra = _choice_fields(knobs, choice)
+            finish_extra = (
+                {k: v for k, v in extra.items() if k == "stop_reason"}
                 if knobs.chunk_stop_reason
                 else {}
             )
-            finish_extra = {k: v for k, v in extra.items() if k == "stop_reason"}
             if isinstance(delta.get("content"), str):
                 self.text.append(delta["content"])
             for key in ("reasoning_content", "reasoning"):
@@ -207,7 +237,7 @@ class Reframer:
             if delta:
                 if finish and knobs.tool_split_role and "tool_calls" in delta:
                     delta = clean_delta({**delta, "role": delta.get("role", "assistant")})
-                out.append(self.chunk(model, [{"index": index, "delta": delta, **extra}]))
+                out.append(self.chunk(model, [_content_choice(index, delta, extra)]))
             if finish:
                 finish_choice = {
                     "finish_reason": finish,
@@ -251,9 +281,7 @@ class Reframer:
         return _estimate.count("".join(self.reasoning), self.ctx.knobs.estimate_chunk_chars)
 
     def invented_stop(self) -> JSONObject:
-        chunk = self.chunk(self.finish_model, [{"finish_reason": "stop", "index": 0, "delta": {}}])
-        chunk["id"] = f"chatcmpl-{uuid.uuid4()}"
-        return chunk
+        return self.chunk(self.finish_model, [{"finish_reason": "stop", "index": 0, "delta": {}}])
 
 
 def mid_stream_error(ctx: StreamContext, error: Any) -> _errors.ProxyError:
@@ -351,8 +379,18 @@ async def relay(
                 yield held
             yield sse.event(sse.spaced(cut_error(ctx).body()))
             yield sse.DONE
-        else:  # the held chunk is lost and the stream "finishes"
-            yield sse.data(reframer.invented_stop())
+        else:
+            # 1.74's transport swallows the cut (litellm 1.74.15 llms/custom_httpx/
+            # aiohttp_transport.py:88-94): the stream ends as a natural one, "stop" if the
+            # upstream had not finished, with the estimated usage (seen: vLLM 0.9 and 0.34)
+            if held is not None:
+                yield held
+            for chunk in reframer.flush():
+                yield sse.data(chunk)
+            if not reframer.finished:
+                yield sse.data(reframer.invented_stop())
+            if ctx.include_usage:
+                yield sse.data(reframer.usage_chunk())
             yield sse.DONE
     finally:
         await close()

@@ -31,7 +31,7 @@ class UpstreamCut(StrEnum):
     """What a cut upstream connection becomes."""
 
     ERROR_FRAME = "error_frame"  # an in-band APIConnectionError, then [DONE]
-    INVENTED_STOP = "invented_stop"  # the held chunk is lost, a "stop" finish and [DONE]
+    INVENTED_STOP = "invented_stop"  # swallowed: ends as a natural stream, "stop" if unfinished
 
 
 class UpstreamErrorFormat(StrEnum):

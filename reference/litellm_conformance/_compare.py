@@ -30,6 +30,14 @@ _IDS = re.compile(
 )
 
 
+# A 429's cooldown_list names every deployment of the router still cooling down, of any group
+# (1.110.2 router_utils/handle_error.py:85-95; 1.74.15 cooldown_handlers.py:353): in a
+# catalogue run, one deployment per unit, that is whichever other units failed in the last
+# cooldown_time seconds, which the run's pace decides, not the proxy. Its content is not
+# compared (tests/fakes/litellm/test_errors.py holds the fake to the router-wide list).
+_COOLDOWN_LIST = re.compile(r"cooldown_list=\[.*\]$", re.DOTALL)
+
+
 def scrub(text: str) -> str:
     def one(match: re.Match[str]) -> str:
         prefix = match.group("prefix") or match.group("prefix2")
@@ -37,12 +45,19 @@ def scrub(text: str) -> str:
             return prefix + "<id>"
         return "<uuid>" if match.group("uuid") else "<model-id>"
 
-    return _IDS.sub(one, text)
+    return _IDS.sub(one, _COOLDOWN_LIST.sub("cooldown_list=[<deployments cooling down>]", text))
+
+
+# 1.110.2 fills a choice's provider_specific_fields from a set difference
+# (convert_dict_to_response.py:895, `choice.keys() - _CHOICES_FIELDS`): their order follows
+# the strings' hashes, which Python randomizes per process, so it is not compared.
+UNORDERED_KEYS = {"provider_specific_fields"}
 
 
 def _value(value: Any, key: str | None = None) -> Any:
     if isinstance(value, dict):
-        return {k: _value(v, k) for k, v in value.items()}
+        items = sorted(value.items()) if key in UNORDERED_KEYS else value.items()
+        return {k: _value(v, k) for k, v in items}
     if isinstance(value, list):
         return [_value(v) for v in value]
     if key in TIME_KEYS and isinstance(value, int | float) and not isinstance(value, bool):

@@ -19,17 +19,7 @@ def load(recording: Path) -> list[str]:
 
 
 # Why differences stand, by a part of their line (printed above the first in .known.txt).
-REASONS = {
-    "provider_specific_fields: key order": "1.110 orders a choice's provider_specific_fields "
-    "(vLLM's stop_reason, token_ids) differently from one process to the next (seen: both "
-    "orders, in two recordings of the same exchanges); the fake keeps the upstream's order.",
-    "stream_cut.": "1.74 loses the chunks it had already read when the upstream cuts the "
-    "connection, and how many depends on how they arrived (seen: all of them here, only the "
-    "last one in another run); the fake keeps one behaviour.",
-    "responses_auto_stream.": "1.110's cooldown_list after three failed /v1/responses calls "
-    "names three deployment ids, one per attempt, where the one deployment has one; not "
-    "reproduced (ids are normalized, the count is not).",
-}
+REASONS: dict[str, str] = {}
 
 
 def write(recording: Path, lines: list[str]) -> None:

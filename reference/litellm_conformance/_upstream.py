@@ -3,10 +3,11 @@ again to the fake LiteLLM: the comparison then holds whatever the fake vLLM beco
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
 from typing import Any
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fakes.http.capture import CaptureMiddleware
 from fakes.http.eventstream import CUT, EventStreamResponse
@@ -17,11 +18,39 @@ _OWN_HEADERS = {"date", "server", "transfer-encoding"}
 _LIMIT = 32 * 1024 * 1024
 
 
+# 1.74 reads an upstream through aiohttp, whose StreamReader raises the connection's end before
+# it hands out what it has buffered, and litellm 1.74.15's transport then ends the stream as if
+# complete (llms/custom_httpx/aiohttp_transport.py:88-94): chunks that arrive together with the
+# close are lost, as many as the scheduling decides (seen: none, one, all). A crashed server's
+# close comes after its last write; the real proxy's upstream pauses before it cuts, so that the
+# proxy has read what was written and a run is repeatable.
+CUT_PAUSE = 1.0
+
+
+def _paced_cuts(app: ASGIApp) -> ASGIApp:
+    async def paced(scope: Scope, receive: Receive, send: Send) -> None:
+        started = finished = False
+
+        async def watching(message: Message) -> None:
+            nonlocal started, finished
+            started |= message["type"] == "http.response.start"
+            body = message["type"] == "http.response.body"
+            finished |= body and not message.get("more_body", False)
+            await send(message)
+
+        await app(scope, receive, watching)
+        if started and not finished:
+            await asyncio.sleep(CUT_PAUSE)
+
+    return paced
+
+
 def capturing(app: ASGIApp, log: RequestLog) -> ASGIApp:
     def too_large(limit: int) -> ASGIApp:
         raise AssertionError(f"an upstream request over {limit} bytes")
 
-    return CaptureMiddleware(app, log=lambda: log, max_body=_LIMIT, too_large=too_large)
+    captured = CaptureMiddleware(app, log=lambda: log, max_body=_LIMIT, too_large=too_large)
+    return _paced_cuts(captured)
 
 
 def exchanges(log: RequestLog) -> list[dict[str, Any]]:

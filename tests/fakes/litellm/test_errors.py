@@ -15,6 +15,9 @@ import pytest
 from fakes.litellm import Deployment, LitellmConfig, create_litellm_app, resolve_litellm_profile
 from fakes.litellm import _state as litellm_state
 from fakes.model.faults import Fault, FaultKind, FaultRule
+from fakes.transports.streaming import StreamingASGITransport
+from fakes.vllm import create_vllm_app
+from tests.conftest import vllm_config
 from tests.fakes.litellm.conftest import AUTH, KEY, VERSIONS
 
 CHAT = {"model": "fake-model", "messages": [{"role": "user", "content": "hi"}]}
@@ -217,6 +220,34 @@ async def test_upstream_404_cools_the_deployment_down(stack: Any, version: str) 
             assert (
                 "'exception_received': 'litellm.NotFoundError: NotFoundError: " in error["message"]
             )
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_the_cooldown_list_names_every_cooling_deployment(version: str) -> None:
+    """Router-wide, as both releases list it: another group's deployment in cooldown is
+    named too (seen: 1.110.2 listed three ids after three groups' /v1/responses 404s)."""
+    upstream = create_vllm_app(vllm_config("0.9.2"))
+    upstream.state.fake.faults.set((FaultRule(fault=Fault(kind=FaultKind.HTTP_ERROR, status=404)),))
+    profile, release = resolve_litellm_profile(version, None)
+    deployments = tuple(
+        Deployment(name, "hosted_vllm", "fake-model", api_base="http://upstream.fake/v1")
+        for name in ("first", "second")
+    )
+    config = LitellmConfig(profile, release, deployments, master_key=KEY)
+    proxy = create_litellm_app(config, transport=StreamingASGITransport(upstream))
+    transport = httpx.ASGITransport(app=proxy)
+    async with httpx.AsyncClient(transport=transport, base_url="http://proxy") as client:
+        for name in ("first", "second"):
+            body = {**CHAT, "model": name}
+            assert (await client.post("/v1/chat/completions", json=body, headers=AUTH)).is_error
+        again = await client.post(
+            "/v1/chat/completions", json={**CHAT, "model": "first"}, headers=AUTH
+        )
+    assert again.status_code == 429
+    listed = _error(again)["message"].split("cooldown_list=", 1)[1]
+    assert [d.model_id for d in deployments if d.model_id in listed] == [
+        d.model_id for d in deployments
+    ]
 
 
 async def test_cooldown_ends_after_cooldown_time(

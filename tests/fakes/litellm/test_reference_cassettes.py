@@ -6,6 +6,7 @@ differences allowed are the ones listed beside each recording (``*.known.txt``).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -97,3 +98,58 @@ def test_differences_are_reported_by_json_path_and_value() -> None:
             "u[0].body.json.usage.n: real 1 != fake 2",
         ]
     }
+
+
+def test_only_run_dependent_parts_are_not_compared() -> None:
+    def answer(body: str) -> dict[str, object]:
+        return {"status": 200, "headers": [["content-type", "application/json"]], "body": body}
+
+    def fields(text: str) -> dict[str, object]:
+        return answer(f'{{"provider_specific_fields":{{{text}}}}}')
+
+    def cooling(ids: list[str], n: int) -> dict[str, object]:
+        listed = ", ".join(f"'{i}'" for i in ids)
+        return answer(f'{{"message":"... cooldown_list=[{listed}]","n":{n}}}')
+
+    real = {"u": [fields('"a":1,"b":null'), cooling(["1" * 64], 1)]}
+    same = {"u": [fields('"b":null,"a":1'), cooling(["2" * 64, "3" * 64], 1)]}
+    assert differences(real, same) == {}
+    other = {"u": [fields('"a":2'), cooling(["1"], 2)]}
+    assert differences(real, other) == {
+        "u": [
+            "u[0].body.json.provider_specific_fields.b: only in the real proxy (null)",
+            "u[0].body.json.provider_specific_fields.a: real 1 != fake 2",
+            "u[1].body.json.n: real 1 != fake 2",
+        ]
+    }
+
+
+async def test_the_real_proxys_upstream_pauses_before_a_cut(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from reference.litellm_conformance import _upstream
+
+    pauses: list[float] = []
+
+    async def pause(seconds: float) -> None:
+        pauses.append(seconds)
+
+    monkeypatch.setattr(_upstream.asyncio, "sleep", pause)
+
+    def app(finish: bool) -> Any:
+        async def asgi(scope: Any, receive: Any, send: Any) -> None:
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": b"x", "more_body": not finish})
+
+        return asgi
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: Any) -> None:
+        pass
+
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": [], "query_string": b""}
+    for finish in (True, False):
+        await _upstream._paced_cuts(app(finish))(scope, receive, send)
+    assert pauses == [_upstream.CUT_PAUSE]

@@ -179,7 +179,18 @@ async def test_upstream_cut_is_hidden_174(stack: Any, live_upstream: bool) -> No
         invented = _chunk("hosted_vllm/fake-model", '{"finish_reason":"stop","index":0,"delta":{}}')
         assert stable(response.text) == lorem + invented + DONE
         first, last = chunks(response.text)
-        assert last["id"].startswith("chatcmpl-") and last["id"] != first["id"]
+        assert last["id"] == first["id"]  # the stream goes on as the upstream's
+
+
+async def test_upstream_cut_174_ends_with_the_estimated_usage(stack: Any) -> None:
+    async with stack("1.74.15") as s:
+        s.fault(kind="cut", after_chunks=3)
+        response = await s.chat(stream=True, stream_options={"include_usage": True})
+    *content, finish, last = chunks(response.text)
+    assert "".join(c["choices"][0]["delta"].get("content", "") for c in content) == "Lorem ipsum"
+    assert finish["choices"] == [{"finish_reason": "stop", "index": 0, "delta": {}}]
+    assert last["usage"]["completion_tokens"] == 2  # "Lorem ipsum" by litellm's counter
+    assert last["usage"]["prompt_tokens"] == 8  # one user message "hi"
 
 
 def _no_usage_upstream() -> Starlette:
