@@ -25,9 +25,10 @@ from fakes.litellm._responses import (
     forwarded_stream,
     none_content,
 )
+from fakes.litellm._router import route
 from fakes.litellm._state import LitellmState
 from fakes.litellm._stream import StreamContext, relay
-from fakes.litellm._upstream import open_upstream
+from fakes.litellm._upstream import Opened, attempt_upstream, open_upstream
 from fakes.profiles import LitellmKnobs, ModelField, ResponsesMode
 from fakes.types import JSONObject
 
@@ -156,7 +157,8 @@ async def chat_completions(request: Request) -> Answer:
         group = _deployment(state, call, model, route)
         if "messages" not in body:
             raise _routed(state, call, _errors.missing_messages(knobs, route))
-        deployment = _pick(state, call, str(model), group)
+        routed = state.config.routed and not any(d.answers_itself for d in group)
+        deployment = group[0] if routed else _pick(state, call, str(model), group)
         malformed = _errors.malformed_messages(
             knobs, deployment, body["messages"], state.config.num_retries
         )
@@ -165,6 +167,8 @@ async def chat_completions(request: Request) -> Answer:
         stream = bool(body.get("stream"))
         given = body.get("stream_options")
         options: JSONObject = given if isinstance(given, dict) else {}
+        if routed:
+            return await _routed_chat(state, call, str(model), body, stream, options)
         ctx = StreamContext(
             knobs,
             deployment,
@@ -210,6 +214,54 @@ async def chat_completions(request: Request) -> Answer:
         return _json(answer, headers=call.headers(knobs.chat_headers))
     except _errors.ProxyError as error:
         return error.response()
+
+
+async def _routed_chat(
+    state: LitellmState,
+    call: CallInfo,
+    model: str,
+    body: JSONObject,
+    stream: bool,
+    options: JSONObject,
+) -> Answer:
+    """A chat call through the router: deployments, retries, cooldowns, fallbacks."""
+    knobs = state.knobs
+
+    async def attempt(deployment: Deployment) -> Opened:
+        upstream_body = _upstream_chat(knobs, body, deployment.upstream_model)
+        if stream:
+            upstream_body["stream_options"] = {**options, "include_usage": True}
+        elif not knobs.upstream_body_rebuilt:
+            upstream_body["stream"] = False
+        return await attempt_upstream(state, deployment, "/chat/completions", upstream_body, call)
+
+    try:
+        opened = await route(state, call, model, attempt)
+    except _errors.ProxyError as error:
+        if error.message.startswith(_errors.NO_DEPLOYMENTS):  # no deployment was called
+            error.headers = call.headers(knobs.router_error_headers) + error.headers
+        raise
+    deployment = call.deployment
+    assert deployment is not None
+    ctx = StreamContext(
+        knobs,
+        deployment,
+        include_usage=stream and bool(options.get("include_usage")),
+        prompt_tokens=_estimate.prompt_tokens(
+            body, knobs.estimate_chunk_chars, knobs.estimate_special_tokens_fail
+        ),
+    )
+    if stream:
+        headers = call.headers(knobs.stream_headers) + stream_extra(knobs)
+        return _stream(relay(ctx, opened.response, opened.aclose), headers)
+    try:
+        data = orjson.loads(await opened.response.aread())
+    finally:
+        await opened.aclose()
+    answer = chat_body(knobs, deployment, data)
+    if call.fallbacks:  # seen on 1.110.2: a fallback's answer keeps the upstream's model
+        answer["model"] = data.get("model", answer["model"])
+    return _json(answer, headers=call.headers(knobs.chat_headers))
 
 
 async def responses(request: Request) -> Answer:

@@ -26,6 +26,10 @@ REASONS = {
     "stream_cut.": "1.74 loses the chunks it had already read when the upstream cuts the "
     "connection, and how many depends on how they arrived (seen: all of them here, only the "
     "last one in another run); the fake keeps one behaviour.",
+    "router[": "1.74's router is not imitated yet: its cooldown is set by a failure callback "
+    "that runs after the next attempt has already been picked (seen: a failing deployment "
+    "tried three times before it cools, a single-deployment group never cooled), and it "
+    "sleeps after the last failed retry too; the fake follows 1.110.2.",
     "responses_auto_stream.": "1.110's cooldown_list after three failed /v1/responses calls "
     "names three deployment ids, one per attempt, where the one deployment has one; not "
     "reproduced (ids are normalized, the count is not).",

@@ -1,0 +1,168 @@
+"""The router scenarios: one config with several model groups in front of fake vLLM replicas
+(some always failing), and a sequence of requests whose order matters (cooldowns carry
+from one to the next). The same replicas serve the real proxy and the fake.
+
+Routing is made deterministic for the real proxy by weights: ``simple-shuffle`` picks by
+``weight``, and a weight of 1e-12 beside 1 is never picked while the other is healthy.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from fakes.faults import Fault, FaultKind, FaultRule
+from fakes.profiles import builtin
+from fakes.vllm import VllmConfig, create_vllm_app
+from reference.litellm_conformance._units import AUTH, MASTER_KEY
+
+VLLM_PROFILE = "vllm-0.9"
+COOLDOWN = 60  # longer than the whole run: a cooled-down deployment stays cooled
+SHORT_CONTEXT = 64  # the "small" replica's max_model_len
+
+
+@dataclass(frozen=True)
+class Replica:
+    name: str
+    failing: bool = False  # every request answered with vLLM's 500
+    max_model_len: int = 8192
+
+
+REPLICAS = (
+    Replica("a1", failing=True),
+    Replica("b1"),
+    Replica("a2", failing=True),
+    Replica("c2"),
+    Replica("a3", failing=True),
+    Replica("a4", failing=True),
+    Replica("s5", max_model_len=SHORT_CONTEXT),
+)
+
+# model group -> its deployments as (replica, weight)
+GROUPS: dict[str, tuple[tuple[str, float], ...]] = {
+    "fleet": (("a1", 1.0), ("b1", 1e-12)),
+    "solo": (("a2", 1.0),),
+    "backup": (("c2", 1.0),),
+    "pair": (("a3", 1.0), ("a4", 1e-12)),
+    "small": (("s5", 1.0),),
+}
+ROUTER_SETTINGS = {
+    "num_retries": 2,
+    "allowed_fails": 1,
+    "cooldown_time": COOLDOWN,
+    "fallbacks": [{"solo": ["backup"]}],
+    "context_window_fallbacks": [{"small": ["backup"]}],
+}
+HI = [{"role": "user", "content": "hi"}]
+LONG = [{"role": "user", "content": " ".join(["word"] * 200)}]
+
+
+@dataclass(frozen=True)
+class Step:
+    label: str
+    body: dict[str, Any]
+
+    @property
+    def request(self) -> dict[str, Any]:
+        return {
+            "method": "POST",
+            "path": "/v1/chat/completions",
+            "headers": dict(AUTH),
+            "body": orjson.dumps(self.body).decode(),
+        }
+
+
+STEPS = (
+    Step(
+        "fleet: the failing replica twice, cooled down, then the healthy one",
+        {"model": "fleet", "messages": HI},
+    ),
+    Step(
+        "fleet: straight to the healthy one while the other cools",
+        {"model": "fleet", "messages": HI},
+    ),
+    Step("fleet, streamed", {"model": "fleet", "messages": HI, "stream": True}),
+    Step("solo: retries with backoff, then the fallback group", {"model": "solo", "messages": HI}),
+    Step("solo again", {"model": "solo", "messages": HI}),
+    Step("pair: both replicas fail", {"model": "pair", "messages": HI}),
+    Step("pair again", {"model": "pair", "messages": HI}),
+    Step("pair: no deployment left", {"model": "pair", "messages": HI}),
+    Step(
+        "small: a prompt over the context window goes to its fallback",
+        {"model": "small", "messages": LONG},
+    ),
+)
+
+
+def config_text(base: str) -> str:
+    """The config both proxies read; ``base`` is the replicas' hub."""
+    lines = ["model_list:"]
+    for group, deployments in GROUPS.items():
+        for replica, weight in deployments:
+            lines += [
+                f"  - model_name: {group}",
+                "    litellm_params:",
+                "      model: hosted_vllm/fake-model",
+                f"      api_base: {base}/{replica}/v1",
+                "      api_key: none",
+                f"      weight: {weight:.12f}",  # 1e-12 would be a string to YAML 1.1
+            ]
+    lines.append("router_settings:")
+    for key, value in ROUTER_SETTINGS.items():
+        lines.append(f"  {key}: {orjson.dumps(value).decode()}")
+    lines += ["general_settings:", f"  master_key: {MASTER_KEY}"]
+    return "\n".join(lines) + "\n"
+
+
+class Hits:
+    """Which replica each upstream request reached, in order."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+        self.at: list[float] = []  # monotonic, when each arrived
+
+    def wrap(self, name: str, app: ASGIApp) -> ASGIApp:
+        async def counted(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "http" and scope["path"].endswith("/chat/completions"):
+                self.seen.append(name)
+                self.at.append(time.monotonic())
+            await app(scope, receive, send)
+
+        return counted
+
+    def since(self, mark: int) -> list[str]:
+        return self.seen[mark:]
+
+    def offsets(self, mark: int, started: float) -> list[float]:
+        return [round(t - started, 3) for t in self.at[mark:]]
+
+
+def replica_apps(hits: Hits) -> dict[str, ASGIApp]:
+    profile = builtin("vllm").get(VLLM_PROFILE)
+    apps: dict[str, ASGIApp] = {}
+    for replica in REPLICAS:
+        faults = (
+            (FaultRule(fault=Fault(kind=FaultKind.HTTP_ERROR, status=500)),)
+            if replica.failing
+            else ()
+        )
+        app = create_vllm_app(
+            VllmConfig(
+                profile=profile,
+                version=profile.reference,
+                served_model_names=("fake-model",),
+                faults=faults,
+                max_model_len=replica.max_model_len,
+                replica_name=replica.name,
+            )
+        )
+        apps[replica.name] = hits.wrap(replica.name, app)
+    return apps
+
+
+Factory = Callable[[Hits], dict[str, ASGIApp]]

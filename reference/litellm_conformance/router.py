@@ -1,0 +1,197 @@
+"""``python -m reference.litellm_conformance.router --litellm PATH --version V [--record]``:
+the router scenarios (several deployments per group, one replica failing: retries,
+cooldown, fallbacks, the "No deployments available" 429) sent to the real proxy and to the
+fake LiteLLM, each in front of the SAME fake vLLM replicas. Compared by value: status,
+headers, bodies, and which replica each upstream attempt reached. Without ``--litellm``
+the fake is held to the recording."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+from fakes.server import live
+from reference._process import stop
+from reference.litellm_conformance import _known
+from reference.litellm_conformance._compare import differences
+from reference.litellm_conformance._router_units import STEPS, Hits, config_text, replica_apps
+from reference.litellm_conformance._stacks import TIMEOUT, Hub, _wait, localize
+from reference.litellm_conformance._units import MASTER_KEY
+
+RECORDINGS = Path("recordings/litellm")
+FORMAT = "llm-fakes-litellm-router"
+FORMAT_VERSION = 1
+KEY = b"[master key]"
+UNIT = "router"  # how differences name the run
+
+
+def path_for(version: str) -> Path:
+    return RECORDINGS / f"router-litellm-{version}.json"
+
+
+async def _send(url: str, hits: Hits) -> list[dict[str, Any]]:
+    """Each step in order: the answer, the replicas it reached and its duration."""
+    out = []
+    async with httpx.AsyncClient(base_url=url, timeout=TIMEOUT) as client:
+        for step in STEPS:
+            mark = len(hits.seen)
+            started = time.monotonic()
+            request = step.request
+            async with client.stream(
+                "POST", request["path"], content=request["body"], headers=request["headers"]
+            ) as response:
+                body = b""
+                async for piece in response.aiter_raw():
+                    body += piece
+            out.append(
+                {
+                    "label": step.label,
+                    "status": response.status_code,
+                    "headers": [[k, v] for k, v in response.headers.multi_items()],
+                    "body": body.decode("utf-8", "replace"),
+                    "replicas": hits.since(mark),
+                    "seconds": round(time.monotonic() - started, 3),
+                    "offsets": hits.offsets(mark, started),
+                }
+            )
+    return out
+
+
+@contextlib.contextmanager
+def _real(litellm: str, base: str) -> Iterator[str]:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "config.yaml"
+        path.write_text(config_text(base))
+        log_path = Path(folder) / "proxy.log"
+        with log_path.open("w") as log:
+            env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+            from reference.litellm_conformance.__main__ import _free_port
+
+            port = _free_port()
+            command = [litellm, "--config", str(path), "--host", "127.0.0.1", "--port", str(port)]
+            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+            url = f"http://127.0.0.1:{port}"
+            try:
+                _wait(url, process, log_path)
+                yield url
+            finally:
+                stop(process)
+
+
+def real_answers(litellm: str) -> list[dict[str, Any]]:
+    hits = Hits()
+    with live(Hub(replica_apps(hits))) as hub, _real(litellm, hub.url) as url:
+        answers = asyncio.run(_send(url, hits))
+        localized: list[dict[str, Any]] = localize(answers, hub.url)
+    return localized
+
+
+def fake_answers(version: str) -> list[dict[str, Any]]:
+    from fakes.litellm import create_litellm_app, parse_config, resolve_litellm_profile
+
+    profile, release = resolve_litellm_profile(version, None)
+    hits = Hits()
+    with live(Hub(replica_apps(hits))) as hub:
+        config = parse_config(config_text(hub.url), "router", profile, release, {})
+        app = create_litellm_app(config)
+        with live(app, server_header=profile.knobs.server_header) as proxy:
+            answers = asyncio.run(_send(proxy.url, hits))
+        localized: list[dict[str, Any]] = localize(answers, hub.url)
+    return localized
+
+
+def compare(real: list[dict[str, Any]], fake: list[dict[str, Any]]) -> list[str]:
+    """Differences by path: the answers as the catalogue compares them, then the replicas."""
+    lines = _known.flat(differences({UNIT: real}, {UNIT: fake}))
+    for index, (a, b) in enumerate(zip(real, fake, strict=False)):
+        if a["replicas"] != b["replicas"]:
+            lines.append(f"{UNIT}[{index}].replicas: real {a['replicas']} != fake {b['replicas']}")
+    return lines
+
+
+def write(path: Path, version: str, answers: list[dict[str, Any]]) -> None:
+    data = {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "litellm": version,
+        "redacted": ["authorization: the run's own master key"],
+        "config": config_text("http://upstream.fake"),
+        "requests": [step.request for step in STEPS],
+        "answers": answers,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = orjson.dumps(data, option=orjson.OPT_INDENT_2).replace(MASTER_KEY.encode(), KEY)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_bytes(text + b"\n")
+    temporary.replace(path)
+
+
+def read(path: Path) -> list[dict[str, Any]]:
+    data = orjson.loads(path.read_bytes().replace(KEY, MASTER_KEY.encode()))
+    if data.get("format") != FORMAT or data.get("version") != FORMAT_VERSION:
+        raise ValueError(f"{path}: not a {FORMAT} v{FORMAT_VERSION} recording")
+    answers: list[dict[str, Any]] = data["answers"]
+    return answers
+
+
+def report(
+    version: str,
+    real: list[dict[str, Any]],
+    fake: list[dict[str, Any]],
+    echo: Callable[[str], None],
+) -> bool:
+    lines = compare(real, fake)
+    known = set(_known.load(path_for(version)))
+    for line in lines:
+        echo(f"{line}  [known]" if line in known else line)
+    differing = {line.split("]")[0] for line in lines}
+    echo(
+        f"LiteLLM {version} router: {len(real) - len(differing)}/{len(real)} steps identical "
+        f"({len(lines)} differences)"
+    )
+    return all(line in known for line in lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m reference.litellm_conformance.router", description=__doc__
+    )
+    parser.add_argument("--litellm", help="The real proxy's `litellm` command.")
+    parser.add_argument("--version", required=True, help="Its release, e.g. 1.110.2.")
+    parser.add_argument("--record", action="store_true", help=f"Write {RECORDINGS}/router-*.")
+    parser.add_argument(
+        "--write-known", action="store_true", help="List today's differences as known ones."
+    )
+    args = parser.parse_args(argv)
+    if args.litellm is None:
+        real = read(path_for(args.version))
+    else:
+        real = real_answers(args.litellm)
+        for answer in real:
+            print(
+                f"real: {answer['label']}: {answer['status']} via {answer['replicas']} "
+                f"in {answer['seconds']} s, attempts at {answer['offsets']}"
+            )
+        if args.record:
+            write(path_for(args.version), args.version, real)
+            print(f"recorded {path_for(args.version)}")
+    fake = fake_answers(args.version)
+    if args.write_known:
+        _known.write(path_for(args.version), compare(real, fake))
+    return 0 if report(args.version, real, fake, print) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""The router's parts: settings read from the config, the seeded weighted pick, LiteLLM's
+backoff formula, and the fallback hint."""
+
+from __future__ import annotations
+
+import pytest
+
+from fakes.litellm import ConfigError, parse_config, resolve_litellm_profile
+from fakes.litellm._errors import ProxyError
+from fakes.litellm._router import backoff, pick
+from fakes.litellm._router_config import Strategy
+from fakes.litellm._state import LitellmState
+
+PROFILE, RELEASE = resolve_litellm_profile("1.110.2", None)
+GROUP = """model_list:
+  - model_name: m
+    litellm_params: {model: hosted_vllm/x, api_base: "http://a/v1", weight: 3}
+  - model_name: m
+    litellm_params: {model: hosted_vllm/x, api_base: "http://b/v1", weight: 1}
+  - model_name: solo
+    litellm_params: {model: hosted_vllm/x, api_base: "http://c/v1"}
+"""
+
+
+def _state(settings: str = "") -> LitellmState:
+    text = GROUP + settings + "general_settings: {master_key: sk-a-Str0ng-key-for-tests}\n"
+    return LitellmState(parse_config(text, "c.yaml", PROFILE, RELEASE, {}), None)
+
+
+def test_router_settings_are_read() -> None:
+    state = _state(
+        "router_settings:\n  routing_strategy: least-busy\n  allowed_fails: 1\n"
+        "  fallbacks: [{m: [solo]}]\n  context_window_fallbacks: [{solo: [m]}]\n"
+        "  retry_after: 2\n  llm_fakes_seed: 7\n"
+    )
+    router = state.config.router
+    assert router.strategy is Strategy.LEAST_BUSY and router.allowed_fails == 1
+    assert router.fallbacks == {"m": ("solo",)} and router.context_window_fallbacks == {
+        "solo": ("m",)
+    }
+    assert (router.retry_after, router.seed) == (2.0, 7)
+    assert state.config.group("m")[0].weight == 3.0 and state.config.routed
+
+
+def test_an_unknown_strategy_lists_the_valid_ones_with_its_line() -> None:
+    with pytest.raises(ConfigError, match=r"c.yaml:9: .*'fastest'.*simple-shuffle, least-busy"):
+        _state("router_settings:\n  routing_strategy: fastest\n")
+
+
+def test_fallbacks_must_have_litellms_shape() -> None:
+    with pytest.raises(ConfigError, match="maps one model group to a list"):
+        _state("router_settings:\n  fallbacks: [m, solo]\n")
+
+
+def test_the_weighted_pick_is_seeded_and_follows_the_weights() -> None:
+    def picks(seed: int) -> list[str]:
+        state = _state(f"router_settings:\n  llm_fakes_seed: {seed}\n")
+        group = list(state.config.group("m"))
+        return [str(pick(state, group).api_base) for _ in range(400)]
+
+    first = picks(1)
+    assert first == picks(1) and first != picks(2)
+    share = first.count("http://a/v1") / len(first)
+    assert 0.65 < share < 0.85  # weight 3 of 4
+
+
+def test_no_sleep_while_another_deployment_is_healthy() -> None:
+    state = _state()
+    assert backoff(state, ProxyError("x", 500), 0, group_size=2, healthy=1) == 0.0
+
+
+@pytest.mark.parametrize(("attempt", "floor"), [(0, 0.5), (1, 1.0), (2, 2.0), (5, 8.0)])
+def test_a_group_of_one_sleeps_litellms_exponential_backoff(attempt: int, floor: float) -> None:
+    state = _state()
+    seconds = backoff(state, ProxyError("x", 500), attempt, group_size=1, healthy=1)
+    assert floor <= seconds <= floor + 0.75
+
+
+def test_the_upstreams_retry_after_wins_up_to_a_minute() -> None:
+    state = _state()
+    told = ProxyError("x", 429, headers=[("retry-after", "3")])
+    assert 3 <= backoff(state, told, 0, group_size=1, healthy=0) <= 3.75
+    too_long = ProxyError("x", 429, headers=[("retry-after", "120")])
+    assert backoff(state, too_long, 0, group_size=1, healthy=0) <= 1.25
