@@ -712,6 +712,15 @@ def _curl(console: Console, url: str, model: str, key: str | None) -> None:
     console.print(f"  control plane: {url}/_fake/requests", style="dim")
 
 
+def _add_fleet() -> None:
+    from fakes.fleet_cli import serve_fleet
+
+    serve.add_command(serve_fleet)
+
+
+_add_fleet()
+
+
 @main.command("profiles")
 @click.option(
     "--backend", default="vllm", show_default=True, type=click.Choice(["vllm", "litellm"])

@@ -50,6 +50,7 @@ class Deployment:
     weight: float | None = None  # simple-shuffle's pick
     rpm: int | None = None
     tpm: int | None = None
+    given_id: str | None = None  # model_info.id: LiteLLM's id for the deployment when set
 
     @property
     def model(self) -> str:
@@ -61,7 +62,9 @@ class Deployment:
 
     @functools.cached_property
     def model_id(self) -> str:
-        """A stable id per deployment, like LiteLLM's hash of the deployment's params."""
+        """model_info.id, else a stable id per deployment like LiteLLM's hash of its params."""
+        if self.given_id is not None:
+            return self.given_id
         text = f"{self.model_name}|{self.model}|{self.api_base}"
         return hashlib.sha256(text.encode()).hexdigest()
 
@@ -219,7 +222,13 @@ def _deployment(reader: _Reader, item: Any, index: int) -> Deployment:
         weight=_optional(reader, params, params_path, "weight", float),
         rpm=_optional(reader, params, params_path, "rpm", int),
         tpm=_optional(reader, params, params_path, "tpm", int),
+        given_id=_given_id(reader, entry.get("model_info"), (*path, "model_info")),
     )
+
+
+def _given_id(reader: _Reader, info: Any, path: tuple[Any, ...]) -> str | None:
+    value = reader.mapping(info, path).get("id")
+    return None if value is None else reader.text(value, (*path, "id"))
 
 
 def _optional(
