@@ -58,6 +58,7 @@ ROUTER_SETTINGS = {
     "fallbacks": [{"solo": ["backup"]}],
     "context_window_fallbacks": [{"small": ["backup"]}],
 }
+NAMED = {"b1"}  # deployments given a model_info.id (the others get LiteLLM's hash)
 HI = [{"role": "user", "content": "hi"}]
 LONG = [{"role": "user", "content": " ".join(["word"] * 200)}]
 
@@ -65,15 +66,17 @@ LONG = [{"role": "user", "content": " ".join(["word"] * 200)}]
 @dataclass(frozen=True)
 class Step:
     label: str
-    body: dict[str, Any]
+    body: dict[str, Any] | None
+    path: str = "/v1/chat/completions"
+    concurrent: bool = False  # its upstream calls race: the replicas are compared sorted
 
     @property
     def request(self) -> dict[str, Any]:
         return {
-            "method": "POST",
-            "path": "/v1/chat/completions",
+            "method": "GET" if self.body is None else "POST",
+            "path": self.path,
             "headers": dict(AUTH),
-            "body": orjson.dumps(self.body).decode(),
+            "body": None if self.body is None else orjson.dumps(self.body).decode(),
         }
 
 
@@ -96,6 +99,8 @@ STEPS = (
         "small: a prompt over the context window goes to its fallback",
         {"model": "small", "messages": LONG},
     ),
+    Step("keyed /health: every deployment called once", None, "/health", concurrent=True),
+    Step("keyed /health of one group", None, "/health?model=fleet", concurrent=True),
 )
 
 
@@ -104,8 +109,10 @@ def config_text(base: str) -> str:
     lines = ["model_list:"]
     for group, deployments in GROUPS.items():
         for replica, weight in deployments:
+            info = ["    model_info:", f"      id: {replica}"] if replica in NAMED else []
             lines += [
                 f"  - model_name: {group}",
+                *info,
                 "    litellm_params:",
                 "      model: hosted_vllm/fake-model",
                 f"      api_base: {base}/{replica}/v1",
