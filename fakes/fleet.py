@@ -17,6 +17,7 @@ from fakes.faults import FaultRule
 
 FLEET_FORMAT = 1
 FIRST_REPLICA_PORT = 8001
+SEED_KEY = "llm_fakes_seed"  # router_settings: the fake router's seed, never a real proxy's
 
 
 class FleetError(ValueError):
@@ -94,8 +95,11 @@ def load_fleet(path: Path) -> FleetSpec:
         raise FleetError(f"{path}: {problems}") from None
 
 
-def litellm_config(fleet: FleetSpec, bases: list[str], master_key: str) -> str:
-    """A LiteLLM config.yaml: one deployment per replica (``bases[i]`` is its URL)."""
+def litellm_config(
+    fleet: FleetSpec, bases: list[str], master_key: str, *, for_real: bool = False
+) -> str:
+    """A LiteLLM config.yaml: one deployment per replica (``bases[i]`` is its URL); for a
+    real proxy without the fake's own ``llm_fakes_seed``."""
     models = []
     for replica, base in zip(fleet.replicas, bases, strict=True):
         params: dict[str, Any] = {
@@ -115,7 +119,10 @@ def litellm_config(fleet: FleetSpec, bases: list[str], master_key: str) -> str:
             }
         )
     config: dict[str, Any] = {"model_list": models}
-    if fleet.litellm.router_settings:
-        config["router_settings"] = dict(fleet.litellm.router_settings)
+    settings = dict(fleet.litellm.router_settings)
+    if for_real:
+        settings.pop(SEED_KEY, None)
+    if settings:
+        config["router_settings"] = settings
     config["general_settings"] = {"master_key": master_key}
     return yaml.safe_dump(config, sort_keys=False)

@@ -52,6 +52,11 @@ def _replica_config(
 @click.argument("fleet_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    help="The fake LiteLLM's port (default: litellm.port in the fleet file, else 4000).",
+)
+@click.option(
     "--print-litellm-config",
     is_flag=True,
     help="Print the LiteLLM config.yaml for these replicas (for a real proxy: the master key "
@@ -66,6 +71,7 @@ def _replica_config(
 def serve_fleet(
     fleet_file: Path,
     host: str,
+    port: int | None,
     print_litellm_config: bool,
     no_control_plane: bool,
     control_token: str | None,
@@ -76,6 +82,10 @@ def serve_fleet(
         fleet = load_fleet(fleet_file)
     except FleetError as exc:
         raise click.ClickException(str(exc)) from None
+    if port is not None:
+        fleet = fleet.model_copy(
+            update={"litellm": fleet.litellm.model_copy(update={"port": port})}
+        )
     if print_litellm_config:
         unnamed = [r.name for i, r in enumerate(fleet.replicas) if fleet.port_of(i) == 0]
         if unnamed:
@@ -84,7 +94,8 @@ def serve_fleet(
                 "give each a port"
             )
         bases = [f"http://{host}:{fleet.port_of(i)}" for i in range(len(fleet.replicas))]
-        click.echo(litellm_config(fleet, bases, "os.environ/LITELLM_MASTER_KEY"), nl=False)
+        key = "os.environ/LITELLM_MASTER_KEY"
+        click.echo(litellm_config(fleet, bases, key, for_real=True), nl=False)
         return
     check_exposure(host, control_plane=not no_control_plane, control_token=control_token)
     from fakes.cli import (

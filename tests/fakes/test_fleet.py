@@ -41,6 +41,7 @@ litellm:
     num_retries: 2
     allowed_fails: 1
     cooldown_time: 60
+    llm_fakes_seed: 3
 replicas:
   - name: good
     version: 0.12.0
@@ -69,7 +70,7 @@ def test_print_litellm_config_writes_one_deployment_per_replica(tmp_path: Path) 
         "api_key": "none",
         "weight": 1.0,
     }
-    assert config["router_settings"]["allowed_fails"] == 1
+    assert config["router_settings"] == {"num_retries": 2, "allowed_fails": 1, "cooldown_time": 60}
     assert config["general_settings"] == {"master_key": "os.environ/LITELLM_MASTER_KEY"}
 
 
