@@ -1,10 +1,12 @@
-"""The router's run-time state: failures per deployment, in-flight counts, latencies, token
-use, and the seeded random draw behind weighted picks and backoff jitter."""
+"""The router's run-time state: failures per deployment, in-flight counts, latencies, the
+per-minute request and token counters, and the seeded random draw behind weighted picks,
+backoff jitter and /health prompts."""
 
 from __future__ import annotations
 
 import random
 import time
+from datetime import UTC, datetime
 
 from fakes.litellm._config import Deployment
 
@@ -17,7 +19,28 @@ class Fleet:
         self.fails: dict[str, list[float]] = {}
         self.in_flight: dict[str, int] = {}
         self.latency: dict[str, float] = {}
-        self.tokens: dict[str, int] = {}
+        # usage-based-routing-v2's counters, per deployment and UTC minute (HH-MM), as LiteLLM
+        # keys them: requests counted when picked, tokens when answered
+        self.rpm: dict[tuple[str, str], int] = {}
+        self.tpm: dict[tuple[str, str], int] = {}
+
+    @staticmethod
+    def minute() -> str:
+        return datetime.now(UTC).strftime("%H-%M")
+
+    def requests_now(self, deployment: Deployment) -> int | None:
+        return self.rpm.get((deployment.model_id, self.minute()))
+
+    def tokens_now(self, deployment: Deployment) -> int | None:
+        return self.tpm.get((deployment.model_id, self.minute()))
+
+    def count_request(self, deployment: Deployment) -> None:
+        key = (deployment.model_id, self.minute())
+        self.rpm[key] = self.rpm.get(key, 0) + 1
+
+    def count_tokens(self, deployment: Deployment, tokens: int) -> None:
+        key = (deployment.model_id, self.minute())
+        self.tpm[key] = self.tpm.get(key, 0) + tokens
 
     def failed(self, deployment: Deployment) -> int:
         """Count a failure; how many in the last minute."""

@@ -36,6 +36,7 @@ class CallInfo:
     retries: int = 0
     max_retries: int = 0
     fallbacks: int = 0  # fallback groups tried before the one that answered
+    ratelimit: list[tuple[str, str]] = field(default_factory=list)  # the group's x-ratelimit-*
     timeout: str = "6000.0"  # what x-litellm-timeout says (600.0 on 1.110's /v1/responses)
     cost: tuple[float, float] | None = None  # (input, output) in USD, for a priced model
     spend_tracked: bool = False  # x-litellm-key-spend shows this call's cost (1.110)
@@ -80,6 +81,8 @@ class CallInfo:
                 cost = name.startswith("x-litellm-response-cost-")
                 value = self._cost(name) if cost else values.get(name, "")
                 result.append((name, value))
+                if name == "x-litellm-model-group":
+                    result.extend(self.ratelimit)
                 if name == "x-litellm-attempted-retries" and self.retries:
                     # Seen only after a retry, on both releases.
                     result.append(("x-litellm-max-retries", str(self.max_retries)))

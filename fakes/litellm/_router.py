@@ -21,7 +21,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from fakes.litellm import _errors
+from fakes.litellm import _errors, _usage
 from fakes.litellm._config import Deployment
 from fakes.litellm._fleet import Fleet
 from fakes.litellm._headers import CallInfo
@@ -52,8 +52,6 @@ def pick(state: LitellmState, healthy: list[Deployment]) -> Deployment:
         return min(healthy, key=lambda d: fleet.in_flight.get(d.model_id, 0))
     if strategy is Strategy.LATENCY:
         return min(healthy, key=lambda d: fleet.latency.get(d.model_id, 0.0))
-    if strategy is Strategy.USAGE_V2:
-        return min(healthy, key=lambda d: fleet.tokens.get(d.model_id, 0))
     return _weighted(fleet, healthy)
 
 
@@ -95,6 +93,7 @@ async def _in_group(
     call: CallInfo,
     model: str,
     attempt_one: Callable[[Deployment], Awaitable[T]],
+    input_tokens: int,
 ) -> T:
     group = state.config.group(model)
     retries = state.config.num_retries
@@ -106,7 +105,14 @@ async def _in_group(
             if last is not None:
                 raise last
             raise no_deployments(state, model)
-        deployment = pick(state, healthy)
+        if settings.strategy is Strategy.USAGE_V2:
+            below = _usage.candidates(state, healthy, input_tokens)
+            if not below:
+                raise _usage.exhausted(state, model, healthy)
+            deployment = state.fleet.random.choice(below)
+            state.fleet.count_request(deployment)
+        else:
+            deployment = pick(state, healthy)
         call.deployment = deployment
         call.retries = attempt
         call.max_retries = retries
@@ -155,11 +161,12 @@ async def route(
     call: CallInfo,
     model: str,
     attempt_one: Callable[[Deployment], Awaitable[T]],
+    input_tokens: int = 0,
 ) -> T:
     """The group's answer, else its fallbacks' in order; the group's error when all fail."""
     settings = state.config.router
     try:
-        return await _in_group(state, call, model, attempt_one)
+        return await _in_group(state, call, model, attempt_one, input_tokens)
     except _errors.ProxyError as error:
         chain = settings.context_window_fallbacks if _context_window(error) else settings.fallbacks
         targets = chain.get(model, ())
@@ -167,7 +174,7 @@ async def route(
             targets = ()
         for depth, target in enumerate(targets, start=1):
             try:
-                answer = await _in_group(state, call, target, attempt_one)
+                answer = await _in_group(state, call, target, attempt_one, input_tokens)
             except _errors.ProxyError:
                 continue
             call.fallbacks = depth

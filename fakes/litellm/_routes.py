@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from fakes.eventstream import EventStreamResponse
 from fakes.jsonlimit import TOO_DEEP, too_deep
-from fakes.litellm import _errors, _estimate
+from fakes.litellm import _errors, _estimate, _usage
 from fakes.litellm._bodies import MOCK_USAGE, chat_body, mock_body, mock_stream
 from fakes.litellm._completions import completion_body, completion_stream
 from fakes.litellm._config import MOCK_TEXT, Deployment
@@ -26,6 +26,7 @@ from fakes.litellm._responses import (
     none_content,
 )
 from fakes.litellm._router import route
+from fakes.litellm._router_config import Strategy
 from fakes.litellm._state import LitellmState
 from fakes.litellm._stream import StreamContext, relay
 from fakes.litellm._upstream import Opened, attempt_upstream, open_upstream
@@ -235,11 +236,16 @@ async def _routed_chat(
             upstream_body["stream"] = False
         return await attempt_upstream(state, deployment, "/chat/completions", upstream_body, call)
 
+    prompt_tokens = _estimate.prompt_tokens(
+        body, knobs.estimate_chunk_chars, knobs.estimate_special_tokens_fail
+    )
     try:
-        opened = await route(state, call, model, attempt)
+        opened = await route(state, call, model, attempt, prompt_tokens)
     except _errors.ProxyError as error:
         if error.message.startswith(_errors.NO_DEPLOYMENTS):  # no deployment was called
             error.headers = call.headers(knobs.router_error_headers) + error.headers
+        elif error.type == "throttling_error":  # no deployment under its rpm/tpm
+            error.headers = error.headers + call.headers(knobs.router_error_headers)
         raise
     deployment = call.deployment
     assert deployment is not None
@@ -247,17 +253,27 @@ async def _routed_chat(
         knobs,
         deployment,
         include_usage=stream and bool(options.get("include_usage")),
-        prompt_tokens=_estimate.prompt_tokens(
-            body, knobs.estimate_chunk_chars, knobs.estimate_special_tokens_fail
-        ),
+        prompt_tokens=prompt_tokens,
     )
+    usage_v2 = state.config.router.strategy is Strategy.USAGE_V2
+    group = state.config.group(deployment.model_name)
+    if usage_v2 and not knobs.usage_headers_count_this_call:  # 1.74: as before this call
+        call.ratelimit = _usage.headers(state, group, uncount=deployment)
     if stream:
+        if usage_v2 and knobs.usage_headers_count_this_call:
+            call.ratelimit = _usage.headers(state, group)
         headers = call.headers(knobs.stream_headers) + stream_extra(knobs)
         return _stream(relay(ctx, opened.response, opened.aclose), headers)
     try:
         data = orjson.loads(await opened.response.aread())
     finally:
         await opened.aclose()
+    if usage_v2:  # tokens count when the deployment answers, before the headers are written
+        usage = data.get("usage") if isinstance(data, dict) else None
+        total = usage.get("total_tokens") if isinstance(usage, dict) else None
+        state.fleet.count_tokens(deployment, total if isinstance(total, int) else 0)
+        if knobs.usage_headers_count_this_call:
+            call.ratelimit = _usage.headers(state, group)
     answer = chat_body(knobs, deployment, data)
     if call.fallbacks:  # seen on 1.110.2: a fallback's answer keeps the upstream's model
         answer["model"] = data.get("model", answer["model"])

@@ -43,13 +43,14 @@ REPLICAS = (
     Replica("s5", max_model_len=SHORT_CONTEXT),
 )
 
-# model group -> its deployments as (replica, weight)
-GROUPS: dict[str, tuple[tuple[str, float], ...]] = {
-    "fleet": (("a1", 1.0), ("b1", 1e-12)),
-    "solo": (("a2", 1.0),),
-    "backup": (("c2", 1.0),),
-    "pair": (("a3", 1.0), ("a4", 1e-12)),
-    "small": (("s5", 1.0),),
+Params = dict[str, Any]  # a deployment's extra litellm_params (weight, rpm, tpm)
+# model group -> its deployments as (replica, params)
+GROUPS: dict[str, tuple[tuple[str, Params], ...]] = {
+    "fleet": (("a1", {"weight": 1.0}), ("b1", {"weight": 1e-12})),
+    "solo": (("a2", {"weight": 1.0}),),
+    "backup": (("c2", {"weight": 1.0}),),
+    "pair": (("a3", {"weight": 1.0}), ("a4", {"weight": 1e-12})),
+    "small": (("s5", {"weight": 1.0}),),
 }
 ROUTER_SETTINGS = {
     "num_retries": 2,
@@ -104,12 +105,55 @@ STEPS = (
 )
 
 
-def config_text(base: str) -> str:
+# Limits: usage-based-routing-v2 with rpm and tpm per deployment, no retries.
+# (A group of two picks the first at random: both unused. One deployment each is deterministic.)
+LIMIT_REPLICAS = (Replica("d1"), Replica("d3"))
+LIMIT_GROUPS: dict[str, tuple[tuple[str, Params], ...]] = {
+    "limited": (("d1", {"rpm": 3}),),
+    "tokens": (("d3", {"tpm": 40}),),
+}
+LIMIT_SETTINGS = {"routing_strategy": "usage-based-routing-v2", "num_retries": 0}
+LIMIT_STEPS = tuple(
+    Step(f"limited #{n}", {"model": "limited", "messages": HI}) for n in range(1, 4)
+) + tuple(Step(f"tokens #{n}", {"model": "tokens", "messages": HI}) for n in range(1, 4))
+
+
+@dataclass(frozen=True)
+class Run:
+    """One proxy start: its replicas, config and steps, recorded in one file."""
+
+    name: str
+    replicas: tuple[Replica, ...]
+    groups: dict[str, tuple[tuple[str, Params], ...]]
+    settings: dict[str, Any]
+    named: frozenset[str]  # deployments given a model_info.id (the others: LiteLLM's hash)
+    steps: tuple[Step, ...]
+
+
+FAILOVER = Run("failover", REPLICAS, GROUPS, ROUTER_SETTINGS, frozenset(NAMED), STEPS)
+LIMITS = Run(
+    "limits",
+    LIMIT_REPLICAS,
+    LIMIT_GROUPS,
+    LIMIT_SETTINGS,
+    frozenset({"d1", "d3"}),
+    LIMIT_STEPS,
+)
+RUNS = {run.name: run for run in (FAILOVER, LIMITS)}
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.12f}"  # 1e-12 would be a string to YAML 1.1
+    return orjson.dumps(value).decode()
+
+
+def config_text(run: Run, base: str) -> str:
     """The config both proxies read; ``base`` is the replicas' hub."""
     lines = ["model_list:"]
-    for group, deployments in GROUPS.items():
-        for replica, weight in deployments:
-            info = ["    model_info:", f"      id: {replica}"] if replica in NAMED else []
+    for group, deployments in run.groups.items():
+        for replica, params in deployments:
+            info = ["    model_info:", f"      id: {replica}"] if replica in run.named else []
             lines += [
                 f"  - model_name: {group}",
                 *info,
@@ -117,10 +161,10 @@ def config_text(base: str) -> str:
                 "      model: hosted_vllm/fake-model",
                 f"      api_base: {base}/{replica}/v1",
                 "      api_key: none",
-                f"      weight: {weight:.12f}",  # 1e-12 would be a string to YAML 1.1
+                *(f"      {key}: {_value(value)}" for key, value in params.items()),
             ]
     lines.append("router_settings:")
-    for key, value in ROUTER_SETTINGS.items():
+    for key, value in run.settings.items():
         lines.append(f"  {key}: {orjson.dumps(value).decode()}")
     lines += ["general_settings:", f"  master_key: {MASTER_KEY}"]
     return "\n".join(lines) + "\n"
@@ -149,10 +193,10 @@ class Hits:
         return [round(t - started, 3) for t in self.at[mark:]]
 
 
-def replica_apps(hits: Hits) -> dict[str, ASGIApp]:
+def replica_apps(run: Run, hits: Hits) -> dict[str, ASGIApp]:
     profile = builtin("vllm").get(VLLM_PROFILE)
     apps: dict[str, ASGIApp] = {}
-    for replica in REPLICAS:
+    for replica in run.replicas:
         faults = (
             (FaultRule(fault=Fault(kind=FaultKind.HTTP_ERROR, status=500)),)
             if replica.failing

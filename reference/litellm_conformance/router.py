@@ -27,7 +27,13 @@ from fakes.server import live
 from reference._process import stop
 from reference.litellm_conformance import _known
 from reference.litellm_conformance._compare import differences
-from reference.litellm_conformance._router_units import STEPS, Hits, config_text, replica_apps
+from reference.litellm_conformance._router_units import (
+    RUNS,
+    Hits,
+    Run,
+    config_text,
+    replica_apps,
+)
 from reference.litellm_conformance._stacks import TIMEOUT, Hub, _wait, localize
 from reference.litellm_conformance._units import MASTER_KEY
 
@@ -38,15 +44,16 @@ KEY = b"[master key]"
 UNIT = "router"  # how differences name the run
 
 
-def path_for(version: str) -> Path:
-    return RECORDINGS / f"router-litellm-{version}.json"
+def path_for(version: str, run: str = "failover") -> Path:
+    tag = "" if run == "failover" else f"{run}-"
+    return RECORDINGS / f"router-{tag}litellm-{version}.json"
 
 
-async def _send(url: str, hits: Hits) -> list[dict[str, Any]]:
+async def _send(run: Run, url: str, hits: Hits) -> list[dict[str, Any]]:
     """Each step in order: the answer, the replicas it reached and its duration."""
     out = []
     async with httpx.AsyncClient(base_url=url, timeout=TIMEOUT) as client:
-        for step in STEPS:
+        for step in run.steps:
             mark = len(hits.seen)
             started = time.monotonic()
             request = step.request
@@ -74,10 +81,10 @@ async def _send(url: str, hits: Hits) -> list[dict[str, Any]]:
 
 
 @contextlib.contextmanager
-def _real(litellm: str, base: str) -> Iterator[str]:
+def _real(run: Run, litellm: str, base: str) -> Iterator[str]:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "config.yaml"
-        path.write_text(config_text(base))
+        path.write_text(config_text(run, base))
         log_path = Path(folder) / "proxy.log"
         with log_path.open("w") as log:
             env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
@@ -94,24 +101,24 @@ def _real(litellm: str, base: str) -> Iterator[str]:
                 stop(process)
 
 
-def real_answers(litellm: str) -> list[dict[str, Any]]:
+def real_answers(run: Run, litellm: str) -> list[dict[str, Any]]:
     hits = Hits()
-    with live(Hub(replica_apps(hits))) as hub, _real(litellm, hub.url) as url:
-        answers = asyncio.run(_send(url, hits))
+    with live(Hub(replica_apps(run, hits))) as hub, _real(run, litellm, hub.url) as url:
+        answers = asyncio.run(_send(run, url, hits))
         localized: list[dict[str, Any]] = localize(answers, hub.url)
     return localized
 
 
-def fake_answers(version: str) -> list[dict[str, Any]]:
+def fake_answers(run: Run, version: str) -> list[dict[str, Any]]:
     from fakes.litellm import create_litellm_app, parse_config, resolve_litellm_profile
 
     profile, release = resolve_litellm_profile(version, None)
     hits = Hits()
-    with live(Hub(replica_apps(hits))) as hub:
-        config = parse_config(config_text(hub.url), "router", profile, release, {})
+    with live(Hub(replica_apps(run, hits))) as hub:
+        config = parse_config(config_text(run, hub.url), "router", profile, release, {})
         app = create_litellm_app(config)
         with live(app, server_header=profile.knobs.server_header) as proxy:
-            answers = asyncio.run(_send(proxy.url, hits))
+            answers = asyncio.run(_send(run, proxy.url, hits))
         localized: list[dict[str, Any]] = localize(answers, hub.url)
     return localized
 
@@ -136,14 +143,15 @@ def compare(real: list[dict[str, Any]], fake: list[dict[str, Any]]) -> list[str]
     return lines
 
 
-def write(path: Path, version: str, answers: list[dict[str, Any]]) -> None:
+def write(run: Run, path: Path, version: str, answers: list[dict[str, Any]]) -> None:
     data = {
         "format": FORMAT,
         "version": FORMAT_VERSION,
         "litellm": version,
         "redacted": ["authorization: the run's own master key"],
-        "config": config_text("http://upstream.fake"),
-        "requests": [step.request for step in STEPS],
+        "run": run.name,
+        "config": config_text(run, "http://upstream.fake"),
+        "requests": [step.request for step in run.steps],
         "answers": answers,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -162,21 +170,42 @@ def read(path: Path) -> list[dict[str, Any]]:
 
 
 def report(
+    run: Run,
     version: str,
     real: list[dict[str, Any]],
     fake: list[dict[str, Any]],
     echo: Callable[[str], None],
 ) -> bool:
     lines = compare(real, fake)
-    known = set(_known.load(path_for(version)))
+    known = set(_known.load(path_for(version, run.name)))
     for line in lines:
         echo(f"{line}  [known]" if line in known else line)
     differing = {line.split("]")[0] for line in lines}
     echo(
-        f"LiteLLM {version} router: {len(real) - len(differing)}/{len(real)} steps identical "
-        f"({len(lines)} differences)"
+        f"LiteLLM {version} router, {run.name}: {len(real) - len(differing)}/{len(real)} steps "
+        f"identical ({len(lines)} differences)"
     )
     return all(line in known for line in lines)
+
+
+def one_run(run: Run, args: argparse.Namespace) -> bool:
+    path = path_for(args.version, run.name)
+    if args.litellm is None:
+        real = read(path)
+    else:
+        real = real_answers(run, args.litellm)
+        for answer in real:
+            print(
+                f"real: {answer['label']}: {answer['status']} via {answer['replicas']} "
+                f"in {answer['seconds']} s, attempts at {answer['offsets']}"
+            )
+        if args.record:
+            write(run, path, args.version, real)
+            print(f"recorded {path}")
+    fake = fake_answers(run, args.version)
+    if args.write_known:
+        _known.write(path, compare(real, fake))
+    return report(run, args.version, real, fake, print)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -185,27 +214,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--litellm", help="The real proxy's `litellm` command.")
     parser.add_argument("--version", required=True, help="Its release, e.g. 1.110.2.")
+    parser.add_argument(
+        "--run", action="append", choices=sorted(RUNS), help="Only these runs (default: all)."
+    )
     parser.add_argument("--record", action="store_true", help=f"Write {RECORDINGS}/router-*.")
     parser.add_argument(
         "--write-known", action="store_true", help="List today's differences as known ones."
     )
     args = parser.parse_args(argv)
-    if args.litellm is None:
-        real = read(path_for(args.version))
-    else:
-        real = real_answers(args.litellm)
-        for answer in real:
-            print(
-                f"real: {answer['label']}: {answer['status']} via {answer['replicas']} "
-                f"in {answer['seconds']} s, attempts at {answer['offsets']}"
-            )
-        if args.record:
-            write(path_for(args.version), args.version, real)
-            print(f"recorded {path_for(args.version)}")
-    fake = fake_answers(args.version)
-    if args.write_known:
-        _known.write(path_for(args.version), compare(real, fake))
-    return 0 if report(args.version, real, fake, print) else 1
+    ok = True
+    for name in args.run or sorted(RUNS):
+        ok &= one_run(RUNS[name], args)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -82,3 +82,24 @@ def test_the_upstreams_retry_after_wins_up_to_a_minute() -> None:
     assert 3 <= backoff(state, told, 0, group_size=1, healthy=0) <= 3.75
     too_long = ProxyError("x", 429, headers=[("retry-after", "120")])
     assert backoff(state, too_long, 0, group_size=1, healthy=0) <= 1.25
+
+
+def test_usage_v2_passes_over_a_deployment_one_request_before_its_rpm() -> None:
+    from fakes.litellm import _usage
+
+    text = (
+        "model_list:\n  - model_name: m\n    litellm_params: {model: hosted_vllm/x, "
+        'api_base: "http://a/v1", rpm: 3}\nrouter_settings: {routing_strategy: '
+        "usage-based-routing-v2}\ngeneral_settings: {master_key: sk-a-Str0ng-key-for-tests}\n"
+    )
+    state = LitellmState(parse_config(text, "c.yaml", PROFILE, RELEASE, {}), None)
+    limited = state.config.group("m")[0]
+    assert _usage.candidates(state, [limited], 8) == [limited]  # unused this minute
+    state.fleet.count_request(limited)
+    assert _usage.candidates(state, [limited], 8) == [limited]  # 1 + 1 < 3
+    state.fleet.count_request(limited)
+    assert _usage.candidates(state, [limited], 8) == []  # 2 + 1 >= 3
+    assert _usage.headers(state, (limited,)) == [
+        ("x-ratelimit-remaining-requests", "1"),
+        ("x-ratelimit-limit-requests", "3"),
+    ]

@@ -11,18 +11,28 @@ from pathlib import Path
 import pytest
 
 from reference.litellm_conformance import _known
-from reference.litellm_conformance.router import compare, fake_answers, read
+from reference.litellm_conformance._router_units import RUNS, Run
+from reference.litellm_conformance.router import compare, fake_answers, path_for, read
 
 ROOT = Path(__file__).parents[3] / "recordings" / "litellm"
-RECORDINGS = sorted(ROOT.glob("router-litellm-*.json"))
+RECORDINGS = sorted(ROOT.glob("router-*litellm-*.json"))
+FAILOVER = [p for p in RECORDINGS if p.stem.startswith("router-litellm-")]
 
 
-def test_both_release_lines_are_recorded() -> None:
-    names = [p.stem for p in RECORDINGS]
-    assert any("1.110" in n for n in names) and any("1.74" in n for n in names), names
+def _run_and_version(path: Path) -> tuple[Run, str]:
+    head, _, version = path.stem.partition("litellm-")
+    name = head.removeprefix("router-").removesuffix("-") or "failover"
+    return RUNS[name], version
 
 
-@pytest.mark.parametrize("path", RECORDINGS, ids=lambda p: p.stem)
+def test_every_run_is_recorded_for_both_release_lines() -> None:
+    for run in RUNS:
+        for version in ("1.110.2", "1.74.15.post2"):
+            assert (ROOT / path_for(version, run).name).exists(), (run, version)
+    assert [_run_and_version(p) for p in RECORDINGS]  # every file names a known run
+
+
+@pytest.mark.parametrize("path", FAILOVER, ids=lambda p: p.stem)
 def test_the_recording_shows_retries_cooldown_and_fallback(path: Path) -> None:
     answers = read(path)
     assert "Str0ng-Master-Key" not in path.read_text() and "127.0.0.1" not in path.read_text()
@@ -35,8 +45,8 @@ def test_the_recording_shows_retries_cooldown_and_fallback(path: Path) -> None:
 @pytest.mark.live
 @pytest.mark.parametrize("path", RECORDINGS, ids=lambda p: p.stem)
 def test_the_fake_routes_like_the_recorded_real_proxy(path: Path) -> None:
-    version = path.stem.removeprefix("router-litellm-")
-    found = compare(read(path), fake_answers(version))
+    run, version = _run_and_version(path)
+    found = compare(read(path), fake_answers(run, version))
     known = _known.load(path)
     assert [line for line in found if line not in known] == [], "new differences"
     assert [line for line in known if line not in found] == [], "fixed: drop from known.txt"
