@@ -6,9 +6,15 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from fakes.litellm._config import Deployment
+
+
+def utc_minute() -> str:
+    return datetime.now(UTC).strftime("%H-%M")
+
 
 FAIL_WINDOW = 60.0  # failures are counted per minute (litellm's cooldown cache)
 
@@ -23,10 +29,7 @@ class Fleet:
         # keys them: requests counted when picked, tokens when answered
         self.rpm: dict[tuple[str, str], int] = {}
         self.tpm: dict[tuple[str, str], int] = {}
-
-    @staticmethod
-    def minute() -> str:
-        return datetime.now(UTC).strftime("%H-%M")
+        self.minute: Callable[[], str] = utc_minute  # a test may pin it
 
     def requests_now(self, deployment: Deployment) -> int | None:
         return self.rpm.get((deployment.model_id, self.minute()))

@@ -117,6 +117,8 @@ def fake_answers(run: Run, version: str) -> list[dict[str, Any]]:
     with live(Hub(replica_apps(run, hits))) as hub:
         config = parse_config(config_text(run, hub.url), "router", profile, release, {})
         app = create_litellm_app(config)
+        # rpm/tpm count per UTC minute: pinned, so a run never straddles two minutes
+        app.state.fake.fleet.minute = lambda: "00-00"
         with live(app, server_header=profile.knobs.server_header) as proxy:
             answers = asyncio.run(_send(run, proxy.url, hits))
         localized: list[dict[str, Any]] = localize(answers, hub.url)

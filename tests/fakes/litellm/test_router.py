@@ -93,6 +93,7 @@ def test_usage_v2_passes_over_a_deployment_one_request_before_its_rpm() -> None:
         "usage-based-routing-v2}\ngeneral_settings: {master_key: sk-a-Str0ng-key-for-tests}\n"
     )
     state = LitellmState(parse_config(text, "c.yaml", PROFILE, RELEASE, {}), None)
+    state.fleet.minute = lambda: "00-00"  # the counters are per minute: never straddle two
     limited = state.config.group("m")[0]
     assert _usage.candidates(state, [limited], 8) == [limited]  # unused this minute
     state.fleet.count_request(limited)
