@@ -48,7 +48,9 @@ def _weighted(fleet: Fleet, healthy: list[Deployment]) -> Deployment:
 def pick(state: LitellmState, healthy: list[Deployment]) -> Deployment:
     fleet = state.fleet
     strategy = state.config.router.strategy
-    if strategy is Strategy.LEAST_BUSY:
+    if strategy is Strategy.LEAST_BUSY:  # the first of the least busy
+        if not state.knobs.least_busy_counts_in_flight:
+            return healthy[0]
         return min(healthy, key=lambda d: fleet.in_flight.get(d.model_id, 0))
     if strategy is Strategy.LATENCY:
         return min(healthy, key=lambda d: fleet.latency.get(d.model_id, 0.0))
@@ -146,7 +148,7 @@ def _context_window(error: _errors.ProxyError) -> bool:
     return error.status == 400 and ("context length" in text or "context window" in text)
 
 
-def _hint(state: LitellmState, model: str) -> str:
+def _hint(state: LitellmState) -> str:
     configured = list(dict.fromkeys(state.config.router.fallbacks))
     listed = f" Fallbacks are configured for: {', '.join(configured)}."
     return (
@@ -183,5 +185,5 @@ async def route(
             error.message = error.message.removesuffix(
                 " failed with the error above." + _NO_FALLBACK
             )
-            error.message += " failed with the error above and" + _hint(state, model)
+            error.message += " failed with the error above and" + _hint(state)
         raise

@@ -8,6 +8,7 @@ Routing is made deterministic for the real proxy by weights: ``simple-shuffle`` 
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fakes.faults import Fault, FaultKind, FaultRule
 from fakes.profiles import builtin
+from fakes.timing import Timing
 from fakes.vllm import VllmConfig, create_vllm_app
 from reference.litellm_conformance._units import AUTH, MASTER_KEY
 
@@ -31,6 +33,7 @@ class Replica:
     name: str
     failing: bool = False  # every request answered with vLLM's 500
     max_model_len: int = 8192
+    ttft: float = 0.0  # seconds before the answer: keeps concurrent requests in flight
 
 
 REPLICAS = (
@@ -70,6 +73,7 @@ class Step:
     body: dict[str, Any] | None
     path: str = "/v1/chat/completions"
     concurrent: bool = False  # its upstream calls race: the replicas are compared sorted
+    copies: int = 1  # sent at once; their answers are compared sorted by deployment
 
     @property
     def request(self) -> dict[str, Any]:
@@ -139,7 +143,21 @@ LIMITS = Run(
     frozenset({"d1", "d3"}),
     LIMIT_STEPS,
 )
-RUNS = {run.name: run for run in (FAILOVER, LIMITS)}
+# least-busy: requests sent together spread over the replicas, a tie goes to the first.
+BUSY_STEPS = (
+    Step("least-busy: one request", {"model": "busy", "messages": HI}),
+    Step("two at once", {"model": "busy", "messages": HI}, concurrent=True, copies=2),
+    Step("three at once", {"model": "busy", "messages": HI}, concurrent=True, copies=3),
+)
+BUSY = Run(
+    "busy",
+    (Replica("e1"), Replica("e2")),
+    {"busy": (("e1", {}), ("e2", {}))},
+    {"routing_strategy": "least-busy"},
+    frozenset({"e1", "e2"}),
+    BUSY_STEPS,
+)
+RUNS = {run.name: run for run in (FAILOVER, LIMITS, BUSY)}
 
 
 def _value(value: Any) -> str:
@@ -171,17 +189,39 @@ def config_text(run: Run, base: str) -> str:
 
 
 class Hits:
-    """Which replica each upstream request reached, in order."""
+    """Which replica each upstream request reached, in order. For a step sent several times
+    at once, every upstream request is held until all have arrived: each pick is made while
+    the others are in flight, whatever the machine's speed."""
+
+    GATE_TIMEOUT = 30.0
 
     def __init__(self) -> None:
         self.seen: list[str] = []
         self.at: list[float] = []  # monotonic, when each arrived
+        self.expect(1)
+
+    def expect(self, count: int) -> None:
+        """Set by the sender before a step (from its own thread)."""
+        self.expected = count
+        self.arrived = 0
+        self.gate: asyncio.Event | None = None
+
+    async def _hold(self) -> None:
+        self.arrived += 1
+        if self.expected <= 1:
+            return
+        if self.gate is None:
+            self.gate = asyncio.Event()  # in the replicas' event loop
+        if self.arrived >= self.expected:
+            self.gate.set()
+        await asyncio.wait_for(self.gate.wait(), self.GATE_TIMEOUT)
 
     def wrap(self, name: str, app: ASGIApp) -> ASGIApp:
         async def counted(scope: Scope, receive: Receive, send: Send) -> None:
             if scope["type"] == "http" and scope["path"].endswith("/chat/completions"):
                 self.seen.append(name)
                 self.at.append(time.monotonic())
+                await self._hold()
             await app(scope, receive, send)
 
         return counted
@@ -210,6 +250,7 @@ def replica_apps(run: Run, hits: Hits) -> dict[str, ASGIApp]:
                 faults=faults,
                 max_model_len=replica.max_model_len,
                 replica_name=replica.name,
+                timing=Timing(ttft=replica.ttft),
             )
         )
         apps[replica.name] = hits.wrap(replica.name, app)

@@ -31,6 +31,7 @@ from reference.litellm_conformance._router_units import (
     RUNS,
     Hits,
     Run,
+    Step,
     config_text,
     replica_apps,
 )
@@ -49,34 +50,43 @@ def path_for(version: str, run: str = "failover") -> Path:
     return RECORDINGS / f"router-{tag}litellm-{version}.json"
 
 
+async def _one(client: httpx.AsyncClient, step: Step) -> dict[str, Any]:
+    request = step.request
+    async with client.stream(
+        request["method"], request["path"], content=request["body"], headers=request["headers"]
+    ) as response:
+        body = b""
+        async for piece in response.aiter_raw():
+            body += piece
+    return {
+        "label": step.label,
+        "status": response.status_code,
+        "headers": [[k, v] for k, v in response.headers.multi_items()],
+        "body": body.decode("utf-8", "replace"),
+    }
+
+
+def _deployment(answer: dict[str, Any]) -> str:
+    return str(dict(answer["headers"]).get("x-litellm-model-id", ""))
+
+
 async def _send(run: Run, url: str, hits: Hits) -> list[dict[str, Any]]:
-    """Each step in order: the answer, the replicas it reached and its duration."""
+    """Each step in order: the answer(s), the replicas reached and the duration."""
     out = []
     async with httpx.AsyncClient(base_url=url, timeout=TIMEOUT) as client:
         for step in run.steps:
             mark = len(hits.seen)
+            hits.expect(step.copies)
             started = time.monotonic()
-            request = step.request
-            async with client.stream(
-                request["method"],
-                request["path"],
-                content=request["body"],
-                headers=request["headers"],
-            ) as response:
-                body = b""
-                async for piece in response.aiter_raw():
-                    body += piece
-            out.append(
-                {
-                    "label": step.label,
-                    "status": response.status_code,
-                    "headers": [[k, v] for k, v in response.headers.multi_items()],
-                    "body": body.decode("utf-8", "replace"),
-                    "replicas": sorted(hits.since(mark)) if step.concurrent else hits.since(mark),
+            answers = await asyncio.gather(*(_one(client, step) for _ in range(step.copies)))
+            replicas = sorted(hits.since(mark)) if step.concurrent else hits.since(mark)
+            for answer in sorted(answers, key=_deployment):
+                answer |= {
+                    "replicas": replicas,
                     "seconds": round(time.monotonic() - started, 3),
                     "offsets": hits.offsets(mark, started),
                 }
-            )
+                out.append(answer)
     return out
 
 
