@@ -346,10 +346,26 @@ async def completions(request: Request) -> Answer:
         body = await _body(request)
         model = body.get("model")
         group = _deployment(state, call, model, "/completions")
-        deployment = _pick(state, call, str(model), group)
         stream = bool(body.get("stream"))
-        upstream_body = {**body, "model": deployment.upstream_model}
-        opened = await open_upstream(state, deployment, "/completions", upstream_body, call)
+        if state.config.routed and not any(d.answers_itself for d in group):
+
+            async def attempt(chosen: Deployment) -> Opened:
+                sent = {**body, "model": chosen.upstream_model}
+                return await attempt_upstream(state, chosen, "/completions", sent, call)
+
+            try:
+                opened = await route(state, call, str(model), attempt)
+            except _errors.ProxyError as error:
+                if error.message.startswith(_errors.NO_DEPLOYMENTS):
+                    # seen on 1.110.2: this route's cooldown 429 carries the call id alone
+                    error.headers = call.headers(["x-litellm-call-id"])
+                raise
+            assert call.deployment is not None
+            deployment = call.deployment
+        else:
+            deployment = _pick(state, call, str(model), group)
+            upstream_body = {**body, "model": deployment.upstream_model}
+            opened = await open_upstream(state, deployment, "/completions", upstream_body, call)
         if stream:
             headers = call.headers(knobs.completion_stream_headers) + stream_extra(knobs)
             events = completion_stream(knobs, deployment, opened.response, opened.aclose)

@@ -104,6 +104,16 @@ STEPS = (
         "small: a prompt over the context window goes to its fallback",
         {"model": "small", "messages": LONG},
     ),
+    Step(
+        "/v1/completions to fleet: the healthy replica while the other cools",
+        {"model": "fleet", "prompt": "hi", "max_tokens": 5},
+        "/v1/completions",
+    ),
+    Step(
+        "/v1/completions to pair: no deployment left",
+        {"model": "pair", "prompt": "hi"},
+        "/v1/completions",
+    ),
     Step("keyed /health: every deployment called once", None, "/health", concurrent=True),
     Step("keyed /health of one group", None, "/health?model=fleet", concurrent=True),
 )
@@ -218,7 +228,7 @@ class Hits:
 
     def wrap(self, name: str, app: ASGIApp) -> ASGIApp:
         async def counted(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] == "http" and scope["path"].endswith("/chat/completions"):
+            if scope["type"] == "http" and scope["path"].endswith("/completions"):
                 self.seen.append(name)
                 self.at.append(time.monotonic())
                 await self._hold()
