@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -42,6 +43,7 @@ RECORDINGS = Path("recordings/litellm")
 FORMAT = "llm-fakes-litellm-router"
 FORMAT_VERSION = 1
 KEY = b"[master key]"
+SITE_PACKAGES = re.compile(rb'/[^\s"\\]*/site-packages/')
 UNIT = "router"  # how differences name the run
 
 
@@ -168,6 +170,8 @@ def write(run: Run, path: Path, version: str, answers: list[dict[str, Any]]) -> 
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     text = orjson.dumps(data, option=orjson.OPT_INDENT_2).replace(MASTER_KEY.encode(), KEY)
+    # 1.74's /health shows Python tracebacks: their paths name the machine
+    text = SITE_PACKAGES.sub(b"<site-packages>/", text)
     temporary = path.with_suffix(".tmp")
     temporary.write_bytes(text + b"\n")
     temporary.replace(path)
