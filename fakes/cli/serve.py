@@ -514,3 +514,12 @@ def _refuse(exc: UnsafeMasterKeyError) -> NoReturn:
         nl=False,
     )
     sys.exit(EXIT_CODE)
+
+
+def _add_fleet() -> None:
+    from fakes.cli.fleet import serve_fleet
+
+    serve.add_command(serve_fleet)
+
+
+_add_fleet()

@@ -6,13 +6,14 @@ import functools
 import hashlib
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from fakes.litellm._boot import KEY_ENV, OVERRIDE_SETTING, check_master_key
+from fakes.litellm._router_config import ROUTER_KEYS, RouterSettings, read_router
 from fakes.profiles import LitellmProfile
 
 PROVIDERS = ("hosted_vllm", "openai")
@@ -29,9 +30,9 @@ _TOP = {
     "environment_variables",
 }
 _DEPLOYMENT = {"model_name", "litellm_params", "model_info"}
-_PARAMS = {"model", "api_base", "api_key", "mock_response"}
+_PARAMS = {"model", "api_base", "api_key", "mock_response", "weight", "rpm", "tpm"}
 _GENERAL = {"master_key", OVERRIDE_SETTING}
-_SETTINGS = {"num_retries", "cooldown_time"}
+_SETTINGS = {"num_retries", "cooldown_time", *ROUTER_KEYS}
 
 
 class ConfigError(ValueError):
@@ -46,6 +47,10 @@ class Deployment:
     api_base: str | None = None
     api_key: str | None = None
     mock_response: str | None = None
+    weight: float | None = None  # simple-shuffle's pick
+    rpm: int | None = None
+    tpm: int | None = None
+    given_id: str | None = None  # model_info.id: LiteLLM's id for the deployment when set
 
     @property
     def model(self) -> str:
@@ -57,7 +62,9 @@ class Deployment:
 
     @functools.cached_property
     def model_id(self) -> str:
-        """A stable id per deployment, like LiteLLM's hash of the deployment's params."""
+        """model_info.id, else a stable id per deployment like LiteLLM's hash of its params."""
+        if self.given_id is not None:
+            return self.given_id
         text = f"{self.model_name}|{self.model}|{self.api_base}"
         return hashlib.sha256(text.encode()).hexdigest()
 
@@ -75,6 +82,7 @@ class LitellmConfig:
     weak_master_key_permitted: bool = False  # started under the 1.110 override
     num_retries: int = DEFAULT_RETRIES
     cooldown_time: float = DEFAULT_COOLDOWN
+    router: RouterSettings = field(default_factory=RouterSettings)
     warnings: tuple[str, ...] = ()  # unsupported keys, reported once by whoever loads it
     control_plane: bool = True
     control_token: str | None = None  # every /_fake/ route needs it when set
@@ -83,6 +91,13 @@ class LitellmConfig:
     max_body_bytes: int = 32 * 1024 * 1024
     upstream_timeout: float = 600.0
     source: str = "<config>"
+
+    @property
+    def routed(self) -> bool:
+        """Chat calls go through the router (_router.py): a group of several deployments or
+        router settings; otherwise the one deployment is called as before."""
+        groups = [d.model_name for d in self.deployments]
+        return self.router != RouterSettings() or len(groups) != len(set(groups))
 
     def group(self, name: str) -> tuple[Deployment, ...]:
         return tuple(d for d in self.deployments if d.model_name == name)
@@ -204,7 +219,26 @@ def _deployment(reader: _Reader, item: Any, index: int) -> Deployment:
         api_base=api_base.rstrip("/") if api_base else None,
         api_key=reader.text(params.get("api_key"), (*params_path, "api_key")),
         mock_response=None if mock is None else str(mock),
+        weight=_optional(reader, params, params_path, "weight", float),
+        rpm=_optional(reader, params, params_path, "rpm", int),
+        tpm=_optional(reader, params, params_path, "tpm", int),
+        given_id=_given_id(reader, entry.get("model_info"), (*path, "model_info")),
     )
+
+
+def _given_id(reader: _Reader, info: Any, path: tuple[Any, ...]) -> str | None:
+    value = reader.mapping(info, path).get("id")
+    return None if value is None else reader.text(value, (*path, "id"))
+
+
+def _optional(
+    reader: _Reader,
+    params: Mapping[str, Any],
+    path: tuple[Any, ...],
+    key: str,
+    kind: type[int] | type[float],
+) -> Any:
+    return None if params.get(key) is None else reader.number(params[key], (*path, key), kind)
 
 
 def _master_key(reader: _Reader, general: Mapping[str, Any]) -> str | None:
@@ -251,6 +285,7 @@ def parse_config(
     reader.warn_unknown(general, _GENERAL, ("general_settings",))
     master_key = _master_key(reader, general)
     retries, cooldown = DEFAULT_RETRIES, DEFAULT_COOLDOWN
+    router = RouterSettings()
     for section in ("litellm_settings", "router_settings"):
         settings = reader.mapping(data.get(section), (section,))
         reader.warn_unknown(settings, _SETTINGS, (section,))
@@ -258,6 +293,7 @@ def parse_config(
             retries = reader.number(settings["num_retries"], (section, "num_retries"), int)
         if "cooldown_time" in settings:
             cooldown = reader.number(settings["cooldown_time"], (section, "cooldown_time"), float)
+        router = read_router(router, settings, section, reader.fail, reader.number)
     permitted = False
     if profile.knobs.master_key_boot_check:  # at startup, once the config is read (1.110)
         permitted = check_master_key(master_key, general, origin, environment)
@@ -269,6 +305,7 @@ def parse_config(
         weak_master_key_permitted=permitted,
         num_retries=retries,
         cooldown_time=cooldown,
+        router=router,
         warnings=tuple(reader.warnings),
         source=origin,
     )

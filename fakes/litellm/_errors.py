@@ -237,6 +237,9 @@ def _seconds(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
+NO_DEPLOYMENTS = "No deployments available for selected model"
+
+
 def cooldown(
     knobs: LitellmKnobs,
     model: str,
@@ -244,7 +247,7 @@ def cooldown(
     cooldown_time: float,
 ) -> ProxyError:
     wait = _seconds(cooldown_time)
-    head = f"No deployments available for selected model, Try again in {wait} seconds. "
+    head = f"{NO_DEPLOYMENTS}, Try again in {wait} seconds. "
     if knobs.cooldown_list_detail:
         listed = ", ".join(
             f"('{model_id}', {{'exception_received': {exc!r}, 'status_code': '{status}', "

@@ -35,6 +35,8 @@ class CallInfo:
     upstream: Mapping[str, str] = field(default_factory=dict)
     retries: int = 0
     max_retries: int = 0
+    fallbacks: int = 0  # fallback groups tried before the one that answered
+    ratelimit: list[tuple[str, str]] = field(default_factory=list)  # the group's x-ratelimit-*
     timeout: str = "6000.0"  # what x-litellm-timeout says (600.0 on 1.110's /v1/responses)
     cost: tuple[float, float] | None = None  # (input, output) in USD, for a priced model
     spend_tracked: bool = False  # x-litellm-key-spend shows this call's cost (1.110)
@@ -57,7 +59,7 @@ class CallInfo:
             "x-litellm-overhead-duration-ms": str(round(max(elapsed - upstream_ms, 0.0), 4)),
             "x-litellm-callback-duration-ms": "0.0",
             "x-litellm-attempted-retries": str(self.retries),
-            "x-litellm-attempted-fallbacks": "0",
+            "x-litellm-attempted-fallbacks": str(self.fallbacks),
             "x-litellm-timeout": self.timeout,
         }
         if deployment is not None:
@@ -79,6 +81,8 @@ class CallInfo:
                 cost = name.startswith("x-litellm-response-cost-")
                 value = self._cost(name) if cost else values.get(name, "")
                 result.append((name, value))
+                if name == "x-litellm-model-group":
+                    result.extend(self.ratelimit)
                 if name == "x-litellm-attempted-retries" and self.retries:
                     # Seen only after a retry, on both releases.
                     result.append(("x-litellm-max-retries", str(self.max_retries)))

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from fakes.http.eventstream import EventStreamResponse
 from fakes.http.jsonlimit import TOO_DEEP, too_deep
-from fakes.litellm import _errors, _estimate
+from fakes.litellm import _errors, _estimate, _usage
 from fakes.litellm._bodies import MOCK_USAGE, chat_body, mock_body, mock_stream
 from fakes.litellm._completions import completion_body, completion_stream
 from fakes.litellm._config import MOCK_TEXT, Deployment
@@ -26,9 +26,11 @@ from fakes.litellm._responses import (
     none_content,
     opened_stream,
 )
+from fakes.litellm._router import route
+from fakes.litellm._router_config import Strategy
 from fakes.litellm._state import LitellmState
 from fakes.litellm._stream import StreamContext, relay
-from fakes.litellm._upstream import open_upstream
+from fakes.litellm._upstream import Opened, attempt_upstream, open_upstream
 from fakes.profiles import LitellmKnobs, ModelField, ResponsesMode
 from fakes.types import JSONObject
 
@@ -160,7 +162,8 @@ async def chat_completions(request: Request) -> Answer:
         group = _deployment(state, call, model, route)
         if "messages" not in body:
             raise _routed(state, call, _errors.missing_messages(knobs, route))
-        deployment = _pick(state, call, str(model), group)
+        routed = state.config.routed and not any(d.answers_itself for d in group)
+        deployment = group[0] if routed else _pick(state, call, str(model), group)
         malformed = _errors.malformed_messages(
             knobs, deployment, body["messages"], state.config.num_retries
         )
@@ -169,6 +172,8 @@ async def chat_completions(request: Request) -> Answer:
         stream = bool(body.get("stream"))
         given = body.get("stream_options")
         options: JSONObject = given if isinstance(given, dict) else {}
+        if routed:
+            return await _routed_chat(state, call, str(model), body, stream, options)
         ctx = StreamContext(
             knobs,
             deployment,
@@ -214,6 +219,69 @@ async def chat_completions(request: Request) -> Answer:
         return _json(answer, headers=call.headers(knobs.chat_headers))
     except _errors.ProxyError as error:
         return error.response()
+
+
+async def _routed_chat(
+    state: LitellmState,
+    call: CallInfo,
+    model: str,
+    body: JSONObject,
+    stream: bool,
+    options: JSONObject,
+) -> Answer:
+    """A chat call through the router: deployments, retries, cooldowns, fallbacks."""
+    knobs = state.knobs
+
+    async def attempt(deployment: Deployment) -> Opened:
+        upstream_body = _upstream_chat(knobs, body, deployment.upstream_model)
+        if stream:
+            upstream_body["stream_options"] = {**options, "include_usage": True}
+        elif not knobs.upstream_body_rebuilt:
+            upstream_body["stream"] = False
+        return await attempt_upstream(state, deployment, "/chat/completions", upstream_body, call)
+
+    prompt_tokens = _estimate.prompt_tokens(
+        body, knobs.estimate_chunk_chars, knobs.estimate_special_tokens_fail
+    )
+    try:
+        opened = await route(state, call, model, attempt, prompt_tokens)
+    except _errors.ProxyError as error:
+        if error.message.startswith(_errors.NO_DEPLOYMENTS):  # no deployment was called
+            error.headers = call.headers(knobs.router_error_headers) + error.headers
+        elif error.type == "throttling_error":  # no deployment under its rpm/tpm
+            error.headers = error.headers + call.headers(knobs.router_error_headers)
+        raise
+    deployment = call.deployment
+    assert deployment is not None
+    ctx = StreamContext(
+        knobs,
+        deployment,
+        include_usage=stream and bool(options.get("include_usage")),
+        prompt_tokens=prompt_tokens,
+    )
+    usage_v2 = state.config.router.strategy is Strategy.USAGE_V2
+    group = state.config.group(deployment.model_name)
+    if usage_v2 and not knobs.usage_headers_count_this_call:  # 1.74: as before this call
+        call.ratelimit = _usage.headers(state, group, uncount=deployment)
+    if stream:
+        if usage_v2 and knobs.usage_headers_count_this_call:
+            call.ratelimit = _usage.headers(state, group)
+        headers = call.headers(knobs.stream_headers) + stream_extra(knobs)
+        return _stream(relay(ctx, opened.response, opened.aclose), headers)
+    try:
+        data = orjson.loads(await opened.response.aread())
+    finally:
+        await opened.aclose()
+    if usage_v2:  # tokens count when the deployment answers, before the headers are written
+        usage = data.get("usage") if isinstance(data, dict) else None
+        total = usage.get("total_tokens") if isinstance(usage, dict) else None
+        state.fleet.count_tokens(deployment, total if isinstance(total, int) else 0)
+        if knobs.usage_headers_count_this_call:
+            call.ratelimit = _usage.headers(state, group)
+    answer = chat_body(knobs, deployment, data)
+    if call.fallbacks:  # seen on 1.110.2: a fallback's answer keeps the upstream's model
+        answer["model"] = data.get("model", answer["model"])
+    return _json(answer, headers=call.headers(knobs.chat_headers))
 
 
 async def responses(request: Request) -> Answer:
@@ -286,10 +354,26 @@ async def completions(request: Request) -> Answer:
         body = await _body(request)
         model = body.get("model")
         group = _deployment(state, call, model, "/completions")
-        deployment = _pick(state, call, str(model), group)
         stream = bool(body.get("stream"))
-        upstream_body = {**body, "model": deployment.upstream_model}
-        opened = await open_upstream(state, deployment, "/completions", upstream_body, call)
+        if state.config.routed and not any(d.answers_itself for d in group):
+
+            async def attempt(chosen: Deployment) -> Opened:
+                sent = {**body, "model": chosen.upstream_model}
+                return await attempt_upstream(state, chosen, "/completions", sent, call)
+
+            try:
+                opened = await route(state, call, str(model), attempt)
+            except _errors.ProxyError as error:
+                if error.message.startswith(_errors.NO_DEPLOYMENTS):
+                    # seen on 1.110.2: this route's cooldown 429 carries the call id alone
+                    error.headers = call.headers(["x-litellm-call-id"])
+                raise
+            assert call.deployment is not None
+            deployment = call.deployment
+        else:
+            deployment = _pick(state, call, str(model), group)
+            upstream_body = {**body, "model": deployment.upstream_model}
+            opened = await open_upstream(state, deployment, "/completions", upstream_body, call)
         if stream:
             headers = call.headers(knobs.completion_stream_headers) + stream_extra(knobs)
             events = completion_stream(knobs, deployment, opened.response, opened.aclose)

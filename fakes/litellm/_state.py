@@ -13,6 +13,7 @@ import httpx
 from fakes.http.outgoing import async_client
 from fakes.http.requestlog import RequestLog
 from fakes.litellm._config import Deployment, LitellmConfig
+from fakes.litellm._fleet import Fleet
 from fakes.profiles import LitellmKnobs, LitellmProfile, builtin, with_knobs
 
 
@@ -40,6 +41,7 @@ class LitellmState:
         self.profile: LitellmProfile = self.config.profile
         self.knob_overrides: dict[str, Any] = {}
         self.cooldowns: dict[str, Cooldown] = {}
+        self.fleet = Fleet(self.config.router.seed)  # the router's failures, loads, draws
         self.max_model_len: dict[str, int] = {}  # model id -> learnt from upstream /models
         self.log.clear()
 

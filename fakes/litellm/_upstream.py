@@ -45,14 +45,14 @@ def _connection_error(
     return _errors.upstream_error(knobs, deployment, 500, text)
 
 
-async def open_upstream(
+async def attempt_upstream(
     state: LitellmState,
     deployment: Deployment,
     path: str,
     body: dict[str, Any],
     call: CallInfo,
 ) -> Opened:
-    """POST ``body`` to the deployment; on success the response is open (not read)."""
+    """One POST of ``body`` to the deployment; on success the response is open (not read)."""
     assert deployment.api_base is not None
     knobs = state.knobs
     headers = {
@@ -61,31 +61,46 @@ async def open_upstream(
         "accept": "application/json",
     }
     client = state.client()
+    call.upstream_started = call.upstream_started or time.monotonic()
+    request = client.build_request(
+        "POST", f"{deployment.api_base}{path}", content=orjson.dumps(body), headers=headers
+    )
+    try:
+        response = await client.send(request, stream=True)
+    except httpx.TransportError as exc:
+        error = _connection_error(knobs, deployment, exc)
+        error.headers = call.headers(knobs.upstream_error_headers)
+        raise error from None
+    call.upstream = dict(response.headers)
+    if response.status_code < 400:
+        return Opened(response)
+    text = (await response.aread()).decode("utf-8", "replace")
+    await response.aclose()
+    status = response.status_code
+    error = _errors.upstream_error(knobs, deployment, status, text)
+    error.headers = call.headers(knobs.upstream_error_headers)
+    if status in COOLDOWN_STATUSES:
+        state.cool_down(deployment, _errors.short_upstream(deployment, status, text), status)
+    raise error
+
+
+async def open_upstream(
+    state: LitellmState,
+    deployment: Deployment,
+    path: str,
+    body: dict[str, Any],
+    call: CallInfo,
+) -> Opened:
+    """``body`` to the one deployment, retried on 5xx and connection errors."""
     call.max_retries = state.config.num_retries
     last: _errors.ProxyError | None = None
     for attempt in range(state.config.num_retries + 1):
         call.retries = attempt
-        call.upstream_started = call.upstream_started or time.monotonic()
-        request = client.build_request(
-            "POST", f"{deployment.api_base}{path}", content=orjson.dumps(body), headers=headers
-        )
         try:
-            response = await client.send(request, stream=True)
-        except httpx.TransportError as exc:
-            last = _connection_error(knobs, deployment, exc)
-            last.headers = call.headers(knobs.upstream_error_headers)
-            continue
-        call.upstream = dict(response.headers)
-        if response.status_code < 400:
-            return Opened(response)
-        text = (await response.aread()).decode("utf-8", "replace")
-        await response.aclose()
-        status = response.status_code
-        last = _errors.upstream_error(knobs, deployment, status, text)
-        last.headers = call.headers(knobs.upstream_error_headers)
-        if status in COOLDOWN_STATUSES:
-            state.cool_down(deployment, _errors.short_upstream(deployment, status, text), status)
-        if status not in RETRY_STATUSES:
-            break
+            return await attempt_upstream(state, deployment, path, body, call)
+        except _errors.ProxyError as error:
+            last = error
+            if error.status not in RETRY_STATUSES:
+                break
     assert last is not None
     raise last

@@ -18,7 +18,7 @@ from fakes.console import Peer, console_routes
 from fakes.http.capture import CaptureMiddleware
 from fakes.http.control import control_routes
 from fakes.http.controltoken import ControlTokenMiddleware
-from fakes.litellm import _routes
+from fakes.litellm import _health, _routes
 from fakes.litellm._config import LitellmConfig
 from fakes.litellm._errors import ProxyError, detail_response
 from fakes.litellm._headers import SecurityHeadersMiddleware
@@ -63,6 +63,7 @@ def create_litellm_app(
     routes: list[BaseRoute] = [
         Route("/health/liveliness", _routes.liveliness, methods=["GET"]),
         Route("/health/readiness", _routes.readiness, methods=["GET"]),
+        Route("/health", _health.health, methods=["GET"]),
     ]
     for prefix in _PREFIXES:
         routes += [

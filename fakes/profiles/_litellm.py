@@ -65,6 +65,10 @@ class LitellmKnobs(BaseModel):
     upstream_error_format: UpstreamErrorFormat = UpstreamErrorFormat.MODEL_GROUP_FOOTER
     cooldown_retry_after: bool = True  # the 429 carries retry-after
     cooldown_list_detail: bool = False  # cooldown_list shows (id, {exception...}) tuples
+    # usage-based-routing-v2: x-ratelimit-remaining-* count the answered call itself
+    usage_headers_count_this_call: bool = True
+    # least-busy sees the requests in flight (False: every pick is the group's first)
+    least_busy_counts_in_flight: bool = True
     # Non-streaming bodies
     response_model: ModelField = ModelField.ALIAS
     keep_null_fields: bool = False  # system_fingerprint, tool_calls, ... stay as nulls

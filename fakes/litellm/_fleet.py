@@ -1,0 +1,54 @@
+"""The router's run-time state: failures per deployment, in-flight counts, latencies, the
+per-minute request and token counters, and the seeded random draw behind weighted picks,
+backoff jitter and /health prompts."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from fakes.litellm._config import Deployment
+
+
+def utc_minute() -> str:
+    return datetime.now(UTC).strftime("%H-%M")
+
+
+FAIL_WINDOW = 60.0  # failures are counted per minute (litellm's cooldown cache)
+
+
+class Fleet:
+    def __init__(self, seed: int) -> None:
+        self.random = random.Random(seed)
+        self.fails: dict[str, list[float]] = {}
+        self.in_flight: dict[str, int] = {}
+        self.latency: dict[str, float] = {}
+        # usage-based-routing-v2's counters, per deployment and UTC minute (HH-MM), as LiteLLM
+        # keys them: requests counted when picked, tokens when answered
+        self.rpm: dict[tuple[str, str], int] = {}
+        self.tpm: dict[tuple[str, str], int] = {}
+        self.minute: Callable[[], str] = utc_minute  # a test may pin it
+
+    def requests_now(self, deployment: Deployment) -> int | None:
+        return self.rpm.get((deployment.model_id, self.minute()))
+
+    def tokens_now(self, deployment: Deployment) -> int | None:
+        return self.tpm.get((deployment.model_id, self.minute()))
+
+    def count_request(self, deployment: Deployment) -> None:
+        key = (deployment.model_id, self.minute())
+        self.rpm[key] = self.rpm.get(key, 0) + 1
+
+    def count_tokens(self, deployment: Deployment, tokens: int) -> None:
+        key = (deployment.model_id, self.minute())
+        self.tpm[key] = self.tpm.get(key, 0) + tokens
+
+    def failed(self, deployment: Deployment) -> int:
+        """Count a failure; how many in the last minute."""
+        now = time.monotonic()
+        seen = [t for t in self.fails.get(deployment.model_id, []) if now - t < FAIL_WINDOW]
+        seen.append(now)
+        self.fails[deployment.model_id] = seen
+        return len(seen)

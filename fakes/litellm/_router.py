@@ -1,0 +1,189 @@
+"""The LiteLLM router: deployments of one model group picked by weight (seeded), retries across
+them, per-deployment failure counts and cooldowns, and fallbacks to other groups.
+
+Each rule was seen on the real proxy (1.110.2) in front of fake vLLM replicas, one failing
+(reference/litellm_conformance/router.py, recorded in recordings/litellm/router-*.json):
+- a failed attempt counts against its deployment; more than ``allowed_fails`` failures
+  cool it down for ``cooldown_time`` seconds (a single-deployment group too);
+- the next attempt picks again among the healthy deployments; none left ends the retries;
+- no sleep between attempts while other healthy deployments exist; a group of one sleeps
+  LiteLLM's backoff (``_calculate_retry_after``: 0.5 s x 2^n, at most 8 s, or the upstream's
+  retry-after up to 60 s, plus up to 0.75 s of jitter);
+- a group with no healthy deployment at its first attempt is the "No deployments available"
+  429; fallbacks (``fallbacks``, ``context_window_fallbacks``) take over from the failed
+  group, the answer then names the fallback deployment and ``x-litellm-attempted-fallbacks``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from fakes.litellm import _errors, _usage
+from fakes.litellm._config import Deployment
+from fakes.litellm._fleet import Fleet
+from fakes.litellm._headers import CallInfo
+from fakes.litellm._router_config import Strategy
+from fakes.litellm._state import LitellmState
+
+T = TypeVar("T")
+INITIAL_RETRY_DELAY = 0.5  # litellm/constants.py
+MAX_RETRY_DELAY = 8.0
+JITTER = 0.75
+RETRYABLE = frozenset({408, 429, 500, 502, 503, 504})
+_NO_FALLBACK = " No fallback was attempted."
+
+
+def _weighted(fleet: Fleet, healthy: list[Deployment]) -> Deployment:
+    """simple-shuffle: by ``weight``, else ``rpm``, else ``tpm``; uniform without any."""
+    for metric in ("weight", "rpm", "tpm"):
+        weights = [float(getattr(d, metric) or 0) for d in healthy]
+        if max(weights, default=0.0) > 0:
+            return fleet.random.choices(healthy, weights=weights)[0]
+    return fleet.random.choice(healthy)
+
+
+def pick(state: LitellmState, healthy: list[Deployment]) -> Deployment:
+    fleet = state.fleet
+    strategy = state.config.router.strategy
+    if strategy is Strategy.LEAST_BUSY:  # the first of the least busy
+        if not state.knobs.least_busy_counts_in_flight:
+            return healthy[0]
+        return min(healthy, key=lambda d: fleet.in_flight.get(d.model_id, 0))
+    if strategy is Strategy.LATENCY:
+        return min(healthy, key=lambda d: fleet.latency.get(d.model_id, 0.0))
+    return _weighted(fleet, healthy)
+
+
+def backoff(
+    state: LitellmState, error: _errors.ProxyError, attempt: int, group_size: int, healthy: int
+) -> float:
+    """Seconds before the next attempt (litellm's ``_time_to_sleep_before_retry``)."""
+    if group_size > 1 and healthy > 0:
+        return 0.0
+    jitter = JITTER * state.fleet.random.random()
+    given = dict(error.headers).get("retry-after")
+    if given is not None:
+        try:
+            seconds = float(given)
+        except ValueError:
+            seconds = 0.0
+        if 0 < seconds <= 60:
+            return seconds + jitter
+    sleep = max(INITIAL_RETRY_DELAY * 2.0**attempt, state.config.router.retry_after)
+    return min(sleep, MAX_RETRY_DELAY) + jitter
+
+
+def _healthy(state: LitellmState, group: tuple[Deployment, ...]) -> list[Deployment]:
+    return [d for d in group if state.cooling(d) is None]
+
+
+def no_deployments(state: LitellmState, model: str) -> _errors.ProxyError:
+    """Every cooled-down deployment is listed, whatever its group (seen on 1.110.2)."""
+    entries = [
+        (model_id, entry.exception, entry.status, entry.timestamp)
+        for model_id, entry in list(state.cooldowns.items())
+        if entry.until > time.monotonic()
+    ]
+    return _errors.cooldown(state.knobs, model, entries, state.config.cooldown_time)
+
+
+async def _in_group(
+    state: LitellmState,
+    call: CallInfo,
+    model: str,
+    attempt_one: Callable[[Deployment], Awaitable[T]],
+    input_tokens: int,
+) -> T:
+    group = state.config.group(model)
+    retries = state.config.num_retries
+    settings = state.config.router
+    last: _errors.ProxyError | None = None
+    for attempt in range(retries + 1):
+        healthy = _healthy(state, group)
+        if not healthy:
+            if last is not None:
+                raise last
+            raise no_deployments(state, model)
+        if settings.strategy is Strategy.USAGE_V2:
+            below = _usage.candidates(state, healthy, input_tokens)
+            if not below:
+                raise _usage.exhausted(state, model, healthy)
+            deployment = state.fleet.random.choice(below)
+            state.fleet.count_request(deployment)
+        else:
+            deployment = pick(state, healthy)
+        call.deployment = deployment
+        call.retries = attempt
+        call.max_retries = retries
+        fleet = state.fleet
+        fleet.in_flight[deployment.model_id] = fleet.in_flight.get(deployment.model_id, 0) + 1
+        started = time.monotonic()
+        try:
+            answer = await attempt_one(deployment)
+        except _errors.ProxyError as error:
+            last = error
+            if error.status in RETRYABLE and fleet.failed(deployment) > settings.allowed_fails:
+                short = _errors.short_upstream(deployment, error.status, error.message)
+                state.cool_down(deployment, short, error.status)
+            if error.status not in RETRYABLE or attempt == retries:
+                raise
+            left = len(_healthy(state, group))
+            if not left:
+                raise
+            await asyncio.sleep(backoff(state, error, attempt, len(group), left))
+            continue
+        finally:
+            fleet.in_flight[deployment.model_id] -= 1
+        fleet.latency[deployment.model_id] = time.monotonic() - started
+        return answer
+    assert last is not None
+    raise last
+
+
+def _context_window(error: _errors.ProxyError) -> bool:
+    text = error.message.lower()
+    return error.status == 400 and ("context length" in text or "context window" in text)
+
+
+def _hint(state: LitellmState) -> str:
+    configured = list(dict.fromkeys(state.config.router.fallbacks))
+    listed = f" Fallbacks are configured for: {', '.join(configured)}."
+    return (
+        f" no fallback model group was found for it, so the request was not retried on another "
+        f"model.{listed} Add a fallbacks entry for that model group (Router fallbacks or proxy "
+        "router_settings.fallbacks) to retry on another model."
+    )
+
+
+async def route(
+    state: LitellmState,
+    call: CallInfo,
+    model: str,
+    attempt_one: Callable[[Deployment], Awaitable[T]],
+    input_tokens: int = 0,
+) -> T:
+    """The group's answer, else its fallbacks' in order; the group's error when all fail."""
+    settings = state.config.router
+    try:
+        return await _in_group(state, call, model, attempt_one, input_tokens)
+    except _errors.ProxyError as error:
+        chain = settings.context_window_fallbacks if _context_window(error) else settings.fallbacks
+        targets = chain.get(model, ())
+        if not _context_window(error) and error.status < 500 and error.status not in (408, 429):
+            targets = ()
+        for depth, target in enumerate(targets, start=1):
+            try:
+                answer = await _in_group(state, call, target, attempt_one, input_tokens)
+            except _errors.ProxyError:
+                continue
+            call.fallbacks = depth
+            return answer
+        if settings.fallbacks and not targets and error.message.endswith(_NO_FALLBACK):
+            error.message = error.message.removesuffix(
+                " failed with the error above." + _NO_FALLBACK
+            )
+            error.message += " failed with the error above and" + _hint(state)
+        raise

@@ -1,0 +1,270 @@
+"""The router scenarios: one config with several model groups in front of fake vLLM replicas
+(some always failing), and a sequence of requests whose order matters (cooldowns carry
+from one to the next). The same replicas serve the real proxy and the fake.
+
+Routing is made deterministic for the real proxy by weights: ``simple-shuffle`` picks by
+``weight``, and a weight of 1e-12 beside 1 is never picked while the other is healthy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from fakes.model.faults import Fault, FaultKind, FaultRule
+from fakes.model.timing import Timing
+from fakes.profiles import builtin
+from fakes.vllm import VllmConfig, create_vllm_app
+from reference.litellm_conformance._units import AUTH, MASTER_KEY
+
+VLLM_PROFILE = "vllm-0.9"
+COOLDOWN = 60  # longer than the whole run: a cooled-down deployment stays cooled
+SHORT_CONTEXT = 64  # the "small" replica's max_model_len
+
+
+@dataclass(frozen=True)
+class Replica:
+    name: str
+    failing: bool = False  # every request answered with vLLM's 500
+    max_model_len: int = 8192
+    ttft: float = 0.0  # seconds before the answer: keeps concurrent requests in flight
+
+
+REPLICAS = (
+    Replica("a1", failing=True),
+    Replica("b1"),
+    Replica("a2", failing=True),
+    Replica("c2"),
+    Replica("a3", failing=True),
+    Replica("a4", failing=True),
+    Replica("s5", max_model_len=SHORT_CONTEXT),
+)
+
+Params = dict[str, Any]  # a deployment's extra litellm_params (weight, rpm, tpm)
+# model group -> its deployments as (replica, params)
+GROUPS: dict[str, tuple[tuple[str, Params], ...]] = {
+    "fleet": (("a1", {"weight": 1.0}), ("b1", {"weight": 1e-12})),
+    "solo": (("a2", {"weight": 1.0}),),
+    "backup": (("c2", {"weight": 1.0}),),
+    "pair": (("a3", {"weight": 1.0}), ("a4", {"weight": 1e-12})),
+    "small": (("s5", {"weight": 1.0}),),
+}
+ROUTER_SETTINGS = {
+    "num_retries": 2,
+    "allowed_fails": 1,
+    "cooldown_time": COOLDOWN,
+    "fallbacks": [{"solo": ["backup"]}],
+    "context_window_fallbacks": [{"small": ["backup"]}],
+}
+NAMED = {"b1"}  # deployments given a model_info.id (the others get LiteLLM's hash)
+HI = [{"role": "user", "content": "hi"}]
+LONG = [{"role": "user", "content": " ".join(["word"] * 200)}]
+
+
+@dataclass(frozen=True)
+class Step:
+    label: str
+    body: dict[str, Any] | None
+    path: str = "/v1/chat/completions"
+    concurrent: bool = False  # its upstream calls race: the replicas are compared sorted
+    copies: int = 1  # sent at once; their answers are compared sorted by deployment
+
+    @property
+    def request(self) -> dict[str, Any]:
+        return {
+            "method": "GET" if self.body is None else "POST",
+            "path": self.path,
+            "headers": dict(AUTH),
+            "body": None if self.body is None else orjson.dumps(self.body).decode(),
+        }
+
+
+STEPS = (
+    Step(
+        "fleet: the failing replica twice, cooled down, then the healthy one",
+        {"model": "fleet", "messages": HI},
+    ),
+    Step(
+        "fleet: straight to the healthy one while the other cools",
+        {"model": "fleet", "messages": HI},
+    ),
+    Step("fleet, streamed", {"model": "fleet", "messages": HI, "stream": True}),
+    Step("solo: retries with backoff, then the fallback group", {"model": "solo", "messages": HI}),
+    Step("solo again", {"model": "solo", "messages": HI}),
+    Step("pair: both replicas fail", {"model": "pair", "messages": HI}),
+    Step("pair again", {"model": "pair", "messages": HI}),
+    Step("pair: no deployment left", {"model": "pair", "messages": HI}),
+    Step(
+        "small: a prompt over the context window goes to its fallback",
+        {"model": "small", "messages": LONG},
+    ),
+    Step(
+        "/v1/completions to fleet: the healthy replica while the other cools",
+        {"model": "fleet", "prompt": "hi", "max_tokens": 5},
+        "/v1/completions",
+    ),
+    Step(
+        "/v1/completions to pair: no deployment left",
+        {"model": "pair", "prompt": "hi"},
+        "/v1/completions",
+    ),
+    Step("keyed /health: every deployment called once", None, "/health", concurrent=True),
+    Step("keyed /health of one group", None, "/health?model=fleet", concurrent=True),
+)
+
+
+# Limits: usage-based-routing-v2 with rpm and tpm per deployment, no retries.
+# (A group of two picks the first at random: both unused. One deployment each is deterministic.)
+LIMIT_REPLICAS = (Replica("d1"), Replica("d3"))
+LIMIT_GROUPS: dict[str, tuple[tuple[str, Params], ...]] = {
+    "limited": (("d1", {"rpm": 3}),),
+    "tokens": (("d3", {"tpm": 40}),),
+}
+LIMIT_SETTINGS = {"routing_strategy": "usage-based-routing-v2", "num_retries": 0}
+LIMIT_STEPS = tuple(
+    Step(f"limited #{n}", {"model": "limited", "messages": HI}) for n in range(1, 4)
+) + tuple(Step(f"tokens #{n}", {"model": "tokens", "messages": HI}) for n in range(1, 4))
+
+
+@dataclass(frozen=True)
+class Run:
+    """One proxy start: its replicas, config and steps, recorded in one file."""
+
+    name: str
+    replicas: tuple[Replica, ...]
+    groups: dict[str, tuple[tuple[str, Params], ...]]
+    settings: dict[str, Any]
+    named: frozenset[str]  # deployments given a model_info.id (the others: LiteLLM's hash)
+    steps: tuple[Step, ...]
+
+
+FAILOVER = Run("failover", REPLICAS, GROUPS, ROUTER_SETTINGS, frozenset(NAMED), STEPS)
+LIMITS = Run(
+    "limits",
+    LIMIT_REPLICAS,
+    LIMIT_GROUPS,
+    LIMIT_SETTINGS,
+    frozenset({"d1", "d3"}),
+    LIMIT_STEPS,
+)
+# least-busy: requests sent together spread over the replicas, a tie goes to the first.
+BUSY_STEPS = (
+    Step("least-busy: one request", {"model": "busy", "messages": HI}),
+    Step("two at once", {"model": "busy", "messages": HI}, concurrent=True, copies=2),
+    Step("three at once", {"model": "busy", "messages": HI}, concurrent=True, copies=3),
+)
+BUSY = Run(
+    "busy",
+    (Replica("e1"), Replica("e2")),
+    {"busy": (("e1", {}), ("e2", {}))},
+    {"routing_strategy": "least-busy"},
+    frozenset({"e1", "e2"}),
+    BUSY_STEPS,
+)
+RUNS = {run.name: run for run in (FAILOVER, LIMITS, BUSY)}
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.12f}"  # 1e-12 would be a string to YAML 1.1
+    return orjson.dumps(value).decode()
+
+
+def config_text(run: Run, base: str) -> str:
+    """The config both proxies read; ``base`` is the replicas' hub."""
+    lines = ["model_list:"]
+    for group, deployments in run.groups.items():
+        for replica, params in deployments:
+            info = ["    model_info:", f"      id: {replica}"] if replica in run.named else []
+            lines += [
+                f"  - model_name: {group}",
+                *info,
+                "    litellm_params:",
+                "      model: hosted_vllm/fake-model",
+                f"      api_base: {base}/{replica}/v1",
+                "      api_key: none",
+                *(f"      {key}: {_value(value)}" for key, value in params.items()),
+            ]
+    lines.append("router_settings:")
+    for key, value in run.settings.items():
+        lines.append(f"  {key}: {orjson.dumps(value).decode()}")
+    lines += ["general_settings:", f"  master_key: {MASTER_KEY}"]
+    return "\n".join(lines) + "\n"
+
+
+class Hits:
+    """Which replica each upstream request reached, in order. For a step sent several times
+    at once, every upstream request is held until all have arrived: each pick is made while
+    the others are in flight, whatever the machine's speed."""
+
+    GATE_TIMEOUT = 30.0
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+        self.at: list[float] = []  # monotonic, when each arrived
+        self.expect(1)
+
+    def expect(self, count: int) -> None:
+        """Set by the sender before a step (from its own thread)."""
+        self.expected = count
+        self.arrived = 0
+        self.gate: asyncio.Event | None = None
+
+    async def _hold(self) -> None:
+        self.arrived += 1
+        if self.expected <= 1:
+            return
+        if self.gate is None:
+            self.gate = asyncio.Event()  # in the replicas' event loop
+        if self.arrived >= self.expected:
+            self.gate.set()
+        await asyncio.wait_for(self.gate.wait(), self.GATE_TIMEOUT)
+
+    def wrap(self, name: str, app: ASGIApp) -> ASGIApp:
+        async def counted(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "http" and scope["path"].endswith("/completions"):
+                self.seen.append(name)
+                self.at.append(time.monotonic())
+                await self._hold()
+            await app(scope, receive, send)
+
+        return counted
+
+    def since(self, mark: int) -> list[str]:
+        return self.seen[mark:]
+
+    def offsets(self, mark: int, started: float) -> list[float]:
+        return [round(t - started, 3) for t in self.at[mark:]]
+
+
+def replica_apps(run: Run, hits: Hits) -> dict[str, ASGIApp]:
+    profile = builtin("vllm").get(VLLM_PROFILE)
+    apps: dict[str, ASGIApp] = {}
+    for replica in run.replicas:
+        faults = (
+            (FaultRule(fault=Fault(kind=FaultKind.HTTP_ERROR, status=500)),)
+            if replica.failing
+            else ()
+        )
+        app = create_vllm_app(
+            VllmConfig(
+                profile=profile,
+                version=profile.reference,
+                served_model_names=("fake-model",),
+                faults=faults,
+                max_model_len=replica.max_model_len,
+                replica_name=replica.name,
+                timing=Timing(ttft=replica.ttft),
+            )
+        )
+        apps[replica.name] = hits.wrap(replica.name, app)
+    return apps
+
+
+Factory = Callable[[Hits], dict[str, ASGIApp]]

@@ -1,0 +1,148 @@
+"""The router's parts: settings read from the config, the seeded weighted pick, LiteLLM's
+backoff formula, and the fallback hint."""
+
+from __future__ import annotations
+
+import pytest
+
+from fakes.litellm import ConfigError, parse_config, resolve_litellm_profile
+from fakes.litellm._errors import ProxyError
+from fakes.litellm._router import backoff, pick
+from fakes.litellm._router_config import Strategy
+from fakes.litellm._state import LitellmState
+
+PROFILE, RELEASE = resolve_litellm_profile("1.110.2", None)
+GROUP = """model_list:
+  - model_name: m
+    litellm_params: {model: hosted_vllm/x, api_base: "http://a/v1", weight: 3}
+  - model_name: m
+    litellm_params: {model: hosted_vllm/x, api_base: "http://b/v1", weight: 1}
+  - model_name: solo
+    litellm_params: {model: hosted_vllm/x, api_base: "http://c/v1"}
+"""
+
+
+def _state(settings: str = "") -> LitellmState:
+    text = GROUP + settings + "general_settings: {master_key: sk-a-Str0ng-key-for-tests}\n"
+    return LitellmState(parse_config(text, "c.yaml", PROFILE, RELEASE, {}), None)
+
+
+def test_router_settings_are_read() -> None:
+    state = _state(
+        "router_settings:\n  routing_strategy: least-busy\n  allowed_fails: 1\n"
+        "  fallbacks: [{m: [solo]}]\n  context_window_fallbacks: [{solo: [m]}]\n"
+        "  retry_after: 2\n  llm_fakes_seed: 7\n"
+    )
+    router = state.config.router
+    assert router.strategy is Strategy.LEAST_BUSY and router.allowed_fails == 1
+    assert router.fallbacks == {"m": ("solo",)} and router.context_window_fallbacks == {
+        "solo": ("m",)
+    }
+    assert (router.retry_after, router.seed) == (2.0, 7)
+    assert state.config.group("m")[0].weight == 3.0 and state.config.routed
+
+
+def test_an_unknown_strategy_lists_the_valid_ones_with_its_line() -> None:
+    with pytest.raises(ConfigError, match=r"c.yaml:9: .*'fastest'.*simple-shuffle, least-busy"):
+        _state("router_settings:\n  routing_strategy: fastest\n")
+
+
+def test_fallbacks_must_have_litellms_shape() -> None:
+    with pytest.raises(ConfigError, match="maps one model group to a list"):
+        _state("router_settings:\n  fallbacks: [m, solo]\n")
+
+
+def test_the_weighted_pick_is_seeded_and_follows_the_weights() -> None:
+    def picks(seed: int) -> list[str]:
+        state = _state(f"router_settings:\n  llm_fakes_seed: {seed}\n")
+        group = list(state.config.group("m"))
+        return [str(pick(state, group).api_base) for _ in range(400)]
+
+    first = picks(1)
+    assert first == picks(1) and first != picks(2)
+    share = first.count("http://a/v1") / len(first)
+    assert 0.65 < share < 0.85  # weight 3 of 4
+
+
+def test_no_sleep_while_another_deployment_is_healthy() -> None:
+    state = _state()
+    assert backoff(state, ProxyError("x", 500), 0, group_size=2, healthy=1) == 0.0
+
+
+@pytest.mark.parametrize(("attempt", "floor"), [(0, 0.5), (1, 1.0), (2, 2.0), (5, 8.0)])
+def test_a_group_of_one_sleeps_litellms_exponential_backoff(attempt: int, floor: float) -> None:
+    state = _state()
+    seconds = backoff(state, ProxyError("x", 500), attempt, group_size=1, healthy=1)
+    assert floor <= seconds <= floor + 0.75
+
+
+def test_the_upstreams_retry_after_wins_up_to_a_minute() -> None:
+    state = _state()
+    told = ProxyError("x", 429, headers=[("retry-after", "3")])
+    assert 3 <= backoff(state, told, 0, group_size=1, healthy=0) <= 3.75
+    too_long = ProxyError("x", 429, headers=[("retry-after", "120")])
+    assert backoff(state, too_long, 0, group_size=1, healthy=0) <= 1.25
+
+
+def test_usage_v2_passes_over_a_deployment_one_request_before_its_rpm() -> None:
+    from fakes.litellm import _usage
+
+    text = (
+        "model_list:\n  - model_name: m\n    litellm_params: {model: hosted_vllm/x, "
+        'api_base: "http://a/v1", rpm: 3}\nrouter_settings: {routing_strategy: '
+        "usage-based-routing-v2}\ngeneral_settings: {master_key: sk-a-Str0ng-key-for-tests}\n"
+    )
+    state = LitellmState(parse_config(text, "c.yaml", PROFILE, RELEASE, {}), None)
+    state.fleet.minute = lambda: "00-00"  # the counters are per minute: never straddle two
+    limited = state.config.group("m")[0]
+    assert _usage.candidates(state, [limited], 8) == [limited]  # unused this minute
+    state.fleet.count_request(limited)
+    assert _usage.candidates(state, [limited], 8) == [limited]  # 1 + 1 < 3
+    state.fleet.count_request(limited)
+    assert _usage.candidates(state, [limited], 8) == []  # 2 + 1 >= 3
+    assert _usage.headers(state, (limited,)) == [
+        ("x-ratelimit-remaining-requests", "1"),
+        ("x-ratelimit-limit-requests", "3"),
+    ]
+
+
+@pytest.mark.parametrize("counts", [True, False])
+def test_least_busy_counts_in_flight_or_takes_the_first(counts: bool) -> None:
+    state = _state("router_settings: {routing_strategy: least-busy}\n")
+    state.set_knobs({"least_busy_counts_in_flight": counts})
+    first, second = state.config.group("m")
+    state.fleet.in_flight[first.model_id] = 1  # one request still open on the first
+    assert pick(state, [first, second]) is (second if counts else first)
+
+
+@pytest.mark.parametrize("release", ["1.110.2", "1.74.15.post2"])
+async def test_usage_headers_count_this_call_per_release(release: str) -> None:
+    import httpx
+
+    from fakes.litellm import create_litellm_app
+    from fakes.transports.streaming import StreamingASGITransport
+    from fakes.vllm import create_vllm_app
+    from tests.conftest import vllm_config
+
+    profile, resolved = resolve_litellm_profile(release, None)
+    text = (
+        "model_list:\n  - model_name: m\n    litellm_params: {model: hosted_vllm/fake-model, "
+        'api_base: "http://upstream.fake/v1", rpm: 3}\nrouter_settings: {routing_strategy: '
+        "usage-based-routing-v2}\ngeneral_settings: {master_key: sk-a-Str0ng-key-for-tests}\n"
+    )
+    config = parse_config(text, "c.yaml", profile, resolved, {})
+    upstream = create_vllm_app(vllm_config("0.9.2"))
+    proxy = create_litellm_app(config, transport=StreamingASGITransport(upstream))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=proxy), base_url="http://proxy"
+    ) as client:
+        answer = await client.post(
+            "/v1/chat/completions",
+            json={"model": "m", "messages": [{"role": "user", "content": "hi"}]},
+            headers={"Authorization": "Bearer sk-a-Str0ng-key-for-tests"},
+        )
+    assert answer.status_code == 200
+    # seen on the real proxies: 1.110 counts this call (3 -> 2), 1.74 does not (3 -> 3)
+    expected = "2" if profile.knobs.usage_headers_count_this_call else "3"
+    assert answer.headers["x-ratelimit-remaining-requests"] == expected
+    assert profile.knobs.usage_headers_count_this_call is (release == "1.110.2")

@@ -1,0 +1,60 @@
+"""The real proxies' router answers (recordings/litellm/router-litellm-*.json, from
+``python -m reference.litellm_conformance.router --record``): the fake LiteLLM in front of
+the same fake vLLM replicas (one failing) answers every step with the same status, headers
+and body values, and reaches the same replicas in the same order; the only differences
+allowed are the ones listed beside each recording (``*.known.txt``)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from reference.litellm_conformance import _known
+from reference.litellm_conformance._router_units import RUNS, Run
+from reference.litellm_conformance.router import compare, fake_answers, path_for, read
+
+ROOT = Path(__file__).parents[3] / "recordings" / "litellm"
+RECORDINGS = sorted(ROOT.glob("router-*litellm-*.json"))
+FAILOVER = [p for p in RECORDINGS if p.stem.startswith("router-litellm-")]
+
+
+def _run_and_version(path: Path) -> tuple[Run, str]:
+    head, _, version = path.stem.partition("litellm-")
+    name = head.removeprefix("router-").removesuffix("-") or "failover"
+    return RUNS[name], version
+
+
+def test_every_run_is_recorded_for_both_release_lines() -> None:
+    for run in RUNS:
+        for version in ("1.110.2", "1.74.15.post2"):
+            assert (ROOT / path_for(version, run).name).exists(), (run, version)
+    assert [_run_and_version(p) for p in RECORDINGS]  # every file names a known run
+
+
+@pytest.mark.parametrize("path", RECORDINGS, ids=lambda p: p.stem)
+def test_no_key_address_or_machine_path_reached_the_recording(path: Path) -> None:
+    known = ROOT / f"{path.stem}.known.txt"
+    text = path.read_text() + (known.read_text() if known.exists() else "")
+    assert "Str0ng-Master-Key" not in text and "127.0.0.1" not in text
+    assert not re.search(r"/[^\s\"\\]*/site-packages/", text)
+
+
+@pytest.mark.parametrize("path", FAILOVER, ids=lambda p: p.stem)
+def test_the_recording_shows_retries_cooldown_and_fallback(path: Path) -> None:
+    answers = read(path)
+    first = answers[0]
+    assert first["replicas"][0] == "a1"  # the failing replica is tried first, by weight
+    fallback = next(a for a in answers if a["label"].startswith("solo:"))
+    assert fallback["status"] == 200 and fallback["replicas"][-1] == "c2"
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("path", RECORDINGS, ids=lambda p: p.stem)
+def test_the_fake_routes_like_the_recorded_real_proxy(path: Path) -> None:
+    run, version = _run_and_version(path)
+    found = compare(read(path), fake_answers(run, version))
+    known = _known.load(path)
+    assert [line for line in found if line not in known] == [], "new differences"
+    assert [line for line in known if line not in found] == [], "fixed: drop from known.txt"
