@@ -1,0 +1,607 @@
+"""Every knob is wired: one row per knob builds the fake twice, from a profile as it is and
+with that one knob flipped (``with_knobs``, as the control plane does), sends the same request
+in process to both, and checks what each answer shows. The row's ``expect`` is (as profiled,
+flipped): the two must differ, so a knob that nothing reads fails its row."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+
+from fakes.model.script import Reply, Rule, Script
+from fakes.profiles import resolve_vllm_profile, with_knobs
+from fakes.vllm import VllmConfig, create_vllm_app
+from tests.conftest import CHAT, WEATHER_TOOLS, chunks
+
+Observe = Callable[[httpx.Response], Any]
+AS_PROFILED = "the profile's own value of the knob"
+
+
+@dataclass(frozen=True)
+class Send:
+    path: str = "/v1/chat/completions"
+    json: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    content: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    knob: str
+    value: Any  # the override
+    send: Send
+    observe: Observe
+    # what ``observe`` sees: (as profiled, with the override); AS_PROFILED: the knob's own value
+    expect: tuple[Any, Any]
+    version: str = "0.34.0"
+    config: dict[str, Any] = field(default_factory=dict)  # VllmConfig fields
+
+
+# What to look at in an answer
+def status(response: httpx.Response) -> int:
+    return response.status_code
+
+
+def keys(response: httpx.Response) -> list[str]:
+    return list(response.json())
+
+
+def header(name: str) -> Observe:
+    return lambda response: response.headers.get(name)
+
+
+def at(*path: str | int) -> Observe:
+    def observe(response: httpx.Response) -> Any:
+        value: Any = response.json()
+        for step in path:
+            value = value[step]
+        return value
+
+    return observe
+
+
+def starts(prefix: str, *path: str | int) -> Observe:
+    return lambda response: str(at(*path)(response)).startswith(prefix)
+
+
+def has(key: str, *path: str | int) -> Observe:
+    return lambda response: key in at(*path)(response)
+
+
+def frames(select: Callable[[list[dict[str, Any]]], Any]) -> Observe:
+    return lambda response: select(chunks(response.text))
+
+
+def sse_events(response: httpx.Response) -> list[dict[str, Any]]:
+    """The JSON data of an SSE body whose frames may carry ``event:`` lines."""
+    return [
+        orjson.loads(line[len("data: ") :])
+        for block in response.text.split("\n\n")
+        for line in block.splitlines()
+        if line.startswith("data: ") and line != "data: [DONE]"
+    ]
+
+
+def finish(chunks: list[dict[str, Any]]) -> dict[str, Any]:
+    """The choice that carries the finish_reason."""
+    return next(
+        c["choices"][0] for c in chunks if c["choices"] and c["choices"][0].get("finish_reason")
+    )
+
+
+def finish_delta(chunks: list[dict[str, Any]]) -> dict[str, Any]:
+    delta: dict[str, Any] = finish(chunks)["delta"]
+    return delta
+
+
+def tool_deltas(chunks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        call
+        for c in chunks
+        for choice in c["choices"]
+        for call in choice.get("delta", {}).get("tool_calls") or []
+    ]
+
+
+def sse_typed(response: httpx.Response, kind: str) -> dict[str, Any]:
+    return next(e for e in sse_events(response) if e.get("type") == kind)
+
+
+def item_added(response: httpx.Response) -> dict[str, Any]:
+    item: dict[str, Any] = sse_typed(response, "response.output_item.added")["item"]
+    return item
+
+
+def item_done(response: httpx.Response) -> dict[str, Any]:
+    item: dict[str, Any] = sse_typed(response, "response.output_item.done")["item"]
+    return item
+
+
+def completed(response: httpx.Response) -> dict[str, Any]:
+    body: dict[str, Any] = sse_typed(response, "response.completed")["response"]
+    return body
+
+
+def completed_text(response: httpx.Response) -> str:
+    output = completed(response)["output"]
+    return "".join(part.get("text", "") for item in output for part in item.get("content", []))
+
+
+def streamed_text(response: httpx.Response) -> str:
+    deltas = [e["delta"] for e in sse_events(response) if e["type"] == "response.output_text.delta"]
+    return "".join(deltas)
+
+
+# Requests
+STREAM = {**CHAT, "stream": True}
+USAGE = {**STREAM, "stream_options": {"include_usage": True}}
+COMPLETION = {"model": "fake-model", "prompt": "hi", "max_tokens": 4}
+RESPONSE = {"model": "fake-model", "input": "hi"}
+NAMED = {"type": "function", "function": {"name": "get_weather"}}
+TOOLS = {"enable_auto_tool_choice": True, "tool_call_parser": "hermes"}
+THINK = Script(rules=(Rule(reply=Reply(reasoning="Let me think", text="Hi")),))
+CONTINUOUS = {**STREAM, "stream_options": {"include_usage": True, "continuous_usage_stats": True}}
+RESPONSE_STREAM = {**RESPONSE, "stream": True}
+SHORT_RESPONSE = {**RESPONSE, "max_output_tokens": 2}
+RESPONSES_TOOLS = [{"type": "function", "name": "get_weather", "parameters": {"type": "object"}}]
+REASONING = {"reasoning_parser": "deepseek_r1", "script": THINK}
+CALL = Script(
+    rules=(Rule(reply=Reply.model_validate({"tool_calls": [{"name": "get_weather",
+                                                             "arguments": {"city": "Paris"}}]})),)
+)  # fmt: skip
+
+
+VLLM_ROWS = [
+    # Identifiers
+    Row(
+        "completion_id_prefix",
+        "cmpl-x-",
+        Send("/v1/completions", COMPLETION),
+        starts("cmpl-x-", "id"),
+        (False, True),
+    ),
+    Row(
+        "response_id_prefix",
+        "resp-x-",
+        Send("/v1/responses", RESPONSE),
+        starts("resp-x-", "id"),
+        (False, True),
+    ),
+    Row(
+        "tool_call_id_prefix",
+        "call-x-",
+        Send(json={**CHAT, "tools": WEATHER_TOOLS, "tool_choice": NAMED}),
+        starts("call-x-", "choices", 0, "message", "tool_calls", 0, "id"),
+        (False, True),
+        config=TOOLS,
+    ),
+    Row(
+        "echo_requested_model",
+        False,
+        Send(json={**CHAT, "model": "second"}),
+        at("model"),
+        ("second", "fake-model"),
+        config={"served_model_names": ("fake-model", "second")},
+    ),
+    Row(
+        "request_id_header",
+        False,
+        Send(json=CHAT, headers={"X-Request-Id": "abc123"}),
+        lambda r: r.json()["id"].endswith("abc123"),
+        (True, False),
+    ),
+    Row(
+        "x_request_id_response",
+        True,
+        Send(json=CHAT, headers={"X-Request-Id": "abc123"}),
+        header("x-request-id"),
+        (None, "abc123"),
+    ),
+    # Requests
+    Row("model_required", True, Send(json={"messages": CHAT["messages"]}), status, (200, 400)),
+    Row(
+        "unknown_fields",
+        "ignore",
+        Send(json={**CHAT, "no_such_field": 1}),
+        status,
+        (400, 200),
+        version="0.4",
+    ),
+    Row(
+        "json_content_type_required",
+        False,
+        Send(content=orjson.dumps(CHAT), headers={"content-type": "text/plain"}),
+        status,
+        (400, 200),
+    ),
+    # Non-streaming bodies
+    Row(
+        "chat_response_keys",
+        ("id", "choices"),
+        Send(json=CHAT),
+        keys,
+        (AS_PROFILED, ["id", "choices"]),
+    ),
+    Row(
+        "chat_choice_keys",
+        ("index", "message"),
+        Send(json=CHAT),
+        lambda r: list(r.json()["choices"][0]),
+        (AS_PROFILED, ["index", "message"]),
+    ),
+    Row(
+        "completion_response_keys",
+        ("id", "choices"),
+        Send("/v1/completions", COMPLETION),
+        keys,
+        (AS_PROFILED, ["id", "choices"]),
+    ),
+    Row(
+        "completion_choice_keys",
+        ("index", "text"),
+        Send("/v1/completions", COMPLETION),
+        lambda r: list(r.json()["choices"][0]),
+        (AS_PROFILED, ["index", "text"]),
+    ),
+    Row(
+        "empty_tool_calls",
+        True,
+        Send(json=CHAT),
+        lambda r: r.json()["choices"][0]["message"].get("tool_calls"),
+        (None, []),
+    ),
+    Row(
+        "model_card_keys",
+        ("id", "object"),
+        Send("/v1/models"),
+        lambda r: list(r.json()["data"][0]),
+        (AS_PROFILED, ["id", "object"]),
+    ),
+    Row(
+        "tokenize_token_strs",
+        False,
+        Send("/tokenize", {"model": "fake-model", "prompt": "hi"}),
+        has("token_strs"),
+        (True, False),
+    ),
+    # Streaming chat: usage
+    Row(
+        "stream_usage",
+        "always_in_finish_chunk",
+        Send(json=STREAM),
+        frames(lambda cs: any(c.get("usage") for c in cs)),
+        (False, True),
+    ),
+    Row(
+        "stream_options_default_usage",
+        True,
+        Send(json={**STREAM, "stream_options": {}}),
+        frames(lambda cs: any(c.get("usage") for c in cs)),
+        (False, True),
+    ),
+    Row(
+        "null_usage_on_chunks",
+        True,
+        Send(json=USAGE),
+        frames(lambda cs: "usage" in cs[0]),
+        (False, True),
+    ),
+    Row(
+        "continuous_usage",
+        "unsupported",
+        Send(json=CONTINUOUS),
+        frames(lambda cs: cs[1].get("usage") is not None),
+        (True, False),
+    ),
+    Row(
+        "continuous_usage_default",
+        True,
+        Send(json=USAGE),
+        frames(lambda cs: cs[1].get("usage") is not None),
+        (False, True),
+    ),
+    Row(
+        "continuous_usage_null_keys",
+        ("zz",),
+        Send(json=CONTINUOUS),
+        frames(lambda cs: "zz" in cs[1]["usage"]),
+        (False, True),
+    ),
+    Row(
+        "stream_options_stream_error",
+        "no stream, no options",
+        Send(json={**CHAT, "stream_options": {"include_usage": True}}),
+        lambda r: "no stream, no options" in r.json()["error"]["message"],
+        (False, True),
+    ),
+    # Streaming chat: chunk shapes
+    Row(
+        "finish_chunk_drops_nulls",
+        True,
+        Send(json=STREAM),
+        frames(lambda cs: "logprobs" in finish(cs)),
+        (True, False),
+    ),
+    Row(
+        "chunk_null_keys",
+        ("zz",),
+        Send(json=STREAM),
+        frames(lambda cs: "zz" in cs[1]["choices"][0]),
+        (False, True),
+    ),
+    Row(
+        "role_chunk_null_keys",
+        ("zz",),
+        Send(json=STREAM),
+        frames(lambda cs: "zz" in cs[0]),
+        (False, True),
+    ),
+    Row(
+        "delta_null_keys",
+        ("reasoning_content",),
+        Send(json=STREAM),
+        frames(lambda cs: "reasoning_content" in cs[1]["choices"][0]["delta"]),
+        (False, True),
+    ),
+    Row(
+        "chunk_top_null_keys",
+        ("zz",),
+        Send(json=STREAM),
+        frames(lambda cs: "zz" in cs[1]),
+        (False, True),
+    ),
+    Row(
+        "finish_choice_null_keys",
+        ("zz",),
+        Send(json=STREAM),
+        frames(lambda cs: "zz" in finish(cs)),
+        (False, True),
+    ),
+    # Streaming completions
+    Row(
+        "completion_chunk_keys",
+        ("id", "object", "created", "model", "choices", "usage"),
+        Send("/v1/completions", {**COMPLETION, "stream": True}),
+        frames(lambda cs: "usage" in cs[0]),
+        (False, True),
+    ),
+    Row(
+        "completion_chunk_null_keys",
+        ("zz",),
+        Send("/v1/completions", {**COMPLETION, "stream": True}),
+        frames(lambda cs: "zz" in cs[0]["choices"][0]),
+        (False, True),
+    ),
+    # Tools
+    Row(
+        "tool_finish_on_fragment",
+        True,
+        Send(json={**STREAM, "tools": WEATHER_TOOLS}),
+        frames(lambda cs: "tool_calls" in finish_delta(cs)),
+        (False, True),
+        config={**TOOLS, "script": CALL},
+    ),
+    Row(
+        "named_tool_stream",
+        "name_every_delta",
+        Send(json={**STREAM, "tools": WEATHER_TOOLS, "tool_choice": NAMED}),
+        frames(lambda cs: sum("name" in call["function"] for call in tool_deltas(cs)) > 1),
+        (False, True),
+        config={**TOOLS, "script": CALL},
+    ),
+    Row(  # a 10-character stop string: 9 characters wait, so the first token's chunk is empty
+        "stop_hold_back",
+        False,
+        Send(json={**STREAM, "stop": ["zzzzzzzzzz"]}),
+        frames(lambda cs: cs[1]["choices"][0]["delta"]["content"] == ""),
+        (True, False),
+    ),
+    Row(
+        "tools_default_auto",
+        False,
+        Send(json={**CHAT, "tools": WEATHER_TOOLS}),
+        status,
+        (400, 200),
+    ),
+    Row(
+        "auto_tools_need_flags",
+        False,
+        Send(json={**CHAT, "tools": WEATHER_TOOLS, "tool_choice": "auto"}),
+        status,
+        (400, 200),
+    ),
+    Row(
+        "empty_tools",
+        "rejected",
+        Send(json={**CHAT, "tools": [], "tool_choice": "auto"}),
+        status,
+        (200, 400),
+    ),
+    Row(
+        "parserless_tool_choice",
+        "allowed",
+        Send(json={**CHAT, "tools": WEATHER_TOOLS, "tool_choice": "required"}),
+        status,
+        (400, 200),
+    ),
+    # Errors
+    Row(
+        "parameter_errors",
+        False,
+        Send(json={**CHAT, "max_tokens": 0}),
+        at("error", "param"),
+        ("max_tokens", None),
+    ),
+    Row(
+        "validation_style",
+        "fastapi_repr",
+        Send(json={**CHAT, "messages": 1}),
+        lambda r: r.json()["error"]["message"].startswith("1 validation error"),
+        (True, False),
+    ),
+    Row(
+        "validation_param_loc",
+        False,
+        Send(json={**CHAT, "messages": 1}),
+        lambda r: r.json()["error"]["param"] is None,
+        (False, True),
+    ),
+    Row(
+        "not_found_lists_models",
+        False,
+        Send(json={**CHAT, "model": "nope"}),
+        lambda r: "fake-model" in r.json()["error"]["message"],
+        (True, False),
+    ),
+    # Reasoning
+    Row(
+        "reasoning_tokens_details",
+        False,
+        Send(json=CHAT),
+        lambda r: r.json()["usage"].get("completion_tokens_details") is not None,
+        (True, False),
+        config=REASONING,
+    ),
+    # /v1/responses
+    Row("responses", "absent", Send("/v1/responses", RESPONSE), status, (200, 404)),
+    Row(
+        "responses_keys",
+        ("id", "object"),
+        Send("/v1/responses", RESPONSE),
+        keys,
+        (AS_PROFILED, ["id", "object"]),
+    ),
+    Row(
+        "responses_usage_input_keys",
+        ("cached_tokens",),
+        Send("/v1/responses", RESPONSE),
+        lambda r: list(r.json()["usage"]["input_tokens_details"]),
+        (AS_PROFILED, ["cached_tokens"]),
+    ),
+    Row(
+        "responses_usage_output_keys",
+        ("reasoning_tokens",),
+        Send("/v1/responses", RESPONSE),
+        lambda r: list(r.json()["usage"]["output_tokens_details"]),
+        (AS_PROFILED, ["reasoning_tokens"]),
+    ),
+    Row(
+        "responses_tool_keys",
+        ("name", "type"),
+        Send("/v1/responses", {**RESPONSE, "tools": RESPONSES_TOOLS}),
+        lambda r: list(r.json()["tools"][0]),
+        (AS_PROFILED, ["name", "type"]),
+    ),
+    Row(
+        "responses_top_logprobs_null",
+        False,
+        Send("/v1/responses", RESPONSE),
+        at("top_logprobs"),
+        (None, 0),
+    ),
+    Row(
+        "responses_length_incomplete",
+        False,
+        Send("/v1/responses", SHORT_RESPONSE),
+        at("status"),
+        ("incomplete", "completed"),
+    ),
+    Row(
+        "responses_tool_choice_none_without_tools",
+        False,
+        Send("/v1/responses", RESPONSE),
+        at("tool_choice"),
+        ("none", "auto"),
+    ),
+    Row(
+        "responses_reasoning_tokens",
+        False,
+        Send("/v1/responses", RESPONSE),
+        lambda r: r.json()["usage"]["output_tokens_details"]["reasoning_tokens"] > 0,
+        (True, False),
+        config=REASONING,
+    ),
+    Row(
+        "responses_stream",
+        "every_delta",
+        Send("/v1/responses", RESPONSE_STREAM),
+        lambda r: max(e.get("content_index", 0) for e in sse_events(r)) > 0,
+        (False, True),
+    ),
+    Row(
+        "responses_item_id",
+        "uuid",
+        Send("/v1/responses", RESPONSE_STREAM),
+        lambda r: "-" in item_added(r)["id"],
+        (False, True),
+    ),
+    Row(
+        "responses_done_item_summary",
+        True,
+        Send("/v1/responses", RESPONSE_STREAM),
+        lambda r: "summary" in item_done(r),
+        (False, True),
+    ),
+    Row(
+        "responses_done_item_status",
+        False,
+        Send("/v1/responses", {**SHORT_RESPONSE, "stream": True}),
+        lambda r: item_done(r)["status"],
+        ("incomplete", "completed"),
+    ),
+    Row(
+        "responses_completed_reuses_items",
+        False,
+        Send("/v1/responses", RESPONSE_STREAM),
+        lambda r: completed(r)["output"][0]["id"] == item_added(r)["id"],
+        (True, False),
+    ),
+    Row(
+        "responses_completed_last_step",
+        False,
+        Send("/v1/responses", RESPONSE_STREAM),
+        lambda r: completed_text(r) == streamed_text(r),
+        (False, True),
+        version="0.12.0",
+    ),
+    Row(
+        "responses_reasoning_part_events",
+        "reasoning_part",
+        Send("/v1/responses", RESPONSE_STREAM),
+        lambda r: "response.reasoning_part.added" in [e["type"] for e in sse_events(r)],
+        (False, True),
+        config=REASONING,
+    ),
+]
+
+
+async def _answer(row: Row, knobs: dict[str, Any]) -> httpx.Response:
+    profile, release = resolve_vllm_profile(row.version, None)
+    config = VllmConfig(profile=with_knobs(profile, knobs), version=release, **row.config)
+    transport = httpx.ASGITransport(app=create_vllm_app(config))
+    async with httpx.AsyncClient(transport=transport, base_url="http://fake") as client:
+        send = row.send
+        if send.json is None and send.content is None:
+            return await client.get(send.path, headers=send.headers)
+        return await client.post(
+            send.path, json=send.json, content=send.content, headers=send.headers
+        )
+
+
+@pytest.mark.parametrize("row", VLLM_ROWS, ids=lambda row: row.knob)
+async def test_a_flipped_vllm_knob_changes_the_answer(row: Row) -> None:
+    profile, _ = resolve_vllm_profile(row.version, None)
+    flipped_knobs = with_knobs(profile, {row.knob: row.value}).knobs
+    assert getattr(profile.knobs, row.knob) != getattr(flipped_knobs, row.knob)
+    as_profiled = row.observe(await _answer(row, {}))
+    flipped = row.observe(await _answer(row, {row.knob: row.value}))
+    if row.expect[0] == AS_PROFILED:  # the profile's own key list, whatever it is, vs the override
+        assert as_profiled == list(getattr(profile.knobs, row.knob))
+        assert (as_profiled != flipped, flipped) == (True, row.expect[1])
+    else:
+        assert (as_profiled, flipped) == row.expect
