@@ -13,8 +13,11 @@ import httpx
 import orjson
 import pytest
 
+from fakes.litellm import Deployment, LitellmConfig, create_litellm_app, resolve_litellm_profile
+from fakes.model.faults import Fault, FaultRule
 from fakes.model.script import Reply, Rule, Script
 from fakes.profiles import resolve_vllm_profile, with_knobs
+from fakes.transports.streaming import StreamingASGITransport
 from fakes.vllm import VllmConfig, create_vllm_app
 from tests.conftest import CHAT, WEATHER_TOOLS, chunks
 
@@ -28,6 +31,7 @@ class Send:
     json: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     content: bytes | None = None
+    times: int = 1  # sent this often, the last answer observed (a cooldown needs a failure first)
 
 
 @dataclass(frozen=True)
@@ -605,3 +609,351 @@ async def test_a_flipped_vllm_knob_changes_the_answer(row: Row) -> None:
         assert (as_profiled != flipped, flipped) == (True, row.expect[1])
     else:
         assert (as_profiled, flipped) == row.expect
+
+
+# The fake LiteLLM proxy in front of a fake vLLM that serves the deployment under its own name
+KEY = "sk-llmfakes-Str0ng-Master-Key-123"
+UPSTREAM = {"served_model_names": ("upstream-model",), **TOOLS}
+MOCK = {"provider": "openai", "upstream_model": "gpt-4o", "mock_response": "Hi", "api_base": None}
+
+
+def fault(kind: str, **fields: Any) -> dict[str, Any]:
+    """Upstream config: every request fails this way."""
+    return {"faults": (FaultRule(fault=Fault.model_validate({"kind": kind, **fields})),)}
+
+
+def error(response: httpx.Response) -> dict[str, Any]:
+    body: dict[str, Any] = response.json()["error"]
+    return body
+
+
+# an upstream 404 cools the one deployment down: the second call is the router's 429
+NOT_FOUND = fault("http_error", status=404)
+COOLDOWN = Send(json=CHAT, times=2)
+
+
+@dataclass(frozen=True)
+class ProxyRow:
+    knob: str
+    value: Any
+    send: Send
+    observe: Observe
+    expect: tuple[Any, Any]
+    version: str = "1.110.2"
+    upstream: str = "0.12.0"  # the fake vLLM release behind it
+    upstream_config: dict[str, Any] = field(default_factory=dict)  # VllmConfig fields
+    deployment: dict[str, Any] = field(default_factory=dict)  # Deployment fields
+
+
+LITELLM_ROWS = [
+    # Response headers
+    ProxyRow(
+        "chat_headers",
+        ("x-litellm-call-id",),
+        Send(json=CHAT),
+        header("x-litellm-model-group"),
+        ("fake-model", None),
+    ),
+    ProxyRow(
+        "stream_headers",
+        ("x-litellm-call-id",),
+        Send(json=STREAM),
+        header("x-litellm-model-group"),
+        ("fake-model", None),
+    ),
+    ProxyRow(
+        "completion_headers",
+        ("x-litellm-call-id",),
+        Send("/v1/completions", COMPLETION),
+        header("x-litellm-model-group"),
+        ("fake-model", None),
+    ),
+    ProxyRow(
+        "completion_stream_headers",
+        ("x-litellm-call-id",),
+        Send("/v1/completions", {**COMPLETION, "stream": True}),
+        header("x-litellm-model-group"),
+        ("fake-model", None),
+    ),
+    ProxyRow(
+        "mock_headers",
+        ("x-litellm-call-id",),
+        Send(json=CHAT),
+        header("x-litellm-model-group"),
+        ("fake-model", None),
+        deployment=MOCK,
+    ),
+    ProxyRow(
+        "mock_stream_headers",
+        ("x-litellm-call-id",),
+        Send(json=STREAM),
+        header("x-litellm-model-group"),
+        ("fake-model", None),
+        deployment=MOCK,
+    ),
+    ProxyRow(
+        "upstream_error_headers",
+        ("x-litellm-call-id",),
+        Send(json=CHAT),
+        header("x-litellm-timeout"),
+        ("6000.0", None),
+        upstream_config=fault("http_error", status=400),
+    ),
+    ProxyRow(
+        "stream_cache_headers",
+        False,
+        Send(json=STREAM),
+        header("x-accel-buffering"),
+        ("no", None),
+    ),
+    ProxyRow(
+        "spend_tracked",
+        False,
+        Send(json=CHAT),
+        lambda r: float(r.headers["x-litellm-key-spend"]) > 0,
+        (True, False),
+        deployment=MOCK,
+    ),
+    # Errors
+    ProxyRow(
+        "typed_errors",
+        False,
+        COOLDOWN,
+        lambda r: error(r)["type"],
+        ("all_deployments_in_cooldown", "None"),
+        upstream_config=NOT_FOUND,
+    ),
+    ProxyRow(
+        "cooldown_retry_after",
+        False,
+        COOLDOWN,
+        header("retry-after"),
+        ("5", None),
+        upstream_config=NOT_FOUND,
+    ),
+    ProxyRow(
+        "cooldown_list_detail",
+        True,
+        COOLDOWN,
+        lambda r: "exception_received" in error(r)["message"],
+        (False, True),
+        upstream_config=NOT_FOUND,
+    ),
+    ProxyRow(
+        "router_error_headers",
+        ("x-litellm-call-id",),
+        COOLDOWN,
+        header("x-litellm-key-spend"),
+        ("0.0", None),
+        upstream_config=NOT_FOUND,
+    ),
+    ProxyRow(
+        "unknown_model_dict_repr",
+        True,
+        Send(json={**CHAT, "model": "nope"}),
+        lambda r: error(r)["message"].startswith("{'error'"),
+        (False, True),
+    ),
+    ProxyRow(
+        "unknown_model_provider_fields",
+        False,
+        Send(json={**CHAT, "model": "nope"}),
+        lambda r: "provider_specific_fields" in error(r),
+        (True, False),
+    ),
+    ProxyRow(
+        "missing_messages",
+        "router_500",
+        Send(json={"model": "fake-model"}),
+        status,
+        (400, 500),
+    ),
+    ProxyRow(
+        "upstream_error_format",
+        "received_model_group",
+        Send(json=CHAT),
+        lambda r: "Received Model Group=fake-model" in error(r)["message"],
+        (False, True),
+        upstream_config=fault("http_error", status=400),
+    ),
+    ProxyRow(
+        "responses_error_version",
+        False,
+        Send("/v1/responses", {**RESPONSE, "model": "nope"}),
+        header("x-litellm-version"),
+        ("1.110.2", None),
+    ),
+    # Non-streaming bodies
+    ProxyRow(
+        "keep_null_fields",
+        True,
+        Send(json=CHAT),
+        has("tool_calls", "choices", 0, "message"),
+        (False, True),
+    ),
+    ProxyRow(
+        "choice_passthrough",
+        (),
+        Send(json=CHAT),
+        has("stop_reason", "choices", 0),
+        (True, False),
+    ),
+    ProxyRow(
+        "message_reasoning_extras",
+        False,
+        Send(json=CHAT),
+        has("provider_specific_fields", "choices", 0, "message"),
+        (True, False),
+        upstream_config=REASONING,
+    ),
+    ProxyRow(
+        "completions_alias",
+        False,
+        Send("/v1/completions", COMPLETION),
+        at("model"),
+        ("fake-model", "upstream-model"),
+    ),
+    # Streaming
+    ProxyRow(
+        "empty_role_chunk",
+        False,
+        Send(json=STREAM),
+        frames(lambda cs: cs[0]["choices"][0]["delta"].get("content")),
+        ("", "Lorem"),
+    ),
+    ProxyRow(
+        "chunk_stop_reason",
+        False,
+        Send(json=STREAM),
+        frames(lambda cs: "stop_reason" in finish(cs)),
+        (True, False),
+    ),
+    ProxyRow(
+        "chunk_model",
+        "provider",
+        Send(json=STREAM),
+        frames(lambda cs: cs[1]["model"]),
+        ("fake-model", "hosted_vllm/upstream-model"),
+    ),
+    ProxyRow(
+        "finish_chunk_model",
+        "provider",
+        Send(json=USAGE),
+        frames(lambda cs: cs[-1]["model"]),
+        ("fake-model", "hosted_vllm/upstream-model"),
+    ),
+    ProxyRow(
+        "usage_text_tokens",
+        False,
+        Send(json=USAGE),
+        frames(lambda cs: "text_tokens" in cs[-1]["usage"]["completion_tokens_details"]),
+        (True, False),
+    ),
+    ProxyRow(
+        "stream_tool_calls_finish",
+        False,
+        Send(json={**STREAM, "tools": WEATHER_TOOLS, "tool_choice": NAMED}),
+        frames(lambda cs: finish(cs)["finish_reason"]),
+        ("tool_calls", "stop"),
+        upstream_config={"script": CALL},
+    ),
+    ProxyRow(
+        "usage_pre_finish_delta",
+        True,
+        Send(json=USAGE),
+        frames(lambda cs: any(c["choices"] == [{"index": 0, "delta": {}}] for c in cs)),
+        (False, True),
+    ),
+    ProxyRow(
+        "stream_reasoning_key",
+        None,
+        Send(json=STREAM),
+        frames(lambda cs: any("reasoning_content" in c["choices"][0]["delta"] for c in cs[:-1])),
+        (True, False),
+        upstream="0.34.0",
+        upstream_config=REASONING,
+    ),
+    ProxyRow(
+        "mid_stream_error",
+        "fallback_503_no_done",
+        Send(json=STREAM),
+        lambda r: r.text.endswith("data: [DONE]\n\n"),
+        (True, False),
+        upstream_config=fault("error_frame", after_chunks=2),
+    ),
+    ProxyRow(
+        "upstream_cut",
+        "invented_stop",
+        Send(json=STREAM),
+        lambda r: '"error"' in r.text,
+        (True, False),
+        upstream_config=fault("cut", after_chunks=2),
+    ),
+    # What goes upstream: a 0.20 vLLM rejects "tools": []
+    ProxyRow(
+        "drop_empty_tools",
+        False,
+        Send(json={**CHAT, "tools": []}),
+        status,
+        (200, 400),
+        upstream="0.20.0",
+    ),
+    # Routes
+    ProxyRow(
+        "models_max_tokens",
+        False,
+        Send("/v1/models"),
+        has("max_input_tokens", "data", 0),
+        (True, False),
+    ),
+    ProxyRow(
+        "readiness_detail",
+        True,
+        Send("/health/readiness"),
+        has("litellm_version"),
+        (False, True),
+    ),
+]
+
+
+async def _proxy_answer(row: ProxyRow, knobs: dict[str, Any]) -> httpx.Response:
+    upstream_profile, upstream_release = resolve_vllm_profile(row.upstream, None)
+    upstream = create_vllm_app(
+        VllmConfig(
+            profile=upstream_profile,
+            version=upstream_release,
+            **{**UPSTREAM, **row.upstream_config},
+        )
+    )
+    profile, release = resolve_litellm_profile(row.version, None)
+    deployment = Deployment(
+        **{
+            "model_name": "fake-model",
+            "provider": "hosted_vllm",
+            "upstream_model": "upstream-model",
+            "api_base": "http://upstream.fake/v1",
+            **row.deployment,
+        }
+    )
+    config = LitellmConfig(with_knobs(profile, knobs), release, (deployment,), master_key=KEY)
+    proxy = create_litellm_app(config, transport=StreamingASGITransport(upstream))
+    transport = httpx.ASGITransport(app=proxy)
+    async with httpx.AsyncClient(transport=transport, base_url="http://proxy") as client:
+        send = row.send
+        headers = {"Authorization": f"Bearer {KEY}", **send.headers}
+        for _ in range(send.times):
+            if send.json is None:
+                answer = await client.get(send.path, headers=headers)
+            else:
+                answer = await client.post(send.path, json=send.json, headers=headers)
+        return answer
+
+
+@pytest.mark.parametrize("row", LITELLM_ROWS, ids=lambda row: row.knob)
+async def test_a_flipped_litellm_knob_changes_the_answer(row: ProxyRow) -> None:
+    profile, _ = resolve_litellm_profile(row.version, None)
+    flipped_knobs = with_knobs(profile, {row.knob: row.value}).knobs
+    assert getattr(profile.knobs, row.knob) != getattr(flipped_knobs, row.knob)
+    as_profiled = row.observe(await _proxy_answer(row, {}))
+    flipped = row.observe(await _proxy_answer(row, {row.knob: row.value}))
+    assert (as_profiled, flipped) == row.expect
