@@ -13,7 +13,14 @@ import httpx
 import orjson
 import pytest
 
-from fakes.litellm import Deployment, LitellmConfig, create_litellm_app, resolve_litellm_profile
+from fakes.litellm import (
+    Deployment,
+    LitellmConfig,
+    UnsafeMasterKeyError,
+    create_litellm_app,
+    parse_config,
+    resolve_litellm_profile,
+)
 from fakes.model.faults import Fault, FaultRule
 from fakes.model.script import Reply, Rule, Script
 from fakes.profiles import resolve_vllm_profile, with_knobs
@@ -629,7 +636,16 @@ def error(response: httpx.Response) -> dict[str, Any]:
 
 # an upstream 404 cools the one deployment down: the second call is the router's 429
 NOT_FOUND = fault("http_error", status=404)
+CUT = fault("cut", after_chunks=3)
 COOLDOWN = Send(json=CHAT, times=2)
+
+
+def tool_chunks(chunks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [c for c in chunks if c["choices"] and "tool_calls" in c["choices"][0]["delta"]]
+
+
+def last_content(chunks: list[dict[str, Any]]) -> dict[str, Any]:
+    return [c for c in chunks if c["choices"] and c["choices"][0]["delta"].get("content")][-1]
 
 
 @dataclass(frozen=True)
@@ -898,6 +914,50 @@ LITELLM_ROWS = [
         (200, 400),
         upstream="0.20.0",
     ),
+    ProxyRow(
+        "tool_split_role",
+        True,
+        Send(json={**STREAM, "tools": WEATHER_TOOLS}),
+        frames(lambda cs: "role" in tool_chunks(cs)[-1]["choices"][0]["delta"]),
+        (False, True),
+        upstream="0.9.2",  # its last argument fragment rides the finish chunk
+        upstream_config={"script": CALL},
+    ),
+    ProxyRow(  # the length finish rides on the last token's chunk upstream
+        "hold_split_finish",
+        False,
+        Send(json={**USAGE, "max_tokens": 3}),
+        frames(lambda cs: "finish_reason" in cs[cs.index(last_content(cs)) + 1]["choices"][0]),
+        (False, True),
+        version="1.74.15",
+    ),
+    # The usage estimate, when a cut upstream reported none (1.74 ends the stream naturally)
+    ProxyRow(
+        "estimate_special_tokens_fail",
+        False,
+        Send(json={**USAGE, "messages": [{"role": "user", "content": "<|endoftext|> hi"}]}),
+        frames(lambda cs: cs[-1]["usage"]["prompt_tokens"] > 0),
+        (False, True),
+        version="1.74.15",
+        upstream_config=CUT,
+    ),
+    ProxyRow(  # 1024-character pieces cut "hello" apart 3 times: each cut costs tokens
+        "estimate_chunk_chars",
+        1024,
+        Send(json={**USAGE, "messages": [{"role": "user", "content": "hello world " * 300}]}),
+        frames(lambda cs: cs[-1]["usage"]["prompt_tokens"]),
+        (608, 612),
+        version="1.74.15",
+        upstream_config=CUT,
+    ),
+    # What goes upstream
+    ProxyRow(
+        "upstream_body_rebuilt",
+        True,
+        Send(json=CHAT),
+        lambda r: "stream" in r.extensions["upstream_bodies"][-1],
+        (True, False),
+    ),
     # Routes
     ProxyRow(
         "models_max_tokens",
@@ -946,7 +1006,11 @@ async def _proxy_answer(row: ProxyRow, knobs: dict[str, Any]) -> httpx.Response:
                 answer = await client.get(send.path, headers=headers)
             else:
                 answer = await client.post(send.path, json=send.json, headers=headers)
-        return answer
+    # what the upstream was sent, for the knobs that shape it
+    answer.extensions["upstream_bodies"] = [
+        e.json_body() for e in upstream.state.fake.log.entries()
+    ]
+    return answer
 
 
 @pytest.mark.parametrize("row", LITELLM_ROWS, ids=lambda row: row.knob)
@@ -957,3 +1021,19 @@ async def test_a_flipped_litellm_knob_changes_the_answer(row: ProxyRow) -> None:
     as_profiled = row.observe(await _proxy_answer(row, {}))
     flipped = row.observe(await _proxy_answer(row, {row.knob: row.value}))
     assert (as_profiled, flipped) == row.expect
+
+
+CONFIG = """model_list:
+  - model_name: fake-model
+    litellm_params: {model: hosted_vllm/fake-model, api_base: "http://upstream.fake/v1"}
+"""
+
+
+def test_master_key_boot_check_refuses_a_config_without_a_key() -> None:
+    """A startup knob: no request to send, the config is refused or read."""
+    profile, release = resolve_litellm_profile("1.110.2", None)
+    with pytest.raises(UnsafeMasterKeyError):
+        parse_config(CONFIG, "config.yaml", profile, release, {})
+    unchecked = with_knobs(profile, {"master_key_boot_check": False})
+    config = parse_config(CONFIG, "config.yaml", unchecked, release, {})
+    assert (config.master_key, config.model_names) == (None, ["fake-model"])
