@@ -1,7 +1,8 @@
 """Every knob is wired: one row per knob builds the fake twice, from a profile as it is and
 with that one knob flipped (``with_knobs``, as the control plane does), sends the same request
 in process to both, and checks what each answer shows. The row's ``expect`` is (as profiled,
-flipped): the two must differ, so a knob that nothing reads fails its row."""
+flipped): the two must differ, so a knob that nothing reads fails its row. LiteLLM rows run
+the fake proxy in front of a fake vLLM; the row names the upstream release and its faults."""
 
 from __future__ import annotations
 
@@ -98,22 +99,22 @@ def sse_events(response: httpx.Response) -> list[dict[str, Any]]:
     ]
 
 
-def finish(chunks: list[dict[str, Any]]) -> dict[str, Any]:
+def finish(sent: list[dict[str, Any]]) -> dict[str, Any]:
     """The choice that carries the finish_reason."""
     return next(
-        c["choices"][0] for c in chunks if c["choices"] and c["choices"][0].get("finish_reason")
+        c["choices"][0] for c in sent if c["choices"] and c["choices"][0].get("finish_reason")
     )
 
 
-def finish_delta(chunks: list[dict[str, Any]]) -> dict[str, Any]:
-    delta: dict[str, Any] = finish(chunks)["delta"]
+def finish_delta(sent: list[dict[str, Any]]) -> dict[str, Any]:
+    delta: dict[str, Any] = finish(sent)["delta"]
     return delta
 
 
-def tool_deltas(chunks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def tool_deltas(sent: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         call
-        for c in chunks
+        for c in sent
         for choice in c["choices"]
         for call in choice.get("delta", {}).get("tool_calls") or []
     ]
@@ -609,6 +610,7 @@ async def test_a_flipped_vllm_knob_changes_the_answer(row: Row) -> None:
     profile, _ = resolve_vllm_profile(row.version, None)
     flipped_knobs = with_knobs(profile, {row.knob: row.value}).knobs
     assert getattr(profile.knobs, row.knob) != getattr(flipped_knobs, row.knob)
+    assert row.expect[0] != row.expect[1]
     as_profiled = row.observe(await _answer(row, {}))
     flipped = row.observe(await _answer(row, {row.knob: row.value}))
     if row.expect[0] == AS_PROFILED:  # the profile's own key list, whatever it is, vs the override
@@ -640,12 +642,12 @@ CUT = fault("cut", after_chunks=3)
 COOLDOWN = Send(json=CHAT, times=2)
 
 
-def tool_chunks(chunks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [c for c in chunks if c["choices"] and "tool_calls" in c["choices"][0]["delta"]]
+def tool_chunks(sent: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [c for c in sent if c["choices"] and "tool_calls" in c["choices"][0]["delta"]]
 
 
-def last_content(chunks: list[dict[str, Any]]) -> dict[str, Any]:
-    return [c for c in chunks if c["choices"] and c["choices"][0]["delta"].get("content")][-1]
+def last_content(sent: list[dict[str, Any]]) -> dict[str, Any]:
+    return [c for c in sent if c["choices"] and c["choices"][0]["delta"].get("content")][-1]
 
 
 @dataclass(frozen=True)
@@ -1018,6 +1020,7 @@ async def test_a_flipped_litellm_knob_changes_the_answer(row: ProxyRow) -> None:
     profile, _ = resolve_litellm_profile(row.version, None)
     flipped_knobs = with_knobs(profile, {row.knob: row.value}).knobs
     assert getattr(profile.knobs, row.knob) != getattr(flipped_knobs, row.knob)
+    assert row.expect[0] != row.expect[1]
     as_profiled = row.observe(await _proxy_answer(row, {}))
     flipped = row.observe(await _proxy_answer(row, {row.knob: row.value}))
     assert (as_profiled, flipped) == row.expect
