@@ -24,7 +24,7 @@ import yaml
 
 from fakes.cli import resolve_vllm_profile
 from fakes.script import Script, ScriptPlayer
-from reference.vllm_harness import _model_dir
+from reference.vllm_harness import _layout_v0, _model_dir
 
 MODEL_DIR = "tiny-model"  # relative to --state: /v1/models "root" names no machine path
 
@@ -93,6 +93,7 @@ def _build_app(layout: dict[str, Any], args: Any, engine: Any, config: Any) -> A
 async def build(state: Path, script: Script, vllm_flags: list[str]) -> Any:
     """The release's own app around a scripted engine (cwd must be ``state``)."""
     _cpu_platform()
+    _layout_v0.cpu_platform()
     _model_dir.build(state / MODEL_DIR)
     import vllm
 
@@ -105,6 +106,7 @@ async def build(state: Path, script: Script, vllm_flags: list[str]) -> Any:
 
     layout = _layout()
     parser = layout["parser"](FlexibleArgumentParser())
+    vllm_flags = _layout_v0.reasoning_flags(vllm_flags)
     defaults = [x for k, v in DEFAULTS.items() if k not in vllm_flags for x in (k, v)]
     args = parser.parse_args(["--model", MODEL_DIR, *defaults, *vllm_flags])
     config = _vllm_config(args)
@@ -131,7 +133,9 @@ async def build(state: Path, script: Script, vllm_flags: list[str]) -> Any:
         engine.renderer = renderer
     app = _build_app(layout, args, engine, config)
     wanted = inspect.signature(layout["init"]).parameters
-    if "vllm_config" in wanted:  # before 0.11
+    if _layout_v0.takes_model_config(layout["init"]):  # 0.6
+        await _layout_v0.init_app_state(layout["init"], engine, config, app.state, args)
+    elif "vllm_config" in wanted:  # before 0.11
         await layout["init"](engine, config, app.state, args)
     elif "supported_tasks" in wanted:
         await layout["init"](engine, app.state, args, supported_tasks=("generate",))
