@@ -126,7 +126,7 @@ async def build(state: Path, script: Script, vllm_flags: list[str]) -> Any:
         tokenizer,
         ScriptPlayer(script),
         profile.knobs,
-        reasoning_parser=bool(args.reasoning_parser),
+        reasoning_parser=bool(getattr(args, "reasoning_parser", None)),  # none before 0.7
         auto_tools=bool(args.enable_auto_tool_choice and args.tool_call_parser),
     )
     if renderer is not None:
