@@ -11,6 +11,20 @@ import sys
 from typing import Any
 
 
+def hide_core_extension() -> None:
+    """Before 0.6.4, ``vllm/_core_ext.py`` takes ScalarType from the compiled ``vllm._core_C``
+    whenever the file exists; that build needs CUDA, so the class is never registered. Hidden
+    (``find_spec`` answers None), the release uses its own Python ScalarType instead. Call
+    before vLLM is imported."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("vllm")  # locates the package without importing it
+    roots = list(spec.submodule_search_locations or []) if spec else []
+    if any((Path(root) / "_core_ext.py").exists() for root in roots):
+        sys.modules.setdefault("vllm._core_C", None)  # type: ignore[arg-type]
+
+
 def cpu_platform() -> None:
     """Up to 0.6 ``vllm.platforms`` decides the platform at import time and each module keeps
     its own ``current_platform`` name; without a GPU that is the unspecified platform, whose
@@ -22,8 +36,20 @@ def cpu_platform() -> None:
         return
     cpu = CpuPlatform()
     for name, module in list(sys.modules.items()):
-        if name.startswith("vllm") and "current_platform" in vars(module):
+        if name.startswith("vllm") and module is not None and "current_platform" in vars(module):
             setattr(module, "current_platform", cpu)  # noqa: B010 (a module attribute)
+
+
+def inspect_models_in_process() -> None:
+    """0.6.3 inspects the model class in a fresh interpreter (models/registry.py:416-432),
+    which would import the compiled extension hide_core_extension hides; here the
+    inspection runs in this process. The model executor never shapes a response."""
+    try:
+        from vllm.model_executor.models import registry
+    except ImportError:
+        return
+    if hasattr(registry, "_run_in_subprocess"):
+        setattr(registry, "_run_in_subprocess", lambda fn: fn())  # noqa: B010
 
 
 def reasoning_flags(flags: list[str]) -> list[str]:

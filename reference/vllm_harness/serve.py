@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.metadata
 import inspect
 import os
 import sys
@@ -92,10 +93,11 @@ def _build_app(layout: dict[str, Any], args: Any, engine: Any, config: Any) -> A
 
 async def build(state: Path, script: Script, vllm_flags: list[str]) -> Any:
     """The release's own app around a scripted engine (cwd must be ``state``)."""
+    _layout_v0.hide_core_extension()
     _cpu_platform()
     _layout_v0.cpu_platform()
+    _layout_v0.inspect_models_in_process()
     _model_dir.build(state / MODEL_DIR)
-    import vllm
 
     try:
         from vllm.utils.argparse_utils import FlexibleArgumentParser
@@ -120,7 +122,8 @@ async def build(state: Path, script: Script, vllm_flags: list[str]) -> Any:
             from vllm.transformers_utils.tokenizer import get_tokenizer
 
         tokenizer = get_tokenizer(MODEL_DIR)
-    profile, _ = resolve_vllm_profile(vllm.__version__, None)
+    # the installed distribution's version: 0.6.3's vllm.__version__ is "dev"
+    profile, _ = resolve_vllm_profile(importlib.metadata.version("vllm"), None)
     engine = ScriptedEngine(
         config,
         tokenizer,
