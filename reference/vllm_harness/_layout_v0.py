@@ -1,7 +1,7 @@
 """Glue for the releases before 0.9 (the V0 engine era): what their own code needs to serve.
 
-Runs inside the reference environment. serve.py's modern path calls in here only when the
-installed release has one of these older shapes; nothing here shapes a response.
+Runs inside the reference environment. serve.py calls each step for every release; each acts
+only where the installed release has the older shape. Nothing here shapes a response.
 """
 
 from __future__ import annotations
@@ -44,10 +44,10 @@ def inspect_models_in_process() -> None:
     """0.6.3 inspects the model class in a fresh interpreter (models/registry.py:416-432),
     which would import the compiled extension hide_core_extension hides; here the
     inspection runs in this process. The model executor never shapes a response."""
-    try:
-        from vllm.model_executor.models import registry
-    except ImportError:
-        return
+    if "vllm._core_C" not in sys.modules or sys.modules["vllm._core_C"] is not None:
+        return  # only where hide_core_extension acted; later releases inspect as they do
+    from vllm.model_executor.models import registry
+
     if hasattr(registry, "_run_in_subprocess"):
         setattr(registry, "_run_in_subprocess", lambda fn: fn())  # noqa: B010
 
