@@ -131,7 +131,7 @@ $(VLLM_ENV)/.installed:
 	$(VLLM_ENV)/bin/python -m pip install --quiet -r $(VLLM_ENV)/requirements.txt \
 		$$(test -f reference/vllm-$(VLLM_VERSION)-constraints.txt && \
 			echo -c reference/vllm-$(VLLM_VERSION)-constraints.txt)
-	$(VLLM_ENV)/bin/python -m pip install --quiet respx syrupy orjson rich click
+	$(VLLM_ENV)/bin/python -m pip install --quiet respx syrupy orjson rich click httpx2
 	$(VLLM_ENV)/bin/python -m pip install --quiet --no-deps -e .
 	touch $@
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.metadata
 import inspect
 import os
 import sys
@@ -24,7 +25,7 @@ import yaml
 
 from fakes.model.script import Script, ScriptPlayer
 from fakes.profiles import resolve_vllm_profile
-from reference.vllm_harness import _model_dir
+from reference.vllm_harness import _layout_v0, _model_dir
 
 MODEL_DIR = "tiny-model"  # relative to --state: /v1/models "root" names no machine path
 
@@ -92,9 +93,11 @@ def _build_app(layout: dict[str, Any], args: Any, engine: Any, config: Any) -> A
 
 async def build(state: Path, script: Script, vllm_flags: list[str]) -> Any:
     """The release's own app around a scripted engine (cwd must be ``state``)."""
+    _layout_v0.hide_core_extension()
     _cpu_platform()
+    _layout_v0.cpu_platform()
+    _layout_v0.inspect_models_in_process()
     _model_dir.build(state / MODEL_DIR)
-    import vllm
 
     try:
         from vllm.utils.argparse_utils import FlexibleArgumentParser
@@ -105,6 +108,7 @@ async def build(state: Path, script: Script, vllm_flags: list[str]) -> Any:
 
     layout = _layout()
     parser = layout["parser"](FlexibleArgumentParser())
+    vllm_flags = _layout_v0.reasoning_flags(vllm_flags)
     defaults = [x for k, v in DEFAULTS.items() if k not in vllm_flags for x in (k, v)]
     args = parser.parse_args(["--model", MODEL_DIR, *defaults, *vllm_flags])
     config = _vllm_config(args)
@@ -118,20 +122,23 @@ async def build(state: Path, script: Script, vllm_flags: list[str]) -> Any:
             from vllm.transformers_utils.tokenizer import get_tokenizer
 
         tokenizer = get_tokenizer(MODEL_DIR)
-    profile, _ = resolve_vllm_profile(vllm.__version__, None)
+    # the installed distribution's version: 0.6.3's vllm.__version__ is "dev"
+    profile, _ = resolve_vllm_profile(importlib.metadata.version("vllm"), None)
     engine = ScriptedEngine(
         config,
         tokenizer,
         ScriptPlayer(script),
         profile.knobs,
-        reasoning_parser=bool(args.reasoning_parser),
+        reasoning_parser=bool(getattr(args, "reasoning_parser", None)),  # none before 0.7
         auto_tools=bool(args.enable_auto_tool_choice and args.tool_call_parser),
     )
     if renderer is not None:
         engine.renderer = renderer
     app = _build_app(layout, args, engine, config)
     wanted = inspect.signature(layout["init"]).parameters
-    if "vllm_config" in wanted:  # before 0.11
+    if _layout_v0.takes_model_config(layout["init"]):  # 0.6
+        await _layout_v0.init_app_state(layout["init"], engine, config, app.state, args)
+    elif "vllm_config" in wanted:  # before 0.11
         await layout["init"](engine, config, app.state, args)
     elif "supported_tasks" in wanted:
         await layout["init"](engine, app.state, args, supported_tasks=("generate",))

@@ -109,8 +109,9 @@ async def test_tool_call_deltas_gain_type_and_empty_arguments(stack: Any, versio
             "type": "function",
             "index": 0,
         }
-        last_role = "role" in calls[-1]
-        assert last_role is (version == "1.74.15")
+        # vLLM 0.9.2 finishes on the EOS step's own chunk: the last fragment is not split from a
+        # finish, so 1.74's tool_split_role has nothing to act on
+        assert "role" not in calls[-1]
         args = "".join(d["tool_calls"][0]["function"]["arguments"] for d in calls)
         assert orjson.loads(args) == {"city": "value"}
         assert chunks(response.text)[-1]["choices"][0]["finish_reason"] == "tool_calls"

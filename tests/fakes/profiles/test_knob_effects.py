@@ -660,6 +660,7 @@ class ProxyRow:
     version: str = "1.110.2"
     upstream: str = "0.12.0"  # the fake vLLM release behind it
     upstream_config: dict[str, Any] = field(default_factory=dict)  # VllmConfig fields
+    upstream_knobs: dict[str, Any] = field(default_factory=dict)  # the upstream's, overridden
     deployment: dict[str, Any] = field(default_factory=dict)  # Deployment fields
 
 
@@ -922,8 +923,11 @@ LITELLM_ROWS = [
         Send(json={**STREAM, "tools": WEATHER_TOOLS}),
         frames(lambda cs: "role" in tool_chunks(cs)[-1]["choices"][0]["delta"]),
         (False, True),
-        upstream="0.9.2",  # its last argument fragment rides the finish chunk
+        upstream="0.9.2",
         upstream_config={"script": CALL},
+        # an upstream whose last argument fragment rides the finish chunk: no recorded release
+        # does (their own apps end tool streams on a chunk of its own), so it is set here
+        upstream_knobs={"tool_finish_on_fragment": True},
     ),
     ProxyRow(  # the length finish rides on the last token's chunk upstream
         "hold_split_finish",
@@ -982,7 +986,7 @@ async def _proxy_answer(row: ProxyRow, knobs: dict[str, Any]) -> httpx.Response:
     upstream_profile, upstream_release = resolve_vllm_profile(row.upstream, None)
     upstream = create_vllm_app(
         VllmConfig(
-            profile=upstream_profile,
+            profile=with_knobs(upstream_profile, row.upstream_knobs),
             version=upstream_release,
             **{**UPSTREAM, **row.upstream_config},
         )

@@ -121,9 +121,11 @@ async def test_auto_tool_call_streams_a_header_then_argument_fragments(vllm: Any
     assert list(header) == ["id", "type", "index", "function"]
     assert header["id"].startswith("chatcmpl-tool-") and len(header["id"]) == 14 + 32
     assert header["function"] == {"name": "get_weather"}
-    fragments = [d["tool_calls"][0] for d in deltas[2:]]
+    fragments = [d["tool_calls"][0] for d in deltas[2:-1]]
     assert all(set(f) == {"index", "function"} for f in fragments)
     assert "".join(f["function"]["arguments"] for f in fragments) == '{"city": "Paris"}'
+    # the EOS step's own chunk carries the finish (0.9.2 serving_chat.py:827-895, recorded)
+    assert deltas[-1] == {"content": ""}
     assert got[-1]["choices"][0]["finish_reason"] == "tool_calls"
 
 
@@ -174,12 +176,12 @@ async def test_n_choices_advance_together(vllm: Any) -> None:
 
 @pytest.mark.parametrize(
     ("version", "deltas"),
-    [("0.9.2", ["Hello", ""]), ("0.10.2", ["He", "llo"]), ("0.12.0", ["He", "llo"])],
+    [("0.9.2", ["He", "llo"]), ("0.10.2", ["He", "llo"]), ("0.12.0", ["He", "llo"])],
 )
 async def test_a_stream_holds_back_what_could_begin_a_stop_string(
     vllm: Any, version: str, deltas: list[str]
 ) -> None:
-    # 0.10.2 and 0.12.0 (the reference harness): the detokenizer keeps len(" wor") - 1 characters back
+    # 0.9.2, 0.10.2, 0.12.0 (the reference harness): the detokenizer keeps len(" wor") - 1 back
     # until the end, so "Hello" shows as "He" and the finish chunk releases "llo".
     script = Script(rules=(Rule(reply=Reply(text="Hello world")),))
     got = await _stream(vllm, version, {**STREAM, "stop": [" wor"]}, script=script)
