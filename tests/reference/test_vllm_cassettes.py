@@ -17,11 +17,12 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.types import ASGIApp
 
 from fakes.cli import resolve_vllm_profile
 from fakes.profiles import Knobs, ResponsesEventResponse
 from fakes.record import Interaction, load
-from fakes.server import live
+from fakes.transport import StreamingASGITransport
 from reference.vllm_harness._normalize import differences
 from reference.vllm_harness._setup import Setup, fake_app
 from reference.vllm_harness._setups_file import read_setups
@@ -191,39 +192,49 @@ def _headers(item: Interaction, setup: Setup) -> dict[str, str]:
     return headers
 
 
+async def _replay(app: ASGIApp, item: Interaction, setup: Setup) -> tuple[int, bytes, bool]:
+    """One recorded request to the fake, in-process: a cut stream raises httpx's
+    RemoteProtocolError as on a socket, and then reads as empty, as on a socket."""
+    url = item.path + (f"?{item.query}" if item.query else "")
+    async with httpx.AsyncClient(
+        transport=StreamingASGITransport(app), base_url="http://127.0.0.1", timeout=30
+    ) as client:
+        request = client.build_request(
+            item.method, url, content=item.request_body, headers=_headers(item, setup)
+        )
+        response = await client.send(request, stream=True)
+        try:
+            body = b"".join([chunk async for chunk in response.aiter_raw()])
+            complete = True
+        except httpx.RemoteProtocolError:
+            body, complete = b"", False
+        finally:
+            await response.aclose()
+    return response.status_code, body, complete
+
+
 @pytest.mark.parametrize(("release", "setup", "items", "pending"), _cases())
-def test_the_fake_answers_as_the_release_did(
+async def test_the_fake_answers_as_the_release_did(
     release: str, setup: Setup, items: list[Interaction], pending: list[Known]
 ) -> None:
     knobs = resolve_vllm_profile(release, None)[0].knobs
     found: list[str] = []
     unexplained: list[str] = []
-    with (
-        live(fake_app(release, setup)) as server,
-        httpx.Client(base_url=server.url, timeout=30) as client,
-    ):
-        for number, item in enumerate(items):
-            url = item.path + (f"?{item.query}" if item.query else "")
-            with client.stream(
-                item.method, url, content=item.request_body, headers=_headers(item, setup)
-            ) as response:
-                try:
-                    body = b"".join(response.iter_raw())
-                    complete = True
-                except httpx.RemoteProtocolError:
-                    body, complete = b"", False
-            lines = []
-            if response.status_code != item.status:
-                lines.append(f"status: real {item.status} vs fake {response.status_code}")
-            if complete != item.complete:
-                lines.append(f"complete: real {item.complete} vs fake {complete}")
-            lines += differences(item.body, body, streamed=_streamed(item))
-            known = [k for k in pending if k.applies(knobs, item)]
-            where = f"#{number} {item.method} {item.path}"
-            for line in lines:
-                found.append(f"{where} {line}")
-                if not any(k.line.search(line) for k in known):
-                    unexplained.append(f"{where} {line}")
+    app = fake_app(release, setup)  # one fake per setup, as the harness builds it
+    for number, item in enumerate(items):
+        status, body, complete = await _replay(app, item, setup)
+        lines = []
+        if status != item.status:
+            lines.append(f"status: real {item.status} vs fake {status}")
+        if complete != item.complete:
+            lines.append(f"complete: real {item.complete} vs fake {complete}")
+        lines += differences(item.body, body, streamed=_streamed(item))
+        known = [k for k in pending if k.applies(knobs, item)]
+        where = f"#{number} {item.method} {item.path}"
+        for line in lines:
+            found.append(f"{where} {line}")
+            if not any(k.line.search(line) for k in known):
+                unexplained.append(f"{where} {line}")
     assert not unexplained, "\n".join(unexplained)
     if found:
         raise PendingDifference("\n".join(found))
