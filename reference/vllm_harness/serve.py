@@ -52,15 +52,22 @@ def _layout() -> dict[str, Any]:
 
         return {"new": False, "build": build_app, "init": init_app_state, "parser": make_arg_parser}
     except ImportError:
-        from vllm.entrypoints.common.cli_args import (
-            make_arg_parser,
-        )
+        make_arg_parser = _launchers_arg_parser()
         from vllm.entrypoints.launchers.api_server.app_state import (
             init_app_state,
         )
         from vllm.entrypoints.launchers.app import build_app
 
         return {"new": True, "build": build_app, "init": init_app_state, "parser": make_arg_parser}
+
+
+def _launchers_arg_parser() -> Any:
+    """make_arg_parser in the launchers layout: launchers.cli_args in 0.32, common from 0.33."""
+    try:
+        from vllm.entrypoints.common.cli_args import make_arg_parser
+    except ImportError:  # 0.32
+        from vllm.entrypoints.launchers.cli_args import make_arg_parser
+    return make_arg_parser
 
 
 def _vllm_config(args: Any) -> Any:
