@@ -65,6 +65,16 @@ class RequestCapture:
         await self.app(scope, replay, send)
 
 
+class EngineRequest(dict):  # type: ignore[type-arg]
+    """The prompt as ``process_inputs`` hands it on: still the prompt dict, with the request
+    fields the serving code reads (0.16 reads ``prompt_token_ids`` and sets
+    ``reasoning_ended`` on vLLM's EngineCoreRequest)."""
+
+    @property
+    def prompt_token_ids(self) -> Any:
+        return self.get("prompt_token_ids")
+
+
 class PassThroughInputs:
     """From 0.12 the serving code hands the prompt to ``input_processor`` first."""
 
@@ -72,7 +82,7 @@ class PassThroughInputs:
         self.tokenizer = tokenizer
 
     def process_inputs(self, request_id: str, prompt: Any, params: Any, *a: Any, **k: Any) -> Any:
-        return prompt
+        return EngineRequest(prompt) if isinstance(prompt, dict) else prompt
 
     def clear_mm_cache(self) -> None:
         return None
@@ -93,6 +103,7 @@ class ScriptedEngine(EngineClient):
         self.model_config = vllm_config.model_config
         self.tokenizer = tokenizer
         self.input_processor = PassThroughInputs(tokenizer)
+        self.processor = self.input_processor  # its name up to 0.11.1
         self.io_processor = None
         self.player = player
         self.knobs = knobs

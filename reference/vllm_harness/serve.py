@@ -86,7 +86,13 @@ def _renderer(config: Any) -> Any:
         from vllm.renderers.registry import renderer_from_config
     except ImportError:
         return None
-    return renderer_from_config(config)
+    return renderer_from_config(_renderer_config(renderer_from_config, config))
+
+
+def _renderer_config(renderer_from_config: Any, config: Any) -> Any:
+    """0.16 builds the renderer from the ModelConfig; 0.33 from the whole VllmConfig."""
+    first = next(iter(inspect.signature(renderer_from_config).parameters.values()))
+    return config.model_config if "ModelConfig" in str(first.annotation) else config
 
 
 def _build_app(layout: dict[str, Any], args: Any, engine: Any, config: Any) -> Any:
