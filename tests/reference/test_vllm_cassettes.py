@@ -135,14 +135,14 @@ KNOWN = (
         "responses/protocol.py:611 read; 0.34.0 responses/protocol.py:890-897; recorded on 0.33.0 and 0.34.0)",
         lambda knobs, item: item.path == "/v1/responses" and b"not found in 'tools'" in item.body,
         re.compile(r"^(status: real 400 vs fake 200|\$: real b'\{\"error\")"),
-        ("0.16.0", "0.21.0", "0.24.0", "0.26.0", "0.28.0", "0.32.0", "0.33.0", "0.34.0"),
+        ("0.21.0", "0.24.0", "0.26.0", "0.28.0", "0.32.0", "0.33.0", "0.34.0"),
     ),
     Known(
         "environment: FastAPI >= 0.12x words str(RequestValidationError) with the endpoint "
         "(vLLM 0.12 api_server.py:1400-1406 appends the errors); the fake keeps the list text",
         lambda knobs, item: b"validation error:" in item.body and item.path != "/v1/responses",
         re.compile(r"\$\.error\.message: real"),
-        ("0.10.2", "0.12.0", "0.16.0", "0.21.0"),
+        ("0.10.2", "0.11.1", "0.12.0", "0.16.0", "0.21.0"),
     ),
     Known(
         f"{NOT_FIXED}: 0.24.0 words a validation error f'{{str(exc)}} {{str(errors)}}' "
@@ -152,6 +152,20 @@ KNOWN = (
         lambda knobs, item: b"validation error:" in item.body and item.path != "/v1/responses",
         re.compile(r"\$\.error\.message: real \"1 validation error:\\n"),
         ("0.24.0",),
+    ),
+    Known(
+        f"{NOT_FIXED}: /v1/responses refuses a named tool_choice in the chat form (no "
+        "top-level 'name') as a pydantic error, 400 '13 validation errors:' over every member "
+        "of ResponsesRequest.tool_choice's union (literal 'none'/'auto'/'required', allowed "
+        "tools, function, MCP ...); from 0.21 a validator says 'not found in tools' instead",
+        lambda knobs, item: (
+            item.path == "/v1/responses"
+            and item.status == 400
+            and b"validation errors" in item.body
+            and b"'tool_choice'" in item.body
+        ),
+        re.compile(r"^(status: real 400 vs fake 200|\$: real b'\{\"error\")"),
+        ("0.11.1", "0.16.0"),
     ),
 )
 
