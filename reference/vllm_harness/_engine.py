@@ -23,6 +23,10 @@ from reference.vllm_harness._generation import Step, engine_steps, generation, v
 CURRENT: contextvars.ContextVar[tuple[str, dict[str, Any]]] = contextvars.ContextVar("current")
 
 
+# V1's output processor always counts prefix-cache hits (an int, 0 here: nothing is cached);
+# 0.10.1.1's /v1/responses refuses a None there (InputTokensDetails.cached_tokens)
+CACHED = {"num_cached_tokens": 0}
+
 SCRIPT_PATH = "/_harness/script"  # POST a Script: the engine plays it from the start
 
 
@@ -155,7 +159,7 @@ class ScriptedEngine(EngineClient):
         delta = sampling_params.output_kind == RequestOutputKind.DELTA
         if not delta:
             outputs = [self._final(i, steps) for i, steps in enumerate(per_choice)]
-            yield RequestOutput(request_id, text, prompt_ids, None, outputs, True)
+            yield RequestOutput(request_id, text, prompt_ids, None, outputs, True, **CACHED)
             return
         shown = [visible(steps, stop) for steps in per_choice]
         longest = max(len(steps) for steps in per_choice)
@@ -177,7 +181,7 @@ class ScriptedEngine(EngineClient):
                     )
                 )
             finished = position == longest - 1
-            yield RequestOutput(request_id, text, prompt_ids, None, outputs, finished)
+            yield RequestOutput(request_id, text, prompt_ids, None, outputs, finished, **CACHED)
 
     def _final(self, index: int, steps: list[Step]) -> CompletionOutput:
         last = steps[-1]

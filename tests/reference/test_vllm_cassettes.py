@@ -126,6 +126,7 @@ KNOWN = (
             item.path == "/v1/responses"
             and item.status == 200
             and "max_output_tokens" not in _json_request(item)
+            and b'"max_output_tokens"' in item.body  # 0.10.1.1 cuts its streams before any
         ),
         re.compile(r"\.max_output_tokens: real \d+ vs fake \d+$"),
     ),
@@ -142,7 +143,7 @@ KNOWN = (
         "(vLLM 0.12 api_server.py:1400-1406 appends the errors); the fake keeps the list text",
         lambda knobs, item: b"validation error:" in item.body and item.path != "/v1/responses",
         re.compile(r"\$\.error\.message: real"),
-        ("0.10.2", "0.11.1", "0.12.0", "0.16.0", "0.21.0"),
+        ("0.10.1.1", "0.10.2", "0.11.1", "0.12.0", "0.16.0", "0.21.0"),
     ),
     Known(
         f"{NOT_FIXED}: 0.24.0 words a validation error f'{{str(exc)}} {{str(errors)}}' "
