@@ -118,7 +118,11 @@ image: $(STAMP)
 # code imports (the GPU-only ones are left out). Never part of `make test`.
 VLLM_VERSION ?= 0.12.0
 VLLM_ENV := .venv-vllm-$(VLLM_VERSION)
-VLLM_SKIP := torch|torchaudio|torchvision|ray|flashinfer[-a-z_]*|numba|nvidia[-a-z0-9_]*|cuda[-a-z0-9_]*|xformers|triton
+# GPU-only kernels, CUDA bindings and NVIDIA codecs, and torchcodec (its native library is built
+# for one torch release and fails to load with the CPU torch here; vLLM then goes without audio
+# decoding). Matched case-insensitively, as pip does.
+VLLM_SKIP_GPU := torchcodec|tilelang|nvtx|fastsafetensors|instanttensor|quack-kernels|tokenspeed[-a-z_]*|humming-kernels|pynvvideocodec|cupy[-a-z0-9_]*|deep[-_]gemm|deep[-_]ep
+VLLM_SKIP := torch|torchaudio|torchvision|ray|flashinfer[-a-z_]*|numba|nvidia[-a-z0-9_]*|cuda[-a-z0-9_]*|xformers|triton|$(VLLM_SKIP_GPU)
 
 $(VLLM_ENV)/.installed:
 	test -x $(VLLM_ENV)/bin/python || $(PYTHON) -m venv $(VLLM_ENV)
@@ -127,7 +131,7 @@ $(VLLM_ENV)/.installed:
 	$(VLLM_ENV)/bin/python -m pip install --quiet --no-deps 'vllm==$(VLLM_VERSION)'
 	$(VLLM_ENV)/bin/python -c 'import importlib.metadata as m; \
 		print("\n".join(r for r in m.requires("vllm") if "extra ==" not in r))' \
-		| grep -vE '^($(VLLM_SKIP))([ =<>!~;[]|$$)' > $(VLLM_ENV)/requirements.txt
+		| grep -viE '^($(VLLM_SKIP))([ =<>!~;[]|$$)' > $(VLLM_ENV)/requirements.txt
 	$(VLLM_ENV)/bin/python -m pip install --quiet -r $(VLLM_ENV)/requirements.txt \
 		$$(test -f reference/vllm-$(VLLM_VERSION)-constraints.txt && \
 			echo -c reference/vllm-$(VLLM_VERSION)-constraints.txt)

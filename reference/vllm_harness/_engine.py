@@ -23,6 +23,10 @@ from reference.vllm_harness._generation import Step, engine_steps, generation, v
 CURRENT: contextvars.ContextVar[tuple[str, dict[str, Any]]] = contextvars.ContextVar("current")
 
 
+# V1's output processor always counts prefix-cache hits (an int, 0 here: nothing is cached);
+# 0.10.1.1's /v1/responses refuses a None there (InputTokensDetails.cached_tokens)
+CACHED = {"num_cached_tokens": 0}
+
 SCRIPT_PATH = "/_harness/script"  # POST a Script: the engine plays it from the start
 
 
@@ -65,6 +69,16 @@ class RequestCapture:
         await self.app(scope, replay, send)
 
 
+class EngineRequest(dict):  # type: ignore[type-arg]
+    """The prompt as ``process_inputs`` hands it on: still the prompt dict, with the request
+    fields the serving code reads (0.16 reads ``prompt_token_ids`` and sets
+    ``reasoning_ended`` on vLLM's EngineCoreRequest)."""
+
+    @property
+    def prompt_token_ids(self) -> Any:
+        return self.get("prompt_token_ids")
+
+
 class PassThroughInputs:
     """From 0.12 the serving code hands the prompt to ``input_processor`` first."""
 
@@ -72,7 +86,7 @@ class PassThroughInputs:
         self.tokenizer = tokenizer
 
     def process_inputs(self, request_id: str, prompt: Any, params: Any, *a: Any, **k: Any) -> Any:
-        return prompt
+        return EngineRequest(prompt) if isinstance(prompt, dict) else prompt
 
     def clear_mm_cache(self) -> None:
         return None
@@ -93,6 +107,7 @@ class ScriptedEngine(EngineClient):
         self.model_config = vllm_config.model_config
         self.tokenizer = tokenizer
         self.input_processor = PassThroughInputs(tokenizer)
+        self.processor = self.input_processor  # its name up to 0.11.1
         self.io_processor = None
         self.player = player
         self.knobs = knobs
@@ -144,7 +159,7 @@ class ScriptedEngine(EngineClient):
         delta = sampling_params.output_kind == RequestOutputKind.DELTA
         if not delta:
             outputs = [self._final(i, steps) for i, steps in enumerate(per_choice)]
-            yield RequestOutput(request_id, text, prompt_ids, None, outputs, True)
+            yield RequestOutput(request_id, text, prompt_ids, None, outputs, True, **CACHED)
             return
         shown = [visible(steps, stop) for steps in per_choice]
         longest = max(len(steps) for steps in per_choice)
@@ -166,7 +181,7 @@ class ScriptedEngine(EngineClient):
                     )
                 )
             finished = position == longest - 1
-            yield RequestOutput(request_id, text, prompt_ids, None, outputs, finished)
+            yield RequestOutput(request_id, text, prompt_ids, None, outputs, finished, **CACHED)
 
     def _final(self, index: int, steps: list[Step]) -> CompletionOutput:
         last = steps[-1]

@@ -53,15 +53,22 @@ def _layout() -> dict[str, Any]:
 
         return {"new": False, "build": build_app, "init": init_app_state, "parser": make_arg_parser}
     except ImportError:
-        from vllm.entrypoints.common.cli_args import (
-            make_arg_parser,
-        )
+        make_arg_parser = _launchers_arg_parser()
         from vllm.entrypoints.launchers.api_server.app_state import (
             init_app_state,
         )
         from vllm.entrypoints.launchers.app import build_app
 
         return {"new": True, "build": build_app, "init": init_app_state, "parser": make_arg_parser}
+
+
+def _launchers_arg_parser() -> Any:
+    """make_arg_parser in the launchers layout: launchers.cli_args in 0.32, common from 0.33."""
+    try:
+        from vllm.entrypoints.common.cli_args import make_arg_parser
+    except ImportError:  # 0.32
+        from vllm.entrypoints.launchers.cli_args import make_arg_parser
+    return make_arg_parser
 
 
 def _vllm_config(args: Any) -> Any:
@@ -80,7 +87,13 @@ def _renderer(config: Any) -> Any:
         from vllm.renderers.registry import renderer_from_config
     except ImportError:
         return None
-    return renderer_from_config(config)
+    return renderer_from_config(_renderer_config(renderer_from_config, config))
+
+
+def _renderer_config(renderer_from_config: Any, config: Any) -> Any:
+    """0.16 builds the renderer from the ModelConfig; 0.33 from the whole VllmConfig."""
+    first = next(iter(inspect.signature(renderer_from_config).parameters.values()))
+    return config.model_config if "ModelConfig" in str(first.annotation) else config
 
 
 def _build_app(layout: dict[str, Any], args: Any, engine: Any, config: Any) -> Any:
