@@ -144,6 +144,8 @@ class Knobs(BaseModel):
     responses_top_logprobs_null: bool = True  # False: 0 (0.10.0-0.10.1 "top_logprobs: int")
     responses_length_incomplete: bool = True  # a length finish: status "incomplete" + details
     responses_tool_choice_none_without_tools: bool = True  # no tools: "auto" reads "none"
+    # a named tool_choice must name one of the tools by its top-level "name" (else a 400)
+    responses_named_tool_choice_check: bool = False
     responses_event_response: ResponsesEventResponse = ResponsesEventResponse.BODY
     tokenize: bool = True  # /tokenize and /detokenize
     tokenize_token_strs: bool = False  # TokenizeResponse has token_strs (null unless asked)
