@@ -96,10 +96,11 @@ KNOWN = (
         ANY,
     ),
     Known(
-        "harness: with both tool flags, 0.33's own app reads a named tool_choice's output "
-        "through the hermes parser, so the bare JSON arguments the scripted engine emits (as "
-        "guided decoding does in 0.12) come out as content; what 0.33's structured output makes "
-        "a model emit there is not modelled yet",
+        "harness (fixed, to re-record): 0.24+ constrains a named/required tool_choice with "
+        "hermes' structural tag (hermes_tool_parser.py:35, parser/abstract_parser.py "
+        "_apply_structural_tag), so a model writes a <tool_call> block, which the hermes "
+        "parser reads back with both tool flags; this cassette's engine still wrote the bare "
+        "JSON arguments, which came out as content",
         lambda knobs, item: (
             item.path == "/v1/chat/completions" and isinstance(_json(item).get("tool_choice"), dict)
         ),
