@@ -218,6 +218,8 @@ class Knobs(BaseModel):
         "usage",
     )
     completion_chunk_null_keys: tuple[str, ...] = ()  # null keys on completion chunk choices
+    # the first stream chunk's choice carries the prompt's token ids, asked for or not
+    completion_first_chunk_prompt_ids: bool = False
     # Errors
     error_shape: ErrorShape = ErrorShape.NESTED
     validation_error_type: str = "Bad Request"

@@ -74,12 +74,6 @@ KNOWN = (
         ("0.10.2",),
     ),
     Known(
-        f"{NOT_FIXED}: 0.10.2 puts the prompt's token ids on the first /v1/completions chunk",
-        lambda knobs, item: item.path == "/v1/completions" and _streamed(item),
-        re.compile(r"\.prompt_token_ids: real \["),
-        ("0.10.2",),
-    ),
-    Known(
         f"{NOT_FIXED}: /v1/responses validates input items (a tool message is not one)",
         lambda knobs, item: (
             item.path == "/v1/responses" and item.status == 400 and b"validation error" in item.body
