@@ -239,6 +239,8 @@ class Knobs(BaseModel):
     parameter_errors: bool = True  # VLLMValidationError: "(parameter=..., value=...)", param set
     reasoning_tokens_details: bool = True  # a reasoning parser fills completion_tokens_details
     named_tool_stream: NamedToolStream = NamedToolStream.FRAGMENTS
+    # a streamed named tool_choice ends with finish_reason "tool_calls" (the body says "stop")
+    named_tool_stream_finish_tool_calls: bool = False
     # Reasoning: keys that carry parsed reasoning text, on messages and deltas
     reasoning_keys: tuple[str, ...] = ("reasoning",)
     # /v1/models

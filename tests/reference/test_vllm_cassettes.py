@@ -68,12 +68,6 @@ KNOWN = (
         ANY,
     ),
     Known(
-        f"{NOT_FIXED}: 0.10.2 ends a named tool_choice stream with finish_reason tool_calls",
-        lambda knobs, item: _streamed(item) and isinstance(_json(item).get("tool_choice"), dict),
-        re.compile(r'finish_reason: real "tool_calls" vs fake "stop"$'),
-        ("0.10.2",),
-    ),
-    Known(
         f"{NOT_FIXED}: /v1/responses validates input items (a tool message is not one)",
         lambda knobs, item: (
             item.path == "/v1/responses" and item.status == 400 and b"validation error" in item.body
