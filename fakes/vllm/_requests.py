@@ -207,7 +207,7 @@ def _model_checks(knobs: Knobs, body: JSONObject, chat: bool) -> dict[str, Any] 
 
 
 def _responses_tool_usage(body: JSONObject) -> None:
-    """ResponsesRequest.check_tool_usage (0.20+): its VLLMValidationError is a plain 400."""
+    """ResponsesRequest.check_tool_usage (0.27+): its VLLMValidationError is a plain 400."""
     tools = body.get("tools")
     choice = body.get("tool_choice", "auto")
     named = isinstance(choice, dict) and choice.get("type") == "function"
