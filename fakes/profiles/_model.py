@@ -144,6 +144,8 @@ class Knobs(BaseModel):
     responses_top_logprobs_null: bool = True  # False: 0 (0.10.0-0.10.1 "top_logprobs: int")
     responses_length_incomplete: bool = True  # a length finish: status "incomplete" + details
     responses_tool_choice_none_without_tools: bool = True  # no tools: "auto" reads "none"
+    # a named tool_choice must name one of the tools by its top-level "name" (else a 400)
+    responses_named_tool_choice_check: bool = False
     responses_event_response: ResponsesEventResponse = ResponsesEventResponse.BODY
     tokenize: bool = True  # /tokenize and /detokenize
     tokenize_token_strs: bool = False  # TokenizeResponse has token_strs (null unless asked)
@@ -216,6 +218,8 @@ class Knobs(BaseModel):
         "usage",
     )
     completion_chunk_null_keys: tuple[str, ...] = ()  # null keys on completion chunk choices
+    # the first stream chunk's choice carries the prompt's token ids, asked for or not
+    completion_first_chunk_prompt_ids: bool = False
     # Errors
     error_shape: ErrorShape = ErrorShape.NESTED
     validation_error_type: str = "Bad Request"
@@ -235,6 +239,8 @@ class Knobs(BaseModel):
     parameter_errors: bool = True  # VLLMValidationError: "(parameter=..., value=...)", param set
     reasoning_tokens_details: bool = True  # a reasoning parser fills completion_tokens_details
     named_tool_stream: NamedToolStream = NamedToolStream.FRAGMENTS
+    # a streamed named tool_choice ends with finish_reason "tool_calls" (the body says "stop")
+    named_tool_stream_finish_tool_calls: bool = False
     # Reasoning: keys that carry parsed reasoning text, on messages and deltas
     reasoning_keys: tuple[str, ...] = ("reasoning",)
     # /v1/models

@@ -134,6 +134,9 @@ EMPTY_TOOLS = (
 )
 
 
+NAMED_TOOL_NOT_FOUND = "Tool choice 'function' not found in 'tools' parameter."
+
+
 def _value_error(message: str, body: Any) -> dict[str, Any]:
     return {
         "type": "value_error",
@@ -203,6 +206,30 @@ def _model_checks(knobs: Knobs, body: JSONObject, chat: bool) -> dict[str, Any] 
     return None
 
 
+def _responses_tool_usage(body: JSONObject) -> None:
+    """ResponsesRequest.check_tool_usage (0.27+): its VLLMValidationError is a plain 400."""
+    tools = body.get("tools")
+    choice = body.get("tool_choice", "auto")
+    named = isinstance(choice, dict) and choice.get("type") == "function"
+    if not (isinstance(tools, list) and tools):
+        if choice == "required":
+            message = "Tool choice 'required' must be specified with 'tools' parameter."
+        elif named:
+            message = NAMED_TOOL_NOT_FOUND
+        else:
+            return
+    elif named and isinstance(choice, dict):
+        # the Responses form names the tool at the top level; the chat form's
+        # {"function": {"name": ...}} has no "name" there, so it is refused too
+        names = {t.get("name") for t in tools if isinstance(t, dict)}
+        if choice.get("name") and choice.get("name") in names:
+            return
+        message = NAMED_TOOL_NOT_FOUND
+    else:
+        return
+    raise VllmError(f"{message} (parameter=tool_choice)", 400, param="tool_choice")
+
+
 def _as_errors(exc: ValidationError) -> list[dict[str, Any]]:
     errors = []
     for details in exc.errors(include_url=False):
@@ -240,6 +267,8 @@ def validate(
             "input": body,
         }
         raise validation_error(knobs, [error])
+    if kind is ResponsesRequest and knobs.responses_named_tool_choice_check:
+        _responses_tool_usage(body)
     before = _model_checks(knobs, body, chat)
     if before is not None:
         raise validation_error(knobs, [before])

@@ -17,7 +17,13 @@ from vllm.sampling_params import RequestOutputKind
 
 from fakes.model.script import Script, ScriptPlayer
 from fakes.profiles import Knobs
-from reference.vllm_harness._generation import Step, engine_steps, generation, visible
+from reference.vllm_harness._generation import (
+    Step,
+    engine_steps,
+    generation,
+    hermes_structural_tag,
+    visible,
+)
 
 # (path, JSON body) of the request being served; set by RequestCapture
 CURRENT: contextvars.ContextVar[tuple[str, dict[str, Any]]] = contextvars.ContextVar("current")
@@ -144,6 +150,7 @@ class ScriptedEngine(EngineClient):
             body=body,
             reasoning_parser=self.reasoning_parser,
             auto_tools=self.auto_tools,
+            hermes_tag=hermes_structural_tag(sampling_params),
         )
         stop = list(sampling_params.stop or [])
         if sampling_params.include_stop_str_in_output:

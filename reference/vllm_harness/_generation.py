@@ -4,8 +4,9 @@ The fake decides WHAT is said (``fakes.vllm._plan.plan_reply`` with the same scr
 the same inputs as ``fakes/vllm/_routes.py``); this module writes it down the way a real model
 would emit it for the chosen parsers: reasoning between ``<think>`` and ``</think>`` tokens
 (deepseek_r1), tool calls as hermes ``<tool_call>`` blocks, a named tool_choice as the guided
-JSON arguments, ``required`` as the guided JSON list. The engine then stops the way vLLM's does
-(EOS, ``max_tokens``, a stop string). Nothing here imports vLLM.
+JSON arguments, ``required`` as the guided JSON list (both as ``<tool_call>`` blocks when the
+release constrains them with hermes' structural tag instead). The engine then stops the way
+vLLM's does (EOS, ``max_tokens``, a stop string). Nothing here imports vLLM.
 """
 
 from __future__ import annotations
@@ -52,14 +53,36 @@ def pieces(text: str) -> list[str]:
     return out
 
 
-def _tool_pieces(plan: Plan, tool_choice: Any) -> list[str]:
+def hermes_structural_tag(sampling_params: Any) -> bool:
+    """Whether the release constrained this request with a structural tag whose tags are
+    hermes' ``<tool_call>`` (its own choice, read off the sampling params it built)."""
+    for name in ("structured_outputs", "guided_decoding"):  # 0.11+, before
+        constraint = getattr(sampling_params, name, None)
+        tag = getattr(constraint, "structural_tag", None)
+        if tag is not None:
+            return "<tool_call>" in (tag if isinstance(tag, str) else str(tag))
+    return False
+
+
+def _tool_pieces(plan: Plan, tool_choice: Any, hermes_tag: bool) -> list[str]:
     if not plan.tool_calls:
         return []
+    forced = plan.named_tool or tool_choice == "required"
+    if forced and hermes_tag:
+        # the release constrained the output with hermes' structural tag (0.24+ hermes
+        # structural_tag_model, VLLM_ENFORCE_STRICT_TOOL_CALLING on by default): the model
+        # writes <tool_call> blocks, a named choice one (stop_after_first), "required" with
+        # separator ""
+        calls = plan.tool_calls[:1] if plan.named_tool else plan.tool_calls
+        out: list[str] = []
+        for call in calls:
+            out += ["<tool_call>", *pieces(hermes_block(call)), "</tool_call>"]
+        return out
     if plan.named_tool:  # guided decoding against the function's parameters
         return pieces(plan.tool_calls[0].arguments)
     if tool_choice == "required":  # guided decoding against a list of {name, parameters}
         return pieces(required_list(plan.tool_calls))
-    out: list[str] = []
+    out = []
     for position, call in enumerate(plan.tool_calls):
         if position:
             out.extend(pieces("\n"))
@@ -67,14 +90,14 @@ def _tool_pieces(plan: Plan, tool_choice: Any) -> list[str]:
     return out
 
 
-def model_pieces(plan: Plan, tool_choice: Any) -> list[str]:
+def model_pieces(plan: Plan, tool_choice: Any, hermes_tag: bool = False) -> list[str]:
     out: list[str] = []
     if plan.reasoning:
         out += ["<think>", *pieces("".join(plan.reasoning)), "</think>"]
     # no reasoning parser: the tags stay text, split as the fake's tokenizer splits them
     content = "".join(plan.content)
     out += tokens.tokenize(content) if plan.inline_reasoning else pieces(content)
-    out += _tool_pieces(plan, tool_choice)
+    out += _tool_pieces(plan, tool_choice, hermes_tag)
     return out
 
 
@@ -89,6 +112,7 @@ def _plans(
     reasoning: bool,
     tools_allowed: bool,
     n: int,
+    hermes_tag: bool = False,
 ) -> Generation:
     reply = player.choose(scripted, path)
     if reply is not None and reply.error is not None:
@@ -107,7 +131,7 @@ def _plans(
         for _ in range(n)
     ]
     finish = reply.finish_reason if reply else None
-    choices = [Choice(model_pieces(plan, tool_choice), finish) for plan in plans]
+    choices = [Choice(model_pieces(plan, tool_choice, hermes_tag), finish) for plan in plans]
     return Generation(choices, prompt)
 
 
@@ -119,8 +143,10 @@ def generation(
     body: dict[str, Any],
     reasoning_parser: bool,
     auto_tools: bool,
+    hermes_tag: bool = False,
 ) -> Generation:
-    """The fake's choices for this request (mirrors the handlers in fakes/vllm/_routes.py)."""
+    """The fake's choices for this request (mirrors the handlers in fakes/vllm/_routes.py).
+    ``hermes_tag``: the release's sampling params carry hermes' structural tag."""
     n = int(body.get("n") or 1)
     if path.endswith("/chat/completions"):
         tool_choice = body.get("tool_choice")
@@ -136,6 +162,7 @@ def generation(
             reasoning=reasoning_parser and bool(knobs.reasoning_keys),
             tools_allowed=knobs.tools,
             n=n,
+            hermes_tag=hermes_tag,
         )
     if path.endswith("/completions"):
         prompt = body.get("prompt", "")

@@ -30,3 +30,11 @@ def test_stream_events_are_diffed_one_by_one() -> None:
 def test_layout_only_differences_are_still_reported() -> None:
     found = differences(b'{"a": 1}', b'{"a":1}', streamed=False)
     assert found and found[0].startswith("$: same JSON, different bytes")
+
+
+def test_prompt_token_ids_compare_by_count_not_value() -> None:
+    assert normalize(b'{"prompt_token_ids":[67, 12,5]}') == b'{"prompt_token_ids":[0, 0,0]}'
+    assert normalize(b'{"prompt_token_ids":null}') == b'{"prompt_token_ids":null}'
+    assert differences(
+        b'{"p":1,"prompt_token_ids":[67]}', b'{"p":1,"prompt_token_ids":[0,0]}', streamed=False
+    )

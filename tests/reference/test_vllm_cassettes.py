@@ -69,18 +69,6 @@ KNOWN = (
         ANY,
     ),
     Known(
-        f"{NOT_FIXED}: 0.10.2 ends a named tool_choice stream with finish_reason tool_calls",
-        lambda knobs, item: _streamed(item) and isinstance(_json(item).get("tool_choice"), dict),
-        re.compile(r'finish_reason: real "tool_calls" vs fake "stop"$'),
-        ("0.10.2",),
-    ),
-    Known(
-        f"{NOT_FIXED}: 0.10.2 puts the prompt's token ids on the first /v1/completions chunk",
-        lambda knobs, item: item.path == "/v1/completions" and _streamed(item),
-        re.compile(r"\.prompt_token_ids: real \["),
-        ("0.10.2",),
-    ),
-    Known(
         f"{NOT_FIXED}: /v1/responses validates input items (a tool message is not one)",
         lambda knobs, item: (
             item.path == "/v1/responses" and item.status == 400 and b"validation error" in item.body
@@ -97,11 +85,14 @@ KNOWN = (
         ANY,
     ),
     Known(
-        "harness: with both tool flags, 0.33's own app reads a named tool_choice's output "
-        "through the hermes parser, so the bare JSON arguments the scripted engine emits (as "
-        "guided decoding does in 0.12) come out as content; what 0.33's structured output makes "
-        "a model emit there is not modelled yet",
-        lambda knobs, item: isinstance(_json(item).get("tool_choice"), dict),
+        "harness (fixed, to re-record): 0.24+ constrains a named/required tool_choice with "
+        "hermes' structural tag (hermes_tool_parser.py:35, parser/abstract_parser.py "
+        "_apply_structural_tag), so a model writes a <tool_call> block, which the hermes "
+        "parser reads back with both tool flags; this cassette's engine still wrote the bare "
+        "JSON arguments, which came out as content",
+        lambda knobs, item: (
+            item.path == "/v1/chat/completions" and isinstance(_json(item).get("tool_choice"), dict)
+        ),
         ANY,
         ("0.24.0", "0.26.0", "0.28.0", "0.32.0", "0.33.0"),
     ),
@@ -130,12 +121,15 @@ KNOWN = (
         re.compile(r"\.max_output_tokens: real \d+ vs fake \d+$"),
     ),
     Known(
-        f"{NOT_FIXED}: /v1/responses refuses a named tool_choice without a top-level 'name' "
-        "(the chat form): \"Tool choice 'function' not found in 'tools' parameter.\" (0.26.0 "
-        "responses/protocol.py:611 read; 0.34.0 responses/protocol.py:890-897; recorded on 0.33.0 and 0.34.0)",
+        f"{NOT_FIXED}: 0.20-0.26 refuse a /v1/responses named tool_choice that names no tool by "
+        "its top-level 'name' (the chat form) wrapped as a validation error, '1 validation "
+        "error: ... Value error, Tool choice 'function' not found in 'tools' parameter.': their "
+        "VLLMValidationError is a ValueError (0.26.0 exceptions.py:9; 0.21.0 "
+        "responses/protocol.py:568,579); from 0.27 the plain 400 the fake sends "
+        "(responses_named_tool_choice_check)",
         lambda knobs, item: item.path == "/v1/responses" and b"not found in 'tools'" in item.body,
         re.compile(r"^(status: real 400 vs fake 200|\$: real b'\{\"error\")"),
-        ("0.21.0", "0.24.0", "0.26.0", "0.28.0", "0.32.0", "0.33.0", "0.34.0"),
+        ("0.21.0", "0.24.0", "0.26.0"),
     ),
     Known(
         "environment: FastAPI >= 0.12x words str(RequestValidationError) with the endpoint "

@@ -294,6 +294,8 @@ class ChunkWriter:
     def finish(self, index: int, step: _Step, plan: Plan, total: int) -> JSONObject:
         choice = self._choice(index, step.delta)
         choice["finish_reason"] = plan.finish_reason
+        if self.knobs.named_tool_stream_finish_tool_calls and plan.named_tool and plan.tool_calls:
+            choice["finish_reason"] = "tool_calls"  # tools_streamed[i] wins, a length cut too
         choice["stop_reason"] = plan.stop_reason
         for key in (*self.knobs.chunk_null_keys, *self.knobs.finish_choice_null_keys):
             choice[key] = None

@@ -10,6 +10,8 @@ from fakes.types import JSONObject
 from fakes.vllm._plan import Plan
 from fakes.vllm.wire import chat
 
+FAKE_TOKEN_ID = 0
+
 
 def completion_body(
     knobs: Knobs,
@@ -81,6 +83,9 @@ def chunks(
         }
         for key in knobs.completion_chunk_null_keys:
             choice[key] = None
+        if position == 0 and knobs.completion_first_chunk_prompt_ids:
+            # one id per prompt token; the fake has no vocabulary, so every id is the same
+            choice["prompt_token_ids"] = [FAKE_TOKEN_ID] * prompt
         chunk: dict[str, Any] = {**head, "choices": [choice]}
         if policy.continuous is not None or (last and policy.in_finish_chunk):
             chunk["usage"] = chat.usage(knobs, prompt, generated, stream=True)

@@ -150,3 +150,52 @@ async def test_0_34_excludes_null_annotations_and_prompt_tokens_details(vllm: An
         body = (await _post(vllm, version, "/v1/chat/completions", CHAT)).json()
         assert ("annotations" in body["choices"][0]["message"]) is present
         assert ("prompt_tokens_details" in body["usage"]) is present
+
+
+WEATHER_TOOL = {"type": "function", "name": "get_weather", "parameters": {"type": "object"}}
+NOT_FOUND = "Tool choice 'function' not found in 'tools' parameter. (parameter=tool_choice)"
+
+
+@pytest.mark.parametrize(
+    ("tools", "choice", "message"),
+    [
+        ([WEATHER_TOOL], {"type": "function", "function": {"name": "get_weather"}}, NOT_FOUND),
+        ([WEATHER_TOOL], {"type": "function", "name": "get_time"}, NOT_FOUND),
+        (None, {"type": "function", "name": "get_weather"}, NOT_FOUND),
+        (
+            None,
+            "required",
+            "Tool choice 'required' must be specified with 'tools' parameter. "
+            "(parameter=tool_choice)",
+        ),
+    ],
+)
+async def test_responses_named_tool_choice_check_from_0_27(
+    vllm: Any, tools: Any, choice: Any, message: str
+) -> None:
+    """responses_named_tool_choice_check: ResponsesRequest.check_tool_usage's plain 400s."""
+    body = {"model": "fake-model", "input": "hi", "tool_choice": choice}
+    if tools is not None:
+        body["tools"] = tools
+    refused = await _post(vllm, "0.27.0", "/v1/responses", body)
+    assert refused.status_code == 400
+    assert refused.json()["error"] == {
+        "message": message,
+        "type": "BadRequestError",
+        "param": "tool_choice",
+        "code": 400,
+    }
+    # 0.26's VLLMValidationError is a ValueError (pydantic's value_error, not imitated yet);
+    # 0.18 has no such validator: both are served here
+    assert (await _post(vllm, "0.26.0", "/v1/responses", body)).status_code == 200
+    assert (await _post(vllm, "0.18.0", "/v1/responses", body)).status_code == 200
+
+
+async def test_responses_named_tool_choice_by_its_name_is_served(vllm: Any) -> None:
+    body = {
+        "model": "fake-model",
+        "input": "hi",
+        "tools": [WEATHER_TOOL],
+        "tool_choice": {"type": "function", "name": "get_weather"},
+    }
+    assert (await _post(vllm, "0.34.0", "/v1/responses", body)).status_code == 200
