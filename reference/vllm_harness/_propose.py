@@ -284,9 +284,10 @@ def propose(
     return proposal
 
 
-def _name(release: str) -> str:
+def _name(release: str, parent: Profile) -> str:
     major, minor = [*release.split("."), "0"][:2]
-    return f"vllm-{major}.{minor}"
+    name = f"vllm-{major}.{minor}"
+    return f"vllm-{release}" if name == parent.name else name
 
 
 def _versions(release: str, parent: Profile) -> str:
@@ -314,7 +315,7 @@ def render(proposal: Proposal) -> str:
         for knob, found in proposal.evidence.items()
     }
     document: dict[str, Any] = {
-        "name": _name(proposal.release),
+        "name": _name(proposal.release, parent),
         "extends": parent.name,
         "versions": _versions(proposal.release, parent),
         "reference": proposal.release,

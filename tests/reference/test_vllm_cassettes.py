@@ -71,13 +71,13 @@ KNOWN = (
         f"{NOT_FIXED}: 0.10.2 ends a named tool_choice stream with finish_reason tool_calls",
         lambda knobs, item: _streamed(item) and isinstance(_json(item).get("tool_choice"), dict),
         re.compile(r'finish_reason: real "tool_calls" vs fake "stop"$'),
-        ("0.10.2",),
+        ("0.10.2", "0.11.0"),
     ),
     Known(
         f"{NOT_FIXED}: 0.10.2 puts the prompt's token ids on the first /v1/completions chunk",
         lambda knobs, item: item.path == "/v1/completions" and _streamed(item),
         re.compile(r"\.prompt_token_ids: real \["),
-        ("0.10.2",),
+        ("0.10.2", "0.11.0"),
     ),
     Known(
         f"{NOT_FIXED}: /v1/responses validates input items (a tool message is not one)",
@@ -105,6 +105,15 @@ KNOWN = (
         ("0.33.0",),
     ),
     Known(
+        f"{NOT_FIXED}: openai's Response in response.created/in_progress keeps the fields of "
+        "vLLM's dumped dict it lacks, after its own: 0.11.0's input_messages, output_messages "
+        "(0.11.0 serving_responses.py:1660-1680 ResponsesResponse.model_dump() handed to "
+        "openai's ResponseCreatedEvent)",
+        lambda knobs, item: item.path == "/v1/responses" and _streamed(item),
+        re.compile(r"^\$\[\d+\]\.response\.(input|output)_messages: real has it \(null\)"),
+        ("0.11.0",),
+    ),
+    Known(
         # vLLM sets max_output_tokens to max_model_len minus the prompt's length in the
         # model's own tokenizer and chat template (the harness's tiny model); the fake counts
         # the prompt its own way. A property of the model, not of the serving code.
@@ -130,7 +139,7 @@ KNOWN = (
         "(vLLM 0.12 api_server.py:1400-1406 appends the errors); the fake keeps the list text",
         lambda knobs, item: b"validation error:" in item.body and item.path != "/v1/responses",
         re.compile(r"\$\.error\.message: real"),
-        ("0.10.2", "0.12.0"),
+        ("0.10.2", "0.11.0", "0.12.0"),
     ),
 )
 
