@@ -140,6 +140,7 @@ _KEYED: tuple[tuple[str, tuple[str | int, ...], str], ...] = (
     ("/v1/completions", ("choices", 0), "completion_choice_keys"),
     ("/v1/completions", ("usage",), "usage_keys"),
     ("/v1/responses", (), "responses_keys"),
+    ("/v1/responses", ("tools", 0), "responses_tool_keys"),
     ("/v1/responses", ("usage", "input_tokens_details"), "responses_usage_input_keys"),
     ("/v1/responses", ("usage", "output_tokens_details"), "responses_usage_output_keys"),
     ("/v1/models", ("data", 0), "model_card_keys"),

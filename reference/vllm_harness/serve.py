@@ -79,6 +79,10 @@ def _renderer(config: Any) -> Any:
         from vllm.renderers.registry import renderer_from_config
     except ImportError:
         return None
+    # 0.15 builds it from the ModelConfig, 0.33 from the whole VllmConfig
+    first = next(iter(inspect.signature(renderer_from_config).parameters.values()))
+    if "ModelConfig" in str(first.annotation):
+        return renderer_from_config(config.model_config)
     return renderer_from_config(config)
 
 

@@ -114,6 +114,17 @@ KNOWN = (
         ("0.11.0",),
     ),
     Known(
+        f"{NOT_FIXED}: 0.18's skip-empty /v1/responses stream sends the reasoning parser's item "
+        "first (output_item.added type reasoning, vllm's response.reasoning_part.added, "
+        "reasoning_text.delta ... done, output_item.done), then the message item; the fake "
+        "streams only the message (recorded 0.18.0)",
+        lambda knobs, item: (
+            item.path == "/v1/responses" and _streamed(item) and b"reasoning_text" in item.body
+        ),
+        re.compile(r"^\$(\[\d+\])?[ .:\[]"),
+        ("0.18.0",),
+    ),
+    Known(
         # vLLM sets max_output_tokens to max_model_len minus the prompt's length in the
         # model's own tokenizer and chat template (the harness's tiny model); the fake counts
         # the prompt its own way. A property of the model, not of the serving code.
@@ -139,7 +150,7 @@ KNOWN = (
         "(vLLM 0.12 api_server.py:1400-1406 appends the errors); the fake keeps the list text",
         lambda knobs, item: b"validation error:" in item.body and item.path != "/v1/responses",
         re.compile(r"\$\.error\.message: real"),
-        ("0.10.2", "0.11.0", "0.12.0"),
+        ("0.10.2", "0.11.0", "0.12.0", "0.15.0", "0.18.0"),
     ),
 )
 
