@@ -118,7 +118,10 @@ image: $(STAMP)
 # code imports (the GPU-only ones are left out). Never part of `make test`.
 VLLM_VERSION ?= 0.12.0
 VLLM_ENV := .venv-vllm-$(VLLM_VERSION)
-VLLM_SKIP := torch|torchaudio|torchvision|ray|flashinfer[-a-z_]*|numba|nvidia[-a-z0-9_]*|cuda[-a-z0-9_]*|xformers|triton
+VLLM_SKIP := torch|torchaudio|torchvision|ray|flashinfer[-a-z_]*|numba|nvidia[-a-z0-9_]*|cuda[-a-z0-9_]*|xformers|triton|quack-kernels|tilelang|deep[-_]gemm|deep[-_]ep|pynvvideocodec|tokenspeed[-a-z_]*|humming-kernels|fastsafetensors
+# GPU-only packages that a kept dependency pulls in (xgrammar: triton on x86_64 Linux); the
+# serving code never runs them, and vLLM imports triton only behind its own HAS_TRITON check
+VLLM_GPU_ONLY := triton
 
 $(VLLM_ENV)/.installed:
 	test -x $(VLLM_ENV)/bin/python || $(PYTHON) -m venv $(VLLM_ENV)
@@ -127,10 +130,11 @@ $(VLLM_ENV)/.installed:
 	$(VLLM_ENV)/bin/python -m pip install --quiet --no-deps 'vllm==$(VLLM_VERSION)'
 	$(VLLM_ENV)/bin/python -c 'import importlib.metadata as m; \
 		print("\n".join(r for r in m.requires("vllm") if "extra ==" not in r))' \
-		| grep -vE '^($(VLLM_SKIP))([ =<>!~;[]|$$)' > $(VLLM_ENV)/requirements.txt
+		| grep -viE '^($(VLLM_SKIP))([ =<>!~;[]|$$)' > $(VLLM_ENV)/requirements.txt
 	$(VLLM_ENV)/bin/python -m pip install --quiet -r $(VLLM_ENV)/requirements.txt \
 		$$(test -f reference/vllm-$(VLLM_VERSION)-constraints.txt && \
 			echo -c reference/vllm-$(VLLM_VERSION)-constraints.txt)
+	$(VLLM_ENV)/bin/python -m pip uninstall --quiet --yes $(VLLM_GPU_ONLY)
 	$(VLLM_ENV)/bin/python -m pip install --quiet respx syrupy orjson rich click
 	$(VLLM_ENV)/bin/python -m pip install --quiet --no-deps -e .
 	touch $@

@@ -114,15 +114,41 @@ KNOWN = (
         ("0.11.0",),
     ),
     Known(
-        f"{NOT_FIXED}: 0.18's skip-empty /v1/responses stream sends the reasoning parser's item "
+        f"{NOT_FIXED}: 0.18-0.20's skip-empty /v1/responses stream sends the reasoning parser's item "
         "first (output_item.added type reasoning, vllm's response.reasoning_part.added, "
         "reasoning_text.delta ... done, output_item.done), then the message item; the fake "
-        "streams only the message (recorded 0.18.0)",
+        "streams only the message (recorded 0.18.0 and 0.20.0)",
         lambda knobs, item: (
             item.path == "/v1/responses" and _streamed(item) and b"reasoning_text" in item.body
         ),
         re.compile(r"^\$(\[\d+\])?[ .:\[]"),
-        ("0.18.0",),
+        ("0.18.0", "0.20.0"),
+    ),
+    Known(
+        f"{NOT_FIXED}: 0.20's /v1/responses stream with function tools closes the message item "
+        "(output_text.done, content_part.done, output_item.done before response.completed) "
+        "where the skip-empty style without tools sends no *.done after the EOS step "
+        "(recorded 0.20.0; 0.18.0 sends none)",
+        lambda knobs, item: (
+            item.path == "/v1/responses"
+            and _streamed(item)
+            and bool(_json_request(item).get("tools"))
+        ),
+        ANY,
+        ("0.20.0",),
+    ),
+    Known(
+        f"{NOT_FIXED}: 0.22's chat stream with a reasoning parser sends the </think> step as a "
+        'chunk of delta {"content": ""} between the reasoning and the answer (recorded 0.22.0 '
+        "with deepseek_r1)",
+        lambda knobs, item: (
+            _streamed(item)
+            and item.path == "/v1/chat/completions"
+            and b'"delta":{"content":""},"logprobs":null,"finish_reason":null' in item.body
+            and b'"reasoning"' in item.body
+        ),
+        ANY,
+        ("0.22.0",),
     ),
     Known(
         # vLLM sets max_output_tokens to max_model_len minus the prompt's length in the
@@ -150,7 +176,7 @@ KNOWN = (
         "(vLLM 0.12 api_server.py:1400-1406 appends the errors); the fake keeps the list text",
         lambda knobs, item: b"validation error:" in item.body and item.path != "/v1/responses",
         re.compile(r"\$\.error\.message: real"),
-        ("0.10.2", "0.11.0", "0.12.0", "0.15.0", "0.18.0"),
+        ("0.10.2", "0.11.0", "0.12.0", "0.15.0", "0.18.0", "0.20.0", "0.22.0"),
     ),
 )
 
