@@ -118,7 +118,9 @@ image: $(STAMP)
 # code imports (the GPU-only ones are left out). Never part of `make test`.
 VLLM_VERSION ?= 0.12.0
 VLLM_ENV := .venv-vllm-$(VLLM_VERSION)
-VLLM_SKIP := torch|torchaudio|torchvision|ray|flashinfer[-a-z_]*|numba|nvidia[-a-z0-9_]*|cuda[-a-z0-9_]*|xformers|triton|quack-kernels|tilelang|deep[-_]gemm|deep[-_]ep|pynvvideocodec|tokenspeed[-a-z_]*|humming-kernels|fastsafetensors
+VLLM_SKIP := torch|torchaudio|torchvision|ray|flashinfer[-a-z_]*|numba|nvidia[-a-z0-9_]*|cuda[-a-z0-9_]*|xformers|triton|quack-kernels|tilelang|deep[-_]gemm|deep[-_]ep|pynvvideocodec|tokenspeed[-a-z_]*|humming-kernels|fastsafetensors|torchcodec
+# (torchcodec: video decoding built for the release's own torch; vLLM imports it in a
+# try/except ImportError, so leaving it out keeps its placeholder.)
 # GPU-only packages that a kept dependency pulls in (xgrammar: triton on x86_64 Linux); the
 # serving code never runs them, and vLLM imports triton only behind its own HAS_TRITON check
 VLLM_GPU_ONLY := triton

@@ -96,13 +96,13 @@ KNOWN = (
         ANY,
     ),
     Known(
-        "harness: with both tool flags, 0.33's own app reads a named tool_choice's output "
+        "harness: with both tool flags, 0.25's and 0.33's own apps reads a named tool_choice's output "
         "through the hermes parser, so the bare JSON arguments the scripted engine emits (as "
-        "guided decoding does in 0.12) come out as content; what 0.33's structured output makes "
+        "guided decoding does in 0.12) come out as content; what their structured output makes "
         "a model emit there is not modelled yet",
         lambda knobs, item: isinstance(_json(item).get("tool_choice"), dict),
         ANY,
-        ("0.33.0",),
+        ("0.25.0", "0.33.0"),
     ),
     Known(
         f"{NOT_FIXED}: openai's Response in response.created/in_progress keeps the fields of "
@@ -176,7 +176,7 @@ KNOWN = (
         "(vLLM 0.12 api_server.py:1400-1406 appends the errors); the fake keeps the list text",
         lambda knobs, item: b"validation error:" in item.body and item.path != "/v1/responses",
         re.compile(r"\$\.error\.message: real"),
-        ("0.10.2", "0.11.0", "0.12.0", "0.15.0", "0.18.0", "0.20.0", "0.22.0"),
+        ("0.10.2", "0.11.0", "0.12.0", "0.15.0", "0.18.0", "0.20.0", "0.22.0", "0.25.0"),
     ),
 )
 
