@@ -96,13 +96,13 @@ KNOWN = (
         ANY,
     ),
     Known(
-        "harness: with both tool flags, 0.25's and 0.33's own apps reads a named tool_choice's output "
+        "harness: with both tool flags, 0.25's, 0.27's and 0.33's own apps read a named tool_choice's output "
         "through the hermes parser, so the bare JSON arguments the scripted engine emits (as "
         "guided decoding does in 0.12) come out as content; what their structured output makes "
         "a model emit there is not modelled yet",
         lambda knobs, item: isinstance(_json(item).get("tool_choice"), dict),
         ANY,
-        ("0.25.0", "0.33.0"),
+        ("0.25.0", "0.27.0", "0.33.0"),
     ),
     Known(
         f"{NOT_FIXED}: openai's Response in response.created/in_progress keeps the fields of "
@@ -166,10 +166,10 @@ KNOWN = (
     Known(
         f"{NOT_FIXED}: /v1/responses refuses a named tool_choice without a top-level 'name' "
         "(the chat form): \"Tool choice 'function' not found in 'tools' parameter.\" (0.26.0 "
-        "responses/protocol.py:611 read; 0.34.0 responses/protocol.py:890-897; recorded on 0.33.0 and 0.34.0)",
+        "responses/protocol.py:611 read; 0.34.0 responses/protocol.py:890-897; recorded on 0.27.0, 0.33.0 and 0.34.0)",
         lambda knobs, item: item.path == "/v1/responses" and b"not found in 'tools'" in item.body,
         re.compile(r"^(status: real 400 vs fake 200|\$: real b'\{\"error\")"),
-        ("0.33.0", "0.34.0"),
+        ("0.27.0", "0.33.0", "0.34.0"),
     ),
     Known(
         "environment: FastAPI >= 0.12x words str(RequestValidationError) with the endpoint "
