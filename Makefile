@@ -123,6 +123,9 @@ VLLM_ENV := .venv-vllm-$(VLLM_VERSION)
 # decoding). Matched case-insensitively, as pip does.
 VLLM_SKIP_GPU := torchcodec|tilelang|nvtx|fastsafetensors|instanttensor|quack-kernels|tokenspeed[-a-z_]*|humming-kernels|pynvvideocodec|cupy[-a-z0-9_]*|deep[-_]gemm|deep[-_]ep
 VLLM_SKIP := torch|torchaudio|torchvision|ray|flashinfer[-a-z_]*|numba|nvidia[-a-z0-9_]*|cuda[-a-z0-9_]*|xformers|triton|$(VLLM_SKIP_GPU)
+# GPU-only packages that a kept dependency pulls in (xgrammar: triton on x86_64 Linux); the
+# serving code never runs them, and vLLM imports triton only behind its own HAS_TRITON check
+VLLM_GPU_ONLY := triton
 
 $(VLLM_ENV)/.installed:
 	test -x $(VLLM_ENV)/bin/python || $(PYTHON) -m venv $(VLLM_ENV)
@@ -135,6 +138,7 @@ $(VLLM_ENV)/.installed:
 	$(VLLM_ENV)/bin/python -m pip install --quiet -r $(VLLM_ENV)/requirements.txt \
 		$$(test -f reference/vllm-$(VLLM_VERSION)-constraints.txt && \
 			echo -c reference/vllm-$(VLLM_VERSION)-constraints.txt)
+	$(VLLM_ENV)/bin/python -m pip uninstall --quiet --yes $(VLLM_GPU_ONLY)
 	$(VLLM_ENV)/bin/python -m pip install --quiet respx syrupy orjson rich click httpx2
 	$(VLLM_ENV)/bin/python -m pip install --quiet --no-deps -e .
 	touch $@

@@ -3,10 +3,11 @@
 Runs in the project's .venv::
 
     python -m reference.vllm_harness.run --version 0.12.0 --python .venv-vllm-0.12.0/bin/python
-        [--record] [--only PATTERN]
+        [--record] [--only PATTERN] [--propose FILE]
 
 Prints every difference by JSON path and "N/N exchanges identical"; ``--record`` writes the
-real side as a cassette (recordings/vllm/vllm-X.jsonl) and its setups beside it.
+real side as a cassette (recordings/vllm/vllm-X.jsonl) and its setups beside it; ``--propose``
+writes the knob differences as a proposed profile extending the nearest one (_propose.py).
 """
 
 from __future__ import annotations
@@ -28,10 +29,12 @@ from pathlib import Path
 import httpx
 
 from fakes.http.server import LiveServer
+from fakes.profiles import resolve_vllm_profile
 from fakes.record import Chunk, Header, Interaction, Redactor, save
 from reference._process import stop
 from reference.vllm_harness._catalogue import Call, Case, probe_cases, scenario_cases
 from reference.vllm_harness._normalize import differences, scrub
+from reference.vllm_harness._propose import Exchange, propose, render
 from reference.vllm_harness._setup import Setup, fake_app
 from reference.vllm_harness._setups_file import write_setups
 
@@ -126,7 +129,7 @@ def compare(real: Interaction, fake: Interaction) -> list[str]:
 
 async def run_case(
     version: str, case: Case, real: httpx.AsyncClient
-) -> list[tuple[Call, Interaction, list[str]]]:
+) -> list[tuple[Call, Interaction, Interaction, list[str]]]:
     await real.post("/_harness/script", json=case.setup.script)
     # the fake on a real socket too: chunk boundaries and cut streams as a client sees them
     server = await asyncio.to_thread(LiveServer(fake_app(version, case.setup)).start)
@@ -136,7 +139,7 @@ async def run_case(
             for call in case.calls:
                 got = await _send(real, call)
                 expected = await _send(fake, call)
-                results.append((call, got, compare(got, expected)))
+                results.append((call, got, expected, compare(got, expected)))
     finally:
         await asyncio.to_thread(server.stop)
     return results
@@ -144,7 +147,7 @@ async def run_case(
 
 async def run(
     version: str, python: str, state: Path, only: list[str], echo: bool = True
-) -> tuple[int, int, list[tuple[Setup, list[Interaction]]]]:
+) -> tuple[int, int, list[tuple[Setup, list[Interaction]]], list[Exchange]]:
     scenario, skipped = await scenario_cases(version)
     cases = [c for c in probe_cases() + scenario if _chosen(c.setup.name, only)]
     groups: dict[tuple[str, ...], list[Case]] = {}
@@ -152,6 +155,7 @@ async def run(
         groups.setdefault(case.setup.flag_key(), []).append(case)
     identical = total = only_ids = 0
     recorded: list[tuple[Setup, list[Interaction]]] = []
+    exchanges: list[Exchange] = []
     for flags, members in groups.items():
         async with (
             real_server(python, state, list(flags)) as url,
@@ -159,8 +163,9 @@ async def run(
         ):
             for case in members:
                 results = await run_case(version, case, client)
-                recorded.append((case.setup, [got for _, got, _ in results]))
-                for call, _, found in results:
+                recorded.append((case.setup, [got for _, got, _, _ in results]))
+                for call, got, expected, found in results:
+                    exchanges.append(Exchange(case.setup.name, got, expected, tuple(found)))
                     total += 1
                     identical += not found
                     only_ids += bool(found) and all(_ID_LENGTH.search(x) for x in found)
@@ -175,7 +180,7 @@ async def run(
         print(f"vLLM {version}: {identical}/{total} exchanges identical")
         if only_ids:
             print(f"  and {only_ids} more differ only in the length of random ids")
-    return identical, total, recorded
+    return identical, total, recorded, exchanges
 
 
 def _chosen(name: str, only: list[str]) -> bool:
@@ -205,14 +210,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state", help="scratch directory (default: beside --python's env)")
     parser.add_argument("--record", action="store_true")
     parser.add_argument("--only", action="append", default=[], help="case name pattern")
+    parser.add_argument("--propose", metavar="FILE", help="write a proposed profile YAML")
     args = parser.parse_args(argv)
     python = Path(args.python)
     state = Path(args.state) if args.state else python.parent.parent / "harness"
-    identical, total, recorded = asyncio.run(run(args.version, str(python), state, list(args.only)))
+    identical, total, recorded, exchanges = asyncio.run(
+        run(args.version, str(python), state, list(args.only))
+    )
     if args.record:
         out = ROOT / "recordings" / "vllm" / f"vllm-{args.version}.jsonl"
         record(args.version, recorded, out)
         print(f"recorded {sum(len(g) for _, g in recorded)} interactions to {out.name}")
+    if args.propose:
+        parent = resolve_vllm_profile(args.version, None)[0]
+        Path(args.propose).write_text(
+            render(propose(args.version, parent, exchanges, identical)), encoding="utf-8"
+        )
+        print(f"proposed profile (extends {parent.name}) written to {args.propose}")
     return 0 if identical == total else 1
 
 

@@ -53,20 +53,20 @@ def _layout() -> dict[str, Any]:
 
         return {"new": False, "build": build_app, "init": init_app_state, "parser": make_arg_parser}
     except ImportError:
-        make_arg_parser = _launchers_arg_parser()
         from vllm.entrypoints.launchers.api_server.app_state import (
             init_app_state,
         )
         from vllm.entrypoints.launchers.app import build_app
 
-        return {"new": True, "build": build_app, "init": init_app_state, "parser": make_arg_parser}
+        parser = _launcher_arg_parser()
+        return {"new": True, "build": build_app, "init": init_app_state, "parser": parser}
 
 
-def _launchers_arg_parser() -> Any:
-    """make_arg_parser in the launchers layout: launchers.cli_args in 0.32, common from 0.33."""
+def _launcher_arg_parser() -> Any:
+    """make_arg_parser beside the launchers (0.30) or in entrypoints.common (0.33)."""
     try:
         from vllm.entrypoints.common.cli_args import make_arg_parser
-    except ImportError:  # 0.32
+    except ImportError:
         from vllm.entrypoints.launchers.cli_args import make_arg_parser
     return make_arg_parser
 

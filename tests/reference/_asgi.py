@@ -1,0 +1,80 @@
+"""One request to an ASGI app in this process: status, headers, the body as sent, and whether
+the app finished it (a stream the app cuts ends without its last body message). No socket and
+no server thread, so replaying hundreds of recorded exchanges stays fast."""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+from starlette.types import ASGIApp
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    complete: bool  # False: the app returned before its final body message (a cut stream)
+
+
+async def _call(
+    app: ASGIApp, method: str, path: str, query: str, body: bytes, headers: dict[str, str]
+) -> Answer:
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+    sent_request = False
+    finished = anyio.Event()
+    status = 0
+    response_headers: dict[str, str] = {}
+    parts: list[bytes] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent_request
+        if not sent_request:
+            sent_request = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await finished.wait()  # as a client that stays connected until the body ends
+        return {"type": "http.disconnect"}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = int(message["status"])
+            for key, value in message.get("headers", []):
+                response_headers[bytes(key).decode("latin-1")] = bytes(value).decode("latin-1")
+        elif message["type"] == "http.response.body":
+            parts.append(bytes(message.get("body", b"")))
+            if not message.get("more_body", False):
+                finished.set()
+
+    await app(scope, receive, send)
+    complete = finished.is_set()
+    finished.set()
+    return Answer(status, response_headers, b"".join(parts), complete)
+
+
+def call(
+    app: ASGIApp,
+    method: str,
+    path: str,
+    *,
+    query: str = "",
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+) -> Answer:
+    return anyio.run(_call, app, method, path, query, body, dict(headers or {}))
