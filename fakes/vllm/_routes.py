@@ -341,6 +341,7 @@ async def _responses(state: VllmState, request: Request) -> Answer:
     if body.get("stream") and knobs.responses is ResponsesRoute.NON_STREAMING:
         # 0.10.0 raises NotImplementedError outside any handler: FastAPI's plain 500.
         raise PlainServerError()
+    _checks.check_responses_tools(knobs, typed.tools)
     items = (
         typed.input if isinstance(typed.input, list) else [{"role": "user", "content": typed.input}]
     )

@@ -62,11 +62,6 @@ NOT_FIXED = "a harness finding not fixed in the fake yet"
 
 KNOWN = (
     Known(
-        f"{NOT_FIXED}: 0.10.2 refuses tools on /v1/responses without Harmony (a 400)",
-        lambda knobs, item: item.path == "/v1/responses" and b"without Harmony" in item.body,
-        ANY,
-    ),
-    Known(
         f"{NOT_FIXED}: /v1/responses validates input items (a tool message is not one)",
         lambda knobs, item: (
             item.path == "/v1/responses" and item.status == 400 and b"validation error" in item.body

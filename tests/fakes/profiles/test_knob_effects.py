@@ -510,6 +510,14 @@ VLLM_ROWS = [
         (AS_PROFILED, ["name", "type"]),
     ),
     Row(
+        "responses_tools_need_harmony",
+        False,
+        Send("/v1/responses", {**RESPONSE, "tools": RESPONSES_TOOLS}),
+        status,
+        (400, 200),
+        version="0.10.2",
+    ),
+    Row(
         "responses_top_logprobs_null",
         False,
         Send("/v1/responses", RESPONSE),
