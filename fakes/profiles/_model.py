@@ -34,7 +34,8 @@ class ResponsesEventResponse(StrEnum):
     """What the response.created / in_progress / completed events carry as ``response``."""
 
     BODY = "body"  # the release's own ResponsesResponse, as the non-streaming body
-    # openai's Response type (0.10.2-0.11.0): its own keys, a float created_at, and
+    # openai's Response type (0.10.2-0.11.0): its own keys, then the body's it lacks (0.11.0's
+    # input_messages, output_messages), a float created_at, and
     # response.completed fails its validation (usage lacks cache_write_tokens): the stream
     # is cut after response.output_item.done
     OPENAI_RESPONSE = "openai_response"

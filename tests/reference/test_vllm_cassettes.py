@@ -90,15 +90,6 @@ KNOWN = (
         ("0.24.0", "0.25.0", "0.26.0", "0.27.0", "0.28.0", "0.32.0", "0.33.0"),
     ),
     Known(
-        f"{NOT_FIXED}: openai's Response in response.created/in_progress keeps the fields of "
-        "vLLM's dumped dict it lacks, after its own: 0.11.0's input_messages, output_messages "
-        "(0.11.0 serving_responses.py:1660-1680 ResponsesResponse.model_dump() handed to "
-        "openai's ResponseCreatedEvent)",
-        lambda knobs, item: item.path == "/v1/responses" and _streamed(item),
-        re.compile(r"^\$\[\d+\]\.response\.(input|output)_messages: real has it \(null\)"),
-        ("0.11.0",),
-    ),
-    Known(
         f"{NOT_FIXED}: 0.18-0.20's skip-empty /v1/responses stream sends the reasoning parser's item "
         "first (output_item.added type reasoning, vllm's response.reasoning_part.added, "
         "reasoning_text.delta ... done, output_item.done), then the message item; the fake "
