@@ -246,6 +246,8 @@ class Knobs(BaseModel):
     named_tool_stream_finish_tool_calls: bool = False
     # Reasoning: keys that carry parsed reasoning text, on messages and deltas
     reasoning_keys: tuple[str, ...] = ("reasoning",)
+    # a chat stream without a tool parser sends the </think> step as {"content": ""} (0.22-0.23)
+    reasoning_end_content_chunk: bool = False
     # /v1/models
     model_card_keys: tuple[str, ...] = (
         "id",

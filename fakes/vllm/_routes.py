@@ -229,7 +229,8 @@ async def _chat_completions(state: VllmState, request: Request) -> Answer:
         prompt_tokens=prompt,
         fingerprint=_fingerprint(state),
     )
-    events = [sse.data(chunk) for chunk in chat_wire.chunks(writer, knobs, plans, policy)]
+    written = chat_wire.chunks(writer, knobs, plans, policy, tool_parser=config.auto_tools)
+    events = [sse.data(chunk) for chunk in written]
     error = VllmError(fault.message, fault.status) if fault else None
     payload = stream_error_payload(knobs, error) if error else None
     return EventStreamResponse(

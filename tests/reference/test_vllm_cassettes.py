@@ -114,19 +114,6 @@ KNOWN = (
         ("0.20.0",),
     ),
     Known(
-        f"{NOT_FIXED}: 0.22's chat stream with a reasoning parser sends the </think> step as a "
-        'chunk of delta {"content": ""} between the reasoning and the answer (recorded 0.22.0 '
-        "with deepseek_r1)",
-        lambda knobs, item: (
-            _streamed(item)
-            and item.path == "/v1/chat/completions"
-            and b'"delta":{"content":""},"logprobs":null,"finish_reason":null' in item.body
-            and b'"reasoning"' in item.body
-        ),
-        ANY,
-        ("0.22.0",),
-    ),
-    Known(
         # vLLM sets max_output_tokens to max_model_len minus the prompt's length in the
         # model's own tokenizer and chat template (the harness's tiny model); the fake counts
         # the prompt its own way. A property of the model, not of the serving code.

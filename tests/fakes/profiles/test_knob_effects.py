@@ -472,6 +472,15 @@ VLLM_ROWS = [
     ),
     # Reasoning
     Row(
+        "reasoning_end_content_chunk",
+        False,
+        Send(json=STREAM),
+        frames(lambda cs: [c["choices"][0]["delta"] for c in cs[1:-1]].count({"content": ""})),
+        (1, 0),
+        version="0.22.0",
+        config=REASONING,
+    ),
+    Row(
         "reasoning_tokens_details",
         False,
         Send(json=CHAT),
