@@ -34,7 +34,8 @@ class ResponsesEventResponse(StrEnum):
     """What the response.created / in_progress / completed events carry as ``response``."""
 
     BODY = "body"  # the release's own ResponsesResponse, as the non-streaming body
-    # openai's Response type (0.10.2-0.11.0): its own keys, a float created_at, and
+    # openai's Response type (0.10.2-0.11.0): its own keys, then the body's it lacks (0.11.0's
+    # input_messages, output_messages), a float created_at, and
     # response.completed fails its validation (usage lacks cache_write_tokens): the stream
     # is cut after response.output_item.done
     OPENAI_RESPONSE = "openai_response"
@@ -146,6 +147,8 @@ class Knobs(BaseModel):
     responses_tool_choice_none_without_tools: bool = True  # no tools: "auto" reads "none"
     # a named tool_choice must name one of the tools by its top-level "name" (else a 400)
     responses_named_tool_choice_check: bool = False
+    # any tools on a non-harmony model: 400 "Tool use is not supported ... without Harmony None"
+    responses_tools_need_harmony: bool = False
     responses_event_response: ResponsesEventResponse = ResponsesEventResponse.BODY
     tokenize: bool = True  # /tokenize and /detokenize
     tokenize_token_strs: bool = False  # TokenizeResponse has token_strs (null unless asked)
@@ -243,6 +246,8 @@ class Knobs(BaseModel):
     named_tool_stream_finish_tool_calls: bool = False
     # Reasoning: keys that carry parsed reasoning text, on messages and deltas
     reasoning_keys: tuple[str, ...] = ("reasoning",)
+    # a chat stream without a tool parser sends the </think> step as {"content": ""} (0.22-0.23)
+    reasoning_end_content_chunk: bool = False
     # /v1/models
     model_card_keys: tuple[str, ...] = (
         "id",

@@ -1,5 +1,6 @@
 """vLLM's checks before anything is generated: the model name, the context length and
-max_tokens, and whether a tool_choice needs a tool parser. Each raises the release's error."""
+max_tokens, whether a tool_choice needs a tool parser, and whether /v1/responses takes tools.
+Each raises the release's error."""
 
 from __future__ import annotations
 
@@ -67,3 +68,11 @@ def check_tool_parser(knobs: Knobs, auto_tools: bool, tool_choice: Any) -> None:
     else:
         described = f'function "{tool_choice["function"]["name"]}"'
     raise VllmError(f"tool_choice={described} requires --tool-call-parser to be set", 400)
+
+
+def check_responses_tools(knobs: Knobs, tools: list[dict[str, Any]] | None) -> None:
+    """0.10.1-0.11.0 serve /v1/responses tools only to harmony (gpt-oss) models: any other
+    model's _make_request raises NotImplementedError, which create_responses words as
+    f"{e} {e.__cause__}" (0.10.2 serving_responses.py:252-254,404-406)."""
+    if tools and knobs.responses_tools_need_harmony:
+        raise VllmError("Tool use is not supported in Responses API without Harmony None", 400)

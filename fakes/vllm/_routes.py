@@ -229,7 +229,8 @@ async def _chat_completions(state: VllmState, request: Request) -> Answer:
         prompt_tokens=prompt,
         fingerprint=_fingerprint(state),
     )
-    events = [sse.data(chunk) for chunk in chat_wire.chunks(writer, knobs, plans, policy)]
+    written = chat_wire.chunks(writer, knobs, plans, policy, tool_parser=config.auto_tools)
+    events = [sse.data(chunk) for chunk in written]
     error = VllmError(fault.message, fault.status) if fault else None
     payload = stream_error_payload(knobs, error) if error else None
     return EventStreamResponse(
@@ -341,6 +342,7 @@ async def _responses(state: VllmState, request: Request) -> Answer:
     if body.get("stream") and knobs.responses is ResponsesRoute.NON_STREAMING:
         # 0.10.0 raises NotImplementedError outside any handler: FastAPI's plain 500.
         raise PlainServerError()
+    _checks.check_responses_tools(knobs, typed.tools)
     items = (
         typed.input if isinstance(typed.input, list) else [{"role": "user", "content": typed.input}]
     )

@@ -62,11 +62,6 @@ NOT_FIXED = "a harness finding not fixed in the fake yet"
 
 KNOWN = (
     Known(
-        f"{NOT_FIXED}: 0.10.2 refuses tools on /v1/responses without Harmony (a 400)",
-        lambda knobs, item: item.path == "/v1/responses" and b"without Harmony" in item.body,
-        ANY,
-    ),
-    Known(
         f"{NOT_FIXED}: /v1/responses validates input items (a tool message is not one)",
         lambda knobs, item: (
             item.path == "/v1/responses" and item.status == 400 and b"validation error" in item.body
@@ -95,15 +90,6 @@ KNOWN = (
         ("0.24.0", "0.25.0", "0.26.0", "0.27.0", "0.28.0", "0.32.0", "0.33.0"),
     ),
     Known(
-        f"{NOT_FIXED}: openai's Response in response.created/in_progress keeps the fields of "
-        "vLLM's dumped dict it lacks, after its own: 0.11.0's input_messages, output_messages "
-        "(0.11.0 serving_responses.py:1660-1680 ResponsesResponse.model_dump() handed to "
-        "openai's ResponseCreatedEvent)",
-        lambda knobs, item: item.path == "/v1/responses" and _streamed(item),
-        re.compile(r"^\$\[\d+\]\.response\.(input|output)_messages: real has it \(null\)"),
-        ("0.11.0",),
-    ),
-    Known(
         f"{NOT_FIXED}: 0.18-0.20's skip-empty /v1/responses stream sends the reasoning parser's item "
         "first (output_item.added type reasoning, vllm's response.reasoning_part.added, "
         "reasoning_text.delta ... done, output_item.done), then the message item; the fake "
@@ -126,19 +112,6 @@ KNOWN = (
         ),
         ANY,
         ("0.20.0",),
-    ),
-    Known(
-        f"{NOT_FIXED}: 0.22's chat stream with a reasoning parser sends the </think> step as a "
-        'chunk of delta {"content": ""} between the reasoning and the answer (recorded 0.22.0 '
-        "with deepseek_r1)",
-        lambda knobs, item: (
-            _streamed(item)
-            and item.path == "/v1/chat/completions"
-            and b'"delta":{"content":""},"logprobs":null,"finish_reason":null' in item.body
-            and b'"reasoning"' in item.body
-        ),
-        ANY,
-        ("0.22.0",),
     ),
     Known(
         # vLLM sets max_output_tokens to max_model_len minus the prompt's length in the

@@ -195,11 +195,19 @@ def held_back(pieces: list[str], hold: int, *, finished: bool) -> tuple[list[str
     return out, text[len(shown) :]
 
 
-def stream_steps(knobs: Knobs, plan: Plan, tokenize: Any) -> list[_Step]:
+def stream_steps(
+    knobs: Knobs, plan: Plan, tokenize: Any, *, tool_parser: bool = False
+) -> list[_Step]:
     """The deltas of one choice, the last one being the finish delta."""
     steps: list[_Step] = []
     for piece in plan.reasoning:
         steps.append(_Step(_reasoning_values(knobs, piece), 1))
+    thought_out = plan.reasoning and (plan.content or plan.finish_reason != "length")
+    if knobs.reasoning_end_content_chunk and thought_out and not tool_parser:
+        # the </think> step ends the reasoning phase with no tool parser to hand over to, so
+        # parse_delta passes its (empty) content through (0.22.0 parser/abstract_parser.py:
+        # 689-698,738-744)
+        steps.append(_Step({"content": ""}, 1))
     ends_on_token = plan.finish_reason == "length" or (
         plan.tool_calls and knobs.tool_finish_on_fragment
     )
@@ -323,11 +331,17 @@ class ChunkWriter:
 
 
 def chunks(
-    writer: ChunkWriter, knobs: Knobs, plans: list[Plan], policy: StreamUsagePolicy
+    writer: ChunkWriter,
+    knobs: Knobs,
+    plans: list[Plan],
+    policy: StreamUsagePolicy,
+    *,
+    tool_parser: bool = False,
 ) -> list[JSONObject]:
-    """Every chunk of a chat stream, in order: roles, the choices' steps, then usage."""
+    """Every chunk of a chat stream, in order: roles, the choices' steps, then usage.
+    ``tool_parser``: --enable-auto-tool-choice with a --tool-call-parser."""
     chunks = [writer.role(i) for i in range(len(plans))]
-    per_choice = [stream_steps(knobs, plan, tokenize) for plan in plans]
+    per_choice = [stream_steps(knobs, plan, tokenize, tool_parser=tool_parser) for plan in plans]
     longest = max(len(steps) for steps in per_choice)
     for position in range(longest):  # choices advance together, one engine step at a time
         for index, steps in enumerate(per_choice):

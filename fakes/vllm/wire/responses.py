@@ -79,9 +79,12 @@ def event_response(knobs: Knobs, response: JSONObject) -> JSONObject:
     """The ``response`` of response.created / response.in_progress."""
     if knobs.responses_event_response is ResponsesEventResponse.BODY:
         return response
-    # openai's Response: created_at is a float, fields it lacks are null
+    # openai's Response: created_at is a float, fields it lacks are null, and (extra="allow")
+    # the dumped dict's keys it does not know follow its own: 0.11.0's input_messages and
+    # output_messages (0.11.0 serving_responses.py:1660-1680 validate final_response.model_dump())
     out = {key: response.get(key) for key in _OPENAI_RESPONSE_KEYS}
     out["created_at"] = float(response["created_at"])
+    out.update({key: value for key, value in response.items() if key not in out})
     return out
 
 

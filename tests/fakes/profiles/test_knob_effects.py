@@ -472,6 +472,15 @@ VLLM_ROWS = [
     ),
     # Reasoning
     Row(
+        "reasoning_end_content_chunk",
+        False,
+        Send(json=STREAM),
+        frames(lambda cs: [c["choices"][0]["delta"] for c in cs[1:-1]].count({"content": ""})),
+        (1, 0),
+        version="0.22.0",
+        config=REASONING,
+    ),
+    Row(
         "reasoning_tokens_details",
         False,
         Send(json=CHAT),
@@ -508,6 +517,14 @@ VLLM_ROWS = [
         Send("/v1/responses", {**RESPONSE, "tools": RESPONSES_TOOLS}),
         lambda r: list(r.json()["tools"][0]),
         (AS_PROFILED, ["name", "type"]),
+    ),
+    Row(
+        "responses_tools_need_harmony",
+        False,
+        Send("/v1/responses", {**RESPONSE, "tools": RESPONSES_TOOLS}),
+        status,
+        (400, 200),
+        version="0.10.2",
     ),
     Row(
         "responses_top_logprobs_null",
