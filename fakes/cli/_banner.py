@@ -21,13 +21,7 @@ def banner(url: str, config: VllmConfig, elapsed: float, workers: int = 1) -> No
     per = f", {workers} workers: control plane and request log per worker" if workers > 1 else ""
     console.print(f"listening on [bold]{url}[/]  (ready in {elapsed * 1000:.0f} ms{per})")
     console.print("try:", style="dim")
-    console.print(
-        f"  curl -N {url}/v1/chat/completions{auth} -H 'Content-Type: application/json' \\\n"
-        f'    -d \'{{"model": "{model}", "messages": [{{"role": "user", "content": '
-        f'"Hello"}}], "stream": true}}\'',
-        markup=False,
-        highlight=False,
-    )
+    console.print(_stream_curl(url, auth, model), markup=False, highlight=False)
     console.print(
         f'  python -c "{"import os; " if key else ""}from openai import OpenAI; '
         f"c = OpenAI(base_url='{url}/v1', "
@@ -52,18 +46,17 @@ def url_of(host: str, port: int) -> str:
 def curl_examples(console: Console, url: str, model: str, key: str | None) -> None:
     auth = ' -H "Authorization: Bearer $MASTER_KEY"' if key else ""
     console.print("try:", style="dim")
-    console.print(
-        f"  curl -N {url}/v1/chat/completions{auth} -H 'Content-Type: application/json' \\\n"
-        f'    -d \'{{"model": "{model}", "messages": [{{"role": "user", "content": '
-        f'"Hello"}}], "stream": true}}\'   # ends without usage',
-        markup=False,
-        highlight=False,
-    )
-    console.print(
-        f"  curl -N {url}/v1/chat/completions{auth} -H 'Content-Type: application/json' \\\n"
-        f'    -d \'{{"model": "{model}", "messages": [{{"role": "user", "content": '
-        f'"Hello"}}], "stream": true, "stream_options": {{"include_usage": true}}}}\'',
-        markup=False,
-        highlight=False,
-    )
+    plain = _stream_curl(url, auth, model) + "   # ends without usage"
+    console.print(plain, markup=False, highlight=False)
+    usage = _stream_curl(url, auth, model, ', "stream_options": {"include_usage": true}')
+    console.print(usage, markup=False, highlight=False)
     console.print(f"  control plane: {url}/_fake/requests", style="dim")
+
+
+def _stream_curl(url: str, auth: str, model: str, options: str = "") -> str:
+    """A streamed chat request to copy into a shell."""
+    return (
+        f"  curl -N {url}/v1/chat/completions{auth} -H 'Content-Type: application/json' \\\n"
+        f'    -d \'{{"model": "{model}", "messages": [{{"role": "user", "content": '
+        f'"Hello"}}], "stream": true{options}}}\''
+    )
