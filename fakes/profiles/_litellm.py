@@ -78,7 +78,7 @@ class LitellmKnobs(BaseModel):
     message_reasoning_extras: bool = True
     # Streaming
     empty_role_chunk: bool = True  # False: the role rides on the next chunk
-    holds_one_chunk: bool = False  # each chunk waits for the next: a cut loses the last one
+    holds_one_chunk: bool = False  # a chunk goes out when the next arrives (the last at the end)
     chunk_stop_reason: bool = True  # an upstream "stop_reason" key stays on the choice
     chunk_model: ModelField = ModelField.ALIAS  # content chunks (and an upstream's own finish)
     finish_chunk_model: ModelField = ModelField.ALIAS  # finish and usage chunks it makes

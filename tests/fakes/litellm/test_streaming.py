@@ -18,6 +18,8 @@ from fakes.http.server import live
 from fakes.litellm import Deployment, LitellmConfig, create_litellm_app, resolve_litellm_profile
 from fakes.model import timing
 from fakes.model.timing import Timing
+from fakes.profiles import with_knobs
+from fakes.transports.streaming import StreamingASGITransport
 from fakes.vllm import create_vllm_app
 from tests.conftest import WEATHER_TOOLS, chunks, stable, vllm_config
 from tests.fakes.litellm.conftest import AUTH, VERSIONS
@@ -291,3 +293,43 @@ async def test_a_natural_end_is_one_finish_chunk(stack: Any, version: str) -> No
     assert choices[-1]["finish_reason"] == "stop" and choices[-1]["delta"] == {}
     assert all(c["delta"] != {"content": ""} for c in choices)
     assert "".join(c["delta"].get("content", "") for c in choices) == upstream_text
+
+
+@pytest.mark.parametrize("holds", [False, True])
+async def test_holds_one_chunk_forwards_a_chunk_only_once_the_next_arrives(
+    monkeypatch: pytest.MonkeyPatch, holds: bool
+) -> None:
+    """Neither real proxy holds a chunk back (both profiles say false); a profile that sets
+    ``holds_one_chunk`` forwards each chunk only when the next one arrives. Seen by scheduling,
+    not time: before each later token the upstream lets every ready task run (no real time
+    passes), then notes how many chunks the client has read."""
+    received: list[str] = []
+    read_before_token: list[int] = []
+
+    async def next_token(seconds: float) -> None:
+        for _ in range(200):  # bounded: every task that can run, runs
+            await asyncio.sleep(0)
+        read_before_token.append(len(received))
+
+    monkeypatch.setattr(timing, "sleep", next_token)
+    vllm = create_vllm_app(vllm_config("0.9.2", timing=Timing(itl=0.01)))
+    profile, release = resolve_litellm_profile("1.110.2", None)
+    assert profile.knobs.holds_one_chunk is False
+    deployment = Deployment("fake-model", "hosted_vllm", "fake-model", "http://upstream.fake/v1")
+    config = LitellmConfig(with_knobs(profile, {"holds_one_chunk": holds}), release, (deployment,))
+    proxy = create_litellm_app(config, transport=StreamingASGITransport(vllm))
+    body = {"model": "fake-model", "messages": [{"role": "user", "content": "hi"}]}
+    async with (
+        httpx.AsyncClient(transport=StreamingASGITransport(proxy), base_url="http://p") as client,
+        client.stream(
+            "POST", "/v1/chat/completions", json={**body, "stream": True, "max_tokens": 4}
+        ) as response,
+    ):
+        async for line in response.aiter_lines():
+            if line.startswith("data: {"):
+                received.append(line)
+    assert len(read_before_token) >= 3, read_before_token
+    # forwarded at once, the client has read every chunk sent so far (the role chunk, then one
+    # a token) before the next token; held, the latest one is still in the proxy
+    sent = range(len(read_before_token))
+    assert read_before_token == [max(n - 1, 0) if holds else n for n in sent]
