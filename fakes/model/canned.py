@@ -11,7 +11,9 @@ import json
 from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from fakes.http.capture import replaying
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
@@ -81,7 +83,7 @@ class CannedMiddleware:
             more = message.get("more_body", False)
         position = self._match(scope, body)
         if position is None:
-            await self.app(scope, _replay(body, receive), send)
+            await self.app(scope, replaying(body, receive), send)
             return
         route = self.routes[position]
         response = route.responses[min(self._served[position], len(route.responses) - 1)]
@@ -96,19 +98,6 @@ class CannedMiddleware:
             if route.body_contains is None or route.body_contains in text:
                 return position
         return None
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
 
 
 async def _send(response: CannedResponse, send: Send) -> None:
