@@ -208,9 +208,15 @@ async def bridged_stream(
             if model is None:  # as 1.74 names its first chunk (provider's when it has usage)
                 model = provider_model(deployment) if chunk.get("usage") else chunk.get("model")
             usage = chunk.get("usage") or usage
+            if chunk.get("choices") or chunk.get("usage"):
+                # stream_chunk_builder takes the last chunk's finish_reason, None as "stop"
+                # (1.74.15 streaming_chunk_builder_utils.py:78-84), and 1.74 gives the usage
+                # chunk a choice without one: a stream with usage always says "stop" (seen
+                # with max_output_tokens, router-responses-litellm-1.74.15.post2.json)
+                first = (chunk.get("choices") or [{}])[0]
+                finish = first.get("finish_reason") if isinstance(first, dict) else None
             for choice in chunk.get("choices") or []:
                 delta = choice.get("delta") or {}
-                finish = choice.get("finish_reason") or finish
                 for call in delta.get("tool_calls") or []:
                     _merge_call(calls, call)
                 reasoning = delta.get("reasoning_content")
@@ -246,7 +252,7 @@ async def bridged_stream(
             "completion_tokens": completion,
             "total_tokens": prompt_estimate + completion,
         }
-    status = "stop" if calls else finish
+    status = "stop" if calls else finish or "stop"
     output = _output(
         chat_id,
         status,

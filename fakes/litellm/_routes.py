@@ -295,8 +295,10 @@ async def responses(request: Request) -> Answer:
         body = await _body(request)
         model = body.get("model")
         group = _deployment(state, call, model, route)
-        deployment = _pick(state, call, str(model), group)
         stream = bool(body.get("stream"))
+        if state.config.routed and not any(d.answers_itself for d in group):
+            return await _routed_responses(state, call, str(model), body, stream)
+        deployment = _pick(state, call, str(model), group)
         no_upstream = [h for h in knobs.chat_headers if h != UPSTREAM]
         if deployment.answers_itself or knobs.responses is ResponsesMode.BRIDGE:
             chat = chat_request(body, deployment.upstream_model)
@@ -343,6 +345,64 @@ async def responses(request: Request) -> Answer:
         if knobs.responses_error_version and error.headers:
             error.headers.append(("x-litellm-version", state.version))
         return error.response()
+
+
+async def _routed_responses(
+    state: LitellmState, call: CallInfo, model: str, body: JSONObject, stream: bool
+) -> Answer:
+    """/v1/responses through the router: the same deployments, retries, cooldowns and
+    fallbacks as a chat call, forwarded (1.110.2) or bridged to chat (1.74); seen in
+    recordings/litellm/router-responses-litellm-*.json."""
+    knobs = state.knobs
+    bridge = knobs.responses is ResponsesMode.BRIDGE
+    if bridge and none_content(body):
+        group = state.config.group(model)
+        raise _errors.bridge_none_content(knobs, group[0], call)
+
+    async def attempt(deployment: Deployment) -> Opened:
+        if not bridge:
+            sent = forwarded_request(body, deployment.upstream_model)
+            return await attempt_upstream(state, deployment, "/responses", sent, call)
+        chat = chat_request(body, deployment.upstream_model)
+        chat["stream"] = stream
+        if stream:
+            chat["stream_options"] = {"include_usage": True}
+        return await attempt_upstream(state, deployment, "/chat/completions", chat, call)
+
+    try:
+        opened = await route(state, call, model, attempt)
+    except _errors.ProxyError as error:
+        if error.message.startswith(_errors.NO_DEPLOYMENTS):  # no deployment was called
+            error.headers = call.headers(knobs.router_error_headers) + error.headers
+        raise
+    deployment = call.deployment
+    assert deployment is not None
+    if stream:
+        names = list(knobs.stream_headers)
+        if bridge:  # seen on 1.74: no deployment headers on a bridged stream, routed or not
+            names = [h for h in names if h not in _DEPLOYMENT_HEADERS]
+        headers = call.headers(names) + stream_extra(knobs)
+        if bridge:
+            estimate = _estimate.prompt_tokens(
+                chat_request(body, deployment.upstream_model),
+                None,
+                knobs.estimate_special_tokens_fail,
+            )
+            events = bridged_stream(deployment, opened.response, opened.aclose, estimate)
+            return _stream(events, headers)
+        _began, chunks = await opened_stream(opened.response)
+        return _stream(forwarded_stream(deployment, chunks, opened.aclose), headers)
+    try:
+        data = orjson.loads(await opened.response.aread())
+    finally:
+        await opened.aclose()
+    if bridge:  # seen on 1.74: the bridge passes on none of the upstream's headers
+        names = [h for h in knobs.chat_headers if h != UPSTREAM]
+        return _json(bridged_body(deployment, data), headers=call.headers(names))
+    answer = forwarded_body(deployment, data)
+    if call.fallbacks:  # as a routed chat call: a fallback's answer keeps the upstream's model
+        answer["model"] = data.get("model", answer["model"])
+    return _json(answer, headers=call.headers(knobs.chat_headers))
 
 
 async def completions(request: Request) -> Answer:

@@ -142,6 +142,7 @@ class Run:
     settings: dict[str, Any]
     named: frozenset[str]  # deployments given a model_info.id (the others: LiteLLM's hash)
     steps: tuple[Step, ...]
+    vllm_profile: str = VLLM_PROFILE  # the replicas' release
 
 
 FAILOVER = Run("failover", REPLICAS, GROUPS, ROUTER_SETTINGS, frozenset(NAMED), STEPS)
@@ -167,7 +168,55 @@ BUSY = Run(
     frozenset({"e1", "e2"}),
     BUSY_STEPS,
 )
-RUNS = {run.name: run for run in (FAILOVER, LIMITS, BUSY)}
+# /v1/responses through the router, in front of replicas that serve it (vLLM 0.34): the same
+# failover as chat (a failing replica cooled down, a group whose one replica fails falls back).
+RESPONSES_STEPS = (
+    Step(
+        "responses to fleet: the failing replica, cooled down, then the healthy one",
+        {"model": "fleet", "input": "hi", "max_output_tokens": 5},
+        "/v1/responses",
+    ),
+    Step(
+        "responses to fleet: straight to the healthy one",
+        {"model": "fleet", "input": "hi", "max_output_tokens": 5},
+        "/v1/responses",
+    ),
+    Step(
+        "responses to fleet, streamed",
+        {"model": "fleet", "input": "hi", "max_output_tokens": 5, "stream": True},
+        "/v1/responses",
+    ),
+    Step(
+        "responses to solo: retries, then the fallback group",
+        {"model": "solo", "input": "hi", "max_output_tokens": 5},
+        "/v1/responses",
+    ),
+    Step(
+        "responses to pair: both replicas fail",
+        {"model": "pair", "input": "hi", "max_output_tokens": 5},
+        "/v1/responses",
+    ),
+    Step(
+        "responses to pair again",
+        {"model": "pair", "input": "hi", "max_output_tokens": 5},
+        "/v1/responses",
+    ),
+    Step(
+        "responses to pair: no deployment left",
+        {"model": "pair", "input": "hi", "max_output_tokens": 5},
+        "/v1/responses",
+    ),
+)
+RESPONSES = Run(
+    "responses",
+    tuple(r for r in REPLICAS if r.name != "s5"),
+    {group: GROUPS[group] for group in ("fleet", "solo", "backup", "pair")},
+    {key: value for key, value in ROUTER_SETTINGS.items() if key != "context_window_fallbacks"},
+    frozenset(NAMED),
+    RESPONSES_STEPS,
+    vllm_profile="vllm-0.34",
+)
+RUNS = {run.name: run for run in (FAILOVER, LIMITS, BUSY, RESPONSES)}
 
 
 def _value(value: Any) -> str:
@@ -228,7 +277,7 @@ class Hits:
 
     def wrap(self, name: str, app: ASGIApp) -> ASGIApp:
         async def counted(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] == "http" and scope["path"].endswith("/completions"):
+            if scope["type"] == "http" and scope["path"].endswith(("/completions", "/responses")):
                 self.seen.append(name)
                 self.at.append(time.monotonic())
                 await self._hold()
@@ -244,7 +293,7 @@ class Hits:
 
 
 def replica_apps(run: Run, hits: Hits) -> dict[str, ASGIApp]:
-    profile = builtin("vllm").get(VLLM_PROFILE)
+    profile = builtin("vllm").get(run.vllm_profile)
     apps: dict[str, ASGIApp] = {}
     for replica in run.replicas:
         faults = (

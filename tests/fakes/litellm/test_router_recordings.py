@@ -58,3 +58,14 @@ def test_the_fake_routes_like_the_recorded_real_proxy(path: Path) -> None:
     known = _known.load(path)
     assert [line for line in found if line not in known] == [], "new differences"
     assert [line for line in known if line not in found] == [], "fixed: drop from known.txt"
+
+
+def test_responses_are_routed_like_chat_on_1_110() -> None:
+    """/v1/responses goes through the router too: retries on the failing replica, then the
+    healthy one; a failing group falls back (the fake's routed responses follow this)."""
+    answers = read(ROOT / path_for("1.110.2", "responses").name)
+    assert answers[0]["status"] == 200 and answers[0]["replicas"] == ["a1", "a1", "b1"]
+    fallback = next(a for a in answers if a["label"].startswith("responses to solo"))
+    assert fallback["status"] == 200 and fallback["replicas"][-1] == "c2"
+    assert dict(fallback["headers"])["x-litellm-attempted-fallbacks"] == "1"
+    assert answers[-1]["status"] == 429 and answers[-1]["replicas"] == []
