@@ -168,44 +168,25 @@ BUSY = Run(
     frozenset({"e1", "e2"}),
     BUSY_STEPS,
 )
+
+
 # /v1/responses through the router, in front of replicas that serve it (vLLM 0.34): the same
 # failover as chat (a failing replica cooled down, a group whose one replica fails falls back).
+def _responses(label: str, model: str, *, stream: bool = False) -> Step:
+    body: dict[str, Any] = {"model": model, "input": "hi", "max_output_tokens": 5}
+    return Step(label, body | {"stream": True} if stream else body, "/v1/responses")
+
+
 RESPONSES_STEPS = (
-    Step(
-        "responses to fleet: the failing replica, cooled down, then the healthy one",
-        {"model": "fleet", "input": "hi", "max_output_tokens": 5},
-        "/v1/responses",
+    _responses(
+        "responses to fleet: the failing replica, cooled down, then the healthy one", "fleet"
     ),
-    Step(
-        "responses to fleet: straight to the healthy one",
-        {"model": "fleet", "input": "hi", "max_output_tokens": 5},
-        "/v1/responses",
-    ),
-    Step(
-        "responses to fleet, streamed",
-        {"model": "fleet", "input": "hi", "max_output_tokens": 5, "stream": True},
-        "/v1/responses",
-    ),
-    Step(
-        "responses to solo: retries, then the fallback group",
-        {"model": "solo", "input": "hi", "max_output_tokens": 5},
-        "/v1/responses",
-    ),
-    Step(
-        "responses to pair: both replicas fail",
-        {"model": "pair", "input": "hi", "max_output_tokens": 5},
-        "/v1/responses",
-    ),
-    Step(
-        "responses to pair again",
-        {"model": "pair", "input": "hi", "max_output_tokens": 5},
-        "/v1/responses",
-    ),
-    Step(
-        "responses to pair: no deployment left",
-        {"model": "pair", "input": "hi", "max_output_tokens": 5},
-        "/v1/responses",
-    ),
+    _responses("responses to fleet: straight to the healthy one", "fleet"),
+    _responses("responses to fleet, streamed", "fleet", stream=True),
+    _responses("responses to solo: retries, then the fallback group", "solo"),
+    _responses("responses to pair: both replicas fail", "pair"),
+    _responses("responses to pair again", "pair"),
+    _responses("responses to pair: no deployment left", "pair"),
 )
 RESPONSES = Run(
     "responses",
