@@ -29,6 +29,8 @@ class Fleet:
         # keys them: requests counted when picked, tokens when answered
         self.rpm: dict[tuple[str, str], int] = {}
         self.tpm: dict[tuple[str, str], int] = {}
+        # tokens only the group's x-ratelimit-* headers see (1.110's streams)
+        self.header_tpm: dict[tuple[str, str], int] = {}
         self.minute: Callable[[], str] = utc_minute  # a test may pin it
 
     def requests_now(self, deployment: Deployment) -> int | None:
@@ -41,9 +43,16 @@ class Fleet:
         key = (deployment.model_id, self.minute())
         self.rpm[key] = self.rpm.get(key, 0) + 1
 
-    def count_tokens(self, deployment: Deployment, tokens: int) -> None:
+    def count_tokens(self, deployment: Deployment, tokens: int, limit: bool = True) -> None:
         key = (deployment.model_id, self.minute())
-        self.tpm[key] = self.tpm.get(key, 0) + tokens
+        counters = self.tpm if limit else self.header_tpm
+        counters[key] = counters.get(key, 0) + tokens
+
+    def header_tokens_now(self, deployment: Deployment) -> int | None:
+        """This minute's tokens as the group's headers count them."""
+        key = (deployment.model_id, self.minute())
+        counted = [c.get(key) for c in (self.tpm, self.header_tpm)]
+        return None if counted == [None, None] else sum(c or 0 for c in counted)
 
     def failed(self, deployment: Deployment) -> int:
         """Count a failure; how many in the last minute."""

@@ -264,6 +264,9 @@ async def _routed_chat(
     if usage_v2 and not knobs.usage_headers_count_this_call:  # 1.74: as before this call
         call.ratelimit = _usage.headers(state, group, uncount=deployment)
     if stream:
+        if usage_v2:  # counted once the stream has ended (litellm's success callback)
+            limit = knobs.stream_tokens_limit
+            ctx.on_tokens = lambda tokens: state.fleet.count_tokens(deployment, tokens, limit)
         if usage_v2 and knobs.usage_headers_count_this_call:
             call.ratelimit = _usage.headers(state, group)
         headers = call.headers(knobs.stream_headers) + stream_extra(knobs)

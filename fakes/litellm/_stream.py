@@ -122,6 +122,8 @@ class StreamContext:
     include_usage: bool
     prompt_tokens: int  # the proxy's own estimate, used when the upstream sends no usage
     created: int = field(default_factory=lambda: int(time.time()))
+    # told the stream's total tokens once it has ended (the router's usage counters)
+    on_tokens: Callable[[int], None] | None = None
 
 
 class Reframer:
@@ -253,16 +255,29 @@ class Reframer:
                     out.append(self.chunk(model, [finish_choice]))
         return out
 
+    def estimated_usage(self) -> JSONObject:
+        """The proxy's own count of the prompt and of the text it streamed."""
+        text = "".join(self.text)
+        completion = _estimate.completion_tokens(text, self.ctx.knobs.estimate_chunk_chars)
+        return {
+            "prompt_tokens": self.ctx.prompt_tokens,
+            "completion_tokens": completion,
+            "total_tokens": self.ctx.prompt_tokens + completion,
+        }
+
+    def counted_tokens(self) -> int:
+        """What the router counts for this stream: the upstream's usage, or (1.74, a client
+        that asked for none) the proxy's own estimate."""
+        usage = self.usage
+        if usage is None or (self.ctx.knobs.stream_tokens_estimated and not self.ctx.include_usage):
+            usage = self.estimated_usage()
+        total = usage.get("total_tokens")
+        return total if isinstance(total, int) else 0
+
     def usage_chunk(self) -> JSONObject:
         usage = self.usage
         if usage is None:  # the proxy estimates what the upstream did not report
-            text = "".join(self.text)
-            completion = _estimate.completion_tokens(text, self.ctx.knobs.estimate_chunk_chars)
-            usage = {
-                "prompt_tokens": self.ctx.prompt_tokens,
-                "completion_tokens": completion,
-                "total_tokens": self.ctx.prompt_tokens + completion,
-            }
+            usage = self.estimated_usage()
         knobs = self.ctx.knobs
         choices = (
             [] if knobs.usage_chunk is UsageChunk.EMPTY_CHOICES else [{"index": 0, "delta": {}}]
@@ -367,6 +382,8 @@ async def relay(
             if ctx.include_usage:
                 yield sse.data(reframer.usage_chunk())
             yield sse.DONE
+            if ctx.on_tokens is not None:  # the success callback: a stream that ended well
+                ctx.on_tokens(reframer.counted_tokens())
         elif ending == "error":
             if held is not None:
                 yield held

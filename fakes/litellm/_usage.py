@@ -88,7 +88,10 @@ def headers(
             None if n is None else n - (d is uncount)
             for d, n in zip(group, requests_now, strict=True)
         ]
-    tokens = ([d.tpm for d in group if d.tpm is not None], [fleet.tokens_now(d) for d in group])
+    tokens = (
+        [d.tpm for d in group if d.tpm is not None],
+        [fleet.header_tokens_now(d) for d in group],
+    )
     requests = ([d.rpm for d in group if d.rpm is not None], requests_now)
     for kind, (limits, counters) in (("tokens", tokens), ("requests", requests)):
         if not limits:

@@ -67,6 +67,12 @@ class LitellmKnobs(BaseModel):
     cooldown_list_detail: bool = False  # cooldown_list shows (id, {exception...}) tuples
     # usage-based-routing-v2: x-ratelimit-remaining-* count the answered call itself
     usage_headers_count_this_call: bool = True
+    # usage-based-routing-v2: a stream's tokens, counted once it has ended, hold back the
+    # deployment's tpm (False: only the group's x-ratelimit-* headers see them)
+    stream_tokens_limit: bool = False
+    # ... and are the proxy's own estimate unless the client asked for usage (False: the
+    # upstream's usage)
+    stream_tokens_estimated: bool = False
     # least-busy sees the requests in flight (False: every pick is the group's first)
     least_busy_counts_in_flight: bool = True
     # Non-streaming bodies

@@ -74,6 +74,10 @@ class Step:
     path: str = "/v1/chat/completions"
     concurrent: bool = False  # its upstream calls race: the replicas are compared sorted
     copies: int = 1  # sent at once; their answers are compared sorted by deployment
+    # seconds the real proxy is left alone before this step: it counts a stream's tokens in
+    # a logging callback that runs some milliseconds after the stream has ended (the fake
+    # counts them as the stream ends, so it is not kept waiting)
+    settle: float = 0.0
 
     @property
     def request(self) -> dict[str, Any]:
@@ -154,6 +158,27 @@ LIMITS = Run(
     frozenset({"d1", "d3"}),
     LIMIT_STEPS,
 )
+
+
+# Streamed answers under the same limits: a stream's tokens count once it has ended.
+def _streamed(label: str, model: str, **extra: Any) -> Step:
+    body = {"model": model, "messages": HI, "stream": True, **extra}
+    return Step(label, body, settle=0.5)
+
+
+STREAM_LIMITS = Run(
+    "stream-limits",
+    (Replica("d1"), Replica("d3"), Replica("d4")),
+    {**LIMIT_GROUPS, "usage": (("d4", {"tpm": 40}),)},
+    LIMIT_SETTINGS,
+    frozenset({"d1", "d3", "d4"}),
+    tuple(_streamed(f"tokens, streamed #{n}", "tokens") for n in range(1, 4))
+    + tuple(_streamed(f"limited, streamed #{n}", "limited") for n in range(1, 4))
+    + tuple(
+        _streamed(f"usage asked, streamed #{n}", "usage", stream_options={"include_usage": True})
+        for n in range(1, 4)
+    ),
+)
 # least-busy: requests sent together spread over the replicas, a tie goes to the first.
 BUSY_STEPS = (
     Step("least-busy: one request", {"model": "busy", "messages": HI}),
@@ -197,7 +222,7 @@ RESPONSES = Run(
     RESPONSES_STEPS,
     vllm_profile="vllm-0.34",
 )
-RUNS = {run.name: run for run in (FAILOVER, LIMITS, BUSY, RESPONSES)}
+RUNS = {run.name: run for run in (FAILOVER, LIMITS, BUSY, RESPONSES, STREAM_LIMITS)}
 
 
 def _value(value: Any) -> str:

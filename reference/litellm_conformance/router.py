@@ -72,11 +72,13 @@ def _deployment(answer: dict[str, Any]) -> str:
     return str(dict(answer["headers"]).get("x-litellm-model-id", ""))
 
 
-async def _send(run: Run, url: str, hits: Hits) -> list[dict[str, Any]]:
+async def _send(run: Run, url: str, hits: Hits, settle: bool = False) -> list[dict[str, Any]]:
     """Each step in order: the answer(s), the replicas reached and the duration."""
     out = []
     async with httpx.AsyncClient(base_url=url, timeout=TIMEOUT) as client:
         for step in run.steps:
+            if settle and step.settle:
+                await asyncio.sleep(step.settle)
             mark = len(hits.seen)
             hits.expect(step.copies)
             started = time.monotonic()
@@ -116,7 +118,7 @@ def _real(run: Run, litellm: str, base: str) -> Iterator[str]:
 def real_answers(run: Run, litellm: str) -> list[dict[str, Any]]:
     hits = Hits()
     with live(Hub(replica_apps(run, hits))) as hub, _real(run, litellm, hub.url) as url:
-        answers = asyncio.run(_send(run, url, hits))
+        answers = asyncio.run(_send(run, url, hits, settle=True))
         localized: list[dict[str, Any]] = localize(answers, hub.url)
     return localized
 

@@ -146,3 +146,51 @@ async def test_usage_headers_count_this_call_per_release(release: str) -> None:
     expected = "2" if profile.knobs.usage_headers_count_this_call else "3"
     assert answer.headers["x-ratelimit-remaining-requests"] == expected
     assert profile.knobs.usage_headers_count_this_call is (release == "1.110.2")
+
+
+@pytest.mark.parametrize(
+    ("limit", "estimated", "include_usage", "limit_tokens", "header_tokens"),
+    [
+        (False, False, False, None, 20),  # 1.110.2: the upstream's usage, headers only
+        (True, True, False, 22, 22),  # 1.74: the estimate (8 prompt + 14 text), limits too
+        (True, True, True, 20, 20),  # 1.74 with include_usage: the upstream's usage
+        (True, False, False, 20, 20),
+    ],
+)
+async def test_a_streams_tokens_count_once_it_has_ended(
+    limit: bool, estimated: bool, include_usage: bool, limit_tokens: int | None, header_tokens: int
+) -> None:
+    """stream_tokens_limit / stream_tokens_estimated, as seen in
+    recordings/litellm/router-stream-limits-litellm-*.json."""
+    import httpx
+
+    from fakes.litellm import create_litellm_app
+    from fakes.transports.streaming import StreamingASGITransport
+    from fakes.vllm import create_vllm_app
+    from tests.conftest import vllm_config
+
+    text = (
+        "model_list:\n  - model_name: m\n    litellm_params: {model: hosted_vllm/fake-model, "
+        'api_base: "http://upstream.fake/v1", tpm: 40}\nrouter_settings: {routing_strategy: '
+        "usage-based-routing-v2}\ngeneral_settings: {master_key: sk-a-Str0ng-key-for-tests}\n"
+    )
+    config = parse_config(text, "c.yaml", PROFILE, RELEASE, {})
+    upstream = create_vllm_app(vllm_config("0.9.2"))
+    proxy = create_litellm_app(config, transport=StreamingASGITransport(upstream))
+    state: LitellmState = proxy.state.fake
+    state.set_knobs({"stream_tokens_limit": limit, "stream_tokens_estimated": estimated})
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    if include_usage:
+        body["stream_options"] = {"include_usage": True}
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=proxy), base_url="http://proxy"
+    ) as client:
+        answer = await client.post(
+            "/v1/chat/completions",
+            json=body,
+            headers={"Authorization": "Bearer sk-a-Str0ng-key-for-tests"},
+        )
+        assert answer.status_code == 200 and answer.text.endswith("data: [DONE]\n\n")
+    deployment = state.config.group("m")[0]
+    assert state.fleet.tokens_now(deployment) == limit_tokens
+    assert state.fleet.header_tokens_now(deployment) == header_tokens
