@@ -9,14 +9,6 @@ from fakes.ollama._gojson import dumps
 from fakes.ollama._reply import Generation, ToolCall
 from fakes.profiles._ollama import OllamaKnobs
 
-# Durations in the done response (nanoseconds, time.Duration): fixed, the fake does no work.
-_DURATIONS = {
-    "total_duration": 0,
-    "load_duration": 0,
-    "prompt_eval_duration": 0,
-    "eval_duration": 0,
-}
-
 
 def go_time(moment: datetime) -> str:
     """time.Time's JSON: RFC 3339 with nanoseconds, trailing zeros trimmed, UTC as Z."""

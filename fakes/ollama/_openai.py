@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from fakes.model import tokens
 from fakes.ollama._gojson import dumps, encode
-from fakes.ollama._reply import Generation, ToolCall
+from fakes.ollama._reply import Generation, ToolCall, call_text
 from fakes.profiles._ollama import OllamaKnobs, StreamTools
 
 FINGERPRINT = "fp_ollama"  # openai/openai.go: every body and chunk
@@ -96,9 +97,6 @@ def native_stream(knobs: OllamaKnobs, gen: Generation, *, tools: bool) -> list[N
 
 
 def _with_call_text(gen: Generation) -> list[str]:
-    from fakes.model import tokens
-    from fakes.ollama._reply import call_text
-
     return gen.pieces + tokens.tokenize("".join(call_text(c) for c in gen.tool_calls))
 
 
