@@ -15,7 +15,8 @@ help:
 	@echo "make matrix - drivers x backends x scenarios: matrix/matrix.{json,md,html}"
 	@echo "make test-browser - the console in a headless Chromium (Debian's chromium package;"
 	@echo "              installed with apt-get when missing and possible); prints the screenshot folder"
-	@echo "make test-clients - install the client extras (litellm, langchain, pydantic-ai) and run their adapter tests"
+	@echo "make test-clients - install the client extras (litellm, langchain, pydantic-ai) and Debian's php-cli,"
+	@echo "              and run their adapter and example-driver tests"
 	@echo "make conformance [LITELLM_VERSION=1.74.15.post2] - install the real LiteLLM proxy"
 	@echo "              (in .venv-reference-VERSION) and diff the fake against it"
 	@echo "make conformance-vllm [VLLM_VERSION=0.12.0] - serve that vLLM release's own app (in"
@@ -67,7 +68,8 @@ test-browser: $(STAMP)
 
 test-clients: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,clients]'
-	LLM_FAKES_REQUIRE_CLIENTS=1 $(BIN)/python -m pytest tests/contracts/drivers $(PYTEST_ARGS)
+	command -v php >/dev/null || apt-get install -y -qq php-cli >/dev/null
+	LLM_FAKES_REQUIRE_CLIENTS=1 LLM_FAKES_REQUIRE_PHP=1 $(BIN)/python -m pytest tests/contracts/drivers $(PYTEST_ARGS)
 
 # The real proxy, for conformance only (a large install, never part of `make test`).
 # 1.110.2's [proxy] extra pins a package the registry lacks: install the extra's other

@@ -11,6 +11,7 @@ from contracts._scenario import WIRE, Scenario
 from fakes.model.canned import CannedMiddleware
 from fakes.model.script import Script
 from fakes.profiles import Profile, builtin
+from fakes.profiles._ollama import OllamaProfile
 from fakes.vllm import VllmConfig, create_vllm_app
 
 MODEL = "fake-model"
@@ -19,15 +20,18 @@ MODEL = "fake-model"
 @dataclass(frozen=True)
 class Backend:
     name: str
-    kind: str  # "vllm" | "wire" | "litellm"
+    kind: str  # "vllm" | "wire" | "litellm" | "ollama"
     profile: Profile  # the fake vLLM's profile (behind the proxy for "litellm")
     litellm_version: str | None = None
+    ollama: OllamaProfile | None = None  # kind "ollama": the fake Ollama's profile
 
     def server_key(self, scenario: Scenario) -> str | None:
         keys = scenario.vllm.get("api_keys", ())
         return keys[0] if keys else None
 
     def build(self, scenario: Scenario) -> ASGIApp:
+        if self.ollama is not None:
+            return _ollama_app(self.ollama, scenario)
         options = dict(scenario.vllm)
         config = VllmConfig(
             profile=self.profile,
@@ -49,9 +53,38 @@ class Backend:
     def applies(self, scenario: Scenario) -> bool:
         if (scenario.runs_on == WIRE) != (self.kind == WIRE):
             return False
+        if self.ollama is not None:
+            return _ollama_applies(scenario)
         if self.kind == "litellm" and scenario.vllm.get("api_keys"):
             return False  # the proxy holds the upstream key; auth is the proxy's own contract
         return scenario.applies is None or scenario.applies(self.profile.knobs)
+
+
+# Ollama parses tools whatever the flags (vLLM's tool flags mean nothing there); it has no API
+# keys, no reasoning parser flag and no tool_choice: those scenarios do not run on it.
+_OLLAMA_OPTIONS = frozenset({"enable_auto_tool_choice", "tool_call_parser"})
+_OLLAMA_GUARDED = frozenset({"tool_call", "tool_call_stream"})  # applies() reads vLLM knobs
+OLLAMA_COLUMNS = ("ollama-0.3", "ollama-0.4.6", "ollama-0.5.2", "ollama-0.32.6")
+
+
+def _ollama_applies(scenario: Scenario) -> bool:
+    if set(scenario.vllm) - _OLLAMA_OPTIONS:
+        return False
+    return scenario.applies is None or scenario.id in _OLLAMA_GUARDED
+
+
+def _ollama_app(profile: OllamaProfile, scenario: Scenario) -> ASGIApp:
+    from fakes.ollama import OllamaConfig, create_ollama_app
+
+    config = OllamaConfig(
+        profile=profile,
+        version=profile.reference,
+        models=(MODEL,),
+        script=scenario.script or Script(),
+        faults=scenario.faults,
+        seed=0,
+    )
+    return create_ollama_app(config)
 
 
 def litellm_available() -> bool:
@@ -71,6 +104,9 @@ def all_backends(*, litellm: bool = True) -> list[Backend]:
             profile = profiles.get(upstream) if upstream else profiles.newest()
             line = ".".join(version.split(".")[:2])
             backends.append(Backend(f"litellm-{line}+{profile.name}", "litellm", profile, version))
+    ollama = builtin("ollama")
+    for name in OLLAMA_COLUMNS:
+        backends.append(Backend(name, "ollama", profiles.newest(), ollama=ollama.get(name)))
     return backends
 
 

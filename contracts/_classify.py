@@ -66,8 +66,10 @@ def classify(status: int, body: bytes) -> Failure:
 
 
 def _is_missing_route(body: bytes, text: str) -> bool:
-    # Starlette/FastAPI's own 404, also when a proxy wraps it in its message
-    return body.strip() in (b"", b"Not Found") or bool(_ROUTE_MISSING.search(text))
+    # Starlette/FastAPI's own 404, also when a proxy wraps it in its message; Go's net/http
+    # and gin (Ollama) answer an unknown route with "404 page not found"
+    missing = (b"", b"Not Found", b"404 page not found")
+    return body.strip() in missing or bool(_ROUTE_MISSING.search(text))
 
 
 def classify_frame(error: Any) -> Failure:

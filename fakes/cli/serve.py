@@ -523,3 +523,12 @@ def _add_fleet() -> None:
 
 
 _add_fleet()
+
+
+def _add_ollama() -> None:
+    from fakes.cli.ollama import serve_ollama
+
+    serve.add_command(serve_ollama)
+
+
+_add_ollama()

@@ -1,5 +1,5 @@
 """Run the probe set and judge it: the vLLM verdict, and the LiteLLM proxy's when one is in
-front."""
+front; Ollama's when its fingerprint shows."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fakes.probe._client import ProbeClient
 from fakes.probe._litellm import is_litellm, observe_litellm, observe_upstream
 from fakes.probe._match import rank
 from fakes.probe._observe import observe_vllm
+from fakes.probe._ollama import is_ollama, native_probes, observe_ollama
 from fakes.probe._probes import run_probes
 from fakes.probe._report import Layer, Report
 from fakes.profiles import builtin
@@ -36,6 +37,11 @@ async def probe(client: ProbeClient, model: str | None = None) -> Report:
             "(ids, wrapped error messages, tool-choice answers)"
         )
         report.layers.append(Layer("vllm", upstream, rank(builtin("vllm"), upstream), note))
+        return report
+    if is_ollama(run):
+        await native_probes(client, run)
+        ollama = observe_ollama(run)
+        report.layers.append(Layer("ollama", ollama, rank(builtin("ollama"), ollama)))
         return report
     observed = observe_vllm(run)
     report.layers.append(Layer("vllm", observed, rank(builtin("vllm"), observed)))

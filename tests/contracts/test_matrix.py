@@ -123,3 +123,18 @@ def test_the_html_report_opens_with_pass_rates_per_driver_and_backend(
     assert ran == sum(c.outcome != NOT_APPLICABLE for c in cells)
     assert passed == sum(c.outcome == PASS for c in cells) < ran
     assert f"naive-chat on vllm-0.9: {passed}/{ran} passed" in page
+
+
+def test_the_seed_on_ollama(matrix: Matrix) -> None:
+    # /v1/responses arrives in 0.13.3: before, gin's plain "404 page not found"
+    for backend in ("ollama-0.3", "ollama-0.4.6", "ollama-0.5.2"):
+        cell = matrix.cell("responses-only", backend, "plain_completion")
+        assert cell is not None and cell.outcome == FAIL
+        assert cell.observed is not None
+        assert cell.observed["error"] == {"kind": "endpoint_unsupported", "status": 404}
+        assert _outcome(matrix, "openai-compatible", backend, "responses_auto_fallback") == PASS
+    assert _outcome(matrix, "responses-only", "ollama-0.32.6", "plain_completion") == PASS
+    # no usage in a stream unless asked (and before 0.5.2 not even then): the naive driver
+    for backend in ("ollama-0.3", "ollama-0.4.6", "ollama-0.5.2", "ollama-0.32.6"):
+        cell = matrix.cell("naive-chat", backend, "stream_usage")
+        assert cell is not None and (cell.outcome, cell.detail) == (CRASH, "KeyError: 'usage'")

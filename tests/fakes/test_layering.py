@@ -34,11 +34,18 @@ _PROGRAM = textwrap.dedent(
 
     from fakes.cli import main
     from fakes.litellm import DEFAULT_LITELLM_VERSION, stack_app
+    from fakes.ollama import OllamaConfig, create_ollama_app
+    from fakes.profiles import builtin
     from fakes.vllm import create_vllm_app
     from fakes.vllm.options import VllmOptions
 
     vllm = create_vllm_app(VllmOptions(release="0.9.2").config())
-    built = [vllm, stack_app(DEFAULT_LITELLM_VERSION, vllm)]
+    ollama = builtin("ollama").newest()
+    built = [
+        vllm,
+        stack_app(DEFAULT_LITELLM_VERSION, vllm),
+        create_ollama_app(OllamaConfig(profile=ollama, version=ollama.reference)),
+    ]
     help_text = CliRunner().invoke(main, ["serve", "vllm", "--help"]).output
     assert "--max-num-seqs" in help_text, help_text
     # a command that needs the pytest extra says so in one line, no traceback
@@ -59,7 +66,7 @@ def test_the_servers_import_nothing_client_side() -> None:
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["2", "-"]
+    assert done.stdout.split() == ["3", "-"]
 
 
 def test_the_blocker_blocks() -> None:
