@@ -31,6 +31,10 @@ TPOT_BUCKETS = (0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1
 E2E_BUCKETS = (1.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0)
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+FOLD_EVERY = 1024  # finished requests kept before they are folded in without a scrape
+
+# model, prompt tokens, generated tokens, finish reason, time to first token, end to end
+_Finished = tuple[str, int, int, str, float | None, float]
 
 
 class _Series(NamedTuple):
@@ -107,6 +111,7 @@ class VllmMetrics:
         self._models: set[str] = set()
         self._series: dict[str, _Series] = {}
         self._success: dict[tuple[str, str], Counter] = {}
+        self._pending: list[_Finished] = []
 
     def observe_model(self, model: str) -> None:
         self._models.add(model)
@@ -115,6 +120,26 @@ class VllmMetrics:
         self,
         model: str,
         *,
+        prompt: int,
+        generated: int,
+        reason: str,
+        ttft: float | None,
+        e2e: float,
+    ) -> None:
+        # a plain append per request; the locked prometheus updates happen when folded
+        self._pending.append((model, prompt, generated, reason, ttft, e2e))
+        if len(self._pending) >= FOLD_EVERY:
+            self._fold()
+
+    def _fold(self) -> None:
+        """Apply the requests finished since the last fold, in their order (same output)."""
+        pending, self._pending = self._pending, []
+        for model, prompt, generated, reason, ttft, e2e in pending:
+            self._apply(model, prompt, generated, reason, ttft, e2e)
+
+    def _apply(
+        self,
+        model: str,
         prompt: int,
         generated: int,
         reason: str,
@@ -145,6 +170,7 @@ class VllmMetrics:
         series.e2e.observe(e2e)
 
     def render(self) -> bytes:
+        self._fold()
         # Gauges are read from the scheduler at scrape time, so they can never drift.
         for model in self._models:
             self._running.labels(model).set(self._scheduler.running)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
@@ -130,7 +131,13 @@ class ScriptPlayer:
     def default_text(self, request: Mapping[str, Any]) -> str:
         if self.script.default is DefaultReply.ECHO:
             return last_user_text(request)
-        return " ".join(LOREM.split()[: self.script.lorem_words])
+        return _lorem(self.script.lorem_words)
+
+
+@functools.lru_cache(maxsize=64)
+def _lorem(words: int) -> str:
+    """The first ``words`` words of LOREM: split once per length, not once per request."""
+    return " ".join(LOREM.split()[:words])
 
 
 def last_user_text(request: Mapping[str, Any]) -> str:

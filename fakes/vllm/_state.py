@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import secrets
+import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +51,10 @@ class VllmState:
         self.scheduler = Scheduler(config.max_num_seqs)
         self.metrics = VllmMetrics(self.scheduler, replica=config.replica_name)
         self.log = RequestLog(config.log_limit)
+        # where ids and "created" come from: tests swap in fixed sources (both paths use them)
+        self.hex_source: Callable[[], str] = _random_hex
+        self.now: Callable[[], float] = time.time
+        self.uuid_hex: Callable[[], str] = lambda: uuid.uuid4().hex  # 0.6.4's X-Request-Id
         self.reset()
 
     def reset(self) -> None:
@@ -79,4 +86,8 @@ class VllmState:
         self.knob_overrides = {}
 
     def new_hex(self) -> str:
-        return secrets.token_hex(16)[: self.knobs.id_hex_length]
+        return self.hex_source()[: self.knobs.id_hex_length]
+
+
+def _random_hex() -> str:
+    return secrets.token_hex(16)

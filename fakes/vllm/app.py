@@ -99,7 +99,11 @@ def create_vllm_app(config: VllmConfig) -> Starlette:
     ]
     # outside the API-key check: 0.6.4 adds it after `authentication`, so a 401 carries it
     middleware.append(
-        Middleware(RequestIdMiddleware, enabled=lambda: state.knobs.x_request_id_response)
+        Middleware(
+            RequestIdMiddleware,
+            enabled=lambda: state.knobs.x_request_id_response,
+            fresh=lambda: state.uuid_hex(),
+        )
     )
     if config.api_keys:
         middleware.append(
