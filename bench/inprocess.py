@@ -1,4 +1,4 @@
-"""``python -m bench.inprocess [--profile] [--stream]``: what one request
+"""``python -m bench.inprocess [--profile] [--stream] [--no-fast-path]``: what one request
 costs inside the app, without sockets: the ASGI app is called directly, N times, and the
 mean microseconds per request printed (optionally a pyinstrument profile of the same loop)."""
 
@@ -61,9 +61,10 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=20000)
     parser.add_argument("--stream", action="store_true")
     parser.add_argument("--profile", action="store_true", help="a pyinstrument profile")
+    parser.add_argument("--no-fast-path", action="store_true")
     args = parser.parse_args()
     profile, version = resolve_vllm_profile(None, None)
-    config = VllmConfig(profile=profile, version=version)
+    config = VllmConfig(profile=profile, version=version, fast_path=not args.no_fast_path)
     app = create_vllm_app(config)
     body = orjson.dumps({**CHAT, "stream": True} if args.stream else CHAT)
     asyncio.run(_loop(app, body, 500))  # warm up

@@ -39,6 +39,9 @@ class VllmConfig:
     log_limit: int = 1000
     max_body_bytes: int = 32 * 1024 * 1024
     replica_name: str | None = None  # x-inference-pod and llm_fakes_replica_info when set
+    # the compiled fast path (fakes/vllm/fast/) for plain requests; off: every request takes
+    # the reference path (--no-fast-path)
+    fast_path: bool = True
 
     @property
     def auto_tools(self) -> bool:
