@@ -120,13 +120,22 @@ class ScriptPlayer:
         self._uses = [0] * len(self.script.rules)
 
     def choose(self, request: Mapping[str, Any], path: str) -> Reply | None:
+        position = self.peek(request, path)
+        return None if position is None else self.take(position)
+
+    def peek(self, request: Mapping[str, Any], path: str) -> int | None:
+        """The rule that would answer ``request``, not yet counted as used."""
         for position, rule in enumerate(self.script.rules):
             if rule.times is not None and self._uses[position] >= rule.times:
                 continue
             if rule.match.matches(request, path):
-                self._uses[position] += 1
-                return rule.reply
+                return position
         return None
+
+    def take(self, position: int) -> Reply:
+        """Count one use of the rule ``peek`` found, and hand out its reply."""
+        self._uses[position] += 1
+        return self.script.rules[position].reply
 
     def default_text(self, request: Mapping[str, Any]) -> str:
         if self.script.default is DefaultReply.ECHO:

@@ -8,9 +8,9 @@ from typing import Any, NamedTuple
 
 from fakes.profiles import Knobs, UnknownFields
 
-CHAT_FIELDS = frozenset(
-    {"model", "messages", "stream", "stream_options", "max_tokens", "temperature", "top_p"}
-)
+_COMMON = {"model", "stream", "stream_options", "max_tokens", "temperature", "top_p"}
+CHAT_FIELDS = frozenset({"messages", *_COMMON})
+COMPLETION_FIELDS = frozenset({"prompt", *_COMMON})
 _MESSAGE_FIELDS = frozenset({"role", "content"})
 _STREAM_OPTIONS = frozenset({"include_usage", "continuous_usage_stats"})
 
@@ -32,14 +32,6 @@ def plain_chat(knobs: Knobs, body: Any) -> Shape | None:
     """The request's shape if the fast path can answer it, else None."""
     if not isinstance(body, dict) or not CHAT_FIELDS.issuperset(body):
         return None
-    strict = knobs.unknown_fields is UnknownFields.REJECT and knobs.request_fields
-    if strict and not set(knobs.request_fields).issuperset(body):
-        return None
-    model = body.get("model")
-    if model is None and (knobs.model_required or "model" in body):
-        return None
-    if model is not None and not isinstance(model, str):
-        return None
     messages = body.get("messages")
     if not isinstance(messages, list):
         return None
@@ -51,6 +43,30 @@ def plain_chat(knobs: Knobs, body: Any) -> Shape | None:
             and type(message.get("content")) is str
         ):
             return None
+    return _common(knobs, body)
+
+
+def plain_completion(knobs: Knobs, body: Any) -> Shape | None:
+    """A /v1/completions request with one text prompt, else None."""
+    if not isinstance(body, dict) or not COMPLETION_FIELDS.issuperset(body):
+        return None
+    if type(body.get("prompt")) is not str:
+        return None
+    shape = _common(knobs, body)
+    if shape is not None and shape.stream and knobs.completion_first_chunk_prompt_ids:
+        return None  # one id per prompt token on the first chunk: not a slot the path has
+    return shape
+
+
+def _common(knobs: Knobs, body: dict[str, Any]) -> Shape | None:
+    strict = knobs.unknown_fields is UnknownFields.REJECT and knobs.request_fields
+    if strict and not set(knobs.request_fields).issuperset(body):
+        return None
+    model = body.get("model")
+    if model is None and (knobs.model_required or "model" in body):
+        return None
+    if model is not None and not isinstance(model, str):
+        return None
     stream = body.get("stream", False)
     if type(stream) is not bool:
         return None

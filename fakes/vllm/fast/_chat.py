@@ -3,11 +3,10 @@ with sentinels in the slots, and kept as byte templates."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import orjson
 
 from fakes.http import sse
+from fakes.model.script import Reply
 from fakes.vllm._plan import Limits, Plan, plan_reply
 from fakes.vllm._state import VllmState
 from fakes.vllm.fast._accept import Shape
@@ -15,33 +14,22 @@ from fakes.vllm.fast._template import (
     CREATED_SENTINEL,
     ID_SENTINEL,
     PROMPT_SENTINEL,
+    Answer,
     Template,
 )
 from fakes.vllm.wire import chat as chat_wire
 
-_UNLIMITED = 1 << 40  # a budget no plain answer reaches: the plan is never cut for length
+UNLIMITED = 1 << 40  # a budget no plain answer reaches: the plan is never cut for length
 
 
-@dataclass(frozen=True)
-class ChatAnswer:
-    """One shape's answer: the body (or each stream event) as a template, and what a
-    request needs to know to use it."""
-
-    body: Template | None  # non-streaming
-    events: tuple[Template, ...]  # streaming, [DONE] excluded
-    needed: int  # tokens the answer generates before any length cut
-    completion_tokens: int
-    finish_reason: str
-
-
-def _plan(state: VllmState, shape: Shape) -> Plan:
+def _plan(state: VllmState, shape: Shape, reply: Reply | None) -> Plan:
     config = state.config
     parser_on = config.reasoning_parser is not None and bool(state.knobs.reasoning_keys)
-    budget = shape.max_tokens if shape.max_tokens is not None else _UNLIMITED
+    budget = shape.max_tokens if shape.max_tokens is not None else UNLIMITED
     return plan_reply(
-        None,
+        reply,
         state.player,
-        {},  # a plain request: the default reply, which does not read the request (lorem)
+        {},  # a plain request: no tools, and a default reply that does not read it (lorem)
         Limits(budget, config.max_model_len, PROMPT_SENTINEL, []),
         tool_choice=None,
         tools_allowed=state.knobs.tools,
@@ -50,11 +38,13 @@ def _plan(state: VllmState, shape: Shape) -> Plan:
     )
 
 
-def render(state: VllmState, shape: Shape, model: str, fingerprint: str | None) -> ChatAnswer:
+def render(
+    state: VllmState, shape: Shape, model: str, fingerprint: str | None, reply: Reply | None
+) -> Answer:
     """Render ``shape``'s answer with the reference writers, sentinels in the slots."""
     knobs = state.knobs
-    plan = _plan(state, shape)
-    untruncated = _plan(state, shape._replace(max_tokens=None))
+    plan = _plan(state, shape, reply)
+    untruncated = _plan(state, shape._replace(max_tokens=None), reply)
     needed = len(untruncated.reasoning) + len(untruncated.content)
     if not shape.stream:
         body = chat_wire.completion_body(
@@ -65,12 +55,8 @@ def render(state: VllmState, shape: Shape, model: str, fingerprint: str | None) 
             plans=[plan],
             fingerprint=fingerprint,
         )
-        return ChatAnswer(
-            Template(orjson.dumps(body)),
-            (),
-            needed,
-            plan.completion_tokens,
-            plan.finish_reason,
+        return Answer(
+            Template(orjson.dumps(body)), (), needed, plan.completion_tokens, plan.finish_reason
         )
     options = dict(shape.stream_options) if shape.stream_options is not None else None
     policy = chat_wire.StreamUsagePolicy.decide(knobs, options)
@@ -85,4 +71,4 @@ def render(state: VllmState, shape: Shape, model: str, fingerprint: str | None) 
     )
     written = chat_wire.chunks(writer, knobs, [plan], policy, tool_parser=state.config.auto_tools)
     events = tuple(Template(sse.data(chunk)) for chunk in written)
-    return ChatAnswer(None, events, needed, plan.completion_tokens, plan.finish_reason)
+    return Answer(None, events, needed, plan.completion_tokens, plan.finish_reason)

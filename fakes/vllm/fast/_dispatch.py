@@ -1,31 +1,65 @@
-"""A raw ASGI dispatch in front of starlette for the hot route: a plain chat request is read
+"""A raw ASGI dispatch in front of starlette for the hot routes: a plain request is read
 once, checked, and answered from a cached template; everything else is handed on untouched
 (its body replayed) to the reference path. The request log and the metrics see both alike."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fakes.http.capture import BodyTooLarge, TooLarge, read_body, replaying
+from fakes.http.requestlog import Exchange
 from fakes.model import tokens
 from fakes.model.faults import FAULT_HEADER
-from fakes.model.script import DefaultReply
+from fakes.model.script import DefaultReply, Reply
+from fakes.profiles import Knobs
 from fakes.vllm import _checks, _routes
 from fakes.vllm._state import VllmState
-from fakes.vllm.fast._accept import Shape, plain_chat
-from fakes.vllm.fast._chat import ChatAnswer, render
+from fakes.vllm.fast import _chat, _completions
+from fakes.vllm.fast._accept import Shape, plain_chat, plain_completion
+from fakes.vllm.fast._template import Answer
 from fakes.vllm.wire.errors import VllmError
 
-CHAT_PATH = "/v1/chat/completions"
 _MAX_PLAIN_BODY = 64 * 1024  # larger bodies are not plain: read by the reference path
 _MAX_TEMPLATES = 512  # shapes kept per profile state; the cache starts over when full
 _FAULT_HEADER = FAULT_HEADER.lower().encode("latin-1")
-_JSON_HEADERS = b"application/json"
+_JSON = b"application/json"
 _STREAM_HEADERS = [(b"content-type", b"text/event-stream; charset=utf-8")]
+_DONE = b"data: [DONE]\n\n"
+
+Render = Callable[[VllmState, Shape, str, "str | None", "Reply | None"], Answer]
+
+
+@dataclass(frozen=True)
+class _Route:
+    accept: Callable[[Knobs, Any], Shape | None]
+    prompt_tokens: Callable[[dict[str, Any]], int]
+    render: Render
+    id_prefix: Callable[[Knobs], str]
+    default_max_tokens: int | None  # what the request's max_tokens means when absent
+
+
+ROUTES = {
+    "/v1/chat/completions": _Route(
+        plain_chat,
+        lambda body: tokens.prompt_tokens(body["messages"]),
+        _chat.render,
+        lambda knobs: knobs.chat_id_prefix,
+        None,
+    ),
+    "/v1/completions": _Route(
+        plain_completion,
+        lambda body: tokens.count(body["prompt"]),
+        _completions.render,
+        lambda knobs: knobs.completion_id_prefix,
+        _completions.DEFAULT_MAX_TOKENS,
+    ),
+}
 
 
 class FastPathMiddleware:
@@ -33,7 +67,7 @@ class FastPathMiddleware:
         self.app = app
         self.state = state
         self.too_large = too_large
-        self._cache: dict[Shape, tuple[ChatAnswer, str]] = {}
+        self._cache: dict[tuple[str, Shape, int | None, str], Answer] = {}
         self._cached_for: tuple[Any, ...] = ()
         self.answered = 0  # requests the fast path answered itself (the rest were handed on)
 
@@ -45,19 +79,13 @@ class FastPathMiddleware:
             config.fast_path
             and not config.api_keys
             and config.replica_name is None
-            and not state.player.script.rules
-            and state.player.script.default is DefaultReply.LOREM
             and not state.faults.rules
             and state.clock.timing.instant
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["path"] != CHAT_PATH
-            or scope["method"] != "POST"
-            or not self._ready()
-        ):
+        route = ROUTES.get(scope["path"]) if scope["type"] == "http" else None
+        if route is None or scope["method"] != "POST" or not self._ready():
             await self.app(scope, receive, send)
             return
         headers = _headers(scope)
@@ -72,25 +100,42 @@ class FastPathMiddleware:
             return
         if body is None:
             return  # the client left
-        if not await self._chat(scope, headers, body, send):
+        if not await self._answer(route, scope, headers, body, send):
             await self.app(scope, replaying(body, receive), send)
 
-    def _answer(self, shape: Shape, model: str) -> ChatAnswer:
+    def _template(
+        self, route: _Route, path: str, shape: Shape, model: str, rule: int | None
+    ) -> Answer:
         state = self.state
         now = (state.profile, state.version, state.player)
         if now != self._cached_for or len(self._cache) >= _MAX_TEMPLATES:
             self._cache.clear()
             self._cached_for = now
-        cached = self._cache.get(shape)
-        if cached is None or cached[1] != model:
-            answer = render(state, shape, model, _routes._fingerprint(state))
-            self._cache[shape] = cached = (answer, model)
-        return cached[0]
+        key = (path, shape, rule, model)
+        answer = self._cache.get(key)
+        if answer is None:
+            reply = None if rule is None else state.player.script.rules[rule].reply
+            answer = route.render(state, shape, model, _routes._fingerprint(state), reply)
+            self._cache[key] = answer
+        return answer
 
-    async def _chat(
-        self, scope: Scope, headers: dict[bytes, bytes], body: bytes, send: Send
+    def _rule(self, parsed: dict[str, Any], path: str) -> tuple[bool, int | None]:
+        """Whether the fast path can write the reply, and the script rule that answers (its
+        position; None for the default reply)."""
+        player = self.state.player
+        rule = player.peek(parsed, path) if player.script.rules else None
+        reply = None if rule is None else player.script.rules[rule].reply
+        if reply is not None and reply.error is not None:
+            return False, rule  # the reference path words the error
+        echo = player.script.default is DefaultReply.ECHO
+        if echo and (reply is None or reply.text is None):
+            return False, rule  # the text comes from the request: not a template
+        return True, rule
+
+    async def _answer(
+        self, route: _Route, scope: Scope, headers: dict[bytes, bytes], body: bytes, send: Send
     ) -> bool:
-        """Answer a plain chat request; False (nothing sent) when it is not one."""
+        """Answer a plain request; False (nothing sent, nothing counted) when it is not one."""
         started = time.monotonic()
         state = self.state
         knobs = state.knobs
@@ -107,76 +152,79 @@ class FastPathMiddleware:
             parsed = orjson.loads(body)
         except orjson.JSONDecodeError:
             return False
-        shape = plain_chat(knobs, parsed)
+        shape = route.accept(knobs, parsed)
         if shape is None:
             return False
-        prompt = tokens.prompt_tokens(parsed["messages"])
+        prompt = route.prompt_tokens(parsed)
+        max_tokens = shape.max_tokens if shape.max_tokens is not None else route.default_max_tokens
         try:
             model = _checks.model_name(state, parsed)
-            _checks.check_context(state, prompt, shape.max_tokens)
+            _checks.check_context(state, prompt, max_tokens)
         except VllmError:
             return False
-        answer = self._answer(shape, model)
-        budget = shape.max_tokens
-        if budget is None and answer.needed > state.config.max_model_len - prompt:
+        path: str = scope["path"]
+        writable, rule = self._rule(parsed, path)
+        if not writable:
+            return False
+        answer = self._template(route, path, shape, model, rule)
+        if max_tokens is None and answer.needed > state.config.max_model_len - prompt:
             return False  # the reference cuts this answer for length
         scheduler = state.scheduler
         if not shape.stream and (scheduler.waiting or scheduler.running >= scheduler.max_num_seqs):
             return False  # it would queue for a slot: the reference path paces that
+        # answered here from now on: the same state changes as the reference path's
+        if rule is not None:
+            state.player.take(rule)
         given = headers.get(b"x-request-id")
         if given and knobs.request_id_header:
-            ident = knobs.chat_id_prefix + given.decode("latin-1")
+            ident = route.id_prefix(knobs) + given.decode("latin-1")
         else:
-            ident = knobs.chat_id_prefix + state.new_hex()
-        escaped = orjson.dumps(ident)[1:-1]
+            ident = route.id_prefix(knobs) + state.new_hex()
+        slots = (orjson.dumps(ident)[1:-1], str(int(state.now())).encode(), prompt)
         extra: list[tuple[bytes, bytes]] = []
         if knobs.x_request_id_response:  # 0.6.4: every answer echoes or makes one
             extra.append((b"x-request-id", given or state.uuid_hex().encode()))
-        created = str(int(state.now())).encode()
         self.answered += 1
         state.metrics.observe_model(model)
-        log = state.log
-        entry = log.start(
+        entry = state.log.start(
             scope["method"],
-            scope["path"],
+            path,
             scope.get("query_string", b"").decode("latin-1"),
             scope.get("headers", []),
             body,
         )
         try:
             if answer.body is not None:
-                payload = answer.body.fill(escaped, created, prompt)
-                await self._send_body(entry, payload, extra, send)
+                await self._send_body(entry, answer.body.fill(*slots), extra, send)
+                elapsed = time.monotonic() - started
                 state.metrics.finished(
                     model,
                     prompt=prompt,
                     generated=answer.completion_tokens,
                     reason=answer.finish_reason,
-                    ttft=time.monotonic() - started,
-                    e2e=time.monotonic() - started,
+                    ttft=elapsed,
+                    e2e=elapsed,
                 )
             else:
-                await self._stream(
-                    entry, answer, (escaped, created, prompt), model, started, extra, send
-                )
+                await self._stream(entry, answer, slots, model, started, extra, send)
         finally:
             entry.finished = entry.started + (time.monotonic() - started)
-            log.updated(entry)
+            state.log.updated(entry)
         return True
 
     async def _send_body(
-        self, entry: Any, payload: bytes, extra: list[tuple[bytes, bytes]], send: Send
+        self, entry: Exchange, payload: bytes, extra: list[tuple[bytes, bytes]], send: Send
     ) -> None:
         start: Message = {
             "type": "http.response.start",
             "status": 200,
             "headers": [
                 (b"content-length", str(len(payload)).encode()),
-                (b"content-type", _JSON_HEADERS),
+                (b"content-type", _JSON),
                 *extra,
             ],
         }
-        _log_start(self.state, entry, start)
+        self._log_start(entry, start)
         await send(start)
         entry.chunks.append((0.0, payload))
         entry.complete = True
@@ -184,8 +232,8 @@ class FastPathMiddleware:
 
     async def _stream(
         self,
-        entry: Any,
-        answer: ChatAnswer,
+        entry: Exchange,
+        answer: Answer,
         slots: tuple[bytes, bytes, int],
         model: str,
         started: float,
@@ -193,18 +241,17 @@ class FastPathMiddleware:
         send: Send,
     ) -> None:
         state = self.state
-        escaped, created, prompt = slots
         start: Message = {
             "type": "http.response.start",
             "status": 200,
             "headers": [*_STREAM_HEADERS, *extra],
         }
-        _log_start(state, entry, start)
+        self._log_start(entry, start)
         await send(start)
         first: float | None = None
-        async with state.scheduler.slot():
+        async with state.scheduler.slot():  # a running sequence while it streams
             for template in answer.events:
-                event = template.fill(escaped, created, prompt)
+                event = template.fill(*slots)
                 offset = time.monotonic() - started
                 if first is None:
                     first = offset
@@ -214,7 +261,7 @@ class FastPathMiddleware:
             await send({"type": "http.response.body", "body": _DONE, "more_body": True})
             state.metrics.finished(
                 model,
-                prompt=prompt,
+                prompt=slots[2],
                 generated=answer.completion_tokens,
                 reason=answer.finish_reason,
                 ttft=first,
@@ -223,14 +270,12 @@ class FastPathMiddleware:
         entry.complete = True
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
-
-_DONE = b"data: [DONE]\n\n"
-
-
-def _log_start(state: VllmState, entry: Any, start: Message) -> None:
-    entry.status = start["status"]
-    entry.response_headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in start["headers"]}
-    state.log.updated(entry)
+    def _log_start(self, entry: Exchange, start: Message) -> None:
+        entry.status = start["status"]
+        entry.response_headers = {
+            k.decode("latin-1"): v.decode("latin-1") for k, v in start["headers"]
+        }
+        self.state.log.updated(entry)
 
 
 def _headers(scope: Scope) -> dict[bytes, bytes]:

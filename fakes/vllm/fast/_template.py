@@ -5,6 +5,7 @@ bytes. A slot is found by its sentinel, so no writer needs to know about templat
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Final
 
 # Sentinels no plain answer contains: a string for the id, 13 and 16 digit integers for
@@ -63,3 +64,15 @@ class Template:
             else:
                 parts[position] = str(prompt + offset).encode()
         return b"".join(parts)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One shape's answer: the body (or each stream event) as a template, and what a
+    request needs to know to use it."""
+
+    body: Template | None  # non-streaming
+    events: tuple[Template, ...]  # streaming, [DONE] excluded
+    needed: int  # tokens the answer generates before any length cut
+    completion_tokens: int
+    finish_reason: str

@@ -17,11 +17,13 @@ from starlette.applications import Starlette
 
 from contracts._scenario import PROFILES, Scenario
 from contracts.scenarios import SCENARIOS
+from fakes.model.script import DefaultReply, ErrorReply, Match, Reply, Rule, Script
 from fakes.profiles import Profile, builtin
 from fakes.vllm import VllmConfig, create_vllm_app
 from fakes.vllm.fast import FastPathMiddleware
 
 CHAT = "/v1/chat/completions"
+COMPLETIONS = "/v1/completions"
 PROFILE_LIST = list(builtin("vllm"))
 Wire = list[dict[str, Any]]  # the ASGI messages sent
 
@@ -49,7 +51,7 @@ def _fast_middleware(app: Starlette) -> FastPathMiddleware:
     return layer
 
 
-async def _exchange(app: Starlette, body: bytes, headers: dict[str, str]) -> Wire:
+async def _exchange(app: Starlette, path: str, body: bytes, headers: dict[str, str]) -> Wire:
     """Every ASGI message the app sends, as sent: status, headers and each body chunk."""
     raw = [(b"host", b"fake"), (b"content-length", str(len(body)).encode())]
     raw += [(k.encode(), v.encode()) for k, v in headers.items()]
@@ -61,8 +63,8 @@ async def _exchange(app: Starlette, body: bytes, headers: dict[str, str]) -> Wir
         "http_version": "1.1",
         "method": "POST",
         "scheme": "http",
-        "path": CHAT,
-        "raw_path": CHAT.encode(),
+        "path": path,
+        "raw_path": path.encode(),
         "query_string": b"",
         "root_path": "",
         "headers": raw,
@@ -92,17 +94,47 @@ async def _exchange(app: Starlette, body: bytes, headers: dict[str, str]) -> Wir
 
 
 def _both(
-    fast: Starlette, reference: Starlette, body: bytes, headers: dict[str, str]
+    fast: Starlette,
+    reference: Starlette,
+    body: bytes,
+    headers: dict[str, str],
+    path: str = CHAT,
 ) -> tuple[Wire, Wire, bool]:
-    """Both answers, and whether the fast path answered (not handed on) the request."""
+    """Both answers, and whether the fast path answered (not handed on) the request. What
+    the request leaves behind must match too: the log entry, the metrics' counters and the
+    script rules' use counts."""
 
     async def run() -> tuple[Wire, Wire, bool]:
         before = _fast_middleware(fast).answered if fast.middleware_stack else 0
-        got = await _exchange(fast, body, headers)
+        got = await _exchange(fast, path, body, headers)
         taken = _fast_middleware(fast).answered > before
-        return got, await _exchange(reference, body, headers), taken
+        return got, await _exchange(reference, path, body, headers), taken
 
-    return asyncio.run(run())
+    got, expected, taken = asyncio.run(run())
+    assert _left_behind(fast) == _left_behind(reference)
+    return got, expected, taken
+
+
+def _left_behind(app: Starlette) -> tuple[Any, ...]:
+    state = app.state.fake
+    entry = state.log.entries()[-1] if len(state.log) else None
+    logged = entry and (
+        entry.method,
+        entry.path,
+        entry.headers,
+        entry.body,
+        entry.status,
+        entry.response_headers,
+        [chunk for _, chunk in entry.chunks],
+        entry.complete,
+    )
+    counters = [
+        line
+        for line in state.metrics.render().decode().splitlines()
+        if line.startswith(("vllm:prompt_tokens_total", "vllm:generation_tokens_total"))
+        or line.startswith("vllm:request_success_total")
+    ]
+    return logged, counters, state.player._uses, state.scheduler.running
 
 
 def _scenario_bodies(scenario: Scenario, model: str) -> Iterator[dict[str, Any]]:
@@ -223,26 +255,85 @@ _headers = st.fixed_dictionaries(
     },
 )
 
-_APPS: dict[str, tuple[Starlette, Starlette]] = {}
+# scripts whose rules the fast path writes (or hands on: an error, an echo)
+SCRIPTS = {
+    "none": Script(),
+    "always": Script(rules=(Rule(reply=Reply(text="Scripted, every time.")),)),
+    "twice then lorem": Script(
+        rules=(Rule(match=Match(contains="a"), reply=Reply(text="Only twice"), times=2),)
+    ),
+    "stream only, reasoning": Script(
+        rules=(Rule(match=Match(stream=True), reply=Reply(text="ok", reasoning="Think.")),)
+    ),
+    "an error": Script(rules=(Rule(reply=Reply(error=ErrorReply(status=429))),)),
+    "echo": Script(default=DefaultReply.ECHO),
+    "long lorem": Script(lorem_words=30),
+    "finish eos": Script(rules=(Rule(reply=Reply(text="x y z", finish_reason="eos")),)),
+}
+_APPS: dict[tuple[str, str], tuple[Starlette, Starlette]] = {}
 
 
-def _apps(profile: Profile) -> tuple[Starlette, Starlette]:
-    if profile.name not in _APPS:
-        _APPS[profile.name] = (_app(profile, fast=True), _app(profile, fast=False))
-    fast, reference = _APPS[profile.name]
+def _apps(profile: Profile, script: str) -> tuple[Starlette, Starlette]:
+    """Kept across examples: both apps see the same requests in the same order, so their
+    script counters and logs advance alike."""
+    key = (profile.name, script)
+    if key not in _APPS:
+        chosen = SCRIPTS[script]
+        _APPS[key] = (
+            _app(profile, fast=True, script=chosen),
+            _app(profile, fast=False, script=chosen),
+        )
+    fast, reference = _APPS[key]
     _fix_sources(fast)
     _fix_sources(reference)
     return fast, reference
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(PROFILE_LIST), _body, _headers)
+def _as_completion(body: dict[str, Any]) -> dict[str, Any]:
+    """The same body for /v1/completions: the messages' text becomes the prompt."""
+    out = {k: v for k, v in body.items() if k != "messages"}
+    messages = body.get("messages")
+    if isinstance(messages, list) and all(isinstance(m, dict) for m in messages):
+        out["prompt"] = " ".join(str(m.get("content")) for m in messages)
+    else:
+        out["prompt"] = messages
+    return out
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(PROFILE_LIST),
+    st.sampled_from(sorted(SCRIPTS)),
+    st.sampled_from([CHAT, COMPLETIONS]),
+    _body,
+    _headers,
+)
 def test_generated_bodies_get_the_same_bytes_on_both_paths(
-    profile: Profile, body: dict[str, Any], headers: dict[str, str]
+    profile: Profile, script: str, path: str, body: dict[str, Any], headers: dict[str, str]
 ) -> None:
-    fast, reference = _apps(profile)
-    got, expected, _ = _both(fast, reference, orjson.dumps(body), headers)
+    fast, reference = _apps(profile, script)
+    if path == COMPLETIONS:
+        body = _as_completion(body)
+    got, expected, _ = _both(fast, reference, orjson.dumps(body), headers, path)
     assert got == expected
+
+
+@pytest.mark.parametrize("path", [CHAT, COMPLETIONS])
+@pytest.mark.parametrize("script", ["none", "always", "finish eos"])
+def test_plain_requests_are_answered_by_the_fast_path(path: str, script: str) -> None:
+    """The differential tests would pass if every request were handed on: these must not be."""
+    profile = PROFILE_LIST[-1]
+    fast, reference = (
+        _app(profile, fast=True, script=SCRIPTS[script]),
+        _app(profile, fast=False, script=SCRIPTS[script]),
+    )
+    plain = {"model": "fake-model", "messages": [{"role": "user", "content": "hi"}]}
+    for stream in (False, True):
+        body = {**plain, "stream": stream}
+        if path == COMPLETIONS:
+            body = _as_completion(body)
+        got, expected, answered = _both(fast, reference, orjson.dumps(body), {}, path)
+        assert answered and got == expected
 
 
 def test_the_switch_keeps_the_reference_path_reachable() -> None:
