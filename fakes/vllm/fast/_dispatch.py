@@ -166,7 +166,10 @@ class FastPathMiddleware:
         writable, rule = self._rule(parsed, path)
         if not writable:
             return False
-        answer = self._template(route, path, shape, model, rule)
+        try:
+            answer = self._template(route, path, shape, model, rule)
+        except Exception:  # a profile whose answer the templates cannot hold (a custom
+            return False  # --profile file): nothing is sent yet, the reference path answers
         if max_tokens is None and answer.needed > state.config.max_model_len - prompt:
             return False  # the reference cuts this answer for length
         scheduler = state.scheduler

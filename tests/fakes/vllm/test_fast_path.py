@@ -5,6 +5,7 @@ Ids and "created" come from the same injected sources on both sides, not normali
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 from collections.abc import Iterator
 from typing import Any
@@ -20,7 +21,7 @@ from contracts.scenarios import SCENARIOS
 from fakes.model.script import DefaultReply, ErrorReply, Match, Reply, Rule, Script
 from fakes.profiles import Profile, builtin
 from fakes.vllm import VllmConfig, create_vllm_app
-from fakes.vllm.fast import FastPathMiddleware
+from fakes.vllm.fast import FastPathMiddleware, _dispatch
 
 CHAT = "/v1/chat/completions"
 COMPLETIONS = "/v1/completions"
@@ -346,3 +347,19 @@ def test_the_switch_keeps_the_reference_path_reachable() -> None:
     body = orjson.dumps({"model": "fake-model", "messages": [{"role": "user", "content": "hi"}]})
     got, expected, answered = _both(fast, _app(profile, fast=False), body, {})
     assert answered and got == expected
+
+
+def test_a_render_that_fails_hands_the_request_to_the_reference_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(*args: Any) -> Any:
+        raise ValueError("a knob the templates do not know")
+
+    monkeypatch.setitem(
+        _dispatch.ROUTES, CHAT, dataclasses.replace(_dispatch.ROUTES[CHAT], render=broken)
+    )
+    profile = PROFILE_LIST[-1]
+    body = orjson.dumps({"model": "fake-model", "messages": [{"role": "user", "content": "hi"}]})
+    got, expected, answered = _both(_app(profile, fast=True), _app(profile, fast=False), body, {})
+    assert not answered and got == expected
+    assert got[0]["status"] == 200
