@@ -165,6 +165,12 @@ def _console_options(command: Any) -> Any:
     "llm_fakes_replica_info in /metrics. Default: $LLM_FAKES_REPLICA_NAME, else $POD_NAME "
     "(set by a Kubernetes downward API); neither set: off, the real backend's bytes.",
 )
+@click.option(
+    "--no-fast-path",
+    is_flag=True,
+    help="Answer every request through the reference path (the fast path joins pre-rendered "
+    "bytes for plain chat requests; its answers are byte-identical).",
+)
 def serve_vllm(
     release: str | None,
     profile: str | None,
@@ -190,6 +196,7 @@ def serve_vllm(
     workers: int,
     startup_delay: float,
     replica_name: str | None,
+    no_fast_path: bool,
 ) -> None:
     """A fake vLLM OpenAI-compatible server, faithful to one release."""
     started = time.monotonic()
@@ -218,6 +225,7 @@ def serve_vllm(
         log_limit=log_limit,
         recordings_dir=recordings_dir,
         replica_name=replica_name,
+        no_fast_path=no_fast_path,
     )
     config = options.config()  # every error surfaces here, before anything starts
     warn_past_newest("vLLM", release, DEFAULT_VLLM_VERSION, config.profile.name)

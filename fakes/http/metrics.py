@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import math
 from typing import NamedTuple
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -31,6 +33,49 @@ TPOT_BUCKETS = (0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1
 E2E_BUCKETS = (1.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0)
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+class _Buckets:
+    """A histogram's counts as plain numbers: per bucket (not cumulative) and the sum."""
+
+    __slots__ = ("bounds", "counts", "total")
+
+    def __init__(self, buckets: tuple[float, ...]) -> None:
+        self.bounds = (*buckets, math.inf)
+        self.counts = [0] * len(self.bounds)
+        self.total = 0.0
+
+    def add(self, value: float) -> None:
+        # the first bound >= value, as Histogram.observe picks it
+        self.counts[bisect.bisect_left(self.bounds, value)] += 1
+        self.total += value
+
+    def fold_into(self, histogram: Histogram) -> None:
+        """Add the counts to a histogram child, then start again from zero. prometheus_client
+        has no public call that adds n observations at once; a child keeps its per-bucket
+        counts in ``_buckets`` and the sum in ``_sum`` (0.x to 0.23), which observe() itself
+        adds to."""
+        if not any(self.counts):
+            return
+        histogram._sum.inc(self.total)
+        for position, count in enumerate(self.counts):
+            if count:
+                histogram._buckets[position].inc(count)
+        self.counts = [0] * len(self.bounds)
+        self.total = 0.0
+
+
+class _Plain:
+    """One model's counts since the last scrape."""
+
+    __slots__ = ("e2e", "generated", "prompt", "tpot", "ttft")
+
+    def __init__(self) -> None:
+        self.prompt = 0
+        self.generated = 0
+        self.ttft = _Buckets(TTFT_BUCKETS)
+        self.tpot = _Buckets(TPOT_BUCKETS)
+        self.e2e = _Buckets(E2E_BUCKETS)
 
 
 class _Series(NamedTuple):
@@ -107,6 +152,8 @@ class VllmMetrics:
         self._models: set[str] = set()
         self._series: dict[str, _Series] = {}
         self._success: dict[tuple[str, str], Counter] = {}
+        self._plain: dict[str, _Plain] = {}
+        self._success_counts: dict[tuple[str, str], int] = {}
 
     def observe_model(self, model: str) -> None:
         self._models.add(model)
@@ -121,30 +168,48 @@ class VllmMetrics:
         ttft: float | None,
         e2e: float,
     ) -> None:
-        # labels() takes a lock and builds a key: once per model, not once per request
-        series = self._series.get(model)
-        if series is None:
-            self._models.add(model)
-            series = self._series[model] = _Series(
-                self.prompt_tokens.labels(model),
-                self.generation_tokens.labels(model),
-                self.ttft.labels(model),
-                self.tpot.labels(model),
-                self.e2e.labels(model),
-            )
-        series.prompt_tokens.inc(prompt)
-        series.generation_tokens.inc(generated)
-        success = self._success.get((model, reason))
-        if success is None:
-            success = self._success[model, reason] = self.request_success.labels(model, reason)
-        success.inc()
+        # plain counters per request; the locked prometheus values are set at scrape time
+        plain = self._plain.get(model)
+        if plain is None:
+            plain = self._plain[model] = _Plain()
+        plain.prompt += prompt
+        plain.generated += generated
+        self._success_counts[model, reason] = self._success_counts.get((model, reason), 0) + 1
         if ttft is not None:
-            series.ttft.observe(ttft)
+            plain.ttft.add(ttft)
             if generated > 1:
-                series.tpot.observe(max(e2e - ttft, 0.0) / (generated - 1))
-        series.e2e.observe(e2e)
+                plain.tpot.add(max(e2e - ttft, 0.0) / (generated - 1))
+        plain.e2e.add(e2e)
+
+    def _fold(self) -> None:
+        """Move the plain counts into the prometheus series, creating each series in the
+        order its model (or model and reason) first finished, as observing one by one did."""
+        for model, plain in self._plain.items():
+            series = self._series.get(model)
+            if series is None:
+                self._models.add(model)
+                series = self._series[model] = _Series(
+                    self.prompt_tokens.labels(model),
+                    self.generation_tokens.labels(model),
+                    self.ttft.labels(model),
+                    self.tpot.labels(model),
+                    self.e2e.labels(model),
+                )
+            series.prompt_tokens.inc(plain.prompt)
+            series.generation_tokens.inc(plain.generated)
+            plain.ttft.fold_into(series.ttft)
+            plain.tpot.fold_into(series.tpot)
+            plain.e2e.fold_into(series.e2e)
+            plain.prompt = plain.generated = 0
+        for key, count in self._success_counts.items():
+            success = self._success.get(key)
+            if success is None:
+                success = self._success[key] = self.request_success.labels(*key)
+            success.inc(count)
+        self._success_counts.clear()
 
     def render(self) -> bytes:
+        self._fold()
         # Gauges are read from the scheduler at scrape time, so they can never drift.
         for model in self._models:
             self._running.labels(model).set(self._scheduler.running)

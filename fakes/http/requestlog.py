@@ -35,13 +35,27 @@ class Exchange:
     method: str
     path: str
     query: str
-    headers: dict[str, str]
+    # the request's headers as received (raw ASGI pairs), decoded and redacted when read
+    raw_headers: list[tuple[bytes, bytes]] | dict[str, str]
     body: bytes
     status: int | None = None
     response_headers: dict[str, str] = field(default_factory=dict)
     chunks: list[tuple[float, bytes]] = field(default_factory=list)
     finished: float | None = None
     complete: bool = False  # the response ended normally (no cut, no disconnect)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The request's headers, secrets redacted (decoded on first read, then kept)."""
+        raw = self.raw_headers
+        if isinstance(raw, dict):
+            return raw
+        decoded = {
+            k.decode("latin-1"): redact_header(k.decode("latin-1"), v.decode("latin-1"))
+            for k, v in raw
+        }
+        self.raw_headers = decoded
+        return decoded
 
     def json_body(self) -> Any:
         try:
@@ -132,10 +146,7 @@ class RequestLog:
             method=method,
             path=path,
             query=query,
-            headers={
-                k.decode("latin-1"): redact_header(k.decode("latin-1"), v.decode("latin-1"))
-                for k, v in headers
-            },
+            raw_headers=list(headers),  # a copy: scope headers may be rewritten later
             body=body,
         )
         self._entries.append(entry)

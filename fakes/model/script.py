@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
@@ -119,18 +120,33 @@ class ScriptPlayer:
         self._uses = [0] * len(self.script.rules)
 
     def choose(self, request: Mapping[str, Any], path: str) -> Reply | None:
+        position = self.peek(request, path)
+        return None if position is None else self.take(position)
+
+    def peek(self, request: Mapping[str, Any], path: str) -> int | None:
+        """The rule that would answer ``request``, not yet counted as used."""
         for position, rule in enumerate(self.script.rules):
             if rule.times is not None and self._uses[position] >= rule.times:
                 continue
             if rule.match.matches(request, path):
-                self._uses[position] += 1
-                return rule.reply
+                return position
         return None
+
+    def take(self, position: int) -> Reply:
+        """Count one use of the rule ``peek`` found, and hand out its reply."""
+        self._uses[position] += 1
+        return self.script.rules[position].reply
 
     def default_text(self, request: Mapping[str, Any]) -> str:
         if self.script.default is DefaultReply.ECHO:
             return last_user_text(request)
-        return " ".join(LOREM.split()[: self.script.lorem_words])
+        return _lorem(self.script.lorem_words)
+
+
+@functools.lru_cache(maxsize=64)
+def _lorem(words: int) -> str:
+    """The first ``words`` words of LOREM: split once per length, not once per request."""
+    return " ".join(LOREM.split()[:words])
 
 
 def last_user_text(request: Mapping[str, Any]) -> str:

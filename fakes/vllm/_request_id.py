@@ -11,16 +11,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class RequestIdMiddleware:
-    def __init__(self, app: ASGIApp, enabled: Callable[[], bool]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        enabled: Callable[[], bool],
+        fresh: Callable[[], str] = lambda: uuid.uuid4().hex,
+    ) -> None:
         self.app = app
         self.enabled = enabled
+        self.fresh = fresh
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self.enabled():
             await self.app(scope, receive, send)
             return
         given = next((v for k, v in scope.get("headers", []) if k == b"x-request-id"), b"")
-        request_id = given or uuid.uuid4().hex.encode()
+        request_id = given or self.fresh().encode()
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from fakes.http.jsonlimit import TOO_DEEP, too_deep
+from fakes.http.jsonlimit import MAX_DEPTH, TOO_DEEP, too_deep
 from fakes.profiles import EmptyTools, Knobs, UnknownFields
 from fakes.types import JSONObject
 from fakes.vllm.wire.errors import PlainServerError, VllmError, validation_error
@@ -96,8 +98,30 @@ class ResponsesRequest(BaseModel):
     top_p: float | None = None
 
 
+_LONG_DIGITS = re.compile(rb"\d{19}")
+
+
 def parse_json(body: bytes) -> Any:
-    """Decode like FastAPI: a decode failure is a ``json_invalid`` validation error."""
+    """Decode like FastAPI: a decode failure is a ``json_invalid`` validation error.
+
+    orjson reads what it accepts; anything it refuses (bad JSON, NaN, 1e400, lone
+    surrogates, a BOM, UTF-16) goes to the stdlib parser, whose messages are the ones FastAPI
+    words its error with. orjson reads integers past 64 bits as floats, so a run of 19 digits
+    goes there too."""
+    if _LONG_DIGITS.search(body):
+        return _parse_stdlib(body)
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return _parse_stdlib(body)
+    if body.count(b"[") + body.count(b"{") <= MAX_DEPTH:
+        return value  # fewer brackets than the limit: it cannot nest deeper
+    if too_deep(value):
+        raise _JsonInvalid(0, TOO_DEEP)
+    return value
+
+
+def _parse_stdlib(body: bytes) -> Any:
     try:
         value = json.loads(body)
     except json.JSONDecodeError as exc:

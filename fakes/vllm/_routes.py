@@ -3,6 +3,7 @@ to the endpoint's wire module (fakes/vllm/wire/) and pace what it wrote (_engine
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 from collections.abc import AsyncGenerator
@@ -77,7 +78,7 @@ async def models(request: Request) -> Response:
             names=config.served_model_names,
             root=root,
             max_model_len=config.max_model_len,
-            created=int(time.time()),
+            created=int(state.now()),
             new_hex=state.new_hex,
         )
     )
@@ -125,10 +126,13 @@ def _fingerprint(state: VllmState) -> str | None:
     if not state.knobs.system_fingerprint:
         return None
     config = state.config
-    digest = hashlib.sha256(
-        "\0".join((config.model_path or "", *config.served_model_names)).encode()
-    ).hexdigest()
-    return f"vllm-{state.version}-{digest[:8]}"
+    return _fingerprint_of(state.version, config.model_path or "", config.served_model_names)
+
+
+@functools.lru_cache(maxsize=64)
+def _fingerprint_of(version: str, model_path: str, names: tuple[str, ...]) -> str:
+    digest = hashlib.sha256("\0".join((model_path, *names)).encode()).hexdigest()
+    return f"vllm-{version}-{digest[:8]}"
 
 
 def _request_id(state: VllmState, request: Request, prefix: str) -> str:
@@ -201,7 +205,7 @@ async def _chat_completions(state: VllmState, request: Request) -> Answer:
         for _ in range(typed.n or 1)
     ]
     chat_id = _request_id(state, request, knobs.chat_id_prefix)
-    created = int(time.time())
+    created = int(state.now())
     state.metrics.observe_model(model)
     if not body.get("stream"):
         async with state.scheduler.slot():
@@ -280,7 +284,7 @@ async def _completions(state: VllmState, request: Request) -> Answer:
     )
     plans = [plan] * (typed.n or 1)
     cmpl_id = _request_id(state, request, knobs.completion_id_prefix)
-    created = int(time.time())
+    created = int(state.now())
     state.metrics.observe_model(model)
     usage = chat_wire.usage(knobs, prompt, plan.completion_tokens * len(plans))
     if not body.get("stream"):
@@ -365,7 +369,7 @@ async def _responses(state: VllmState, request: Request) -> Answer:
         reasoning_parser=config.reasoning_parser is not None,
         new_tool_id=lambda: "",
     )
-    created = int(time.time())
+    created = int(state.now())
     started = time.monotonic()
     response_id = _request_id(state, request, knobs.response_id_prefix)
     text = "".join(plan.content)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import secrets
+import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +39,9 @@ class VllmConfig:
     log_limit: int = 1000
     max_body_bytes: int = 32 * 1024 * 1024
     replica_name: str | None = None  # x-inference-pod and llm_fakes_replica_info when set
+    # the compiled fast path (fakes/vllm/fast/) for plain requests; off: every request takes
+    # the reference path (--no-fast-path)
+    fast_path: bool = True
 
     @property
     def auto_tools(self) -> bool:
@@ -48,6 +54,10 @@ class VllmState:
         self.scheduler = Scheduler(config.max_num_seqs)
         self.metrics = VllmMetrics(self.scheduler, replica=config.replica_name)
         self.log = RequestLog(config.log_limit)
+        # where ids and "created" come from: tests swap in fixed sources (both paths use them)
+        self.hex_source: Callable[[], str] = _random_hex
+        self.now: Callable[[], float] = time.time
+        self.uuid_hex: Callable[[], str] = lambda: uuid.uuid4().hex  # 0.6.4's X-Request-Id
         self.reset()
 
     def reset(self) -> None:
@@ -79,4 +89,8 @@ class VllmState:
         self.knob_overrides = {}
 
     def new_hex(self) -> str:
-        return secrets.token_hex(16)[: self.knobs.id_hex_length]
+        return self.hex_source()[: self.knobs.id_hex_length]
+
+
+def _random_hex() -> str:
+    return secrets.token_hex(16)

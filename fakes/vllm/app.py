@@ -23,6 +23,7 @@ from fakes.vllm import _routes, _tokenize
 from fakes.vllm._auth import ApiKeyMiddleware
 from fakes.vllm._request_id import RequestIdMiddleware
 from fakes.vllm._state import VllmConfig, VllmState
+from fakes.vllm.fast import FastPathMiddleware
 from fakes.vllm.wire.errors import VllmError, detail_response, error_response
 
 
@@ -99,7 +100,11 @@ def create_vllm_app(config: VllmConfig) -> Starlette:
     ]
     # outside the API-key check: 0.6.4 adds it after `authentication`, so a 401 carries it
     middleware.append(
-        Middleware(RequestIdMiddleware, enabled=lambda: state.knobs.x_request_id_response)
+        Middleware(
+            RequestIdMiddleware,
+            enabled=lambda: state.knobs.x_request_id_response,
+            fresh=lambda: state.uuid_hex(),
+        )
     )
     if config.api_keys:
         middleware.append(
@@ -109,6 +114,8 @@ def create_vllm_app(config: VllmConfig) -> Starlette:
         middleware.insert(0, Middleware(ControlTokenMiddleware, token=config.control_token))
     if config.replica_name:  # outermost: every answer names its replica, errors included
         middleware.insert(0, Middleware(ReplicaHeaderMiddleware, name=config.replica_name))
+    if config.fast_path:  # outermost: a plain chat request skips every layer below
+        middleware.insert(0, Middleware(FastPathMiddleware, state=state, too_large=too_large))
     app = Starlette(
         routes=routes, middleware=middleware, exception_handlers={HTTPException: _http_error}
     )

@@ -43,6 +43,7 @@ class VllmOptions(BaseModel):
     log_limit: int = 1000
     recordings_dir: str = "recordings"
     replica_name: str | None = None
+    no_fast_path: bool = False
 
     def config(self) -> VllmConfig:
         from fakes.vllm import VllmConfig
@@ -67,6 +68,7 @@ class VllmOptions(BaseModel):
             log_limit=self.log_limit,
             recordings_dir=self.recordings_dir,
             replica_name=self.replica_name,
+            fast_path=not self.no_fast_path,
         )
 
 

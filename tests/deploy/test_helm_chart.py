@@ -43,6 +43,7 @@ EVERY_FLAG = {
     "recordingsDir": "/var/lib/llm-fakes/recordings",
     "workers": 2,
     "startupDelay": 30,
+    "fastPath": False,
 }
 # flags the chart passes another way: host and port always, the token and the name by env
 BY_ENV = {"--control-token": "LLM_FAKES_CONTROL_TOKEN", "--replica-name": "POD_NAME"}

@@ -120,6 +120,9 @@ own when `fleet` is empty, else one per fleet entry with its `vllm` over the sha
 {{- if not .controlPlane }}
 - --no-control-plane
 {{- end }}
+{{- if and (hasKey $v "fastPath") (not $v.fastPath) }}
+- --no-fast-path
+{{- end }}
 - --log-limit
 - {{ $v.logLimit | quote }}
 - --recordings-dir

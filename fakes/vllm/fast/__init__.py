@@ -1,0 +1,5 @@
+"""The compiled fast path: plain chat requests answered by joining pre-rendered bytes."""
+
+from fakes.vllm.fast._dispatch import FastPathMiddleware
+
+__all__ = ["FastPathMiddleware"]

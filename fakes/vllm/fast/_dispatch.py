@@ -1,0 +1,289 @@
+"""A raw ASGI dispatch in front of starlette for the hot routes: a plain request is read
+once, checked, and answered from a cached template; everything else is handed on untouched
+(its body replayed) to the reference path. The request log and the metrics see both alike."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from fakes.http.capture import BodyTooLarge, TooLarge, read_body, replaying
+from fakes.http.requestlog import Exchange
+from fakes.model import tokens
+from fakes.model.faults import FAULT_HEADER
+from fakes.model.script import DefaultReply, Reply
+from fakes.profiles import Knobs
+from fakes.vllm import _checks, _routes
+from fakes.vllm._state import VllmState
+from fakes.vllm.fast import _chat, _completions
+from fakes.vllm.fast._accept import Shape, plain_chat, plain_completion
+from fakes.vllm.fast._template import Answer
+from fakes.vllm.wire.errors import VllmError
+
+_MAX_PLAIN_BODY = 64 * 1024  # larger bodies are not plain: read by the reference path
+_MAX_TEMPLATES = 512  # shapes kept per profile state; the cache starts over when full
+_FAULT_HEADER = FAULT_HEADER.lower().encode("latin-1")
+_JSON = b"application/json"
+_STREAM_HEADERS = [(b"content-type", b"text/event-stream; charset=utf-8")]
+_DONE = b"data: [DONE]\n\n"
+
+Render = Callable[[VllmState, Shape, str, "str | None", "Reply | None"], Answer]
+
+
+@dataclass(frozen=True)
+class _Route:
+    accept: Callable[[Knobs, Any], Shape | None]
+    prompt_tokens: Callable[[dict[str, Any]], int]
+    render: Render
+    id_prefix: Callable[[Knobs], str]
+    default_max_tokens: int | None  # what the request's max_tokens means when absent
+
+
+ROUTES = {
+    "/v1/chat/completions": _Route(
+        plain_chat,
+        lambda body: tokens.prompt_tokens(body["messages"]),
+        _chat.render,
+        lambda knobs: knobs.chat_id_prefix,
+        None,
+    ),
+    "/v1/completions": _Route(
+        plain_completion,
+        lambda body: tokens.count(body["prompt"]),
+        _completions.render,
+        lambda knobs: knobs.completion_id_prefix,
+        _completions.DEFAULT_MAX_TOKENS,
+    ),
+}
+
+
+class FastPathMiddleware:
+    def __init__(self, app: ASGIApp, *, state: VllmState, too_large: TooLarge) -> None:
+        self.app = app
+        self.state = state
+        self.too_large = too_large
+        self._cache: dict[tuple[str, Shape, int | None, str], Answer] = {}
+        self._cached_for: tuple[Any, ...] = ()
+        self.answered = 0  # requests the fast path answered itself (the rest were handed on)
+
+    def _ready(self) -> bool:
+        """Whether the fake's present state lets plain requests skip the reference path."""
+        state = self.state
+        config = state.config
+        return (
+            config.fast_path
+            and not config.api_keys
+            and config.replica_name is None
+            and not state.faults.rules
+            and state.clock.timing.instant
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        route = ROUTES.get(scope["path"]) if scope["type"] == "http" else None
+        if route is None or scope["method"] != "POST" or not self._ready():
+            await self.app(scope, receive, send)
+            return
+        headers = _headers(scope)
+        length = headers.get(b"content-length")
+        if length is None or not length.isdigit() or int(length) > _MAX_PLAIN_BODY:
+            await self.app(scope, receive, send)
+            return
+        try:
+            body = await read_body(receive, self.state.config.max_body_bytes)
+        except BodyTooLarge:
+            await self.too_large(self.state.config.max_body_bytes)(scope, receive, send)
+            return
+        if body is None:
+            return  # the client left
+        if not await self._answer(route, scope, headers, body, send):
+            await self.app(scope, replaying(body, receive), send)
+
+    def _template(
+        self, route: _Route, path: str, shape: Shape, model: str, rule: int | None
+    ) -> Answer:
+        state = self.state
+        now = (state.profile, state.version, state.player)
+        if now != self._cached_for or len(self._cache) >= _MAX_TEMPLATES:
+            self._cache.clear()
+            self._cached_for = now
+        key = (path, shape, rule, model)
+        answer = self._cache.get(key)
+        if answer is None:
+            reply = None if rule is None else state.player.script.rules[rule].reply
+            answer = route.render(state, shape, model, _routes._fingerprint(state), reply)
+            self._cache[key] = answer
+        return answer
+
+    def _rule(self, parsed: dict[str, Any], path: str) -> tuple[bool, int | None]:
+        """Whether the fast path can write the reply, and the script rule that answers (its
+        position; None for the default reply)."""
+        player = self.state.player
+        rule = player.peek(parsed, path) if player.script.rules else None
+        reply = None if rule is None else player.script.rules[rule].reply
+        if reply is not None and reply.error is not None:
+            return False, rule  # the reference path words the error
+        echo = player.script.default is DefaultReply.ECHO
+        if echo and (reply is None or reply.text is None):
+            return False, rule  # the text comes from the request: not a template
+        return True, rule
+
+    async def _answer(
+        self, route: _Route, scope: Scope, headers: dict[bytes, bytes], body: bytes, send: Send
+    ) -> bool:
+        """Answer a plain request; False (nothing sent, nothing counted) when it is not one."""
+        started = time.monotonic()
+        state = self.state
+        knobs = state.knobs
+        if _FAULT_HEADER in headers:
+            return False
+        content_type = headers.get(b"content-type")
+        if (
+            knobs.json_content_type_required
+            and content_type is not None
+            and content_type.decode("latin-1").split(";")[0].strip().lower() != "application/json"
+        ):
+            return False
+        try:
+            parsed = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return False
+        shape = route.accept(knobs, parsed)
+        if shape is None:
+            return False
+        prompt = route.prompt_tokens(parsed)
+        max_tokens = shape.max_tokens if shape.max_tokens is not None else route.default_max_tokens
+        try:
+            model = _checks.model_name(state, parsed)
+            _checks.check_context(state, prompt, max_tokens)
+        except VllmError:
+            return False
+        path: str = scope["path"]
+        writable, rule = self._rule(parsed, path)
+        if not writable:
+            return False
+        try:
+            answer = self._template(route, path, shape, model, rule)
+        except Exception:  # a profile whose answer the templates cannot hold (a custom
+            return False  # --profile file): nothing is sent yet, the reference path answers
+        if max_tokens is None and answer.needed > state.config.max_model_len - prompt:
+            return False  # the reference cuts this answer for length
+        scheduler = state.scheduler
+        if not shape.stream and (scheduler.waiting or scheduler.running >= scheduler.max_num_seqs):
+            return False  # it would queue for a slot: the reference path paces that
+        # answered here from now on: the same state changes as the reference path's
+        if rule is not None:
+            state.player.take(rule)
+        given = headers.get(b"x-request-id")
+        if given and knobs.request_id_header:
+            ident = route.id_prefix(knobs) + given.decode("latin-1")
+        else:
+            ident = route.id_prefix(knobs) + state.new_hex()
+        slots = (orjson.dumps(ident)[1:-1], str(int(state.now())).encode(), prompt)
+        extra: list[tuple[bytes, bytes]] = []
+        if knobs.x_request_id_response:  # 0.6.4: every answer echoes or makes one
+            extra.append((b"x-request-id", given or state.uuid_hex().encode()))
+        self.answered += 1
+        state.metrics.observe_model(model)
+        entry = state.log.start(
+            scope["method"],
+            path,
+            scope.get("query_string", b"").decode("latin-1"),
+            scope.get("headers", []),
+            body,
+        )
+        try:
+            if answer.body is not None:
+                await self._send_body(entry, answer.body.fill(*slots), extra, send)
+                elapsed = time.monotonic() - started
+                state.metrics.finished(
+                    model,
+                    prompt=prompt,
+                    generated=answer.completion_tokens,
+                    reason=answer.finish_reason,
+                    ttft=elapsed,
+                    e2e=elapsed,
+                )
+            else:
+                await self._stream(entry, answer, slots, model, started, extra, send)
+        finally:
+            entry.finished = entry.started + (time.monotonic() - started)
+            state.log.updated(entry)
+        return True
+
+    async def _send_body(
+        self, entry: Exchange, payload: bytes, extra: list[tuple[bytes, bytes]], send: Send
+    ) -> None:
+        start: Message = {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"content-length", str(len(payload)).encode()),
+                (b"content-type", _JSON),
+                *extra,
+            ],
+        }
+        self._log_start(entry, start)
+        await send(start)
+        entry.chunks.append((0.0, payload))
+        entry.complete = True
+        await send({"type": "http.response.body", "body": payload})
+
+    async def _stream(
+        self,
+        entry: Exchange,
+        answer: Answer,
+        slots: tuple[bytes, bytes, int],
+        model: str,
+        started: float,
+        extra: list[tuple[bytes, bytes]],
+        send: Send,
+    ) -> None:
+        state = self.state
+        start: Message = {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [*_STREAM_HEADERS, *extra],
+        }
+        self._log_start(entry, start)
+        await send(start)
+        first: float | None = None
+        async with state.scheduler.slot():  # a running sequence while it streams
+            for template in answer.events:
+                event = template.fill(*slots)
+                offset = time.monotonic() - started
+                if first is None:
+                    first = offset
+                entry.chunks.append((offset, event))
+                await send({"type": "http.response.body", "body": event, "more_body": True})
+            entry.chunks.append((time.monotonic() - started, _DONE))
+            await send({"type": "http.response.body", "body": _DONE, "more_body": True})
+            state.metrics.finished(
+                model,
+                prompt=slots[2],
+                generated=answer.completion_tokens,
+                reason=answer.finish_reason,
+                ttft=first,
+                e2e=time.monotonic() - started,
+            )
+        entry.complete = True
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    def _log_start(self, entry: Exchange, start: Message) -> None:
+        entry.status = start["status"]
+        entry.response_headers = {
+            k.decode("latin-1"): v.decode("latin-1") for k, v in start["headers"]
+        }
+        self.state.log.updated(entry)
+
+
+def _headers(scope: Scope) -> dict[bytes, bytes]:
+    # the first of each name, as starlette's Headers.get() reads it
+    found: dict[bytes, bytes] = {}
+    for key, value in scope.get("headers", []):
+        found.setdefault(key.lower(), value)
+    return found

@@ -1,0 +1,78 @@
+"""Byte templates with slots: the reference writers render an answer once with sentinel
+values for the id, "created" and the prompt's token count; each request then only joins
+bytes. A slot is found by its sentinel, so no writer needs to know about templates."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+# Sentinels no plain answer contains: a string for the id, 13 and 16 digit integers for
+# "created" and the prompt tokens (totals are that plus the completion tokens).
+ID_SENTINEL: Final = "fastPathIdSlot0x"
+CREATED_SENTINEL: Final = 7_777_777_777_777
+PROMPT_SENTINEL: Final = 5_000_000_000_000_000
+_OFFSET_DIGITS = 9  # a total may exceed the prompt by less than 10**9 tokens
+
+_SLOTS = re.compile(
+    rb"(?P<id>" + ID_SENTINEL.encode() + rb")"
+    rb"|(?<!\d)(?P<created>" + str(CREATED_SENTINEL).encode() + rb")(?!\d)"
+    rb"|(?<!\d)"
+    + str(PROMPT_SENTINEL)[:-_OFFSET_DIGITS].encode()
+    + rb"(?P<offset>\d{"
+    + str(_OFFSET_DIGITS).encode()
+    + rb"})(?!\d)"
+)
+
+_ID, _CREATED, _PROMPT = 0, 1, 2
+
+
+class Template:
+    """Literal byte parts with slots between them."""
+
+    __slots__ = ("_parts", "_slots")
+
+    def __init__(self, rendered: bytes) -> None:
+        parts: list[bytes] = []
+        slots: list[tuple[int, int, int]] = []  # (position in parts, kind, prompt offset)
+        end = 0
+        for found in _SLOTS.finditer(rendered):
+            parts.append(rendered[end : found.start()])
+            if found.group("id"):
+                slots.append((len(parts), _ID, 0))
+            elif found.group("created"):
+                slots.append((len(parts), _CREATED, 0))
+            else:
+                slots.append((len(parts), _PROMPT, int(found.group("offset"))))
+            parts.append(b"")
+            end = found.end()
+        parts.append(rendered[end:])
+        self._parts = parts
+        self._slots = tuple(slots)
+
+    def fill(self, ident: bytes, created: bytes, prompt: int) -> bytes:
+        """``ident``: the id as it sits inside a JSON string (already escaped)."""
+        if not self._slots:
+            return self._parts[0]
+        parts = self._parts.copy()
+        for position, kind, offset in self._slots:
+            if kind == _ID:
+                parts[position] = ident
+            elif kind == _CREATED:
+                parts[position] = created
+            else:
+                parts[position] = str(prompt + offset).encode()
+        return b"".join(parts)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One shape's answer: the body (or each stream event) as a template, and what a
+    request needs to know to use it."""
+
+    body: Template | None  # non-streaming
+    events: tuple[Template, ...]  # streaming, [DONE] excluded
+    needed: int  # tokens the answer generates before any length cut
+    completion_tokens: int
+    finish_reason: str

@@ -1,0 +1,71 @@
+"""The metrics keep plain counts per request and fold them into the prometheus series at
+scrape time: the scrape text is what observing each request one by one gives."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fakes.http.metrics import VllmMetrics
+from fakes.model.timing import Scheduler
+
+# multiples of 1/1024: their sums are exact in any order, so the _sum lines compare exactly
+_seconds = st.integers(min_value=0, max_value=80 * 1024).map(lambda n: n / 1024)
+_finished = st.tuples(
+    st.sampled_from(["a", "b"]),
+    st.integers(0, 50),
+    st.integers(0, 6),
+    st.sampled_from(["stop", "length"]),
+    st.one_of(st.none(), _seconds),
+    _seconds,
+)
+
+
+def _observe_one_by_one(metrics: VllmMetrics, item: tuple) -> None:  # type: ignore[type-arg]
+    """What each request did to the prometheus series before the plain counts."""
+    model, prompt, generated, reason, ttft, e2e = item
+    metrics.observe_model(model)
+    # a model's five series appear together, on its first finished request
+    prompts, generations, ttfts, tpots, e2es = (
+        family.labels(model)
+        for family in (
+            metrics.prompt_tokens,
+            metrics.generation_tokens,
+            metrics.ttft,
+            metrics.tpot,
+            metrics.e2e,
+        )
+    )
+    prompts.inc(prompt)
+    generations.inc(generated)
+    metrics.request_success.labels(model, reason).inc()
+    if ttft is not None:
+        ttfts.observe(ttft)
+        if generated > 1:
+            tpots.observe(max(e2e - ttft, 0.0) / (generated - 1))
+    e2es.observe(e2e)
+
+
+def _text(metrics: VllmMetrics) -> list[str]:
+    lines = metrics.render().decode().splitlines()
+    return [line for line in lines if "_created{" not in line]  # creation times differ
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_finished, max_size=30), st.integers(0, 30))
+def test_a_scrape_reads_what_observing_one_by_one_gives(
+    items: list[tuple],
+    scrape_at: int,  # type: ignore[type-arg]
+) -> None:
+    folded, observed = VllmMetrics(Scheduler(4)), VllmMetrics(Scheduler(4))
+    for position, item in enumerate(items):
+        if position == scrape_at:  # a scrape in the middle folds what came before
+            assert _text(folded) == _text(observed)
+        model, prompt, generated, reason, ttft, e2e = item
+        folded.observe_model(model)
+        folded.finished(
+            model, prompt=prompt, generated=generated, reason=reason, ttft=ttft, e2e=e2e
+        )
+        _observe_one_by_one(observed, item)
+    assert _text(folded) == _text(observed)
+    assert _text(folded) == _text(observed)  # a second scrape adds nothing

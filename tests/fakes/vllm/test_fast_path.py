@@ -1,0 +1,365 @@
+"""The fast path and the reference path give the same bytes (status, headers, body) for
+every vLLM profile x every contract scenario's request, and for generated request bodies.
+Ids and "created" come from the same injected sources on both sides, not normalised away."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from starlette.applications import Starlette
+
+from contracts._scenario import PROFILES, Scenario
+from contracts.scenarios import SCENARIOS
+from fakes.model.script import DefaultReply, ErrorReply, Match, Reply, Rule, Script
+from fakes.profiles import Profile, builtin
+from fakes.vllm import VllmConfig, create_vllm_app
+from fakes.vllm.fast import FastPathMiddleware, _dispatch
+
+CHAT = "/v1/chat/completions"
+COMPLETIONS = "/v1/completions"
+PROFILE_LIST = list(builtin("vllm"))
+Wire = list[dict[str, Any]]  # the ASGI messages sent
+
+
+def _app(profile: Profile, *, fast: bool, **overrides: Any) -> Starlette:
+    config = VllmConfig(profile=profile, version=profile.reference, fast_path=fast, **overrides)
+    app = create_vllm_app(config)
+    _fix_sources(app)
+    return app
+
+
+def _fix_sources(app: Starlette) -> None:
+    """The same id and clock sources on both sides, restarted for every comparison."""
+    state = app.state.fake
+    hexes, uuids = itertools.count(1), itertools.count(1)
+    state.hex_source = lambda: f"{next(hexes):032x}"
+    state.uuid_hex = lambda: f"{next(uuids):032x}"
+    state.now = lambda: 1_700_000_000.75
+
+
+def _fast_middleware(app: Starlette) -> FastPathMiddleware:
+    layer: Any = app.middleware_stack
+    while not isinstance(layer, FastPathMiddleware):
+        layer = layer.app
+    return layer
+
+
+async def _exchange(app: Starlette, path: str, body: bytes, headers: dict[str, str]) -> Wire:
+    """Every ASGI message the app sends, as sent: status, headers and each body chunk."""
+    raw = [(b"host", b"fake"), (b"content-length", str(len(body)).encode())]
+    raw += [(k.encode(), v.encode()) for k, v in headers.items()]
+    if "content-type" not in headers:
+        raw.append((b"content-type", b"application/json"))
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": raw,
+        "client": ("127.0.0.1", 1),
+        "server": ("fake", 80),
+    }
+    sent: Wire = []
+    finished = asyncio.Event()
+    delivered = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await finished.wait()  # a stream's disconnect watcher: the client leaves at the end
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            finished.set()
+
+    await app(scope, receive, send)
+    finished.set()
+    return sent
+
+
+def _both(
+    fast: Starlette,
+    reference: Starlette,
+    body: bytes,
+    headers: dict[str, str],
+    path: str = CHAT,
+) -> tuple[Wire, Wire, bool]:
+    """Both answers, and whether the fast path answered (not handed on) the request. What
+    the request leaves behind must match too: the log entry, the metrics' counters and the
+    script rules' use counts."""
+
+    async def run() -> tuple[Wire, Wire, bool]:
+        before = _fast_middleware(fast).answered if fast.middleware_stack else 0
+        got = await _exchange(fast, path, body, headers)
+        taken = _fast_middleware(fast).answered > before
+        return got, await _exchange(reference, path, body, headers), taken
+
+    got, expected, taken = asyncio.run(run())
+    assert _left_behind(fast) == _left_behind(reference)
+    return got, expected, taken
+
+
+def _left_behind(app: Starlette) -> tuple[Any, ...]:
+    state = app.state.fake
+    entry = state.log.entries()[-1] if len(state.log) else None
+    logged = entry and (
+        entry.method,
+        entry.path,
+        entry.headers,
+        entry.body,
+        entry.status,
+        entry.response_headers,
+        [chunk for _, chunk in entry.chunks],
+        entry.complete,
+    )
+    counters = [
+        line
+        for line in state.metrics.render().decode().splitlines()
+        if line.startswith(("vllm:prompt_tokens_total", "vllm:generation_tokens_total"))
+        or line.startswith("vllm:request_success_total")
+    ]
+    return logged, counters, state.player._uses, state.scheduler.running
+
+
+def _scenario_bodies(scenario: Scenario, model: str) -> Iterator[dict[str, Any]]:
+    """The scenario's request as the HTTP driver writes it, and as openai-python asks for
+    stream usage."""
+    request = scenario.request
+    body: dict[str, Any] = {"model": model, "messages": list(request.messages)}
+    if request.tools is not None:
+        body["tools"] = list(request.tools)
+    if request.tool_choice is not None:
+        body["tool_choice"] = request.tool_choice
+    if request.max_tokens is not None:
+        body["max_tokens"] = request.max_tokens
+    if request.stream:
+        body["stream"] = True
+        yield body
+        yield {**body, "stream_options": {"include_usage": True}}
+        yield {**body, "stream_options": {"include_usage": True, "continuous_usage_stats": True}}
+    else:
+        yield body
+
+
+SCENARIO_LIST = [s for s in SCENARIOS.all() if s.runs_on == PROFILES]
+
+
+@pytest.mark.parametrize("profile", PROFILE_LIST, ids=lambda p: p.name)
+def test_every_scenario_request_gets_the_same_bytes_on_both_paths(profile: Profile) -> None:
+    taken = compared = 0
+    for scenario in SCENARIO_LIST:
+        if scenario.applies is not None and not scenario.applies(profile.knobs):
+            continue
+        overrides = dict(scenario.vllm)
+        setups = [{}]  # the default reply: what the fast path is for
+        if scenario.script is not None or scenario.faults or overrides:
+            setups.append(
+                {
+                    **overrides,
+                    **({"script": scenario.script} if scenario.script else {}),
+                    "faults": scenario.faults,
+                }
+            )
+        for setup in setups:
+            fast, reference = _app(profile, fast=True, **setup), _app(profile, fast=False, **setup)
+            model = scenario.model or fast.state.fake.config.served_model_names[0]
+            for body in _scenario_bodies(scenario, model):
+                raw = orjson.dumps(body)
+                got, expected, answered = _both(fast, reference, raw, {})
+                assert got == expected, (profile.name, scenario.id, body)
+                compared += 1
+                taken += answered
+    assert compared and taken, (compared, taken)  # the fast path answered some of them
+
+
+# --- generated bodies ------------------------------------------------------------------------
+
+_text = st.text(alphabet=st.characters(codec="utf-8"), max_size=12)
+_content = st.one_of(
+    _text,
+    st.none(),
+    st.integers(),
+    st.lists(st.fixed_dictionaries({"type": st.just("text"), "text": _text}), max_size=2),
+)
+_message = st.one_of(
+    st.fixed_dictionaries(
+        {"role": st.sampled_from(["user", "system", "assistant"]), "content": _text}
+    ),
+    st.fixed_dictionaries(
+        {"role": st.one_of(_text, st.integers()), "content": _content},
+        optional={"name": _text},
+    ),
+)
+_maybe = st.sampled_from([None, True, False, 0, 1, 0.5, "x", [], {}])
+_plain_message = st.fixed_dictionaries(
+    {"role": st.sampled_from(["user", "system", "assistant"]), "content": _text}
+)
+# bodies the fast path takes, mostly: every field plain
+_plain = st.fixed_dictionaries(
+    {"messages": st.lists(_plain_message, max_size=3)},
+    optional={
+        "model": st.just("fake-model"),
+        "stream": st.booleans(),
+        "stream_options": st.fixed_dictionaries(
+            {},
+            optional={
+                "include_usage": st.one_of(st.booleans(), st.none()),
+                "continuous_usage_stats": st.one_of(st.booleans(), st.none()),
+            },
+        ),
+        "max_tokens": st.one_of(st.integers(min_value=1, max_value=40), st.just(8190)),
+        "temperature": st.floats(allow_nan=False, allow_infinity=False),
+        "top_p": st.one_of(st.floats(0, 1), st.none()),
+    },
+)
+# one field the fast path must hand on (or take only when its answer is the same)
+_odd = st.one_of(
+    st.tuples(st.just("n"), st.sampled_from([1, 2])),
+    st.tuples(st.just("stop"), st.sampled_from(["ipsum", ["dolor"], None])),
+    st.tuples(st.just("user"), _text),
+    st.tuples(st.just("model"), st.sampled_from(["other", None, 3, ""])),
+    st.tuples(st.just("messages"), st.one_of(st.lists(_message, min_size=1, max_size=2), _maybe)),
+    st.tuples(st.just("stream"), _maybe),
+    st.tuples(st.just("stream_options"), st.one_of(_maybe, st.just({"extra": True}))),
+    st.tuples(st.just("max_tokens"), st.one_of(st.integers(-2, 0), st.just(9000), _maybe)),
+    st.tuples(st.just("temperature"), _maybe),
+    st.tuples(st.just("tools"), st.just([])),
+)
+_body = st.one_of(
+    _plain,
+    st.builds(lambda body, odd: {**body, odd[0]: odd[1]}, _plain, _odd),
+)
+_headers = st.fixed_dictionaries(
+    {},
+    optional={
+        "x-request-id": st.text(alphabet="abc-_09 \"'\\", min_size=0, max_size=6),
+        "content-type": st.sampled_from(
+            ["application/json", "text/plain", "application/json; charset=utf-8"]
+        ),
+    },
+)
+
+# scripts whose rules the fast path writes (or hands on: an error, an echo)
+SCRIPTS = {
+    "none": Script(),
+    "always": Script(rules=(Rule(reply=Reply(text="Scripted, every time.")),)),
+    "twice then lorem": Script(
+        rules=(Rule(match=Match(contains="a"), reply=Reply(text="Only twice"), times=2),)
+    ),
+    "stream only, reasoning": Script(
+        rules=(Rule(match=Match(stream=True), reply=Reply(text="ok", reasoning="Think.")),)
+    ),
+    "an error": Script(rules=(Rule(reply=Reply(error=ErrorReply(status=429))),)),
+    "echo": Script(default=DefaultReply.ECHO),
+    "long lorem": Script(lorem_words=30),
+    "finish eos": Script(rules=(Rule(reply=Reply(text="x y z", finish_reason="eos")),)),
+}
+_APPS: dict[tuple[str, str], tuple[Starlette, Starlette]] = {}
+
+
+def _apps(profile: Profile, script: str) -> tuple[Starlette, Starlette]:
+    """Kept across examples: both apps see the same requests in the same order, so their
+    script counters and logs advance alike."""
+    key = (profile.name, script)
+    if key not in _APPS:
+        chosen = SCRIPTS[script]
+        _APPS[key] = (
+            _app(profile, fast=True, script=chosen),
+            _app(profile, fast=False, script=chosen),
+        )
+    fast, reference = _APPS[key]
+    _fix_sources(fast)
+    _fix_sources(reference)
+    return fast, reference
+
+
+def _as_completion(body: dict[str, Any]) -> dict[str, Any]:
+    """The same body for /v1/completions: the messages' text becomes the prompt."""
+    out = {k: v for k, v in body.items() if k != "messages"}
+    messages = body.get("messages")
+    if isinstance(messages, list) and all(isinstance(m, dict) for m in messages):
+        out["prompt"] = " ".join(str(m.get("content")) for m in messages)
+    else:
+        out["prompt"] = messages
+    return out
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(PROFILE_LIST),
+    st.sampled_from(sorted(SCRIPTS)),
+    st.sampled_from([CHAT, COMPLETIONS]),
+    _body,
+    _headers,
+)
+def test_generated_bodies_get_the_same_bytes_on_both_paths(
+    profile: Profile, script: str, path: str, body: dict[str, Any], headers: dict[str, str]
+) -> None:
+    fast, reference = _apps(profile, script)
+    if path == COMPLETIONS:
+        body = _as_completion(body)
+    got, expected, _ = _both(fast, reference, orjson.dumps(body), headers, path)
+    assert got == expected
+
+
+@pytest.mark.parametrize("path", [CHAT, COMPLETIONS])
+@pytest.mark.parametrize("script", ["none", "always", "finish eos"])
+def test_plain_requests_are_answered_by_the_fast_path(path: str, script: str) -> None:
+    """The differential tests would pass if every request were handed on: these must not be."""
+    profile = PROFILE_LIST[-1]
+    fast, reference = (
+        _app(profile, fast=True, script=SCRIPTS[script]),
+        _app(profile, fast=False, script=SCRIPTS[script]),
+    )
+    plain = {"model": "fake-model", "messages": [{"role": "user", "content": "hi"}]}
+    for stream in (False, True):
+        body = {**plain, "stream": stream}
+        if path == COMPLETIONS:
+            body = _as_completion(body)
+        got, expected, answered = _both(fast, reference, orjson.dumps(body), {}, path)
+        assert answered and got == expected
+
+
+def test_the_switch_keeps_the_reference_path_reachable() -> None:
+    profile = PROFILE_LIST[-1]
+    assert not any(
+        isinstance(m.cls, type) and m.cls is FastPathMiddleware
+        for m in _app(profile, fast=False).user_middleware
+    )
+    fast = _app(profile, fast=True)
+    body = orjson.dumps({"model": "fake-model", "messages": [{"role": "user", "content": "hi"}]})
+    got, expected, answered = _both(fast, _app(profile, fast=False), body, {})
+    assert answered and got == expected
+
+
+def test_a_render_that_fails_hands_the_request_to_the_reference_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(*args: Any) -> Any:
+        raise ValueError("a knob the templates do not know")
+
+    monkeypatch.setitem(
+        _dispatch.ROUTES, CHAT, dataclasses.replace(_dispatch.ROUTES[CHAT], render=broken)
+    )
+    profile = PROFILE_LIST[-1]
+    body = orjson.dumps({"model": "fake-model", "messages": [{"role": "user", "content": "hi"}]})
+    got, expected, answered = _both(_app(profile, fast=True), _app(profile, fast=False), body, {})
+    assert not answered and got == expected
+    assert got[0]["status"] == 200
