@@ -523,3 +523,12 @@ def _add_fleet() -> None:
 
 
 _add_fleet()
+
+
+def _add_llamacpp() -> None:
+    from fakes.cli.llamacpp import serve_llamacpp
+
+    serve.add_command(serve_llamacpp)
+
+
+_add_llamacpp()

@@ -14,6 +14,7 @@ import yaml
 from pydantic import ValidationError
 
 from fakes.profiles._litellm import LitellmProfile
+from fakes.profiles._llamacpp import LlamacppProfile
 from fakes.profiles._model import BaseProfile, Profile
 from fakes.profiles.versions import contains, parse_range, parse_release
 
@@ -25,7 +26,11 @@ class ProfileError(ValueError):
 P = TypeVar("P", bound=BaseProfile)
 
 # The profile model of each backend (its knobs differ).
-MODELS: dict[str, type[BaseProfile]] = {"vllm": Profile, "litellm": LitellmProfile}
+MODELS: dict[str, type[BaseProfile]] = {
+    "vllm": Profile,
+    "litellm": LitellmProfile,
+    "llamacpp": LlamacppProfile,
+}
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,8 @@ def _build(model: type[P], data: Mapping[str, Any], parent: P | None, origin: st
 def builtin(backend: Literal["vllm"]) -> ProfileSet[Profile]: ...
 @overload
 def builtin(backend: Literal["litellm"]) -> ProfileSet[LitellmProfile]: ...
+@overload
+def builtin(backend: Literal["llamacpp"]) -> ProfileSet[LlamacppProfile]: ...
 @overload
 def builtin(backend: str) -> ProfileSet[BaseProfile]: ...
 def builtin(backend: str) -> ProfileSet[Any]:

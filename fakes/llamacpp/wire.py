@@ -1,0 +1,203 @@
+"""llama-server's JSON bodies, stream chunks and error bodies, as nlohmann::json writes them:
+keys sorted (std::map), no spaces (dump(-1))."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from fakes.llamacpp._plan import Plan, ToolCall
+from fakes.profiles._llamacpp import FirstChunk, LlamacppKnobs, StreamError, StreamUsageMode
+
+JSON = "application/json; charset=utf-8"
+
+
+def dump(value: Any) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
+def sse(value: Any) -> bytes:
+    return b"data: " + dump(value) + b"\n\n"
+
+
+DONE = b"data: [DONE]\n\n"
+
+
+# --- errors (server-common.cpp format_error_response) ---------------------------------------
+
+ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    500: "server_error",
+    501: "not_supported_error",
+    503: "unavailable_error",
+}
+
+
+def error_body(message: str, status: int, kind: str | None = None) -> dict[str, Any]:
+    kind = kind or ERROR_TYPES.get(status, "server_error")
+    return {"code": status, "message": message, "type": kind}
+
+
+def stream_error(knobs: LlamacppKnobs, error: dict[str, Any]) -> bytes:
+    """An error after the stream's 200 went out; the stream ends after it."""
+    if knobs.stream_error is StreamError.ERROR_EVENT:
+        frame = b"error: " + dump(error) + b"\n\n"
+    else:
+        frame = sse({"error": error})
+    return frame + (DONE if knobs.done_after_error else b"")
+
+
+# --- timings (server-common.cpp server_slot_stats::to_json) ---------------------------------
+
+
+@dataclass(frozen=True)
+class Timings:
+    prompt_n: int
+    prompt_ms: float
+    predicted_n: int
+    predicted_ms: float
+    cache_n: int = 0
+
+    def to_json(self, knobs: LlamacppKnobs) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "prompt_n": self.prompt_n,
+            "prompt_ms": self.prompt_ms,
+            "prompt_per_token_ms": _ratio(self.prompt_ms, self.prompt_n),
+            "prompt_per_second": _ratio(1e3 * self.prompt_n, self.prompt_ms),
+            "predicted_n": self.predicted_n,
+            "predicted_ms": self.predicted_ms,
+            "predicted_per_token_ms": _ratio(self.predicted_ms, self.predicted_n),
+            "predicted_per_second": _ratio(1e3 * self.predicted_n, self.predicted_ms),
+        }
+        if knobs.cached_tokens:
+            body["cache_n"] = self.cache_n
+        return body
+
+
+def _ratio(top: float, bottom: float) -> float | None:
+    # C++ divides by zero into inf/nan, which nlohmann::json writes as null
+    return top / bottom if bottom else None
+
+
+# --- chat ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What every body and chunk of one answer shares."""
+
+    id: str
+    model: str
+    created: int
+    fingerprint: str | None
+
+    def head(self, obj: str) -> dict[str, Any]:
+        head: dict[str, Any] = {"id": self.id, "model": self.model, "created": self.created}
+        head["object"] = obj
+        if self.fingerprint is not None:
+            head["system_fingerprint"] = self.fingerprint
+        return head
+
+
+def usage(knobs: LlamacppKnobs, plan: Plan) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "completion_tokens": plan.completion_tokens,
+        "prompt_tokens": plan.prompt_tokens,
+        "total_tokens": plan.completion_tokens + plan.prompt_tokens,
+    }
+    if knobs.cached_tokens:
+        body["prompt_tokens_details"] = {"cached_tokens": 0}
+    return body
+
+
+def _tool_call(call: ToolCall) -> dict[str, Any]:
+    function = {"name": call.name, "arguments": call.arguments}
+    return {"type": "function", "function": function, "id": call.id}
+
+
+def chat_body(
+    knobs: LlamacppKnobs, frame: Frame, plan: Plan, timings: Timings | None
+) -> dict[str, Any]:
+    content = "".join(plan.content)
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if not content and plan.tool_calls:
+        message["content"] = knobs.tool_call_content
+    if plan.reasoning:
+        message["reasoning_content"] = "".join(plan.reasoning)
+    if plan.tool_calls:
+        message["tool_calls"] = [_tool_call(call) for call in plan.tool_calls]
+    body = frame.head("chat.completion")
+    body["choices"] = [{"finish_reason": plan.finish_reason, "index": 0, "message": message}]
+    body["usage"] = usage(knobs, plan)
+    if timings is not None:
+        body["timings"] = timings.to_json(knobs)
+    return body
+
+
+def chunk(frame: Frame, delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+    body = frame.head("chat.completion.chunk")
+    body["choices"] = [{"finish_reason": finish, "index": 0, "delta": delta}]
+    return body
+
+
+def first_deltas(knobs: LlamacppKnobs) -> list[dict[str, Any]]:
+    """The delta sent before the first token's own."""
+    if knobs.first_chunk is FirstChunk.ROLE_NULL_CONTENT:
+        return [{"role": "assistant", "content": None}]
+    return [{"role": "assistant"}]
+
+
+def token_deltas(knobs: LlamacppKnobs, plan: Plan) -> list[dict[str, Any]]:
+    """One delta per generated piece (reasoning, content, then each tool call)."""
+    deltas: list[dict[str, Any]] = [{"reasoning_content": piece} for piece in plan.reasoning]
+    deltas += [{"content": piece} for piece in plan.content if piece]
+    for index, call in enumerate(plan.tool_calls):
+        head = {"index": index, "id": call.id, "type": "function"}
+        deltas.append({"tool_calls": [{**head, "function": {"name": call.name}}]})
+        deltas.append({"tool_calls": [{"index": index, "function": {"arguments": call.arguments}}]})
+    return deltas
+
+
+def final_chunks(
+    knobs: LlamacppKnobs, frame: Frame, plan: Plan, timings: Timings | None, include_usage: bool
+) -> list[dict[str, Any]]:
+    """The finish chunk, the usage chunk when asked for, timings on the last of them."""
+    finish = chunk(frame, {}, plan.finish_reason)
+    chunks = [finish]
+    if knobs.stream_usage is StreamUsageMode.FINISH_CHUNK:
+        finish["usage"] = usage(knobs, plan)
+    elif include_usage:
+        last = frame.head("chat.completion.chunk")
+        last["choices"] = []
+        last["usage"] = usage(knobs, plan)
+        chunks.append(last)
+    if timings is not None:
+        chunks[-1]["timings"] = timings.to_json(knobs)
+    return chunks
+
+
+# --- /v1/completions ------------------------------------------------------------------------
+
+
+def completion_body(
+    knobs: LlamacppKnobs, frame: Frame, plan: Plan, timings: Timings | None
+) -> dict[str, Any]:
+    body = frame.head("text_completion")
+    finish = "length" if plan.finish_reason == "length" else "stop"
+    text = "".join(plan.content)
+    body["choices"] = [{"text": text, "index": 0, "logprobs": None, "finish_reason": finish}]
+    body["usage"] = usage(knobs, plan)
+    if timings is not None:
+        body["timings"] = timings.to_json(knobs)
+    return body
+
+
+def completion_chunk(frame: Frame, text: str, finish: str | None) -> dict[str, Any]:
+    body = frame.head("text_completion")
+    body["choices"] = [{"text": text, "index": 0, "logprobs": None, "finish_reason": finish}]
+    return body
