@@ -11,6 +11,7 @@ from contracts._scenario import WIRE, Scenario
 from fakes.model.canned import CannedMiddleware
 from fakes.model.script import Script
 from fakes.profiles import Profile, builtin
+from fakes.profiles._llamacpp import LlamacppProfile
 from fakes.vllm import VllmConfig, create_vllm_app
 
 MODEL = "fake-model"
@@ -19,15 +20,18 @@ MODEL = "fake-model"
 @dataclass(frozen=True)
 class Backend:
     name: str
-    kind: str  # "vllm" | "wire" | "litellm"
+    kind: str  # "vllm" | "wire" | "litellm" | "llamacpp"
     profile: Profile  # the fake vLLM's profile (behind the proxy for "litellm")
     litellm_version: str | None = None
+    llamacpp: LlamacppProfile | None = None  # the fake llama-server's profile ("llamacpp")
 
     def server_key(self, scenario: Scenario) -> str | None:
         keys = scenario.vllm.get("api_keys", ())
         return keys[0] if keys else None
 
     def build(self, scenario: Scenario) -> ASGIApp:
+        if self.llamacpp is not None:
+            return _llamacpp_app(self.llamacpp, scenario)
         options = dict(scenario.vllm)
         config = VllmConfig(
             profile=self.profile,
@@ -49,9 +53,30 @@ class Backend:
     def applies(self, scenario: Scenario) -> bool:
         if (scenario.runs_on == WIRE) != (self.kind == WIRE):
             return False
+        if self.llamacpp is not None:
+            return scenario.applies is None  # the others test vLLM knobs
         if self.kind == "litellm" and scenario.vllm.get("api_keys"):
             return False  # the proxy holds the upstream key; auth is the proxy's own contract
         return scenario.applies is None or scenario.applies(self.profile.knobs)
+
+
+def _llamacpp_app(profile: LlamacppProfile, scenario: Scenario) -> ASGIApp:
+    """llama-server with the scenario's script and faults; vLLM's tool flags become --jinja
+    (what a llama.cpp user turns on for tools), an API key stays one."""
+    from fakes.llamacpp import LlamacppConfig, create_llamacpp_app
+
+    options = scenario.vllm
+    config = LlamacppConfig(
+        profile=profile,
+        build=int(profile.reference),
+        alias=MODEL,
+        api_keys=tuple(options.get("api_keys", ())),
+        jinja=True if options.get("enable_auto_tool_choice") else None,
+        script=scenario.script or Script(),
+        faults=scenario.faults,
+    )
+    app: ASGIApp = create_llamacpp_app(config)
+    return app
 
 
 def litellm_available() -> bool:
@@ -66,6 +91,8 @@ def all_backends(*, litellm: bool = True) -> list[Backend]:
     profiles = builtin("vllm")
     backends = [Backend(profile.name, "vllm", profile) for profile in profiles]
     backends.append(Backend(WIRE, WIRE, profiles.newest()))
+    for build in builtin("llamacpp"):
+        backends.append(Backend(build.name, "llamacpp", profiles.newest(), llamacpp=build))
     if litellm and litellm_available():
         for version, upstream in LITELLM_STACKS:
             profile = profiles.get(upstream) if upstream else profiles.newest()
