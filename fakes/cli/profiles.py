@@ -17,7 +17,10 @@ from fakes.profiles import _explain as explaining
 
 @click.command("profiles")
 @click.option(
-    "--backend", default="vllm", show_default=True, type=click.Choice(["vllm", "litellm", "llamacpp"])
+    "--backend",
+    default="vllm",
+    show_default=True,
+    type=click.Choice(["vllm", "litellm", "llamacpp"]),
 )
 @click.option(
     "--explain",
