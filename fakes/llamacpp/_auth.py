@@ -9,14 +9,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fakes.llamacpp import wire
 
-UNAUTHORIZED = wire.dump({"error": wire.error_body("Invalid API Key", 401)})
-
 
 class ApiKeyMiddleware:
-    def __init__(self, app: ASGIApp, keys: tuple[str, ...], public: frozenset[str]) -> None:
+    def __init__(
+        self, app: ASGIApp, keys: tuple[str, ...], public: frozenset[str], order: tuple[str, ...]
+    ) -> None:
         self.app = app
         self.keys = tuple(key.encode() for key in keys)
         self.public = public
+        self.body = wire.dump({"error": wire.error_body("Invalid API Key", 401, order=order)})
 
     def _allowed(self, scope: Scope) -> bool:
         headers = dict(scope.get("headers", []))
@@ -39,10 +40,10 @@ class ApiKeyMiddleware:
                     "status": 401,
                     "headers": [
                         (b"content-type", wire.JSON.encode()),
-                        (b"content-length", str(len(UNAUTHORIZED)).encode()),
+                        (b"content-length", str(len(self.body)).encode()),
                     ],
                 }
             )
-            await send({"type": "http.response.body", "body": UNAUTHORIZED})
+            await send({"type": "http.response.body", "body": self.body})
             return
         await self.app(scope, receive, send)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncGenerator
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -25,9 +26,11 @@ Answer = Response | EventStreamResponse
 class LlamacppError(Exception):
     """Answered as {"error": {code, message, type}} with ``code`` as the status."""
 
-    def __init__(self, message: str, status: int = 500, kind: str | None = None) -> None:
+    def __init__(
+        self, message: str, status: int = 500, kind: str | None = None, order: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(message)
-        self.body = wire.error_body(message, status, kind)
+        self.body = wire.error_body(message, status, kind, order)
         self.status = status
 
 
@@ -278,6 +281,7 @@ async def _stream(
 ) -> AsyncGenerator[bytes | _Cut, None]:
     knobs = state.knobs
     chunks = _events(state, frame, plan, chat=chat)
+    leading = len(wire.first_deltas(knobs)) if chat else 0
     pace = Pace()
     first = started
     async with state.scheduler.slot() as waited:
@@ -296,8 +300,8 @@ async def _stream(
                 if fault.kind is FaultKind.STALL:
                     await asyncio.sleep(fault.seconds)
                     pace.restart()
-            # the role chunk and the first token's chunk leave together
-            if position > 1 or (position == 1 and not chat):
+            # a role chunk leaves with the first token's own
+            if position > leading:
                 await pace.next_token(state.clock)
             yield wire.sse(body)
     _count(state, plan)
@@ -318,9 +322,6 @@ def _completion_final(
     timings: wire.Timings | None,
     include_usage: bool,
 ) -> dict[str, Any]:
-    finish = "length" if plan.finish_reason == "length" else "stop"
-    body = wire.completion_chunk(frame, "", finish)
-    body["usage"] = wire.usage(state.knobs, plan)
-    if timings is not None:
-        body["timings"] = timings.to_json(state.knobs)
-    return body
+    """The final result of a streamed completion: its body, with the text already sent."""
+    final = wire.completion_body(state.knobs, frame, replace(plan, content=[]), timings)
+    return final

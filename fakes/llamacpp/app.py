@@ -24,8 +24,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     """cpp-httplib's error handler: a 404 is {"error": File Not Found}; a wrong method on a
     known path is a 404 too (httplib matches method and path together)."""
     assert isinstance(exc, HTTPException)
+    order = request.app.state.fake.knobs.http_error_keys
     if exc.status_code in (404, 405):
-        return error_response(LlamacppError("File Not Found", 404))
+        return error_response(LlamacppError("File Not Found", 404, order=order))
     return error_response(LlamacppError(str(exc.detail), exc.status_code))
 
 
@@ -75,7 +76,12 @@ def create_llamacpp_app(config: LlamacppConfig) -> Starlette:
     ]
     if config.api_keys:
         middleware.append(
-            Middleware(ApiKeyMiddleware, keys=config.api_keys, public=frozenset(knobs.public_paths))
+            Middleware(
+                ApiKeyMiddleware,
+                keys=config.api_keys,
+                public=frozenset(knobs.public_paths),
+                order=knobs.http_error_keys,
+            )
         )
     if config.control_plane and config.control_token:
         middleware.insert(0, Middleware(ControlTokenMiddleware, token=config.control_token))

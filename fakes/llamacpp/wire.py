@@ -1,5 +1,5 @@
-"""llama-server's JSON bodies, stream chunks and error bodies, as nlohmann::json writes them:
-keys sorted (std::map), no spaces (dump(-1))."""
+"""llama-server's JSON bodies, stream chunks and error bodies, as its JSON type writes them:
+keys in insertion order (nlohmann::ordered_json, later common_json), no spaces (dump(-1))."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ JSON = "application/json; charset=utf-8"
 
 
 def dump(value: Any) -> bytes:
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    return orjson.dumps(value)
 
 
 def sse(value: Any) -> bytes:
@@ -38,9 +38,16 @@ ERROR_TYPES = {
 }
 
 
-def error_body(message: str, status: int, kind: str | None = None) -> dict[str, Any]:
-    kind = kind or ERROR_TYPES.get(status, "server_error")
-    return {"code": status, "message": message, "type": kind}
+def error_body(
+    message: str, status: int, kind: str | None = None, order: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """format_error_response: code, message, type (``order``: the HTTP layer's own order)."""
+    body = {
+        "code": status,
+        "message": message,
+        "type": kind or ERROR_TYPES.get(status, "server_error"),
+    }
+    return {key: body[key] for key in order or body}
 
 
 def stream_error(knobs: LlamacppKnobs, error: dict[str, Any]) -> bytes:
@@ -64,7 +71,8 @@ class Timings:
     cache_n: int = 0
 
     def to_json(self, knobs: LlamacppKnobs) -> dict[str, Any]:
-        body: dict[str, Any] = {
+        body: dict[str, Any] = {"cache_n": self.cache_n} if knobs.cached_tokens else {}
+        body |= {
             "prompt_n": self.prompt_n,
             "prompt_ms": self.prompt_ms,
             "prompt_per_token_ms": _ratio(self.prompt_ms, self.prompt_n),
@@ -74,8 +82,6 @@ class Timings:
             "predicted_per_token_ms": _ratio(self.predicted_ms, self.predicted_n),
             "predicted_per_second": _ratio(1e3 * self.predicted_n, self.predicted_ms),
         }
-        if knobs.cached_tokens:
-            body["cache_n"] = self.cache_n
         return body
 
 
@@ -96,12 +102,22 @@ class Frame:
     created: int
     fingerprint: str | None
 
-    def head(self, obj: str) -> dict[str, Any]:
-        head: dict[str, Any] = {"id": self.id, "model": self.model, "created": self.created}
-        head["object"] = obj
+    def body(self, choices: list[Any], obj: str) -> dict[str, Any]:
+        """A body's order: choices, created, model, system_fingerprint, object."""
+        body: dict[str, Any] = {"choices": choices, "created": self.created, "model": self.model}
         if self.fingerprint is not None:
-            head["system_fingerprint"] = self.fingerprint
-        return head
+            body["system_fingerprint"] = self.fingerprint
+        body["object"] = obj
+        return body
+
+    def chunk(self, choices: list[Any]) -> dict[str, Any]:
+        """A chat chunk's order: choices, created, id, model, system_fingerprint, object."""
+        body: dict[str, Any] = {"choices": choices, "created": self.created, "id": self.id}
+        body["model"] = self.model
+        if self.fingerprint is not None:
+            body["system_fingerprint"] = self.fingerprint
+        body["object"] = "chat.completion.chunk"
+        return body
 
 
 def usage(knobs: LlamacppKnobs, plan: Plan) -> dict[str, Any]:
@@ -120,36 +136,39 @@ def _tool_call(call: ToolCall) -> dict[str, Any]:
     return {"type": "function", "function": function, "id": call.id}
 
 
+def message(knobs: LlamacppKnobs, plan: Plan) -> dict[str, Any]:
+    content = "".join(plan.content)
+    values: dict[str, Any] = {"role": "assistant", "content": content}
+    if not content and plan.tool_calls:
+        values["content"] = knobs.tool_call_content
+    if plan.reasoning:
+        values["reasoning_content"] = "".join(plan.reasoning)
+    if plan.tool_calls:
+        values["tool_calls"] = [_tool_call(call) for call in plan.tool_calls]
+    return {key: values[key] for key in knobs.message_keys if key in values}
+
+
 def chat_body(
     knobs: LlamacppKnobs, frame: Frame, plan: Plan, timings: Timings | None
 ) -> dict[str, Any]:
-    content = "".join(plan.content)
-    message: dict[str, Any] = {"role": "assistant", "content": content}
-    if not content and plan.tool_calls:
-        message["content"] = knobs.tool_call_content
-    if plan.reasoning:
-        message["reasoning_content"] = "".join(plan.reasoning)
-    if plan.tool_calls:
-        message["tool_calls"] = [_tool_call(call) for call in plan.tool_calls]
-    body = frame.head("chat.completion")
-    body["choices"] = [{"finish_reason": plan.finish_reason, "index": 0, "message": message}]
+    choice = {"finish_reason": plan.finish_reason, "index": 0, "message": message(knobs, plan)}
+    body = frame.body([choice], "chat.completion")
     body["usage"] = usage(knobs, plan)
+    body["id"] = frame.id
     if timings is not None:
         body["timings"] = timings.to_json(knobs)
     return body
 
 
 def chunk(frame: Frame, delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
-    body = frame.head("chat.completion.chunk")
-    body["choices"] = [{"finish_reason": finish, "index": 0, "delta": delta}]
-    return body
+    return frame.chunk([{"finish_reason": finish, "index": 0, "delta": delta}])
 
 
 def first_deltas(knobs: LlamacppKnobs) -> list[dict[str, Any]]:
     """The delta sent before the first token's own."""
     if knobs.first_chunk is FirstChunk.ROLE_NULL_CONTENT:
         return [{"role": "assistant", "content": None}]
-    return [{"role": "assistant"}]
+    return []
 
 
 def token_deltas(knobs: LlamacppKnobs, plan: Plan) -> list[dict[str, Any]]:
@@ -172,8 +191,7 @@ def final_chunks(
     if knobs.stream_usage is StreamUsageMode.FINISH_CHUNK:
         finish["usage"] = usage(knobs, plan)
     elif include_usage:
-        last = frame.head("chat.completion.chunk")
-        last["choices"] = []
+        last = frame.chunk([])
         last["usage"] = usage(knobs, plan)
         chunks.append(last)
     if timings is not None:
@@ -187,17 +205,19 @@ def final_chunks(
 def completion_body(
     knobs: LlamacppKnobs, frame: Frame, plan: Plan, timings: Timings | None
 ) -> dict[str, Any]:
-    body = frame.head("text_completion")
     finish = "length" if plan.finish_reason == "length" else "stop"
     text = "".join(plan.content)
-    body["choices"] = [{"text": text, "index": 0, "logprobs": None, "finish_reason": finish}]
+    choice = {"text": text, "index": 0, "logprobs": None, "finish_reason": finish}
+    body = frame.body([choice], "text_completion")
     body["usage"] = usage(knobs, plan)
+    body["id"] = frame.id
     if timings is not None:
         body["timings"] = timings.to_json(knobs)
     return body
 
 
 def completion_chunk(frame: Frame, text: str, finish: str | None) -> dict[str, Any]:
-    body = frame.head("text_completion")
-    body["choices"] = [{"text": text, "index": 0, "logprobs": None, "finish_reason": finish}]
+    choice = {"text": text, "index": 0, "logprobs": None, "finish_reason": finish}
+    body = frame.body([choice], "text_completion")
+    body["id"] = frame.id
     return body

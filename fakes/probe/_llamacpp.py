@@ -64,7 +64,7 @@ def observe_llamacpp(run: Run) -> Observed:
             "stream_usage", mode, f"stream: usage on the finish chunk: {'usage' in finish}"
         )
         first = (stream[0].get("choices") or [{}])[0].get("delta") or {}
-        style = "role_null_content" if "content" in first else "role_then_content"
+        style = "role_null_content" if "role" in first else "none"
         observed.add("first_chunk", style, f"stream: first delta {first}")
     models = _json(run.get("models"))
     data = models.get("data")

@@ -28,7 +28,8 @@ class ToolSupport(StrEnum):
 
 
 class FirstChunk(StrEnum):
-    ROLE_THEN_CONTENT = "role_then_content"  # {"role"} alone, then the first {"content"}
+    # no role delta at all: the "first token" test reads n_decoded after it was incremented
+    NONE = "none"
     ROLE_NULL_CONTENT = "role_null_content"  # {"role","content":null}, then the first content
 
 
@@ -51,6 +52,10 @@ class LlamacppKnobs(BaseModel):
     model_from_request: bool = False  # bodies echo the request's "model" (else the alias)
     default_model: str | None = None  # what a request without "model" echoes (None: the alias)
     tool_call_content: str | None = ""  # a message with only tool calls: content "" or null
+    # the message's keys in the order the build writes them (ordered_json keeps insertion)
+    message_keys: tuple[str, ...] = ("role", "content", "reasoning_content", "tool_calls")
+    # 401 / 404 bodies the HTTP layer writes itself: their keys' order
+    http_error_keys: tuple[str, ...] = ("message", "type", "code")
     cached_tokens: bool = True  # usage.prompt_tokens_details.cached_tokens
     reasoning_stream: bool = True  # reasoning_content deltas (--reasoning-format) in streams
     models_aliases: bool = True  # /v1/models data carries aliases, tags, architecture
