@@ -70,7 +70,9 @@ def plan_reply(
     reasoning = (reply.reasoning if reply else None) or ""
     if reasoning and not split_reasoning:
         text, reasoning = f"<think>{reasoning}</think>{text}", ""
-    content = tokens.tokenize(text)
+    content, stopped = _stop_at(tokens.tokenize(text), request.get("stop"))
+    if stopped:
+        calls = []  # the stop string's token ends generation where the EOS token would
     thought = tokens.tokenize(reasoning)
     limit = _limit(request)
     finish = "tool_calls" if calls else "stop"
@@ -82,7 +84,21 @@ def plan_reply(
     prompt = prompt_tokens(request)
     if reply is not None and reply.finish_reason is not None:
         finish = reply.finish_reason
+        eos = eos and finish != "length"
     return Plan(thought, content, calls, finish, prompt, eos)
+
+
+def _stop_at(pieces: list[str], stop: object) -> tuple[list[str], bool]:
+    """Cut at the first stop string: the pieces before the one that completes it are sent;
+    that piece is generated (counted, where the EOS token would be) but not shown."""
+    words = [stop] if isinstance(stop, str) else stop if isinstance(stop, list) else []
+    words = [w for w in words if isinstance(w, str) and w]
+    text = ""
+    for position, piece in enumerate(pieces):
+        text += piece
+        if any(word in text for word in words):
+            return pieces[:position], True
+    return pieces, False
 
 
 def _json(call: Any) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncGenerator
-from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -55,21 +54,23 @@ async def health(request: Request) -> Response:
 
 
 async def models(request: Request) -> Response:
+    """One card: llama-server serves one model (its meta describes the GGUF; the fake's is a
+    stand-in of the same shape)."""
     state = _state(request)
     config, knobs = state.config, state.knobs
-    card: dict[str, Any] = {
-        "id": config.model_name,
-        "object": "model",
-        "created": int(time.time()),
-        "owned_by": "llamacpp",
-        "meta": {"n_ctx_train": config.ctx_size, "n_vocab": 32000, "vocab_type": 1},
-    }
+    meta = {"vocab_type": 1, "n_vocab": 32000, "n_ctx_train": config.ctx_size, "n_embd": 4096}
+    card: dict[str, Any] = {"id": config.model_name}
     if knobs.models_aliases:
         card["aliases"] = [config.alias] if config.alias else []
         card["tags"] = []
-    body: dict[str, Any] = {"object": "list", "data": [card]}
+    card["object"] = "model"
+    if knobs.models_aliases:
+        card["architecture"] = {"input_modalities": ["text"], "output_modalities": ["text"]}
+    card |= {"created": int(time.time()), "owned_by": "llamacpp", "meta": meta}
+    body: dict[str, Any] = {}
     if knobs.models_ollama_list:
-        body["models"] = [{"name": config.model_name, "model": config.model_name, "type": "model"}]
+        body["models"] = [{"name": config.model_name, "model": config.model_name}]
+    body |= {"object": "list", "data": [card]}
     return _json(body)
 
 
@@ -323,5 +324,4 @@ def _completion_final(
     include_usage: bool,
 ) -> dict[str, Any]:
     """The final result of a streamed completion: its body, with the text already sent."""
-    final = wire.completion_body(state.knobs, frame, replace(plan, content=[]), timings)
-    return final
+    return wire.completion_body(state.knobs, frame, plan, timings, text="")

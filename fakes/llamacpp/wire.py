@@ -203,10 +203,15 @@ def final_chunks(
 
 
 def completion_body(
-    knobs: LlamacppKnobs, frame: Frame, plan: Plan, timings: Timings | None
+    knobs: LlamacppKnobs,
+    frame: Frame,
+    plan: Plan,
+    timings: Timings | None,
+    text: str | None = None,
 ) -> dict[str, Any]:
+    """``text``: what the body says (a stream's final result: "" as it was all sent)."""
     finish = "length" if plan.finish_reason == "length" else "stop"
-    text = "".join(plan.content)
+    text = "".join(plan.content) if text is None else text
     choice = {"text": text, "index": 0, "logprobs": None, "finish_reason": finish}
     body = frame.body([choice], "text_completion")
     body["usage"] = usage(knobs, plan)
