@@ -250,3 +250,14 @@ async def test_completions_and_bad_json() -> None:
     assert body["choices"][0]["text"] == " alpha beta gamma"
     assert body["choices"][0]["logprobs"] is None
     assert bad.status_code in (400, 500) and bad.json()["error"]["code"] == bad.status_code
+
+
+async def test_a_stop_string_ends_the_answer_and_its_token_is_counted() -> None:
+    async with _client("llamacpp-b11434") as client:
+        body = (await client.post("/v1/chat/completions", json={**HI, "stop": [" gamma"]})).json()
+        short = (await client.post("/v1/chat/completions", json={**HI, "max_tokens": 2})).json()
+    assert body["choices"][0]["message"]["content"] == " alpha beta"
+    assert body["choices"][0]["finish_reason"] == "stop"
+    assert body["usage"]["completion_tokens"] == 3  # " alpha", " beta" and " gamma"
+    assert short["choices"][0]["finish_reason"] == "length"
+    assert short["usage"]["completion_tokens"] == 2  # no EOS sampled
