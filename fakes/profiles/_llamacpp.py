@@ -63,7 +63,6 @@ class LlamacppKnobs(BaseModel):
     health_v1: bool = True  # /v1/health, public like /health
     # paths --api-key leaves open (every other path, unknown ones included, needs the key)
     public_paths: tuple[str, ...] = ("/health", "/v1/health")
-    error_content_type: str = "application/json; charset=utf-8"
 
 
 class LlamacppProfile(BaseProfile):
