@@ -104,14 +104,18 @@ async def metrics(request: Request) -> Response:
         raise_unsupported(
             "This server does not support metrics endpoint. Start it with `--metrics`"
         )
-    lines = [
-        "# HELP llamacpp:prompt_tokens_total Number of prompt tokens processed.",
-        "# TYPE llamacpp:prompt_tokens_total counter",
-        "llamacpp:requests_processing " + str(state.scheduler.running),
-        "llamacpp:requests_deferred " + str(state.scheduler.waiting),
-        "llamacpp:tokens_predicted_total " + str(state.tokens_predicted_total),
-    ]
-    return Response("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
+    items = (  # the ones the fake knows, as server-task.cpp:1535-1612 writes each
+        ("tokens_predicted_total", "Number of generation tokens processed", "counter",
+         state.tokens_predicted_total),
+        ("requests_processing", "Number of requests processing", "gauge",
+         state.scheduler.running),
+        ("requests_deferred", "Number of requests deferred", "gauge", state.scheduler.waiting),
+    )  # fmt: skip
+    text = "".join(
+        f"# HELP llamacpp:{name} {help}\n# TYPE llamacpp:{name} {kind}\nllamacpp:{name} {value}\n"
+        for name, help, kind, value in items
+    )
+    return Response(text, media_type="text/plain; version=0.0.4")
 
 
 def raise_unsupported(message: str) -> None:

@@ -261,3 +261,12 @@ async def test_a_stop_string_ends_the_answer_and_its_token_is_counted() -> None:
     assert body["usage"]["completion_tokens"] == 3  # " alpha", " beta" and " gamma"
     assert short["choices"][0]["finish_reason"] == "length"
     assert short["usage"]["completion_tokens"] == 2  # no EOS sampled
+
+
+async def test_metrics_with_the_flag_count_what_was_generated() -> None:
+    async with _client("llamacpp-b11434", metrics=True) as client:
+        await client.post("/v1/chat/completions", json=HI)
+        text = (await client.get("/metrics")).text
+    assert "# TYPE llamacpp:tokens_predicted_total counter\n" in text
+    assert "llamacpp:tokens_predicted_total 4\n" in text
+    assert "llamacpp:requests_processing 0\n" in text
