@@ -58,7 +58,12 @@ async def models(request: Request) -> Response:
     stand-in of the same shape)."""
     state = _state(request)
     config, knobs = state.config, state.knobs
-    meta = {"vocab_type": 1, "n_vocab": 32000, "n_ctx_train": config.ctx_size, "n_embd": 4096}
+    meta: dict[str, Any] = {"vocab_type": 1, "n_vocab": 32000}
+    if knobs.models_aliases:
+        meta["n_ctx"] = config.ctx_size
+    meta |= {"n_ctx_train": config.ctx_size, "n_embd": 4096}
+    if knobs.models_aliases:
+        meta |= {"n_params": 6_738_415_616, "size": 3_825_065_984, "ftype": "Q4_K - Medium"}
     card: dict[str, Any] = {"id": config.model_name}
     if knobs.models_aliases:
         card["aliases"] = [config.alias] if config.alias else []
@@ -68,8 +73,24 @@ async def models(request: Request) -> Response:
         card["architecture"] = {"input_modalities": ["text"], "output_modalities": ["text"]}
     card |= {"created": int(time.time()), "owned_by": "llamacpp", "meta": meta}
     body: dict[str, Any] = {}
-    if knobs.models_ollama_list:
-        body["models"] = [{"name": config.model_name, "model": config.model_name}]
+    if knobs.models_ollama_list:  # server-context.cpp:4920-4945, dummy values but the name
+        details = {"parent_model": "", "format": "gguf", "family": "", "families": [""]}
+        details |= {"parameter_size": "", "quantization_level": ""}
+        body["models"] = [
+            {
+                "name": config.model_name,
+                "model": config.model_name,
+                "modified_at": "",
+                "size": "",
+                "digest": "",
+                "type": "model",
+                "description": "",
+                "tags": [""],
+                "capabilities": ["completion"],
+                "parameters": "",
+                "details": details,
+            }
+        ]
     body |= {"object": "list", "data": [card]}
     return _json(body)
 
@@ -133,17 +154,18 @@ async def completions(request: Request) -> Answer:
     return await _complete(request, chat=False)
 
 
-async def _read(request: Request) -> dict[str, Any]:
+async def _read(state: LlamacppState, request: Request) -> dict[str, Any]:
     raw = await request.body()
+    status = state.knobs.parse_error_status
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError:
         raise LlamacppError(
             "[json.exception.parse_error.101] parse error: syntax error while parsing value",
-            500,
+            status,
         ) from None
     if not isinstance(body, dict):
-        raise LlamacppError("[json.exception.type_error.302] type must be object", 500)
+        raise LlamacppError("[json.exception.type_error.302] type must be object", status)
     return body
 
 
@@ -151,7 +173,8 @@ def _check_chat(state: LlamacppState, body: dict[str, Any]) -> None:
     """oaicompat_chat_params_parse: its runtime_errors reach the exception handler (500)."""
     messages = body.get("messages")
     if messages is None:
-        raise LlamacppError("[json.exception.out_of_range.403] key 'messages' not found", 500)
+        knobs = state.knobs
+        raise LlamacppError(knobs.missing_messages, knobs.missing_messages_status)
     if not isinstance(messages, list):
         raise LlamacppError("Expected 'messages' to be an array", 500)
     tools = body.get("tools")
@@ -176,7 +199,7 @@ async def _complete(request: Request, *, chat: bool) -> Answer:
     state = _state(request)
     started = time.monotonic()
     try:
-        body = await _read(request)
+        body = await _read(state, request)
         if chat:
             _check_chat(state, body)
         elif "prompt" not in body:
@@ -201,9 +224,9 @@ async def _complete(request: Request, *, chat: bool) -> Answer:
     model = state.config.model_name
     if knobs.model_from_request:
         model = str(body.get("model") or knobs.default_model or model)
-    prefix = "chatcmpl-" if chat else "cmpl-"
+    # gen_chatcmplid() for /v1/completions too (seen on b11434)
     fingerprint = state.fingerprint if knobs.system_fingerprint else None
-    frame = wire.Frame(prefix + state.random_string(), model, int(time.time()), fingerprint)
+    frame = wire.Frame("chatcmpl-" + state.random_string(), model, int(time.time()), fingerprint)
     if not stream:
         return await _plain(state, fault, frame, plan, started, chat=chat)
     options = body.get("stream_options")

@@ -54,6 +54,12 @@ class LlamacppKnobs(BaseModel):
     tool_call_content: str | None = ""  # a message with only tool calls: content "" or null
     # the message's keys in the order the build writes them (ordered_json keeps insertion)
     message_keys: tuple[str, ...] = ("role", "content", "reasoning_content", "tool_calls")
+    # a body that is not JSON: common_json_error is a 400 (b11434); nlohmann's reached the
+    # exception handler, a 500, before
+    parse_error_status: int = 400
+    # a chat body without "messages": its status and message
+    missing_messages_status: int = 400
+    missing_messages: str = "'messages' is required"
     # 401 / 404 bodies the HTTP layer writes itself: their keys' order
     http_error_keys: tuple[str, ...] = ("message", "type", "code")
     cached_tokens: bool = True  # usage.prompt_tokens_details.cached_tokens

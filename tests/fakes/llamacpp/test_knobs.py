@@ -34,6 +34,8 @@ async def _answer(
             if isinstance(body, dict) and "fault" in body
             else {}
         )
+        if isinstance(body, bytes):
+            return await client.request(method, path, content=body, headers=headers)
         return await client.request(method, path, json=body, headers=headers)
 
 
@@ -127,6 +129,33 @@ CASES: list[tuple[str, Any, str, str, Any, dict[str, Any], Callable[[httpx.Respo
     ),
     ("models_aliases", False, "GET", "/v1/models", None, {}, lambda a: list(a.json()["data"][0])),
     ("models_ollama_list", False, "GET", "/v1/models", None, {}, lambda a: list(a.json())),
+    (
+        "parse_error_status",
+        500,
+        "POST",
+        "/v1/chat/completions",
+        b"{not json",
+        {},
+        lambda a: (a.status_code, a.json()["error"]["type"]),
+    ),
+    (
+        "missing_messages_status",
+        500,
+        "POST",
+        "/v1/chat/completions",
+        {},
+        {},
+        lambda a: a.status_code,
+    ),
+    (
+        "missing_messages",
+        "gone",
+        "POST",
+        "/v1/chat/completions",
+        {},
+        {},
+        lambda a: a.json()["error"]["message"],
+    ),
     ("health_v1", False, "GET", "/v1/health", None, {}, lambda a: a.status_code),
     (
         "public_paths",
@@ -154,8 +183,10 @@ async def test_a_knob_alone_changes_the_answer(
 ) -> None:
     options = {k: v for k, v in extra.items() if k in ("script", "api_keys")}
     knobs = {k: v for k, v in extra.items() if k not in options}
-    before = shown(await _answer(knobs, method, path, json.loads(json.dumps(body)), **options))
-    after = shown(
-        await _answer({**knobs, knob: value}, method, path, json.loads(json.dumps(body)), **options)
-    )
+
+    def copy() -> Any:  # each request gets its own body (a fault is popped off it)
+        return body if isinstance(body, bytes) else json.loads(json.dumps(body))
+
+    before = shown(await _answer(knobs, method, path, copy(), **options))
+    after = shown(await _answer({**knobs, knob: value}, method, path, copy(), **options))
     assert before != after, f"{knob}={value!r} changed nothing: {before!r}"
