@@ -11,6 +11,7 @@ from contracts._scenario import WIRE, Scenario
 from fakes.model.canned import CannedMiddleware
 from fakes.model.script import Script
 from fakes.profiles import Profile, builtin
+from fakes.profiles._llamacpp import LlamacppProfile
 from fakes.profiles._ollama import OllamaProfile
 from fakes.vllm import VllmConfig, create_vllm_app
 
@@ -20,10 +21,11 @@ MODEL = "fake-model"
 @dataclass(frozen=True)
 class Backend:
     name: str
-    kind: str  # "vllm" | "wire" | "litellm" | "ollama"
+    kind: str  # "vllm" | "wire" | "litellm" | "ollama" | "llamacpp"
     profile: Profile  # the fake vLLM's profile (behind the proxy for "litellm")
     litellm_version: str | None = None
     ollama: OllamaProfile | None = None  # kind "ollama": the fake Ollama's profile
+    llamacpp: LlamacppProfile | None = None  # the fake llama-server's profile ("llamacpp")
 
     def server_key(self, scenario: Scenario) -> str | None:
         keys = scenario.vllm.get("api_keys", ())
@@ -32,6 +34,8 @@ class Backend:
     def build(self, scenario: Scenario) -> ASGIApp:
         if self.ollama is not None:
             return _ollama_app(self.ollama, scenario)
+        if self.llamacpp is not None:
+            return _llamacpp_app(self.llamacpp, scenario)
         options = dict(scenario.vllm)
         config = VllmConfig(
             profile=self.profile,
@@ -55,6 +59,8 @@ class Backend:
             return False
         if self.ollama is not None:
             return _ollama_applies(scenario)
+        if self.llamacpp is not None:
+            return scenario.applies is None  # the others test vLLM knobs
         if self.kind == "litellm" and scenario.vllm.get("api_keys"):
             return False  # the proxy holds the upstream key; auth is the proxy's own contract
         return scenario.applies is None or scenario.applies(self.profile.knobs)
@@ -87,6 +93,25 @@ def _ollama_app(profile: OllamaProfile, scenario: Scenario) -> ASGIApp:
     return create_ollama_app(config)
 
 
+def _llamacpp_app(profile: LlamacppProfile, scenario: Scenario) -> ASGIApp:
+    """llama-server with the scenario's script and faults; vLLM's tool flags become --jinja
+    (what a llama.cpp user turns on for tools), an API key stays one."""
+    from fakes.llamacpp import LlamacppConfig, create_llamacpp_app
+
+    options = scenario.vllm
+    config = LlamacppConfig(
+        profile=profile,
+        build=int(profile.reference),
+        alias=MODEL,
+        api_keys=tuple(options.get("api_keys", ())),
+        jinja=True if options.get("enable_auto_tool_choice") else None,
+        script=scenario.script or Script(),
+        faults=scenario.faults,
+    )
+    app: ASGIApp = create_llamacpp_app(config)
+    return app
+
+
 def litellm_available() -> bool:
     return importlib.util.find_spec("fakes.litellm") is not None
 
@@ -99,6 +124,8 @@ def all_backends(*, litellm: bool = True) -> list[Backend]:
     profiles = builtin("vllm")
     backends = [Backend(profile.name, "vllm", profile) for profile in profiles]
     backends.append(Backend(WIRE, WIRE, profiles.newest()))
+    for build in builtin("llamacpp"):
+        backends.append(Backend(build.name, "llamacpp", profiles.newest(), llamacpp=build))
     if litellm and litellm_available():
         for version, upstream in LITELLM_STACKS:
             profile = profiles.get(upstream) if upstream else profiles.newest()

@@ -14,9 +14,12 @@ _TAGS = re.compile(r"<[^>]+>")
 _MODEL_MISSING = re.compile(
     r"does not exist|invalid model name|model_not_found|unknown model", re.I
 )
-# also matches the body quoted inside a proxy's message, with its quotes escaped
+# also matches the body quoted inside a proxy's message, with its quotes escaped;
+# llama-server's unknown route is {"error": {"message": "File Not Found", ...}}
 _ROUTE_MISSING = re.compile(
-    r'\{\\?"detail\\?":\s*\\?"(Not Found|Method Not Allowed)\\?"\}|not implemented', re.I
+    r'\{\\?"detail\\?":\s*\\?"(Not Found|Method Not Allowed)\\?"\}|not implemented'
+    r'|\\?"message\\?":\s*\\?"File Not Found\\?"',
+    re.I,
 )
 
 

@@ -17,7 +17,10 @@ from fakes.profiles import _explain as explaining
 
 @click.command("profiles")
 @click.option(
-    "--backend", default="vllm", show_default=True, type=click.Choice(["vllm", "litellm", "ollama"])
+    "--backend",
+    default="vllm",
+    show_default=True,
+    type=click.Choice(["vllm", "litellm", "ollama", "llamacpp"]),
 )
 @click.option(
     "--explain",

@@ -540,3 +540,12 @@ def _add_ollama() -> None:
 
 
 _add_ollama()
+
+
+def _add_llamacpp() -> None:
+    from fakes.cli.llamacpp import serve_llamacpp
+
+    serve.add_command(serve_llamacpp)
+
+
+_add_llamacpp()

@@ -7,6 +7,7 @@ import httpx
 
 from fakes.probe._client import ProbeClient
 from fakes.probe._litellm import is_litellm, observe_litellm, observe_upstream
+from fakes.probe._llamacpp import is_llamacpp, observe_llamacpp
 from fakes.probe._match import rank
 from fakes.probe._observe import observe_vllm
 from fakes.probe._ollama import is_ollama, native_probes, observe_ollama
@@ -42,6 +43,10 @@ async def probe(client: ProbeClient, model: str | None = None) -> Report:
         await native_probes(client, run)
         ollama = observe_ollama(run)
         report.layers.append(Layer("ollama", ollama, rank(builtin("ollama"), ollama)))
+        return report
+    if is_llamacpp(run):
+        observed = observe_llamacpp(run)
+        report.layers.append(Layer("llamacpp", observed, rank(builtin("llamacpp"), observed)))
         return report
     observed = observe_vllm(run)
     report.layers.append(Layer("vllm", observed, rank(builtin("vllm"), observed)))

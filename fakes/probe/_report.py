@@ -160,6 +160,8 @@ def profile_yaml(layer: Layer, url: str) -> str:
         head.append(f"# Not expressible as a knob: {d.knob} observed {_show(d.observed)}")
     if layer.backend == "vllm":
         head.append("# Serve it: llm-fakes serve vllm --profile THIS.yaml")
+    elif layer.backend == "llamacpp":
+        head.append("# Serve it: llm-fakes serve llamacpp --profile THIS.yaml")
     else:
         head.append("# Serve it: llm-fakes serve litellm --config config.yaml --profile THIS.yaml")
     body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)

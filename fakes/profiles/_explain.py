@@ -17,12 +17,17 @@ import yaml
 from pydantic import BaseModel
 
 from fakes.profiles._litellm import LitellmKnobs
+from fakes.profiles._llamacpp import LlamacppKnobs
 from fakes.profiles._model import Knobs
 from fakes.profiles._registry import builtin
 
-KNOBS: dict[str, type[BaseModel]] = {"vllm": Knobs, "litellm": LitellmKnobs}
+KNOBS: dict[str, type[BaseModel]] = {
+    "vllm": Knobs,
+    "litellm": LitellmKnobs,
+    "llamacpp": LlamacppKnobs,
+}
 BACKENDS = tuple(KNOBS)
-_TITLES = {"vllm": "vLLM", "litellm": "LiteLLM"}
+_TITLES = {"vllm": "vLLM", "litellm": "LiteLLM", "llamacpp": "llama.cpp"}
 
 
 @dataclass(frozen=True)

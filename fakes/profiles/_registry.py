@@ -14,6 +14,7 @@ import yaml
 from pydantic import ValidationError
 
 from fakes.profiles._litellm import LitellmProfile
+from fakes.profiles._llamacpp import LlamacppProfile
 from fakes.profiles._model import BaseProfile, Profile
 from fakes.profiles._ollama import OllamaProfile
 from fakes.profiles.versions import contains, parse_range, parse_release
@@ -30,6 +31,7 @@ MODELS: dict[str, type[BaseProfile]] = {
     "vllm": Profile,
     "litellm": LitellmProfile,
     "ollama": OllamaProfile,
+    "llamacpp": LlamacppProfile,
 }
 
 
@@ -131,6 +133,8 @@ def builtin(backend: Literal["vllm"]) -> ProfileSet[Profile]: ...
 def builtin(backend: Literal["litellm"]) -> ProfileSet[LitellmProfile]: ...
 @overload
 def builtin(backend: Literal["ollama"]) -> ProfileSet[OllamaProfile]: ...
+@overload
+def builtin(backend: Literal["llamacpp"]) -> ProfileSet[LlamacppProfile]: ...
 @overload
 def builtin(backend: str) -> ProfileSet[BaseProfile]: ...
 def builtin(backend: str) -> ProfileSet[Any]:

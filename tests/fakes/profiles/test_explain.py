@@ -18,6 +18,7 @@ PAGE = Path(__file__).resolve().parents[3] / "docs" / "quirks.md"
 UNNAMED: dict[str, frozenset[str]] = {
     "vllm": frozenset(),
     "litellm": frozenset(),
+    "llamacpp": frozenset(),
 }
 
 

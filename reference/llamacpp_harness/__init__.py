@@ -1,0 +1,1 @@
+"""Maintainer tool: llama.cpp's own llama-server against the fake (not installed)."""
