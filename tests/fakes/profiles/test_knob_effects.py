@@ -156,6 +156,20 @@ COMPLETION = {"model": "fake-model", "prompt": "hi", "max_tokens": 4}
 RESPONSE = {"model": "fake-model", "input": "hi"}
 NAMED = {"type": "function", "function": {"name": "get_weather"}}
 TOOLS = {"enable_auto_tool_choice": True, "tool_call_parser": "hermes"}
+MESSAGES = {
+    "model": "fake-model",
+    "max_tokens": 16,
+    "messages": [{"role": "user", "content": "hi"}],
+}
+ANTHROPIC_WEATHER = {"name": "get_weather", "input_schema": {"type": "object"}}
+HELLO_WORLD = Script(rules=(Rule(reply=Reply(text="Hello world")),))
+WEATHER_CALL = Script.model_validate(
+    {
+        "rules": [
+            {"reply": {"tool_calls": [{"name": "get_weather", "arguments": {"city": "Paris"}}]}}
+        ]
+    }
+)
 THINK = Script(rules=(Rule(reply=Reply(reasoning="Let me think", text="Hi")),))
 CONTINUOUS = {**STREAM, "stream_options": {"include_usage": True, "continuous_usage_stats": True}}
 RESPONSE_STREAM = {**RESPONSE, "stream": True}
@@ -597,6 +611,62 @@ VLLM_ROWS = [
         lambda r: completed_text(r) == streamed_text(r),
         (False, True),
         version="0.12.0",
+    ),
+    Row("messages", False, Send("/v1/messages", MESSAGES), status, (200, 404)),
+    Row(
+        "messages_count_tokens",
+        False,
+        Send("/v1/messages/count_tokens", MESSAGES),
+        status,
+        (200, 404),
+    ),
+    Row(
+        "messages_stream_done",
+        True,
+        Send("/v1/messages", {**MESSAGES, "stream": True}),
+        lambda r: r.text.endswith("data: [DONE]\n\n"),
+        (False, True),
+    ),
+    Row(
+        "messages_start",
+        "bare",
+        Send("/v1/messages", {**MESSAGES, "stream": True}),
+        lambda r: sorted(sse_typed(r, "message_start")["message"]),
+        (
+            ["content", "id", "model", "role", "stop_reason", "stop_sequence", "type", "usage"],
+            ["content", "id", "model"],
+        ),
+    ),
+    Row(
+        "messages_anthropic_error_types",
+        False,
+        Send("/v1/messages", {**MESSAGES, "model": "nope"}),
+        at("error", "type"),
+        ("not_found_error", "NotFoundError"),
+    ),
+    Row(
+        "messages_text_block",
+        "leading",
+        Send("/v1/messages", {**MESSAGES, "tools": [ANTHROPIC_WEATHER]}),
+        lambda r: [block["type"] for block in r.json()["content"]],
+        (["tool_use"], ["text", "tool_use"]),
+        config={**TOOLS, "script": WEATHER_CALL},
+    ),
+    Row(
+        "messages_stop_sequence",
+        False,
+        Send("/v1/messages", {**MESSAGES, "stop_sequences": [" wor"]}),
+        at("stop_reason"),
+        ("stop_sequence", "end_turn"),
+        config={"script": HELLO_WORLD},
+    ),
+    Row(
+        "messages_finish_chunk_dropped",
+        True,
+        Send("/v1/messages", {**MESSAGES, "stream": True, "max_tokens": 1}),
+        lambda r: [e["delta"].get("text") for e in sse_events(r) if e["type"].endswith("delta")],
+        (["Hello", None], [None]),
+        config={"script": HELLO_WORLD},
     ),
     Row(
         "responses_reasoning_part_events",
