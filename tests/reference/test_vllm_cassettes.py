@@ -140,6 +140,17 @@ KNOWN = (
         ("0.34.0",),
     ),
     Known(
+        f"{NOT_FIXED}: the hermes parser's own streamed argument fragments, as 0.11.1's "
+        "/v1/messages passes them on (input_json_delta)",
+        lambda knobs, item: (
+            _streamed(item)
+            and item.path == "/v1/messages"
+            and bool(_json_request(item).get("tools"))
+        ),
+        ANY,
+        ("0.11.1",),
+    ),
+    Known(
         # count_tokens renders the chat template and counts its tokens without generating;
         # the harness's engine never sees the request, so the fake's own count stays apart
         "model-dependent: /v1/messages/count_tokens counts the prompt in the model's own "
@@ -161,7 +172,10 @@ KNOWN = (
     Known(
         "environment: FastAPI >= 0.12x words str(RequestValidationError) with the endpoint "
         "(vLLM 0.12 api_server.py:1400-1406 appends the errors); the fake keeps the list text",
-        lambda knobs, item: b"validation error:" in item.body and item.path != "/v1/responses",
+        lambda knobs, item: (
+            re.search(rb"validation errors?:", item.body) is not None
+            and item.path != "/v1/responses"
+        ),
         re.compile(r"\$\.error\.message: real"),
         (
             "0.10.1.1",
