@@ -49,8 +49,6 @@ class Backend:
     def applies(self, scenario: Scenario) -> bool:
         if (scenario.runs_on == WIRE) != (self.kind == WIRE):
             return False
-        if self.kind == "litellm" and not scenario.behind_litellm:
-            return False
         if self.kind == "litellm" and scenario.vllm.get("api_keys"):
             return False  # the proxy holds the upstream key; auth is the proxy's own contract
         return scenario.applies is None or scenario.applies(self.profile.knobs)

@@ -49,7 +49,6 @@ class Scenario:
     applies: Callable[[Knobs], bool] | None = None  # on which vLLM knob sets it makes sense
     requires: frozenset[str] = frozenset()  # driver capabilities
     check_calls: bool = False  # the request sequence (paths, statuses) is part of the contract
-    behind_litellm: bool = True  # False: the fake LiteLLM does not imitate this route yet
 
 
 class ScenarioRegistry:

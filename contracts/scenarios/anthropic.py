@@ -1,8 +1,7 @@
 """The Anthropic Messages route (/v1/messages): only drivers that speak it run these.
 
-vLLM serves it from 0.11.1 (a 404 before). The real LiteLLM proxy translates it to the
-upstream's chat completions with its own adapter; the fake LiteLLM does not imitate that yet,
-so these scenarios leave the LiteLLM backends out (a fake 404 there would be a false fact)."""
+vLLM serves it from 0.11.1 (a 404 before); LiteLLM translates it to the upstream's chat
+completions with its own adapter, whatever the vLLM behind it serves."""
 
 from __future__ import annotations
 
@@ -23,7 +22,6 @@ SCENARIOS = [
         request=ask(max_tokens=64),
         script=says(),
         requires=_NEEDS,
-        behind_litellm=False,  # the fake LiteLLM does not serve /v1/messages yet
     ),
     Scenario(
         id="messages_stream",
@@ -33,7 +31,6 @@ SCENARIOS = [
         request=ask(max_tokens=64, stream=True),
         script=says(),
         requires=_NEEDS,
-        behind_litellm=False,  # the fake LiteLLM does not serve /v1/messages yet
     ),
     Scenario(
         id="messages_tool_use",
@@ -44,7 +41,6 @@ SCENARIOS = [
         script=calls(("get_weather", {"city": "Paris"})),
         vllm=_FLAGS,
         requires=_NEEDS,
-        behind_litellm=False,  # the fake LiteLLM does not serve /v1/messages yet
     ),
     Scenario(
         id="messages_tool_use_stream",
@@ -55,7 +51,6 @@ SCENARIOS = [
         script=calls(("get_weather", {"city": "Paris"})),
         vllm=_FLAGS,
         requires=_NEEDS,
-        behind_litellm=False,  # the fake LiteLLM does not serve /v1/messages yet
     ),
     Scenario(
         id="messages_unknown_model",
@@ -65,6 +60,5 @@ SCENARIOS = [
         request=ask(max_tokens=64),
         model="no-such-model",
         requires=_NEEDS,
-        behind_litellm=False,  # the fake LiteLLM does not serve /v1/messages yet
     ),
 ]

@@ -156,6 +156,11 @@ COMPLETION = {"model": "fake-model", "prompt": "hi", "max_tokens": 4}
 RESPONSE = {"model": "fake-model", "input": "hi"}
 NAMED = {"type": "function", "function": {"name": "get_weather"}}
 TOOLS = {"enable_auto_tool_choice": True, "tool_call_parser": "hermes"}
+ANTHROPIC = {
+    "model": "fake-model",
+    "max_tokens": 16,
+    "messages": [{"role": "user", "content": "hi"}],
+}
 MESSAGES = {
     "model": "fake-model",
     "max_tokens": 16,
@@ -1065,6 +1070,93 @@ LITELLM_ROWS = [
         Send("/health/readiness"),
         has("litellm_version"),
         (False, True),
+    ),
+    # /v1/messages through the Anthropic adapter
+    ProxyRow(
+        "messages_anthropic_errors",
+        False,
+        Send("/v1/messages", {**ANTHROPIC, "model": "nope"}),
+        lambda r: "type" in r.json(),
+        (True, False),
+    ),
+    ProxyRow(
+        "messages_body_model",
+        "provider",
+        Send("/v1/messages", ANTHROPIC),
+        at("model"),
+        ("fake-model", "hosted_vllm/upstream-model"),
+    ),
+    ProxyRow(
+        "messages_stop_details",
+        False,
+        Send("/v1/messages", ANTHROPIC),
+        has("stop_details"),
+        (True, False),
+    ),
+    ProxyRow(
+        "messages_start_compact",
+        False,
+        Send("/v1/messages", {**ANTHROPIC, "stream": True}),
+        lambda r: '{"type":"message_start"' in r.text,
+        (True, False),
+    ),
+    ProxyRow(
+        "messages_start_model",
+        "upstream",
+        Send("/v1/messages", {**ANTHROPIC, "stream": True}),
+        lambda r: sse_typed(r, "message_start")["message"]["model"],
+        ("fake-model", "upstream-model"),
+    ),
+    ProxyRow(
+        "messages_text_block_first",
+        True,
+        Send("/v1/messages", {**ANTHROPIC, "stream": True, "tools": [ANTHROPIC_WEATHER]}),
+        lambda r: sse_typed(r, "content_block_start")["content_block"]["type"],
+        ("tool_use", "text"),
+        upstream_config={**TOOLS, "script": WEATHER_CALL},
+    ),
+    ProxyRow(
+        "messages_tool_header_delta",
+        True,
+        Send("/v1/messages", {**ANTHROPIC, "stream": True, "tools": [ANTHROPIC_WEATHER]}),
+        lambda r: sse_typed(r, "content_block_delta")["delta"].get("partial_json"),
+        ("{", ""),
+        upstream_config={**TOOLS, "script": WEATHER_CALL},
+    ),
+    ProxyRow(
+        "messages_trailing_empty_delta",
+        True,
+        Send("/v1/messages", {**ANTHROPIC, "stream": True}),
+        lambda r: [e["type"] for e in sse_events(r)][-3],
+        ("content_block_stop", "content_block_delta"),
+    ),
+    ProxyRow(
+        "messages_unknown_model_headers",
+        ("x-litellm-call-id",),
+        Send("/v1/messages", {**ANTHROPIC, "model": "nope"}),
+        header("x-litellm-version"),
+        ("1.110.2", None),
+    ),
+    ProxyRow(
+        "messages_missing_max_tokens_headers",
+        (),
+        Send("/v1/messages", {"model": "fake-model", "messages": ANTHROPIC["messages"]}),
+        lambda r: "x-litellm-call-id" in r.headers,
+        (True, False),
+    ),
+    ProxyRow(
+        "messages_headers",
+        ("x-litellm-version",),
+        Send("/v1/messages", ANTHROPIC),
+        header("x-litellm-model-group"),
+        ("fake-model", None),
+    ),
+    ProxyRow(
+        "messages_stream_headers",
+        ("x-litellm-version",),
+        Send("/v1/messages", {**ANTHROPIC, "stream": True}),
+        header("x-litellm-model-group"),
+        ("fake-model", None),
     ),
 ]
 
