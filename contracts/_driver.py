@@ -33,6 +33,21 @@ DriverFactory = Callable[[Target], Driver]
 
 # What a driver can be asked to do beyond a plain call; scenarios that need one are n/a without it.
 ENDPOINT_OPTION = "endpoint_option"  # honours Request.endpoint ("chat" | "responses" | "auto")
+# A protocol capability: the driver speaks Anthropic's /v1/messages, not chat completions. It
+# runs only the scenarios that require it, and those scenarios only run on such drivers.
+ANTHROPIC_MESSAGES = "anthropic_messages"
+PROTOCOLS = frozenset({ANTHROPIC_MESSAGES})
+
+
+def not_applicable(requires: frozenset[str], capabilities: frozenset[str]) -> str | None:
+    """Why a driver with ``capabilities`` does not run a scenario that ``requires``."""
+    missing = requires - capabilities
+    if missing:
+        return f"driver lacks {', '.join(sorted(missing))}"
+    other = (capabilities & PROTOCOLS) - requires
+    if other:
+        return f"driver speaks {', '.join(sorted(other))}, not this scenario's protocol"
+    return None
 
 
 @dataclass(frozen=True)

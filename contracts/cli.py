@@ -26,6 +26,7 @@ EXTRA_MODULES = {
     "litellm": "litellm",
     "langchain": "langchain_openai",
     "pydantic-ai": "pydantic_ai",
+    "anthropic": "anthropic",
 }
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from contracts import golden
 from contracts._backends import Backend
-from contracts._driver import DriverSpec
+from contracts._driver import DriverSpec, not_applicable
 from contracts._golden import observed
 from contracts._hub import Hub
 from contracts._runner import run_cell
@@ -88,9 +88,8 @@ async def _cell(
     live: bool,
     hub: Hub | None,
 ) -> Cell:
-    missing = scenario.requires - spec.capabilities
-    if missing:
-        detail = f"driver lacks {', '.join(sorted(missing))}"
+    detail = not_applicable(scenario.requires, spec.capabilities)
+    if detail is not None:
         return Cell(spec.name, backend.name, scenario.id, NOT_APPLICABLE, detail)
     run = await run_cell(spec, scenario, backend, live=live, hub=hub)
     value = observed(run, scenario)

@@ -15,7 +15,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from contracts import golden as golden_files
 from contracts._backends import Backend
-from contracts._driver import DriverSpec
+from contracts._driver import DriverSpec, not_applicable
 from contracts._golden import document, observed
 from contracts._hub import Hub
 from contracts._runner import run_cell
@@ -45,9 +45,9 @@ def test_contract(
     contract_hub: Hub,
     golden: SnapshotAssertion,
 ) -> None:
-    missing = scenario.requires - contract_driver.capabilities
-    if missing:
-        pytest.skip(f"driver {contract_driver.name} lacks {', '.join(sorted(missing))}")
+    reason = not_applicable(scenario.requires, contract_driver.capabilities)
+    if reason is not None:
+        pytest.skip(f"{contract_driver.name}: {reason}")
     backends, filtered = contract_backends
     results = asyncio.run(
         outcomes(contract_driver, scenario, backends, live=contract_live, hub=contract_hub)

@@ -7,8 +7,9 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from contracts._driver import ENDPOINT_OPTION, Driver, DriverSpec
+from contracts._driver import ANTHROPIC_MESSAGES, ENDPOINT_OPTION, Driver, DriverSpec
 from contracts._target import Target
+from contracts.drivers._anthropic import AnthropicMessagesDriver
 from contracts.drivers._http import NaiveChatDriver, OpenAICompatibleDriver, ResponsesOnlyDriver
 from contracts.drivers._openai_python import OpenAIChatAdapter, OpenAIResponsesAdapter
 
@@ -29,6 +30,12 @@ def _litellm_hosted_vllm(target: Target) -> Driver:
     from contracts.drivers._litellm import LiteLLMHostedVllmAdapter
 
     return LiteLLMHostedVllmAdapter(target)
+
+
+def _anthropic_sdk(target: Target) -> Driver:
+    from contracts.drivers._anthropic_sdk import AnthropicSdkAdapter
+
+    return AnthropicSdkAdapter(target)
 
 
 def _pydantic_ai(target: Target) -> Driver:
@@ -138,6 +145,19 @@ DRIVERS = DriverRegistry(
             _langchain,
             "langchain-openai ChatOpenAI(base_url=...).ainvoke / .astream",
             extra="langchain",
+        ),
+        DriverSpec(
+            "anthropic-messages",
+            AnthropicMessagesDriver,
+            "an Anthropic-protocol client over raw HTTP: POST /v1/messages",
+            frozenset({ANTHROPIC_MESSAGES}),
+        ),
+        DriverSpec(
+            "anthropic-python",
+            _anthropic_sdk,
+            "anthropic AsyncAnthropic(base_url=...).messages.create",
+            frozenset({ANTHROPIC_MESSAGES}),
+            extra="anthropic",
         ),
         DriverSpec(
             "pydantic-ai",

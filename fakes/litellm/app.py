@@ -18,7 +18,7 @@ from fakes.console import Peer, console_routes
 from fakes.http.capture import CaptureMiddleware
 from fakes.http.control import control_routes
 from fakes.http.controltoken import ControlTokenMiddleware
-from fakes.litellm import _health, _routes
+from fakes.litellm import _health, _messages, _routes
 from fakes.litellm._config import LitellmConfig
 from fakes.litellm._errors import ProxyError, detail_response
 from fakes.litellm._headers import SecurityHeadersMiddleware
@@ -72,6 +72,7 @@ def create_litellm_app(
             Route(f"{prefix}/completions", _routes.completions, methods=["POST"]),
             Route(f"{prefix}/models", _routes.models, methods=["GET"]),
         ]
+    routes.append(Route("/v1/messages", _messages.messages, methods=["POST"]))
     for prefix in _DEPLOYMENT_PREFIXES:
         routes.append(
             Route(f"{prefix}/chat/completions", _routes.chat_completions, methods=["POST"])

@@ -56,6 +56,38 @@ class LitellmKnobs(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    # /v1/messages: the Anthropic adapter in front of the upstream's chat completions
+    messages_anthropic_errors: bool = True  # errors as {"type": "error", "error": {...}}
+    messages_body_model: ModelField = ModelField.ALIAS
+    messages_stop_details: bool = True  # the body ends with "stop_details": null
+    messages_start_compact: bool = True  # message_start compact, usage with cache counts
+    messages_start_model: ModelField = ModelField.ALIAS
+    messages_text_block_first: bool = False  # a text block opens every stream, tools or not
+    messages_tool_header_delta: bool = False  # the tool_use start is followed by partial_json ""
+    messages_trailing_empty_delta: bool = False  # a text_delta "" after the last block stop
+    # on the unknown-model 400 and the missing-max_tokens 400
+    messages_unknown_model_headers: tuple[str, ...] = (
+        "x-litellm-call-id", "x-litellm-version", "x-litellm-response-cost",
+        "x-litellm-key-spend",
+    )  # fmt: skip
+    messages_missing_max_tokens_headers: tuple[str, ...] = ("x-litellm-call-id",)
+    messages_headers: tuple[str, ...] = (
+        "x-litellm-call-id", "x-litellm-model-id", "x-litellm-model-name", "x-litellm-version",
+        "x-litellm-key-spend", "x-litellm-response-duration-ms",
+        "x-litellm-overhead-duration-ms", "x-litellm-model-group",
+        "x-litellm-attempted-retries", "x-litellm-attempted-fallbacks",
+    )  # fmt: skip
+    messages_stream_headers: tuple[str, ...] = (
+        "x-litellm-call-id", "x-litellm-model-id", "x-litellm-model-name",
+        "x-litellm-model-api-base", "x-litellm-version", "x-litellm-response-cost-original",
+        "x-litellm-response-cost-discount-amount", "x-litellm-response-cost-margin-amount",
+        "x-litellm-response-cost-margin-percent", "x-litellm-response-cost-input",
+        "x-litellm-response-cost-output", "x-litellm-response-cost-tool-usage",
+        "x-litellm-key-spend", "x-litellm-response-duration-ms",
+        "x-litellm-overhead-duration-ms", "x-litellm-callback-duration-ms",
+        "x-litellm-model-group", "x-litellm-attempted-retries", "x-litellm-attempted-fallbacks",
+    )  # fmt: skip
+
     # Errors
     auth_param: str | None = None  # 1.74: the string "None"
     typed_errors: bool = True  # False: router errors carry type/param "None", upstream null

@@ -22,6 +22,22 @@ class ResponsesStream(StrEnum):
     STATE_MACHINE = "state_machine"  # content_index 0; "" skipped; the item is always closed
 
 
+class MessagesStart(StrEnum):
+    """What /v1/messages' message_start event says about the message (exclude_unset dumps)."""
+
+    BARE = "bare"  # id, content [], model only
+    INPUT_USAGE = "input_usage"  # ... and usage {input_tokens, output_tokens: 0}
+    FULL = "full"  # ... type, role, stop_reason and stop_sequence null, usage
+
+
+class MessagesTextBlock(StrEnum):
+    """When a /v1/messages body's content holds a text block."""
+
+    LEADING = "leading"  # always, first, even empty ("text": "")
+    PRESENT = "present"  # only for non-empty text (an empty answer has content [])
+    PRESENT_OR_EMPTY = "present_or_empty"  # ... and one empty text block when nothing else
+
+
 class ResponsesItemId(StrEnum):
     """The streamed message item's id."""
 
@@ -105,6 +121,16 @@ class Knobs(BaseModel):
 
     # Routes
     responses: ResponsesRoute
+    # /v1/messages (Anthropic), served by translating to chat completions
+    messages: bool = True
+    messages_count_tokens: bool = True  # /v1/messages/count_tokens
+    messages_stream_done: bool = False  # "data: [DONE]" after message_stop
+    messages_start: MessagesStart = MessagesStart.FULL
+    # error.type from the status in Anthropic's words, else vLLM's own type name
+    messages_anthropic_error_types: bool = True
+    messages_text_block: MessagesTextBlock = MessagesTextBlock.PRESENT_OR_EMPTY
+    messages_stop_sequence: bool = True  # a matched stop string is stop_reason "stop_sequence"
+    messages_finish_chunk_dropped: bool = False  # the stream skips the finish chunk's text
     responses_stream: ResponsesStream = ResponsesStream.STATE_MACHINE
     responses_item_id: ResponsesItemId = ResponsesItemId.MSG_HEX
     responses_done_item_summary: bool = False  # the output_item.done item has "summary": []

@@ -19,7 +19,7 @@ from fakes.http.control import control_routes
 from fakes.http.controltoken import ControlTokenMiddleware
 from fakes.http.replica import ReplicaHeaderMiddleware
 from fakes.profiles import ResponsesRoute
-from fakes.vllm import _routes, _tokenize
+from fakes.vllm import _messages, _routes, _tokenize
 from fakes.vllm._auth import ApiKeyMiddleware
 from fakes.vllm._request_id import RequestIdMiddleware
 from fakes.vllm._state import VllmConfig, VllmState
@@ -66,6 +66,22 @@ def create_vllm_app(config: VllmConfig) -> Starlette:
             _routes.responses,
             methods=["POST"],
             enabled=lambda: state.knobs.responses is not ResponsesRoute.ABSENT,
+        )
+    )
+    routes.append(
+        _WhenRoute(
+            "/v1/messages",
+            _messages.messages,
+            methods=["POST"],
+            enabled=lambda: state.knobs.messages,
+        )
+    )
+    routes.append(
+        _WhenRoute(
+            "/v1/messages/count_tokens",
+            _messages.count_tokens,
+            methods=["POST"],
+            enabled=lambda: state.knobs.messages and state.knobs.messages_count_tokens,
         )
     )
     for path, endpoint in (

@@ -44,6 +44,17 @@ TOOLS = [
         },
     }
 ]
+ANTHROPIC_TOOLS = [
+    {
+        "name": "get_weather",
+        "description": "Weather for a city",
+        "input_schema": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}},
+            "required": ["city"],
+        },
+    }
+]
 MASTER_KEY = "sk-llmfakes-Str0ng-Master-Key-123"
 AUTH = {"authorization": f"Bearer {MASTER_KEY}", "content-type": "application/json"}
 MOCK_MODEL = "mocky"
@@ -140,6 +151,27 @@ EXTRAS: tuple[tuple[str, dict[str, Any], str, dict[str, Any]], ...] = (
         "/v1/responses",
         {"input": "What is the weather in Paris?", "stream": True},
     ),
+    # /v1/messages: the proxy's Anthropic adapter in front of the upstream's chat completions
+    ("messages", {}, "/v1/messages", {"max_tokens": 16, "messages": HI}),
+    ("messages_stream", {}, "/v1/messages", {"max_tokens": 16, "messages": HI, "stream": True}),
+    (
+        "messages_system",
+        {},
+        "/v1/messages",
+        {"max_tokens": 3, "system": "Be brief", "messages": HI},
+    ),
+    (
+        "messages_tool",
+        {"enable_auto_tool_choice": True, "tool_call_parser": "hermes"},
+        "/v1/messages",
+        {"max_tokens": 64, "messages": USER, "tools": ANTHROPIC_TOOLS},
+    ),
+    (
+        "messages_tool_stream",
+        {"enable_auto_tool_choice": True, "tool_call_parser": "hermes"},
+        "/v1/messages",
+        {"max_tokens": 64, "messages": USER, "tools": ANTHROPIC_TOOLS, "stream": True},
+    ),
 )
 
 
@@ -210,6 +242,20 @@ PROBES = (
         "POST",
         "/v1/responses",
         {"model": MODEL, "input": "hi"},
+    ),
+    Probe(
+        "messages_unknown_model",
+        "POST",
+        "/v1/messages",
+        {"model": "nope", "max_tokens": 8, "messages": HI},
+    ),
+    Probe("messages_without_max_tokens", "POST", "/v1/messages", {"model": MODEL, "messages": HI}),
+    Probe(
+        "messages_no_key",
+        "POST",
+        "/v1/messages",
+        {"model": MODEL, "max_tokens": 8, "messages": HI},
+        headers={},
     ),
 )
 

@@ -162,3 +162,70 @@ def probe_cases() -> list[Case]:
         ("version", {}, [Call("GET", "/version")]),
     ]
     return [Case(Setup(f"probe/{name}", {}, script), calls) for name, script, calls in probes]
+
+
+# --- /v1/messages (Anthropic), from the first release that serves it -----------------------
+
+_MESSAGES = "/v1/messages"
+_TOOL_FLAGS = {"enable_auto_tool_choice": True, "tool_call_parser": "hermes"}
+_WEATHER = {
+    "name": "get_weather",
+    "description": "Weather for a city",
+    "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}},
+}
+_PARIS = {"name": "get_weather", "arguments": {"city": "Paris"}}
+_WEATHER_CALL = {"rules": [{"reply": {"tool_calls": [_PARIS]}}]}
+
+
+def messages_cases(version: str) -> list[Case]:
+    """Anthropic requests, for releases whose profile serves /v1/messages."""
+    knobs = resolve_vllm_profile(version, None)[0].knobs
+    if not knobs.messages:
+        return []
+    ask = {"model": MODEL, "max_tokens": 64, "messages": [{"role": "user", "content": "Say hi"}]}
+    stream = {**ask, "stream": True}
+    tools = {**ask, "tools": [_WEATHER]}
+    turns = {
+        **ask,
+        "system": [{"type": "text", "text": "Be brief."}],
+        "messages": [
+            {"role": "user", "content": [{"type": "text", "text": "Say hi"}]},
+            {"role": "assistant", "content": "Hi"},
+            {"role": "user", "content": "Again"},
+        ],
+    }
+    probes: list[tuple[str, dict[str, Any], dict[str, Any], list[Call]]] = [
+        ("messages", _HELLO, {}, [_post(_MESSAGES, ask)]),
+        ("messages_stream", _HELLO, {}, [_post(_MESSAGES, stream)]),
+        ("messages_system_turns", _HELLO, {}, [_post(_MESSAGES, turns)]),
+        ("messages_max_tokens", _HELLO, {}, [_post(_MESSAGES, {**ask, "max_tokens": 1})]),
+        (
+            "messages_max_tokens_stream",
+            _HELLO,
+            {},
+            [_post(_MESSAGES, {**stream, "max_tokens": 1})],
+        ),
+        ("messages_stop", _HELLO, {}, [_post(_MESSAGES, {**ask, "stop_sequences": [" wor"]})]),
+        (
+            "messages_stop_stream",
+            _HELLO,
+            {},
+            [_post(_MESSAGES, {**stream, "stop_sequences": [" wor"]})],
+        ),
+        ("messages_tool", _WEATHER_CALL, _TOOL_FLAGS, [_post(_MESSAGES, tools)]),
+        (
+            "messages_tool_stream",
+            _WEATHER_CALL,
+            _TOOL_FLAGS,
+            [_post(_MESSAGES, {**tools, "stream": True})],
+        ),
+        ("messages_tool_without_parser", _WEATHER_CALL, {}, [_post(_MESSAGES, tools)]),
+        ("messages_unknown_model", _HELLO, {}, [_post(_MESSAGES, {**ask, "model": "nope"})]),
+        ("messages_validation_error", _HELLO, {}, [_post(_MESSAGES, {"model": MODEL})]),
+    ]
+    if knobs.messages_count_tokens:
+        probes.append(("messages_count_tokens", {}, {}, [_post(f"{_MESSAGES}/count_tokens", ask)]))
+    return [
+        Case(Setup(f"probe/{name}", options, script), calls)
+        for name, script, options, calls in probes
+    ]

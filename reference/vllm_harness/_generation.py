@@ -20,6 +20,7 @@ from fakes.model import tokens
 from fakes.model.script import ScriptPlayer
 from fakes.profiles import Knobs
 from fakes.vllm._plan import Limits, Plan, hermes_block, plan_reply, required_list
+from fakes.vllm.wire import messages as messages_wire
 
 TAGS = ("<think>", "</think>", "<tool_call>", "</tool_call>")
 _TAG_SPLIT = re.compile("(" + "|".join(re.escape(tag) for tag in TAGS) + ")")
@@ -148,7 +149,10 @@ def generation(
     """The fake's choices for this request (mirrors the handlers in fakes/vllm/_routes.py).
     ``hermes_tag``: the release's sampling params carry hermes' structural tag."""
     n = int(body.get("n") or 1)
-    if path.endswith("/chat/completions"):
+    anthropic = path.endswith("/v1/messages")
+    if anthropic:  # the Anthropic route runs the chat completion it translates to, as the fake
+        body = messages_wire.chat_request(knobs, body)
+    if anthropic or path.endswith("/chat/completions"):
         tool_choice = body.get("tool_choice")
         if tool_choice is None and body.get("tools") and knobs.tools_default_auto:
             tool_choice = "auto"

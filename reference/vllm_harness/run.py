@@ -32,7 +32,13 @@ from fakes.http.server import LiveServer
 from fakes.profiles import resolve_vllm_profile
 from fakes.record import Chunk, Header, Interaction, Redactor, save
 from reference._process import stop
-from reference.vllm_harness._catalogue import Call, Case, probe_cases, scenario_cases
+from reference.vllm_harness._catalogue import (
+    Call,
+    Case,
+    messages_cases,
+    probe_cases,
+    scenario_cases,
+)
 from reference.vllm_harness._normalize import differences, scrub
 from reference.vllm_harness._propose import Exchange, propose, render
 from reference.vllm_harness._setup import Setup, fake_app
@@ -149,7 +155,8 @@ async def run(
     version: str, python: str, state: Path, only: list[str], echo: bool = True
 ) -> tuple[int, int, list[tuple[Setup, list[Interaction]]], list[Exchange]]:
     scenario, skipped = await scenario_cases(version)
-    cases = [c for c in probe_cases() + scenario if _chosen(c.setup.name, only)]
+    probes = probe_cases() + messages_cases(version)
+    cases = [c for c in probes + scenario if _chosen(c.setup.name, only)]
     groups: dict[tuple[str, ...], list[Case]] = {}
     for case in cases:
         groups.setdefault(case.setup.flag_key(), []).append(case)

@@ -18,7 +18,16 @@ def test_every_scenario_has_a_golden_file_and_every_file_a_scenario() -> None:
 
 
 MIN_PER_FAMILY = 2  # a family is more than one scenario (requests has 2 today)
-FAMILIES = ("endpoints", "usage", "tools", "reasoning", "errors", "framing", "requests")
+FAMILIES = (
+    "endpoints",
+    "usage",
+    "tools",
+    "reasoning",
+    "errors",
+    "framing",
+    "requests",
+    "anthropic",
+)
 
 
 def test_at_least_25_scenarios_and_every_family_has_several() -> None:

@@ -156,6 +156,25 @@ COMPLETION = {"model": "fake-model", "prompt": "hi", "max_tokens": 4}
 RESPONSE = {"model": "fake-model", "input": "hi"}
 NAMED = {"type": "function", "function": {"name": "get_weather"}}
 TOOLS = {"enable_auto_tool_choice": True, "tool_call_parser": "hermes"}
+ANTHROPIC = {
+    "model": "fake-model",
+    "max_tokens": 16,
+    "messages": [{"role": "user", "content": "hi"}],
+}
+MESSAGES = {
+    "model": "fake-model",
+    "max_tokens": 16,
+    "messages": [{"role": "user", "content": "hi"}],
+}
+ANTHROPIC_WEATHER = {"name": "get_weather", "input_schema": {"type": "object"}}
+HELLO_WORLD = Script(rules=(Rule(reply=Reply(text="Hello world")),))
+WEATHER_CALL = Script.model_validate(
+    {
+        "rules": [
+            {"reply": {"tool_calls": [{"name": "get_weather", "arguments": {"city": "Paris"}}]}}
+        ]
+    }
+)
 THINK = Script(rules=(Rule(reply=Reply(reasoning="Let me think", text="Hi")),))
 CONTINUOUS = {**STREAM, "stream_options": {"include_usage": True, "continuous_usage_stats": True}}
 RESPONSE_STREAM = {**RESPONSE, "stream": True}
@@ -598,6 +617,62 @@ VLLM_ROWS = [
         (False, True),
         version="0.12.0",
     ),
+    Row("messages", False, Send("/v1/messages", MESSAGES), status, (200, 404)),
+    Row(
+        "messages_count_tokens",
+        False,
+        Send("/v1/messages/count_tokens", MESSAGES),
+        status,
+        (200, 404),
+    ),
+    Row(
+        "messages_stream_done",
+        True,
+        Send("/v1/messages", {**MESSAGES, "stream": True}),
+        lambda r: r.text.endswith("data: [DONE]\n\n"),
+        (False, True),
+    ),
+    Row(
+        "messages_start",
+        "bare",
+        Send("/v1/messages", {**MESSAGES, "stream": True}),
+        lambda r: sorted(sse_typed(r, "message_start")["message"]),
+        (
+            ["content", "id", "model", "role", "stop_reason", "stop_sequence", "type", "usage"],
+            ["content", "id", "model"],
+        ),
+    ),
+    Row(
+        "messages_anthropic_error_types",
+        False,
+        Send("/v1/messages", {**MESSAGES, "model": "nope"}),
+        at("error", "type"),
+        ("not_found_error", "NotFoundError"),
+    ),
+    Row(
+        "messages_text_block",
+        "leading",
+        Send("/v1/messages", {**MESSAGES, "tools": [ANTHROPIC_WEATHER]}),
+        lambda r: [block["type"] for block in r.json()["content"]],
+        (["tool_use"], ["text", "tool_use"]),
+        config={**TOOLS, "script": WEATHER_CALL},
+    ),
+    Row(
+        "messages_stop_sequence",
+        False,
+        Send("/v1/messages", {**MESSAGES, "stop_sequences": [" wor"]}),
+        at("stop_reason"),
+        ("stop_sequence", "end_turn"),
+        config={"script": HELLO_WORLD},
+    ),
+    Row(
+        "messages_finish_chunk_dropped",
+        True,
+        Send("/v1/messages", {**MESSAGES, "stream": True, "max_tokens": 1}),
+        lambda r: [e["delta"].get("text") for e in sse_events(r) if e["type"].endswith("delta")],
+        (["Hello", None], [None]),
+        config={"script": HELLO_WORLD},
+    ),
     Row(
         "responses_reasoning_part_events",
         "reasoning_part",
@@ -995,6 +1070,93 @@ LITELLM_ROWS = [
         Send("/health/readiness"),
         has("litellm_version"),
         (False, True),
+    ),
+    # /v1/messages through the Anthropic adapter
+    ProxyRow(
+        "messages_anthropic_errors",
+        False,
+        Send("/v1/messages", {**ANTHROPIC, "model": "nope"}),
+        lambda r: "type" in r.json(),
+        (True, False),
+    ),
+    ProxyRow(
+        "messages_body_model",
+        "provider",
+        Send("/v1/messages", ANTHROPIC),
+        at("model"),
+        ("fake-model", "hosted_vllm/upstream-model"),
+    ),
+    ProxyRow(
+        "messages_stop_details",
+        False,
+        Send("/v1/messages", ANTHROPIC),
+        has("stop_details"),
+        (True, False),
+    ),
+    ProxyRow(
+        "messages_start_compact",
+        False,
+        Send("/v1/messages", {**ANTHROPIC, "stream": True}),
+        lambda r: '{"type":"message_start"' in r.text,
+        (True, False),
+    ),
+    ProxyRow(
+        "messages_start_model",
+        "upstream",
+        Send("/v1/messages", {**ANTHROPIC, "stream": True}),
+        lambda r: sse_typed(r, "message_start")["message"]["model"],
+        ("fake-model", "upstream-model"),
+    ),
+    ProxyRow(
+        "messages_text_block_first",
+        True,
+        Send("/v1/messages", {**ANTHROPIC, "stream": True, "tools": [ANTHROPIC_WEATHER]}),
+        lambda r: sse_typed(r, "content_block_start")["content_block"]["type"],
+        ("tool_use", "text"),
+        upstream_config={**TOOLS, "script": WEATHER_CALL},
+    ),
+    ProxyRow(
+        "messages_tool_header_delta",
+        True,
+        Send("/v1/messages", {**ANTHROPIC, "stream": True, "tools": [ANTHROPIC_WEATHER]}),
+        lambda r: sse_typed(r, "content_block_delta")["delta"].get("partial_json"),
+        ("{", ""),
+        upstream_config={**TOOLS, "script": WEATHER_CALL},
+    ),
+    ProxyRow(
+        "messages_trailing_empty_delta",
+        True,
+        Send("/v1/messages", {**ANTHROPIC, "stream": True}),
+        lambda r: [e["type"] for e in sse_events(r)][-3],
+        ("content_block_stop", "content_block_delta"),
+    ),
+    ProxyRow(
+        "messages_unknown_model_headers",
+        ("x-litellm-call-id",),
+        Send("/v1/messages", {**ANTHROPIC, "model": "nope"}),
+        header("x-litellm-version"),
+        ("1.110.2", None),
+    ),
+    ProxyRow(
+        "messages_missing_max_tokens_headers",
+        (),
+        Send("/v1/messages", {"model": "fake-model", "messages": ANTHROPIC["messages"]}),
+        lambda r: "x-litellm-call-id" in r.headers,
+        (True, False),
+    ),
+    ProxyRow(
+        "messages_headers",
+        ("x-litellm-version",),
+        Send("/v1/messages", ANTHROPIC),
+        header("x-litellm-model-group"),
+        ("fake-model", None),
+    ),
+    ProxyRow(
+        "messages_stream_headers",
+        ("x-litellm-version",),
+        Send("/v1/messages", {**ANTHROPIC, "stream": True}),
+        header("x-litellm-model-group"),
+        ("fake-model", None),
     ),
 ]
 
