@@ -523,3 +523,12 @@ def _add_fleet() -> None:
 
 
 _add_fleet()
+
+
+def _add_sglang() -> None:
+    from fakes.cli.sglang import serve_sglang
+
+    serve.add_command(serve_sglang)
+
+
+_add_sglang()

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from fakes.profiles._litellm import LitellmProfile
 from fakes.profiles._model import BaseProfile, Profile
+from fakes.profiles._sglang import SglangProfile
 from fakes.profiles.versions import contains, parse_range, parse_release
 
 
@@ -25,7 +26,11 @@ class ProfileError(ValueError):
 P = TypeVar("P", bound=BaseProfile)
 
 # The profile model of each backend (its knobs differ).
-MODELS: dict[str, type[BaseProfile]] = {"vllm": Profile, "litellm": LitellmProfile}
+MODELS: dict[str, type[BaseProfile]] = {
+    "vllm": Profile,
+    "litellm": LitellmProfile,
+    "sglang": SglangProfile,
+}
 
 
 @dataclass(frozen=True)
@@ -125,6 +130,8 @@ def builtin(backend: Literal["vllm"]) -> ProfileSet[Profile]: ...
 @overload
 def builtin(backend: Literal["litellm"]) -> ProfileSet[LitellmProfile]: ...
 @overload
+def builtin(backend: Literal["sglang"]) -> ProfileSet[SglangProfile]: ...
+@overload
 def builtin(backend: str) -> ProfileSet[BaseProfile]: ...
 def builtin(backend: str) -> ProfileSet[Any]:
     """Load the built-in profiles of ``backend``; duplicates and overlaps fail loudly."""
@@ -208,3 +215,12 @@ def load_override(path: Path, base: P, profiles: ProfileSet[P]) -> P:
 def with_knobs(profile: P, overrides: Mapping[str, Any]) -> P:
     """The profile with some knobs changed at run time (control plane, console)."""
     return _build(type(profile), {"knobs": dict(overrides)}, profile, "knob override")
+
+
+# The newest SGLang release its profiles were read from.
+DEFAULT_SGLANG_VERSION = "0.5.23"
+
+
+def resolve_sglang_profile(version: str | None, profile: str | None) -> tuple[SglangProfile, str]:
+    """The SGLang profile for a release (default: the newest read) or a named / YAML one."""
+    return resolve(builtin("sglang"), version, DEFAULT_SGLANG_VERSION, profile)
