@@ -16,11 +16,13 @@ class Unhandled(Exception):
     """An exception the release leaves to FastAPI: a plain-text 500."""
 
 
-CONTENT_TYPE_ERROR = (
-    "1 validation error:\n  {'loc': ('header', 'content-type'), "
+_MEDIA_ERROR = (
+    "{'loc': ['header', 'content-type'], "
     "'msg': \"Unsupported Media Type: Only 'application/json' is allowed\", "
-    "'type': 'value_error'}\n"
+    "'type': 'value_error'}"
 )
+# http_server.py validation_exception_handler: f"{str(exc)} {str(exc.errors())}"
+CONTENT_TYPE_ERROR = f"1 validation error:\n  {_MEDIA_ERROR} [{_MEDIA_ERROR}]"
 
 
 def _invalid(state: SglangState, message: str) -> Exception:

@@ -6,6 +6,7 @@ the EOS step last (no new text, finish_reason {"type": "stop", "matched": <eos i
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import AsyncIterator
 from types import SimpleNamespace
@@ -34,6 +35,11 @@ class ScriptedTokenizerManager:
         self.eos_id = eos_id
         self.request_logger = SimpleNamespace(log_requests=False, log_requests_level=0)
         self.is_generation = True
+        # what http_server's /health (health_generate) reads and writes
+        self.gracefully_exit = False
+        self.server_status: Any = None  # serve.py sets ServerStatus.Up
+        self.last_receive_tstamp = 0.0
+        self.rid_to_state: dict[str, Any] = {}
 
     def config_value(self, name: str) -> Any:
         return getattr(self.server_args, name, None)
@@ -55,6 +61,10 @@ class ScriptedTokenizerManager:
         )
 
     async def generate_request(self, obj: Any, raw_request: Any) -> AsyncIterator[dict[str, Any]]:
+        if raw_request.method == "GET":  # /health generates one token: the engine answered
+            self.last_receive_tstamp = time.time()
+            yield {"text": "", "meta_info": {"id": obj.rid, "finish_reason": None}, "index": 0}
+            return
         plan = await self._plan(raw_request)
         rid = uuid.uuid4().hex  # GenerateReqInput.normalize: rid = uuid.uuid4().hex
         pieces = plan.pieces

@@ -65,7 +65,10 @@ def main(argv: list[str] | None = None) -> None:
     manager = ScriptedTokenizerManager(
         server_args, tokenizer, model_config, script, args.eos_token_id
     )
+    from sglang.srt.managers.tokenizer_manager import ServerStatus
     from sglang.srt.parser.template_manager import TemplateManager
+
+    manager.server_status = ServerStatus.Up
 
     templates = TemplateManager()
     templates.initialize_templates(tokenizer_manager=manager, model_path=str(model_dir))

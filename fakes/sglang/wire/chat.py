@@ -204,21 +204,36 @@ def stream(
     return events
 
 
+def argument_fragments(arguments: str) -> list[str]:
+    """How the qwen25 detector streams one call's arguments (partial JSON, token by token):
+    up to the opening quote of the first string value, then the rest once it is whole. The
+    reference harness showed it on 0.5.23 for one string argument; other shapes are a guess
+    (whole)."""
+    opening = arguments.find('": "')
+    if arguments.startswith('{"') and opening > 0:
+        cut = opening + len('": "')
+        return [arguments[:cut], arguments[cut:]]
+    return [arguments]
+
+
 def _tool_chunks(
     knobs: SglangKnobs, frame: Frame, call: ToolCall, index: int, call_id: str
 ) -> list[bytes]:
-    """The parser's header delta (id, name, empty arguments), then the arguments."""
-    header = {"id": call_id, "index": index, "type": "function"}
-    first = {**header, "function": {"name": call.name, "arguments": ""}}
-    rest = {
-        "id": None,
+    """The parser's header delta (id, name, empty arguments), then the argument fragments;
+    these chunks are pydantic-dumped in every release (every key, "usage": null)."""
+    first = {
+        "id": call_id,
         "index": index,
         "type": "function",
-        "function": {"name": None, "arguments": call.arguments},
+        "function": {"name": call.name, "arguments": ""},
     }
+    deltas = [first] + [
+        {"id": None, "index": index, "type": "function", "function": {"name": None, "arguments": a}}
+        for a in argument_fragments(call.arguments)
+    ]
     return [
-        _chunk(knobs, frame, _pydantic_delta(tool_calls=[first]), writer=ChunkWriter.PYDANTIC),
-        _chunk(knobs, frame, _pydantic_delta(tool_calls=[rest]), writer=ChunkWriter.PYDANTIC),
+        _chunk(knobs, frame, _pydantic_delta(tool_calls=[d]), writer=ChunkWriter.PYDANTIC)
+        for d in deltas
     ]
 
 
