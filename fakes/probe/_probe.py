@@ -11,6 +11,7 @@ from fakes.probe._match import rank
 from fakes.probe._observe import observe_vllm
 from fakes.probe._probes import run_probes
 from fakes.probe._report import Layer, Report
+from fakes.probe._sglang import is_sglang, observe_sglang
 from fakes.profiles import builtin
 
 
@@ -36,6 +37,10 @@ async def probe(client: ProbeClient, model: str | None = None) -> Report:
             "(ids, wrapped error messages, tool-choice answers)"
         )
         report.layers.append(Layer("vllm", upstream, rank(builtin("vllm"), upstream), note))
+        return report
+    if is_sglang(run):
+        sglang = observe_sglang(run)
+        report.layers.append(Layer("sglang", sglang, rank(builtin("sglang"), sglang)))
         return report
     observed = observe_vllm(run)
     report.layers.append(Layer("vllm", observed, rank(builtin("vllm"), observed)))
