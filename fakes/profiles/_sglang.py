@@ -56,6 +56,9 @@ class SglangKnobs(BaseModel):
         "parent",
         "max_model_len",
     )
+    # a non-streamed tool call's "index": its position, or -1 (0.5.2: parse_non_stream leaves
+    # the detector's tool_index=-1 placeholder in place)
+    plain_tool_call_index_unset: bool = False
     tool_call_id: str = "call_hex24"  # call_ + uuid4().hex[:24] | "call_b64": 22 urlsafe b64
     model_info_keys: tuple[str, ...] = ("model_path", "tokenizer_path", "is_generation")
 

@@ -35,6 +35,7 @@ class ScriptedTokenizerManager:
         self.eos_id = eos_id
         self.request_logger = SimpleNamespace(log_requests=False, log_requests_level=0)
         self.is_generation = True
+        self.is_image_gen = False  # 0.5.2 health_generate reads it
         # what http_server's /health (health_generate) reads and writes
         self.gracefully_exit = False
         self.server_status: Any = None  # serve.py sets ServerStatus.Up

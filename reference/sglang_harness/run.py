@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -33,6 +34,12 @@ from reference.vllm_harness._normalize import differences, scrub
 
 ROOT = Path(__file__).resolve().parents[2]
 FORMAT = "llm-fakes-sglang-harness"
+# FastAPI names the endpoint's file; wherever the release was installed, never a machine path
+_INSTALL = re.compile(rb'File \\"[^"\\]*/sglang/')
+
+
+def _scrub(body: bytes) -> bytes:
+    return _INSTALL.sub(rb'File \\"<site-packages>/sglang/', scrub(body))
 
 
 def _free_port() -> int:
@@ -91,7 +98,7 @@ def _exchange(probe: _probes.Probe, response: httpx.Response) -> dict[str, Any]:
         "status": response.status_code,
         "content_type": response.headers.get("content-type"),
         "streamed": probe.streamed,
-        "response": scrub(response.content).decode("utf-8", "replace"),
+        "response": _scrub(response.content).decode("utf-8", "replace"),
     }
 
 

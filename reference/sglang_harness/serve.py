@@ -37,7 +37,6 @@ def main(argv: list[str] | None = None) -> None:
     model_dir = _model_dir.build(Path(args.model_dir))
     from sglang.srt.entrypoints import http_server
     from sglang.srt.entrypoints.openai.serving_chat import OpenAIServingChat
-    from sglang.srt.runtime_context import get_context
     from sglang.srt.server_args import ServerArgs
 
     server_args = ServerArgs(
@@ -47,7 +46,12 @@ def main(argv: list[str] | None = None) -> None:
         reasoning_parser=args.reasoning_parser,
         device="cpu",
     )
-    get_context().set_server_args(server_args)
+    try:  # 0.5.3 on: a process-wide runtime context holds the server args
+        from sglang.srt.runtime_context import get_context
+
+        get_context().set_server_args(server_args)
+    except ImportError:  # 0.5.2: the tokenizer manager's server_args is all there is
+        pass
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
     model_config = SimpleNamespace(
         context_len=32768,
@@ -66,7 +70,11 @@ def main(argv: list[str] | None = None) -> None:
         server_args, tokenizer, model_config, script, args.eos_token_id
     )
     from sglang.srt.managers.tokenizer_manager import ServerStatus
-    from sglang.srt.parser.template_manager import TemplateManager
+
+    try:
+        from sglang.srt.parser.template_manager import TemplateManager
+    except ImportError:  # 0.5.2
+        from sglang.srt.managers.template_manager import TemplateManager
 
     manager.server_status = ServerStatus.Up
 

@@ -16,11 +16,13 @@ from reference.vllm_harness._normalize import differences
 
 RECORDINGS = Path(__file__).resolve().parents[2] / "recordings" / "sglang"
 
+VALIDATION_TEXT = (
+    "FastAPI's RequestValidationError text (pydantic's error list, the endpoint's file and "
+    "line) is not imitated; status, type and shape are"
+)
 KNOWN: dict[str, str] = {
-    "0.5.23/no-parsers/missing-messages": (
-        "FastAPI's RequestValidationError text (pydantic's error list, the endpoint's file and "
-        "line) is not imitated; status, type and shape are"
-    ),
+    "0.5.2/no-parsers/missing-messages": VALIDATION_TEXT,
+    "0.5.23/no-parsers/missing-messages": VALIDATION_TEXT,
 }
 
 

@@ -39,6 +39,7 @@ def usage(knobs: SglangKnobs, prompt: int, completion: int) -> JSONObject:
 
 
 def _tool_call(call: ToolCall, index: int, call_id: str) -> JSONObject:
+    """One parsed call of a plain body (json.dumps of the arguments the parser read)."""
     arguments = json.dumps(json.loads(call.arguments), ensure_ascii=False)
     return {
         "id": call_id,
@@ -62,7 +63,10 @@ def body(
         "content": text if text else knobs.empty_content,
         "reasoning_content": reasoning,
     }
-    calls = [_tool_call(c, i, tool_ids[i]) for i, c in enumerate(plan.tool_calls)]
+    calls = [
+        _tool_call(c, -1 if knobs.plain_tool_call_index_unset else i, tool_ids[i])
+        for i, c in enumerate(plan.tool_calls)
+    ]
     if calls:
         message["tool_calls"] = calls
     elif knobs.message_tool_calls_null:
