@@ -1,4 +1,5 @@
-"""The backends a scenario runs on: each fake vLLM profile, the wire backend, fake LiteLLM."""
+"""The backends a scenario runs on: each fake vLLM profile, the wire backend, fake LiteLLM,
+each fake SGLang profile."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from contracts._scenario import WIRE, Scenario
 from fakes.model.canned import CannedMiddleware
 from fakes.model.script import Script
 from fakes.profiles import Profile, builtin
+from fakes.profiles._sglang import SglangProfile
 from fakes.vllm import VllmConfig, create_vllm_app
 
 MODEL = "fake-model"
@@ -19,15 +21,18 @@ MODEL = "fake-model"
 @dataclass(frozen=True)
 class Backend:
     name: str
-    kind: str  # "vllm" | "wire" | "litellm"
+    kind: str  # "vllm" | "wire" | "litellm" | "sglang"
     profile: Profile  # the fake vLLM's profile (behind the proxy for "litellm")
     litellm_version: str | None = None
+    sglang: SglangProfile | None = None  # kind "sglang": the fake SGLang's profile
 
     def server_key(self, scenario: Scenario) -> str | None:
         keys = scenario.vllm.get("api_keys", ())
         return keys[0] if keys else None
 
     def build(self, scenario: Scenario) -> ASGIApp:
+        if self.sglang is not None:
+            return _sglang_app(self.sglang, scenario)
         options = dict(scenario.vllm)
         config = VllmConfig(
             profile=self.profile,
@@ -47,11 +52,53 @@ class Backend:
         return app
 
     def applies(self, scenario: Scenario) -> bool:
+        if self.kind == SGLANG:
+            return scenario.id in SGLANG_SCENARIOS
         if (scenario.runs_on == WIRE) != (self.kind == WIRE):
             return False
         if self.kind == "litellm" and scenario.vllm.get("api_keys"):
             return False  # the proxy holds the upstream key; auth is the proxy's own contract
         return scenario.applies is None or scenario.applies(self.profile.knobs)
+
+
+SGLANG = "sglang"
+# What the fake SGLang answers from its releases' source or the reference harness. Left out:
+# /v1/responses (not imitated), scenarios whose applies() reads vLLM knobs (named tool_choice,
+# reasoning parsers), and request checks SGLang's sources were not read for (unknown model,
+# bad parameters, empty tools, developer role).
+SGLANG_SCENARIOS = frozenset(
+    {
+        "plain_completion",
+        "stream_usage",
+        "max_tokens_length",
+        "tool_call",
+        "tool_call_stream",
+        "think_inline_stream",
+        "reasoning_round_trip",
+        "missing_api_key",
+        "server_error",
+        "error_frame_mid_stream",
+        "stream_cut",
+    }
+)
+
+
+def _sglang_app(profile: SglangProfile, scenario: Scenario) -> ASGIApp:
+    from fakes.sglang import SglangConfig, create_sglang_app
+
+    options = scenario.vllm
+    keys = options.get("api_keys", ())
+    config = SglangConfig(
+        profile=profile,
+        version=profile.reference,
+        served_model_name=MODEL,
+        api_key=keys[0] if keys else None,
+        # a Qwen2.5 model's parser where the scenario asks vLLM for hermes
+        tool_call_parser="qwen25" if options.get("tool_call_parser") else None,
+        script=scenario.script or Script(),
+        faults=scenario.faults,
+    )
+    return create_sglang_app(config)
 
 
 def litellm_available() -> bool:
@@ -71,6 +118,8 @@ def all_backends(*, litellm: bool = True) -> list[Backend]:
             profile = profiles.get(upstream) if upstream else profiles.newest()
             line = ".".join(version.split(".")[:2])
             backends.append(Backend(f"litellm-{line}+{profile.name}", "litellm", profile, version))
+    for sglang in builtin("sglang"):
+        backends.append(Backend(sglang.name, SGLANG, profiles.newest(), sglang=sglang))
     return backends
 
 
