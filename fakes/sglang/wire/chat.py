@@ -251,7 +251,9 @@ def _stream_v04(
     events = [
         _chunk(knobs, frame, _delta(knobs, role="assistant", content=knobs.role_chunk_content))
     ]
-    for kind, piece in [*steps, ("eos", "")]:
+    # the tool-parser path (adapter.py:1590-1666) writes no chunk for the EOS step's empty text
+    eos = [] if plan.tool_calls else [("eos", "")]
+    for kind, piece in [*steps, *eos]:
         finish = last_finish if kind == "eos" else None
         if not piece and include_usage:
             continue

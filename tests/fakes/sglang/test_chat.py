@@ -122,3 +122,17 @@ async def test_tool_call_needs_a_parser_and_ends_with_tool_calls() -> None:
     assert call["function"] == {"name": "f", "arguments": '{"a": 1}'}
     assert call["id"].startswith("call_") and len(call["id"]) == 29
     assert body["choices"][0]["finish_reason"] == "tool_calls"
+
+
+async def test_0_4_tool_stream_has_no_eos_chunk_and_ends_with_tool_calls() -> None:
+    script = Script(
+        rules=(Rule(reply=Reply(tool_calls=(ToolCallReply(name="f", arguments={"a": "b"}),))),)
+    )
+    tools = [{"type": "function", "function": {"name": "f", "parameters": {}}}]
+    request = {**STREAM, "tools": tools}
+    async with sglang("0.4.6", script=script, tool_call_parser="qwen25") as client:
+        parts = chunks((await client.post("/v1/chat/completions", json=request)).text)
+    finishes = [p["choices"][0]["finish_reason"] for p in parts]
+    assert finishes[-1] == "tool_calls" and finishes.count("tool_calls") == 1
+    assert all(f is None for f in finishes[:-1])
+    assert parts[1]["choices"][0]["delta"]["tool_calls"][0]["function"]["name"] == "f"
