@@ -56,7 +56,15 @@ async def models(request: Request) -> Response:
 
 async def model_info(request: Request) -> Response:
     state = _state(request)
-    return _json(models_wire.model_info(state.knobs, state.config.path))
+    config = state.config
+    info = models_wire.model_info(
+        state.knobs,
+        config.path,
+        config.served_model_name,
+        config.tool_call_parser,
+        config.reasoning_parser,
+    )
+    return _json(info)
 
 
 def _tool_id(state: SglangState) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fakes.model.script import Reply, Rule, Script, ToolCallReply
+from fakes.profiles._registry import resolve_sglang_profile
 from tests.conftest import CHAT, chunks, events
 from tests.fakes.sglang._client import sglang
 
@@ -136,3 +137,12 @@ async def test_0_4_tool_stream_has_no_eos_chunk_and_ends_with_tool_calls() -> No
     assert finishes[-1] == "tool_calls" and finishes.count("tool_calls") == 1
     assert all(f is None for f in finishes[:-1])
     assert parts[1]["choices"][0]["delta"]["tool_calls"][0]["function"]["name"] == "f"
+
+
+async def test_get_model_info_has_each_release_s_keys() -> None:
+    for version in ("0.4.6", "0.5.2", "0.5.23"):
+        async with sglang(version, model_path="org/model") as client:
+            info = (await client.get("/get_model_info")).json()
+        profile = resolve_sglang_profile(version, None)[0]
+        assert tuple(info) == profile.knobs.model_info_keys
+        assert (info["model_path"], info["is_generation"]) == ("org/model", True)
