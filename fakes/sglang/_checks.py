@@ -48,6 +48,22 @@ async def read_chat(state: SglangState, request: Request) -> dict[str, Any]:
         raise _invalid(state, "Field required: messages")
     if not isinstance(body.get("model", ""), str):
         raise _invalid(state, "Input should be a valid string: model")
+    # the protocol model's types for what the fake reads (pydantic rejects the rest)
+    shapes: dict[str, type | tuple[type, ...]] = {
+        "stream_options": dict,
+        "stop": (str, list),
+        "tools": list,
+        "max_tokens": int,
+        "max_completion_tokens": int,
+    }
+    for key, shape in shapes.items():
+        value = body.get(key)
+        if value is not None and (not isinstance(value, shape) or isinstance(value, bool)):
+            raise _invalid(state, f"Input has the wrong type: {key}")
+    if not all(isinstance(m, dict) for m in messages) or not all(
+        isinstance(t, dict) for t in body.get("tools") or []
+    ):
+        raise _invalid(state, "Input should be a valid dictionary: messages, tools")
     if not messages:
         raise SglangError("Messages cannot be empty.")
     choice = body.get("tool_choice")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from fakes.model.script import Reply, Rule, Script, ToolCallReply
 from fakes.profiles._registry import resolve_sglang_profile
 from tests.conftest import CHAT, chunks, events
@@ -146,3 +148,21 @@ async def test_get_model_info_has_each_release_s_keys() -> None:
         profile = resolve_sglang_profile(version, None)[0]
         assert tuple(info) == profile.knobs.model_info_keys
         assert (info["model_path"], info["is_generation"]) == ("org/model", True)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"stream_options": "yes"},
+        {"stop": 3},
+        {"tools": {"a": 1}},
+        {"max_tokens": "3"},
+        {"messages": ["hi"]},
+        {"tools": ["f"]},
+    ],
+)
+async def test_wrong_types_are_the_validation_400_never_a_traceback(extra: dict[str, Any]) -> None:
+    async with sglang("0.5.23") as client:
+        response = await client.post("/v1/chat/completions", json={**CHAT, **extra})
+    assert response.status_code == 400
+    assert response.json()["type"] == "Bad Request"
