@@ -1,4 +1,5 @@
-"""The backends a scenario runs on: each fake vLLM profile, the wire backend, fake LiteLLM."""
+"""The backends a scenario runs on: each fake vLLM profile, the wire backend, fake LiteLLM,
+each fake SGLang profile."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from fakes.model.script import Script
 from fakes.profiles import Profile, builtin
 from fakes.profiles._llamacpp import LlamacppProfile
 from fakes.profiles._ollama import OllamaProfile
+from fakes.profiles._sglang import SglangProfile
 from fakes.vllm import VllmConfig, create_vllm_app
 
 MODEL = "fake-model"
@@ -21,11 +23,12 @@ MODEL = "fake-model"
 @dataclass(frozen=True)
 class Backend:
     name: str
-    kind: str  # "vllm" | "wire" | "litellm" | "ollama" | "llamacpp"
+    kind: str  # "vllm" | "wire" | "litellm" | "ollama" | "llamacpp" | "sglang"
     profile: Profile  # the fake vLLM's profile (behind the proxy for "litellm")
     litellm_version: str | None = None
     ollama: OllamaProfile | None = None  # kind "ollama": the fake Ollama's profile
     llamacpp: LlamacppProfile | None = None  # the fake llama-server's profile ("llamacpp")
+    sglang: SglangProfile | None = None  # kind "sglang": the fake SGLang's profile
 
     def server_key(self, scenario: Scenario) -> str | None:
         keys = scenario.vllm.get("api_keys", ())
@@ -36,6 +39,8 @@ class Backend:
             return _ollama_app(self.ollama, scenario)
         if self.llamacpp is not None:
             return _llamacpp_app(self.llamacpp, scenario)
+        if self.sglang is not None:
+            return _sglang_app(self.sglang, scenario)
         options = dict(scenario.vllm)
         config = VllmConfig(
             profile=self.profile,
@@ -55,6 +60,8 @@ class Backend:
         return app
 
     def applies(self, scenario: Scenario) -> bool:
+        if self.kind == SGLANG:
+            return scenario.id in SGLANG_SCENARIOS
         if (scenario.runs_on == WIRE) != (self.kind == WIRE):
             return False
         if self.ollama is not None:
@@ -112,6 +119,46 @@ def _llamacpp_app(profile: LlamacppProfile, scenario: Scenario) -> ASGIApp:
     return app
 
 
+SGLANG = "sglang"
+# What the fake SGLang answers from its releases' source or the reference harness. Left out:
+# /v1/responses (not imitated), scenarios whose applies() reads vLLM knobs (named tool_choice,
+# reasoning parsers), and request checks SGLang's sources were not read for (unknown model,
+# bad parameters, empty tools, developer role).
+SGLANG_SCENARIOS = frozenset(
+    {
+        "plain_completion",
+        "stream_usage",
+        "max_tokens_length",
+        "tool_call",
+        "tool_call_stream",
+        "think_inline_stream",
+        "reasoning_round_trip",
+        "missing_api_key",
+        "server_error",
+        "error_frame_mid_stream",
+        "stream_cut",
+    }
+)
+
+
+def _sglang_app(profile: SglangProfile, scenario: Scenario) -> ASGIApp:
+    from fakes.sglang import SglangConfig, create_sglang_app
+
+    options = scenario.vllm
+    keys = options.get("api_keys", ())
+    config = SglangConfig(
+        profile=profile,
+        version=profile.reference,
+        served_model_name=MODEL,
+        api_key=keys[0] if keys else None,
+        # a Qwen2.5 model's parser where the scenario asks vLLM for hermes
+        tool_call_parser="qwen25" if options.get("tool_call_parser") else None,
+        script=scenario.script or Script(),
+        faults=scenario.faults,
+    )
+    return create_sglang_app(config)
+
+
 def litellm_available() -> bool:
     return importlib.util.find_spec("fakes.litellm") is not None
 
@@ -134,6 +181,8 @@ def all_backends(*, litellm: bool = True) -> list[Backend]:
     ollama = builtin("ollama")
     for name in OLLAMA_COLUMNS:
         backends.append(Backend(name, "ollama", profiles.newest(), ollama=ollama.get(name)))
+    for sglang in builtin("sglang"):
+        backends.append(Backend(sglang.name, SGLANG, profiles.newest(), sglang=sglang))
     return backends
 
 

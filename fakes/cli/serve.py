@@ -549,3 +549,12 @@ def _add_llamacpp() -> None:
 
 
 _add_llamacpp()
+
+
+def _add_sglang() -> None:
+    from fakes.cli.sglang import serve_sglang
+
+    serve.add_command(serve_sglang)
+
+
+_add_sglang()

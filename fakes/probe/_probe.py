@@ -13,6 +13,7 @@ from fakes.probe._observe import observe_vllm
 from fakes.probe._ollama import is_ollama, native_probes, observe_ollama
 from fakes.probe._probes import run_probes
 from fakes.probe._report import Layer, Report
+from fakes.probe._sglang import is_sglang, observe_sglang
 from fakes.profiles import builtin
 
 
@@ -47,6 +48,10 @@ async def probe(client: ProbeClient, model: str | None = None) -> Report:
     if is_llamacpp(run):
         observed = observe_llamacpp(run)
         report.layers.append(Layer("llamacpp", observed, rank(builtin("llamacpp"), observed)))
+        return report
+    if is_sglang(run):
+        sglang = observe_sglang(run)
+        report.layers.append(Layer("sglang", sglang, rank(builtin("sglang"), sglang)))
         return report
     observed = observe_vllm(run)
     report.layers.append(Layer("vllm", observed, rank(builtin("vllm"), observed)))

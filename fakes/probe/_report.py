@@ -158,10 +158,8 @@ def profile_yaml(layer: Layer, url: str) -> str:
     skipped = [d for d in best.differences if not d.expressible]
     for d in skipped:
         head.append(f"# Not expressible as a knob: {d.knob} observed {_show(d.observed)}")
-    if layer.backend == "vllm":
-        head.append("# Serve it: llm-fakes serve vllm --profile THIS.yaml")
-    elif layer.backend == "llamacpp":
-        head.append("# Serve it: llm-fakes serve llamacpp --profile THIS.yaml")
+    if layer.backend in ("vllm", "sglang", "llamacpp", "ollama"):
+        head.append(f"# Serve it: llm-fakes serve {layer.backend} --profile THIS.yaml")
     else:
         head.append("# Serve it: llm-fakes serve litellm --config config.yaml --profile THIS.yaml")
     body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)

@@ -17,6 +17,7 @@ from fakes.profiles._litellm import LitellmProfile
 from fakes.profiles._llamacpp import LlamacppProfile
 from fakes.profiles._model import BaseProfile, Profile
 from fakes.profiles._ollama import OllamaProfile
+from fakes.profiles._sglang import SglangProfile
 from fakes.profiles.versions import contains, parse_range, parse_release
 
 
@@ -32,6 +33,7 @@ MODELS: dict[str, type[BaseProfile]] = {
     "litellm": LitellmProfile,
     "ollama": OllamaProfile,
     "llamacpp": LlamacppProfile,
+    "sglang": SglangProfile,
 }
 
 
@@ -136,6 +138,8 @@ def builtin(backend: Literal["ollama"]) -> ProfileSet[OllamaProfile]: ...
 @overload
 def builtin(backend: Literal["llamacpp"]) -> ProfileSet[LlamacppProfile]: ...
 @overload
+def builtin(backend: Literal["sglang"]) -> ProfileSet[SglangProfile]: ...
+@overload
 def builtin(backend: str) -> ProfileSet[BaseProfile]: ...
 def builtin(backend: str) -> ProfileSet[Any]:
     """Load the built-in profiles of ``backend``; duplicates and overlaps fail loudly."""
@@ -219,3 +223,12 @@ def load_override(path: Path, base: P, profiles: ProfileSet[P]) -> P:
 def with_knobs(profile: P, overrides: Mapping[str, Any]) -> P:
     """The profile with some knobs changed at run time (control plane, console)."""
     return _build(type(profile), {"knobs": dict(overrides)}, profile, "knob override")
+
+
+# The newest SGLang release its profiles were read from.
+DEFAULT_SGLANG_VERSION = "0.5.23"
+
+
+def resolve_sglang_profile(version: str | None, profile: str | None) -> tuple[SglangProfile, str]:
+    """The SGLang profile for a release (default: the newest read) or a named / YAML one."""
+    return resolve(builtin("sglang"), version, DEFAULT_SGLANG_VERSION, profile)

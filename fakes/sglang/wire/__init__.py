@@ -1,0 +1,1 @@
+"""SGLang's wire formats, one module per endpoint."""
