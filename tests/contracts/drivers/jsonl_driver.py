@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import time
 from typing import Any
 
 
@@ -78,10 +77,6 @@ def main() -> None:
         emit({"type": "smoke", "text": "?"})
     elif mode == "bad-kind":
         emit({"type": "error", "kind": "oops", "message": ""})
-    elif mode == "hang":
-        sys.stderr.write("waiting forever\n")
-        sys.stderr.flush()
-        time.sleep(60)
 
 
 if __name__ == "__main__":

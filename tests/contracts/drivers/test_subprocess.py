@@ -111,9 +111,22 @@ async def test_misbehaving_drivers_crash(mode: str, message: str) -> None:
     assert len(str(info.value)) < 4200  # stderr is truncated
 
 
+# A bare interpreter (no site, no imports) that says it waits, then hangs: what the timeout
+# must cover is its start, not jsonl_driver.py's imports, so a loaded machine cannot make the
+# kill come before the stderr line it must report.
+HANG = [
+    sys.executable,
+    "-S",
+    "-c",
+    "import sys, time; print('waiting', file=sys.stderr, flush=True); time.sleep(60)",
+]
+
+
 async def test_a_hanging_driver_is_killed() -> None:
-    with pytest.raises(DriverCrash, match=r"no result within 0.5 s \(killed\); stderr: waiting"):
-        await collect_events(driver("hang", timeout=0.5))
+    target = Target(base_url="http://fake.local/v1", model="fake-model")
+    hanging = SubprocessDriver(target, HANG, timeout=2.0)
+    with pytest.raises(DriverCrash, match=r"no result within 2 s \(killed\); stderr: waiting"):
+        await collect_events(hanging)
 
 
 def test_driver_and_driver_cmd_exclude_each_other() -> None:
