@@ -244,6 +244,12 @@ class Knobs(BaseModel):
     named_tool_stream: NamedToolStream = NamedToolStream.FRAGMENTS
     # a streamed named tool_choice ends with finish_reason "tool_calls" (the body says "stop")
     named_tool_stream_finish_tool_calls: bool = False
+    # a named tool_choice is constrained by the tool parser's structural tag: the model writes
+    # the parser's own block (hermes <tool_call>), read back as "auto" reads it (0.24)
+    named_tool_choice_parsed: bool = False
+    # the tool parser's stream deltas set content (None) beside tool_calls, and the EOS step
+    # after them is an empty delta (0.20)
+    tool_parser_delta_content_null: bool = False
     # Reasoning: keys that carry parsed reasoning text, on messages and deltas
     reasoning_keys: tuple[str, ...] = ("reasoning",)
     # a chat stream without a tool parser sends the </think> step as {"content": ""} (0.22-0.23)

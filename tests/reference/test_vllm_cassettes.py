@@ -69,13 +69,28 @@ KNOWN = (
         ANY,
     ),
     Known(
-        f"{NOT_FIXED}: the hermes parser's own streamed argument fragments",
+        f"{NOT_FIXED}: the hermes parser's own streamed argument fragments before its 0.20 "
+        "rewrite (0.20+ streams the fake's token fragments, tool_parser_delta_content_null)",
         lambda knobs, item: (
             _streamed(item)
             and bool(_json(item).get("tools"))
             and _json(item).get("tool_choice") == "auto"
         ),
         ANY,
+        (
+            "0.6.3",
+            "0.6.4",
+            "0.8.5",
+            "0.9.2",
+            "0.10.1.1",
+            "0.10.2",
+            "0.11.0",
+            "0.11.1",
+            "0.12.0",
+            "0.15.0",
+            "0.16.0",
+            "0.18.0",
+        ),
     ),
     Known(
         "harness (fixed, to re-record): 0.24+ constrains a named/required tool_choice with "
@@ -87,7 +102,7 @@ KNOWN = (
             item.path == "/v1/chat/completions" and isinstance(_json(item).get("tool_choice"), dict)
         ),
         ANY,
-        ("0.24.0", "0.25.0", "0.26.0", "0.27.0", "0.28.0", "0.32.0", "0.33.0"),
+        ("0.24.0", "0.25.0", "0.26.0", "0.27.0", "0.28.0"),
     ),
     Known(
         f"{NOT_FIXED}: 0.18-0.20's skip-empty /v1/responses stream sends the reasoning parser's item "
