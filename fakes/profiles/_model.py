@@ -147,6 +147,8 @@ class Knobs(BaseModel):
     responses_tool_choice_none_without_tools: bool = True  # no tools: "auto" reads "none"
     # a named tool_choice must name one of the tools by its top-level "name" (else a 400)
     responses_named_tool_choice_check: bool = False
+    # ... raised as a ValueError inside pydantic: a validation error (0.20-0.26)
+    responses_tool_usage_value_error: bool = False
     # any tools on a non-harmony model: 400 "Tool use is not supported ... without Harmony None"
     responses_tools_need_harmony: bool = False
     responses_event_response: ResponsesEventResponse = ResponsesEventResponse.BODY

@@ -557,6 +557,14 @@ VLLM_ROWS = [
         at("status"),
         ("incomplete", "completed"),
     ),
+    Row(  # 0.26: pydantic's value_error; flipped: 0.27's plain 400
+        "responses_tool_usage_value_error",
+        False,
+        Send("/v1/responses", {**RESPONSE, "tool_choice": "required"}),
+        at("error", "type"),
+        ("Bad Request", "BadRequestError"),
+        version="0.26.0",
+    ),
     Row(
         "responses_tool_choice_none_without_tools",
         False,
