@@ -105,7 +105,7 @@ KNOWN = (
             item.path == "/v1/chat/completions" and isinstance(_json(item).get("tool_choice"), dict)
         ),
         ANY,
-        ("0.24.0", "0.25.0", "0.26.0", "0.27.0", "0.28.0"),
+        ("0.24.0", "0.25.0", "0.26.0", "0.27.0"),
     ),
     Known(
         f"{NOT_FIXED}: 0.18-0.20's skip-empty /v1/responses stream sends the reasoning parser's item "
@@ -161,7 +161,6 @@ KNOWN = (
             "0.25.0",
             "0.26.0",
             "0.27.0",
-            "0.28.0",
             "0.34.0",
         ),
     ),
