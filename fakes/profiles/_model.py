@@ -173,6 +173,8 @@ class Knobs(BaseModel):
     responses_tool_choice_none_without_tools: bool = True  # no tools: "auto" reads "none"
     # a named tool_choice must name one of the tools by its top-level "name" (else a 400)
     responses_named_tool_choice_check: bool = False
+    # ... raised as a ValueError inside pydantic: a validation error (0.20-0.26)
+    responses_tool_usage_value_error: bool = False
     # any tools on a non-harmony model: 400 "Tool use is not supported ... without Harmony None"
     responses_tools_need_harmony: bool = False
     responses_event_response: ResponsesEventResponse = ResponsesEventResponse.BODY
@@ -270,6 +272,12 @@ class Knobs(BaseModel):
     named_tool_stream: NamedToolStream = NamedToolStream.FRAGMENTS
     # a streamed named tool_choice ends with finish_reason "tool_calls" (the body says "stop")
     named_tool_stream_finish_tool_calls: bool = False
+    # a named tool_choice is constrained by the tool parser's structural tag: the model writes
+    # the parser's own block (hermes <tool_call>), read back as "auto" reads it (0.24)
+    named_tool_choice_parsed: bool = False
+    # the tool parser's stream deltas set content (None) beside tool_calls, and the EOS step
+    # after them is an empty delta (0.20)
+    tool_parser_delta_content_null: bool = False
     # Reasoning: keys that carry parsed reasoning text, on messages and deltas
     reasoning_keys: tuple[str, ...] = ("reasoning",)
     # a chat stream without a tool parser sends the </think> step as {"content": ""} (0.22-0.23)

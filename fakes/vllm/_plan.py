@@ -26,6 +26,8 @@ class Plan:
     stop_reason: str | None
     prompt_tokens: int
     named_tool: bool = False  # a named tool_choice: guided arguments, no parser
+    named_parsed: bool = False  # ... written as the tool parser's block and parsed back (0.24)
+    parsed_tools: bool = False  # the tool calls are read back by the tool parser (auto, 0.24 named)
     inline_reasoning: bool = False  # no reasoning parser: <think> stays in content
     parsed_reasoning: bool = False  # a reasoning parser runs (it also counts reasoning tokens)
     # generated tokens no delta shows: the <think> tags a reasoning parser consumes, the
@@ -61,8 +63,10 @@ def plan_reply(
     tools_allowed: bool,
     reasoning_parser: bool,
     new_tool_id: Any,
+    named_parsed: bool = False,
 ) -> Plan:
-    """Turn a scripted (or default) reply into tokens under the request's limits."""
+    """Turn a scripted (or default) reply into tokens under the request's limits.
+    ``named_parsed``: a named tool_choice is written as the tool parser's block (0.24+)."""
     tools = request.get("tools") or []
     text = reply.text if reply and reply.text is not None else None
     reasoning = reply.reasoning if reply else None
@@ -121,7 +125,11 @@ def plan_reply(
         calls, finish, stop_reason = [], "length", None
     if reply and reply.finish_reason:
         finish = reply.finish_reason
-    unseen = _unseen_tokens(reasoning_tokens, calls, finish, named=named, choice=tool_choice)
+    if named and named_parsed:  # the structural tag stops after the first block
+        calls = calls[:1]
+    unseen = _unseen_tokens(
+        reasoning_tokens, calls, finish, named=named and not named_parsed, choice=tool_choice
+    )
     return Plan(
         reasoning_tokens,
         content_tokens,
@@ -130,6 +138,8 @@ def plan_reply(
         stop_reason,
         limits.prompt_tokens,
         named_tool=named,
+        named_parsed=named and named_parsed,
+        parsed_tools=bool(calls) and (named_parsed if named else tool_choice != "required"),
         inline_reasoning=inline,
         parsed_reasoning=reasoning_parser,
         unseen_tokens=unseen,

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from fakes.http.jsonlimit import MAX_DEPTH, TOO_DEEP, too_deep
 from fakes.profiles import EmptyTools, Knobs, UnknownFields
 from fakes.types import JSONObject
+from fakes.vllm._validation import VLLMValidationError
 from fakes.vllm.wire.errors import PlainServerError, VllmError, validation_error
 
 
@@ -161,13 +162,14 @@ EMPTY_TOOLS = (
 NAMED_TOOL_NOT_FOUND = "Tool choice 'function' not found in 'tools' parameter."
 
 
-def _value_error(message: str, body: Any) -> dict[str, Any]:
+def _value_error(message: str, body: Any, raised: ValueError | None = None) -> dict[str, Any]:
+    raised = raised if raised is not None else ValueError(message)
     return {
         "type": "value_error",
         "loc": ("body",),
-        "msg": f"Value error, {message}",
+        "msg": f"Value error, {raised}",
         "input": body,
-        "ctx": {"error": ValueError(message)},
+        "ctx": {"error": raised},
     }
 
 
@@ -230,8 +232,9 @@ def _model_checks(knobs: Knobs, body: JSONObject, chat: bool) -> dict[str, Any] 
     return None
 
 
-def _responses_tool_usage(body: JSONObject) -> None:
-    """ResponsesRequest.check_tool_usage (0.27+): its VLLMValidationError is a plain 400."""
+def _responses_tool_usage(knobs: Knobs, body: JSONObject) -> None:
+    """ResponsesRequest.check_tool_usage (0.20+): its VLLMValidationError is a ValueError that
+    pydantic wraps as a validation error up to 0.26, a plain 400 from 0.27."""
     tools = body.get("tools")
     choice = body.get("tool_choice", "auto")
     named = isinstance(choice, dict) and choice.get("type") == "function"
@@ -251,6 +254,9 @@ def _responses_tool_usage(body: JSONObject) -> None:
         message = NAMED_TOOL_NOT_FOUND
     else:
         return
+    if knobs.responses_tool_usage_value_error:
+        raised = VLLMValidationError(message, parameter="tool_choice")
+        raise validation_error(knobs, [_value_error(message, body, raised)])
     raise VllmError(f"{message} (parameter=tool_choice)", 400, param="tool_choice")
 
 
@@ -292,7 +298,7 @@ def validate(
         }
         raise validation_error(knobs, [error])
     if kind is ResponsesRequest and knobs.responses_named_tool_choice_check:
-        _responses_tool_usage(body)
+        _responses_tool_usage(knobs, body)
     before = _model_checks(knobs, body, chat)
     if before is not None:
         raise validation_error(knobs, [before])

@@ -201,6 +201,7 @@ async def _chat_completions(state: VllmState, request: Request) -> Answer:
             tools_allowed=knobs.tools,
             reasoning_parser=parser_on,
             new_tool_id=new_tool_id,
+            named_parsed=knobs.named_tool_choice_parsed and config.auto_tools,
         )
         for _ in range(typed.n or 1)
     ]

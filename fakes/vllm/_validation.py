@@ -95,7 +95,24 @@ def message(knobs: Knobs, errors: Sequence[dict[str, Any]]) -> str:
     return text.rstrip()
 
 
+class VLLMValidationError(ValueError):
+    """vLLM's own ValueError subclass (0.20-0.26 exceptions.py): raised inside a pydantic
+    validator it becomes a value_error whose ctx keeps it; str() adds the parameter."""
+
+    def __init__(self, message: str, *, parameter: str | None = None) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+
+    def __str__(self) -> str:
+        base = super().__str__()
+        return f"{base} (parameter={self.parameter})" if self.parameter is not None else base
+
+
 def param(knobs: Knobs, errors: Sequence[dict[str, Any]]) -> str | None:
+    for error in errors:  # a VLLMValidationError's parameter first (0.20.0 server_utils.py:416-422)
+        raised = (error.get("ctx") or {}).get("error")
+        if isinstance(raised, VLLMValidationError):
+            return raised.parameter
     if not knobs.validation_param_loc or not errors or not errors[0].get("loc"):
         return None
     return clean_loc(tuple(errors[0]["loc"]))

@@ -120,10 +120,16 @@ class ScriptedEngine(EngineClient):
         self.reasoning_parser = reasoning_parser
         self.auto_tools = auto_tools
         self.filler = tokenizer.encode("a", add_special_tokens=False)[0]
+        self.vocabulary = tokenizer.get_vocab()
 
     def _token(self, piece: str | None) -> int:
+        """The model token of one of the fake's pieces: the tiny tokenizer's vocabulary holds
+        the fake's tokens whole (the tags included); an unseen word is its unknown token."""
         if piece is None:
             return int(self.tokenizer.eos_token_id)
+        found = self.vocabulary.get(piece)
+        if found is not None:
+            return int(found)
         ids = self.tokenizer.encode(piece, add_special_tokens=False)
         return int(ids[0]) if ids else self.filler
 
@@ -159,9 +165,10 @@ class ScriptedEngine(EngineClient):
             engine_steps(c, max_tokens=sampling_params.max_tokens, stop=stop)
             for c in planned.choices
         ]
-        # prompt ids: the length the fake counts (token counts are a property of the model;
-        # the tiny tokenizer's count would only measure the tiny tokenizer)
-        prompt_ids = [self.filler] * planned.prompt_tokens
+        # prompt ids: the ones the release's own template and tokenizer made (the tiny
+        # tokenizer counts as the fake does, _model_dir.py), else the length the fake counts
+        given = prompt.get("prompt_token_ids") if isinstance(prompt, dict) else None
+        prompt_ids = list(given) if given is not None else [self.filler] * planned.prompt_tokens
         text = prompt.get("prompt") if isinstance(prompt, dict) else None
         delta = sampling_params.output_kind == RequestOutputKind.DELTA
         if not delta:

@@ -40,7 +40,7 @@ class Choice:
 @dataclass(frozen=True)
 class Generation:
     choices: list[Choice]
-    prompt_tokens: int  # what the fake counts (token counts are a property of the model)
+    prompt_tokens: int  # what the fake counts (the engine reports the release's own ids)
 
 
 def pieces(text: str) -> list[str]:

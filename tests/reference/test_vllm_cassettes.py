@@ -64,18 +64,36 @@ KNOWN = (
     Known(
         f"{NOT_FIXED}: /v1/responses validates input items (a tool message is not one)",
         lambda knobs, item: (
-            item.path == "/v1/responses" and item.status == 400 and b"validation error" in item.body
+            item.path == "/v1/responses"
+            and item.status == 400
+            and b"validation error" in item.body
+            and b"not found in 'tools'" not in item.body  # the tool_choice check, imitated
         ),
         ANY,
     ),
     Known(
-        f"{NOT_FIXED}: the hermes parser's own streamed argument fragments",
+        f"{NOT_FIXED}: the hermes parser's own streamed argument fragments before its 0.20 "
+        "rewrite (0.20+ streams the fake's token fragments, tool_parser_delta_content_null)",
         lambda knobs, item: (
             _streamed(item)
             and bool(_json(item).get("tools"))
             and _json(item).get("tool_choice") == "auto"
         ),
         ANY,
+        (
+            "0.6.3",
+            "0.6.4",
+            "0.8.5",
+            "0.9.2",
+            "0.10.1.1",
+            "0.10.2",
+            "0.11.0",
+            "0.11.1",
+            "0.12.0",
+            "0.15.0",
+            "0.16.0",
+            "0.18.0",
+        ),
     ),
     Known(
         "harness (fixed, to re-record): 0.24+ constrains a named/required tool_choice with "
@@ -87,7 +105,7 @@ KNOWN = (
             item.path == "/v1/chat/completions" and isinstance(_json(item).get("tool_choice"), dict)
         ),
         ANY,
-        ("0.24.0", "0.25.0", "0.26.0", "0.27.0", "0.28.0", "0.32.0", "0.33.0"),
+        ("0.24.0", "0.25.0", "0.26.0", "0.27.0"),
     ),
     Known(
         f"{NOT_FIXED}: 0.18-0.20's skip-empty /v1/responses stream sends the reasoning parser's item "
@@ -115,8 +133,8 @@ KNOWN = (
     ),
     Known(
         # vLLM sets max_output_tokens to max_model_len minus the prompt's length in the
-        # model's own tokenizer and chat template (the harness's tiny model); the fake counts
-        # the prompt its own way. A property of the model, not of the serving code.
+        # model's own tokenizer and chat template (the harness's tiny model), which now counts
+        # as the fake does; older recordings used a BPE tokenizer that counted its own way.
         "model-dependent: /v1/responses max_output_tokens by default is max_model_len minus "
         "the prompt's length in the model's own tokenizer",
         lambda knobs, item: (
@@ -126,18 +144,25 @@ KNOWN = (
             and b'"max_output_tokens"' in item.body  # 0.10.1.1 cuts its streams before any
         ),
         re.compile(r"\.max_output_tokens: real \d+ vs fake \d+$"),
-    ),
-    Known(
-        f"{NOT_FIXED}: 0.34.0 re-recorded with the structural-tag harness streams a named "
-        "tool_choice through the hermes parser (content null on each tool delta, hermes' own "
-        "argument fragments); the fake streams the guided fragments",
-        lambda knobs, item: (
-            _streamed(item)
-            and item.path == "/v1/chat/completions"
-            and isinstance(_json_request(item).get("tool_choice"), dict)
+        # recorded before the harness's tokenizer counted as the fake does (_model_dir.py)
+        (
+            "0.10.1.1",
+            "0.10.2",
+            "0.11.0",
+            "0.11.1",
+            "0.12.0",
+            "0.15.0",
+            "0.16.0",
+            "0.18.0",
+            "0.20.0",
+            "0.21.0",
+            "0.22.0",
+            "0.24.0",
+            "0.25.0",
+            "0.26.0",
+            "0.27.0",
+            "0.34.0",
         ),
-        ANY,
-        ("0.34.0",),
     ),
     Known(
         f"{NOT_FIXED}: the hermes parser's own streamed argument fragments, as 0.11.1's "
@@ -159,15 +184,14 @@ KNOWN = (
         re.compile(r"\.(input_tokens|original_input_tokens): real \d+ vs fake \d+$"),
     ),
     Known(
-        f"{NOT_FIXED}: 0.20-0.26 refuse a /v1/responses named tool_choice that names no tool by "
-        "its top-level 'name' (the chat form) wrapped as a validation error, '1 validation "
-        "error: ... Value error, Tool choice 'function' not found in 'tools' parameter.': their "
-        "VLLMValidationError is a ValueError (0.26.0 exceptions.py:9; 0.21.0 "
-        "responses/protocol.py:568,579); from 0.27 the plain 400 the fake sends "
-        "(responses_named_tool_choice_check)",
+        "environment: 0.20-0.25 word the /v1/responses named tool_choice refusal (a "
+        "VLLMValidationError wrapped as a validation error, imitated: "
+        "responses_tool_usage_value_error) f'{str(exc)} {str(errors)}' with the FastAPI their "
+        "environment had, whose str(exc) adds the endpoint's file and line; the fake sends "
+        "str(errors) as the environment KNOWN entries below say",
         lambda knobs, item: item.path == "/v1/responses" and b"not found in 'tools'" in item.body,
-        re.compile(r"^(status: real 400 vs fake 200|\$: real b'\{\"error\")"),
-        ("0.20.0", "0.21.0", "0.22.0", "0.24.0", "0.25.0", "0.26.0"),
+        re.compile(r"^\$\.error\.message: real "),
+        ("0.20.0", "0.21.0", "0.22.0", "0.24.0", "0.25.0"),
     ),
     Known(
         "environment: FastAPI >= 0.12x words str(RequestValidationError) with the endpoint "

@@ -153,10 +153,19 @@ class _Step:
     tokens: int  # generated tokens this step carries
 
 
+def _parsed(delta: JSONObject, knobs: Knobs, plan: Plan) -> JSONObject:
+    """A tool parser's delta: 0.20's hermes sets content (None) beside tool_calls
+    (0.20.0 tool_parsers/hermes_tool_parser.py:287-290)."""
+    if plan.parsed_tools and knobs.tool_parser_delta_content_null:
+        return {"content": None, **delta}
+    return delta
+
+
 def _tool_steps(knobs: Knobs, plan: Plan, tokenize: Any) -> Iterator[_Step]:
+    guided = plan.named_tool and not plan.named_parsed
     for index, call in enumerate(plan.tool_calls):
         fragments = tokenize(call.arguments) or [""]
-        if plan.named_tool and knobs.named_tool_stream is not NamedToolStream.FRAGMENTS:
+        if guided and knobs.named_tool_stream is not NamedToolStream.FRAGMENTS:
             for fragment in fragments:
                 item: JSONObject = {"function": {"name": call.name, "arguments": fragment}}
                 if knobs.named_tool_stream is NamedToolStream.NAME_EVERY_DELTA:
@@ -169,13 +178,17 @@ def _tool_steps(knobs: Knobs, plan: Plan, tokenize: Any) -> Iterator[_Step]:
             "index": index,
             "function": {"name": call.name},
         }
-        if plan.named_tool:  # guided: the first fragment rides on the header
+        if guided:  # the first fragment rides on the header
             header["function"]["arguments"] = fragments.pop(0)
             yield _Step({"tool_calls": [header]}, 1)
-        else:
-            yield _Step({"tool_calls": [header]}, 0)
+            for fragment in fragments:
+                item = {"index": index, "function": {"arguments": fragment}}
+                yield _Step({"tool_calls": [item]}, 1)
+            continue
+        yield _Step(_parsed({"tool_calls": [header]}, knobs, plan), 0)
         for fragment in fragments:
-            yield _Step({"tool_calls": [{"index": index, "function": {"arguments": fragment}}]}, 1)
+            item = {"index": index, "function": {"arguments": fragment}}
+            yield _Step(_parsed({"tool_calls": [item]}, knobs, plan), 1)
 
 
 def held_back(pieces: list[str], hold: int, *, finished: bool) -> tuple[list[str], str]:
@@ -220,8 +233,13 @@ def stream_steps(
         # wraps every step's text, the empty one too (0.12.0 serving_chat.py:866-869).
         eos: JSONObject = {"content": rest}
         fragments = knobs.named_tool_stream is NamedToolStream.FRAGMENTS
-        if plan.named_tool and plan.tool_calls and fragments:
+        guided = plan.named_tool and not plan.named_parsed
+        if guided and plan.tool_calls and fragments:
             eos = {"tool_calls": [{"index": 0, "function": {"arguments": ""}}]}
+        elif plan.parsed_tools and knobs.tool_parser_delta_content_null:
+            # the parser has nothing new at EOS: an empty DeltaMessage() is sent with the
+            # finish reason (0.20.0 chat_completion/serving.py:1035-1044)
+            eos = {}
         steps.append(_Step(eos, 1))
     return steps
 

@@ -417,12 +417,29 @@ VLLM_ROWS = [
         (False, True),
         config={**TOOLS, "script": CALL},
     ),
-    Row(
+    Row(  # 0.22: guided arguments (from 0.24 the parser reads a named choice back)
         "named_tool_stream",
         "name_every_delta",
         Send(json={**STREAM, "tools": WEATHER_TOOLS, "tool_choice": NAMED}),
         frames(lambda cs: sum("name" in call["function"] for call in tool_deltas(cs)) > 1),
         (False, True),
+        version="0.22.0",
+        config={**TOOLS, "script": CALL},
+    ),
+    Row(  # guided, the first argument fragment rides on the header delta
+        "named_tool_choice_parsed",
+        False,
+        Send(json={**STREAM, "tools": WEATHER_TOOLS, "tool_choice": NAMED}),
+        frames(lambda cs: "arguments" in tool_deltas(cs)[0]["function"]),
+        (False, True),
+        config={**TOOLS, "script": CALL},
+    ),
+    Row(
+        "tool_parser_delta_content_null",
+        False,
+        Send(json={**STREAM, "tools": WEATHER_TOOLS, "tool_choice": "auto"}),
+        frames(lambda cs: [c["choices"][0]["delta"].get("content", "unset") for c in cs[1:3]]),
+        ([None, None], ["unset", "unset"]),
         config={**TOOLS, "script": CALL},
     ),
     Row(  # a 10-character stop string: 9 characters wait, so the first token's chunk is empty
@@ -558,6 +575,14 @@ VLLM_ROWS = [
         Send("/v1/responses", SHORT_RESPONSE),
         at("status"),
         ("incomplete", "completed"),
+    ),
+    Row(  # 0.26: pydantic's value_error; flipped: 0.27's plain 400
+        "responses_tool_usage_value_error",
+        False,
+        Send("/v1/responses", {**RESPONSE, "tool_choice": "required"}),
+        at("error", "type"),
+        ("Bad Request", "BadRequestError"),
+        version="0.26.0",
     ),
     Row(
         "responses_tool_choice_none_without_tools",

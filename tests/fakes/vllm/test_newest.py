@@ -185,9 +185,17 @@ async def test_responses_named_tool_choice_check_from_0_27(
         "param": "tool_choice",
         "code": 400,
     }
-    # 0.26's VLLMValidationError is a ValueError (pydantic's value_error, not imitated yet);
-    # 0.18 has no such validator: both are served here
-    assert (await _post(vllm, "0.26.0", "/v1/responses", body)).status_code == 200
+    # 0.26's VLLMValidationError is a ValueError: pydantic's value_error keeps it in ctx, and
+    # the handler takes param from it (recorded 0.26.0)
+    wrapped = await _post(vllm, "0.26.0", "/v1/responses", body)
+    assert wrapped.status_code == 400
+    error = wrapped.json()["error"]
+    assert error["param"] == "tool_choice"
+    assert error["type"] == "Bad Request"
+    assert error["message"].startswith("1 validation error:\n  {'type': 'value_error', ")
+    assert f"'msg': \"Value error, {message}\"" in error["message"]
+    assert "'ctx': {'error': VLLMValidationError(\"" in error["message"]
+    # 0.18 has no such validator: served
     assert (await _post(vllm, "0.18.0", "/v1/responses", body)).status_code == 200
 
 
