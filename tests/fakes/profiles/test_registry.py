@@ -145,5 +145,7 @@ def test_litellm_override_rejects_vllm_knobs(tmp_path: Path) -> None:
 
 
 def test_unknown_backend_lists_known() -> None:
-    with pytest.raises(ProfileError, match="unknown backend 'tgi'; known: vllm, litellm, ollama, llamacpp, sglang"):
+    with pytest.raises(
+        ProfileError, match="unknown backend 'tgi'; known: vllm, litellm, ollama, llamacpp, sglang"
+    ):
         builtin("tgi")
