@@ -6,7 +6,6 @@ import asyncio
 import time
 import weakref
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 
@@ -14,7 +13,8 @@ from fakes.http.outgoing import async_client
 from fakes.http.requestlog import RequestLog
 from fakes.litellm._config import Deployment, LitellmConfig
 from fakes.litellm._fleet import Fleet
-from fakes.profiles import LitellmKnobs, LitellmProfile, builtin, with_knobs
+from fakes.profiles import LitellmKnobs, LitellmProfile
+from fakes.profiles.switch import ProfileSwitch
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class Cooldown:
     timestamp: float  # wall clock, as LiteLLM reports it
 
 
-class LitellmState:
+class LitellmState(ProfileSwitch[LitellmProfile]):
     def __init__(self, config: LitellmConfig, transport: httpx.AsyncBaseTransport | None) -> None:
         self.config = config
         self.transport = transport
@@ -36,10 +36,7 @@ class LitellmState:
         self.reset()
 
     def reset(self) -> None:
-        self.base: LitellmProfile = self.config.profile  # the profile before knob overrides
-        self.version = self.config.version
-        self.profile: LitellmProfile = self.config.profile
-        self.knob_overrides: dict[str, Any] = {}
+        self.use_profile(self.config.profile, self.config.version)
         self.cooldowns: dict[str, Cooldown] = {}
         self.fleet = Fleet(self.config.router.seed)  # the router's failures, loads, draws
         self.max_model_len: dict[str, int] = {}  # model id -> learnt from upstream /models
@@ -48,18 +45,6 @@ class LitellmState:
     @property
     def knobs(self) -> LitellmKnobs:
         return self.profile.knobs
-
-    def set_knobs(self, overrides: dict[str, Any]) -> None:
-        merged = {**self.knob_overrides, **overrides}
-        self.profile = with_knobs(self.base, merged)
-        self.knob_overrides = merged
-
-    def set_profile(self, name: str) -> None:
-        """Switch to a built-in profile; knob overrides are dropped."""
-        chosen = builtin("litellm").get(name)
-        self.base = self.profile = chosen
-        self.version = chosen.reference
-        self.knob_overrides = {}
 
     def cool_down(self, deployment: Deployment, exception: str, status: int) -> None:
         self.cooldowns[deployment.model_id] = Cooldown(

@@ -6,14 +6,13 @@ from __future__ import annotations
 import secrets
 import string
 from dataclasses import dataclass, field
-from typing import Any
 
 from fakes.http.requestlog import RequestLog
 from fakes.model.faults import FaultPlan, FaultRule
 from fakes.model.script import Script, ScriptPlayer
 from fakes.model.timing import Clock, Scheduler, Timing
-from fakes.profiles import builtin, with_knobs
 from fakes.profiles._llamacpp import LlamacppKnobs, LlamacppProfile
+from fakes.profiles.switch import ProfileSwitch
 
 _ALPHANUMERIC = string.digits + string.ascii_uppercase + string.ascii_lowercase
 
@@ -46,7 +45,7 @@ class LlamacppConfig:
         return self.alias or self.model_path.rsplit("/", 1)[-1]
 
 
-class LlamacppState:
+class LlamacppState(ProfileSwitch[LlamacppProfile]):
     def __init__(self, config: LlamacppConfig) -> None:
         self.config = config
         self.scheduler = Scheduler(config.parallel)
@@ -56,10 +55,7 @@ class LlamacppState:
         self.reset()
 
     def reset(self) -> None:
-        self.base: LlamacppProfile = self.config.profile
-        self.profile = self.config.profile
-        self.version = f"b{self.config.build}"
-        self.knob_overrides: dict[str, Any] = {}
+        self.use_profile(self.config.profile, f"b{self.config.build}")
         self.player = ScriptPlayer(self.config.script)
         self.faults = FaultPlan(self.config.faults)
         self.clock = Clock(self.config.timing)
@@ -81,16 +77,8 @@ class LlamacppState:
     def fingerprint(self) -> str:
         return f"{self.version}-{self.knobs.build_commit}"
 
-    def set_knobs(self, overrides: dict[str, Any]) -> None:
-        merged = {**self.knob_overrides, **overrides}
-        self.profile = with_knobs(self.base, merged)
-        self.knob_overrides = merged
-
-    def set_profile(self, name: str) -> None:
-        chosen = builtin("llamacpp").get(name)
-        self.base = self.profile = chosen
-        self.version = f"b{chosen.reference}"
-        self.knob_overrides = {}
+    def reported_version(self, profile: LlamacppProfile) -> str:
+        return f"b{profile.reference}"  # llama-server names its build so
 
     @staticmethod
     def random_string() -> str:

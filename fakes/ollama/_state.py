@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from typing import Any
 
 from fakes.http.requestlog import RequestLog
 from fakes.model.faults import FaultPlan, FaultRule
 from fakes.model.script import Script, ScriptPlayer
 from fakes.model.timing import Clock, Timing
-from fakes.profiles import builtin, with_knobs
 from fakes.profiles._ollama import OllamaKnobs, OllamaProfile
+from fakes.profiles.switch import ProfileSwitch
 
 DEFAULT_PORT = 11434  # envconfig OLLAMA_HOST default
 
@@ -38,17 +37,14 @@ def full_name(name: str) -> str:
     return name if ":" in base else f"{name}:latest"
 
 
-class OllamaState:
+class OllamaState(ProfileSwitch[OllamaProfile]):
     def __init__(self, config: OllamaConfig) -> None:
         self.config = config
         self.log = RequestLog(config.log_limit)
         self.reset()
 
     def reset(self) -> None:
-        self.base: OllamaProfile = self.config.profile
-        self.version = self.config.version
-        self.profile = self.config.profile
-        self.knob_overrides: dict[str, Any] = {}
+        self.use_profile(self.config.profile, self.config.version)
         self.player = ScriptPlayer(self.config.script)
         self.faults = FaultPlan(self.config.faults)
         self.clock = Clock(self.config.timing)
@@ -58,17 +54,6 @@ class OllamaState:
     @property
     def knobs(self) -> OllamaKnobs:
         return self.profile.knobs
-
-    def set_knobs(self, overrides: dict[str, Any]) -> None:
-        merged = {**self.knob_overrides, **overrides}
-        self.profile = with_knobs(self.base, merged)
-        self.knob_overrides = merged
-
-    def set_profile(self, name: str) -> None:
-        chosen = builtin("ollama").get(name)
-        self.base = self.profile = chosen
-        self.version = chosen.reference
-        self.knob_overrides = {}
 
     def model_names(self) -> list[str]:
         return [full_name(m) for m in self.config.models]

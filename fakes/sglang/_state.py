@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from fakes.http.requestlog import RequestLog
 from fakes.model.faults import FaultPlan, FaultRule
 from fakes.model.script import Script, ScriptPlayer
 from fakes.model.timing import Clock, Scheduler, Timing
-from fakes.profiles import builtin, with_knobs
 from fakes.profiles._sglang import SglangKnobs, SglangProfile
+from fakes.profiles.switch import ProfileSwitch
 
 # Qwen2.5's <|im_end|>: what matched_stop names when a Qwen model stops on EOS.
 DEFAULT_EOS_TOKEN_ID = 151645
@@ -42,7 +41,7 @@ class SglangConfig:
         return self.model_path or self.served_model_name
 
 
-class SglangState:
+class SglangState(ProfileSwitch[SglangProfile]):
     def __init__(self, config: SglangConfig) -> None:
         self.config = config
         self.scheduler = Scheduler(config.max_running_requests)
@@ -50,10 +49,7 @@ class SglangState:
         self.reset()
 
     def reset(self) -> None:
-        self.base: SglangProfile = self.config.profile
-        self.profile = self.config.profile
-        self.version = self.config.version
-        self.knob_overrides: dict[str, Any] = {}
+        self.use_profile(self.config.profile, self.config.version)
         self.player = ScriptPlayer(self.config.script)
         self.faults = FaultPlan(self.config.faults)
         self.clock = Clock(self.config.timing)
@@ -62,14 +58,3 @@ class SglangState:
     @property
     def knobs(self) -> SglangKnobs:
         return self.profile.knobs
-
-    def set_knobs(self, overrides: dict[str, Any]) -> None:
-        merged = {**self.knob_overrides, **overrides}
-        self.profile = with_knobs(self.base, merged)
-        self.knob_overrides = merged
-
-    def set_profile(self, name: str) -> None:
-        chosen = builtin("sglang").get(name)
-        self.base = self.profile = chosen
-        self.version = chosen.reference
-        self.knob_overrides = {}

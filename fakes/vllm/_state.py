@@ -7,7 +7,6 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from fakes.http.metrics import VllmMetrics
 from fakes.http.requestlog import RequestLog
@@ -15,7 +14,8 @@ from fakes.model.faults import FaultPlan, FaultRule
 from fakes.model.script import Script, ScriptPlayer
 from fakes.model.timing import Clock, Scheduler, Timing
 from fakes.model.tokens import Vocabulary
-from fakes.profiles import Knobs, Profile, builtin, with_knobs
+from fakes.profiles import Knobs, Profile
+from fakes.profiles.switch import ProfileSwitch
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class VllmConfig:
         return self.enable_auto_tool_choice and self.tool_call_parser is not None
 
 
-class VllmState:
+class VllmState(ProfileSwitch[Profile]):
     def __init__(self, config: VllmConfig) -> None:
         self.config = config
         self.scheduler = Scheduler(config.max_num_seqs)
@@ -61,10 +61,7 @@ class VllmState:
         self.reset()
 
     def reset(self) -> None:
-        self.base: Profile = self.config.profile  # the profile before knob overrides
-        self.version = self.config.version
-        self.profile = self.config.profile
-        self.knob_overrides: dict[str, Any] = {}
+        self.use_profile(self.config.profile, self.config.version)
         self.player = ScriptPlayer(self.config.script)
         self.faults = FaultPlan(self.config.faults)
         self.clock = Clock(self.config.timing)
@@ -74,19 +71,6 @@ class VllmState:
     @property
     def knobs(self) -> Knobs:
         return self.profile.knobs
-
-    def set_knobs(self, overrides: dict[str, Any]) -> None:
-        merged = {**self.knob_overrides, **overrides}
-        self.profile = with_knobs(self.base, merged)
-        self.knob_overrides = merged
-
-    def set_profile(self, name: str) -> None:
-        """Switch to a built-in profile (its reference release is the version reported);
-        knob overrides are dropped."""
-        chosen = builtin("vllm").get(name)
-        self.base = self.profile = chosen
-        self.version = chosen.reference
-        self.knob_overrides = {}
 
     def new_hex(self) -> str:
         return self.hex_source()[: self.knobs.id_hex_length]
