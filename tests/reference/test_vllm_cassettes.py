@@ -161,7 +161,6 @@ KNOWN = (
             "0.25.0",
             "0.26.0",
             "0.27.0",
-            "0.34.0",
         ),
     ),
     Known(
@@ -174,14 +173,6 @@ KNOWN = (
         ),
         ANY,
         ("0.11.1",),
-    ),
-    Known(
-        # count_tokens renders the chat template and counts its tokens without generating;
-        # the harness's engine never sees the request, so the fake's own count stays apart
-        "model-dependent: /v1/messages/count_tokens counts the prompt in the model's own "
-        "tokenizer and chat template",
-        lambda knobs, item: item.path == "/v1/messages/count_tokens" and item.status == 200,
-        re.compile(r"\.(input_tokens|original_input_tokens): real \d+ vs fake \d+$"),
     ),
     Known(
         "environment: 0.20-0.25 word the /v1/responses named tool_choice refusal (a "
