@@ -96,18 +96,6 @@ KNOWN = (
         ),
     ),
     Known(
-        "harness (fixed, to re-record): 0.24+ constrains a named/required tool_choice with "
-        "hermes' structural tag (hermes_tool_parser.py:35, parser/abstract_parser.py "
-        "_apply_structural_tag), so a model writes a <tool_call> block, which the hermes "
-        "parser reads back with both tool flags; this cassette's engine still wrote the bare "
-        "JSON arguments, which came out as content",
-        lambda knobs, item: (
-            item.path == "/v1/chat/completions" and isinstance(_json(item).get("tool_choice"), dict)
-        ),
-        ANY,
-        ("0.24.0", "0.25.0", "0.26.0", "0.27.0"),
-    ),
-    Known(
         f"{NOT_FIXED}: 0.18-0.20's skip-empty /v1/responses stream sends the reasoning parser's item "
         "first (output_item.added type reasoning, vllm's response.reasoning_part.added, "
         "reasoning_text.delta ... done, output_item.done), then the message item; the fake "
@@ -157,10 +145,6 @@ KNOWN = (
             "0.20.0",
             "0.21.0",
             "0.22.0",
-            "0.24.0",
-            "0.25.0",
-            "0.26.0",
-            "0.27.0",
         ),
     ),
     Known(
@@ -212,8 +196,11 @@ KNOWN = (
         "(serve/utils/server_utils.py:436-440); with the FastAPI it requires (>=0.133,<0.137) "
         "str(exc) is 'N validation error(s):' and one '  {error}' line each, then the endpoint's "
         "'File ..., line N, in <handler>' and 'POST <path>'; the fake sends only str(errors)",
-        lambda knobs, item: b"validation error:" in item.body and item.path != "/v1/responses",
-        re.compile(r"\$\.error\.message: real \"1 validation error:\\n"),
+        lambda knobs, item: (
+            re.search(rb"validation errors?:", item.body) is not None
+            and item.path != "/v1/responses"
+        ),
+        re.compile(r"\$\.error\.message: real \"\d+ validation errors?:\\n"),
         ("0.24.0",),
     ),
     Known(
