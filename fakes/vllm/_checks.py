@@ -51,6 +51,18 @@ def check_context(state: VllmState, prompt: int, max_tokens: int | None) -> None
         raise VllmError(message, 400)
 
 
+def check_tool_choice(knobs: Knobs, auto_tools: bool, tool_choice: Any) -> None:
+    """What a tool_choice needs from the server's flags: "auto" both tool flags (where the
+    release says so), a named or "required" one a tool parser (check_tool_parser)."""
+    if tool_choice == "auto" and knobs.auto_tools_need_flags and not auto_tools:
+        raise VllmError(
+            '"auto" tool choice requires --enable-auto-tool-choice and '
+            "--tool-call-parser to be set",
+            400,
+        )
+    check_tool_parser(knobs, auto_tools, tool_choice)
+
+
 def check_tool_parser(knobs: Knobs, auto_tools: bool, tool_choice: Any) -> None:
     """From 0.14 a named or "required" tool_choice needs a tool parser, and vLLM builds one
     only with both --enable-auto-tool-choice and --tool-call-parser (0.14.0

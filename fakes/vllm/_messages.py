@@ -90,13 +90,7 @@ async def _reply(
     knobs, config = state.knobs, state.config
     model = _checks.model_name(state, chat)
     tool_choice = chat.get("tool_choice")
-    if tool_choice == "auto" and knobs.auto_tools_need_flags and not config.auto_tools:
-        raise VllmError(
-            '"auto" tool choice requires --enable-auto-tool-choice and '
-            "--tool-call-parser to be set",
-            400,
-        )
-    _checks.check_tool_parser(knobs, config.auto_tools, tool_choice)
+    _checks.check_tool_choice(knobs, config.auto_tools, tool_choice)
     prompt = tokens.prompt_tokens(chat["messages"])
     max_tokens = chat["max_tokens"]
     _checks.check_context(state, prompt, max_tokens)

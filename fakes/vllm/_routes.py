@@ -173,13 +173,7 @@ async def _chat_completions(state: VllmState, request: Request) -> Answer:
     # only an absent key defaults (protocol.py: '"tool_choice" not in data'); null stays null
     if "tool_choice" not in body and body.get("tools") and knobs.tools_default_auto:
         tool_choice = "auto"
-    if tool_choice == "auto" and knobs.auto_tools_need_flags and not config.auto_tools:
-        raise VllmError(
-            '"auto" tool choice requires --enable-auto-tool-choice and '
-            "--tool-call-parser to be set",
-            400,
-        )
-    _checks.check_tool_parser(knobs, config.auto_tools, tool_choice)
+    _checks.check_tool_choice(knobs, config.auto_tools, tool_choice)
     prompt = tokens.prompt_tokens(body["messages"])
     max_tokens = typed.max_completion_tokens or typed.max_tokens
     _checks.check_context(state, prompt, max_tokens)
