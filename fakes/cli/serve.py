@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import importlib
 import os
 import secrets
 import socket
@@ -524,37 +525,6 @@ def _refuse(exc: UnsafeMasterKeyError) -> NoReturn:
     sys.exit(EXIT_CODE)
 
 
-def _add_fleet() -> None:
-    from fakes.cli.fleet import serve_fleet
-
-    serve.add_command(serve_fleet)
-
-
-_add_fleet()
-
-
-def _add_ollama() -> None:
-    from fakes.cli.ollama import serve_ollama
-
-    serve.add_command(serve_ollama)
-
-
-_add_ollama()
-
-
-def _add_llamacpp() -> None:
-    from fakes.cli.llamacpp import serve_llamacpp
-
-    serve.add_command(serve_llamacpp)
-
-
-_add_llamacpp()
-
-
-def _add_sglang() -> None:
-    from fakes.cli.sglang import serve_sglang
-
-    serve.add_command(serve_sglang)
-
-
-_add_sglang()
+# Subcommands in modules of their own, which import this one: added once it is loaded.
+for _module in ("fleet", "ollama", "llamacpp", "sglang"):
+    serve.add_command(getattr(importlib.import_module(f"fakes.cli.{_module}"), f"serve_{_module}"))
