@@ -57,6 +57,13 @@ def _streamed(item: Interaction) -> bool:
     return item.response_headers.get("content-type", "").startswith("text/event-stream")
 
 
+def _validation_error(item: Interaction) -> bool:
+    """A request validation error outside /v1/responses (whose input items differ apart)."""
+    return (
+        re.search(rb"validation errors?:", item.body) is not None and item.path != "/v1/responses"
+    )
+
+
 ANY = re.compile(".")
 NOT_FIXED = "a harness finding not fixed in the fake yet"
 
@@ -171,10 +178,7 @@ KNOWN = (
     Known(
         "environment: FastAPI >= 0.12x words str(RequestValidationError) with the endpoint "
         "(vLLM 0.12 api_server.py:1400-1406 appends the errors); the fake keeps the list text",
-        lambda knobs, item: (
-            re.search(rb"validation errors?:", item.body) is not None
-            and item.path != "/v1/responses"
-        ),
+        lambda knobs, item: _validation_error(item),
         re.compile(r"\$\.error\.message: real"),
         (
             "0.10.1.1",
@@ -196,10 +200,7 @@ KNOWN = (
         "(serve/utils/server_utils.py:436-440); with the FastAPI it requires (>=0.133,<0.137) "
         "str(exc) is 'N validation error(s):' and one '  {error}' line each, then the endpoint's "
         "'File ..., line N, in <handler>' and 'POST <path>'; the fake sends only str(errors)",
-        lambda knobs, item: (
-            re.search(rb"validation errors?:", item.body) is not None
-            and item.path != "/v1/responses"
-        ),
+        lambda knobs, item: _validation_error(item),
         re.compile(r"\$\.error\.message: real \"\d+ validation errors?:\\n"),
         ("0.24.0",),
     ),
