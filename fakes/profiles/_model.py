@@ -27,6 +27,7 @@ class MessagesStart(StrEnum):
 
     BARE = "bare"  # id, content [], model only
     INPUT_USAGE = "input_usage"  # ... and usage {input_tokens, output_tokens: 0}
+    STOP_AND_INPUT_USAGE = "stop_and_input_usage"  # ... stop_reason, stop_sequence null first
     FULL = "full"  # ... type, role, stop_reason and stop_sequence null, usage
 
 
@@ -256,6 +257,7 @@ class Knobs(BaseModel):
     validation_error_type: str = "Bad Request"
     validation_style: ValidationStyle = ValidationStyle.FASTAPI_REPR
     validation_param_loc: bool = False  # validation errors' param: the first error's dotted loc
+    validation_param_clean: bool = False  # ... without pydantic's union and wrapper segments
     not_found_param: bool = False  # unknown model errors carry param "model" (0.14)
     not_found_lists_models: bool = False  # ... and "Valid aliases: ..." (0.32)
     # Tools

@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from fakes.http.jsonlimit import MAX_DEPTH, TOO_DEEP, too_deep
 from fakes.profiles import EmptyTools, Knobs, UnknownFields
 from fakes.types import JSONObject
+from fakes.vllm._responses_input import input_errors
+from fakes.vllm._responses_tool_choice import tool_choice_errors
 from fakes.vllm._validation import VLLMValidationError
 from fakes.vllm.wire.errors import PlainServerError, VllmError, validation_error
 
@@ -89,7 +91,7 @@ class CompletionRequest(_Common):
 
 class ResponsesRequest(BaseModel):
     model_config = ConfigDict(extra="allow")
-    input: str | list[dict[str, Any]]
+    input: str | list[Any]  # each item checked by _responses_input
     model: str | None = None
     instructions: str | None = None
     max_output_tokens: int | None = None
@@ -303,6 +305,11 @@ def validate(
     if before is not None:
         raise validation_error(knobs, [before])
     errors: list[dict[str, Any]] = []
+    if kind is ResponsesRequest:  # the union-typed fields, in ResponsesRequest's field order
+        if isinstance(body.get("input"), list):
+            errors.extend(input_errors(body["input"]))
+        if "tool_choice" in body:
+            errors.extend(tool_choice_errors(body["tool_choice"]))
     typed: BaseModel | None = None
     try:
         typed = kind.model_validate(body)

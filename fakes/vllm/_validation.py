@@ -115,4 +115,5 @@ def param(knobs: Knobs, errors: Sequence[dict[str, Any]]) -> str | None:
             return raised.parameter
     if not knobs.validation_param_loc or not errors or not errors[0].get("loc"):
         return None
-    return clean_loc(tuple(errors[0]["loc"]))
+    loc = tuple(errors[0]["loc"])
+    return clean_loc(loc) if knobs.validation_param_clean else ".".join(str(p) for p in loc)

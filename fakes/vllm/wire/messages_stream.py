@@ -28,7 +28,9 @@ def _start(knobs: Knobs, chunk: JSONObject) -> bytes:
     message |= {"content": [], "model": chunk["model"]}
     if knobs.messages_start is MessagesStart.FULL:
         message |= {"stop_reason": None, "stop_sequence": None, "usage": usage_of(chunk)}
-    elif knobs.messages_start is MessagesStart.INPUT_USAGE:
+    elif knobs.messages_start is MessagesStart.STOP_AND_INPUT_USAGE:
+        message |= {"stop_reason": None, "stop_sequence": None}
+    if knobs.messages_start in (MessagesStart.INPUT_USAGE, MessagesStart.STOP_AND_INPUT_USAGE):
         message["usage"] = {"input_tokens": usage_of(chunk)["input_tokens"], "output_tokens": 0}
     return event({"type": "message_start", "message": message})
 
