@@ -131,22 +131,6 @@ KNOWN = (
         ("0.20.0",),
     ),
     Known(
-        # vLLM sets max_output_tokens to max_model_len minus the prompt's length in the
-        # model's own tokenizer and chat template (the harness's tiny model), which now counts
-        # as the fake does; older recordings used a BPE tokenizer that counted its own way.
-        "model-dependent: /v1/responses max_output_tokens by default is max_model_len minus "
-        "the prompt's length in the model's own tokenizer",
-        lambda knobs, item: (
-            item.path == "/v1/responses"
-            and item.status == 200
-            and "max_output_tokens" not in _json_request(item)
-            and b'"max_output_tokens"' in item.body  # 0.10.1.1 cuts its streams before any
-        ),
-        re.compile(r"\.max_output_tokens: real \d+ vs fake \d+$"),
-        # recorded before the harness's tokenizer counted as the fake does (_model_dir.py)
-        ("0.10.1.1",),
-    ),
-    Known(
         f"{NOT_FIXED}: the hermes parser's own streamed argument fragments, as 0.11.1's "
         "/v1/messages passes them on (input_json_delta)",
         lambda knobs, item: (
