@@ -18,11 +18,11 @@ import click
 from rich.console import Console
 
 from fakes.cli._banner import banner, console_line, curl_examples, url_of
+from fakes.cli._stack_upstream import UPSTREAMS
 from fakes.http.exposure import check_exposure
 from fakes.profiles import (
     DEFAULT_VLLM_VERSION,
     LitellmProfile,
-    resolve_vllm_profile,
 )
 
 if TYPE_CHECKING:
@@ -380,10 +380,31 @@ def serve_litellm(
 
 
 @serve.command("stack")
-@click.option("--vllm-version", help=f"vLLM release (default {DEFAULT_VLLM_VERSION}).")
+@click.option(
+    "--upstream",
+    type=click.Choice(UPSTREAMS),
+    default="vllm",
+    show_default=True,
+    help="The server behind the fake LiteLLM: vLLM (provider hosted_vllm/), SGLang, Ollama or "
+    "llama.cpp (provider openai/ on its /v1 routes).",
+)
+@click.option(
+    "--upstream-version",
+    "--vllm-version",
+    "upstream_version",
+    help=f"Its release, e.g. 0.9.2, 0.5.2 (SGLang), 0.12.6 (Ollama), b6000 (llama.cpp); default "
+    f"the newest profile (vLLM {DEFAULT_VLLM_VERSION}). --vllm-version is its older name.",
+)
 @click.option("--litellm-version", help="LiteLLM release (default: the newest profile).")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--vllm-port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--upstream-port",
+    "--vllm-port",
+    "upstream_port",
+    type=click.IntRange(0, 65535),
+    help="The upstream's port (default: its own, vLLM 8000, SGLang 30000, Ollama 11434, "
+    "llama.cpp 8080). --vllm-port is its older name.",
+)
 @click.option("--litellm-port", default=4000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--model", default="fake-model", show_default=True, help="The served model name.")
 @click.option(
@@ -392,10 +413,11 @@ def serve_litellm(
 )
 @_console_options
 def serve_stack(
-    vllm_version: str | None,
+    upstream: str,
+    upstream_version: str | None,
     litellm_version: str | None,
     host: str,
-    vllm_port: int,
+    upstream_port: int | None,
     litellm_port: int,
     model: str,
     master_key: str | None,
@@ -404,18 +426,31 @@ def serve_stack(
     log_limit: int,
     recordings_dir: str,
 ) -> None:
-    """The fake vLLM with the fake LiteLLM in front of it, in one process."""
+    """A fake vLLM, SGLang, Ollama or llama.cpp with the fake LiteLLM in front of it, in one
+    process."""
     started = time.monotonic()
     check_exposure(host, control_plane=not no_control_plane, control_token=control_token)
+    from fakes.cli._stack_upstream import DEFAULT_PORTS, UpstreamOptions, build_upstream
     from fakes.http.server import run_loop, serve_together, uvicorn_config
-    from fakes.litellm import Deployment, LitellmConfig, UnsafeMasterKeyError, create_litellm_app
+    from fakes.litellm import (
+        UPSTREAM_PROVIDERS,
+        Deployment,
+        LitellmConfig,
+        UnsafeMasterKeyError,
+        create_litellm_app,
+    )
     from fakes.litellm import resolve_litellm_profile as resolve_litellm
     from fakes.litellm._boot import check_master_key
-    from fakes.vllm import VllmConfig, create_vllm_app
 
-    vllm_profile, vllm_release = resolve_vllm_profile(vllm_version, None)
     litellm_profile, litellm_release = resolve_litellm(litellm_version, None)
-    warn_past_newest("vLLM", vllm_version, DEFAULT_VLLM_VERSION, vllm_profile.name)
+    options = UpstreamOptions(
+        model=model,
+        control_plane=not no_control_plane,
+        control_token=control_token or None,
+        log_limit=log_limit,
+        recordings_dir=recordings_dir,
+    )
+    server = build_upstream(upstream, upstream_version, options)
     warn_past_newest("LiteLLM", litellm_version, _newest_litellm(), litellm_profile.name)
     # 1.110 refuses to start without a strong key: the stack brings its own
     key = master_key if master_key is not None else f"sk-{secrets.token_hex(24)}"
@@ -424,29 +459,18 @@ def serve_stack(
             check_master_key(key, {"master_key": key}, "the --master-key option", os.environ)
         except UnsafeMasterKeyError as exc:
             _refuse(exc)
-    vllm_sock = _bind(host, vllm_port, "--vllm-port")
+    port = DEFAULT_PORTS[upstream] if upstream_port is None else upstream_port
+    upstream_sock = _bind(host, port, "--upstream-port")
     try:
         litellm_sock = _bind(host, litellm_port, "--litellm-port")
     except OSError:
-        vllm_sock.close()
+        upstream_sock.close()
         raise
-    vllm_url = url_of(host, vllm_sock.getsockname()[1])
+    upstream_url = url_of(host, upstream_sock.getsockname()[1])
     litellm_url = url_of(host, litellm_sock.getsockname()[1])
-    vllm_app = create_vllm_app(
-        VllmConfig(
-            profile=vllm_profile,
-            version=vllm_release,
-            served_model_names=(model,),
-            enable_auto_tool_choice=True,
-            tool_call_parser="hermes",
-            control_plane=not no_control_plane,
-            control_token=control_token or None,
-            log_limit=log_limit,
-            recordings_dir=recordings_dir,
-        )
-    )
+    provider = UPSTREAM_PROVIDERS[upstream]
     deployment = Deployment(
-        model_name=model, provider="hosted_vllm", upstream_model=model, api_base=f"{vllm_url}/v1"
+        model_name=model, provider=provider, upstream_model=model, api_base=f"{upstream_url}/v1"
     )
     litellm_app = create_litellm_app(
         LitellmConfig(
@@ -459,25 +483,26 @@ def serve_stack(
             log_limit=log_limit,
             recordings_dir=recordings_dir,
         ),
-        peers={"vllm": (f"fake vLLM {vllm_release} (upstream)", vllm_app)},
+        peers={upstream: (f"{server.label} (upstream)", server.app)},
     )
     server_header = litellm_profile.knobs.server_header
     console = Console(stderr=True, soft_wrap=True)
     console.print(
         f"[bold green]fake LiteLLM {litellm_release}[/] ({litellm_profile.name}) on "
-        f"[bold]{litellm_url}[/] -> [bold green]fake vLLM {vllm_release}[/] "
-        f"({vllm_profile.name}) on [bold]{vllm_url}[/]"
+        f"[bold]{litellm_url}[/] -> [bold green]{server.label}[/] "
+        f"({server.profile_name}) on [bold]{upstream_url}[/] as {provider}/{model}"
     )
     console.print(f"ready in {(time.monotonic() - started) * 1000:.0f} ms", style="dim")
     console.print(f"master key: MASTER_KEY={key}", markup=False, highlight=False)
     curl_examples(console, litellm_url, model, key)
-    console.print(f"  upstream log: {vllm_url}/_fake/requests", style="dim")
+    console.print(f"  upstream log: {upstream_url}/_fake/requests", style="dim")
     console_line(console, litellm_url, not no_control_plane, control_token)
+    upstream_port = upstream_sock.getsockname()[1]
     with contextlib.suppress(KeyboardInterrupt):
         run_loop(
             serve_together(
                 [
-                    (uvicorn_config(vllm_app, host, vllm_sock.getsockname()[1]), vllm_sock),
+                    (uvicorn_config(server.app, host, upstream_port), upstream_sock),
                     (
                         uvicorn_config(
                             litellm_app,
@@ -490,7 +515,7 @@ def serve_stack(
                     ),
                 ],
                 labels=[
-                    f"fake vLLM :{vllm_sock.getsockname()[1]}",
+                    f"{server.label.rpartition(' ')[0]} :{upstream_port}",
                     f"fake LiteLLM :{litellm_sock.getsockname()[1]}",
                 ],
             )

@@ -8,11 +8,17 @@ from fakes.litellm._config import (
     load_config,
     parse_config,
 )
-from fakes.litellm._stack import DEFAULT_LITELLM_VERSION, resolve_litellm_profile, stack_app
+from fakes.litellm._stack import (
+    DEFAULT_LITELLM_VERSION,
+    UPSTREAM_PROVIDERS,
+    resolve_litellm_profile,
+    stack_app,
+)
 from fakes.litellm.app import create_litellm_app
 
 __all__ = [
     "DEFAULT_LITELLM_VERSION",
+    "UPSTREAM_PROVIDERS",
     "ConfigError",
     "Deployment",
     "LitellmConfig",

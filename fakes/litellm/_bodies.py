@@ -17,6 +17,10 @@ MOCK_USAGE = {"completion_tokens": 20, "prompt_tokens": 10, "total_tokens": 30}
 MOCK_PIECE = 3  # characters per streamed mock chunk
 _STANDARD_CHOICE = ("index", "message", "logprobs", "finish_reason")
 _KNOWN_TOP = {"id", "object", "created", "model", "choices", "usage", "system_fingerprint"}
+# 1.110 gives an Ollama answer an id of its own, the upstream's kept beside it
+# (OllamaResponseIdNormalizer, llms/ollama/common_utils.py:32-67 in 1.110.2), whatever the
+# provider: Ollama's ids (chatcmpl-<n>) repeat across requests
+OLLAMA_FINGERPRINT = "fp_ollama"
 # The vLLM choice keys 1.110 repeats on a choice (litellm 1.110.2 constants.py:705-707,
 # VLLM_CHOICE_FIELDS); others (routed_experts, weight_versions) stay in provider_specific_fields
 VLLM_CHOICE_FIELDS = ("stop_reason", "token_ids")
@@ -28,7 +32,9 @@ _COMPLETION_DETAILS = (
 
 def _tool_call(call: JSONObject) -> JSONObject:
     function = call.get("function") or {}
-    return {
+    # an upstream's "index" (SGLang, Ollama) stays, first (seen on 1.110.2 and 1.74.15)
+    out: JSONObject = {"index": call["index"]} if "index" in call else {}
+    return out | {
         "function": {"arguments": function.get("arguments", ""), "name": function.get("name")},
         "id": call.get("id"),
         "type": call.get("type", "function"),
@@ -42,8 +48,10 @@ def _message(knobs: LitellmKnobs, message: JSONObject) -> JSONObject:
     out: JSONObject
     if knobs.keep_null_fields:
         out = {"content": content, "role": role, "tool_calls": calls or None, "function_call": None}
-    elif calls:
+    elif calls and content is None:
         out = {"role": role, "tool_calls": calls, "content": content}
+    elif calls:  # a content "" keeps its place (seen on 1.110.2: SGLang, Ollama)
+        out = {"content": content, "role": role, "tool_calls": calls}
     else:
         out = {"content": content, "role": role}
     reasoning = message.get("reasoning_content") or message.get("reasoning")
@@ -78,7 +86,16 @@ def _usage(knobs: LitellmKnobs, usage: JSONObject | None) -> JSONObject:
         # types/utils.py:837-840, over openai's CompletionTokensDetails) and dumps its nulls
         wrapped = {key: details.get(key) for key in _COMPLETION_DETAILS}
         body["completion_tokens_details"] = wrapped | details
+    if knobs.keep_null_fields:
+        body["prompt_tokens_details"] = prompt_details(knobs, body.get("prompt_tokens_details"))
     return body
+
+
+def prompt_details(knobs: LitellmKnobs, details: Any) -> Any:
+    """An upstream's prompt_tokens_details as litellm's wrapper dumps it (a dict only)."""
+    if not isinstance(details, dict):
+        return details
+    return {key: details.get(key) for key in knobs.prompt_details_keys} | details
 
 
 def chat_body(knobs: LitellmKnobs, deployment: Deployment, upstream: JSONObject) -> JSONObject:
@@ -90,10 +107,13 @@ def chat_body(knobs: LitellmKnobs, deployment: Deployment, upstream: JSONObject)
             "index": choice.get("index", 0),
             "message": _message(knobs, choice.get("message") or {}),
         }
-        # vLLM's own choice keys (stop_reason, token_ids...) land in provider_specific_fields
-        extras = {k: v for k, v in choice.items() if k not in _STANDARD_CHOICE}
-        if extras:
-            out["provider_specific_fields"] = extras
+        # vLLM's own choice keys (stop_reason, token_ids...) land in provider_specific_fields,
+        # {} when there are none (1.110.2 convert_dict_to_response.py:895, 1.74.15.post2
+        # :585-600; seen with llama.cpp and Ollama upstreams)
+        out["provider_specific_fields"] = {
+            k: v for k, v in choice.items() if k not in _STANDARD_CHOICE
+        }
+        extras = out["provider_specific_fields"]
         if knobs.choice_passthrough:  # 1.110 repeats them on the choice, after logprobs
             if extras.get("stop_reason") is not None:  # ... unless a stop string was hit
                 out["stop_reason"] = extras["stop_reason"]
@@ -104,13 +124,15 @@ def chat_body(knobs: LitellmKnobs, deployment: Deployment, upstream: JSONObject)
                 if key in VLLM_CHOICE_FIELDS:
                     out.setdefault(key, value)
         choices.append(out)
+    original = upstream.get("id")
+    fingerprint = upstream.get("system_fingerprint")
+    renamed = knobs.ollama_response_ids and fingerprint == OLLAMA_FINGERPRINT
     body: JSONObject = {
-        "id": upstream.get("id", f"chatcmpl-{uuid.uuid4()}"),
+        "id": f"chatcmpl-{uuid.uuid4()}" if renamed or original is None else original,
         "created": int(time.time()),
         "model": model_name(knobs.response_model, deployment),
         "object": "chat.completion",
     }
-    fingerprint = upstream.get("system_fingerprint")
     if knobs.keep_null_fields or fingerprint is not None:
         # 1.110: a fingerprint set from the upstream's body takes its declared place
         # (convert_dict_to_response.py:377-378 in 1.110.2, seen with vLLM 0.34)
@@ -120,8 +142,16 @@ def chat_body(knobs: LitellmKnobs, deployment: Deployment, upstream: JSONObject)
     if not knobs.keep_null_fields and "system_fingerprint" in upstream and fingerprint is None:
         body["system_fingerprint"] = None  # 1.110: a null one last (seen with vLLM 0.9)
     if knobs.keep_null_fields:
-        body |= {"metadata": None, "moderation": None, "service_tier": None}
+        # 1.74 dumps these nulls unless the upstream set them (SGLang's metadata)
+        body |= {k: upstream.get(k) for k in ("metadata", "moderation", "service_tier")}
         body |= {k: v for k, v in upstream.items() if k not in _KNOWN_TOP and k not in body}
+    else:
+        # 1.110 keeps the upstream's other top-level keys (convert_dict_to_response.py:947-949
+        # in 1.110.2) and drops the null ones when it dumps (SGLang's metadata, llama.cpp's
+        # timings)
+        body |= {k: v for k, v in upstream.items() if k not in _KNOWN_TOP and v is not None}
+    if renamed:
+        body["provider_specific_fields"] = {"original_response_id": original}
     return body
 
 

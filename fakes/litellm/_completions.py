@@ -12,6 +12,7 @@ import httpx
 import orjson
 
 from fakes.http import sse
+from fakes.litellm._bodies import prompt_details
 from fakes.litellm._config import Deployment
 from fakes.profiles import LitellmKnobs
 from fakes.types import JSONObject
@@ -48,6 +49,9 @@ def completion_body(
         | {key: usage.get(key) for key in _USAGE_DETAILS},
         "system_fingerprint": upstream.get("system_fingerprint"),
     }
+    body["usage"]["prompt_tokens_details"] = prompt_details(
+        knobs, body["usage"]["prompt_tokens_details"]
+    )
     body |= {k: v for k, v in upstream.items() if k not in _TOP and k not in body}
     return body
 

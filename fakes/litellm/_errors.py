@@ -153,6 +153,16 @@ def upstream_message(body: str) -> str:
     return body
 
 
+def sdk_message(status: int, body: str) -> str:
+    """What an ``openai/`` deployment's chat and completions errors say of the upstream's body:
+    the openai SDK's text (openai 3.63.0 _base_client.py:485-505, "Error code: N - <message>"
+    with the body's error.message or message), which LiteLLM shows without its "Error code: N
+    - " head (seen on 1.110.2 and 1.74.15: "engine died", "Error code: 404" for a body
+    without a message)."""
+    message = upstream_message(body)
+    return f"Error code: {status}" if message == body else message
+
+
 def short_upstream(deployment: Deployment, status: int, body: str) -> str:
     """``litellm.NotFoundError: NotFoundError: Hosted_vllmException - <message>``."""
     cls = error_class(status)

@@ -81,8 +81,12 @@ def _typed_tool_choice(choice: Any) -> bool:
 def response_object(
     response: JSONObject, response_id: str, alias: str, *, terminal: bool
 ) -> JSONObject:
-    """The ``response`` of a created/in_progress/terminal event."""
-    renamed = {**response, "id": response_id, "model": alias}
+    """The ``response`` of a created/in_progress/terminal event: the alias replaces the
+    upstream's model, and is not added where the upstream sent none (seen: 1.110.2, Ollama's
+    events carry no model)."""
+    renamed = {**response, "id": response_id}
+    if "model" in response:
+        renamed["model"] = alias
     typed = _typed_tool_choice(response.get("tool_choice"))
     if not typed and not terminal:
         return renamed
@@ -98,7 +102,13 @@ def response_object(
 def _part(event_type: str, part: Any) -> Any:
     if not isinstance(part, dict):
         return part
-    done_text = event_type == "response.content_part.done" and part.get("type") == "output_text"
+    # a text part without annotations fails the typed part and stays as it came (seen: 1.110.2,
+    # Ollama's {"text", "type"})
+    done_text = (
+        event_type == "response.content_part.done"
+        and part.get("type") == "output_text"
+        and isinstance(part.get("annotations"), list)
+    )
     return _model(part, _OUTPUT_TEXT_PART if done_text else ())
 
 

@@ -324,12 +324,24 @@ def _details(given: Any, keys: tuple[str, ...]) -> JSONObject:
     return {key: known.get(key) for key in keys} | known
 
 
+_USAGE_KEYS = (
+    "input_tokens", "input_tokens_details", "output_tokens", "output_tokens_details",
+    "total_tokens",
+)  # fmt: skip
+
+
 def _model_usage(usage: Any) -> Any:
+    """The usage model's fields in its order; details the upstream did not send stay null
+    (seen: 1.110.2, Ollama's usage has none; vLLM's has both)."""
     if not isinstance(usage, dict):
         return usage
-    out = dict(usage)
-    out["input_tokens_details"] = _details(usage.get("input_tokens_details"), _INPUT_DETAILS)
-    out["output_tokens_details"] = _details(usage.get("output_tokens_details"), _OUTPUT_DETAILS)
+    out = {key: usage.get(key) for key in _USAGE_KEYS} | usage
+    for key, keys in (
+        ("input_tokens_details", _INPUT_DETAILS),
+        ("output_tokens_details", _OUTPUT_DETAILS),
+    ):
+        if isinstance(usage.get(key), dict):
+            out[key] = _details(usage[key], keys)
     out.setdefault("cost", None)
     return out
 
@@ -346,9 +358,32 @@ def _tool(tool: Any) -> Any:
     return out
 
 
+# openai's ResponseFunctionToolCall (openai 3.63.0 response_function_tool_call.py), as 1.110
+# dumps an upstream's function_call item it validates (seen: Ollama's, which lacks the nulls)
+_FUNCTION_CALL_KEYS = (
+    "arguments", "call_id", "name", "type", "id", "async", "caller", "namespace", "status",
+)  # fmt: skip
+
+
+def _is_output_text(part: Any) -> bool:
+    """A content part openai's ResponseOutputText accepts (its annotations are required)."""
+    return (
+        isinstance(part, dict)
+        and part.get("type") == "output_text"
+        and isinstance(part.get("annotations"), list)
+        and isinstance(part.get("text"), str)
+    )
+
+
 def _output_item(item: Any) -> Any:
     if isinstance(item, dict) and item.get("type") == "message":
+        # a message whose text parts openai's model rejects (Ollama's lack annotations) stays
+        # as it came, without the model's phase (seen: 1.110.2)
+        if not all(_is_output_text(part) for part in item.get("content") or []):
+            return item
         return {**item, "phase": item.get("phase")}
+    if isinstance(item, dict) and item.get("type") == "function_call":
+        return {key: item.get(key) for key in _FUNCTION_CALL_KEYS} | item
     if isinstance(item, dict) and item.get("type") == "reasoning":
         # a reasoning item loses its nulls (encrypted_content, status; seen: vLLM 0.34)
         return {k: v for k, v in item.items() if v is not None}

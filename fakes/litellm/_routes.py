@@ -303,9 +303,10 @@ async def responses(request: Request) -> Answer:
             return await _routed_responses(state, call, str(model), body, stream)
         deployment = _pick(state, call, str(model), group)
         no_upstream = [h for h in knobs.chat_headers if h != UPSTREAM]
-        if deployment.answers_itself or knobs.responses is ResponsesMode.BRIDGE:
+        bridged = _bridges(knobs, deployment)
+        if deployment.answers_itself or bridged:
             chat = chat_request(body, deployment.upstream_model)
-            if knobs.responses is ResponsesMode.BRIDGE and none_content(body):
+            if bridged and none_content(body):
                 raise _errors.bridge_none_content(knobs, deployment, call)
             if deployment.answers_itself:
                 text = deployment.mock_response or MOCK_TEXT
@@ -350,6 +351,12 @@ async def responses(request: Request) -> Answer:
         return error.response()
 
 
+def _bridges(knobs: LitellmKnobs, deployment: Deployment) -> bool:
+    """1.74 bridges /v1/responses to chat for hosted_vllm/ only: an openai/ deployment gets it
+    forwarded, in both release lines (seen: SGLang, Ollama, llama.cpp behind openai/)."""
+    return knobs.responses is ResponsesMode.BRIDGE and deployment.provider != "openai"
+
+
 async def _routed_responses(
     state: LitellmState, call: CallInfo, model: str, body: JSONObject, stream: bool
 ) -> Answer:
@@ -363,7 +370,7 @@ async def _routed_responses(
         raise _errors.bridge_none_content(knobs, group[0], call)
 
     async def attempt(deployment: Deployment) -> Opened:
-        if not bridge:
+        if not _bridges(knobs, deployment):
             sent = forwarded_request(body, deployment.upstream_model)
             return await attempt_upstream(state, deployment, "/responses", sent, call)
         chat = chat_request(body, deployment.upstream_model)
@@ -452,10 +459,11 @@ async def completions(request: Request) -> Answer:
 
 
 async def _max_model_len(state: LitellmState, deployment: Deployment) -> int | None:
-    """What LiteLLM learns by asking the upstream's /models."""
+    """What LiteLLM learns by asking the upstream's /models (an openai/ deployment's too: seen
+    on 1.110.2 with SGLang's max_model_len)."""
     if deployment.model_id in state.max_model_len:
         return state.max_model_len[deployment.model_id]
-    if deployment.api_base is None or deployment.provider != "hosted_vllm":
+    if deployment.api_base is None:
         return None
     client = state.client()
     try:

@@ -18,6 +18,7 @@ from fakes.profiles import LitellmKnobs, MidStreamError, ModelField, UpstreamCut
 from fakes.types import JSONObject
 
 DELTA_ORDER = ("content", "reasoning_content", "role", "function_call", "tool_calls")
+OLLAMA = "fp_ollama"  # the system_fingerprint of Ollama's OpenAI routes
 _STANDARD_CHOICE = ("index", "delta", "logprobs", "finish_reason")
 # The vLLM choice keys 1.110 keeps on chunks (litellm 1.110.2 constants.py:705-707,
 # VLLM_CHOICE_FIELDS): weight_versions and the like are dropped
@@ -140,6 +141,7 @@ class Reframer:
         self.finish: JSONObject | None = None  # a finish waiting for the next chunk
         self.fingerprint: str | None = None  # the upstream's system_fingerprint, once seen
         self.finished = False  # the upstream sent a finish_reason
+        self.original_id: str | None = None  # an Ollama stream's own id, once renamed
 
     def chunk(self, model: str, choices: list[JSONObject]) -> JSONObject:
         chunk: JSONObject = {
@@ -153,7 +155,16 @@ class Reframer:
             # model_response_creator, litellm 1.74.15 :629-630; seen on 1.110.2, vLLM 0.34)
             chunk["system_fingerprint"] = self.fingerprint
         chunk["choices"] = choices
+        if self.original_id is not None:
+            chunk["provider_specific_fields"] = {"original_response_id": self.original_id}
         return chunk
+
+    @property
+    def renamed(self) -> bool:
+        """1.110 renames an Ollama stream (OllamaResponseIdNormalizer, streaming_handler.py
+        :1799-1808 in 1.110.2); the provider fields it adds make every chunk count as content
+        (:1127-1132), so the upstream's usage chunk passes on and usage always comes last."""
+        return self.original_id is not None
 
     @property
     def finish_model(self) -> str:
@@ -175,7 +186,10 @@ class Reframer:
 
     def feed(self, upstream: JSONObject) -> list[JSONObject]:
         knobs = self.ctx.knobs
-        if isinstance(upstream.get("id"), str):
+        ollama = knobs.ollama_response_ids and upstream.get("system_fingerprint") == OLLAMA
+        if ollama and self.original_id is None:
+            self.original_id = str(upstream.get("id"))
+        elif isinstance(upstream.get("id"), str) and not self.renamed:
             self.id = upstream["id"]
         if upstream.get("usage"):
             self.usage = upstream["usage"]
@@ -193,15 +207,17 @@ class Reframer:
             return [self.chunk(model, [] if empty else [{"index": 0, "delta": {}}])]
         if not choices and upstream.get("usage"):
             # 1.74 passes the upstream's usage chunk on as an empty delta, then the held finish
-            if knobs.usage_pre_finish_delta and self.ctx.include_usage:
+            if self.renamed or (knobs.usage_pre_finish_delta and self.ctx.include_usage):
                 out.append(self.chunk(self.finish_model, [{"index": 0, "delta": {}}]))
             return out + self.flush()
         for choice in choices:
             delta = clean_delta(_reasoning(knobs, choice.get("delta") or {}))
             finish = choice.get("finish_reason")
             self.finished |= bool(finish)
-            if finish and delta == {"content": ""}:
-                # vLLM's EOS step (empty text) ends the proxy's stream as one finish chunk
+            if delta == {"content": ""}:
+                # vLLM's EOS step (empty text) ends the proxy's stream as one finish chunk; an
+                # empty text alone (Ollama's last chunk before an error) is no chunk at all
+                # (seen on 1.110.2 and 1.74.15)
                 delta = {}
             index = choice.get("index", 0)
             # 1.110 keeps vLLM's own choice keys on content chunks, stop_reason on the finish
@@ -279,9 +295,8 @@ class Reframer:
         if usage is None:  # the proxy estimates what the upstream did not report
             usage = self.estimated_usage()
         knobs = self.ctx.knobs
-        choices = (
-            [] if knobs.usage_chunk is UsageChunk.EMPTY_CHOICES else [{"index": 0, "delta": {}}]
-        )
+        empty = knobs.usage_chunk is UsageChunk.EMPTY_CHOICES and self.ctx.include_usage
+        choices: list[JSONObject] = [] if empty else [{"index": 0, "delta": {}}]
         chunk = self.chunk(self.finish_model, choices)
         chunk["usage"] = usage_body(knobs, usage, self.reasoning_tokens())
         return chunk
@@ -314,27 +329,49 @@ def mid_stream_error(ctx: StreamContext, error: Any) -> _errors.ProxyError:
             f"Received Model Group={deployment.model_name}\nAvailable Model Group Fallbacks=None"
         )
         return _errors.ProxyError(text, 503)
-    cls = _errors.error_class(status)
+    # an openai/ deployment reads the stream through the openai SDK, whose error for an error
+    # frame LiteLLM maps to APIConnectionError (seen on 1.110.2, SGLang, Ollama, llama.cpp)
+    sdk = deployment.provider == "openai"
+    cls = "APIConnectionError" if sdk else _errors.error_class(status)
     text = f"litellm.{cls}: {cls}: {deployment.exception_prefix} - {message}"
     return _errors.ProxyError(text, status, _errors.error_type(status))
 
 
-def cut_error(ctx: StreamContext) -> _errors.ProxyError:
+def unfinished_error(ctx: StreamContext) -> _errors.ProxyError:
+    """An openai/ stream that closed cleanly without a finish_reason or [DONE]: the openai SDK
+    path's complaint (seen on 1.110.2, Ollama's stream after an error)."""
     text = (
         "litellm.APIConnectionError: APIConnectionError: "
-        f"{ctx.deployment.exception_prefix} - {_errors.CUT_MESSAGE}"
+        f"{ctx.deployment.exception_prefix} - Stream ended before a finish_reason was received"
     )
     return _errors.ProxyError(text, 500, "internal_server_error")
 
 
+def cut_error(ctx: StreamContext) -> _errors.ProxyError:
+    # the openai SDK's own words for a cut (openai/ deployments), else aiohttp's
+    sdk = ctx.deployment.provider == "openai"
+    text = (
+        "litellm.APIConnectionError: APIConnectionError: "
+        f"{ctx.deployment.exception_prefix} - "
+        f"{'Connection error.' if sdk else _errors.CUT_MESSAGE}"
+    )
+    return _errors.ProxyError(text, 500, "internal_server_error")
+
+
+CLOSED = ""  # the upstream closed its stream cleanly, without [DONE]
+
+
 async def _upstream_events(response: httpx.Response) -> AsyncGenerator[str | None, None]:
-    """Data payloads as they arrive; ``None`` last if the connection was cut."""
+    """Data payloads as they arrive; ``None`` last if the connection was cut, CLOSED if it
+    ended cleanly."""
     try:
         async for line in response.aiter_lines():
             if line.startswith("data:"):
                 yield line[5:].strip()
     except httpx.HTTPError:
         yield None
+    else:
+        yield CLOSED
 
 
 async def relay(
@@ -352,6 +389,9 @@ async def relay(
         events = _upstream_events(response)
         async for payload in events:
             if payload is None:
+                break
+            if payload == CLOSED:
+                ending = "closed"
                 break
             if payload == "[DONE]":
                 ending = "done"
@@ -379,7 +419,7 @@ async def relay(
                 yield held
             for chunk in reframer.flush():
                 yield sse.data(chunk)
-            if ctx.include_usage:
+            if ctx.include_usage or reframer.renamed:
                 yield sse.data(reframer.usage_chunk())
             yield sse.DONE
             if ctx.on_tokens is not None:  # the success callback: a stream that ended well
@@ -394,7 +434,9 @@ async def relay(
         elif knobs.upstream_cut is UpstreamCut.ERROR_FRAME:
             if held is not None:
                 yield held
-            yield sse.event(sse.spaced(cut_error(ctx).body()))
+            unfinished = ending == "closed" and ctx.deployment.provider == "openai"
+            frame = unfinished_error(ctx) if unfinished else cut_error(ctx)
+            yield sse.event(sse.spaced(frame.body()))
             yield sse.DONE
         else:
             # 1.74's transport swallows the cut (litellm 1.74.15 llms/custom_httpx/

@@ -45,6 +45,11 @@ def _connection_error(
     return _errors.upstream_error(knobs, deployment, 500, text)
 
 
+# The routes an openai/ deployment calls through the openai SDK (its errors read by the SDK);
+# /responses goes through LiteLLM's own HTTP handler, which passes the body on as it came.
+SDK_PATHS = ("/chat/completions", "/completions")
+
+
 async def attempt_upstream(
     state: LitellmState,
     deployment: Deployment,
@@ -77,9 +82,11 @@ async def attempt_upstream(
     text = (await response.aread()).decode("utf-8", "replace")
     await response.aclose()
     status = response.status_code
+    if deployment.provider == "openai" and path in SDK_PATHS:
+        text = _errors.sdk_message(status, text)
     error = _errors.upstream_error(knobs, deployment, status, text)
     error.headers = call.headers(knobs.upstream_error_headers)
-    if status in COOLDOWN_STATUSES:
+    if status in COOLDOWN_STATUSES and (path != "/responses" or knobs.responses_cooldown):
         state.cool_down(deployment, _errors.short_upstream(deployment, status, text), status)
     raise error
 

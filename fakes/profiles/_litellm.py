@@ -111,9 +111,21 @@ class LitellmKnobs(BaseModel):
     response_model: ModelField = ModelField.ALIAS
     keep_null_fields: bool = False  # system_fingerprint, tool_calls, ... stay as nulls
     choice_passthrough: tuple[str, ...] = ("logprobs", "stop_reason")  # upstream choice keys
+    # an upstream's prompt_tokens_details dict read into litellm's PromptTokensDetailsWrapper,
+    # dumped with these keys in this order (nulls included): /v1/completions bodies, and chat
+    # bodies where null fields stay (keep_null_fields)
+    prompt_details_keys: tuple[str, ...] = (
+        "audio_tokens", "cached_tokens", "image_tokens", "text_tokens", "video_tokens",
+        "initial_prompt_tokens",
+    )  # fmt: skip
     # vLLM's "reasoning" (0.12+) in a message becomes "reasoning_content"; 1.110 also keeps it
     # under provider_specific_fields, with the upstream's "refusal"
     message_reasoning_extras: bool = True
+    # an answer whose system_fingerprint is "fp_ollama" gets an id of the proxy's own
+    # (chatcmpl-<uuid>), the upstream's as provider_specific_fields.original_response_id; a
+    # stream also passes the upstream's usage chunk on as an empty delta and always ends with
+    # a usage chunk (choices [] if asked for, else one empty delta)
+    ollama_response_ids: bool = True
     # Streaming
     empty_role_chunk: bool = True  # False: the role rides on the next chunk
     holds_one_chunk: bool = False  # a chunk goes out when the next arrives (the last at the end)
@@ -146,6 +158,7 @@ class LitellmKnobs(BaseModel):
     # Routes
     responses: ResponsesMode = ResponsesMode.FORWARD
     responses_error_version: bool = True  # /v1/responses errors add x-litellm-version
+    responses_cooldown: bool = True  # a forwarded /v1/responses 404 cools the deployment down
     models_max_tokens: bool = True  # /v1/models learns max_input/output_tokens upstream
     readiness_detail: bool = False  # readiness lists cache, version, callbacks
     # Response headers (names; "llm_provider-*" stands for the upstream's headers)

@@ -24,13 +24,9 @@ from reference.litellm_conformance._stacks import (
     replayed_hub,
     send_all,
 )
-from reference.litellm_conformance._units import (
-    Unit,
-    build_upstream,
-    catalogue,
-    upstream_profile,
-)
+from reference.litellm_conformance._units import Unit, build_upstream, catalogue
 from reference.litellm_conformance._upstream import capturing, exchanges
+from reference.litellm_conformance._upstream_kinds import resolve_upstream
 
 UPSTREAMS = ("vllm-0.9", "newest")
 RECORDINGS = Path("recordings/litellm")
@@ -71,12 +67,13 @@ def run(
     echo: Callable[[str], None],
 ) -> bool:
     """One release in front of one upstream; True when nothing but known differences."""
-    name = upstream_profile(upstream).name
+    server = resolve_upstream(upstream)
+    name, provider = server.name, server.provider
     units = catalogue(version, upstream)
     logs = {unit.name: RequestLog() for unit in units}
     real_hub = hub_for(units, build_upstream, upstream, version)
     real_hub.apps = {name: capturing(app, logs[name]) for name, app in real_hub.apps.items()}
-    with real_proxy(litellm, _free_port(), units, real_hub) as (url, base):
+    with real_proxy(litellm, _free_port(), units, real_hub, provider) as (url, base):
         if cassette is None:
             real = localize(asyncio.run(send_all(url, units)), base)
         else:
@@ -84,7 +81,7 @@ def run(
             echo(f"recorded the session as a cassette in {cassette}")
     upstream_answers = {name: exchanges(log) for name, log in logs.items()}
     # the fake gets the very answers the real proxy got from its upstreams
-    fake = fake_answers(version, units, replayed_hub(upstream_answers))
+    fake = fake_answers(version, units, replayed_hub(upstream_answers), provider)
     recording = _recording.path_for(RECORDINGS, version, name)
     if record:
         _recording.write(recording, version, name, units, real, upstream_answers)
@@ -127,7 +124,9 @@ def replay(version: str, write_known: bool, echo: Callable[[str], None]) -> bool
         raise SystemExit(f"no recordings for {version} in {RECORDINGS}")
     for path in paths:
         recorded = _recording.read(path)
-        fake = fake_answers(version, recorded.units, replayed_hub(recorded.upstream_answers))
+        provider = resolve_upstream(recorded.upstream).provider
+        hub = replayed_hub(recorded.upstream_answers)
+        fake = fake_answers(version, recorded.units, hub, provider)
         ok &= report(
             version,
             recorded.upstream,
@@ -151,7 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--version", required=True, help="Its release, e.g. 1.110.2.")
     parser.add_argument(
-        "--upstream", action="append", help="vLLM profile names (default: vllm-0.9 and newest)."
+        "--upstream",
+        action="append",
+        help="vLLM profile names, or sglang, ollama, llamacpp (their newest profile) or one of "
+        "their profile names (default: vllm-0.9 and newest).",
     )
     parser.add_argument(
         "--record", action="store_true", help=f"Write the real proxy's answers to {RECORDINGS}/."

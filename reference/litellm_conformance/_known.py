@@ -24,6 +24,15 @@ REASONS = {
     "that runs after the next attempt has already been picked (seen: a failing deployment "
     "tried three times before it cools, a single-deployment group never cooled), and it "
     "sleeps after the last failed retry too; the fake follows 1.110.2.",
+    "extra.messages": "/v1/messages in front of an openai/ deployment is not imitated yet: "
+    "1.110.2 sends it to the upstream's /v1/responses (a 404 from SGLang and Ollama, an answer "
+    "converted from llama.cpp's), where the fake converts it to a chat call as for hosted_vllm/.",
+    "responses": "/v1/responses forwarded to a server that serves it (Ollama, llama.cpp): the "
+    "proxy's rewriting of the answer (model, usage details, item keys; 1.74 a 500 when the "
+    "answer fails its validation) and a 404 error body of Ollama's are not imitated yet.",
+    "extra.completions": "/v1/completions to an upstream without the route (the fake SGLang "
+    "serves none): the headers of the wrapped 404 and 1.74's streamed error frame are not "
+    "imitated yet.",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,9 @@ FORMAT = "llm-fakes-litellm-conformance"
 # 1: 27 hand-written probes against one upstream; 2: no upstream answers
 FORMAT_VERSION = 3
 KEY = b"[master key]"  # the run's key, kept out of the file
+# 1.74 puts tracebacks in some error bodies (a /v1/responses stream failing its validation):
+# the install folder they name stays out of the file
+SITE_PACKAGES = re.compile(rb"/[^\s\"']*?/site-packages/")
 
 
 def path_for(folder: Path, version: str, upstream: str) -> Path:
@@ -33,7 +37,10 @@ def write(
         "version": FORMAT_VERSION,
         "litellm": version,
         "upstream": upstream,
-        "redacted": ["authorization: the conformance run's own master key"],
+        "redacted": [
+            "authorization: the conformance run's own master key",
+            "the real proxy's install folder in the tracebacks of its error bodies",
+        ],
         "units": [
             {**u.to_json(), "answers": answers[u.name], "upstream": upstream_answers[u.name]}
             for u in units
@@ -42,6 +49,7 @@ def write(
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
     text = orjson.dumps(data, option=orjson.OPT_INDENT_2).replace(MASTER_KEY.encode(), KEY)
+    text = SITE_PACKAGES.sub(b"<site-packages>/", text)
     temporary.write_bytes(text + b"\n")
     temporary.replace(path)
 

@@ -56,13 +56,13 @@ def hub_for(
     return Hub({u.name: factory(u.source, upstream, litellm) for u in units})
 
 
-def config_text(units: Sequence[Unit], base: str) -> str:
+def config_text(units: Sequence[Unit], base: str, provider: str = "hosted_vllm") -> str:
     lines = ["model_list:"]
     for unit in units:
         lines += [
             f"  - model_name: {unit.name}",
             "    litellm_params:",
-            "      model: hosted_vllm/fake-model",
+            f"      model: {provider}/fake-model",
             f"      api_base: {base}/{unit.name}/v1",
             "      api_key: none",
         ]
@@ -113,14 +113,16 @@ def localize(answers: Any, base: str) -> Any:
     return answers
 
 
-def fake_answers(version: str, units: Sequence[Unit], hub: Hub) -> dict[str, list[dict[str, Any]]]:
+def fake_answers(
+    version: str, units: Sequence[Unit], hub: Hub, provider: str = "hosted_vllm"
+) -> dict[str, list[dict[str, Any]]]:
     """The fake LiteLLM in front of the hub, both on loopback like the real proxy's run
     (uvicorn's headers on the upstream answers are part of what the proxy passes on)."""
     from fakes.litellm import create_litellm_app, parse_config, resolve_litellm_profile
 
     profile, release = resolve_litellm_profile(version, None)
     with live(hub) as upstream:
-        text = config_text(units, upstream.url)
+        text = config_text(units, upstream.url, provider)
         config = parse_config(text, "conformance", profile, release, {})
         app = create_litellm_app(config)
         with live(app, server_header=profile.knobs.server_header) as proxy:
@@ -131,13 +133,13 @@ def fake_answers(version: str, units: Sequence[Unit], hub: Hub) -> dict[str, lis
 
 @contextlib.contextmanager
 def real_proxy(
-    litellm: str, port: int, units: Sequence[Unit], hub: Hub
+    litellm: str, port: int, units: Sequence[Unit], hub: Hub, provider: str = "hosted_vllm"
 ) -> Iterator[tuple[str, str]]:
     """The real proxy on ``port`` in front of the hub on another loopback port:
     (proxy URL, the hub's base URL)."""
     with live(hub) as server, tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "config.yaml"
-        path.write_text(config_text(units, server.url))
+        path.write_text(config_text(units, server.url, provider))
         log_path = Path(folder) / "proxy.log"
         with log_path.open("w") as log:
             env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}

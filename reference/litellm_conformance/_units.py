@@ -23,8 +23,9 @@ from contracts.drivers import DRIVERS, REFERENCE
 from contracts.scenarios import SCENARIOS
 from fakes.model.faults import Fault, FaultKind, FaultRule
 from fakes.model.script import Script
-from fakes.profiles import Profile, builtin
+from fakes.profiles import Profile
 from fakes.vllm import VllmConfig, create_vllm_app
+from reference.litellm_conformance._upstream_kinds import resolve_upstream
 
 # Wire scenarios whose canned upstream makes sense behind the proxy: an upstream stream
 # without usage is where the proxy's own estimate shows.
@@ -96,8 +97,8 @@ class Unit:
 
 
 def upstream_profile(name: str | None) -> Profile:
-    profiles = builtin("vllm")
-    return profiles.newest() if name in (None, "newest") else profiles.get(str(name))
+    """The fake vLLM profile the catalogue is derived with (the newest for another server)."""
+    return resolve_upstream(name).vllm
 
 
 def _vllm(profile: Profile, script: Script | None = None, **options: Any) -> ASGIApp:
@@ -323,9 +324,12 @@ async def _driver_requests(scenario: Scenario, profile: Profile, litellm: str, d
 
 def catalogue(litellm: str, upstream: str | None) -> list[Unit]:
     """Every unit for one proxy release in front of one fake vLLM profile."""
-    profile = upstream_profile(upstream)
+    server = resolve_upstream(upstream)
+    profile = server.vllm
     units: list[Unit] = []
     for scenario in scenarios_for(profile, litellm):
+        if not server.runs(scenario):
+            continue
         seen: dict[bytes, tuple[tuple[WireRequest, ...], list[str]]] = {}
         for driver in REFERENCE:
             requests = asyncio.run(_driver_requests(scenario, profile, litellm, driver))
@@ -355,17 +359,24 @@ def _rebody(body: bytes | None, alias: str) -> bytes | None:
 
 
 def build_upstream(unit_source: str, upstream: str | None, litellm: str) -> ASGIApp:
-    """A fresh fake vLLM (or canned upstream) for one unit."""
-    profile = upstream_profile(upstream)
+    """A fresh fake server (or canned upstream) for one unit."""
+    server = resolve_upstream(upstream)
+    profile = server.vllm
     kind, _, name = unit_source.partition(":")
     if kind == "scenario":
         scenario = SCENARIOS.get(name)
+        if server.kind != "vllm":
+            return server.backend().build(scenario)
         return scenario_backend(scenario, profile, None).build(scenario)
     if kind == "extra":
         options = next(o for n, o, _, _ in EXTRAS if n == name)
+        if server.kind != "vllm":
+            return server.app(tools=bool(options))
         return _vllm(profile, **options)
     probe = next(p for p in PROBES if p.name == name)
     faults = (FaultRule(fault=probe.fault),) if probe.fault else ()
+    if server.kind != "vllm":
+        return server.app(tools=True, faults=faults)
     return _vllm(profile, faults=faults, enable_auto_tool_choice=True, tool_call_parser="hermes")
 
 

@@ -254,7 +254,9 @@ def test_a_known_release_does_not_warn(busy_port: int) -> None:
     ("command", "option"),
     [
         (["serve", "vllm", "--port"], "--port"),
-        (["serve", "stack", "--litellm-port", "0", "--vllm-port"], "--vllm-port"),
+        # --vllm-port is --upstream-port's older name
+        (["serve", "stack", "--litellm-port", "0", "--vllm-port"], "--upstream-port"),
+        (["serve", "stack", "--litellm-port", "0", "--upstream-port"], "--upstream-port"),
         (["serve", "stack", "--vllm-port", "0", "--litellm-port"], "--litellm-port"),
     ],
 )

@@ -16,6 +16,7 @@ from fakes.record import load
 from reference.litellm_conformance import _known, _recording
 from reference.litellm_conformance._compare import differences
 from reference.litellm_conformance._stacks import fake_answers, replayed_hub
+from reference.litellm_conformance._upstream_kinds import resolve_upstream
 
 ROOT = Path(__file__).parents[3] / "recordings"
 CASSETTES = sorted(ROOT.glob("litellm-*.jsonl"))
@@ -38,6 +39,7 @@ def test_both_release_lines_are_recorded_in_front_of_two_upstreams() -> None:
 def test_secrets_never_reached_the_recordings(path: Path) -> None:
     text = path.read_text()
     assert "Str0ng-Master-Key" not in text and "127.0.0.1" not in text
+    assert "/lib/python" not in text  # the real proxy's install folder, in its tracebacks
 
 
 @pytest.mark.live
@@ -65,8 +67,11 @@ def test_the_recorded_session_replays_byte_for_byte(path: Path) -> None:
 @pytest.mark.parametrize("path", RECORDINGS, ids=lambda p: p.stem)
 def test_the_fake_answers_like_the_recorded_real_proxy(path: Path) -> None:
     recorded = _recording.read(path)
-    # in front of the very answers the real proxy had from its fake vLLMs
-    fake = fake_answers(recorded.litellm, recorded.units, replayed_hub(recorded.upstream_answers))
+    # in front of the very answers the real proxy had from its fake vLLMs (SGLang, Ollama,
+    # llama.cpp), behind the provider each is configured with
+    provider = resolve_upstream(recorded.upstream).provider
+    hub = replayed_hub(recorded.upstream_answers)
+    fake = fake_answers(recorded.litellm, recorded.units, hub, provider)
     found = _known.flat(differences(recorded.answers, fake))
     known = _known.load(path)
     assert [line for line in found if line not in known] == [], "new differences"
@@ -153,3 +158,35 @@ async def test_the_real_proxys_upstream_pauses_before_a_cut(
     for finish in (True, False):
         await _upstream._paced_cuts(app(finish))(scope, receive, send)
     assert pauses == [_upstream.CUT_PAUSE]
+
+
+@pytest.mark.parametrize("kind", ["sglang", "ollama", "llamacpp"])
+def test_each_other_server_is_recorded_on_both_release_lines(kind: str) -> None:
+    from fakes.profiles import builtin
+
+    newest = builtin(kind).newest().name
+    names = {p.stem for p in RECORDINGS}
+    assert {f"litellm-1.110.2+{newest}", f"litellm-1.74.15.post2+{newest}"} <= names
+
+
+def test_the_catalogue_in_front_of_sglang_is_its_scenarios_behind_openai() -> None:
+    from contracts._backends import SGLANG_SCENARIOS
+    from reference.litellm_conformance._units import build_upstream, catalogue
+
+    server = resolve_upstream("sglang")
+    assert (server.kind, server.provider) == ("sglang", "openai")
+    units = catalogue("1.110.2", "sglang")
+    scenarios = {u.source.removeprefix("scenario:") for u in units if u.source.startswith("sc")}
+    assert scenarios and scenarios <= SGLANG_SCENARIOS
+    assert resolve_upstream("vllm-0.9").provider == "hosted_vllm"
+    # a probe's upstream is the fake SGLang itself: its /get_model_info route answers
+    app = build_upstream("probe:models", "sglang", "1.110.2")
+
+    async def get() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://sglang") as client:
+            return await client.get("/get_model_info")
+
+    import asyncio
+
+    assert asyncio.run(get()).status_code == 200
