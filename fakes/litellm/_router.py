@@ -170,9 +170,18 @@ async def route(
     try:
         return await _in_group(state, call, model, attempt_one, input_tokens)
     except _errors.ProxyError as error:
-        chain = settings.context_window_fallbacks if _context_window(error) else settings.fallbacks
+        # a content-policy refusal has its own list when one is configured (without one, read
+        # and not run: 1.110 would go on to the plain fallbacks, 1.74 not; here: a plain 400)
+        policy = error.content_policy is not None and bool(settings.content_policy_fallbacks)
+        if policy:
+            chain = settings.content_policy_fallbacks
+        elif _context_window(error):
+            chain = settings.context_window_fallbacks
+        else:
+            chain = settings.fallbacks
         targets = chain.get(model, ())
-        if not _context_window(error) and error.status < 500 and error.status not in (408, 429):
+        special = policy or _context_window(error)
+        if not special and error.status < 500 and error.status not in (408, 429):
             targets = ()
         for depth, target in enumerate(targets, start=1):
             try:
@@ -181,7 +190,14 @@ async def route(
                 continue
             call.fallbacks = depth
             return answer
-        if settings.fallbacks and not targets and error.message.endswith(_NO_FALLBACK):
+        if policy and not targets and state.knobs.content_policy_fallback_note:
+            error.message += f"\nError doing the fallback: {error.content_policy}"
+        if (
+            settings.fallbacks
+            and not targets
+            and not policy
+            and error.message.endswith(_NO_FALLBACK)
+        ):
             error.message = error.message.removesuffix(
                 " failed with the error above." + _NO_FALLBACK
             )

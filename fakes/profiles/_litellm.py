@@ -96,6 +96,12 @@ class LitellmKnobs(BaseModel):
     missing_messages: MissingMessages = MissingMessages.BAD_REQUEST
     upstream_error_format: UpstreamErrorFormat = UpstreamErrorFormat.MODEL_GROUP_FOOTER
     cooldown_retry_after: bool = True  # the 429 carries retry-after
+    # an upstream 400 LiteLLM reads as a content-policy refusal is a ContentPolicyViolationError:
+    # named so in the message, not retried, and sent to content_policy_fallbacks alone
+    content_policy_errors: bool = True
+    # ... and, with no content-policy fallback for its group, its message repeats the refusal
+    # after "\nError doing the fallback: "
+    content_policy_fallback_note: bool = False
     cooldown_list_detail: bool = False  # cooldown_list shows (id, {exception...}) tuples
     # usage-based-routing-v2: x-ratelimit-remaining-* count the answered call itself
     usage_headers_count_this_call: bool = True

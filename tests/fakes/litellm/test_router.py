@@ -3,6 +3,7 @@ backoff formula, and the fallback hint."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from fakes.litellm import ConfigError, parse_config, resolve_litellm_profile
@@ -194,3 +195,58 @@ async def test_a_streams_tokens_count_once_it_has_ended(
     deployment = state.config.group("m")[0]
     assert state.fleet.tokens_now(deployment) == limit_tokens
     assert state.fleet.header_tokens_now(deployment) == header_tokens
+
+
+async def _policy_answer(release: str, model: str, knobs: dict[str, bool]) -> httpx.Response:
+    """One chat request to the content-policy run's config (a refusing replica per group,
+    `backup` healthy) through the fake LiteLLM of ``release`` with ``knobs`` set."""
+    from fakes.litellm import create_litellm_app
+    from fakes.transports.streaming import StreamingASGITransport
+    from reference.litellm_conformance._router_units import POLICY, Hits, config_text, replica_apps
+    from reference.litellm_conformance._stacks import Hub
+    from reference.litellm_conformance._units import AUTH
+
+    profile, resolved = resolve_litellm_profile(release, None)
+    config = parse_config(config_text(POLICY, "http://upstream.fake"), "c", profile, resolved, {})
+    upstream = Hub(replica_apps(POLICY, Hits()))
+    proxy = create_litellm_app(config, transport=StreamingASGITransport(upstream))
+    proxy.state.fake.set_knobs(knobs)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=proxy), base_url="http://proxy"
+    ) as client:
+        body = {"model": model, "messages": [{"role": "user", "content": "hi"}]}
+        return await client.post("/v1/chat/completions", json=body, headers=AUTH)
+
+
+@pytest.mark.parametrize("mapped", [True, False])
+@pytest.mark.parametrize("model", ["guarded", "safety"])
+async def test_a_content_policy_refusal_goes_to_content_policy_fallbacks(
+    mapped: bool, model: str
+) -> None:
+    """content_policy_errors, as recorded in router-content-policy-litellm-*.json: both
+    wordings LiteLLM maps to ContentPolicyViolationError fall back to `backup` at once."""
+    answer = await _policy_answer("1.110.2", model, {"content_policy_errors": mapped})
+    if mapped:
+        assert answer.status_code == 200
+        assert answer.headers["x-litellm-model-id"] == "c2"
+        assert answer.headers["x-litellm-attempted-fallbacks"] == "1"
+    else:  # a plain 400: no fallback of any kind
+        assert answer.status_code == 400
+        assert "ContentPolicyViolationError" not in answer.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("note", [True, False])
+async def test_without_a_content_policy_fallback_1_74_repeats_the_refusal(note: bool) -> None:
+    """`strict` has only a plain fallback: the refusal is not sent there on either release;
+    1.74 appends it again after "Error doing the fallback: " (content_policy_fallback_note)."""
+    answer = await _policy_answer("1.74.15.post2", "strict", {"content_policy_fallback_note": note})
+    assert answer.status_code == 400
+    message = answer.json()["error"]["message"]
+    refusal = (
+        "litellm.BadRequestError: litellm.ContentPolicyViolationError: "
+        "ContentPolicyViolationError: Hosted_vllmException - Invalid prompt: your prompt was "
+        "flagged as potentially violating our usage policy. Please try again with a different "
+        "prompt."
+    )
+    assert message.startswith(refusal + ". Received Model Group=strict\n")
+    assert message.endswith(f"\nError doing the fallback: {refusal}") is note
