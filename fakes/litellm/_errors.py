@@ -61,9 +61,12 @@ class ProxyError(Exception):
         self.param = param
         self.headers = headers or []
         self.extra = extra or {}
-        # the upstream's refusal read as a ContentPolicyViolationError: its text before the
-        # router's footer (1.74 repeats it when no content-policy fallback takes over)
-        self.content_policy: str | None = None
+        # an upstream error's message before the router's footer (1.74 repeats it)
+        self.bare: str | None = None
+        self.content_policy = False  # read as a ContentPolicyViolationError
+        # set when the router's retries ran: (the last retry's index, the retries allowed),
+        # which 1.74's str(exception) names ("LiteLLM Retried: 1 times, ...")
+        self.retried: tuple[int, int] | None = None
 
     def body(self) -> dict[str, Any]:
         inner = {
@@ -195,8 +198,8 @@ def upstream_error(
             "No fallback was attempted."
         )
         error = ProxyError(message, status, error_type(status))
-    if policy:
-        error.content_policy = f"{prefix}{upstream_message(body)}"
+    error.bare = f"{prefix}{upstream_message(body)}"
+    error.content_policy = policy
     return error
 
 

@@ -125,9 +125,16 @@ async def _in_group(
             answer = await attempt_one(deployment)
         except _errors.ProxyError as error:
             last = error
-            if error.status in RETRYABLE and fleet.failed(deployment) > settings.allowed_fails:
+            counted = attempt == 0 or not state.knobs.cooldown_first_failure_only
+            if (
+                error.status in RETRYABLE
+                and counted
+                and fleet.failed(deployment) > settings.allowed_fails
+            ):
                 short = _errors.short_upstream(deployment, error.status, error.message)
                 state.cool_down(deployment, short, error.status)
+            if attempt > 0:
+                error.retried = (retries - 1, retries)
             if error.status not in RETRYABLE or attempt == retries:
                 raise
             left = len(_healthy(state, group))
@@ -158,6 +165,28 @@ def _hint(state: LitellmState) -> str:
     )
 
 
+def _note_no_fallback(state: LitellmState, error: _errors.ProxyError, model: str) -> None:
+    """1.74: a group without fallbacks while others have some (router.py:3806-3812 and
+    3840-3851 of 1.74.15.post2); seen in the failover run's fleet and pair errors."""
+    if error.bare is None:
+        return
+    listed = ", ".join(
+        f"{{{group!r}: {list(targets)!r}}}"
+        for group, targets in state.config.router.fallbacks.items()
+    )
+    bare = f"{error.bare}No fallback model group found for original model_group={model}. "
+    bare += f"Fallbacks=[{listed}]"
+    text = bare
+    if error.retried is not None:  # litellm's exception __str__ (exceptions.py)
+        last, allowed = error.retried
+        text += f" LiteLLM Retried: {last} times" if last else ""
+        text += f", LiteLLM Max Retries: {allowed}" if allowed else ""
+    error.message = (
+        f"{bare}. Received Model Group={model}\nAvailable Model Group Fallbacks=None\n"
+        f"Error doing the fallback: {text}"
+    )
+
+
 async def route(
     state: LitellmState,
     call: CallInfo,
@@ -172,7 +201,7 @@ async def route(
     except _errors.ProxyError as error:
         # a content-policy refusal has its own list when one is configured (without one, read
         # and not run: 1.110 would go on to the plain fallbacks, 1.74 not; here: a plain 400)
-        policy = error.content_policy is not None and bool(settings.content_policy_fallbacks)
+        policy = error.content_policy and bool(settings.content_policy_fallbacks)
         if policy:
             chain = settings.content_policy_fallbacks
         elif _context_window(error):
@@ -191,7 +220,9 @@ async def route(
             call.fallbacks = depth
             return answer
         if policy and not targets and state.knobs.content_policy_fallback_note:
-            error.message += f"\nError doing the fallback: {error.content_policy}"
+            error.message += f"\nError doing the fallback: {error.bare}"
+        elif not special and settings.fallbacks and not targets and state.knobs.no_fallback_note:
+            _note_no_fallback(state, error, model)
         if (
             settings.fallbacks
             and not targets

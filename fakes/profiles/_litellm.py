@@ -103,6 +103,13 @@ class LitellmKnobs(BaseModel):
     # after "\nError doing the fallback: "
     content_policy_fallback_note: bool = False
     cooldown_list_detail: bool = False  # cooldown_list shows (id, {exception...}) tuples
+    # the router counts only a request's first failed attempt toward allowed_fails and its
+    # cooldown (the request's retries share one logging object, which reports one failure)
+    cooldown_first_failure_only: bool = False
+    # an error whose group has no fallback while others have some: "No fallback model group
+    # found for original model_group=G. Fallbacks=[...]" and it all again after "Error doing
+    # the fallback: " (False: 1.110's own wording, proven separately)
+    no_fallback_note: bool = False
     # usage-based-routing-v2: x-ratelimit-remaining-* count the answered call itself
     usage_headers_count_this_call: bool = True
     # usage-based-routing-v2: a stream's tokens, counted once it has ended, hold back the

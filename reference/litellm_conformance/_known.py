@@ -20,10 +20,10 @@ def load(recording: Path) -> list[str]:
 
 # Why differences stand, by a part of their line (printed above the first in .known.txt).
 REASONS = {
-    "router[": "1.74's router is not imitated yet: its cooldown is set by a failure callback "
-    "that runs after the next attempt has already been picked (seen: a failing deployment "
-    "tried three times before it cools, a single-deployment group never cooled), and it "
-    "sleeps after the last failed retry too; the fake follows 1.110.2.",
+    "router[": "1.74's router: its /health probes each failing deployment three times (the "
+    "health check's own retries, not imitated), and a routed /v1/completions error names "
+    "OpenAIException ('Error code: 500 - ...') without x-litellm headers; the fake answers "
+    "those as 1.110.2 does.",
 }
 
 

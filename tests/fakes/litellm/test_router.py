@@ -11,6 +11,7 @@ from fakes.litellm._errors import ProxyError
 from fakes.litellm._router import backoff, pick
 from fakes.litellm._router_config import Strategy
 from fakes.litellm._state import LitellmState
+from reference.litellm_conformance._router_units import FAILOVER, POLICY, Run
 
 PROFILE, RELEASE = resolve_litellm_profile("1.110.2", None)
 GROUP = """model_list:
@@ -197,25 +198,73 @@ async def test_a_streams_tokens_count_once_it_has_ended(
     assert state.fleet.header_tokens_now(deployment) == header_tokens
 
 
-async def _policy_answer(release: str, model: str, knobs: dict[str, bool]) -> httpx.Response:
-    """One chat request to the content-policy run's config (a refusing replica per group,
-    `backup` healthy) through the fake LiteLLM of ``release`` with ``knobs`` set."""
+async def _answers(
+    run: Run, release: str, models: list[str], knobs: dict[str, bool]
+) -> tuple[list[httpx.Response], list[str]]:
+    """Chat requests in turn to a conformance run's config and replicas through the fake
+    LiteLLM of ``release`` with ``knobs`` set; the answers and the replicas reached."""
     from fakes.litellm import create_litellm_app
     from fakes.transports.streaming import StreamingASGITransport
-    from reference.litellm_conformance._router_units import POLICY, Hits, config_text, replica_apps
+    from reference.litellm_conformance._router_units import Hits, config_text, replica_apps
     from reference.litellm_conformance._stacks import Hub
     from reference.litellm_conformance._units import AUTH
 
     profile, resolved = resolve_litellm_profile(release, None)
-    config = parse_config(config_text(POLICY, "http://upstream.fake"), "c", profile, resolved, {})
-    upstream = Hub(replica_apps(POLICY, Hits()))
-    proxy = create_litellm_app(config, transport=StreamingASGITransport(upstream))
+    config = parse_config(config_text(run, "http://upstream.fake"), "c", profile, resolved, {})
+    hits = Hits()
+    proxy = create_litellm_app(
+        config, transport=StreamingASGITransport(Hub(replica_apps(run, hits)))
+    )
     proxy.state.fake.set_knobs(knobs)
+    answers = []
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=proxy), base_url="http://proxy"
     ) as client:
-        body = {"model": model, "messages": [{"role": "user", "content": "hi"}]}
-        return await client.post("/v1/chat/completions", json=body, headers=AUTH)
+        for model in models:
+            body = {"model": model, "messages": [{"role": "user", "content": "hi"}]}
+            answers.append(await client.post("/v1/chat/completions", json=body, headers=AUTH))
+    return answers, hits.seen
+
+
+async def _policy_answer(release: str, model: str, knobs: dict[str, bool]) -> httpx.Response:
+    answers, _ = await _answers(POLICY, release, [model], knobs)
+    return answers[0]
+
+
+@pytest.mark.parametrize("first_only", [True, False])
+async def test_1_74_cools_a_deployment_down_on_a_requests_first_failure_only(
+    first_only: bool,
+) -> None:
+    """cooldown_first_failure_only, as recorded in router-litellm-1.74.15.post2.json: with
+    allowed_fails 1, 1.74 tries the failing a1 three times in the first request and cools it
+    at the second request's first failure; 1.110 cools it after its second failure."""
+    answers, replicas = await _answers(
+        FAILOVER, "1.74.15.post2", ["fleet", "fleet"], {"cooldown_first_failure_only": first_only}
+    )
+    if first_only:
+        assert [a.status_code for a in answers] == [500, 200]
+        assert replicas == ["a1", "a1", "a1", "a1", "b1"]
+        assert answers[1].headers["x-litellm-attempted-retries"] == "1"
+    else:
+        assert [a.status_code for a in answers] == [200, 200]
+        assert replicas == ["a1", "a1", "b1", "b1"]
+
+
+@pytest.mark.parametrize("note", [True, False])
+async def test_1_74_names_the_missing_fallback_group_and_the_retries(note: bool) -> None:
+    """no_fallback_note: `pair` has no fallback while `solo` has one."""
+    answers, _ = await _answers(FAILOVER, "1.74.15.post2", ["pair"], {"no_fallback_note": note})
+    message = answers[0].json()["error"]["message"]
+    bare = "litellm.InternalServerError: InternalServerError: Hosted_vllmException - Injected fault"
+    missing = "No fallback model group found for original model_group=pair. Fallbacks=[{'solo': ['backup']}]"
+    if note:
+        assert message == (
+            f"{bare}{missing}. Received Model Group=pair\nAvailable Model Group Fallbacks=None\n"
+            f"Error doing the fallback: {bare}{missing} LiteLLM Retried: 1 times, "
+            "LiteLLM Max Retries: 2"
+        )
+    else:
+        assert missing not in message
 
 
 @pytest.mark.parametrize("mapped", [True, False])
