@@ -176,7 +176,11 @@ def is_content_policy(text: str) -> bool:
 
 
 def upstream_error(
-    knobs: LitellmKnobs, deployment: Deployment, status: int, body: str
+    knobs: LitellmKnobs,
+    deployment: Deployment,
+    status: int,
+    body: str,
+    label: str | None = None,  # in place of the provider's "Hosted_vllmException"
 ) -> ProxyError:
     cls = error_class(status)
     # seen on 1.110.2 and 1.74.15: a 400 names its class once, a 5xx or 404 twice
@@ -184,7 +188,7 @@ def upstream_error(
     policy = knobs.content_policy_errors and status == 400 and is_content_policy(body)
     if policy:  # seen on both: the mapped class inside the 400's name
         named = "litellm.ContentPolicyViolationError: ContentPolicyViolationError: "
-    prefix = f"litellm.{cls}: {named}{deployment.exception_prefix} - "
+    prefix = f"litellm.{cls}: {named}{label or deployment.exception_prefix} - "
     group = deployment.model_name
     if knobs.upstream_error_format is UpstreamErrorFormat.RECEIVED_MODEL_GROUP:
         message = (

@@ -77,8 +77,12 @@ async def attempt_upstream(
     text = (await response.aread()).decode("utf-8", "replace")
     await response.aclose()
     status = response.status_code
-    error = _errors.upstream_error(knobs, deployment, status, text)
-    error.headers = call.headers(knobs.upstream_error_headers)
+    if path == "/completions" and knobs.completions_openai_errors:
+        label = f"OpenAIException - Error code: {status}"
+        error = _errors.upstream_error(knobs, deployment, status, text, label)
+    else:
+        error = _errors.upstream_error(knobs, deployment, status, text)
+        error.headers = call.headers(knobs.upstream_error_headers)
     if status in COOLDOWN_STATUSES:
         state.cool_down(deployment, _errors.short_upstream(deployment, status, text), status)
     raise error

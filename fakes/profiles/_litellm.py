@@ -154,6 +154,9 @@ class LitellmKnobs(BaseModel):
     # /v1/completions
     completions_alias: bool = True  # the alias in bodies; False: the upstream model, fresh
     # chatcmpl-<uuid> ids and zero usage on every streamed chunk (1.74)
+    # an upstream error on /v1/completions is named "OpenAIException - Error code: N - ..."
+    # (its OpenAI text-completion client's) and carries no x-litellm headers
+    completions_openai_errors: bool = False
     completion_headers: tuple[str, ...] = ()
     completion_stream_headers: tuple[str, ...] = ()
     # Routes

@@ -20,10 +20,9 @@ def load(recording: Path) -> list[str]:
 
 # Why differences stand, by a part of their line (printed above the first in .known.txt).
 REASONS = {
-    "router[": "1.74's router: its /health probes each failing deployment three times (the "
-    "health check's own retries, not imitated), and a routed /v1/completions error names "
-    "OpenAIException ('Error code: 500 - ...') without x-litellm headers; the fake answers "
-    "those as 1.110.2 does.",
+    "router[": "1.74's keyed /health probes each failing deployment three times (the health "
+    "check's own retries) and shows its probes' params and tracebacks: not imitated, the fake "
+    "answers /health as 1.110.2 does.",
 }
 
 

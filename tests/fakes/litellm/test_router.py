@@ -199,10 +199,16 @@ async def test_a_streams_tokens_count_once_it_has_ended(
 
 
 async def _answers(
-    run: Run, release: str, models: list[str], knobs: dict[str, bool]
+    run: Run,
+    release: str,
+    models: list[str],
+    knobs: dict[str, bool],
+    body: dict[str, object] | None = None,
+    path: str = "/v1/chat/completions",
 ) -> tuple[list[httpx.Response], list[str]]:
-    """Chat requests in turn to a conformance run's config and replicas through the fake
-    LiteLLM of ``release`` with ``knobs`` set; the answers and the replicas reached."""
+    """Requests to ``models`` in turn (a chat "hi" unless ``body``) to a conformance run's
+    config and replicas through the fake LiteLLM of ``release`` with ``knobs`` set; the
+    answers and the replicas reached."""
     from fakes.litellm import create_litellm_app
     from fakes.transports.streaming import StreamingASGITransport
     from reference.litellm_conformance._router_units import Hits, config_text, replica_apps
@@ -221,8 +227,8 @@ async def _answers(
         transport=httpx.ASGITransport(app=proxy), base_url="http://proxy"
     ) as client:
         for model in models:
-            body = {"model": model, "messages": [{"role": "user", "content": "hi"}]}
-            answers.append(await client.post("/v1/chat/completions", json=body, headers=AUTH))
+            sent = body or {"messages": [{"role": "user", "content": "hi"}]}
+            answers.append(await client.post(path, json={**sent, "model": model}, headers=AUTH))
     return answers, hits.seen
 
 
@@ -299,3 +305,21 @@ async def test_without_a_content_policy_fallback_1_74_repeats_the_refusal(note: 
     )
     assert message.startswith(refusal + ". Received Model Group=strict\n")
     assert message.endswith(f"\nError doing the fallback: {refusal}") is note
+
+
+@pytest.mark.parametrize("openai_errors", [True, False])
+async def test_1_74_names_a_completions_error_as_its_openai_client_does(
+    openai_errors: bool,
+) -> None:
+    """completions_openai_errors, as recorded (router-litellm-1.74.15.post2.json, step 10)."""
+    body = {"model": "pair", "prompt": "hi", "max_tokens": 5}
+    knobs = {"completions_openai_errors": openai_errors}
+    answers, _ = await _answers(FAILOVER, "1.74.15.post2", ["pair"], knobs, body, "/v1/completions")
+    answer = answers[0]
+    assert answer.status_code == 500
+    message = answer.json()["error"]["message"]
+    named = "OpenAIException - Error code: 500 - Injected fault"
+    assert message.startswith(f"litellm.InternalServerError: InternalServerError: {named}") is (
+        openai_errors
+    )
+    assert ("x-litellm-call-id" in answer.headers) is not openai_errors
