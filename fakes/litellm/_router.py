@@ -11,7 +11,12 @@ Each rule was seen on the real proxy (1.110.2) in front of fake vLLM replicas, o
   retry-after up to 60 s, plus up to 0.75 s of jitter);
 - a group with no healthy deployment at its first attempt is the "No deployments available"
   429; fallbacks (``fallbacks``, ``context_window_fallbacks``) take over from the failed
-  group, the answer then names the fallback deployment and ``x-litellm-attempted-fallbacks``.
+  group, the answer then names the fallback deployment and ``x-litellm-attempted-fallbacks``;
+  a content-policy refusal goes to ``content_policy_fallbacks`` only.
+
+1.74 (seen the same way, its knobs): only a request's first failed attempt counts toward
+``allowed_fails`` (``cooldown_first_failure_only``), and an error of a group without
+fallbacks names that in its own words (``no_fallback_note``).
 """
 
 from __future__ import annotations
@@ -219,9 +224,18 @@ async def route(
                 continue
             call.fallbacks = depth
             return answer
-        if policy and not targets and state.knobs.content_policy_fallback_note:
+        knobs = state.knobs
+        # 1.74 re-raises inside its fallback block, which notes it: a refusal without a
+        # content-policy fallback (its list defaults to []), a group missing from `fallbacks`
+        if error.content_policy and not targets and knobs.content_policy_fallback_note:
             error.message += f"\nError doing the fallback: {error.bare}"
-        elif not special and settings.fallbacks and not targets and state.knobs.no_fallback_note:
+        elif (
+            not special
+            and not error.content_policy
+            and settings.fallbacks
+            and model not in settings.fallbacks
+            and knobs.no_fallback_note
+        ):
             _note_no_fallback(state, error, model)
         if (
             settings.fallbacks
