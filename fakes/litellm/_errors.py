@@ -61,6 +61,12 @@ class ProxyError(Exception):
         self.param = param
         self.headers = headers or []
         self.extra = extra or {}
+        # an upstream error's message before the router's footer (1.74 repeats it)
+        self.bare: str | None = None
+        self.content_policy = False  # read as a ContentPolicyViolationError
+        # set when the router's retries ran: (the last retry's index, the retries allowed),
+        # which 1.74's str(exception) names ("LiteLLM Retried: 1 times, ...")
+        self.retried: tuple[int, int] | None = None
 
     def body(self) -> dict[str, Any]:
         inner = {
@@ -169,25 +175,46 @@ def short_upstream(deployment: Deployment, status: int, body: str) -> str:
     return f"litellm.{cls}: {cls}: {deployment.exception_prefix} - {upstream_message(body)}"
 
 
+def is_content_policy(text: str) -> bool:
+    """LiteLLM's test for an OpenAI-compatible upstream's refusal (exception_mapping_utils.py:
+    1.110.2 lines 398-402, 1.74.15.post2 lines 364-377), on the error's whole text."""
+    return (
+        ("invalid_request_error" in text and "content_policy_violation" in text)
+        or ("Invalid prompt" in text and "violating our usage policy" in text)
+        or "request was rejected as a result of the safety system" in text.lower()
+    )
+
+
 def upstream_error(
-    knobs: LitellmKnobs, deployment: Deployment, status: int, body: str
+    knobs: LitellmKnobs,
+    deployment: Deployment,
+    status: int,
+    body: str,
+    label: str | None = None,  # in place of the provider's "Hosted_vllmException"
 ) -> ProxyError:
     cls = error_class(status)
     # seen on 1.110.2 and 1.74.15: a 400 names its class once, a 5xx or 404 twice
     named = f"{cls}: " if cls != "BadRequestError" else ""
-    prefix = f"litellm.{cls}: {named}{deployment.exception_prefix} - "
+    policy = knobs.content_policy_errors and status == 400 and is_content_policy(body)
+    if policy:  # seen on both: the mapped class inside the 400's name
+        named = "litellm.ContentPolicyViolationError: ContentPolicyViolationError: "
+    prefix = f"litellm.{cls}: {named}{label or deployment.exception_prefix} - "
     group = deployment.model_name
     if knobs.upstream_error_format is UpstreamErrorFormat.RECEIVED_MODEL_GROUP:
         message = (
             f"{prefix}{upstream_message(body)}. Received Model Group={group}\n"
             "Available Model Group Fallbacks=None"
         )
-        return ProxyError(message, status)
-    message = (
-        f"{prefix}{body}\n\nLiteLLM: model group '{group}' failed with the error above. "
-        "No fallback was attempted."
-    )
-    return ProxyError(message, status, error_type(status))
+        error = ProxyError(message, status)
+    else:
+        message = (
+            f"{prefix}{body}\n\nLiteLLM: model group '{group}' failed with the error above. "
+            "No fallback was attempted."
+        )
+        error = ProxyError(message, status, error_type(status))
+    error.bare = f"{prefix}{upstream_message(body)}"
+    error.content_policy = policy
+    return error
 
 
 def bridge_none_content(knobs: LitellmKnobs, deployment: Deployment, call: Any) -> ProxyError:

@@ -11,7 +11,12 @@ Each rule was seen on the real proxy (1.110.2) in front of fake vLLM replicas, o
   retry-after up to 60 s, plus up to 0.75 s of jitter);
 - a group with no healthy deployment at its first attempt is the "No deployments available"
   429; fallbacks (``fallbacks``, ``context_window_fallbacks``) take over from the failed
-  group, the answer then names the fallback deployment and ``x-litellm-attempted-fallbacks``.
+  group, the answer then names the fallback deployment and ``x-litellm-attempted-fallbacks``;
+  a content-policy refusal goes to ``content_policy_fallbacks`` only.
+
+1.74 (seen the same way, its knobs): only a request's first failed attempt counts toward
+``allowed_fails`` (``cooldown_first_failure_only``), and an error of a group without
+fallbacks names that in its own words (``no_fallback_note``).
 """
 
 from __future__ import annotations
@@ -125,9 +130,16 @@ async def _in_group(
             answer = await attempt_one(deployment)
         except _errors.ProxyError as error:
             last = error
-            if error.status in RETRYABLE and fleet.failed(deployment) > settings.allowed_fails:
+            counted = attempt == 0 or not state.knobs.cooldown_first_failure_only
+            if (
+                error.status in RETRYABLE
+                and counted
+                and fleet.failed(deployment) > settings.allowed_fails
+            ):
                 short = _errors.short_upstream(deployment, error.status, error.message)
                 state.cool_down(deployment, short, error.status)
+            if attempt > 0:
+                error.retried = (retries - 1, retries)
             if error.status not in RETRYABLE or attempt == retries:
                 raise
             left = len(_healthy(state, group))
@@ -158,6 +170,28 @@ def _hint(state: LitellmState) -> str:
     )
 
 
+def _note_no_fallback(state: LitellmState, error: _errors.ProxyError, model: str) -> None:
+    """1.74: a group without fallbacks while others have some (router.py:3806-3812 and
+    3840-3851 of 1.74.15.post2); seen in the failover run's fleet and pair errors."""
+    if error.bare is None:
+        return
+    listed = ", ".join(
+        f"{{{group!r}: {list(targets)!r}}}"
+        for group, targets in state.config.router.fallbacks.items()
+    )
+    bare = f"{error.bare}No fallback model group found for original model_group={model}. "
+    bare += f"Fallbacks=[{listed}]"
+    text = bare
+    if error.retried is not None:  # litellm's exception __str__ (exceptions.py)
+        last, allowed = error.retried
+        text += f" LiteLLM Retried: {last} times" if last else ""
+        text += f", LiteLLM Max Retries: {allowed}" if allowed else ""
+    error.message = (
+        f"{bare}. Received Model Group={model}\nAvailable Model Group Fallbacks=None\n"
+        f"Error doing the fallback: {text}"
+    )
+
+
 async def route(
     state: LitellmState,
     call: CallInfo,
@@ -170,9 +204,18 @@ async def route(
     try:
         return await _in_group(state, call, model, attempt_one, input_tokens)
     except _errors.ProxyError as error:
-        chain = settings.context_window_fallbacks if _context_window(error) else settings.fallbacks
+        # a content-policy refusal has its own list when one is configured (without one, read
+        # and not run: 1.110 would go on to the plain fallbacks, 1.74 not; here: a plain 400)
+        policy = error.content_policy and bool(settings.content_policy_fallbacks)
+        if policy:
+            chain = settings.content_policy_fallbacks
+        elif _context_window(error):
+            chain = settings.context_window_fallbacks
+        else:
+            chain = settings.fallbacks
         targets = chain.get(model, ())
-        if not _context_window(error) and error.status < 500 and error.status not in (408, 429):
+        special = policy or _context_window(error)
+        if not special and error.status < 500 and error.status not in (408, 429):
             targets = ()
         for depth, target in enumerate(targets, start=1):
             try:
@@ -181,7 +224,25 @@ async def route(
                 continue
             call.fallbacks = depth
             return answer
-        if settings.fallbacks and not targets and error.message.endswith(_NO_FALLBACK):
+        knobs = state.knobs
+        # 1.74 re-raises inside its fallback block, which notes it: a refusal without a
+        # content-policy fallback (its list defaults to []), a group missing from `fallbacks`
+        if error.content_policy and not targets and knobs.content_policy_fallback_note:
+            error.message += f"\nError doing the fallback: {error.bare}"
+        elif (
+            not special
+            and not error.content_policy
+            and settings.fallbacks
+            and model not in settings.fallbacks
+            and knobs.no_fallback_note
+        ):
+            _note_no_fallback(state, error, model)
+        if (
+            settings.fallbacks
+            and not targets
+            and not policy
+            and error.message.endswith(_NO_FALLBACK)
+        ):
             error.message = error.message.removesuffix(
                 " failed with the error above." + _NO_FALLBACK
             )

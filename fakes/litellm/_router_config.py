@@ -14,6 +14,7 @@ ROUTER_KEYS = frozenset(
         "allowed_fails",
         "fallbacks",
         "context_window_fallbacks",
+        "content_policy_fallbacks",
         "retry_after",
         "llm_fakes_seed",
     }
@@ -33,6 +34,7 @@ class RouterSettings:
     allowed_fails: int = 3  # litellm.allowed_fails
     fallbacks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     context_window_fallbacks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    content_policy_fallbacks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     retry_after: float = 0.0  # the backoff's floor (router_settings.retry_after)
     seed: int = 0  # the fake's own: weighted picks and jitter are drawn from it
 
@@ -83,7 +85,7 @@ def read_router(
         changes["retry_after"] = number(settings["retry_after"], (section, "retry_after"), float)
     if "llm_fakes_seed" in settings:
         changes["seed"] = number(settings["llm_fakes_seed"], (section, "llm_fakes_seed"), int)
-    for key in ("fallbacks", "context_window_fallbacks"):
+    for key in ("fallbacks", "context_window_fallbacks", "content_policy_fallbacks"):
         if key in settings:
             changes[key] = _fallbacks(settings[key], (section, key), fail)
     return replace(current, **changes)

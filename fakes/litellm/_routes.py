@@ -282,7 +282,9 @@ async def _routed_chat(
         if knobs.usage_headers_count_this_call:
             call.ratelimit = _usage.headers(state, group)
     answer = chat_body(knobs, deployment, data)
-    if call.fallbacks:  # seen on 1.110.2: a fallback's answer keeps the upstream's model
+    # seen on 1.110.2: a fallback's answer keeps the upstream's model (1.74: the provider's,
+    # as any answer)
+    if call.fallbacks and knobs.response_model is ModelField.ALIAS:
         answer["model"] = data.get("model", answer["model"])
     return _json(answer, headers=call.headers(knobs.chat_headers))
 
@@ -453,6 +455,8 @@ async def completions(request: Request) -> Answer:
         finally:
             await opened.aclose()
         answer = completion_body(knobs, deployment, data)
+        if call.fallbacks and knobs.completions_alias:  # as chat (seen on 1.110.2)
+            answer["model"] = data.get("model", answer["model"])
         return _json(answer, headers=call.headers(knobs.completion_headers))
     except _errors.ProxyError as error:
         return error.response()

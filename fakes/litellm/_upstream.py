@@ -84,8 +84,12 @@ async def attempt_upstream(
     status = response.status_code
     if deployment.provider == "openai" and path in SDK_PATHS:
         text = _errors.sdk_message(status, text)
-    error = _errors.upstream_error(knobs, deployment, status, text)
-    error.headers = call.headers(knobs.upstream_error_headers)
+    if path == "/completions" and knobs.completions_openai_errors:
+        label = f"OpenAIException - Error code: {status}"
+        error = _errors.upstream_error(knobs, deployment, status, text, label)
+    else:
+        error = _errors.upstream_error(knobs, deployment, status, text)
+        error.headers = call.headers(knobs.upstream_error_headers)
     if status in COOLDOWN_STATUSES and (path != "/responses" or knobs.responses_cooldown):
         state.cool_down(deployment, _errors.short_upstream(deployment, status, text), status)
     raise error

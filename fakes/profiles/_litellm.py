@@ -96,7 +96,20 @@ class LitellmKnobs(BaseModel):
     missing_messages: MissingMessages = MissingMessages.BAD_REQUEST
     upstream_error_format: UpstreamErrorFormat = UpstreamErrorFormat.MODEL_GROUP_FOOTER
     cooldown_retry_after: bool = True  # the 429 carries retry-after
+    # an upstream 400 LiteLLM reads as a content-policy refusal is a ContentPolicyViolationError:
+    # named so in the message, not retried, and sent to content_policy_fallbacks alone
+    content_policy_errors: bool = True
+    # ... and, with no content-policy fallback for its group, its message repeats the refusal
+    # after "\nError doing the fallback: "
+    content_policy_fallback_note: bool = False
     cooldown_list_detail: bool = False  # cooldown_list shows (id, {exception...}) tuples
+    # the router counts only a request's first failed attempt toward allowed_fails and its
+    # cooldown (the request's retries share one logging object, which reports one failure)
+    cooldown_first_failure_only: bool = False
+    # an error whose group has no fallback while others have some: "No fallback model group
+    # found for original model_group=G. Fallbacks=[...]" and it all again after "Error doing
+    # the fallback: " (False: 1.110's own wording, proven separately)
+    no_fallback_note: bool = False
     # usage-based-routing-v2: x-ratelimit-remaining-* count the answered call itself
     usage_headers_count_this_call: bool = True
     # usage-based-routing-v2: a stream's tokens, counted once it has ended, hold back the
@@ -153,6 +166,9 @@ class LitellmKnobs(BaseModel):
     # /v1/completions
     completions_alias: bool = True  # the alias in bodies; False: the upstream model, fresh
     # chatcmpl-<uuid> ids and zero usage on every streamed chunk (1.74)
+    # an upstream error on /v1/completions is named "OpenAIException - Error code: N - ..."
+    # (its OpenAI text-completion client's) and carries no x-litellm headers
+    completions_openai_errors: bool = False
     completion_headers: tuple[str, ...] = ()
     completion_stream_headers: tuple[str, ...] = ()
     # Routes

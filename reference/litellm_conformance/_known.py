@@ -20,10 +20,9 @@ def load(recording: Path) -> list[str]:
 
 # Why differences stand, by a part of their line (printed above the first in .known.txt).
 REASONS = {
-    "router[": "1.74's router is not imitated yet: its cooldown is set by a failure callback "
-    "that runs after the next attempt has already been picked (seen: a failing deployment "
-    "tried three times before it cools, a single-deployment group never cooled), and it "
-    "sleeps after the last failed retry too; the fake follows 1.110.2.",
+    "router[": "1.74's keyed /health probes each failing deployment three times (the health "
+    "check's own retries) and shows its probes' params and tracebacks: not imitated, the fake "
+    "answers /health as 1.110.2 does.",
     "extra.messages": "/v1/messages in front of an openai/ deployment is not imitated yet: "
     "1.110.2 sends it to the upstream's /v1/responses (a 404 from SGLang and Ollama, an answer "
     "converted from llama.cpp's), where the fake converts it to a chat call as for hosted_vllm/.",

@@ -34,6 +34,7 @@ class Replica:
     failing: bool = False  # every request answered with vLLM's 500
     max_model_len: int = 8192
     ttft: float = 0.0  # seconds before the answer: keeps concurrent requests in flight
+    refusal: str | None = None  # every request answered with vLLM's 400 with this message
 
 
 REPLICAS = (
@@ -222,7 +223,58 @@ RESPONSES = Run(
     RESPONSES_STEPS,
     vllm_profile="vllm-0.34",
 )
-RUNS = {run.name: run for run in (FAILOVER, LIMITS, BUSY, RESPONSES, STREAM_LIMITS)}
+
+# content_policy_fallbacks: an upstream 400 whose message LiteLLM's exception mapping reads as a
+# ContentPolicyViolationError (litellm_core_utils/exception_mapping_utils.py, both releases:
+# "Invalid prompt" with "violating our usage policy", or "request was rejected as a result of
+# the safety system"), in vLLM's error body.
+POLICY_MESSAGE = (
+    "Invalid prompt: your prompt was flagged as potentially violating our usage policy. "
+    "Please try again with a different prompt."
+)
+SAFETY_MESSAGE = "Your request was rejected as a result of the safety system."
+POLICY = Run(
+    "content-policy",
+    (
+        Replica("p1", refusal=POLICY_MESSAGE),
+        Replica("p2", refusal=SAFETY_MESSAGE),
+        Replica("p3", refusal=POLICY_MESSAGE),
+        Replica("c2"),
+    ),
+    {
+        "guarded": (("p1", {"weight": 1.0}),),
+        "safety": (("p2", {"weight": 1.0}),),
+        "strict": (("p3", {"weight": 1.0}),),
+        "backup": (("c2", {"weight": 1.0}),),
+    },
+    {
+        "num_retries": 2,
+        "allowed_fails": 1,
+        "cooldown_time": COOLDOWN,
+        "fallbacks": [{"strict": ["backup"]}],
+        "content_policy_fallbacks": [{"guarded": ["backup"]}, {"safety": ["backup"]}],
+    },
+    frozenset({"p1", "p2", "p3", "c2"}),
+    (
+        Step(
+            "guarded: a content-policy 400 goes to its content_policy_fallbacks",
+            {"model": "guarded", "messages": HI},
+        ),
+        Step("guarded again", {"model": "guarded", "messages": HI}),
+        Step("guarded, streamed", {"model": "guarded", "messages": HI, "stream": True}),
+        Step("safety: the other wording", {"model": "safety", "messages": HI}),
+        Step(
+            "strict: a content-policy 400 with only a plain fallback",
+            {"model": "strict", "messages": HI},
+        ),
+        Step(
+            "/v1/completions to guarded",
+            {"model": "guarded", "prompt": "hi", "max_tokens": 5},
+            "/v1/completions",
+        ),
+    ),
+)
+RUNS = {run.name: run for run in (FAILOVER, LIMITS, BUSY, RESPONSES, STREAM_LIMITS, POLICY)}
 
 
 def _value(value: Any) -> str:
@@ -302,11 +354,12 @@ def replica_apps(run: Run, hits: Hits) -> dict[str, ASGIApp]:
     profile = builtin("vllm").get(run.vllm_profile)
     apps: dict[str, ASGIApp] = {}
     for replica in run.replicas:
-        faults = (
-            (FaultRule(fault=Fault(kind=FaultKind.HTTP_ERROR, status=500)),)
-            if replica.failing
-            else ()
-        )
+        faults: tuple[FaultRule, ...] = ()
+        if replica.failing:
+            faults = (FaultRule(fault=Fault(kind=FaultKind.HTTP_ERROR, status=500)),)
+        elif replica.refusal is not None:
+            refusal = Fault(kind=FaultKind.HTTP_ERROR, status=400, message=replica.refusal)
+            faults = (FaultRule(fault=refusal),)
         app = create_vllm_app(
             VllmConfig(
                 profile=profile,

@@ -3,6 +3,7 @@ backoff formula, and the fallback hint."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from fakes.litellm import ConfigError, parse_config, resolve_litellm_profile
@@ -10,6 +11,7 @@ from fakes.litellm._errors import ProxyError
 from fakes.litellm._router import backoff, pick
 from fakes.litellm._router_config import Strategy
 from fakes.litellm._state import LitellmState
+from reference.litellm_conformance._router_units import FAILOVER, POLICY, Run
 
 PROFILE, RELEASE = resolve_litellm_profile("1.110.2", None)
 GROUP = """model_list:
@@ -194,3 +196,130 @@ async def test_a_streams_tokens_count_once_it_has_ended(
     deployment = state.config.group("m")[0]
     assert state.fleet.tokens_now(deployment) == limit_tokens
     assert state.fleet.header_tokens_now(deployment) == header_tokens
+
+
+async def _answers(
+    run: Run,
+    release: str,
+    models: list[str],
+    knobs: dict[str, bool],
+    body: dict[str, object] | None = None,
+    path: str = "/v1/chat/completions",
+) -> tuple[list[httpx.Response], list[str]]:
+    """Requests to ``models`` in turn (a chat "hi" unless ``body``) to a conformance run's
+    config and replicas through the fake LiteLLM of ``release`` with ``knobs`` set; the
+    answers and the replicas reached."""
+    from fakes.litellm import create_litellm_app
+    from fakes.transports.streaming import StreamingASGITransport
+    from reference.litellm_conformance._router_units import Hits, config_text, replica_apps
+    from reference.litellm_conformance._stacks import Hub
+    from reference.litellm_conformance._units import AUTH
+
+    profile, resolved = resolve_litellm_profile(release, None)
+    config = parse_config(config_text(run, "http://upstream.fake"), "c", profile, resolved, {})
+    hits = Hits()
+    proxy = create_litellm_app(
+        config, transport=StreamingASGITransport(Hub(replica_apps(run, hits)))
+    )
+    proxy.state.fake.set_knobs(knobs)
+    answers = []
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=proxy), base_url="http://proxy"
+    ) as client:
+        for model in models:
+            sent = body or {"messages": [{"role": "user", "content": "hi"}]}
+            answers.append(await client.post(path, json={**sent, "model": model}, headers=AUTH))
+    return answers, hits.seen
+
+
+async def _policy_answer(release: str, model: str, knobs: dict[str, bool]) -> httpx.Response:
+    answers, _ = await _answers(POLICY, release, [model], knobs)
+    return answers[0]
+
+
+@pytest.mark.parametrize("first_only", [True, False])
+async def test_1_74_cools_a_deployment_down_on_a_requests_first_failure_only(
+    first_only: bool,
+) -> None:
+    """cooldown_first_failure_only, as recorded in router-litellm-1.74.15.post2.json: with
+    allowed_fails 1, 1.74 tries the failing a1 three times in the first request and cools it
+    at the second request's first failure; 1.110 cools it after its second failure."""
+    answers, replicas = await _answers(
+        FAILOVER, "1.74.15.post2", ["fleet", "fleet"], {"cooldown_first_failure_only": first_only}
+    )
+    if first_only:
+        assert [a.status_code for a in answers] == [500, 200]
+        assert replicas == ["a1", "a1", "a1", "a1", "b1"]
+        assert answers[1].headers["x-litellm-attempted-retries"] == "1"
+    else:
+        assert [a.status_code for a in answers] == [200, 200]
+        assert replicas == ["a1", "a1", "b1", "b1"]
+
+
+@pytest.mark.parametrize("note", [True, False])
+async def test_1_74_names_the_missing_fallback_group_and_the_retries(note: bool) -> None:
+    """no_fallback_note: `pair` has no fallback while `solo` has one."""
+    answers, _ = await _answers(FAILOVER, "1.74.15.post2", ["pair"], {"no_fallback_note": note})
+    message = answers[0].json()["error"]["message"]
+    bare = "litellm.InternalServerError: InternalServerError: Hosted_vllmException - Injected fault"
+    missing = "No fallback model group found for original model_group=pair. Fallbacks=[{'solo': ['backup']}]"
+    if note:
+        assert message == (
+            f"{bare}{missing}. Received Model Group=pair\nAvailable Model Group Fallbacks=None\n"
+            f"Error doing the fallback: {bare}{missing} LiteLLM Retried: 1 times, "
+            "LiteLLM Max Retries: 2"
+        )
+    else:
+        assert missing not in message
+
+
+@pytest.mark.parametrize("mapped", [True, False])
+@pytest.mark.parametrize("model", ["guarded", "safety"])
+async def test_a_content_policy_refusal_goes_to_content_policy_fallbacks(
+    mapped: bool, model: str
+) -> None:
+    """content_policy_errors, as recorded in router-content-policy-litellm-*.json: both
+    wordings LiteLLM maps to ContentPolicyViolationError fall back to `backup` at once."""
+    answer = await _policy_answer("1.110.2", model, {"content_policy_errors": mapped})
+    if mapped:
+        assert answer.status_code == 200
+        assert answer.headers["x-litellm-model-id"] == "c2"
+        assert answer.headers["x-litellm-attempted-fallbacks"] == "1"
+    else:  # a plain 400: no fallback of any kind
+        assert answer.status_code == 400
+        assert "ContentPolicyViolationError" not in answer.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("note", [True, False])
+async def test_without_a_content_policy_fallback_1_74_repeats_the_refusal(note: bool) -> None:
+    """`strict` has only a plain fallback: the refusal is not sent there on either release;
+    1.74 appends it again after "Error doing the fallback: " (content_policy_fallback_note)."""
+    answer = await _policy_answer("1.74.15.post2", "strict", {"content_policy_fallback_note": note})
+    assert answer.status_code == 400
+    message = answer.json()["error"]["message"]
+    refusal = (
+        "litellm.BadRequestError: litellm.ContentPolicyViolationError: "
+        "ContentPolicyViolationError: Hosted_vllmException - Invalid prompt: your prompt was "
+        "flagged as potentially violating our usage policy. Please try again with a different "
+        "prompt."
+    )
+    assert message.startswith(refusal + ". Received Model Group=strict\n")
+    assert message.endswith(f"\nError doing the fallback: {refusal}") is note
+
+
+@pytest.mark.parametrize("openai_errors", [True, False])
+async def test_1_74_names_a_completions_error_as_its_openai_client_does(
+    openai_errors: bool,
+) -> None:
+    """completions_openai_errors, as recorded (router-litellm-1.74.15.post2.json, step 10)."""
+    body = {"model": "pair", "prompt": "hi", "max_tokens": 5}
+    knobs = {"completions_openai_errors": openai_errors}
+    answers, _ = await _answers(FAILOVER, "1.74.15.post2", ["pair"], knobs, body, "/v1/completions")
+    answer = answers[0]
+    assert answer.status_code == 500
+    message = answer.json()["error"]["message"]
+    named = "OpenAIException - Error code: 500 - Injected fault"
+    assert message.startswith(f"litellm.InternalServerError: InternalServerError: {named}") is (
+        openai_errors
+    )
+    assert ("x-litellm-call-id" in answer.headers) is not openai_errors
