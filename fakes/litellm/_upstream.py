@@ -84,7 +84,12 @@ async def attempt_upstream(
     status = response.status_code
     if deployment.provider == "openai" and path in SDK_PATHS:
         text = _errors.sdk_message(status, text)
-    if path == "/completions" and knobs.completions_openai_errors:
+    # an openai/ deployment's text is already the SDK's message ("Error code: N - ...")
+    if (
+        path == "/completions"
+        and knobs.completions_openai_errors
+        and deployment.provider != "openai"
+    ):
         label = f"OpenAIException - Error code: {status}"
         error = _errors.upstream_error(knobs, deployment, status, text, label)
     else:
