@@ -84,6 +84,7 @@ KNOWN = (
         "rewrite (0.20+ streams the fake's token fragments, tool_parser_delta_content_null)",
         lambda knobs, item: (
             _streamed(item)
+            and item.path == "/v1/chat/completions"
             and bool(_json(item).get("tools"))
             and _json(item).get("tool_choice") == "auto"
         ),
@@ -124,8 +125,6 @@ KNOWN = (
             "0.11.1",
             "0.12.0",
             "0.15.0",
-            "0.16.0",
-            "0.18.0",
         ),
     ),
     Known(
@@ -137,7 +136,11 @@ KNOWN = (
             and bool(_json_request(item).get("tools"))
         ),
         ANY,
-        ("0.11.1",),
+        (
+            "0.11.1",
+            "0.18.0",
+            "0.16.0",
+        ),
     ),
     Known(
         "environment: 0.20-0.25 word the /v1/responses named tool_choice refusal (a "
