@@ -28,6 +28,7 @@ from fakes.profiles._model import (
     ResponsesRoute,
     ResponsesStream,
     StreamUsage,
+    ToolChoiceUnion,
     UnknownFields,
     ValidationStyle,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "ResponsesRoute",
     "ResponsesStream",
     "StreamUsage",
+    "ToolChoiceUnion",
     "UnknownFields",
     "UpstreamCut",
     "UpstreamErrorFormat",
