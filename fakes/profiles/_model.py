@@ -173,8 +173,15 @@ class Knobs(BaseModel):
         "name", "parameters", "strict", "type", "allowed_callers", "async", "defer_loading",
         "description", "output_schema",
     )  # fmt: skip
-    # the state-machine streams' reasoning part events: "response.<prefix>.added" / ".done"
+    # the skip-empty and state-machine streams' reasoning part events:
+    # "response.<prefix>.added" / ".done"
     responses_reasoning_part_events: str = "content_part"
+    # the message item after a reasoning item has a str(uuid4()) id, whatever
+    # responses_item_id gives the first item (0.18-0.20)
+    responses_message_after_reasoning_uuid: bool = False
+    # with auto tool choice on, the tool parser yields no delta for the EOS step, so a
+    # skip-empty stream's last delta has text and closes the message item (0.19-0.20's hermes)
+    responses_tool_parser_swallows_eos: bool = False
     responses_reasoning_tokens: bool = True  # usage counts the reasoning parser's tokens
     responses_usage_chat: bool = False  # usage is chat's UsageInfo (prompt_/completion_tokens)
     responses_reasoning_text: bool = False  # vLLM's own reasoning item: "text", no "content"

@@ -394,20 +394,26 @@ async def _responses(state: VllmState, request: Request) -> Answer:
 
             return EventStreamResponse(cut())
         length = plan.finish_reason == "length"
-        # the engine's last step: a real token on a length finish, else EOS with empty text
-        steps = [*plan.content] if length and plan.content else [*plan.content, ""]
+        # the engine's last step: a real token on a length finish, else EOS with empty text,
+        # which 0.19-0.20's tool parser turns into no delta at all
+        swallowed = config.auto_tools and knobs.responses_tool_parser_swallows_eos
+        eos = [] if (length and plan.content) or swallowed else [""]
+        steps = [*plan.content, *eos]
+        reasoning = [] if plan.inline_reasoning else plan.reasoning
         if knobs.responses_completed_last_step:
             # SimpleContext keeps only the last engine step's output: response.completed
             # shows that step's text (none after EOS)
-            body_out = response_object(steps[-1], reasoning=False)
+            body_out = response_object(steps[-1] if steps else "", reasoning=False)
         events = responses_stream.stream_events(
             knobs,
             body_out,
             steps,
             length_finish=length,
             reasoning_id=responses_stream.reasoning_item_id(knobs, state.new_hex),
-            message_id=responses_stream.item_id(knobs, state.new_hex),
-            reasoning=[] if plan.inline_reasoning else plan.reasoning,
+            message_id=responses_stream.message_item_id(
+                knobs, state.new_hex, after_reasoning=bool(reasoning)
+            ),
+            reasoning=reasoning,
         )
         return EventStreamResponse(
             _engine.paced(

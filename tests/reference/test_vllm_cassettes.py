@@ -107,30 +107,6 @@ KNOWN = (
         ),
     ),
     Known(
-        f"{NOT_FIXED}: 0.18-0.20's skip-empty /v1/responses stream sends the reasoning parser's item "
-        "first (output_item.added type reasoning, vllm's response.reasoning_part.added, "
-        "reasoning_text.delta ... done, output_item.done), then the message item; the fake "
-        "streams only the message (recorded 0.18.0 and 0.20.0)",
-        lambda knobs, item: (
-            item.path == "/v1/responses" and _streamed(item) and b"reasoning_text" in item.body
-        ),
-        re.compile(r"^\$(\[\d+\])?[ .:\[]"),
-        ("0.18.0", "0.20.0"),
-    ),
-    Known(
-        f"{NOT_FIXED}: 0.20's /v1/responses stream with function tools closes the message item "
-        "(output_text.done, content_part.done, output_item.done before response.completed) "
-        "where the skip-empty style without tools sends no *.done after the EOS step "
-        "(recorded 0.20.0; 0.18.0 sends none)",
-        lambda knobs, item: (
-            item.path == "/v1/responses"
-            and _streamed(item)
-            and bool(_json_request(item).get("tools"))
-        ),
-        ANY,
-        ("0.20.0",),
-    ),
-    Known(
         f"{NOT_FIXED}: the hermes parser's own streamed argument fragments, as 0.11.1's "
         "/v1/messages passes them on (input_json_delta)",
         lambda knobs, item: (

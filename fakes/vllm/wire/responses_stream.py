@@ -24,6 +24,14 @@ def item_id(knobs: Knobs, new_hex: Callable[[], str]) -> str:
     return "msg_" + new_hex()
 
 
+def message_item_id(knobs: Knobs, new_hex: Callable[[], str], *, after_reasoning: bool) -> str:
+    # 0.18-0.20 open the first item with random_uuid() but the message after a reasoning item
+    # with str(uuid.uuid4())
+    if after_reasoning and knobs.responses_message_after_reasoning_uuid:
+        return str(uuid.uuid4())
+    return item_id(knobs, new_hex)
+
+
 def reasoning_item_id(knobs: Knobs, new_hex: Callable[[], str]) -> str:
     # the message item's id scheme; 0.32+ prefix "rs_" where the message has "msg_"
     if knobs.responses_item_id is ResponsesItemId.MSG_HEX:
@@ -74,14 +82,15 @@ def _reasoning_events(
     events: _Events, knobs: Knobs, reasoning: list[str], id: str, *, closes: bool
 ) -> None:
     """The reasoning item at output_index 0, as a reasoning parser's deltas stream it
-    (0.12.0 serving_responses.py:1226-1370; 0.34.0 responses/streaming_events.py:961-1040)."""
+    (0.12.0 serving_responses.py:1226-1370; 0.18.0 responses/serving.py:1370-1397, 1464-1506,
+    1697-1745; 0.34.0 responses/streaming_events.py:961-1040)."""
     every_delta = knobs.responses_stream is ResponsesStream.EVERY_DELTA
     part_events = "content_part" if every_delta else knobs.responses_reasoning_part_events
     events.add(
         "response.output_item.added",
         {"item": _reasoning_item(id, None, "in_progress"), "output_index": 0},
     )
-    # 0.10.2-0.17 open it with an output_text part and count every delta; 0.21+ a
+    # 0.10.2-0.17 open it with an output_text part and count every delta; 0.18+ a
     # reasoning_text part, content_index 0 throughout
     part: JSONObject = _text_part("", []) if every_delta else {"text": "", "type": "reasoning_text"}
     events.add(
@@ -145,14 +154,15 @@ def stream_events(
     in_progress = event_response(knobs, in_progress)
     events.add("response.created", {"response": in_progress})
     events.add("response.in_progress", {"response": in_progress})
-    # 0.18-0.20 (SKIP_EMPTY) reasoning streams are not modelled yet: nothing is sent for them
-    streams_reasoning = bool(reasoning) and style is not ResponsesStream.SKIP_EMPTY
     sent = steps if style is ResponsesStream.EVERY_DELTA else [s for s in steps if s]
     opened = bool(steps) if style is not ResponsesStream.STATE_MACHINE else bool(sent)
     reasoning_done: JSONObject | None = None
     output_index, added_id, added_index = 0, message_id, 0
-    if streams_reasoning:
-        _reasoning_events(events, knobs, reasoning, reasoning_id, closes=opened)
+    if reasoning:
+        # 0.18-0.20 close a reasoning item left last at the end of the stream as well
+        # (0.18.0 responses/serving.py:1697-1745)
+        closes = opened or style is ResponsesStream.SKIP_EMPTY
+        _reasoning_events(events, knobs, reasoning, reasoning_id, closes=closes)
         reasoning_done = _reasoning_item(reasoning_id, "".join(reasoning), "completed")
         output_index, added_index = 1, 1
         if style is ResponsesStream.EVERY_DELTA:

@@ -290,7 +290,7 @@ THINK = Script(rules=(Rule(reply=Reply(reasoning="Let me think", text="Hi")),))
         # 0.10.2-0.17: an output_text part, every delta counted, no part done; the message is
         # announced under the reasoning item's id (0.12.0 serving_responses.py:1226-1370)
         ("0.12.0", ["output_item.added", "content_part.added", "reasoning_text.delta"]),
-        # 0.21-0.31: vllm's own reasoning_part events (0.21.0 streaming_events.py:932-1010)
+        # 0.18-0.31: vllm's own reasoning_part events (0.21.0 streaming_events.py:932-1010)
         ("0.21.0", ["output_item.added", "reasoning_part.added", "reasoning_text.delta"]),
         # 0.32+: openai's content_part events with a reasoning_text part
         ("0.34.0", ["output_item.added", "content_part.added", "reasoning_text.delta"]),
@@ -325,3 +325,157 @@ async def test_reasoning_streams_first_as_a_reasoning_item(
             if p.get("item_id") == reasoning_id and p["type"].endswith("part.done")
         ]
         assert closing == ["response." + names[1].replace(".added", ".done")]
+
+
+# 0.18.0 responses/serving.py:1370-1545 with deepseek_r1 (recorded the same on 0.18.0 and
+# 0.20.0): the reasoning item with vllm's reasoning_part events, closed at the first content
+# delta; then the message item, left open after the EOS step's empty delta. RS and MSG stand
+# for the two items' ids.
+SKIP_EMPTY_REASONING = [
+    '{"item":{"id":"RS","summary":[],"type":"reasoning","content":null,"encrypted_content":nu'
+    'll,"status":"in_progress"},"output_index":0,"sequence_number":2,"type":"response.output_'
+    'item.added"}',
+    '{"content_index":0,"item_id":"RS","output_index":0,"part":{"text":"","type":"reasoning_t'
+    'ext"},"sequence_number":3,"type":"response.reasoning_part.added"}',
+    '{"content_index":0,"delta":"Let","item_id":"RS","output_index":0,"sequence_number":4,"ty'
+    'pe":"response.reasoning_text.delta"}',
+    '{"content_index":0,"delta":" me","item_id":"RS","output_index":0,"sequence_number":5,"ty'
+    'pe":"response.reasoning_text.delta"}',
+    '{"content_index":0,"delta":" think","item_id":"RS","output_index":0,"sequence_number":6,'
+    '"type":"response.reasoning_text.delta"}',
+    '{"content_index":0,"item_id":"RS","output_index":0,"sequence_number":7,"text":"Let me th'
+    'ink","type":"response.reasoning_text.done"}',
+    '{"content_index":0,"item_id":"RS","output_index":0,"part":{"text":"Let me think","type":'
+    '"reasoning_text"},"sequence_number":8,"type":"response.reasoning_part.done"}',
+    '{"item":{"id":"RS","summary":[],"type":"reasoning","content":[{"text":"Let me think","ty'
+    'pe":"reasoning_text"}],"encrypted_content":null,"status":"completed"},"output_index":0,"'
+    'sequence_number":9,"type":"response.output_item.done"}',
+    '{"item":{"id":"MSG","content":[],"role":"assistant","status":"in_progress","type":"messa'
+    'ge","phase":null},"output_index":1,"sequence_number":10,"type":"response.output_item.add'
+    'ed"}',
+    '{"content_index":0,"item_id":"MSG","output_index":1,"part":{"annotations":[],"text":"","'
+    'type":"output_text","logprobs":[]},"sequence_number":11,"type":"response.content_part.ad'
+    'ded"}',
+    '{"content_index":0,"delta":"Hi","item_id":"MSG","logprobs":[],"output_index":1,"sequence'
+    '_number":12,"type":"response.output_text.delta"}',
+]
+
+
+async def _reasoning_stream(vllm: Any, version: str, script: Script) -> tuple[str, str, list[str]]:
+    """The reasoning and message items' ids, and the events between in_progress and completed
+    with those ids replaced by RS and MSG."""
+    body = {"model": "fake-model", "input": "hi", "stream": True}
+    async with vllm(version, script=script, reasoning_parser="deepseek_r1") as client:
+        response = await client.post("/v1/responses", json=body)
+    assert response.status_code == 200
+    middle = [b.split("\ndata: ", 1)[1] for b in _blocks(response.text)[2:-1]]
+    added = [json.loads(m)["item"] for m in middle if '"response.output_item.added"' in m]
+    ids = {item["type"]: item["id"] for item in added}
+    events = [m.replace(f'"{ids["reasoning"]}"', '"RS"') for m in middle]
+    if "message" in ids:
+        events = [m.replace(f'"{ids["message"]}"', '"MSG"') for m in events]
+    return ids["reasoning"], ids.get("message", ""), events
+
+
+@pytest.mark.parametrize("version", ["0.18.0", "0.19.1", "0.20.0"])
+async def test_skip_empty_streams_send_the_reasoning_item_with_reasoning_part_events(
+    vllm: Any, version: str
+) -> None:
+    # responses_reasoning_part_events "reasoning_part" from 0.18 (was 0.21)
+    reasoning_id, message_id, events = await _reasoning_stream(vllm, version, THINK)
+    assert events == SKIP_EMPTY_REASONING
+    # responses_message_after_reasoning_uuid: the message item after the reasoning item
+    # gets str(uuid.uuid4()), the reasoning item random_uuid()
+    assert re.fullmatch("[0-9a-f]{16}", reasoning_id)
+    assert re.fullmatch(UUID, message_id)
+
+
+async def test_responses_message_after_reasoning_uuid_ends_at_0_21(vllm: Any) -> None:
+    assert _profile("0.20.0").knobs.responses_message_after_reasoning_uuid
+    assert not _profile("0.21.0").knobs.responses_message_after_reasoning_uuid
+    reasoning_id, message_id, _ = await _reasoning_stream(vllm, "0.21.0", THINK)
+    assert re.fullmatch("[0-9a-f]{16}", reasoning_id)
+    assert re.fullmatch("[0-9a-f]{16}", message_id)
+
+
+async def test_a_skip_empty_reasoning_item_left_last_is_closed_at_the_end(vllm: Any) -> None:
+    # 0.20 with deepseek_r1 and hermes: an answer that is all reasoning leaves no delta after
+    # it (the tool parser swallows the EOS step), and serving.py:1824-1872 closes the
+    # reasoning item after the loop; no message item follows
+    only_thinking = Script(rules=(Rule(reply=Reply(reasoning="Let me think", text="")),))
+    body = {"model": "fake-model", "input": "hi", "stream": True}
+    options = {"enable_auto_tool_choice": True, "tool_call_parser": "hermes"}
+    async with vllm(
+        "0.20.0", script=only_thinking, reasoning_parser="deepseek_r1", **options
+    ) as client:
+        response = await client.post("/v1/responses", json=body)
+    middle = [json.loads(b.split("\ndata: ", 1)[1]) for b in _blocks(response.text)[2:-1]]
+    assert [e["type"].removeprefix("response.") for e in middle] == [
+        "output_item.added",
+        "reasoning_part.added",
+        "reasoning_text.delta",
+        "reasoning_text.delta",
+        "reasoning_text.delta",
+        "reasoning_text.done",
+        "reasoning_part.done",
+        "output_item.done",
+    ]
+    assert middle[-1]["item"]["content"] == [{"text": "Let me think", "type": "reasoning_text"}]
+
+
+TOOL = {"type": "function", "name": "get_weather", "parameters": {"type": "object"}}
+
+
+async def _tool_stream(vllm: Any, version: str, *, flags: bool, text: str) -> list[dict[str, Any]]:
+    script = Script(rules=(Rule(reply=Reply(text=text)),))
+    options: dict[str, Any] = (
+        {"enable_auto_tool_choice": True, "tool_call_parser": "hermes"} if flags else {}
+    )
+    body = {"model": "fake-model", "input": "hi", "stream": True, "tools": [TOOL]}
+    async with vllm(version, script=script, **options) as client:
+        response = await client.post("/v1/responses", json=body)
+    assert response.status_code == 200
+    return [json.loads(b.split("\ndata: ", 1)[1]) for b in _blocks(response.text)]
+
+
+@pytest.mark.parametrize(
+    ("version", "flags", "closes"),
+    [
+        ("0.18.0", True, False),  # the old hermes parser passes the EOS step on as content ""
+        ("0.20.0", True, True),  # the rewritten one yields None: the last delta has text
+        ("0.20.0", False, False),  # no tool parser: DeltaMessage(content="") as ever
+        ("0.21.0", False, True),  # the state machine always closes
+    ],
+)
+async def test_responses_tool_parser_swallows_eos_closes_the_message_item(
+    vllm: Any, version: str, flags: bool, closes: bool
+) -> None:
+    events = await _tool_stream(vllm, version, flags=flags, text="Hi there")
+    types = [e["type"].removeprefix("response.") for e in events]
+    done = ["output_text.done", "content_part.done", "output_item.done"]
+    assert (types[-4:-1] == done) is closes
+    assert types[-1] == "completed"
+    if closes:
+        assert events[-2]["item"]["content"][0]["text"] == "Hi there"
+        assert events[-4]["text"] == "Hi there"
+
+
+async def test_responses_tool_parser_swallows_eos_an_empty_answer_opens_no_item(
+    vllm: Any,
+) -> None:
+    # every step of an empty answer is None from 0.20's hermes parser: no first delta, so no
+    # output_item.added at all (0.20.0 serving.py:1385-1386); without the parser the EOS
+    # step's "" opens the message item
+    assert _profile("0.20.0").knobs.responses_tool_parser_swallows_eos
+    assert not _profile("0.18.0").knobs.responses_tool_parser_swallows_eos
+    with_parser = await _tool_stream(vllm, "0.20.0", flags=True, text="")
+    without = await _tool_stream(vllm, "0.20.0", flags=False, text="")
+    assert [e["type"] for e in with_parser] == [
+        "response.created",
+        "response.in_progress",
+        "response.completed",
+    ]
+    assert [e["type"] for e in without][2:4] == [
+        "response.output_item.added",
+        "response.content_part.added",
+    ]
