@@ -122,11 +122,14 @@ VLLM_VERSION ?= 0.12.0
 VLLM_ENV := .venv-vllm-$(VLLM_VERSION)
 # GPU-only kernels, CUDA bindings and NVIDIA codecs, and torchcodec (its native library is built
 # for one torch release and fails to load with the CPU torch here; vLLM then goes without audio
-# decoding). Matched case-insensitively, as pip does.
-VLLM_SKIP_GPU := torchcodec|tilelang|nvtx|fastsafetensors|instanttensor|quack-kernels|tokenspeed[-a-z_]*|humming-kernels|pynvvideocodec|cupy[-a-z0-9_]*|deep[-_]gemm|deep[-_]ep
+# decoding); vllm-flash-attn (0.4-0.5: CUDA kernels that pin the release's own torch).
+# Matched case-insensitively, as pip does.
+VLLM_SKIP_GPU := torchcodec|vllm-flash-attn|tilelang|nvtx|fastsafetensors|instanttensor|quack-kernels|tokenspeed[-a-z_]*|humming-kernels|pynvvideocodec|cupy[-a-z0-9_]*|deep[-_]gemm|deep[-_]ep
 VLLM_SKIP := torch|torchaudio|torchvision|ray|flashinfer[-a-z_]*|numba|nvidia[-a-z0-9_]*|cuda[-a-z0-9_]*|xformers|triton|$(VLLM_SKIP_GPU)
 # GPU-only packages that a kept dependency pulls in (xgrammar: triton on x86_64 Linux); the
 # serving code never runs them, and vLLM imports triton only behind its own HAS_TRITON check
+# (from 0.6; a release that imports it unconditionally lists it in reference/vllm-X-extra.txt,
+# installed without dependencies after this removal)
 VLLM_GPU_ONLY := triton
 
 $(VLLM_ENV)/.installed:
@@ -141,6 +144,8 @@ $(VLLM_ENV)/.installed:
 		$$(test -f reference/vllm-$(VLLM_VERSION)-constraints.txt && \
 			echo -c reference/vllm-$(VLLM_VERSION)-constraints.txt)
 	$(VLLM_ENV)/bin/python -m pip uninstall --quiet --yes $(VLLM_GPU_ONLY)
+	test ! -f reference/vllm-$(VLLM_VERSION)-extra.txt || $(VLLM_ENV)/bin/python -m pip install \
+		--quiet --no-deps -r reference/vllm-$(VLLM_VERSION)-extra.txt
 	$(VLLM_ENV)/bin/python -m pip install --quiet respx syrupy orjson rich click httpx2
 	$(VLLM_ENV)/bin/python -m pip install --quiet --no-deps -e .
 	touch $@

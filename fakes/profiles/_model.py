@@ -304,6 +304,7 @@ class Knobs(BaseModel):
     # a chat stream without a tool parser sends the </think> step as {"content": ""} (0.22-0.23)
     reasoning_end_content_chunk: bool = False
     # /v1/models
+    model_card_root_served_name: bool = False  # "root" is the first served name, not --model
     model_card_keys: tuple[str, ...] = (
         "id",
         "object",

@@ -72,6 +72,8 @@ async def models(request: Request) -> Response:
     state = _state(request)
     config = state.config
     root = config.model_path or config.served_model_names[0]
+    if state.knobs.model_card_root_served_name:
+        root = config.served_model_names[0]
     return _json(
         models_wire.model_list(
             state.knobs,

@@ -14,7 +14,7 @@ from contracts._runner import run_cell
 from contracts._scenario import WIRE, Scenario
 from contracts.drivers import DRIVERS, REFERENCE
 from contracts.scenarios import SCENARIOS
-from fakes.profiles import resolve_vllm_profile
+from fakes.profiles import Knobs, resolve_vllm_profile
 from reference.vllm_harness._setup import MODEL, NotMappable, Setup
 
 DRIVER_NAMES = (*REFERENCE, "openai-python-chat", "openai-python-responses")
@@ -68,7 +68,7 @@ async def scenario_cases(version: str) -> tuple[list[Case], list[Skipped]]:
         reason = _why_not(scenario, backend)
         script = scenario.script.model_dump(mode="json") if scenario.script else {}
         try:
-            setup = Setup(scenario.id, _json_options(scenario.vllm), script)
+            setup = Setup(scenario.id, _release_options(scenario.vllm, profile.knobs), script)
         except NotMappable as exc:
             reason = reason or str(exc)
         if reason is not None:
@@ -91,6 +91,19 @@ async def scenario_cases(version: str) -> tuple[list[Case], list[Skipped]]:
 
 def _json_options(options: Any) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in dict(options).items()}
+
+
+# --enable-auto-tool-choice and --tool-call-parser arrive with "auto" (0.6.0)
+_TOOL_PARSER_OPTIONS = ("enable_auto_tool_choice", "tool_call_parser")
+
+
+def _release_options(options: Any, knobs: Knobs) -> dict[str, Any]:
+    """A scenario's flags as the release has them: before 0.6 there are no tool-parser flags
+    (its CLI refuses them), and a named tool_choice goes to guided decoding either way."""
+    out = _json_options(options)
+    if "auto" not in knobs.tool_choice_strings:
+        out = {k: v for k, v in out.items() if k not in _TOOL_PARSER_OPTIONS}
+    return out
 
 
 def _call(exchange: dict[str, Any], key: str | None) -> Call:

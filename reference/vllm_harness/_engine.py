@@ -7,13 +7,23 @@ the wire after ``generate()`` is the release's own serving code.
 from __future__ import annotations
 
 import contextvars
+import inspect
 from collections.abc import AsyncGenerator
 from typing import Any
 
 import orjson
-from vllm.engine.protocol import EngineClient
 from vllm.outputs import CompletionOutput, RequestOutput
-from vllm.sampling_params import RequestOutputKind
+
+try:
+    from vllm.engine.protocol import EngineClient
+except ImportError:  # before 0.6 the serving code takes an AsyncLLMEngine and only calls it
+    EngineClient = object  # type: ignore[assignment,misc]
+try:
+    from vllm.sampling_params import RequestOutputKind
+
+    DELTA: Any = RequestOutputKind.DELTA
+except ImportError:  # before 0.6.2 every output is cumulative (V0's engine, step by step)
+    DELTA = None
 
 from fakes.model.script import Script, ScriptPlayer
 from fakes.profiles import Knobs
@@ -30,8 +40,13 @@ CURRENT: contextvars.ContextVar[tuple[str, dict[str, Any]]] = contextvars.Contex
 
 
 # V1's output processor always counts prefix-cache hits (an int, 0 here: nothing is cached);
-# 0.10.1.1's /v1/responses refuses a None there (InputTokensDetails.cached_tokens)
-CACHED = {"num_cached_tokens": 0}
+# 0.10.1.1's /v1/responses refuses a None there (InputTokensDetails.cached_tokens); before 0.6
+# RequestOutput has no such field
+CACHED = (
+    {"num_cached_tokens": 0}
+    if "num_cached_tokens" in inspect.signature(RequestOutput.__init__).parameters
+    else {}
+)
 
 SCRIPT_PATH = "/_harness/script"  # POST a Script: the engine plays it from the start
 
@@ -139,6 +154,9 @@ class ScriptedEngine(EngineClient):
     async def get_model_config(self) -> Any:  # before 0.11
         return self.model_config
 
+    async def get_decoding_config(self) -> Any:  # before 0.6
+        return self.vllm_config.decoding_config
+
     async def get_supported_tasks(self) -> tuple[str, ...]:
         return ("generate",)
 
@@ -170,8 +188,12 @@ class ScriptedEngine(EngineClient):
         given = prompt.get("prompt_token_ids") if isinstance(prompt, dict) else None
         prompt_ids = list(given) if given is not None else [self.filler] * planned.prompt_tokens
         text = prompt.get("prompt") if isinstance(prompt, dict) else None
-        delta = sampling_params.output_kind == RequestOutputKind.DELTA
-        if not delta:
+        kind = getattr(sampling_params, "output_kind", None)
+        if kind is None:  # before 0.6.2: V0's engine yields every step, cumulative
+            for outputs, finished in self._cumulative_steps(per_choice, stop):
+                yield RequestOutput(request_id, text, prompt_ids, None, outputs, finished)
+            return
+        if kind != DELTA:
             outputs = [self._final(i, steps) for i, steps in enumerate(per_choice)]
             yield RequestOutput(request_id, text, prompt_ids, None, outputs, True, **CACHED)
             return
@@ -196,6 +218,34 @@ class ScriptedEngine(EngineClient):
                 )
             finished = position == longest - 1
             yield RequestOutput(request_id, text, prompt_ids, None, outputs, finished, **CACHED)
+
+    def _cumulative_steps(
+        self, per_choice: list[list[Step]], stop: list[str]
+    ) -> list[tuple[list[CompletionOutput], bool]]:
+        """V0's engine (0.4, 0.5): one output per step and choice, text and ids so far, the
+        text short of the stop-string hold-back until the choice finishes
+        (sequence.py get_output_text_to_return); a finished choice repeats its last output."""
+        shown = [visible(steps, stop) for steps in per_choice]
+        longest = max(len(steps) for steps in per_choice)
+        out = []
+        for position in range(longest):
+            outputs = []
+            for index, steps in enumerate(per_choice):
+                at = min(position, len(steps) - 1)
+                step = steps[at]
+                outputs.append(
+                    CompletionOutput(
+                        index=index,
+                        text="".join(shown[index][: at + 1]),
+                        token_ids=[self._token(s.piece) for s in steps[: at + 1]],
+                        cumulative_logprob=None,
+                        logprobs=None,
+                        finish_reason=step.finish_reason,
+                        stop_reason=step.stop_reason,
+                    )
+                )
+            out.append((outputs, position == longest - 1))
+        return out
 
     def _final(self, index: int, steps: list[Step]) -> CompletionOutput:
         last = steps[-1]
@@ -281,7 +331,7 @@ def _no_op(*args: Any, **kwargs: Any) -> None:
 
 # Newer releases add abstract methods (checkpoints, KV transfer, shutdown ...): none of them
 # shapes a response, so each is a no-op here.
-for _name in EngineClient.__abstractmethods__:
+for _name in getattr(EngineClient, "__abstractmethods__", ()):
     if _name not in ScriptedEngine.__dict__:
         setattr(ScriptedEngine, _name, _no_op)
 ScriptedEngine.__abstractmethods__ = frozenset()

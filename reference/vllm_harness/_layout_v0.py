@@ -29,9 +29,11 @@ def cpu_platform() -> None:
     """Up to 0.6 ``vllm.platforms`` decides the platform at import time and each module keeps
     its own ``current_platform`` name; without a GPU that is the unspecified platform, whose
     device cannot be inferred. Every imported vLLM module gets the CPU platform instead."""
-    import vllm.platforms as platforms
-    from vllm.platforms.cpu import CpuPlatform
-
+    try:
+        import vllm.platforms as platforms
+        from vllm.platforms.cpu import CpuPlatform
+    except ImportError:  # before 0.6 there is none (the device is a flag: serve.py)
+        return
     if "__getattr__" in vars(platforms):  # resolved lazily (0.7+): serve.py sets it
         return
     cpu = CpuPlatform()

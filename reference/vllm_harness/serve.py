@@ -25,16 +25,18 @@ import yaml
 
 from fakes.model.script import Script, ScriptPlayer
 from fakes.profiles import resolve_vllm_profile
-from reference.vllm_harness import _layout_v0, _model_dir
+from reference.vllm_harness import _layout_pre06, _layout_v0, _model_dir
 
 MODEL_DIR = "tiny-model"  # relative to --state: /v1/models "root" names no machine path
 
 
 def _cpu_platform() -> None:
     # Building the CLI parser and VllmConfig infers a device; without a GPU it fails.
-    import vllm.platforms as platforms
-    from vllm.platforms.cpu import CpuPlatform
-
+    try:
+        import vllm.platforms as platforms
+        from vllm.platforms.cpu import CpuPlatform
+    except ImportError:  # before 0.6: no CPU platform; the device is a flag (PRE_06_DEFAULTS)
+        return
     platforms._current_platform = CpuPlatform()
     # 0.34 refuses an x86 CPU config without triton-cpu; no kernel ever runs here
     try:
@@ -46,12 +48,20 @@ def _cpu_platform() -> None:
 
 
 def _layout() -> dict[str, Any]:
-    """The release's entry points (they moved in 0.33)."""
+    """The release's entry points (they moved in 0.33; before 0.6 its __main__ block)."""
+    if _layout_pre06.serves_in_main():
+        return {"new": False, "pre06": True}
     try:
         from vllm.entrypoints.openai.api_server import build_app, init_app_state
         from vllm.entrypoints.openai.cli_args import make_arg_parser
 
-        return {"new": False, "build": build_app, "init": init_app_state, "parser": make_arg_parser}
+        return {
+            "new": False,
+            "pre06": False,
+            "build": build_app,
+            "init": init_app_state,
+            "parser": make_arg_parser,
+        }
     except ImportError:
         from vllm.entrypoints.launchers.api_server.app_state import (
             init_app_state,
@@ -59,7 +69,13 @@ def _layout() -> dict[str, Any]:
         from vllm.entrypoints.launchers.app import build_app
 
         parser = _launcher_arg_parser()
-        return {"new": True, "build": build_app, "init": init_app_state, "parser": parser}
+        return {
+            "new": True,
+            "pre06": False,
+            "build": build_app,
+            "init": init_app_state,
+            "parser": parser,
+        }
 
 
 def _launcher_arg_parser() -> Any:
@@ -71,6 +87,14 @@ def _launcher_arg_parser() -> Any:
     return make_arg_parser
 
 
+def _arg_parser(layout: dict[str, Any]) -> Any:
+    try:
+        from vllm.utils.argparse_utils import FlexibleArgumentParser
+    except ImportError:  # before 0.11
+        from vllm.utils import FlexibleArgumentParser
+    return layout["parser"](FlexibleArgumentParser())
+
+
 def _vllm_config(args: Any) -> Any:
     # the release's own path from CLI flags to VllmConfig (it also hands --reasoning-parser
     # to the structured-outputs config the serving classes read)
@@ -80,6 +104,8 @@ def _vllm_config(args: Any) -> Any:
 
 
 DEFAULTS = {"--dtype": "float32", "--max-model-len": "8192"}  # the fake's max_model_len
+# before 0.6 DeviceConfig("auto") infers "cuda" unless the wheel's version says "cpu"
+PRE_06_DEFAULTS = {**DEFAULTS, "--device": "cpu"}
 
 
 def _renderer(config: Any) -> Any:
@@ -107,23 +133,21 @@ def _build_app(layout: dict[str, Any], args: Any, engine: Any, config: Any) -> A
 async def build(state: Path, script: Script, vllm_flags: list[str]) -> Any:
     """The release's own app around a scripted engine (cwd must be ``state``)."""
     _layout_v0.hide_core_extension()
+    _layout_pre06.airport_codes()
     _cpu_platform()
     _layout_v0.cpu_platform()
     _layout_v0.inspect_models_in_process()
     _model_dir.build(state / MODEL_DIR)
 
-    try:
-        from vllm.utils.argparse_utils import FlexibleArgumentParser
-    except ImportError:  # before 0.11
-        from vllm.utils import FlexibleArgumentParser
-
     from reference.vllm_harness._engine import RequestCapture, ScriptedEngine
 
     layout = _layout()
-    parser = layout["parser"](FlexibleArgumentParser())
+    parser = _layout_pre06.arg_parser() if layout["pre06"] else _arg_parser(layout)
     vllm_flags = _layout_v0.reasoning_flags(vllm_flags)
-    defaults = [x for k, v in DEFAULTS.items() if k not in vllm_flags for x in (k, v)]
-    args = parser.parse_args(["--model", MODEL_DIR, *defaults, *vllm_flags])
+    given = PRE_06_DEFAULTS if layout["pre06"] else DEFAULTS
+    defaults = [x for k, v in given.items() if k not in vllm_flags for x in (k, v)]
+    argv = ["--model", MODEL_DIR, *defaults, *vllm_flags]
+    args = parser.parse_args(argv)
     config = _vllm_config(args)
     renderer = _renderer(config)
     if renderer is not None:  # 0.33+: the engine client carries the release's renderer
@@ -143,10 +167,17 @@ async def build(state: Path, script: Script, vllm_flags: list[str]) -> Any:
         ScriptPlayer(script),
         profile.knobs,
         reasoning_parser=bool(getattr(args, "reasoning_parser", None)),  # none before 0.7
-        auto_tools=bool(args.enable_auto_tool_choice and args.tool_call_parser),
+        # no tool parsers before 0.6
+        auto_tools=bool(
+            getattr(args, "enable_auto_tool_choice", False)
+            and getattr(args, "tool_call_parser", None)
+        ),
     )
     if renderer is not None:
         engine.renderer = renderer
+    if layout["pre06"]:  # its __main__ block, run in a thread (it runs its own event loop)
+        app = await asyncio.to_thread(_layout_pre06.own_app, engine, argv)
+        return RequestCapture(app, engine)
     app = _build_app(layout, args, engine, config)
     wanted = inspect.signature(layout["init"]).parameters
     if _layout_v0.takes_model_config(layout["init"]):  # 0.6

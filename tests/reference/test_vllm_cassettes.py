@@ -164,24 +164,17 @@ KNOWN = (
         ("0.24.0",),
     ),
     Known(
-        f"{NOT_FIXED}: a named tool_choice stream that repeats the name on every delta wraps the "
-        "EOS step's empty text as one more such delta (0.8.5 serving_chat.py:637-641, 0.6.4 "
-        "serving_chat.py:419-425 build it for every step, the last included); the fake ends "
-        "with {'content': ''}",
-        lambda knobs, item: _streamed(item) and isinstance(_json(item).get("tool_choice"), dict),
-        re.compile(
-            r"\.delta\.(tool_calls: real has it \(\[\{\"index\":0,\"function\":\{\"name\":"
-            r"|content: the fake has it \(\"\"\), real has not)"
-        ),
-        ("0.8.5", "0.6.4", "0.6.3"),
-    ),
-    Known(
         f"{NOT_FIXED}: 0.6.4 validates each message against openai's message TypedDicts under "
         "extra='forbid' (protocol.py:58-60, chat_utils.py:112-134): a key they lack, such as "
-        "an assistant message's reasoning_content, is a 400 listing pydantic's union errors",
-        lambda knobs, item: item.status == 400 and b"extra_forbidden" in item.body,
+        "an assistant message's reasoning_content, is a 400 listing pydantic's union errors "
+        "(0.5.3 the same: protocol.py:16-18,99, chat_utils.py:39-55; 0.4.3 protocol.py:50-52,107)",
+        lambda knobs, item: (
+            item.status == 400
+            and b"extra_forbidden" in item.body
+            and b"'messages', " in item.body  # a message's key, not a request field's
+        ),
         ANY,
-        ("0.6.4", "0.6.3"),
+        ("0.6.4", "0.6.3", "0.5.3", "0.4.3"),
     ),
     Known(
         f"{NOT_FIXED}: the 0.6.3 wheel on PyPI has no vllm/_version.py, so version.py:1-11 "
@@ -192,11 +185,12 @@ KNOWN = (
     ),
     Known(
         f"{NOT_FIXED}: 0.6.3's per-chunk continuous usage (serving_chat.py:518-531) counts the "
-        "hermes header chunk's token and ends a tool stream's usage chunk cumulative (auto) or "
-        "per step (named); the fake counts 0 for the header and the other way round at the end",
+        "hermes header chunk's token and ends an auto tool stream's usage chunk cumulative; the "
+        "fake counts 0 for the header and per step at the end",
         lambda knobs, item: (
             _streamed(item)
             and bool(_json(item).get("tools"))
+            and not isinstance(_json(item).get("tool_choice"), dict)
             and (_json(item).get("stream_options") or {}).get("include_usage") is True
         ),
         re.compile(r"(\.usage\.(total|completion)_tokens: real \d+ vs fake \d+|\.choices: real)"),

@@ -236,6 +236,13 @@ def stream_steps(
         guided = plan.named_tool and not plan.named_parsed
         if guided and plan.tool_calls and fragments:
             eos = {"tool_calls": [{"index": 0, "function": {"arguments": ""}}]}
+        elif guided and plan.tool_calls:
+            # the name again, around the empty text (0.5.3 serving_chat.py:312-321, 0.6.4
+            # serving_chat.py:419-425 and 0.8.5 serving_chat.py:637-641 wrap every step's)
+            item: JSONObject = {"function": {"name": plan.tool_calls[0].name, "arguments": rest}}
+            if knobs.named_tool_stream is NamedToolStream.NAME_EVERY_DELTA:
+                item = {"index": 0, **item}
+            eos = {"tool_calls": [item]}
         elif plan.parsed_tools and knobs.tool_parser_delta_content_null:
             # the parser has nothing new at EOS: an empty DeltaMessage() is sent with the
             # finish reason (0.20.0 chat_completion/serving.py:1035-1044)
