@@ -80,31 +80,6 @@ KNOWN = (
         re.compile(r"^\$\.error\.message: real "),
     ),
     Known(
-        f"{NOT_FIXED}: the hermes parser's own streamed argument fragments before its 0.20 "
-        "rewrite (0.20+ streams the fake's token fragments, tool_parser_delta_content_null)",
-        lambda knobs, item: (
-            _streamed(item)
-            and item.path == "/v1/chat/completions"
-            and bool(_json(item).get("tools"))
-            and _json(item).get("tool_choice") == "auto"
-        ),
-        ANY,
-        (
-            "0.6.3",
-            "0.6.4",
-            "0.8.5",
-            "0.9.2",
-            "0.10.1.1",
-            "0.10.2",
-            "0.11.0",
-            "0.11.1",
-            "0.12.0",
-            "0.15.0",
-            "0.16.0",
-            "0.18.0",
-        ),
-    ),
-    Known(
         f"{NOT_FIXED}: 0.18-0.20's skip-empty /v1/responses stream sends the reasoning parser's item "
         "first (output_item.added type reasoning, vllm's response.reasoning_part.added, "
         "reasoning_text.delta ... done, output_item.done), then the message item; the fake "
@@ -149,21 +124,6 @@ KNOWN = (
             "0.11.1",
             "0.12.0",
             "0.15.0",
-        ),
-    ),
-    Known(
-        f"{NOT_FIXED}: the hermes parser's own streamed argument fragments, as 0.11.1's "
-        "/v1/messages passes them on (input_json_delta)",
-        lambda knobs, item: (
-            _streamed(item)
-            and item.path == "/v1/messages"
-            and bool(_json_request(item).get("tools"))
-        ),
-        ANY,
-        (
-            "0.11.1",
-            "0.18.0",
-            "0.16.0",
         ),
     ),
     Known(
@@ -230,18 +190,6 @@ KNOWN = (
         "falls back to __version__ = 'dev' and /version answers {'version': 'dev'}",
         lambda knobs, item: item.path == "/version",
         re.compile(r'^\$\.version: real "dev"'),
-        ("0.6.3",),
-    ),
-    Known(
-        f"{NOT_FIXED}: 0.6.3's per-chunk continuous usage (serving_chat.py:518-531) counts the "
-        "hermes header chunk's token and ends a tool stream's usage chunk cumulative (auto) or "
-        "per step (named); the fake counts 0 for the header and the other way round at the end",
-        lambda knobs, item: (
-            _streamed(item)
-            and bool(_json(item).get("tools"))
-            and (_json(item).get("stream_options") or {}).get("include_usage") is True
-        ),
-        re.compile(r"(\.usage\.(total|completion)_tokens: real \d+ vs fake \d+|\.choices: real)"),
         ("0.6.3",),
     ),
 )
