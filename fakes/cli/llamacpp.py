@@ -10,6 +10,7 @@ import time
 import click
 from rich.console import Console
 
+from fakes.cli._banner import console_line
 from fakes.http.exposure import check_exposure
 from fakes.model.script import ScriptFileError, load_script
 from fakes.model.timing import Timing
@@ -130,5 +131,6 @@ def serve_llamacpp(
     elapsed = (time.monotonic() - started) * 1000
     console.print(f"listening on [bold]{url}[/]  (ready in {elapsed:.0f} ms)")
     console.print(f"model: {config.model_name}", style="dim")
+    console_line(console, url, config.control_plane, config.control_token)
     with contextlib.suppress(KeyboardInterrupt):
         server.run(sockets=[sock])

@@ -8,7 +8,7 @@ import time
 import click
 from rich.console import Console
 
-from fakes.cli._banner import url_of
+from fakes.cli._banner import console_line, url_of
 from fakes.http.exposure import check_exposure
 
 # The newest release the Ollama profiles were read from (newer ones warn).
@@ -97,7 +97,6 @@ def serve_ollama(
         markup=False,
         highlight=False,
     )
-    if config.control_plane:
-        console.print(f"  control plane: {url}/_fake/requests", style="dim")
+    console_line(console, url, config.control_plane, config.control_token)
     with contextlib.suppress(KeyboardInterrupt):
         server.run(sockets=[sock])

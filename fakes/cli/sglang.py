@@ -9,6 +9,7 @@ import socket
 import click
 from rich.console import Console
 
+from fakes.cli._banner import console_line
 from fakes.http.exposure import check_exposure
 from fakes.profiles import ProfileError
 from fakes.profiles._registry import DEFAULT_SGLANG_VERSION, resolve_sglang_profile
@@ -97,6 +98,7 @@ def serve_sglang(
         style="dim",
         markup=False,
     )
+    console_line(console, url, config.control_plane, control_token)
     server = FakeServer(uvicorn_config(create_sglang_app(config), host, bound, log_level="info"))
     with contextlib.suppress(KeyboardInterrupt):
         server.run(sockets=[sock])

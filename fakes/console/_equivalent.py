@@ -38,6 +38,30 @@ HIGHLIGHTS: dict[str, tuple[str, ...]] = {
         "keep_null_fields",
         "response_model",
     ),
+    "sglang": (
+        "stream_finish",
+        "continuous_usage_stats",
+        "empty_content",
+        "message_tool_calls_null",
+        "tool_call_id",
+        "validation_status",
+    ),
+    "ollama": (
+        "stream_usage",
+        "stream_tools",
+        "tool_call_index",
+        "finish_chunk",
+        "responses",
+        "unknown_model",
+    ),
+    "llamacpp": (
+        "timings",
+        "stream_usage",
+        "stream_error",
+        "tools",
+        "reasoning_stream",
+        "system_fingerprint",
+    ),
 }
 # Presets for knobs that are not a plain choice.
 PRESETS: dict[str, list[Any]] = {
@@ -86,7 +110,9 @@ def command_line(
     """The command that starts this fake as the page configured it. In a stack (``serve
     stack``, which takes no profile file or config), the stack's own command and then the
     control-plane calls that apply the changes."""
-    resolved = builtin(backend).for_release(version).name
+    # llama.cpp names its builds bNNNN; its profiles' ranges are plain build numbers
+    release = version.removeprefix("b") if backend == "llamacpp" else version
+    resolved = builtin(backend).for_release(release).name
     switched = base.name != resolved  # a profile other than the release's own was picked
     lines: list[str] = []
     if stack:

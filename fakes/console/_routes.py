@@ -104,7 +104,7 @@ def console_routes(
                     for p in builtin(backend)
                 ],
                 "knob_kinds": knob_kinds(state.profile.knobs),
-                "highlights": HIGHLIGHTS[backend],
+                "highlights": HIGHLIGHTS.get(backend, ()),
                 "timing": timing,
                 "faults": faults,
                 "faults_fired": list(state.faults.fired) if backend == "vllm" else [],

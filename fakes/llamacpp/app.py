@@ -10,10 +10,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from fakes.console import console_routes
 from fakes.http.capture import CaptureMiddleware
-from fakes.http.control import control_routes
-from fakes.http.controltoken import ControlTokenMiddleware
+from fakes.http.plane import guard, plane_routes
 from fakes.llamacpp import _routes
 from fakes.llamacpp._auth import ApiKeyMiddleware
 from fakes.llamacpp._routes import LlamacppError, error_response
@@ -52,16 +50,7 @@ def create_llamacpp_app(config: LlamacppConfig) -> Starlette:
     ]
     if knobs.health_v1:
         routes.append(Route("/v1/health", _routes.health, methods=["GET"]))
-    if config.control_plane:
-        routes.extend(control_routes(lambda request: request.app.state.fake))
-        routes.extend(
-            console_routes(
-                lambda request: request.app.state.fake,
-                backend="llamacpp",
-                label="fake llama.cpp",
-                recordings_dir=config.recordings_dir,
-            )
-        )
+    routes.extend(plane_routes(config, backend="llamacpp", label="fake llama.cpp"))
 
     def too_large(limit: int) -> ASGIApp:
         return error_response(LlamacppError(f"Request body exceeds {limit} bytes", 413))
@@ -83,11 +72,9 @@ def create_llamacpp_app(config: LlamacppConfig) -> Starlette:
                 order=knobs.http_error_keys,
             )
         )
-    if config.control_plane and config.control_token:
-        middleware.insert(0, Middleware(ControlTokenMiddleware, token=config.control_token))
     app = Starlette(
         routes=routes,
-        middleware=middleware,
+        middleware=guard(config, middleware),
         exception_handlers={HTTPException: _http_error, LlamacppError: _llamacpp_error},
     )
     app.state.fake = state

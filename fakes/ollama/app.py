@@ -16,8 +16,7 @@ from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Scope
 
 from fakes.http.capture import CaptureMiddleware
-from fakes.http.control import control_routes
-from fakes.http.controltoken import ControlTokenMiddleware
+from fakes.http.plane import guard, plane_routes
 from fakes.ollama import _routes
 from fakes.ollama._gojson import dumps
 from fakes.ollama._state import OllamaConfig, OllamaState
@@ -61,8 +60,7 @@ def create_ollama_app(config: OllamaConfig) -> Starlette:
             enabled=lambda: state.knobs.responses,
         ),
     ]
-    if config.control_plane:
-        routes.extend(control_routes(lambda request: request.app.state.fake))
+    routes.extend(plane_routes(config, backend="ollama", label="fake Ollama"))
 
     def too_large(limit: int) -> ASGIApp:
         message = f"Request body exceeds the fake's limit of {limit} bytes"
@@ -76,10 +74,10 @@ def create_ollama_app(config: OllamaConfig) -> Starlette:
             too_large=too_large,
         )
     ]
-    if config.control_plane and config.control_token:
-        middleware.insert(0, Middleware(ControlTokenMiddleware, token=config.control_token))
     app = Starlette(
-        routes=routes, middleware=middleware, exception_handlers={HTTPException: _not_found}
+        routes=routes,
+        middleware=guard(config, middleware),
+        exception_handlers={HTTPException: _not_found},
     )
     app.state.fake = state
     app.state.started = int(time.time())

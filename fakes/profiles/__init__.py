@@ -29,6 +29,7 @@ from fakes.profiles._model import (
     ResponsesRoute,
     ResponsesStream,
     StreamUsage,
+    ToolChoiceUnion,
     UnknownFields,
     ValidationStyle,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "ResponsesRoute",
     "ResponsesStream",
     "StreamUsage",
+    "ToolChoiceUnion",
     "UnknownFields",
     "UpstreamCut",
     "UpstreamErrorFormat",

@@ -22,6 +22,13 @@ class ResponsesStream(StrEnum):
     STATE_MACHINE = "state_machine"  # content_index 0; "" skipped; the item is always closed
 
 
+class ToolChoiceUnion(StrEnum):
+    """Which openai-python release's ToolChoice union types /v1/responses' tool_choice."""
+
+    OPENAI_1_90 = "openai_1_90"  # literal, ToolChoiceTypes (with "mcp"), ToolChoiceFunction
+    OPENAI_3 = "openai_3"  # ... and allowed tools, MCP, custom, apply_patch, shell members
+
+
 class MessagesStart(StrEnum):
     """What /v1/messages' message_start event says about the message (exclude_unset dumps)."""
 
@@ -182,6 +189,11 @@ class Knobs(BaseModel):
     # the state-machine streams' reasoning part events: "response.<prefix>.added" / ".done"
     responses_reasoning_part_events: str = "content_part"
     responses_reasoning_tokens: bool = True  # usage counts the reasoning parser's tokens
+    responses_usage_chat: bool = False  # usage is chat's UsageInfo (prompt_/completion_tokens)
+    responses_reasoning_text: bool = False  # vLLM's own reasoning item: "text", no "content"
+    responses_message_phase: bool = True  # the message item has openai's "phase" (null)
+    # the openai-python ToolChoice union /v1/responses validates tool_choice against
+    responses_tool_choice_union: ToolChoiceUnion = ToolChoiceUnion.OPENAI_3
     responses_top_logprobs_null: bool = True  # False: 0 (0.10.0-0.10.1 "top_logprobs: int")
     responses_length_incomplete: bool = True  # a length finish: status "incomplete" + details
     responses_tool_choice_none_without_tools: bool = True  # no tools: "auto" reads "none"

@@ -11,8 +11,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from fakes.http.capture import CaptureMiddleware
-from fakes.http.control import control_routes
-from fakes.http.controltoken import ControlTokenMiddleware
+from fakes.http.plane import guard, plane_routes
 from fakes.sglang import _routes
 from fakes.sglang._auth import ApiKeyMiddleware
 from fakes.sglang._state import SglangConfig, SglangState
@@ -36,8 +35,7 @@ def create_sglang_app(config: SglangConfig) -> Starlette:
         Route("/v1/models", _routes.models, methods=["GET"]),
         Route("/v1/chat/completions", _routes.chat_completions, methods=["POST"]),
     ]
-    if config.control_plane:
-        routes.extend(control_routes(lambda request: request.app.state.fake))
+    routes.extend(plane_routes(config, backend="sglang", label="fake SGLang"))
 
     def too_large(limit: int) -> ASGIApp:
         message = f"Request body exceeds the fake's limit of {limit} bytes"
@@ -53,10 +51,10 @@ def create_sglang_app(config: SglangConfig) -> Starlette:
     ]
     if config.api_key:
         middleware.append(Middleware(ApiKeyMiddleware, key=config.api_key))
-    if config.control_plane and config.control_token:
-        middleware.insert(0, Middleware(ControlTokenMiddleware, token=config.control_token))
     app = Starlette(
-        routes=routes, middleware=middleware, exception_handlers={HTTPException: _http_error}
+        routes=routes,
+        middleware=guard(config, middleware),
+        exception_handlers={HTTPException: _http_error},
     )
     app.state.fake = state
     return app

@@ -309,7 +309,9 @@ def validate(
         if isinstance(body.get("input"), list):
             errors.extend(input_errors(body["input"]))
         if "tool_choice" in body:
-            errors.extend(tool_choice_errors(body["tool_choice"]))
+            errors.extend(
+                tool_choice_errors(knobs.responses_tool_choice_union, body["tool_choice"])
+            )
     typed: BaseModel | None = None
     try:
         typed = kind.model_validate(body)

@@ -5,8 +5,9 @@ entrypoints/openai/responses/protocol.py:49, :297; the same import in 0.10-0.33)
 form ``{"type": "function", "function": {"name": ...}}`` (no top-level ``name``) and ``null``
 are 400s listing one error per member. From 0.20 ``check_tool_usage`` refuses the chat form
 first, in its own words (``_requests._responses_tool_usage``). The members are mirrored in
-openai-python 3.x's order; older openai-python releases lack the last ones (12 errors instead of
-13 in the 0.18.0 recording), which is the deployment's choice, not vLLM's.
+openai-python 3.x's order; openai-python releases between lack the last ones (12 errors instead
+of 13 in the 0.18.0 recording), which is the deployment's choice, not vLLM's. 0.10.0 pins
+openai<=1.90.0, whose union is three members (knob ``responses_tool_choice_union``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+
+from fakes.profiles import ToolChoiceUnion
 
 
 class _OpenAIModel(BaseModel):
@@ -79,13 +82,35 @@ ToolChoice = (
     | ToolChoiceShell
 )
 
-_TOOL_CHOICE: TypeAdapter[ToolChoice] = TypeAdapter(ToolChoice)
+
+class Openai190:
+    """openai-python 1.87-1.90's members whose names 3.x reuses (pydantic's errors name a union
+    member by its class name)."""
+
+    class ToolChoiceTypes(_OpenAIModel):
+        type: Literal[
+            "file_search",
+            "web_search_preview",
+            "computer_use_preview",
+            "web_search_preview_2025_03_11",
+            "image_generation",
+            "code_interpreter",
+            "mcp",
+        ]
 
 
-def tool_choice_errors(value: Any) -> list[dict[str, Any]]:
+ToolChoice190 = Literal["none", "auto", "required"] | Openai190.ToolChoiceTypes | ToolChoiceFunction
+
+_UNIONS: dict[ToolChoiceUnion, TypeAdapter[Any]] = {
+    ToolChoiceUnion.OPENAI_1_90: TypeAdapter(ToolChoice190),
+    ToolChoiceUnion.OPENAI_3: TypeAdapter(ToolChoice),
+}
+
+
+def tool_choice_errors(union: ToolChoiceUnion, value: Any) -> list[dict[str, Any]]:
     """pydantic's errors for a sent ``tool_choice``, located under ``body.tool_choice``."""
     try:
-        _TOOL_CHOICE.validate_python(value)
+        _UNIONS[union].validate_python(value)
     except ValidationError as exc:
         return [
             {**details, "loc": ("body", "tool_choice", *details["loc"])}

@@ -13,10 +13,8 @@ from starlette.responses import Response
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Scope
 
-from fakes.console import console_routes
 from fakes.http.capture import CaptureMiddleware
-from fakes.http.control import control_routes
-from fakes.http.controltoken import ControlTokenMiddleware
+from fakes.http.plane import guard, plane_routes
 from fakes.http.replica import ReplicaHeaderMiddleware
 from fakes.profiles import ResponsesRoute
 from fakes.vllm import _messages, _routes, _tokenize
@@ -91,16 +89,7 @@ def create_vllm_app(config: VllmConfig) -> Starlette:
         routes.append(
             _WhenRoute(path, endpoint, methods=["POST"], enabled=lambda: state.knobs.tokenize)
         )
-    if config.control_plane:
-        routes.extend(control_routes(lambda request: request.app.state.fake))
-        routes.extend(
-            console_routes(
-                lambda request: request.app.state.fake,
-                backend="vllm",
-                label="fake vLLM",
-                recordings_dir=config.recordings_dir,
-            )
-        )
+    routes.extend(plane_routes(config, backend="vllm", label="fake vLLM"))
 
     def too_large(limit: int) -> ASGIApp:
         message = f"Request body exceeds the fake's limit of {limit} bytes"
@@ -126,8 +115,7 @@ def create_vllm_app(config: VllmConfig) -> Starlette:
         middleware.append(
             Middleware(ApiKeyMiddleware, keys=config.api_keys, prefixes=knobs.auth_prefixes)
         )
-    if config.control_plane and config.control_token:
-        middleware.insert(0, Middleware(ControlTokenMiddleware, token=config.control_token))
+    middleware = guard(config, middleware)
     if config.replica_name:  # outermost: every answer names its replica, errors included
         middleware.insert(0, Middleware(ReplicaHeaderMiddleware, name=config.replica_name))
     if config.fast_path:  # outermost: a plain chat request skips every layer below

@@ -69,15 +69,16 @@ KNOWN = (
     Known(
         "environment: /v1/responses validates input items against openai-python's union "
         "(imitated: fakes/vllm/_responses_input.py, the first members field for field); how "
-        "many errors pydantic lists (236 to 463 here) depends on the openai-python release "
-        "installed, and so does the whole list in the tuple-loc style before 0.30",
+        "many errors pydantic lists (138 to 463 here) depends on the openai-python release "
+        "installed (0.10.0 pins <=1.90, later releases take the newest), and so does the whole "
+        "list in the tuple-loc style before 0.30",
         lambda knobs, item: (
             item.path == "/v1/responses"
             and item.status == 400
             and b"validation error" in item.body
             and b"not found in 'tools'" not in item.body  # the tool_choice check, imitated
         ),
-        re.compile(r"^\$\.error\.message: real "),
+        re.compile(r"^\$(\.error)?\.message: real "),
     ),
     Known(
         f"{NOT_FIXED}: 0.18-0.20's skip-empty /v1/responses stream sends the reasoning parser's item "
@@ -122,8 +123,6 @@ KNOWN = (
             "0.10.2",
             "0.11.0",
             "0.11.1",
-            "0.12.0",
-            "0.15.0",
         ),
     ),
     Known(
@@ -140,7 +139,7 @@ KNOWN = (
         "environment: FastAPI >= 0.12x words str(RequestValidationError) with the endpoint "
         "(vLLM 0.12 api_server.py:1400-1406 appends the errors); the fake keeps the list text",
         lambda knobs, item: _validation_error(item),
-        re.compile(r"\$\.error\.message: real"),
+        re.compile(r"\$(\.error)?\.message: real"),
         (
             "0.10.1.1",
             "0.10.2",
@@ -154,6 +153,7 @@ KNOWN = (
             "0.21.0",
             "0.22.0",
             "0.25.0",
+            "0.10.0",
         ),
     ),
     Known(

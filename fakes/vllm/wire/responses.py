@@ -42,7 +42,10 @@ def tools(knobs: Knobs, requested: list[dict[str, Any]] | None) -> list[Any]:
     ]
 
 
-def reasoning_item(id: str, text: str) -> JSONObject:
+def reasoning_item(knobs: Knobs, id: str, text: str) -> JSONObject:
+    if knobs.responses_reasoning_text:  # vLLM's own class (0.10.0 protocol.py:1680-1686)
+        item: JSONObject = {"id": id, "text": text, "summary": [], "type": "reasoning"}
+        return item | {"encrypted_content": None, "status": None}
     # ResponseReasoningItem field order; status stays null outside harmony
     return {
         "id": id,
@@ -55,6 +58,10 @@ def reasoning_item(id: str, text: str) -> JSONObject:
 
 
 def usage(knobs: Knobs, prompt: int, completion: int, reasoning: int) -> JSONObject:
+    if knobs.responses_usage_chat:  # chat's UsageInfo, no prompt-cache details
+        total = prompt + completion
+        chat: JSONObject = {"prompt_tokens": prompt, "total_tokens": total}
+        return chat | {"completion_tokens": completion, "prompt_tokens_details": None}
     values: dict[str, Any] = {
         "cached_tokens": 0,
         "cache_write_tokens": 0,
@@ -106,23 +113,21 @@ def response_object(
     length = plan.finish_reason == "length"
     output: list[Any] = []
     if reasoning and plan.reasoning and not plan.inline_reasoning:
-        output.append(reasoning_item(f"rs_{reasoning_hex}", "".join(plan.reasoning)))
+        output.append(reasoning_item(knobs, f"rs_{reasoning_hex}", "".join(plan.reasoning)))
     if text:
-        output.append(
-            {
-                "id": f"msg_{hex_id}",
-                "content": [
-                    {"annotations": [], "text": text, "type": "output_text", "logprobs": None}
-                ],
-                "role": "assistant",
-                # 0.33+: response_item_status(finish_reason), as the streamed done item
-                "status": "incomplete"
-                if length and knobs.responses_done_item_status and knobs.responses_length_incomplete
-                else "completed",
-                "type": "message",
-                "phase": None,  # an openai ResponseOutputMessage field vLLM never sets
-            }
-        )
+        message: JSONObject = {
+            "id": f"msg_{hex_id}",
+            "content": [{"annotations": [], "text": text, "type": "output_text", "logprobs": None}],
+            "role": "assistant",
+            # 0.33+: response_item_status(finish_reason), as the streamed done item
+            "status": "incomplete"
+            if length and knobs.responses_done_item_status and knobs.responses_length_incomplete
+            else "completed",
+            "type": "message",
+        }
+        if knobs.responses_message_phase:  # an openai ResponseOutputMessage field vLLM never sets
+            message["phase"] = None
+        output.append(message)
     extra = typed.model_extra or {}
     incomplete = length and knobs.responses_length_incomplete
     return body(
