@@ -322,6 +322,11 @@ MAY_LACK = {
     ("Completion", ("object",)): "vLLM 0.4 completions stream",
     # vLLM's ResponseUsage before 0.32 (recordings/vllm: 0.10.2 and 0.12.0 lack it)
     ("Response", ("usage", "input_tokens_details", "cache_write_tokens")): "vLLM before 0.32",
+    # vLLM 0.10.0's /v1/responses usage is chat's UsageInfo (recordings/vllm/vllm-0.10.0.jsonl)
+    ("Response", ("usage", "input_tokens")): "vLLM 0.10.0",
+    ("Response", ("usage", "input_tokens_details")): "vLLM 0.10.0",
+    ("Response", ("usage", "output_tokens")): "vLLM 0.10.0",
+    ("Response", ("usage", "output_tokens_details")): "vLLM 0.10.0",
 }
 # ... or hold these values
 MAY_HOLD = {
