@@ -166,18 +166,6 @@ KNOWN = (
         ("0.24.0",),
     ),
     Known(
-        f"{NOT_FIXED}: a named tool_choice stream that repeats the name on every delta wraps the "
-        "EOS step's empty text as one more such delta (0.8.5 serving_chat.py:637-641, 0.6.4 "
-        "serving_chat.py:419-425 build it for every step, the last included); the fake ends "
-        "with {'content': ''}",
-        lambda knobs, item: _streamed(item) and isinstance(_json(item).get("tool_choice"), dict),
-        re.compile(
-            r"\.delta\.(tool_calls: real has it \(\[\{\"index\":0,\"function\":\{\"name\":"
-            r"|content: the fake has it \(\"\"\), real has not)"
-        ),
-        ("0.8.5", "0.6.4", "0.6.3"),
-    ),
-    Known(
         f"{NOT_FIXED}: 0.6.4 validates each message against openai's message TypedDicts under "
         "extra='forbid' (protocol.py:58-60, chat_utils.py:112-134): a key they lack, such as "
         "an assistant message's reasoning_content, is a 400 listing pydantic's union errors",

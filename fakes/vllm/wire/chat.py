@@ -265,9 +265,15 @@ def stream_steps(
         # wraps every step's text, the empty one too (0.12.0 serving_chat.py:866-869).
         eos: JSONObject = {"content": rest}
         fragments = knobs.named_tool_stream is NamedToolStream.FRAGMENTS
+        named_every = knobs.named_tool_stream is NamedToolStream.NAME_EVERY_DELTA
         guided = plan.named_tool and not plan.named_parsed
         if guided and plan.tool_calls and fragments:
             eos = {"tool_calls": [{"index": 0, "function": {"arguments": ""}}]}
+        elif guided and plan.tool_calls and named_every:
+            # ... with the name, as every delta there (0.8.5 serving_chat.py:637-641, 0.6.4
+            # serving_chat.py:419-425; recorded 0.6.3-0.8.5)
+            name = plan.tool_calls[0].name
+            eos = {"tool_calls": [{"index": 0, "function": {"name": name, "arguments": ""}}]}
         elif plan.parsed_tools and knobs.tool_parser_delta_content_null:
             # the parser has nothing new at EOS: an empty DeltaMessage() is sent with the
             # finish reason (0.20.0 chat_completion/serving.py:1035-1044)
