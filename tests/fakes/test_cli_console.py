@@ -2,39 +2,25 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+from tests._live import free_ports, wait_until_answering
 
 
 @pytest.mark.parametrize("backend", ["sglang", "ollama", "llamacpp"])
 def test_the_banner_names_a_console_that_answers(backend: str) -> None:
-    port = _free_port()
+    [port] = free_ports(1)
     process = subprocess.Popen(
         [sys.executable, "-m", "fakes", "serve", backend, "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                page = httpx.get(f"http://127.0.0.1:{port}/_fake/ui", timeout=1)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline and process.poll() is None
-                time.sleep(0.05)
+        page = wait_until_answering(f"http://127.0.0.1:{port}/_fake/ui", process)
         info = httpx.get(f"http://127.0.0.1:{port}/_fake/console", timeout=5)
     finally:
         process.terminate()

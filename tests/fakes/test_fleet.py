@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -16,19 +14,9 @@ from click.testing import CliRunner
 
 from fakes.cli import main
 from fakes.fleet import FleetError, load_fleet
+from tests._live import free_ports, wait_until_answering
 
 KEY = "sk-fleet-test-Str0ng-key-1234567890"
-
-
-def _free_ports(count: int) -> list[int]:
-    probes = [socket.socket() for _ in range(count)]
-    try:
-        for probe in probes:
-            probe.bind(("127.0.0.1", 0))
-        return [probe.getsockname()[1] for probe in probes]
-    finally:
-        for probe in probes:
-            probe.close()
 
 
 def _fleet(path: Path, ports: list[int]) -> Path:
@@ -97,21 +85,10 @@ def test_a_replica_on_port_0_cannot_be_printed(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "a have port 0" in result.output
 
 
-def _wait(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.TransportError:
-            assert time.monotonic() < deadline and process.poll() is None
-            time.sleep(0.05)
-
-
 def test_a_fleet_with_one_failing_replica_retries_cools_down_and_names_replicas(
     tmp_path: Path,
 ) -> None:
-    ports = _free_ports(3)
+    ports = free_ports(3)
     path = _fleet(tmp_path / "fleet.yaml", ports)
     process = subprocess.Popen(
         [sys.executable, "-m", "fakes", "serve", "fleet", str(path)],
@@ -120,7 +97,7 @@ def test_a_fleet_with_one_failing_replica_retries_cools_down_and_names_replicas(
     )
     proxy = f"http://127.0.0.1:{ports[2]}"
     try:
-        _wait(f"{proxy}/health/liveliness", process)
+        wait_until_answering(f"{proxy}/health/liveliness", process)
         body = {"model": "fake-model", "messages": [{"role": "user", "content": "hi"}]}
         auth = {"authorization": f"Bearer {KEY}"}
         with httpx.Client(timeout=30) as client:
