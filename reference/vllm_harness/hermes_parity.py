@@ -185,9 +185,15 @@ def load_parser(wheel: Path) -> Any:
     found = next((wheel / p for p in PARSER_PATHS if (wheel / p).exists()), None)
     if found is None:
         raise SystemExit(f"{wheel}: no hermes_tool_parser.py (is it an unzipped vLLM wheel?)")
-    for name in [n for n in sys.modules if n == "vllm" or n.startswith("vllm.")]:
+
+    def ours(name: str) -> bool:
+        return name == "vllm" or name.startswith("vllm.")
+
+    saved = {name: module for name, module in sys.modules.items() if ours(name)}
+    for name in saved:
         del sys.modules[name]
-    if importlib.util.find_spec("regex") is None:
+    aliased = importlib.util.find_spec("regex") is None
+    if aliased:
         sys.modules["regex"] = re  # the patterns it compiles mean the same to re
     finder = _VllmStubs(wheel)
     sys.meta_path.insert(0, finder)
@@ -196,8 +202,13 @@ def load_parser(wheel: Path) -> Any:
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-    finally:
+    finally:  # the stand-ins stay with the loaded module, out of everyone else's way
         sys.meta_path.remove(finder)
+        for name in [name for name in sys.modules if ours(name)]:
+            del sys.modules[name]
+        sys.modules.update(saved)
+        if aliased:
+            del sys.modules["regex"]
     return module.Hermes2ProToolParser
 
 
