@@ -42,13 +42,16 @@ def responses_payload(request: Request, model: str) -> dict[str, Any]:
 def _usage(value: Any) -> UsageReport | None:
     if not isinstance(value, dict):
         return None
-    usage = usage_of(
-        {
-            "prompt_tokens": value.get("input_tokens"),
-            "completion_tokens": value.get("output_tokens"),
-            "total_tokens": value.get("total_tokens"),
-        }
-    )
+    if "input_tokens" not in value and "prompt_tokens" in value:
+        usage = usage_of(value)  # vLLM 0.10.0 sends chat's UsageInfo on /v1/responses
+    else:
+        usage = usage_of(
+            {
+                "prompt_tokens": value.get("input_tokens"),
+                "completion_tokens": value.get("output_tokens"),
+                "total_tokens": value.get("total_tokens"),
+            }
+        )
     return None if usage is None else UsageReport(usage=usage)
 
 

@@ -75,6 +75,17 @@ def test_responses_only_works_from_0_10_and_streams_from_0_10_2(matrix: Matrix) 
         assert _outcome(matrix, "responses-only", backend, "stream_usage") == PASS
 
 
+def test_a_chat_form_history_sent_to_responses_is_refused_from_0_10(matrix: Matrix) -> None:
+    # the responses drivers pass the chat messages (assistant tool_calls, a tool message) as
+    # input items; every release's union of openai item types refuses them (recorded 0.10.0
+    # to 0.34.0: a 400 listing pydantic's errors); chat drivers send the same turn fine
+    for backend in ("vllm-0.10.0", "vllm-0.12", "vllm-0.34"):
+        cell = matrix.cell("responses-only", backend, "reasoning_round_trip")
+        assert cell is not None and cell.outcome == FAIL
+        assert cell.observed is not None and cell.observed["error"]["status"] == 400
+        assert _outcome(matrix, "openai-compatible", backend, "reasoning_round_trip") == PASS
+
+
 def test_naive_chat_crashes_on_streams_without_usage(matrix: Matrix) -> None:
     assert _outcome(matrix, "naive-chat", "vllm-0.4", "stream_usage") == PASS  # 0.4 always sends it
     for backend in [b.name for b in all_backends() if b.kind == "vllm"][1:]:

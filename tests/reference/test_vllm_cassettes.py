@@ -105,26 +105,6 @@ KNOWN = (
         ("0.20.0",),
     ),
     Known(
-        # vLLM sets max_output_tokens to max_model_len minus the prompt's length in the
-        # model's own tokenizer and chat template (the harness's tiny model), which now counts
-        # as the fake does; older recordings used a BPE tokenizer that counted its own way.
-        "model-dependent: /v1/responses max_output_tokens by default is max_model_len minus "
-        "the prompt's length in the model's own tokenizer",
-        lambda knobs, item: (
-            item.path == "/v1/responses"
-            and item.status == 200
-            and "max_output_tokens" not in _json_request(item)
-            and b'"max_output_tokens"' in item.body  # 0.10.1.1 cuts its streams before any
-        ),
-        re.compile(r"\.max_output_tokens: real \d+ vs fake \d+$"),
-        # recorded before the harness's tokenizer counted as the fake does (_model_dir.py)
-        (
-            "0.10.1.1",
-            "0.10.2",
-            "0.11.0",
-        ),
-    ),
-    Known(
         "environment: 0.20-0.25 word the /v1/responses named tool_choice refusal (a "
         "VLLMValidationError wrapped as a validation error, imitated: "
         "responses_tool_usage_value_error) f'{str(exc)} {str(errors)}' with the FastAPI their "
