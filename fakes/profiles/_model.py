@@ -91,6 +91,19 @@ class JsonStyle(StrEnum):
     SPACED = "spaced"
 
 
+class HermesStream(StrEnum):
+    """How the hermes tool parser streams an auto tool call's arguments."""
+
+    # the 0.20 rewrite: one fragment a token, as the model wrote them
+    REWRITTEN = "rewritten"
+    # 0.6.3-0.6.4: diffs of json.dumps of the partially parsed arguments
+    JSON_DIFF = "json_diff"
+    # 0.7-0.10: the delta's text, a closing brace trimmed; the first fragment cut from json.dumps
+    DELTA_TEXT = "delta_text"
+    # 0.11-0.19: ... the first fragment cut from the raw text, a brace trimmed once complete
+    RAW_ARGUMENTS = "raw_arguments"
+
+
 class NamedToolStream(StrEnum):
     """How a named ``tool_choice`` streams its (guided) arguments."""
 
@@ -299,6 +312,8 @@ class Knobs(BaseModel):
     # the tool parser's stream deltas set content (None) beside tool_calls, and the EOS step
     # after them is an empty delta (0.20)
     tool_parser_delta_content_null: bool = False
+    # the hermes parser's own argument fragments before its 0.20 rewrite
+    hermes_stream: HermesStream = HermesStream.REWRITTEN
     # Reasoning: keys that carry parsed reasoning text, on messages and deltas
     reasoning_keys: tuple[str, ...] = ("reasoning",)
     # a chat stream without a tool parser sends the </think> step as {"content": ""} (0.22-0.23)

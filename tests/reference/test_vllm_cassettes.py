@@ -81,49 +81,6 @@ KNOWN = (
         re.compile(r"^\$(\.error)?\.message: real "),
     ),
     Known(
-        f"{NOT_FIXED}: the hermes parser's own streamed argument fragments before its 0.20 "
-        "rewrite (0.20+ streams the fake's token fragments, tool_parser_delta_content_null)",
-        lambda knobs, item: (
-            _streamed(item)
-            and item.path == "/v1/chat/completions"
-            and bool(_json(item).get("tools"))
-            and _json(item).get("tool_choice") == "auto"
-        ),
-        ANY,
-        (
-            "0.6.3",
-            "0.6.4",
-            "0.8.5",
-            "0.9.2",
-            "0.10.1.1",
-            "0.10.2",
-            "0.11.0",
-            "0.11.1",
-            "0.12.0",
-            "0.15.0",
-            "0.16.0",
-            "0.18.0",
-            "0.10.0",
-        ),
-    ),
-    Known(
-        f"{NOT_FIXED}: the hermes parser's own streamed argument fragments, as 0.11.1's "
-        "/v1/messages passes them on (input_json_delta)",
-        lambda knobs, item: (
-            _streamed(item)
-            and item.path == "/v1/messages"
-            and bool(_json_request(item).get("tools"))
-        ),
-        ANY,
-        (
-            "0.11.1",
-            "0.18.0",
-            "0.16.0",
-            "0.15.0",
-            "0.12.0",
-        ),
-    ),
-    Known(
         "environment: 0.20-0.25 word the /v1/responses named tool_choice refusal (a "
         "VLLMValidationError wrapped as a validation error, imitated: "
         "responses_tool_usage_value_error) f'{str(exc)} {str(errors)}' with the FastAPI their "
@@ -181,19 +138,6 @@ KNOWN = (
         "falls back to __version__ = 'dev' and /version answers {'version': 'dev'}",
         lambda knobs, item: item.path == "/version",
         re.compile(r'^\$\.version: real "dev"'),
-        ("0.6.3",),
-    ),
-    Known(
-        f"{NOT_FIXED}: 0.6.3's per-chunk continuous usage (serving_chat.py:518-531) counts the "
-        "hermes header chunk's token and ends an auto tool stream's usage chunk cumulative; the "
-        "fake counts 0 for the header and per step at the end",
-        lambda knobs, item: (
-            _streamed(item)
-            and bool(_json(item).get("tools"))
-            and not isinstance(_json(item).get("tool_choice"), dict)
-            and (_json(item).get("stream_options") or {}).get("include_usage") is True
-        ),
-        re.compile(r"(\.usage\.(total|completion)_tokens: real \d+ vs fake \d+|\.choices: real)"),
         ("0.6.3",),
     ),
 )

@@ -8,9 +8,10 @@ from typing import Any
 
 from fakes.http.shapes import shaped
 from fakes.model.tokens import tokenize
-from fakes.profiles import ContinuousUsage, Knobs, NamedToolStream, StreamUsage
+from fakes.profiles import ContinuousUsage, HermesStream, Knobs, NamedToolStream, StreamUsage
 from fakes.types import JSONObject
-from fakes.vllm._plan import Plan, ToolCall
+from fakes.vllm._plan import Plan, ToolCall, hermes_block
+from fakes.vllm.tool_stream.hermes_pre_0_20 import END, START, parsed_steps
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,7 @@ DELTA_ORDER = ("role", "content", "reasoning", "reasoning_content", "tool_calls"
 class _Step:
     delta: JSONObject
     tokens: int  # generated tokens this step carries
+    skipped: int = 0  # tokens of the engine steps before it that sent no chunk
 
 
 def _parsed(delta: JSONObject, knobs: Knobs, plan: Plan) -> JSONObject:
@@ -191,6 +193,32 @@ def _tool_steps(knobs: Knobs, plan: Plan, tokenize: Any) -> Iterator[_Step]:
             yield _Step(_parsed({"tool_calls": [item]}, knobs, plan), 1)
 
 
+def _model_pieces(plan: Plan, tokenize: Any) -> list[str]:
+    """What the model writes for an auto tool answer: its content, then one hermes block a
+    call (the tags are whole tokens), a newline token between blocks."""
+    pieces = list(plan.content)
+    for position, call in enumerate(plan.tool_calls):
+        if position:
+            pieces += tokenize("\n")
+        pieces += [START, *tokenize(hermes_block(call)), END]
+    return pieces
+
+
+def _hermes_steps(
+    knobs: Knobs, plan: Plan, tokenize: Any, *, hold: int, ends_on_token: bool
+) -> list[_Step]:
+    """Content and tool calls as the pre-0.20 hermes parser streams them, one engine step a
+    token, the EOS step last (unless the last token ends the stream)."""
+    pieces = _model_pieces(plan, tokenize)
+    texts, rest = held_back(pieces, hold, finished=ends_on_token)
+    if not ends_on_token:
+        pieces.append("")  # the EOS token: empty text, and what the hold-back kept
+        texts.append(rest)
+    ids = iter([call.id for call in plan.tool_calls])
+    found = parsed_steps(knobs.hermes_stream, pieces, texts, ids, finishes=True)
+    return [_Step(step.delta, 1, step.skipped) for step in found]
+
+
 def held_back(pieces: list[str], hold: int, *, finished: bool) -> tuple[list[str], str]:
     """The text each token shows in a stream when vLLM's detokenizer holds back the last
     ``hold`` characters (a stop string must never be half sent), and what the final step
@@ -225,6 +253,10 @@ def stream_steps(
         plan.tool_calls and knobs.tool_finish_on_fragment
     )
     hold = plan.hold_back if knobs.stop_hold_back and not plan.reasoning else 0
+    if plan.parsed_tools and knobs.hermes_stream is not HermesStream.REWRITTEN:
+        return steps + _hermes_steps(
+            knobs, plan, tokenize, hold=hold, ends_on_token=bool(ends_on_token)
+        )
     shown, rest = held_back(plan.content, hold, finished=bool(ends_on_token))
     steps.extend(_Step({"content": piece}, 1) for piece in shown)
     steps.extend(_tool_steps(knobs, plan, tokenize))
@@ -277,9 +309,9 @@ class ChunkWriter:
         self.prompt_tokens = prompt_tokens
         self.generated = 0
 
-    def _chunk(self, choice: JSONObject, step_tokens: int) -> JSONObject:
+    def _chunk(self, choice: JSONObject, step_tokens: int, skipped: int = 0) -> JSONObject:
         chunk: JSONObject = {**self.head, "choices": [choice]}
-        self.generated += step_tokens
+        self.generated += step_tokens + skipped  # cumulative usage counts the silent steps too
         policy = self.policy
         if policy.continuous is ContinuousUsage.CUMULATIVE:
             chunk["usage"] = usage(self.knobs, self.prompt_tokens, self.generated, continuous=True)
@@ -317,7 +349,7 @@ class ChunkWriter:
         choice = self._choice(index, step.delta)
         for key in self.knobs.chunk_null_keys:
             choice[key] = None
-        return self._top_nulls(self._chunk(choice, step.tokens))
+        return self._top_nulls(self._chunk(choice, step.tokens, step.skipped))
 
     def _top_nulls(self, chunk: JSONObject) -> JSONObject:
         for key in self.knobs.chunk_top_null_keys:
@@ -334,7 +366,7 @@ class ChunkWriter:
             choice[key] = None
         if self.knobs.finish_chunk_drops_nulls:
             choice = {k: v for k, v in choice.items() if v is not None}
-        chunk = self._chunk(choice, step.tokens)
+        chunk = self._chunk(choice, step.tokens, step.skipped)
         if self.policy.in_finish_chunk:
             chunk["usage"] = usage(self.knobs, self.prompt_tokens, total, stream=True)
         if self.fingerprint is not None and not self.policy.final_chunk:

@@ -106,8 +106,9 @@ async def test_tool_call_deltas_gain_type_and_empty_arguments(stack: Any, versio
         assert list(first) == ["id", "function", "type", "index"]
         assert first["function"] == {"arguments": "", "name": "get_weather"}
         assert all(d["tool_calls"][0]["type"] == "function" for d in calls)
+        # the upstream (vLLM 0.9.2) streams its hermes parser's own first fragment
         assert calls[1]["tool_calls"][0] == {
-            "function": {"arguments": "{"},
+            "function": {"arguments": '{"city": "'},
             "type": "function",
             "index": 0,
         }
@@ -115,7 +116,9 @@ async def test_tool_call_deltas_gain_type_and_empty_arguments(stack: Any, versio
         # finish, so 1.74's tool_split_role has nothing to act on
         assert "role" not in calls[-1]
         args = "".join(d["tool_calls"][0]["function"]["arguments"] for d in calls)
-        assert orjson.loads(args) == {"city": "value"}
+        # not JSON: vLLM 0.9.2's hermes parser trims every closing brace it streams (the
+        # reference harness recorded the same on 0.8.5-0.10.2), and LiteLLM passes it on
+        assert args == '{"city": "value"\n'
         assert chunks(response.text)[-1]["choices"][0]["finish_reason"] == "tool_calls"
 
 

@@ -1043,8 +1043,9 @@ LITELLM_ROWS = [
         upstream="0.9.2",
         upstream_config={"script": CALL},
         # an upstream whose last argument fragment rides the finish chunk: no recorded release
-        # does (their own apps end tool streams on a chunk of its own), so it is set here
-        upstream_knobs={"tool_finish_on_fragment": True},
+        # does (their own apps end tool streams on a chunk of its own), so it is set here, with
+        # the rewritten hermes parser (the pre-0.20 one sends nothing on the closing tag)
+        upstream_knobs={"tool_finish_on_fragment": True, "hermes_stream": "rewritten"},
     ),
     ProxyRow(  # the length finish rides on the last token's chunk upstream
         "hold_split_finish",
@@ -1145,7 +1146,8 @@ LITELLM_ROWS = [
         True,
         Send("/v1/messages", {**ANTHROPIC, "stream": True, "tools": [ANTHROPIC_WEATHER]}),
         lambda r: sse_typed(r, "content_block_delta")["delta"].get("partial_json"),
-        ("{", ""),
+        # the upstream (vLLM 0.12.0) sends its hermes parser's own first fragment
+        ('{"city": "', ""),
         upstream_config={**TOOLS, "script": WEATHER_CALL},
     ),
     ProxyRow(

@@ -123,7 +123,15 @@ async def test_auto_tool_call_streams_a_header_then_argument_fragments(vllm: Any
     assert header["function"] == {"name": "get_weather"}
     fragments = [d["tool_calls"][0] for d in deltas[2:-1]]
     assert all(set(f) == {"index", "function"} for f in fragments)
-    assert "".join(f["function"]["arguments"] for f in fragments) == '{"city": "Paris"}'
+    # the hermes parser's own fragments, closing braces trimmed (hermes_stream, recorded)
+    assert [f["function"]["arguments"] for f in fragments] == [
+        '{"city": "',
+        "Paris",
+        '"',
+        "",
+        "",
+        "\n",
+    ]
     # the EOS step's own chunk carries the finish (0.9.2 serving_chat.py:827-895, recorded)
     assert deltas[-1] == {"content": ""}
     assert got[-1]["choices"][0]["finish_reason"] == "tool_calls"
@@ -142,6 +150,26 @@ async def test_0_5_named_tool_repeats_the_name_without_index(vllm: Any) -> None:
     assert all(list(call) == ["function"] for call in calls)
     assert all(call["function"]["name"] == "get_weather" for call in calls)
     assert got[-1]["choices"][0]["finish_reason"] == "stop"  # named: the engine's reason
+
+
+@pytest.mark.parametrize("version", ["0.6.3", "0.8.5"])
+async def test_named_tool_name_every_delta_wraps_the_eos_step_too(vllm: Any, version: str) -> None:
+    """named_tool_stream name_every_delta: the EOS step's empty text is one more named delta
+    (0.8.5 serving_chat.py:637-641, recorded 0.6.3-0.8.5), the finish on it."""
+    choice = {"type": "function", "function": {"name": "get_weather"}}
+    got = await _stream(
+        vllm,
+        version,
+        {**STREAM, "tools": TOOLS, "tool_choice": choice},
+        script=PARIS,
+        enable_auto_tool_choice=True,
+        tool_call_parser="hermes",
+    )
+    last = got[-1]["choices"][0]
+    assert last["delta"] == {
+        "tool_calls": [{"index": 0, "function": {"name": "get_weather", "arguments": ""}}]
+    }
+    assert last["finish_reason"] == "stop"
 
 
 @pytest.mark.parametrize(
