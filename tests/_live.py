@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 
 import httpx
 
@@ -21,15 +22,34 @@ def free_ports(count: int) -> list[int]:
             probe.close()
 
 
-def wait_until_answering(
-    url: str, process: subprocess.Popen[bytes], seconds: float = 30
+def until_up(
+    call: Callable[[], httpx.Response], process: subprocess.Popen[bytes], seconds: float = 30
 ) -> httpx.Response:
-    """GET ``url`` until the server started as ``process`` answers; fails if it exits first."""
+    """``call`` again until the server started as ``process`` accepts the connection; fails if
+    the server exits first or ``seconds`` pass."""
     deadline = time.monotonic() + seconds
     while True:
         try:
-            return httpx.get(url, timeout=1)
+            return call()
         except httpx.TransportError:
             assert process.poll() is None, "the server exited before it answered"
-            assert time.monotonic() < deadline, f"{url} did not answer in {seconds} s"
+            assert time.monotonic() < deadline, f"no answer in {seconds} s"
             time.sleep(0.05)
+
+
+def wait_until_answering(
+    url: str, process: subprocess.Popen[bytes], seconds: float = 30
+) -> httpx.Response:
+    """GET ``url`` until the server started as ``process`` answers."""
+    return until_up(lambda: httpx.get(url, timeout=1), process, seconds)
+
+
+def stack_master_key(process: subprocess.Popen[bytes], lines: int = 20) -> tuple[str, list[str]]:
+    """The master key ``serve stack`` prints in its banner (on stderr), and the banner read."""
+    assert process.stderr is not None
+    banner: list[str] = []
+    for _ in range(lines):
+        banner.append(process.stderr.readline().decode())
+        if banner[-1].startswith("master key: MASTER_KEY=sk-"):
+            return banner[-1].strip().rpartition("=")[2], banner
+    raise AssertionError(f"no master key in the banner: {banner}")

@@ -86,10 +86,7 @@ def _sglang(release: str | None, options: UpstreamOptions) -> tuple[str, Any, st
         version=version,
         served_model_name=options.model,
         tool_call_parser="qwen25",  # a Qwen2.5 model's parser, as the contracts run it
-        control_plane=options.control_plane,
-        control_token=options.control_token,
-        log_limit=options.log_limit,
-        recordings_dir=options.recordings_dir,
+        **options.plane,
     )
     return version, profile, DEFAULT_SGLANG_VERSION, create_sglang_app(config)
 
@@ -116,10 +113,7 @@ def _llamacpp(release: str | None, options: UpstreamOptions) -> tuple[str, Any, 
         build=build,
         alias=options.model,
         jinja=True,  # tool calls need --jinja
-        control_plane=options.control_plane,
-        control_token=options.control_token,
-        recordings_dir=options.recordings_dir,
-        log_limit=options.log_limit,
+        **options.plane,
     )
     app: ASGIApp = create_llamacpp_app(config)
     return f"b{build}", profile, str(DEFAULT_LLAMACPP_BUILD), app

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from fakes.cli import main
+from tests._live import free_ports, stack_master_key, until_up
 
 
 def test_profiles_lists_every_range() -> None:
@@ -103,41 +104,25 @@ def test_serve_stack_unknown_litellm_release_lists_ranges() -> None:
 
 
 def test_serve_stack_starts_both_on_loopback() -> None:
-    import socket
-
-    ports = []
-    for _ in range(2):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            ports.append(probe.getsockname()[1])
-    vllm_port, litellm_port = ports
+    vllm_port, litellm_port = free_ports(2)
     command = [sys.executable, "-m", "fakes", "serve", "stack", "--litellm-version", "1.74.15"]
     command += ["--vllm-port", str(vllm_port), "--litellm-port", str(litellm_port)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     body = {"model": "fake-model", "messages": [{"role": "user", "content": "hi"}], "stream": True}
-    banner = []
+    banner: list[str] = []
     try:
-        assert process.stderr is not None
-        for _ in range(20):  # the banner names the stack's own strong key
-            banner.append(process.stderr.readline().decode())
-            if banner[-1].startswith("master key: MASTER_KEY=sk-"):
-                break
-        key = banner[-1].strip().rpartition("=")[2]
+        key, banner = stack_master_key(process)  # the banner names the stack's own strong key
         assert len(key) > 40, banner
         auth = {"Authorization": f"Bearer {key}"}
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                response = httpx.post(
-                    f"http://127.0.0.1:{litellm_port}/v1/chat/completions",
-                    json=body,
-                    headers=auth,
-                    timeout=5,
-                )
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline and process.poll() is None
-                time.sleep(0.05)
+        response = until_up(
+            lambda: httpx.post(
+                f"http://127.0.0.1:{litellm_port}/v1/chat/completions",
+                json=body,
+                headers=auth,
+                timeout=5,
+            ),
+            process,
+        )
         assert response.status_code == 200
         assert response.text.endswith("data: [DONE]\n\n") and '"usage"' not in response.text
         upstream = httpx.get(f"http://127.0.0.1:{vllm_port}/_fake/requests", timeout=5).json()

@@ -3,16 +3,15 @@ starts it (the old --vllm-version / --vllm-port names still work)."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
 from click.testing import CliRunner
 
 from fakes.cli import main
+from tests._live import free_ports, stack_master_key, until_up
 
 BANNERS = {
     "vllm": "fake vLLM 0.9.2 (vllm-0.9) on",
@@ -23,18 +22,9 @@ BANNERS = {
 VERSIONS = {"vllm": "0.9.2", "sglang": "0.5.2", "ollama": "0.12.6", "llamacpp": "b6000"}
 
 
-def _free_ports(count: int) -> list[int]:
-    ports = []
-    for _ in range(count):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            ports.append(probe.getsockname()[1])
-    return ports
-
-
 @pytest.mark.parametrize("upstream", ["vllm", "sglang", "ollama", "llamacpp"])
 def test_each_upstream_serves_behind_the_fake_litellm(upstream: str) -> None:
-    upstream_port, litellm_port = _free_ports(2)
+    upstream_port, litellm_port = free_ports(2)
     # vLLM through the old option names, the others through the new ones
     old = upstream == "vllm"
     command = [sys.executable, "-m", "fakes", "serve", "stack", "--litellm-port", str(litellm_port)]
@@ -44,26 +34,17 @@ def test_each_upstream_serves_behind_the_fake_litellm(upstream: str) -> None:
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     banner: list[str] = []
     try:
-        assert process.stderr is not None
-        for _ in range(20):
-            banner.append(process.stderr.readline().decode())
-            if banner[-1].startswith("master key: MASTER_KEY=sk-"):
-                break
-        key = banner[-1].strip().rpartition("=")[2]
+        key, banner = stack_master_key(process)
         body = {"model": "fake-model", "messages": [{"role": "user", "content": "hi"}]}
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                response = httpx.post(
-                    f"http://127.0.0.1:{litellm_port}/v1/chat/completions",
-                    json=body,
-                    headers={"Authorization": f"Bearer {key}"},
-                    timeout=5,
-                )
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline and process.poll() is None
-                time.sleep(0.05)
+        response = until_up(
+            lambda: httpx.post(
+                f"http://127.0.0.1:{litellm_port}/v1/chat/completions",
+                json=body,
+                headers={"Authorization": f"Bearer {key}"},
+                timeout=5,
+            ),
+            process,
+        )
         log = httpx.get(f"http://127.0.0.1:{upstream_port}/_fake/requests", timeout=5).json()
     finally:
         process.terminate()
