@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from fakes.record import Interaction, load
 from reference.vllm_harness._normalize import differences
@@ -36,6 +37,25 @@ def _headers(item: Interaction, setup: Setup) -> dict[str, str]:
     return headers
 
 
+def replay(app: Any, setup: Setup, item: Interaction) -> list[str]:
+    """One recorded exchange sent to the fake ``app``: its difference lines (none: identical)."""
+    answer = call(
+        app,
+        item.method,
+        item.path,
+        query=item.query,
+        body=item.request_body,
+        headers=_headers(item, setup),
+    )
+    lines = []
+    if answer.status != item.status:
+        lines.append(f"status: real {item.status} vs fake {answer.status}")
+    if answer.complete != item.complete:
+        lines.append(f"complete: real {item.complete} vs fake {answer.complete}")
+    streamed = item.response_headers.get("content-type", "").startswith("text/event-stream")
+    return lines + differences(item.body, answer.body, streamed=streamed)
+
+
 def exchange_differences(cassette: Path) -> tuple[str, list[list[str]]]:
     """The release and, per recorded exchange, its difference lines against today's fake."""
     release, groups = read_setups(cassette)
@@ -44,22 +64,7 @@ def exchange_differences(cassette: Path) -> tuple[str, list[list[str]]]:
     start = 0
     for setup, count in groups:
         app = fake_app(release, setup)
-        for item in items[start : start + count]:
-            answer = call(
-                app,
-                item.method,
-                item.path,
-                query=item.query,
-                body=item.request_body,
-                headers=_headers(item, setup),
-            )
-            lines = []
-            if answer.status != item.status:
-                lines.append(f"status: real {item.status} vs fake {answer.status}")
-            if answer.complete != item.complete:
-                lines.append(f"complete: real {item.complete} vs fake {answer.complete}")
-            streamed = item.response_headers.get("content-type", "").startswith("text/event-stream")
-            out.append(lines + differences(item.body, answer.body, streamed=streamed))
+        out.extend(replay(app, setup, item) for item in items[start : start + count])
         start += count
     return release, out
 

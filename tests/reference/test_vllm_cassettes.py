@@ -19,10 +19,9 @@ import pytest
 
 from fakes.profiles import Knobs, resolve_vllm_profile
 from fakes.record import Interaction, load
-from reference.vllm_harness._normalize import differences
 from reference.vllm_harness._setup import Setup, fake_app
 from reference.vllm_harness._setups_file import read_setups
-from tests.reference._asgi import call
+from reference.vllm_harness.figures import replay
 
 RECORDINGS = Path(__file__).resolve().parents[2] / "recordings" / "vllm"
 CASSETTES = sorted(RECORDINGS.glob("vllm-*.jsonl"))
@@ -180,14 +179,6 @@ def _cases() -> list[object]:
     return cases
 
 
-def _headers(item: Interaction, setup: Setup) -> dict[str, str]:
-    headers = dict(item.request_headers)
-    keys = setup.options.get("api_keys") or []
-    if "authorization" in headers and keys:
-        headers["authorization"] = f"Bearer {keys[0]}"  # redacted in the cassette
-    return headers
-
-
 @pytest.mark.parametrize(("release", "setup", "items", "pending"), _cases())
 def test_the_fake_answers_as_the_release_did(
     release: str, setup: Setup, items: list[Interaction], pending: list[Known]
@@ -197,20 +188,7 @@ def test_the_fake_answers_as_the_release_did(
     unexplained: list[str] = []
     app = fake_app(release, setup)  # one fake per setup, called in process (no socket)
     for number, item in enumerate(items):
-        answer = call(
-            app,
-            item.method,
-            item.path,
-            query=item.query,
-            body=item.request_body,
-            headers=_headers(item, setup),
-        )
-        lines = []
-        if answer.status != item.status:
-            lines.append(f"status: real {item.status} vs fake {answer.status}")
-        if answer.complete != item.complete:
-            lines.append(f"complete: real {item.complete} vs fake {answer.complete}")
-        lines += differences(item.body, answer.body, streamed=_streamed(item))
+        lines = replay(app, setup, item)  # the same replay as the figures table's
         known = [k for k in pending if k.applies(knobs, item)]
         where = f"#{number} {item.method} {item.path}"
         for line in lines:
