@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+
 from bench._procs import HOST
 
 MOCK_LLM = "@dwmkerr/mock-llm@0.1.29"  # Node, express
@@ -29,6 +31,9 @@ class Peer:
     name: str
     argv: Callable[[int], list[str]]
     env: Callable[[int], dict[str, str]]
+    # makes the running peer stream ``text`` in word-sized chunks with no pause between them,
+    # for a chat request whose last user message is ``text``
+    stream_text: Callable[[str, str], None]
 
 
 class PeerUnavailable(Exception):
@@ -58,7 +63,17 @@ def mock_llm() -> Peer:
         "@dwmkerr/mock-llm 0.1.29 (Node)",
         lambda port: [node, str(main)],
         lambda port: {"HOST": HOST, "PORT": str(port)},
+        _mock_llm_stream,
     )
+
+
+def _mock_llm_stream(url: str, text: str) -> None:
+    """Its default rule echoes the last user message; a stream cuts the answer into chunks of
+    ``chunkSize`` characters sent every ``chunkIntervalMs`` (Node's timers wait at least
+    1 ms, so each chunk of a stream costs a millisecond however idle the server is)."""
+    size = max(1, round(len(text) / len(text.split())))
+    update = {"streaming": {"chunkSize": size, "chunkIntervalMs": 0}}
+    httpx.patch(url + "/config", json=update, timeout=10).raise_for_status()
 
 
 def llmock() -> Peer:
@@ -81,7 +96,17 @@ def llmock() -> Peer:
             "warning",
         ],
         lambda port: {},
+        _llmock_stream,
     )
+
+
+def _llmock_stream(url: str, text: str) -> None:
+    """A permanent scripted reply (``times: null``); llmock streams a reply one word-sized
+    piece per event, with no pause by default."""
+    behaviour = {"type": "reply", "text": text, "times": None}
+    httpx.post(
+        url + "/_llmock/scenario", json={"behaviors": [behaviour]}, timeout=10
+    ).raise_for_status()
 
 
 PEERS: tuple[Callable[[], Peer], ...] = (mock_llm, llmock)

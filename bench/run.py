@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -793,15 +793,18 @@ def row_litellm(tmp: Path, args: argparse.Namespace) -> list[Row]:
 # --- 10. peers ---------------------------------------------------------------------------------
 
 
-def row_peers(tmp: Path, args: argparse.Namespace) -> list[Row]:
-    """The fake beside the best peers under the same wrk load, taken in turns (each answers
-    its own default reply to the same request); a peer that fails is a row saying why."""
-    rows: list[Row] = []
-    started: list[tuple[str, str]] = []
+@contextlib.contextmanager
+def _beside_peers(
+    fake_extra: tuple[str, ...], probe: dict[str, Any], rows: list[Row], row: str
+) -> Iterator[list[tuple[str, str, peers.Peer | None]]]:
+    """The fake and every peer that installs and answers ``probe``, each on its own port;
+    a peer that fails adds a row saying why. Yields (name, url, peer) with the fake first."""
     with contextlib.ExitStack() as stack:
         fake_port = free_port()
-        fake = stack.enter_context(server(fake_vllm_argv(fake_port), fake_port))
-        started.append(("fake vLLM (fast path)", fake.url))
+        fake = stack.enter_context(server(fake_vllm_argv(fake_port, *fake_extra), fake_port))
+        started: list[tuple[str, str, peers.Peer | None]] = [
+            ("fake vLLM (fast path)", fake.url, None)
+        ]
         for make in peers.PEERS:
             try:
                 peer = make()
@@ -809,14 +812,25 @@ def row_peers(tmp: Path, args: argparse.Namespace) -> list[Row]:
                 served = stack.enter_context(
                     server(peer.argv(port), port, env=peer.env(port), timeout=60)
                 )
-                _post(served.url, CHAT)
+                if probe.get("stream"):
+                    peer.stream_text(served.url, probe["messages"][-1]["content"])
+                _post(served.url, probe)
             except Exception as exc:
                 name = getattr(make, "__name__", "peer")
-                rows.append(Row(f"10 peer {name} (failed)", f"{type(exc).__name__}: {exc}"[:120]))
+                failure = f"{type(exc).__name__}: {exc}"[:120]
+                rows.append(Row(f"{row} peer {name} (failed)", failure))
                 continue
-            started.append((peer.name, served.url))
+            started.append((peer.name, served.url, peer))
+        yield started
+
+
+def row_peers(tmp: Path, args: argparse.Namespace) -> list[Row]:
+    """The fake beside the best peers under the same wrk load, taken in turns (each answers
+    its own default reply to the same request); a peer that fails is a row saying why."""
+    rows: list[Row] = []
+    with _beside_peers((), CHAT, rows, "10") as started:
         rates = _alternating(
-            [url + "/v1/chat/completions" for _, url in started],
+            [url + "/v1/chat/completions" for _, url, _ in started],
             orjson.dumps(CHAT),
             connections=32,
             reps=args.reps,
@@ -824,7 +838,7 @@ def row_peers(tmp: Path, args: argparse.Namespace) -> list[Row]:
         )
     ours = median(rates[0])
     best = max((median(r) for r in rates[1:]), default=None)
-    for (name, _), measured in zip(started[1:], rates[1:], strict=True):
+    for (name, _, _), measured in zip(started[1:], rates[1:], strict=True):
         rows.append(
             Row(
                 f"10 peer {name} req/s",
@@ -848,6 +862,59 @@ def row_peers(tmp: Path, args: argparse.Namespace) -> list[Row]:
                 ">= 2.5x",
                 ours / best >= 2.5,
                 "same run, same load",
+            )
+        )
+    return rows
+
+
+def row_peer_streams(tmp: Path, args: argparse.Namespace) -> list[Row]:
+    """Streaming beside the peers: every server streams the same 199-word answer (the fake
+    from a script, mock-llm by echoing it, llmock from a scripted reply), one word-sized
+    chunk per event with no pause, to 64 concurrent streams; chunks/s = streams/s x events."""
+    rows: list[Row] = []
+    script = _script(tmp, 199)
+    text = yaml.safe_load(script.read_text())["rules"][0]["reply"]["text"]
+    body = {"model": "fake-model", "messages": [{"role": "user", "content": text}], "stream": True}
+    with _beside_peers(("--script", str(script)), body, rows, "11") as started:
+        events = [_post(url, body).count(b"\n\n") for _, url, _ in started]
+        rates = _alternating(
+            [url + "/v1/chat/completions" for _, url, _ in started],
+            orjson.dumps(body),
+            connections=64,
+            reps=args.reps,
+            seconds=args.seconds,
+        )
+    chunks = [
+        [rps * count for rps in measured] for measured, count in zip(rates, events, strict=True)
+    ]
+    if any(median(c) == 0 for c in chunks):
+        raise RuntimeError(f"a server streamed nothing under load: {chunks}")
+    ours = median(chunks[0])
+    best = max((median(c) for c in chunks[1:]), default=None)
+    for (name, _, _), measured, count in zip(started[1:], chunks[1:], events[1:], strict=True):
+        rows.append(
+            Row(
+                f"11 peer {name} chunks/s",
+                f"{median(measured):,.0f} chunks/s ({count} events a stream)",
+                f"fake {ours:,.0f} chunks/s ({events[0]} events)",
+                ours / median(measured),
+                "fake >= 2.5x the best peer",
+                None,
+                f"64 concurrent streams, wrk -c64, {args.reps}x{args.seconds}s alternating with "
+                "the fake; ratio = fake / peer",
+                {"peer": measured, "fake": chunks[0], "events": count},
+            )
+        )
+    if best is not None:
+        rows.append(
+            Row(
+                "11 fake vs the best peer, streaming",
+                f"{ours:,.0f} chunks/s",
+                f"{best:,.0f} chunks/s",
+                ours / best,
+                ">= 2.5x",
+                ours / best >= 2.5,
+                "same run, same load, same answer",
             )
         )
     return rows
@@ -881,6 +948,8 @@ def main() -> None:
     if _wrk.available() is None:
         sys.exit("wrk is not installed: apt-get install -y wrk (make bench tries this)")
     wanted = set(args.only.split(",")) if args.only else None
+    if wanted is not None and "7" in wanted:
+        wanted.add("3")  # the memory row reads the peak left by row 3's 1,000 streams
     started = time.monotonic()
     load_before = os.getloadavg()
     rows: list[Row] = []
@@ -897,6 +966,7 @@ def main() -> None:
         ("8", lambda: row_workers(tmp, args)),
         ("9", lambda: row_litellm(tmp, args)),
         ("10", lambda: row_peers(tmp, args)),
+        ("11", lambda: row_peer_streams(tmp, args)),
     ]
     with tempfile.TemporaryDirectory(prefix="llm-fakes-bench-") as name:
         tmp = Path(name)
@@ -940,7 +1010,7 @@ def main() -> None:
             indent=2,
         )
     )
-    print(f"wrote {args.out.relative_to(ROOT)}")
+    print(f"wrote {args.out}")
 
 
 def _cpus() -> int:
