@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from fakes.http.requestlog import RequestLog
-from reference.litellm_conformance import _known, _recording
+from reference.litellm_conformance import _known, _propose, _recording
 from reference.litellm_conformance._compare import differences
 from reference.litellm_conformance._stacks import (
     UPSTREAM,
@@ -65,8 +65,9 @@ def run(
     write_known: bool,
     cassette: Path | None = None,
     echo: Callable[[str], None],
-) -> bool:
-    """One release in front of one upstream; True when nothing but known differences."""
+) -> tuple[bool, _recording.Recording]:
+    """One release in front of one upstream; True when nothing but known differences, and
+    the run as a recording (for a proposal)."""
     server = resolve_upstream(upstream)
     name, provider = server.name, server.provider
     units = catalogue(version, upstream)
@@ -86,7 +87,8 @@ def run(
     if record:
         _recording.write(recording, version, name, units, real, upstream_answers)
         echo(f"recorded the real proxy's answers in {recording}")
-    return report(version, name, units, real, fake, recording, write_known, echo)
+    ok = report(version, name, units, real, fake, recording, write_known, echo)
+    return ok, _recording.Recording(version, name, units, real, upstream_answers)
 
 
 def report(
@@ -119,10 +121,7 @@ def report(
 def replay(version: str, write_known: bool, echo: Callable[[str], None]) -> bool:
     """The fake against this release's recordings (no real proxy needed)."""
     ok = True
-    paths = sorted(RECORDINGS.glob(f"litellm-{version}+*.json"))
-    if not paths:
-        raise SystemExit(f"no recordings for {version} in {RECORDINGS}")
-    for path in paths:
+    for path in _recording_paths(version):
         recorded = _recording.read(path)
         provider = resolve_upstream(recorded.upstream).provider
         hub = replayed_hub(recorded.upstream_answers)
@@ -166,12 +165,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--write-known", action="store_true", help="List today's differences as known ones."
     )
+    parser.add_argument(
+        "--propose",
+        type=Path,
+        metavar="FILE",
+        help="Write the knob values that explain the differences as a proposed profile "
+        "(from this run, or without --litellm from the release's recordings).",
+    )
     args = parser.parse_args(argv)
     if args.litellm is None:
+        if args.propose is not None:
+            recorded = [_recording.read(p) for p in _recording_paths(args.version)]
+            _write_proposal(args.version, recorded, args.propose)
+            return 0
         return 0 if replay(args.version, args.write_known, print) else 1
     ok = True
+    runs: list[_recording.Recording] = []
     for index, upstream in enumerate(args.upstream or UPSTREAMS):
-        ok &= run(
+        passed, recorded_run = run(
             args.litellm,
             args.version,
             upstream,
@@ -180,7 +191,33 @@ def main(argv: list[str] | None = None) -> int:
             cassette=args.cassette if index == 0 else None,
             echo=print,
         )
+        ok &= passed
+        runs.append(recorded_run)
+    if args.propose is not None:
+        _write_proposal(args.version, runs, args.propose)
     return 0 if ok else 1
+
+
+def _recording_paths(version: str) -> list[Path]:
+    paths = sorted(RECORDINGS.glob(f"litellm-{version}+*.json"))
+    if not paths:
+        raise SystemExit(f"no recordings for {version} in {RECORDINGS}")
+    return paths
+
+
+def _write_proposal(version: str, recorded: list[_recording.Recording], out: Path) -> None:
+    """Every other built-in profile's knob values tried against the nearest profile's."""
+    from fakes.litellm import resolve_litellm_profile
+    from fakes.profiles import builtin
+
+    parent, _ = resolve_litellm_profile(version, None)
+    proposal = _propose.propose(version, parent, builtin("litellm"), recorded, print)
+    out.write_text(_propose.render(proposal))
+    after = proposal.after or proposal.before
+    print(
+        f"proposed {len(proposal.knobs)} knobs in {out}: {after.identical}/{after.total} "
+        f"exchanges identical with them ({proposal.before.identical} with {parent.name})"
+    )
 
 
 if __name__ == "__main__":

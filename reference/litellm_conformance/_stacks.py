@@ -18,6 +18,7 @@ import httpx
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fakes.http.server import live
+from fakes.profiles import LitellmProfile
 from reference._process import stop
 from reference.litellm_conformance._units import MASTER_KEY, MOCK_MODEL, Unit, UpstreamFactory
 from reference.litellm_conformance._upstream import Replayed
@@ -89,17 +90,24 @@ def _answer(response: httpx.Response, body: bytes, complete: bool) -> dict[str, 
 async def send_unit(client: httpx.AsyncClient, unit: Unit) -> list[dict[str, Any]]:
     answers = []
     for request in unit.requests:
-        async with client.stream(
-            request.method, request.path, content=request.body, headers=request.headers
-        ) as response:
-            body, complete = b"", True
-            try:
-                async for piece in response.aiter_raw():
-                    body += piece
-            except httpx.HTTPError:
-                complete = False
-            answers.append(_answer(response, body, complete))
+        try:
+            async with client.stream(
+                request.method, request.path, content=request.body, headers=request.headers
+            ) as response:
+                body, complete = b"", True
+                try:
+                    async for piece in response.aiter_raw():
+                        body += piece
+                except httpx.HTTPError:
+                    complete = False
+                answers.append(_answer(response, body, complete))
+        except httpx.TransportError as exc:  # the server closed the connection unanswered
+            answers.append(_unanswered(exc))
     return answers
+
+
+def _unanswered(exc: httpx.TransportError) -> dict[str, Any]:
+    return {"status": 0, "headers": [], "body": type(exc).__name__, "complete": False}
 
 
 def localize(answers: Any, base: str) -> Any:
@@ -114,13 +122,20 @@ def localize(answers: Any, base: str) -> Any:
 
 
 def fake_answers(
-    version: str, units: Sequence[Unit], hub: Hub, provider: str = "hosted_vllm"
+    version: str,
+    units: Sequence[Unit],
+    hub: Hub,
+    provider: str = "hosted_vllm",
+    *,
+    profile: LitellmProfile | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """The fake LiteLLM in front of the hub, both on loopback like the real proxy's run
-    (uvicorn's headers on the upstream answers are part of what the proxy passes on)."""
+    (uvicorn's headers on the upstream answers are part of what the proxy passes on); with
+    the release's profile unless given another."""
     from fakes.litellm import create_litellm_app, parse_config, resolve_litellm_profile
 
-    profile, release = resolve_litellm_profile(version, None)
+    resolved, release = resolve_litellm_profile(version, None)
+    profile = profile or resolved
     with live(hub) as upstream:
         text = config_text(units, upstream.url, provider)
         config = parse_config(text, "conformance", profile, release, {})
