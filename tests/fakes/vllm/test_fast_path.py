@@ -18,7 +18,7 @@ from starlette.applications import Starlette
 
 from contracts._scenario import PROFILES, Scenario
 from contracts.scenarios import SCENARIOS
-from fakes.model.script import DefaultReply, ErrorReply, Match, Reply, Rule, Script
+from fakes.model.script import DefaultReply, ErrorReply, Match, Reply, Rule, Script, ScriptPlayer
 from fakes.profiles import Profile, builtin
 from fakes.vllm import VllmConfig, create_vllm_app
 from fakes.vllm.fast import FastPathMiddleware, _dispatch
@@ -339,11 +339,18 @@ def test_plain_requests_are_answered_by_the_fast_path(path: str, script: str) ->
 
 def test_the_switch_keeps_the_reference_path_reachable() -> None:
     profile = PROFILE_LIST[-1]
+
+    def layers(app: Starlette) -> Iterator[Any]:
+        layer: Any = app.build_middleware_stack()
+        while layer is not None:
+            yield layer
+            layer = getattr(layer, "app", None)
+
     assert not any(
-        isinstance(m.cls, type) and m.cls is FastPathMiddleware
-        for m in _app(profile, fast=False).user_middleware
+        isinstance(layer, FastPathMiddleware) for layer in layers(_app(profile, fast=False))
     )
     fast = _app(profile, fast=True)
+    assert isinstance(next(layers(fast)), FastPathMiddleware)  # outermost
     body = orjson.dumps({"model": "fake-model", "messages": [{"role": "user", "content": "hi"}]})
     got, expected, answered = _both(fast, _app(profile, fast=False), body, {})
     assert answered and got == expected
@@ -479,3 +486,31 @@ def test_a_client_that_leaves_mid_stream_leaves_the_same_behind(profile: Profile
             assert got[: len(expected)] == expected and len(got) == events  # start + bodies
             assert chunks[: len(expected_chunks)] == expected_chunks
             assert chunks[-1] == b"data: [DONE]\n\n"
+
+
+def test_a_kept_body_follows_the_profile_and_the_script() -> None:
+    """The fast path keeps what a repeated body asks for; a profile switch, a knob set at run
+    time or a new script (the console, the control plane) must reach it all the same."""
+    newest, oldest = PROFILE_LIST[-1], PROFILE_LIST[0]
+    fast, reference = _app(newest, fast=True), _app(newest, fast=False)
+    # stream_options: taken on the newest profile, a 400 (unknown field) on the oldest
+    body = orjson.dumps({**orjson.loads(STREAM_BODY), "stream_options": {"include_usage": True}})
+    changes = [
+        lambda state: state.set_profile(oldest.name),
+        lambda state: state.set_profile(newest.name),
+        lambda state: state.set_knobs({"chat_id_prefix": "kept-"}),
+        lambda state: setattr(state, "player", ScriptPlayer(SCRIPTS["always"])),
+    ]
+    answers: list[tuple[int, bytes]] = []
+    for change in [None, *changes]:
+        for app in (fast, reference):
+            if change is not None:
+                change(app.state.fake)
+            _fix_sources(app)
+        for _ in range(2):  # the second time from what was kept
+            got, expected, answered = _both(fast, reference, body, {})
+            assert got == expected
+            assert answered == (change is not changes[0])
+        answers.append((got[0]["status"], b"".join(m.get("body", b"") for m in got[1:])))
+    assert all(a != b for a, b in itertools.pairwise(answers))  # every change showed
+    assert answers[1][0] == 400
