@@ -131,8 +131,9 @@ class FastPathMiddleware:
         """What a plain request asks for, None when it is not plain. Kept per body, as the
         templates are kept per shape: a test run or a load test repeats its requests, and a
         repeated body skips the parse and the checks."""
+        keep = len(body) <= _KEPT_BODY  # a long body is not even hashed
         key = (path, body)
-        kept = self._kept.get(key)
+        kept = self._kept.get(key) if keep else None
         if kept is not None:
             return kept
         state = self.state
@@ -151,7 +152,7 @@ class FastPathMiddleware:
         except VllmError:
             return None
         plain = _Plain(parsed, shape, prompt, max_tokens, model)
-        if len(body) <= _KEPT_BODY:
+        if keep:
             if len(self._kept) >= _MAX_KEPT:
                 self._kept.clear()
             self._kept[key] = plain

@@ -514,3 +514,16 @@ def test_a_kept_body_follows_the_profile_and_the_script() -> None:
         answers.append((got[0]["status"], b"".join(m.get("body", b"") for m in got[1:])))
     assert all(a != b for a, b in itertools.pairwise(answers))  # every change showed
     assert answers[1][0] == 400
+
+
+def test_a_long_plain_body_is_answered_but_not_kept() -> None:
+    profile = PROFILE_LIST[-1]
+    fast, reference = _app(profile, fast=True), _app(profile, fast=False)
+    sizes = []
+    for words in (10, 600):  # about 60 bytes, then about 3 KiB
+        message = {"role": "user", "content": "word " * words}
+        body = orjson.dumps({"model": "fake-model", "messages": [message]})
+        got, expected, answered = _both(fast, reference, body, {})
+        assert answered and got == expected
+        sizes.append(len(body))
+    assert [len(body) for _, body in _fast_middleware(fast)._kept] == sizes[:1]
