@@ -26,7 +26,7 @@ def redact_header(name: str, value: str) -> str:
     return f"{scheme} [redacted]" if sep and scheme.lower() in {"bearer", "basic"} else "[redacted]"
 
 
-@dataclass
+@dataclass(slots=True)
 class Exchange:
     """One request and its response, with the response body kept chunk by chunk."""
 
@@ -131,8 +131,9 @@ class RequestLog:
         self.listeners: list[Listener] = []
 
     def _notify(self, kind: str, entry: Exchange | None) -> None:
-        for listener in list(self.listeners):
-            listener(kind, entry)
+        if self.listeners:  # mostly none: the console subscribes while it is open
+            for listener in list(self.listeners):
+                listener(kind, entry)
 
     def updated(self, entry: Exchange) -> None:
         self._notify("update", entry)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import secrets
+import os
+import random
 import time
 import uuid
 from collections.abc import Callable
@@ -76,5 +77,11 @@ class VllmState(ProfileSwitch[Profile]):
         return self.hex_source()[: self.knobs.id_hex_length]
 
 
+# Ids need to be unique, not secret: a private generator seeded from os.urandom (reseeded in
+# a forked child) costs half of secrets.token_hex, and a test's random.seed() leaves it alone.
+_ids = random.Random()
+os.register_at_fork(after_in_child=_ids.seed)
+
+
 def _random_hex() -> str:
-    return secrets.token_hex(16)
+    return f"{_ids.getrandbits(128):032x}"

@@ -47,6 +47,17 @@ class _WhenRoute(Route):
         return super().matches(scope)
 
 
+class _VllmApp(Starlette):
+    """The fast path, when on, wraps the whole stack, starlette's ServerErrorMiddleware
+    included: a plain request is answered before any starlette layer runs."""
+
+    fast_path: Callable[[ASGIApp], ASGIApp] | None = None
+
+    def build_middleware_stack(self) -> ASGIApp:
+        stack = super().build_middleware_stack()
+        return stack if self.fast_path is None else self.fast_path(stack)
+
+
 def create_vllm_app(config: VllmConfig) -> Starlette:
     state = VllmState(config)
     knobs = config.profile.knobs
@@ -118,10 +129,10 @@ def create_vllm_app(config: VllmConfig) -> Starlette:
     middleware = guard(config, middleware)
     if config.replica_name:  # outermost: every answer names its replica, errors included
         middleware.insert(0, Middleware(ReplicaHeaderMiddleware, name=config.replica_name))
-    if config.fast_path:  # outermost: a plain chat request skips every layer below
-        middleware.insert(0, Middleware(FastPathMiddleware, state=state, too_large=too_large))
-    app = Starlette(
+    app = _VllmApp(
         routes=routes, middleware=middleware, exception_handlers={HTTPException: _http_error}
     )
+    if config.fast_path:
+        app.fast_path = lambda stack: FastPathMiddleware(stack, state=state, too_large=too_large)
     app.state.fake = state
     return app

@@ -25,45 +25,42 @@ _SLOTS = re.compile(
     + rb"})(?!\d)"
 )
 
-_ID, _CREATED, _PROMPT = 0, 1, 2
+_CREATED = -1  # prompt offsets are never negative
 
 
 class Template:
-    """Literal byte parts with slots between them."""
+    """The rendered bytes as a %-format: the literal parts escaped, a placeholder per slot."""
 
-    __slots__ = ("_parts", "_slots")
+    __slots__ = ("_format", "_slots")
 
     def __init__(self, rendered: bytes) -> None:
-        parts: list[bytes] = []
-        slots: list[tuple[int, int, int]] = []  # (position in parts, kind, prompt offset)
+        pieces: list[bytes] = []
+        slots: list[int | None] = []  # None: the id; -1: "created"; else a prompt offset
         end = 0
         for found in _SLOTS.finditer(rendered):
-            parts.append(rendered[end : found.start()])
+            pieces.append(rendered[end : found.start()].replace(b"%", b"%%"))
             if found.group("id"):
-                slots.append((len(parts), _ID, 0))
+                pieces.append(b"%s")
+                slots.append(None)
             elif found.group("created"):
-                slots.append((len(parts), _CREATED, 0))
+                pieces.append(b"%s")
+                slots.append(_CREATED)
             else:
-                slots.append((len(parts), _PROMPT, int(found.group("offset"))))
-            parts.append(b"")
+                pieces.append(b"%d")
+                slots.append(int(found.group("offset")))
             end = found.end()
-        parts.append(rendered[end:])
-        self._parts = parts
+        pieces.append(rendered[end:].replace(b"%", b"%%"))
+        self._format = b"".join(pieces)
         self._slots = tuple(slots)
 
     def fill(self, ident: bytes, created: bytes, prompt: int) -> bytes:
         """``ident``: the id as it sits inside a JSON string (already escaped)."""
-        if not self._slots:
-            return self._parts[0]
-        parts = self._parts.copy()
-        for position, kind, offset in self._slots:
-            if kind == _ID:
-                parts[position] = ident
-            elif kind == _CREATED:
-                parts[position] = created
-            else:
-                parts[position] = str(prompt + offset).encode()
-        return b"".join(parts)
+        return self._format % tuple(
+            [
+                ident if slot is None else created if slot == _CREATED else prompt + slot
+                for slot in self._slots
+            ]
+        )
 
 
 @dataclass(frozen=True)

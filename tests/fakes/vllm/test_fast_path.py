@@ -18,7 +18,7 @@ from starlette.applications import Starlette
 
 from contracts._scenario import PROFILES, Scenario
 from contracts.scenarios import SCENARIOS
-from fakes.model.script import DefaultReply, ErrorReply, Match, Reply, Rule, Script
+from fakes.model.script import DefaultReply, ErrorReply, Match, Reply, Rule, Script, ScriptPlayer
 from fakes.profiles import Profile, builtin
 from fakes.vllm import VllmConfig, create_vllm_app
 from fakes.vllm.fast import FastPathMiddleware, _dispatch
@@ -339,11 +339,18 @@ def test_plain_requests_are_answered_by_the_fast_path(path: str, script: str) ->
 
 def test_the_switch_keeps_the_reference_path_reachable() -> None:
     profile = PROFILE_LIST[-1]
+
+    def layers(app: Starlette) -> Iterator[Any]:
+        layer: Any = app.build_middleware_stack()
+        while layer is not None:
+            yield layer
+            layer = getattr(layer, "app", None)
+
     assert not any(
-        isinstance(m.cls, type) and m.cls is FastPathMiddleware
-        for m in _app(profile, fast=False).user_middleware
+        isinstance(layer, FastPathMiddleware) for layer in layers(_app(profile, fast=False))
     )
     fast = _app(profile, fast=True)
+    assert isinstance(next(layers(fast)), FastPathMiddleware)  # outermost
     body = orjson.dumps({"model": "fake-model", "messages": [{"role": "user", "content": "hi"}]})
     got, expected, answered = _both(fast, _app(profile, fast=False), body, {})
     assert answered and got == expected
@@ -363,3 +370,160 @@ def test_a_render_that_fails_hands_the_request_to_the_reference_path(
     got, expected, answered = _both(_app(profile, fast=True), _app(profile, fast=False), body, {})
     assert not answered and got == expected
     assert got[0]["status"] == 200
+
+
+# --- a client that leaves mid-stream ---------------------------------------------------------
+
+
+async def _leaving_exchange(
+    app: Starlette, body: bytes, *, after: int, how: str
+) -> tuple[Wire, Any]:
+    """A stream whose client leaves once ``after`` body messages have gone out: from then on
+    its ``receive`` says ``http.disconnect`` ("receive", as uvicorn tells a stream), or only its
+    ``send`` raises OSError ("send", as an ASGI 2.4 server's may). Returns the messages the
+    client got and the exception types the app raised (exception groups flattened)."""
+    sent: Wire = []
+    left = asyncio.Event()
+    delivered = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await left.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        bodies = sum(m["type"] == "http.response.body" for m in sent)
+        if how == "send" and message["type"] == "http.response.body" and bodies >= after:
+            raise OSError("the client left")
+        sent.append(message)
+        if how == "receive" and message["type"] == "http.response.body" and bodies + 1 >= after:
+            left.set()
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": CHAT,
+        "raw_path": CHAT.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"fake"),
+            (b"content-length", str(len(body)).encode()),
+            (b"content-type", b"application/json"),
+        ],
+        "client": ("127.0.0.1", 1),
+        "server": ("fake", 80),
+    }
+    raised: Any = ()
+    try:
+        await app(scope, receive, send)
+    except BaseException as exc:  # what the server would see
+        raised = _leaves(exc)
+    return sent, raised
+
+
+def _leaves(exc: BaseException) -> tuple[str, ...]:
+    if isinstance(exc, BaseExceptionGroup):
+        return tuple(name for inner in exc.exceptions for name in _leaves(inner))
+    return (type(exc).__name__,)
+
+
+STREAM_BODY = orjson.dumps(
+    {"model": "fake-model", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+)
+
+
+async def _both_leaving(
+    fast: Starlette, reference: Starlette, after: int, how: str
+) -> tuple[tuple[Wire, Any], tuple[Wire, Any]]:
+    got = await _leaving_exchange(fast, STREAM_BODY, after=after, how=how)
+    return got, await _leaving_exchange(reference, STREAM_BODY, after=after, how=how)
+
+
+def _events(profile: Profile) -> int:
+    """How many body messages a whole stream sends (the events, [DONE], the empty last one)."""
+    got, _, _ = _both(_app(profile, fast=True), _app(profile, fast=False), STREAM_BODY, {})
+    return sum(m["type"] == "http.response.body" for m in got)
+
+
+@pytest.mark.parametrize("how", ["receive", "send"])
+@pytest.mark.parametrize("profile", PROFILE_LIST, ids=lambda p: p.name)
+def test_a_client_that_leaves_mid_stream_leaves_the_same_behind(profile: Profile, how: str) -> None:
+    """Not complete, not counted in the metrics, the slot given back, on both paths. A failed
+    send ends both at once; a client that has left is noticed by the reference path after
+    every event, by the fast path after the first one and after [DONE]: between them it
+    writes on, so only there may it log (and send) more events than the reference path."""
+    events = _events(profile)
+    # after the first event, in the middle, and at [DONE]: the client has left once [DONE]
+    # went out ("receive"), or [DONE] is the send that fails ("send")
+    for after in (1, events // 2, events - 1 if how == "receive" else events - 2):
+        fast, reference = _app(profile, fast=True), _app(profile, fast=False)
+        (got, got_raised), (expected, expected_raised) = asyncio.run(
+            _both_leaving(fast, reference, after, how)
+        )
+        assert _fast_middleware(fast).answered == 1  # the fast path took it
+        assert got_raised == expected_raised == (("OSError",) if how == "send" else ())
+        logged, counters, uses, running = _left_behind(fast)
+        assert (counters, uses, running) == _left_behind(reference)[1:]
+        assert not any(line.startswith("vllm:request_success_total{") for line in counters)
+        assert running == 0  # the slot was given back
+        expected_logged = _left_behind(reference)[0]
+        assert logged[:-2] == expected_logged[:-2]
+        assert logged[-1] is expected_logged[-1] is False  # not complete
+        chunks, expected_chunks = logged[-2], expected_logged[-2]
+        # the chunk whose send failed is logged, as the capture middleware logs it
+        assert len(expected_chunks) == after + (how == "send")
+        if how == "send" or after in (1, events - 1):
+            assert got == expected
+            assert chunks == expected_chunks
+        else:  # left between the fast path's two checks: it wrote on to [DONE]
+            assert got[: len(expected)] == expected and len(got) == events  # start + bodies
+            assert chunks[: len(expected_chunks)] == expected_chunks
+            assert chunks[-1] == b"data: [DONE]\n\n"
+
+
+def test_a_kept_body_follows_the_profile_and_the_script() -> None:
+    """The fast path keeps what a repeated body asks for; a profile switch, a knob set at run
+    time or a new script (the console, the control plane) must reach it all the same."""
+    newest, oldest = PROFILE_LIST[-1], PROFILE_LIST[0]
+    fast, reference = _app(newest, fast=True), _app(newest, fast=False)
+    # stream_options: taken on the newest profile, a 400 (unknown field) on the oldest
+    body = orjson.dumps({**orjson.loads(STREAM_BODY), "stream_options": {"include_usage": True}})
+    changes = [
+        lambda state: state.set_profile(oldest.name),
+        lambda state: state.set_profile(newest.name),
+        lambda state: state.set_knobs({"chat_id_prefix": "kept-"}),
+        lambda state: setattr(state, "player", ScriptPlayer(SCRIPTS["always"])),
+    ]
+    answers: list[tuple[int, bytes]] = []
+    for change in [None, *changes]:
+        for app in (fast, reference):
+            if change is not None:
+                change(app.state.fake)
+            _fix_sources(app)
+        for _ in range(2):  # the second time from what was kept
+            got, expected, answered = _both(fast, reference, body, {})
+            assert got == expected
+            assert answered == (change is not changes[0])
+        answers.append((got[0]["status"], b"".join(m.get("body", b"") for m in got[1:])))
+    assert all(a != b for a, b in itertools.pairwise(answers))  # every change showed
+    assert answers[1][0] == 400
+
+
+def test_a_long_plain_body_is_answered_but_not_kept() -> None:
+    profile = PROFILE_LIST[-1]
+    fast, reference = _app(profile, fast=True), _app(profile, fast=False)
+    sizes = []
+    for words in (10, 600):  # about 60 bytes, then about 3 KiB
+        message = {"role": "user", "content": "word " * words}
+        body = orjson.dumps({"model": "fake-model", "messages": [message]})
+        got, expected, answered = _both(fast, reference, body, {})
+        assert answered and got == expected
+        sizes.append(len(body))
+    assert [len(body) for _, body in _fast_middleware(fast)._kept] == sizes[:1]
