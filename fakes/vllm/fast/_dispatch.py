@@ -20,7 +20,7 @@ from fakes.model.script import DefaultReply, Reply
 from fakes.profiles import Knobs
 from fakes.vllm import _checks, _routes
 from fakes.vllm._state import VllmState
-from fakes.vllm.fast import _chat, _completions
+from fakes.vllm.fast import _chat, _completions, _responses
 from fakes.vllm.fast._accept import Shape, plain_chat, plain_completion
 from fakes.vllm.fast._template import Answer
 from fakes.vllm.wire.errors import VllmError
@@ -42,6 +42,9 @@ class _Route:
     render: Render
     id_prefix: Callable[[Knobs], str]
     default_max_tokens: int | None  # what the request's max_tokens means when absent
+    # what script rules match on, given the body and the model; None: the body itself
+    scripted: Callable[[dict[str, Any], str], dict[str, Any]] | None = None
+    observes_model: bool = True  # the reference route tells the metrics of its model early
 
 
 ROUTES = {
@@ -58,6 +61,15 @@ ROUTES = {
         _completions.render,
         lambda knobs: knobs.completion_id_prefix,
         _completions.DEFAULT_MAX_TOKENS,
+    ),
+    "/v1/responses": _Route(
+        _responses.plain_responses,
+        _responses.prompt_tokens,
+        _responses.render,
+        lambda knobs: knobs.response_id_prefix,
+        None,
+        scripted=_responses.scripted,
+        observes_model=False,
     ),
 }
 
@@ -163,7 +175,8 @@ class FastPathMiddleware:
         except VllmError:
             return False
         path: str = scope["path"]
-        writable, rule = self._rule(parsed, path)
+        scripted = parsed if route.scripted is None else route.scripted(parsed, model)
+        writable, rule = self._rule(scripted, path)
         if not writable:
             return False
         try:
@@ -184,11 +197,13 @@ class FastPathMiddleware:
         else:
             ident = route.id_prefix(knobs) + state.new_hex()
         slots = (orjson.dumps(ident)[1:-1], str(int(state.now())).encode(), prompt)
+        more = () if answer.more is None else answer.more(state, prompt)
         extra: list[tuple[bytes, bytes]] = []
         if knobs.x_request_id_response:  # 0.6.4: every answer echoes or makes one
             extra.append((b"x-request-id", given or state.uuid_hex().encode()))
         self.answered += 1
-        state.metrics.observe_model(model)
+        if route.observes_model:
+            state.metrics.observe_model(model)
         entry = state.log.start(
             scope["method"],
             path,
@@ -198,7 +213,7 @@ class FastPathMiddleware:
         )
         try:
             if answer.body is not None:
-                await self._send_body(entry, answer.body.fill(*slots), extra, send)
+                await self._send_body(entry, answer.body.fill(*slots, *more), extra, send)
                 elapsed = time.monotonic() - started
                 state.metrics.finished(
                     model,
@@ -209,7 +224,7 @@ class FastPathMiddleware:
                     e2e=elapsed,
                 )
             else:
-                await self._stream(entry, answer, slots, model, started, extra, send)
+                await self._stream(entry, answer, slots, more, model, started, extra, send)
         finally:
             entry.finished = entry.started + (time.monotonic() - started)
             state.log.updated(entry)
@@ -238,6 +253,7 @@ class FastPathMiddleware:
         entry: Exchange,
         answer: Answer,
         slots: tuple[bytes, bytes, int],
+        more: tuple[bytes, ...],
         model: str,
         started: float,
         extra: list[tuple[bytes, bytes]],
@@ -254,14 +270,15 @@ class FastPathMiddleware:
         first: float | None = None
         async with state.scheduler.slot():  # a running sequence while it streams
             for template in answer.events:
-                event = template.fill(*slots)
+                event = template.fill(*slots, *more)
                 offset = time.monotonic() - started
                 if first is None:
                     first = offset
                 entry.chunks.append((offset, event))
                 await send({"type": "http.response.body", "body": event, "more_body": True})
-            entry.chunks.append((time.monotonic() - started, _DONE))
-            await send({"type": "http.response.body", "body": _DONE, "more_body": True})
+            if answer.done:
+                entry.chunks.append((time.monotonic() - started, _DONE))
+                await send({"type": "http.response.body", "body": _DONE, "more_body": True})
             state.metrics.finished(
                 model,
                 prompt=slots[2],

@@ -5,8 +5,12 @@ bytes. A slot is found by its sentinel, so no writer needs to know about templat
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from fakes.vllm._state import VllmState
 
 # Sentinels no plain answer contains: a string for the id, 13 and 16 digit integers for
 # "created" and the prompt tokens (totals are that plus the completion tokens).
@@ -14,9 +18,24 @@ ID_SENTINEL: Final = "fastPathIdSlot0x"
 CREATED_SENTINEL: Final = 7_777_777_777_777
 PROMPT_SENTINEL: Final = 5_000_000_000_000_000
 _OFFSET_DIGITS = 9  # a total may exceed the prompt by less than 10**9 tokens
+# More slots, for answers with several per-request values (/v1/responses: item ids, a default
+# max_output_tokens): strings the writers put inside JSON strings, and 13-digit integers.
+MORE_STRINGS: Final = tuple(f"fastPathMoreSlot{n}x" for n in range(8))
+MORE_NUMBERS: Final = tuple(6_666_666_666_660 + n for n in range(2))
+_MORE = {
+    **{sentinel.encode(): n for n, sentinel in enumerate(MORE_STRINGS)},
+    **{str(sentinel).encode(): len(MORE_STRINGS) + n for n, sentinel in enumerate(MORE_NUMBERS)},
+}
 
 _SLOTS = re.compile(
-    rb"(?P<id>" + ID_SENTINEL.encode() + rb")"
+    rb"(?P<id>"
+    + ID_SENTINEL.encode()
+    + rb")"
+    + rb"|(?P<more>"
+    + b"|".join(sentinel.encode() for sentinel in MORE_STRINGS)
+    + b"|"
+    + b"|".join(rb"(?<!\d)" + str(sentinel).encode() + rb"(?!\d)" for sentinel in MORE_NUMBERS)
+    + rb")"
     rb"|(?<!\d)(?P<created>" + str(CREATED_SENTINEL).encode() + rb")(?!\d)"
     rb"|(?<!\d)"
     + str(PROMPT_SENTINEL)[:-_OFFSET_DIGITS].encode()
@@ -25,7 +44,7 @@ _SLOTS = re.compile(
     + rb"})(?!\d)"
 )
 
-_ID, _CREATED, _PROMPT = 0, 1, 2
+_ID, _CREATED, _PROMPT, _MORE_SLOT = 0, 1, 2, 3
 
 
 class Template:
@@ -35,12 +54,15 @@ class Template:
 
     def __init__(self, rendered: bytes) -> None:
         parts: list[bytes] = []
-        slots: list[tuple[int, int, int]] = []  # (position in parts, kind, prompt offset)
+        # (position in parts, kind, prompt offset or the more-slot's index)
+        slots: list[tuple[int, int, int]] = []
         end = 0
         for found in _SLOTS.finditer(rendered):
             parts.append(rendered[end : found.start()])
             if found.group("id"):
                 slots.append((len(parts), _ID, 0))
+            elif found.group("more"):
+                slots.append((len(parts), _MORE_SLOT, _MORE[found.group("more")]))
             elif found.group("created"):
                 slots.append((len(parts), _CREATED, 0))
             else:
@@ -51,8 +73,9 @@ class Template:
         self._parts = parts
         self._slots = tuple(slots)
 
-    def fill(self, ident: bytes, created: bytes, prompt: int) -> bytes:
-        """``ident``: the id as it sits inside a JSON string (already escaped)."""
+    def fill(self, ident: bytes, created: bytes, prompt: int, *more: bytes) -> bytes:
+        """``ident``: the id as it sits inside a JSON string (already escaped); ``more``: the
+        more-slots' values by index (strings first, then numbers), as they go in."""
         if not self._slots:
             return self._parts[0]
         parts = self._parts.copy()
@@ -61,6 +84,8 @@ class Template:
                 parts[position] = ident
             elif kind == _CREATED:
                 parts[position] = created
+            elif kind == _MORE_SLOT:
+                parts[position] = more[offset]
             else:
                 parts[position] = str(prompt + offset).encode()
         return b"".join(parts)
@@ -76,3 +101,7 @@ class Answer:
     needed: int  # tokens the answer generates before any length cut
     completion_tokens: int
     finish_reason: str
+    # the more-slots' values of one request, drawn from the state's id sources in the order
+    # the reference path draws them (after the id), and given the prompt's token count
+    more: Callable[[VllmState, int], tuple[bytes, ...]] | None = None
+    done: bool = True  # the stream ends with "data: [DONE]"
