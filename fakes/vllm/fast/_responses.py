@@ -201,26 +201,20 @@ def _more(
     response id: the body's two item hexes, the last-step body's two (0.11.1-0.13), the
     streamed reasoning and message item ids; then the default max_output_tokens."""
     last_step = stream and knobs.responses_completed_last_step
+    unused = _UNUSED[: len(MORE_STRINGS) - 6]
 
     def more(state: VllmState, prompt: int) -> tuple[bytes, ...]:
         new_hex = state.new_hex
-        values = [new_hex().encode(), new_hex().encode()]
-        if last_step:
-            values += [new_hex().encode(), new_hex().encode()]
-        else:
-            values += [b"", b""]
-        if stream:
-            new_uuid = state.new_uuid
-            values.append(responses_stream.reasoning_item_id(knobs, new_hex, new_uuid).encode())
-            message = responses_stream.message_item_id(
-                knobs, new_hex, new_uuid, after_reasoning=after_reasoning
-            )
-            values.append(message.encode())
-        else:
-            values += [b"", b""]
-        values += _UNUSED[len(values) : len(MORE_STRINGS)]
-        values.append(str(max(state.config.max_model_len - prompt, 1)).encode())
-        values += _UNUSED[len(values) :]
-        return tuple(values)
+        body = (new_hex().encode(), new_hex().encode())
+        left = str(max(state.config.max_model_len - prompt, 1)).encode()
+        if not stream:
+            return (*body, b"", b"", b"", b"", *unused, left, b"")
+        last = (new_hex().encode(), new_hex().encode()) if last_step else (b"", b"")
+        new_uuid = state.new_uuid
+        reasoning = responses_stream.reasoning_item_id(knobs, new_hex, new_uuid)
+        message = responses_stream.message_item_id(
+            knobs, new_hex, new_uuid, after_reasoning=after_reasoning
+        )
+        return (*body, *last, reasoning.encode(), message.encode(), *unused, left, b"")
 
     return more
