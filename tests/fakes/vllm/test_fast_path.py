@@ -521,3 +521,55 @@ def test_generated_responses_bodies_get_the_same_bytes_on_both_paths(
     fast, reference = _apps(profile, script)
     got, expected, _ = _both(fast, reference, orjson.dumps(body), headers, RESPONSES)
     assert got == expected
+
+
+@pytest.mark.parametrize("path", [CHAT, RESPONSES])
+def test_a_scrape_during_a_stream_sees_the_same_metrics_on_both_paths(path: str) -> None:
+    """The running-requests gauge lists the models the route told the metrics of before
+    finishing: chat does at once, the responses route only when done."""
+    profile = PROFILE_LIST[-1]
+    body = {"model": "fake-model", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    raw = orjson.dumps(_as_responses(body) if path == RESPONSES else body)
+
+    def scrape_at_first_event(app: Starlette) -> list[str]:
+        seen: list[str] = []
+        scraped = False
+        state = app.state.fake
+
+        async def run() -> None:
+            async def send(message: dict[str, Any]) -> None:
+                nonlocal scraped
+                if message["type"] == "http.response.body" and not scraped:
+                    scraped = True
+                    text = state.metrics.render().decode()
+                    seen.extend(x for x in text.splitlines() if x.startswith("vllm:num_requests"))
+
+            scope = {
+                "type": "http",
+                "method": "POST",
+                "path": path,
+                "query_string": b"",
+                "headers": [
+                    (b"content-length", str(len(raw)).encode()),
+                    (b"content-type", b"application/json"),
+                ],
+            }
+            sent = False
+
+            async def receive() -> dict[str, Any]:
+                nonlocal sent
+                if sent:
+                    await asyncio.Event().wait()  # never: the stream ends first
+                sent = True
+                return {"type": "http.request", "body": raw, "more_body": False}
+
+            await app(scope, receive, send)
+
+        asyncio.run(run())
+        return seen
+
+    fast = _app(profile, fast=True)
+    got = scrape_at_first_event(fast)
+    assert _fast_middleware(fast).answered == 1
+    assert got == scrape_at_first_event(_app(profile, fast=False))
+    assert bool(got) == (path == CHAT), got
