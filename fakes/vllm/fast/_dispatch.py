@@ -22,7 +22,7 @@ from fakes.vllm import _checks, _routes
 from fakes.vllm._state import VllmState
 from fakes.vllm.fast import _chat, _completions, _responses
 from fakes.vllm.fast._accept import Shape, plain_chat, plain_completion
-from fakes.vllm.fast._template import Answer
+from fakes.vllm.fast._template import Answer, has_slot
 from fakes.vllm.wire.errors import VllmError
 
 _MAX_PLAIN_BODY = 64 * 1024  # larger bodies are not plain: read by the reference path
@@ -127,6 +127,8 @@ class FastPathMiddleware:
         answer = self._cache.get(key)
         if answer is None:
             reply = None if rule is None else state.player.script.rules[rule].reply
+            if reply is not None and any(has_slot(t) for t in (reply.text, reply.reasoning) if t):
+                raise ValueError("a scripted text holds a slot's sentinel")  # handed on
             answer = route.render(state, shape, model, _routes._fingerprint(state), reply)
             self._cache[key] = answer
         return answer

@@ -36,6 +36,7 @@ from fakes.vllm.fast._template import (
     PROMPT_SENTINEL,
     Answer,
     Template,
+    has_slot,
 )
 from fakes.vllm.wire import responses as responses_wire
 from fakes.vllm.wire import responses_stream
@@ -80,8 +81,8 @@ def plain_responses(knobs: Knobs, body: Any) -> Shape | None:
             return None
     elif type(given) is not str:
         return None
-    instructions = body.get("instructions")
-    if instructions is not None and type(instructions) is not str:
+    instructions = body.get("instructions")  # echoed in the body
+    if instructions is not None and (type(instructions) is not str or has_slot(instructions)):
         return None
     max_output = body.get("max_output_tokens")
     if max_output is not None and (type(max_output) is not int or max_output < 1):

@@ -47,6 +47,11 @@ _SLOTS = re.compile(
 _ID, _CREATED, _PROMPT, _MORE_SLOT = 0, 1, 2, 3
 
 
+def has_slot(text: str) -> bool:
+    """Whether ``text`` holds a sentinel: echoed into an answer, it would be taken for a slot."""
+    return _SLOTS.search(text.encode("utf-8", "surrogatepass")) is not None
+
+
 class Template:
     """Literal byte parts with slots between them."""
 

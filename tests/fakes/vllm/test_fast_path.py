@@ -573,3 +573,24 @@ def test_a_scrape_during_a_stream_sees_the_same_metrics_on_both_paths(path: str)
     assert _fast_middleware(fast).answered == 1
     assert got == scrape_at_first_event(_app(profile, fast=False))
     assert bool(got) == (path == CHAT), got
+
+
+@pytest.mark.parametrize("path", [CHAT, RESPONSES])
+@pytest.mark.parametrize("text", ["fastPathIdSlot0x", "at 7777777777777", "fastPathMoreSlot0x"])
+def test_a_text_holding_a_sentinel_is_handed_on(path: str, text: str) -> None:
+    """Echoed instructions or a scripted reply holding a slot's sentinel would be filled in
+    as a slot: the reference path answers them."""
+    profile = PROFILE_LIST[-1]
+    script = Script(rules=(Rule(match=Match(contains="scripted"), reply=Reply(text=text)),))
+    fast, reference = (
+        _app(profile, fast=True, script=script),
+        _app(profile, fast=False, script=script),
+    )
+    bodies = [{"model": "fake-model", "messages": [{"role": "user", "content": "scripted"}]}]
+    if path == RESPONSES:
+        bodies = [_as_responses(bodies[0])]
+        bodies.append({"model": "fake-model", "input": "hi", "instructions": text})
+    for body in bodies:
+        got, expected, answered = _both(fast, reference, orjson.dumps(body), {}, path)
+        assert not answered and got == expected
+        assert text.encode() in got[1]["body"]
