@@ -1,7 +1,8 @@
 """Bare starlette floors, served exactly like the fake (same bind, same uvicorn config).
 
 ``python -m bench.floors json|sse --port P --body FILE``: ``json`` answers every POST with the
-file's bytes; ``sse`` streams the file's events (split on blank lines) one chunk each.
+file's bytes; ``sse`` streams the file's events (split on blank lines) one chunk each. Both on
+the chat and the responses route.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -17,6 +19,8 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from fakes.http.server import bind, uvicorn_config
+
+PATHS = ("/v1/chat/completions", "/v1/responses")
 
 
 async def health(request: Request) -> Response:
@@ -28,9 +32,7 @@ def json_app(body: bytes) -> Starlette:
         await request.body()
         return Response(body, media_type="application/json")
 
-    return Starlette(
-        routes=[Route("/health", health), Route("/v1/chat/completions", chat, methods=["POST"])]
-    )
+    return Starlette(routes=[Route("/health", health), *_posts(chat)])
 
 
 def sse_app(events: list[bytes]) -> Starlette:
@@ -43,9 +45,11 @@ def sse_app(events: list[bytes]) -> Starlette:
 
         return StreamingResponse(stream(), media_type="text/event-stream; charset=utf-8")
 
-    return Starlette(
-        routes=[Route("/health", health), Route("/v1/chat/completions", chat, methods=["POST"])]
-    )
+    return Starlette(routes=[Route("/health", health), *_posts(chat)])
+
+
+def _posts(endpoint: Any) -> list[Route]:
+    return [Route(path, endpoint, methods=["POST"]) for path in PATHS]
 
 
 def split_events(body: bytes) -> list[bytes]:

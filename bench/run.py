@@ -35,6 +35,7 @@ from bench._procs import HOST, PYTHON, ROOT, fake_vllm_argv, free_port, server
 
 CHAT = {"model": "fake-model", "messages": [{"role": "user", "content": "hi"}]}
 STREAM = {**CHAT, "stream": True}
+RESPONSES = {"model": "fake-model", "input": "hi"}
 
 
 @dataclass
@@ -58,8 +59,8 @@ def quantile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
 
-def _post(url: str, body: dict[str, Any]) -> bytes:
-    response = httpx.post(url + "/v1/chat/completions", json=body, timeout=30)
+def _post(url: str, body: dict[str, Any], path: str = "/v1/chat/completions") -> bytes:
+    response = httpx.post(url + path, json=body, timeout=30)
     response.raise_for_status()
     return response.content
 
@@ -103,6 +104,8 @@ def _alternating(
             result = _wrk.run(url, body, connections=connections, seconds=seconds, headers=headers)
             if result.non_2xx or result.socket_errors:
                 raise RuntimeError(f"wrk saw errors: {result}")
+            if not result.requests:  # streams that all outlast the turn (a loaded machine)
+                raise RuntimeError(f"no request completed in a {seconds} s turn: use --seconds")
             into.append(result.rps)
             if pids and cpu_out is not None and result.requests:
                 spent = _cpu_seconds(pids[position]) - before
@@ -240,6 +243,71 @@ def row_stream(tmp: Path, args: argparse.Namespace) -> Row:
             "bytes": len(answer),
         },
     )
+
+
+# --- 11. /v1/responses, plain and streamed ---------------------------------------------------
+
+
+def row_responses(tmp: Path, args: argparse.Namespace) -> list[Row]:
+    """Rows 1 and 2 for /v1/responses: a plain request with the default reply (req/s) and a
+    streamed one of the 199-word script (events/s), fast path, reference path and a floor
+    serving the same bytes, alternating."""
+    path = "/v1/responses"
+    rows = []
+    for stream in (False, True):
+        request = {**RESPONSES, "stream": True} if stream else RESPONSES
+        flags = ["--script", str(_script(tmp, 199))] if stream else []
+        fake_port, ref_port, floor_port = free_port(), free_port(), free_port()
+        kind = "sse" if stream else "json"
+        with (
+            server(fake_vllm_argv(fake_port, *flags), fake_port) as fake,
+            server(fake_vllm_argv(ref_port, *flags, "--no-fast-path"), ref_port) as ref,
+        ):
+            answer = _post(fake.url, request, path)
+            assert len(_post(ref.url, request, path)) == len(answer)
+            events = answer.count(b"\n\n") if stream else 1
+            (tmp / f"responses.{kind}").write_bytes(answer)
+            floor_argv = [PYTHON, "-m", "bench.floors", kind, "--port", str(floor_port)]
+            body_file = str(tmp / f"responses.{kind}")
+            with server([*floor_argv, "--body", body_file], floor_port) as floor:
+                assert len(_post(floor.url, request, path)) == len(answer)
+                cpu: list[list[float]] = []
+                rates = _alternating(
+                    [fake.url + path, ref.url + path, floor.url + path],
+                    orjson.dumps(request),
+                    connections=64 if stream else 32,
+                    reps=args.reps,
+                    seconds=args.seconds,
+                    pids=[fake.process.pid, ref.process.pid, floor.process.pid],
+                    cpu_out=cpu,
+                )
+        fakes, refs, floors = ([rps * events for rps in rps_list] for rps_list in rates)
+        unit = "events/s" if stream else "req/s"
+        ratio = median(fakes) / median(floors)
+        measured, versus = _fast_and_reference(unit, fakes, refs, floors)
+        versus += ("; per stream " if stream else "; ") + _cpu_note(cpu)
+        target = 0.8 if stream else 0.9
+        size = f"{events} events, {len(answer)} B" if stream else f"{len(answer)} B"
+        rows.append(
+            Row(
+                f"11 /v1/responses {'streaming' if stream else 'plain'} {unit}",
+                measured,
+                f"{median(floors):,.0f} {unit}",
+                ratio,
+                f">= {target}x",
+                ratio >= target,
+                f"as row {2 if stream else 1} ({size}); {versus}",
+                {
+                    "fake": fakes,
+                    "reference_path": refs,
+                    "floor": floors,
+                    "cpu_us": dict(zip(("fake", "reference_path", "floor"), cpu, strict=True)),
+                    "events": events,
+                    "bytes": len(answer),
+                },
+            )
+        )
+    return rows
 
 
 # --- 4. start-up ---------------------------------------------------------------------------------
@@ -886,7 +954,7 @@ def row_peer_streams(tmp: Path, args: argparse.Namespace) -> list[Row]:
     body = {"model": "fake-model", "messages": [{"role": "user", "content": text}], "stream": True}
     # wrk counts finished streams only: a slow peer's 64 streams may take seconds each
     seconds = max(args.seconds, 5)
-    with _beside_peers(("--script", str(script)), body, rows, "11") as started:
+    with _beside_peers(("--script", str(script)), body, rows, "12") as started:
         events = [_post(url, body).count(b"\n\n") for _, url, _ in started]
         rates = _alternating(
             [url + "/v1/chat/completions" for _, url, _ in started],
@@ -903,7 +971,7 @@ def row_peer_streams(tmp: Path, args: argparse.Namespace) -> list[Row]:
     names = [name for name, _, _ in started]
     how = f"64 concurrent streams, wrk -c64, {args.reps}x{seconds}s"
     said = [f" ({count} events a stream)" for count in events]
-    return rows + _versus_peers("11", "chunks/s", names, chunks, how, said)
+    return rows + _versus_peers("12", "chunks/s", names, chunks, how, said)
 
 
 def render(rows: list[Row], elapsed: float) -> str:
@@ -952,7 +1020,8 @@ def main() -> None:
         ("8", lambda: row_workers(tmp, args)),
         ("9", lambda: row_litellm(tmp, args)),
         ("10", lambda: row_peers(tmp, args)),
-        ("11", lambda: row_peer_streams(tmp, args)),
+        ("11", lambda: row_responses(tmp, args)),
+        ("12", lambda: row_peer_streams(tmp, args)),
     ]
     with tempfile.TemporaryDirectory(prefix="llm-fakes-bench-") as name:
         tmp = Path(name)

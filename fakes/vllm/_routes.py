@@ -395,13 +395,7 @@ async def _responses(state: VllmState, request: Request) -> Answer:
                 yield CUT
 
             return EventStreamResponse(cut())
-        length = plan.finish_reason == "length"
-        # the engine's last step: a real token on a length finish, else EOS with empty text,
-        # which 0.19-0.20's tool parser turns into no delta at all
-        swallowed = config.auto_tools and knobs.responses_tool_parser_swallows_eos
-        eos = [] if (length and plan.content) or swallowed else [""]
-        steps = [*plan.content, *eos]
-        reasoning = [] if plan.inline_reasoning else plan.reasoning
+        steps, reasoning, length = responses_stream.engine_steps(knobs, plan, config.auto_tools)
         if knobs.responses_completed_last_step:
             # SimpleContext keeps only the last engine step's output: response.completed
             # shows that step's text (none after EOS)
@@ -411,9 +405,9 @@ async def _responses(state: VllmState, request: Request) -> Answer:
             body_out,
             steps,
             length_finish=length,
-            reasoning_id=responses_stream.reasoning_item_id(knobs, state.new_hex),
+            reasoning_id=responses_stream.reasoning_item_id(knobs, state.new_hex, state.new_uuid),
             message_id=responses_stream.message_item_id(
-                knobs, state.new_hex, after_reasoning=bool(reasoning)
+                knobs, state.new_hex, state.new_uuid, after_reasoning=bool(reasoning)
             ),
             reasoning=reasoning,
         )

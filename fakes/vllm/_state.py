@@ -59,6 +59,7 @@ class VllmState(ProfileSwitch[Profile]):
         self.hex_source: Callable[[], str] = _random_hex
         self.now: Callable[[], float] = time.time
         self.uuid_hex: Callable[[], str] = lambda: uuid.uuid4().hex  # 0.6.4's X-Request-Id
+        self.new_uuid: Callable[[], str] = lambda: str(uuid.uuid4())  # /v1/responses item ids
         self.reset()
 
     def reset(self) -> None:

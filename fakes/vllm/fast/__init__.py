@@ -1,4 +1,5 @@
-"""The compiled fast path: plain chat requests answered by joining pre-rendered bytes."""
+"""The compiled fast path: plain chat, completions and responses requests answered by
+joining pre-rendered bytes."""
 
 from fakes.vllm.fast._dispatch import FastPathMiddleware
 

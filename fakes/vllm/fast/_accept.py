@@ -22,6 +22,7 @@ class Shape(NamedTuple):
     stream: bool
     max_tokens: int | None
     stream_options: tuple[tuple[str, bool | None], ...] | None
+    extra: tuple[Any, ...] = ()  # what else a route's answer echoes (hashable)
 
 
 def _number(value: Any) -> bool:

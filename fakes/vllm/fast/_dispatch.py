@@ -21,9 +21,9 @@ from fakes.model.script import DefaultReply, Reply
 from fakes.profiles import Knobs
 from fakes.vllm import _checks, _routes
 from fakes.vllm._state import VllmState
-from fakes.vllm.fast import _chat, _completions
+from fakes.vllm.fast import _chat, _completions, _responses
 from fakes.vllm.fast._accept import Shape, plain_chat, plain_completion
-from fakes.vllm.fast._template import Answer
+from fakes.vllm.fast._template import Answer, has_slot
 from fakes.vllm.wire.errors import VllmError
 
 _MAX_PLAIN_BODY = 64 * 1024  # larger bodies are not plain: read by the reference path
@@ -46,6 +46,9 @@ class _Route:
     render: Render
     id_prefix: Callable[[Knobs], str]
     default_max_tokens: int | None  # what the request's max_tokens means when absent
+    # what script rules match on, given the body and the model; None: the body itself
+    scripted: Callable[[dict[str, Any], str], dict[str, Any]] | None = None
+    observes_model: bool = True  # the reference route tells the metrics of its model early
 
 
 ROUTES = {
@@ -62,6 +65,15 @@ ROUTES = {
         _completions.render,
         lambda knobs: knobs.completion_id_prefix,
         _completions.DEFAULT_MAX_TOKENS,
+    ),
+    "/v1/responses": _Route(
+        _responses.plain_responses,
+        _responses.prompt_tokens,
+        _responses.render,
+        lambda knobs: knobs.response_id_prefix,
+        None,
+        scripted=_responses.scripted,
+        observes_model=False,
     ),
 }
 
@@ -168,6 +180,8 @@ class FastPathMiddleware:
         answer = self._cache.get(key)
         if answer is None:
             reply = None if rule is None else state.player.script.rules[rule].reply
+            if reply is not None and any(has_slot(t) for t in (reply.text, reply.reasoning) if t):
+                raise ValueError("a scripted text holds a slot's sentinel")  # handed on
             answer = route.render(state, shape, model, _routes._fingerprint(state), reply)
             self._cache[key] = answer
         return answer
@@ -214,7 +228,8 @@ class FastPathMiddleware:
         if plain is None:
             return False
         parsed, shape, prompt, max_tokens, model = plain
-        writable, rule = self._rule(parsed, path)
+        scripted = parsed if route.scripted is None else route.scripted(parsed, model)
+        writable, rule = self._rule(scripted, path)
         if not writable:
             return False
         try:
@@ -235,11 +250,13 @@ class FastPathMiddleware:
         else:  # hex: nothing to escape
             ident = (route.id_prefix(knobs) + state.new_hex()).encode()
         slots = (ident, b"%d" % state.now(), prompt)  # %d truncates as int() does
+        more = () if answer.more is None else answer.more(state, prompt)
         extra: list[tuple[bytes, bytes]] = []
         if knobs.x_request_id_response:  # 0.6.4: every answer echoes or makes one
             extra.append((b"x-request-id", given or state.uuid_hex().encode()))
         self.answered += 1
-        state.metrics.observe_model(model)
+        if route.observes_model:
+            state.metrics.observe_model(model)
         entry = state.log.start(
             scope["method"],
             path,
@@ -249,7 +266,7 @@ class FastPathMiddleware:
         )
         try:
             if answer.body is not None:
-                await self._send_body(entry, answer.body.fill(*slots), extra, send)
+                await self._send_body(entry, answer.body.fill(*slots, *more), extra, send)
                 elapsed = time.monotonic() - started
                 state.metrics.finished(
                     model,
@@ -260,7 +277,7 @@ class FastPathMiddleware:
                     e2e=elapsed,
                 )
             else:
-                await self._stream(entry, answer, slots, model, started, extra, receive, send)
+                await self._stream(entry, answer, slots, more, model, started, extra, receive, send)
         finally:
             entry.finished = entry.started + (time.monotonic() - started)
             state.log.updated(entry)
@@ -287,6 +304,7 @@ class FastPathMiddleware:
         entry: Exchange,
         answer: Answer,
         slots: tuple[bytes, bytes, int],
+        more: tuple[bytes, ...],
         model: str,
         started: float,
         extra: list[tuple[bytes, bytes]],
@@ -312,7 +330,7 @@ class FastPathMiddleware:
             first: float | None = None
             async with state.scheduler.slot():  # a running sequence while it streams
                 for template in answer.events:
-                    event = template.fill(*slots)
+                    event = template.fill(*slots, *more)
                     offset = time.monotonic() - started
                     entry.chunks.append((offset, event))
                     await send({"type": "http.response.body", "body": event, "more_body": True})
@@ -320,8 +338,9 @@ class FastPathMiddleware:
                         first = offset
                         if await _left(watcher):
                             return
-                entry.chunks.append((time.monotonic() - started, _DONE))
-                await send({"type": "http.response.body", "body": _DONE, "more_body": True})
+                if answer.done:
+                    entry.chunks.append((time.monotonic() - started, _DONE))
+                    await send({"type": "http.response.body", "body": _DONE, "more_body": True})
                 if await _left(watcher):
                     return
                 state.metrics.finished(

@@ -5,8 +5,12 @@ bytes. A slot is found by its sentinel, so no writer needs to know about templat
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from fakes.vllm._state import VllmState
 
 # Sentinels no plain answer contains: a string for the id, 13 and 16 digit integers for
 # "created" and the prompt tokens (totals are that plus the completion tokens).
@@ -14,9 +18,24 @@ ID_SENTINEL: Final = "fastPathIdSlot0x"
 CREATED_SENTINEL: Final = 7_777_777_777_777
 PROMPT_SENTINEL: Final = 5_000_000_000_000_000
 _OFFSET_DIGITS = 9  # a total may exceed the prompt by less than 10**9 tokens
+# More slots, for answers with several per-request values (/v1/responses: item ids, a default
+# max_output_tokens): strings the writers put inside JSON strings, and 13-digit integers.
+MORE_STRINGS: Final = tuple(f"fastPathMoreSlot{n}x" for n in range(8))
+MORE_NUMBERS: Final = tuple(6_666_666_666_660 + n for n in range(2))
+_MORE = {
+    **{sentinel.encode(): n for n, sentinel in enumerate(MORE_STRINGS)},
+    **{str(sentinel).encode(): len(MORE_STRINGS) + n for n, sentinel in enumerate(MORE_NUMBERS)},
+}
 
 _SLOTS = re.compile(
-    rb"(?P<id>" + ID_SENTINEL.encode() + rb")"
+    rb"(?P<id>"
+    + ID_SENTINEL.encode()
+    + rb")"
+    + rb"|(?P<more>"
+    + b"|".join(sentinel.encode() for sentinel in MORE_STRINGS)
+    + b"|"
+    + b"|".join(rb"(?<!\d)" + str(sentinel).encode() + rb"(?!\d)" for sentinel in MORE_NUMBERS)
+    + rb")"
     rb"|(?<!\d)(?P<created>" + str(CREATED_SENTINEL).encode() + rb")(?!\d)"
     rb"|(?<!\d)"
     + str(PROMPT_SENTINEL)[:-_OFFSET_DIGITS].encode()
@@ -25,7 +44,15 @@ _SLOTS = re.compile(
     + rb"})(?!\d)"
 )
 
-_CREATED = -1  # prompt offsets are never negative
+# How a slot is kept: None is the id, _CREATED "created", _MORE_FIRST - n the n-th
+# more-slot, and a number >= 0 the prompt's count plus that offset.
+_CREATED = -1
+_MORE_FIRST = -2
+
+
+def has_slot(text: str) -> bool:
+    """Whether ``text`` holds a sentinel: echoed into an answer, it would be taken for a slot."""
+    return _SLOTS.search(text.encode("utf-8", "surrogatepass")) is not None
 
 
 class Template:
@@ -35,13 +62,16 @@ class Template:
 
     def __init__(self, rendered: bytes) -> None:
         pieces: list[bytes] = []
-        slots: list[int | None] = []  # None: the id; -1: "created"; else a prompt offset
+        slots: list[int | None] = []
         end = 0
         for found in _SLOTS.finditer(rendered):
             pieces.append(rendered[end : found.start()].replace(b"%", b"%%"))
             if found.group("id"):
                 pieces.append(b"%s")
                 slots.append(None)
+            elif found.group("more"):
+                pieces.append(b"%s")
+                slots.append(_MORE_FIRST - _MORE[found.group("more")])
             elif found.group("created"):
                 pieces.append(b"%s")
                 slots.append(_CREATED)
@@ -53,11 +83,18 @@ class Template:
         self._format = b"".join(pieces)
         self._slots = tuple(slots)
 
-    def fill(self, ident: bytes, created: bytes, prompt: int) -> bytes:
-        """``ident``: the id as it sits inside a JSON string (already escaped)."""
+    def fill(self, ident: bytes, created: bytes, prompt: int, *more: bytes) -> bytes:
+        """``ident``: the id as it sits inside a JSON string (already escaped); ``more``: the
+        more-slots' values by index (strings first, then numbers), as they go in."""
         return self._format % tuple(
             [
-                ident if slot is None else created if slot == _CREATED else prompt + slot
+                ident
+                if slot is None
+                else prompt + slot
+                if slot >= 0
+                else created
+                if slot == _CREATED
+                else more[_MORE_FIRST - slot]
                 for slot in self._slots
             ]
         )
@@ -73,3 +110,7 @@ class Answer:
     needed: int  # tokens the answer generates before any length cut
     completion_tokens: int
     finish_reason: str
+    # the more-slots' values of one request, drawn from the state's id sources in the order
+    # the reference path draws them (after the id), and given the prompt's token count
+    more: Callable[[VllmState, int], tuple[bytes, ...]] | None = None
+    done: bool = True  # the stream ends with "data: [DONE]"

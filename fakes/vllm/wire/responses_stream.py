@@ -4,7 +4,6 @@ event, payload keys in the order of the openai types' ``model_dump_json``."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -13,30 +12,38 @@ import orjson
 from fakes.http import sse
 from fakes.profiles import Knobs, ResponsesEventResponse, ResponsesItemId, ResponsesStream
 from fakes.types import JSONObject
+from fakes.vllm._plan import Plan
 from fakes.vllm.wire.responses import event_response
 
 
-def item_id(knobs: Knobs, new_hex: Callable[[], str]) -> str:
+def item_id(knobs: Knobs, new_hex: Callable[[], str], new_uuid: Callable[[], str]) -> str:
+    """``new_uuid``: ``str(uuid.uuid4())`` (the fake's state holds the source, as for hexes)."""
     if knobs.responses_item_id is ResponsesItemId.UUID:
-        return str(uuid.uuid4())
+        return new_uuid()
     if knobs.responses_item_id is ResponsesItemId.HEX:
         return new_hex()
     return "msg_" + new_hex()
 
 
-def message_item_id(knobs: Knobs, new_hex: Callable[[], str], *, after_reasoning: bool) -> str:
+def message_item_id(
+    knobs: Knobs,
+    new_hex: Callable[[], str],
+    new_uuid: Callable[[], str],
+    *,
+    after_reasoning: bool,
+) -> str:
     # 0.18-0.20 open the first item with random_uuid() but the message after a reasoning item
     # with str(uuid.uuid4())
     if after_reasoning and knobs.responses_message_after_reasoning_uuid:
-        return str(uuid.uuid4())
-    return item_id(knobs, new_hex)
+        return new_uuid()
+    return item_id(knobs, new_hex, new_uuid)
 
 
-def reasoning_item_id(knobs: Knobs, new_hex: Callable[[], str]) -> str:
+def reasoning_item_id(knobs: Knobs, new_hex: Callable[[], str], new_uuid: Callable[[], str]) -> str:
     # the message item's id scheme; 0.32+ prefix "rs_" where the message has "msg_"
     if knobs.responses_item_id is ResponsesItemId.MSG_HEX:
         return "rs_" + new_hex()
-    return item_id(knobs, new_hex)
+    return item_id(knobs, new_hex, new_uuid)
 
 
 def _message(id: str, content: list[JSONObject], status: str) -> JSONObject:
@@ -131,6 +138,17 @@ def _reasoning_events(
         "response.output_item.done",
         {"item": _reasoning_item(id, text, "completed"), "output_index": 0},
     )
+
+
+def engine_steps(knobs: Knobs, plan: Plan, tool_parser: bool) -> tuple[list[str], list[str], bool]:
+    """A plan's streamed text steps, its reasoning deltas, and whether it finished for length.
+    The engine's last step is a real token on a length finish, else EOS with empty text, which
+    0.19-0.20's tool parser (on with auto tool choice) turns into no delta at all."""
+    length = plan.finish_reason == "length"
+    swallowed = tool_parser and knobs.responses_tool_parser_swallows_eos
+    eos = [] if (length and plan.content) or swallowed else [""]
+    reasoning = [] if plan.inline_reasoning else plan.reasoning
+    return [*plan.content, *eos], reasoning, length
 
 
 def stream_events(

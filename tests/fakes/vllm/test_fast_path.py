@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import itertools
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,14 +18,16 @@ from hypothesis import strategies as st
 from starlette.applications import Starlette
 
 from contracts._scenario import PROFILES, Scenario
+from contracts.drivers._responses import responses_payload
 from contracts.scenarios import SCENARIOS
 from fakes.model.script import DefaultReply, ErrorReply, Match, Reply, Rule, Script, ScriptPlayer
-from fakes.profiles import Profile, builtin
+from fakes.profiles import Profile, ResponsesEventResponse, ResponsesRoute, builtin
 from fakes.vllm import VllmConfig, create_vllm_app
 from fakes.vllm.fast import FastPathMiddleware, _dispatch
 
 CHAT = "/v1/chat/completions"
 COMPLETIONS = "/v1/completions"
+RESPONSES = "/v1/responses"
 PROFILE_LIST = list(builtin("vllm"))
 Wire = list[dict[str, Any]]  # the ASGI messages sent
 
@@ -39,9 +42,11 @@ def _app(profile: Profile, *, fast: bool, **overrides: Any) -> Starlette:
 def _fix_sources(app: Starlette) -> None:
     """The same id and clock sources on both sides, restarted for every comparison."""
     state = app.state.fake
-    hexes, uuids = itertools.count(1), itertools.count(1)
-    state.hex_source = lambda: f"{next(hexes):032x}"
+    hexes, uuids, uuid4s = itertools.count(1), itertools.count(1), itertools.count(1)
+    # the count in every 8 hex digits: ids stay distinct however short a release cuts them
+    state.hex_source = lambda: f"{next(hexes):08x}" * 4
     state.uuid_hex = lambda: f"{next(uuids):032x}"
+    state.new_uuid = lambda: str(uuid.UUID(int=next(uuid4s)))
     state.now = lambda: 1_700_000_000.75
 
 
@@ -270,6 +275,13 @@ SCRIPTS = {
     "echo": Script(default=DefaultReply.ECHO),
     "long lorem": Script(lorem_words=30),
     "finish eos": Script(rules=(Rule(reply=Reply(text="x y z", finish_reason="eos")),)),
+    "reasoning, parser on": Script(rules=(Rule(reply=Reply(text="ok", reasoning="Think.")),)),
+    "lorem, auto tools on": Script(),
+}
+# what else the app is started with, by script name
+SETUPS: dict[str, dict[str, Any]] = {
+    "reasoning, parser on": {"reasoning_parser": "deepseek_r1"},
+    "lorem, auto tools on": {"enable_auto_tool_choice": True, "tool_call_parser": "hermes"},
 }
 _APPS: dict[tuple[str, str], tuple[Starlette, Starlette]] = {}
 
@@ -279,10 +291,10 @@ def _apps(profile: Profile, script: str) -> tuple[Starlette, Starlette]:
     script counters and logs advance alike."""
     key = (profile.name, script)
     if key not in _APPS:
-        chosen = SCRIPTS[script]
+        chosen, setup = SCRIPTS[script], SETUPS.get(script, {})
         _APPS[key] = (
-            _app(profile, fast=True, script=chosen),
-            _app(profile, fast=False, script=chosen),
+            _app(profile, fast=True, script=chosen, **setup),
+            _app(profile, fast=False, script=chosen, **setup),
         )
     fast, reference = _APPS[key]
     _fix_sources(fast)
@@ -298,6 +310,15 @@ def _as_completion(body: dict[str, Any]) -> dict[str, Any]:
         out["prompt"] = " ".join(str(m.get("content")) for m in messages)
     else:
         out["prompt"] = messages
+    return out
+
+
+def _as_responses(body: dict[str, Any]) -> dict[str, Any]:
+    """The same body for /v1/responses: the messages become the input items."""
+    out = {k: v for k, v in body.items() if k not in ("messages", "max_tokens")}
+    out["input"] = body.get("messages")
+    if "max_tokens" in body:
+        out["max_output_tokens"] = body["max_tokens"]
     return out
 
 
@@ -319,20 +340,20 @@ def test_generated_bodies_get_the_same_bytes_on_both_paths(
     assert got == expected
 
 
-@pytest.mark.parametrize("path", [CHAT, COMPLETIONS])
-@pytest.mark.parametrize("script", ["none", "always", "finish eos"])
+@pytest.mark.parametrize("path", [CHAT, COMPLETIONS, RESPONSES])
+@pytest.mark.parametrize("script", ["none", "always", "finish eos", "reasoning, parser on"])
 def test_plain_requests_are_answered_by_the_fast_path(path: str, script: str) -> None:
     """The differential tests would pass if every request were handed on: these must not be."""
     profile = PROFILE_LIST[-1]
-    fast, reference = (
-        _app(profile, fast=True, script=SCRIPTS[script]),
-        _app(profile, fast=False, script=SCRIPTS[script]),
-    )
+    setup = {"script": SCRIPTS[script], **SETUPS.get(script, {})}
+    fast, reference = _app(profile, fast=True, **setup), _app(profile, fast=False, **setup)
     plain = {"model": "fake-model", "messages": [{"role": "user", "content": "hi"}]}
     for stream in (False, True):
         body = {**plain, "stream": stream}
         if path == COMPLETIONS:
             body = _as_completion(body)
+        elif path == RESPONSES:
+            body = _as_responses(body)
         got, expected, answered = _both(fast, reference, orjson.dumps(body), {}, path)
         assert answered and got == expected
 
@@ -527,3 +548,213 @@ def test_a_long_plain_body_is_answered_but_not_kept() -> None:
         assert answered and got == expected
         sizes.append(len(body))
     assert [len(body) for _, body in _fast_middleware(fast)._kept] == sizes[:1]
+
+
+# --- /v1/responses ---------------------------------------------------------------------------
+
+
+def _responses_bodies(scenario: Scenario, model: str) -> list[dict[str, Any]]:
+    """The scenario's request as the responses drivers write it: the HTTP driver's payload,
+    and openai-python's (no tool_choice; stream as a parameter)."""
+    request = scenario.request
+    http = responses_payload(request, model)
+    sdk: dict[str, Any] = {"model": model, "input": list(request.messages)}
+    if request.tools is not None:
+        sdk["tools"] = [{"type": "function", **t["function"]} for t in request.tools]
+    if request.max_tokens is not None:
+        sdk["max_output_tokens"] = request.max_tokens
+    if request.stream:
+        sdk["stream"] = True
+    return [http] if sdk == http else [http, sdk]
+
+
+def _streams_responses(profile: Profile) -> bool:
+    knobs = profile.knobs
+    return (
+        knobs.responses is ResponsesRoute.STREAMING
+        and knobs.responses_event_response is ResponsesEventResponse.BODY
+    )
+
+
+@pytest.mark.parametrize("profile", PROFILE_LIST, ids=lambda p: p.name)
+def test_every_scenario_responses_request_gets_the_same_bytes_on_both_paths(
+    profile: Profile,
+) -> None:
+    taken = compared = streamed = 0
+    for scenario in SCENARIO_LIST:
+        if scenario.applies is not None and not scenario.applies(profile.knobs):
+            continue
+        overrides = dict(scenario.vllm)
+        setups = [{}]
+        if scenario.script is not None or scenario.faults or overrides:
+            setups.append(
+                {
+                    **overrides,
+                    **({"script": scenario.script} if scenario.script else {}),
+                    "faults": scenario.faults,
+                }
+            )
+        for setup in setups:
+            fast, reference = _app(profile, fast=True, **setup), _app(profile, fast=False, **setup)
+            model = scenario.model or fast.state.fake.config.served_model_names[0]
+            for body in _responses_bodies(scenario, model):
+                got, expected, answered = _both(fast, reference, orjson.dumps(body), {}, RESPONSES)
+                assert got == expected, (profile.name, scenario.id, body)
+                compared += 1
+                taken += answered
+                streamed += answered and bool(body.get("stream"))
+    if profile.knobs.responses is ResponsesRoute.ABSENT:
+        assert compared and not taken  # the router's 404, through the reference path
+    else:
+        assert compared and taken, (compared, taken)
+        assert bool(streamed) == _streams_responses(profile), streamed
+
+
+_ROLES = ["user", "assistant", "system", "developer"]
+_plain_item = st.fixed_dictionaries(
+    {"role": st.sampled_from(_ROLES), "content": _text}, optional={"type": st.just("message")}
+)
+# items the reference path validates (many are 400s): odd roles, typed content, other types
+_item = st.one_of(
+    _plain_item,
+    st.fixed_dictionaries(
+        {"role": st.sampled_from([*_ROLES, "tool", ""]), "content": _content},
+        optional={
+            "type": st.sampled_from(["message", "input_text", None]),
+            "phase": st.sampled_from([None, "commentary"]),
+            "status": st.just("completed"),
+        },
+    ),
+    st.fixed_dictionaries(
+        {"type": st.just("function_call_output"), "call_id": _text, "output": _text}
+    ),
+    st.fixed_dictionaries({"type": st.just("item_reference"), "id": _text}),
+)
+_number = st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.integers(-2, 3), st.none())
+_plain_responses = st.fixed_dictionaries(
+    {"input": st.one_of(_text, st.lists(_plain_item, max_size=3))},
+    optional={
+        "model": st.just("fake-model"),
+        "stream": st.booleans(),
+        "instructions": st.one_of(_text, st.none()),
+        "max_output_tokens": st.one_of(st.integers(min_value=1, max_value=40), st.just(8190)),
+        "temperature": _number,
+        "top_p": _number,
+    },
+)
+_odd_responses = st.one_of(
+    st.tuples(st.just("input"), st.one_of(st.lists(_item, min_size=1, max_size=2), _maybe)),
+    st.tuples(st.just("instructions"), _maybe),
+    st.tuples(st.just("max_output_tokens"), st.one_of(st.integers(-2, 0), st.just(9000), _maybe)),
+    st.tuples(st.just("stream"), _maybe),
+    st.tuples(st.just("temperature"), _maybe),
+    st.tuples(st.just("top_p"), _maybe),
+    st.tuples(st.just("model"), st.sampled_from(["other", None, 3, ""])),
+    st.tuples(
+        st.just("tools"),
+        st.sampled_from([[], [{"type": "function", "name": "f", "parameters": {}}]]),
+    ),
+    st.tuples(
+        st.just("tool_choice"),
+        st.sampled_from(["auto", "none", "required", None, {"type": "function", "name": "f"}]),
+    ),
+    st.tuples(st.just("store"), st.booleans()),
+    st.tuples(st.just("background"), st.booleans()),
+    st.tuples(st.just("previous_response_id"), st.just("resp_1")),
+    st.tuples(st.just("reasoning"), st.just({"effort": "low"})),
+    st.tuples(st.just("presence_penalty"), st.sampled_from([0, 0.5])),
+    st.tuples(st.just("stream_options"), st.just({"include_usage": True})),
+    st.tuples(st.just("user"), _text),
+)
+_responses_body = st.one_of(
+    _plain_responses,
+    st.builds(lambda body, odd: {**body, odd[0]: odd[1]}, _plain_responses, _odd_responses),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from([p for p in PROFILE_LIST if p.knobs.responses is not ResponsesRoute.ABSENT]),
+    st.sampled_from(sorted(SCRIPTS)),
+    _responses_body,
+    _headers,
+)
+def test_generated_responses_bodies_get_the_same_bytes_on_both_paths(
+    profile: Profile, script: str, body: dict[str, Any], headers: dict[str, str]
+) -> None:
+    fast, reference = _apps(profile, script)
+    got, expected, _ = _both(fast, reference, orjson.dumps(body), headers, RESPONSES)
+    assert got == expected
+
+
+@pytest.mark.parametrize("path", [CHAT, RESPONSES])
+def test_a_scrape_during_a_stream_sees_the_same_metrics_on_both_paths(path: str) -> None:
+    """The running-requests gauge lists the models the route told the metrics of before
+    finishing: chat does at once, the responses route only when done."""
+    profile = PROFILE_LIST[-1]
+    body = {"model": "fake-model", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    raw = orjson.dumps(_as_responses(body) if path == RESPONSES else body)
+
+    def scrape_at_first_event(app: Starlette) -> list[str]:
+        seen: list[str] = []
+        scraped = False
+        state = app.state.fake
+
+        async def run() -> None:
+            async def send(message: dict[str, Any]) -> None:
+                nonlocal scraped
+                if message["type"] == "http.response.body" and not scraped:
+                    scraped = True
+                    text = state.metrics.render().decode()
+                    seen.extend(x for x in text.splitlines() if x.startswith("vllm:num_requests"))
+
+            scope = {
+                "type": "http",
+                "method": "POST",
+                "path": path,
+                "query_string": b"",
+                "headers": [
+                    (b"content-length", str(len(raw)).encode()),
+                    (b"content-type", b"application/json"),
+                ],
+            }
+            sent = False
+
+            async def receive() -> dict[str, Any]:
+                nonlocal sent
+                if sent:
+                    await asyncio.Event().wait()  # never: the stream ends first
+                sent = True
+                return {"type": "http.request", "body": raw, "more_body": False}
+
+            await app(scope, receive, send)
+
+        asyncio.run(run())
+        return seen
+
+    fast = _app(profile, fast=True)
+    got = scrape_at_first_event(fast)
+    assert _fast_middleware(fast).answered == 1
+    assert got == scrape_at_first_event(_app(profile, fast=False))
+    assert bool(got) == (path == CHAT), got
+
+
+@pytest.mark.parametrize("path", [CHAT, RESPONSES])
+@pytest.mark.parametrize("text", ["fastPathIdSlot0x", "at 7777777777777", "fastPathMoreSlot0x"])
+def test_a_text_holding_a_sentinel_is_handed_on(path: str, text: str) -> None:
+    """Echoed instructions or a scripted reply holding a slot's sentinel would be filled in
+    as a slot: the reference path answers them."""
+    profile = PROFILE_LIST[-1]
+    script = Script(rules=(Rule(match=Match(contains="scripted"), reply=Reply(text=text)),))
+    fast, reference = (
+        _app(profile, fast=True, script=script),
+        _app(profile, fast=False, script=script),
+    )
+    bodies = [{"model": "fake-model", "messages": [{"role": "user", "content": "scripted"}]}]
+    if path == RESPONSES:
+        bodies = [_as_responses(bodies[0])]
+        bodies.append({"model": "fake-model", "input": "hi", "instructions": text})
+    for body in bodies:
+        got, expected, answered = _both(fast, reference, orjson.dumps(body), {}, path)
+        assert not answered and got == expected
+        assert text.encode() in got[1]["body"]
