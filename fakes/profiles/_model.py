@@ -199,6 +199,9 @@ class Knobs(BaseModel):
     responses_usage_chat: bool = False  # usage is chat's UsageInfo (prompt_/completion_tokens)
     responses_reasoning_text: bool = False  # vLLM's own reasoning item: "text", no "content"
     responses_message_phase: bool = True  # the message item has openai's "phase" (null)
+    # presence_penalty / frequency_penalty are typed fields in [-2, 2] (a 400 otherwise) and
+    # reach the sampling params and the body; False: extra fields that nothing reads
+    responses_penalties: bool = False
     # the openai-python ToolChoice union /v1/responses validates tool_choice against
     responses_tool_choice_union: ToolChoiceUnion = ToolChoiceUnion.OPENAI_3
     responses_top_logprobs_null: bool = True  # False: 0 (0.10.0-0.10.1 "top_logprobs: int")

@@ -7,7 +7,7 @@ import re
 from typing import Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from fakes.http.jsonlimit import MAX_DEPTH, TOO_DEEP, too_deep
 from fakes.profiles import EmptyTools, Knobs, UnknownFields
@@ -99,6 +99,14 @@ class ResponsesRequest(BaseModel):
     tools: list[dict[str, Any]] | None = None
     temperature: float | None = None
     top_p: float | None = None
+
+
+class ResponsesRequestWithPenalties(ResponsesRequest):
+    """From 0.20 the penalties are fields of their own, in [-2, 2]; before, extra fields that
+    nothing reads (knob responses_penalties)."""
+
+    presence_penalty: float | None = Field(default=None, ge=-2.0, le=2.0)
+    frequency_penalty: float | None = Field(default=None, ge=-2.0, le=2.0)
 
 
 _LONG_DIGITS = re.compile(rb"\d{19}")
@@ -299,13 +307,14 @@ def validate(
             "input": body,
         }
         raise validation_error(knobs, [error])
-    if kind is ResponsesRequest and knobs.responses_named_tool_choice_check:
+    responses = issubclass(kind, ResponsesRequest)
+    if responses and knobs.responses_named_tool_choice_check:
         _responses_tool_usage(knobs, body)
     before = _model_checks(knobs, body, chat)
     if before is not None:
         raise validation_error(knobs, [before])
     errors: list[dict[str, Any]] = []
-    if kind is ResponsesRequest:  # the union-typed fields, in ResponsesRequest's field order
+    if responses:  # the union-typed fields, in ResponsesRequest's field order
         if isinstance(body.get("input"), list):
             errors.extend(input_errors(body["input"]))
         if "tool_choice" in body:

@@ -22,7 +22,13 @@ from fakes.model.script import Reply
 from fakes.profiles import ResponsesEventResponse, ResponsesRoute
 from fakes.vllm import _checks, _engine
 from fakes.vllm._plan import Limits, plan_reply
-from fakes.vllm._requests import ChatRequest, CompletionRequest, ResponsesRequest, validate
+from fakes.vllm._requests import (
+    ChatRequest,
+    CompletionRequest,
+    ResponsesRequest,
+    ResponsesRequestWithPenalties,
+    validate,
+)
 from fakes.vllm._state import VllmState
 from fakes.vllm.wire import chat as chat_wire
 from fakes.vllm.wire import completions as completions_wire
@@ -338,7 +344,8 @@ async def responses(request: Request) -> Answer:
 
 async def _responses(state: VllmState, request: Request) -> Answer:
     knobs, config = state.knobs, state.config
-    body, typed = await _read(request, ResponsesRequest)
+    kind = ResponsesRequestWithPenalties if knobs.responses_penalties else ResponsesRequest
+    body, typed = await _read(request, kind)
     model = _checks.model_name(state, body)
     if body.get("stream") and knobs.responses is ResponsesRoute.NON_STREAMING:
         # 0.10.0 raises NotImplementedError outside any handler: FastAPI's plain 500.

@@ -152,8 +152,14 @@ def response_object(
             "top_logprobs": None if knobs.responses_top_logprobs_null else 0,
             "truncation": "disabled",
             "usage": usage(knobs, plan.prompt_tokens, plan.completion_tokens, len(plan.reasoning)),
-            # the sampling params' values (SamplingParams defaults 0.0)
-            "presence_penalty": float(extra.get("presence_penalty") or 0.0),
-            "frequency_penalty": float(extra.get("frequency_penalty") or 0.0),
+            # the sampling params' values (SamplingParams defaults 0.0); before the request
+            # had these fields (responses_penalties), nothing read them
+            "presence_penalty": _penalty(knobs, typed, "presence_penalty"),
+            "frequency_penalty": _penalty(knobs, typed, "frequency_penalty"),
         },
     )
+
+
+def _penalty(knobs: Knobs, typed: Any, name: str) -> float:
+    value = getattr(typed, name, None) if knobs.responses_penalties else None
+    return float(value or 0.0)
