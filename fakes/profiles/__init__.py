@@ -1,6 +1,7 @@
 """Declarative, versioned backend profiles."""
 
 from fakes.profiles._litellm import (
+    HealthEntries,
     LitellmKnobs,
     LitellmProfile,
     MidStreamError,
@@ -50,6 +51,7 @@ __all__ = [
     "ContinuousUsage",
     "EmptyTools",
     "ErrorShape",
+    "HealthEntries",
     "HermesStream",
     "JsonStyle",
     "Knobs",

@@ -51,6 +51,15 @@ class ResponsesMode(StrEnum):
     BRIDGE = "bridge"  # converted to a chat call upstream
 
 
+class HealthEntries(StrEnum):
+    """What the keyed /health lists of each deployment."""
+
+    DISPLAY = "display"  # api_base, model (and the probe's error): model_id closes each entry
+    # the deployment's litellm_params as the router holds them, with the probe's metadata;
+    # an error carries a stack trace, the probe's raw request shown unmasked
+    PARAMS = "params"
+
+
 class LitellmKnobs(BaseModel):
     """Every quirk of a LiteLLM proxy release range, as data."""
 
@@ -171,6 +180,11 @@ class LitellmKnobs(BaseModel):
     completions_openai_errors: bool = False
     completion_headers: tuple[str, ...] = ()
     completion_stream_headers: tuple[str, ...] = ()
+    # The keyed /health
+    health_entries: HealthEntries = HealthEntries.DISPLAY
+    # a failing probe is sent again this often, with the openai SDK's backoff (its client's
+    # own retries: the probe does not go through the router)
+    health_probe_retries: int = 0
     # Routes
     responses: ResponsesMode = ResponsesMode.FORWARD
     responses_error_version: bool = True  # /v1/responses errors add x-litellm-version

@@ -119,7 +119,7 @@ STEPS = (
         {"model": "pair", "prompt": "hi"},
         "/v1/completions",
     ),
-    Step("keyed /health: every deployment called once", None, "/health", concurrent=True),
+    Step("keyed /health: every deployment probed at once", None, "/health", concurrent=True),
     Step("keyed /health of one group", None, "/health?model=fleet", concurrent=True),
 )
 
