@@ -30,7 +30,17 @@ _TOP = {
     "environment_variables",
 }
 _DEPLOYMENT = {"model_name", "litellm_params", "model_info"}
-_PARAMS = {"model", "api_base", "api_key", "mock_response", "weight", "rpm", "tpm"}
+_PARAMS = {
+    "model",
+    "api_base",
+    "api_key",
+    "mock_response",
+    "weight",
+    "rpm",
+    "tpm",
+    "timeout",
+    "stream_timeout",
+}
 _GENERAL = {"master_key", OVERRIDE_SETTING}
 _SETTINGS = {"num_retries", "cooldown_time", *ROUTER_KEYS}
 
@@ -51,6 +61,14 @@ class Deployment:
     rpm: int | None = None
     tpm: int | None = None
     given_id: str | None = None  # model_info.id: LiteLLM's id for the deployment when set
+    timeout: float | None = None  # seconds an attempt may wait for the upstream's answer
+    stream_timeout: float | None = None  # ... for its first chunk, on a streamed request
+
+    def timeout_for(self, stream: bool) -> float | None:
+        """A stream waits ``stream_timeout``, else ``timeout``; a plain request ``timeout``."""
+        if stream and self.stream_timeout is not None:
+            return self.stream_timeout
+        return self.timeout
 
     @property
     def model(self) -> str:
@@ -222,6 +240,8 @@ def _deployment(reader: _Reader, item: Any, index: int) -> Deployment:
         weight=_optional(reader, params, params_path, "weight", float),
         rpm=_optional(reader, params, params_path, "rpm", int),
         tpm=_optional(reader, params, params_path, "tpm", int),
+        timeout=_optional(reader, params, params_path, "timeout", float),
+        stream_timeout=_optional(reader, params, params_path, "stream_timeout", float),
         given_id=_given_id(reader, entry.get("model_info"), (*path, "model_info")),
     )
 

@@ -131,6 +131,9 @@ async def _in_group(
         except _errors.ProxyError as error:
             last = error
             counted = attempt == 0 or not state.knobs.cooldown_first_failure_only
+            # 1.110 holds a caller-set timeout against no deployment (cooldown_handlers.py
+            # is_caller_timeout_408, router_rust/surface/health.py:270-297)
+            counted = counted and (not error.timed_out or state.knobs.timeouts_cool_down)
             if (
                 error.status in RETRYABLE
                 and counted

@@ -274,7 +274,53 @@ POLICY = Run(
         ),
     ),
 )
-RUNS = {run.name: run for run in (FAILOVER, LIMITS, BUSY, RESPONSES, STREAM_LIMITS, POLICY)}
+# Per-deployment timeouts in front of slow replicas (2 s to the first byte): a deployment's
+# `timeout` (and `stream_timeout` for streams) ends the attempt; retries, cooldown and
+# fallbacks as for any failure.
+SLOW = 2.0
+TIMEOUT_S = 0.5
+TIMEOUTS = Run(
+    "timeouts",
+    (
+        Replica("t1", ttft=SLOW),
+        Replica("t2", ttft=SLOW),
+        Replica("b2"),
+        Replica("t3", ttft=SLOW),
+        Replica("c2"),
+        Replica("t4", ttft=SLOW),
+    ),
+    {
+        "slow": (("t1", {"timeout": TIMEOUT_S}),),
+        "slowpair": (("t2", {"weight": 1.0, "timeout": TIMEOUT_S}), ("b2", {"weight": 1e-12})),
+        "slowfb": (("t3", {"timeout": TIMEOUT_S}),),
+        "backup": (("c2", {}),),
+        "streamy": (("t4", {"stream_timeout": TIMEOUT_S}),),
+    },
+    {
+        "num_retries": 1,
+        "allowed_fails": 1,
+        "cooldown_time": COOLDOWN,
+        "fallbacks": [{"slowfb": ["backup"]}],
+    },
+    frozenset({"t1", "t2", "b2", "t3", "c2", "t4"}),
+    (
+        Step("slow: the deployment's timeout, retried once", {"model": "slow", "messages": HI}),
+        Step("slow again", {"model": "slow", "messages": HI}),
+        Step(
+            "slowpair: the slow one times out, and is picked again by weight on the retry",
+            {"model": "slowpair", "messages": HI},
+        ),
+        Step("slowfb: times out, then its fallback group", {"model": "slowfb", "messages": HI}),
+        Step(
+            "streamy, streamed: stream_timeout",
+            {"model": "streamy", "messages": HI, "stream": True},
+        ),
+        Step("streamy, not streamed: no timeout applies", {"model": "streamy", "messages": HI}),
+    ),
+)
+RUNS = {
+    run.name: run for run in (FAILOVER, LIMITS, BUSY, RESPONSES, STREAM_LIMITS, POLICY, TIMEOUTS)
+}
 
 
 def _value(value: Any) -> str:
