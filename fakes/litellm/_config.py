@@ -6,7 +6,7 @@ import functools
 import hashlib
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -118,11 +118,34 @@ class LitellmConfig:
         return self.router != RouterSettings() or len(groups) != len(set(groups))
 
     def group(self, name: str) -> tuple[Deployment, ...]:
-        return tuple(d for d in self.deployments if d.model_name == name)
+        """The group's deployments; for a ``model_group_alias`` name, its target's under the
+        alias (LiteLLM's ``get_model_list_from_model_alias``, router.py:6037-6066 of 1.74.15:
+        copies named after the alias, their ids kept, so bodies and x-litellm-model-group say
+        the alias while cooldowns and counters stay the deployment's)."""
+        found = tuple(d for d in self.deployments if d.model_name == name)
+        target = self.router.model_group_alias.get(name)
+        if found or target is None:
+            return found
+        return tuple(
+            replace(d, model_name=name, given_id=d.model_id)
+            for d in self.deployments
+            if d.model_name == target
+        )
+
+    @property
+    def model_list(self) -> tuple[Deployment, ...]:
+        """The router's model list as 1.74.15's ``get_model_list`` returns it: every alias's
+        deployments first (under the alias), then the config's."""
+        aliased = [d for alias in self.router.model_group_alias for d in self.group(alias)]
+        return (*aliased, *self.deployments)
 
     @property
     def model_names(self) -> list[str]:
-        return list(dict.fromkeys(d.model_name for d in self.deployments))
+        """What /v1/models lists: the aliases first (seen on 1.110.2 and 1.74.15.post2,
+        router conformance, aliases), then the groups."""
+        groups = [d.model_name for d in self.deployments]
+        aliases = [a for a in self.router.model_group_alias if self.group(a)]
+        return list(dict.fromkeys([*aliases, *groups]))
 
 
 class _Lines:

@@ -121,14 +121,35 @@ async def _probe(state: LitellmState, deployment: Deployment) -> dict[str, Any]:
     }
 
 
+def _targeted(state: LitellmState, model: str | None) -> list[Deployment]:
+    """The deployments ``?model=`` names: by group name, else by ``litellm_params.model``
+    (1.110.2 proxy/health_check.py:367-373), or the other way round
+    (``health_model_by_provider_first``, 1.74.15.post2 health_check.py:164-170); then each
+    deployment once, the first listed kept (``filter_deployments_by_id``)."""
+    listed = state.config.model_list
+    if model is not None:
+        by_name = [d for d in listed if d.model_name == model]
+        by_provider = [d for d in listed if d.model == model]
+        first, second = by_name, by_provider
+        if state.knobs.health_model_by_provider_first:
+            first, second = by_provider, by_name
+        listed = tuple(first or second)
+    seen: set[str] = set()
+    out = []
+    for deployment in listed:
+        if deployment.model_id not in seen:
+            seen.add(deployment.model_id)
+            out.append(deployment)
+    return out
+
+
 async def health(request: Request) -> Response:
     state: LitellmState = request.app.state.fake
     try:
         check_key(state, request)
     except _errors.ProxyError as error:
         return error.response()
-    model = request.query_params.get("model")
-    deployments = [d for d in state.config.deployments if model is None or d.model_name == model]
+    deployments = _targeted(state, request.query_params.get("model"))
     results = await asyncio.gather(*(_probe(state, d) for d in deployments))
     healthy = [r for r in results if "error" not in r]
     unhealthy = [r for r in results if "error" in r]

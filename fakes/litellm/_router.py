@@ -217,6 +217,8 @@ async def route(
         else:
             chain = settings.fallbacks
         targets = chain.get(model, ())
+        if chain is settings.fallbacks and not targets:
+            targets = settings.default_fallbacks
         special = policy or _context_window(error)
         if not special and error.status < 500 and error.status not in (408, 429):
             targets = ()

@@ -213,6 +213,8 @@ class LitellmKnobs(BaseModel):
     # a failing probe is sent again this often, with the openai SDK's backoff (its client's
     # own retries: the probe does not go through the router)
     health_probe_retries: int = 0
+    # ?model= is matched against litellm_params.model before the group names (False: after)
+    health_model_by_provider_first: bool = False
     # Routes
     responses: ResponsesMode = ResponsesMode.FORWARD
     responses_error_version: bool = True  # /v1/responses errors add x-litellm-version

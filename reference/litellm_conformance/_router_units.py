@@ -318,8 +318,45 @@ TIMEOUTS = Run(
         Step("streamy, not streamed: no timeout applies", {"model": "streamy", "messages": HI}),
     ),
 )
+# Names users give groups: model_group_alias (a name served by another group) and
+# default_fallbacks (every group's last resort); the keyed /health by the provider's model.
+ALIASES = Run(
+    "aliases",
+    (Replica("b1"), Replica("a1", failing=True), Replica("c2")),
+    {
+        "main": (("b1", {}),),
+        "broken": (("a1", {}),),
+        "backup": (("c2", {}),),
+    },
+    {
+        "num_retries": 0,
+        "model_group_alias": {"gpt-4o": "main", "legacy": "broken"},
+        "default_fallbacks": ["backup"],
+    },
+    frozenset({"b1", "a1", "c2"}),
+    (
+        Step("an alias: its group answers", {"model": "gpt-4o", "messages": HI}),
+        Step("an alias, streamed", {"model": "gpt-4o", "messages": HI, "stream": True}),
+        Step("a failing group: default_fallbacks", {"model": "broken", "messages": HI}),
+        Step("an alias of the failing group", {"model": "legacy", "messages": HI}),
+        Step("an unknown model", {"model": "nope", "messages": HI}),
+        Step(
+            "/v1/completions to an alias",
+            {"model": "gpt-4o", "prompt": "hi", "max_tokens": 5},
+            "/v1/completions",
+        ),
+        Step("/v1/models lists the aliases", None, "/v1/models"),
+        Step(
+            "keyed /health by the provider's model",
+            None,
+            "/health?model=hosted_vllm/fake-model",
+            concurrent=True,
+        ),
+    ),
+)
 RUNS = {
-    run.name: run for run in (FAILOVER, LIMITS, BUSY, RESPONSES, STREAM_LIMITS, POLICY, TIMEOUTS)
+    run.name: run
+    for run in (FAILOVER, LIMITS, BUSY, RESPONSES, STREAM_LIMITS, POLICY, TIMEOUTS, ALIASES)
 }
 
 
