@@ -19,6 +19,8 @@ ROUTER_KEYS = frozenset(
         "llm_fakes_seed",
         "model_group_alias",
         "default_fallbacks",
+        "retry_policy",
+        "allowed_fails_policy",
     }
 )
 
@@ -41,6 +43,9 @@ class RouterSettings:
     # a name clients may send -> the model group that serves it
     model_group_alias: Mapping[str, str] = field(default_factory=dict)
     default_fallbacks: tuple[str, ...] = ()  # for a group without its own fallbacks entry
+    # per exception type (BadRequestError, ...): retries, and failures a minute before cooldown
+    retry_policy: Mapping[str, int] = field(default_factory=dict)
+    allowed_fails_policy: Mapping[str, int] = field(default_factory=dict)
     seed: int = 0  # the fake's own: weighted picks and jitter are drawn from it
 
 
@@ -61,6 +66,32 @@ def _fallbacks(value: Any, path: tuple[Any, ...], fail: Fail) -> dict[str, tuple
         if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
             raise fail(path, f"{where}.{group} must be a list of model group names")
         out[str(group)] = tuple(targets)
+    return out
+
+
+ERROR_TYPES = (
+    "BadRequestError",
+    "AuthenticationError",
+    "TimeoutError",
+    "RateLimitError",
+    "ContentPolicyViolationError",
+    "InternalServerError",
+)  # LiteLLM's RetryPolicy / AllowedFailsPolicy fields, in the order it tests them
+
+
+def _policy(
+    value: Any, path: tuple[Any, ...], suffix: str, fail: Fail, number: Number
+) -> dict[str, int]:
+    """``{"InternalServerErrorRetries": 1, ...}``: each key an exception type and ``suffix``."""
+    where = ".".join(map(str, path))
+    valid = [f"{name}{suffix}" for name in ERROR_TYPES]
+    if not isinstance(value, dict):
+        raise fail(path, f"{where} must map exception types to numbers, like {{{valid[0]!r}: 1}}")
+    out: dict[str, int] = {}
+    for key, count in value.items():
+        if key not in valid:
+            raise fail((*path, key), f"{where}.{key} is not one of: {', '.join(valid)}")
+        out[key.removesuffix(suffix)] = number(count, (*path, key), int)
     return out
 
 
@@ -116,6 +147,9 @@ def read_router(
             path = (section, "default_fallbacks")
             raise fail(path, f"{section}.default_fallbacks must be a list of model group names")
         changes["default_fallbacks"] = tuple(value)
+    for key, suffix in (("retry_policy", "Retries"), ("allowed_fails_policy", "AllowedFails")):
+        if key in settings:
+            changes[key] = _policy(settings[key], (section, key), suffix, fail, number)
     for key in ("fallbacks", "context_window_fallbacks", "content_policy_fallbacks"):
         if key in settings:
             changes[key] = _fallbacks(settings[key], (section, key), fail)

@@ -208,6 +208,8 @@ class LitellmKnobs(BaseModel):
     stream_timeout_in_stream: bool = False
     # a stream whose first frame is an error is answered with that error's status
     first_chunk_error_status: bool = False
+    # retry_policy / allowed_fails_policy honour their InternalServerError entries
+    policy_internal_server_error: bool = True
     # The keyed /health
     health_entries: HealthEntries = HealthEntries.DISPLAY
     # a failing probe is sent again this often, with the openai SDK's backoff (its client's

@@ -354,9 +354,48 @@ ALIASES = Run(
         ),
     ),
 )
+# retry_policy and allowed_fails_policy: retries and the cooldown threshold per exception type.
+POLICIES = Run(
+    "policies",
+    (
+        Replica("a1", failing=True),
+        Replica("b1"),
+        Replica("a2", failing=True),
+        Replica("r1", refusal="That is not a valid request."),
+    ),
+    {
+        "fleet": (("a1", {"weight": 1.0}), ("b1", {"weight": 1e-12})),
+        "solo": (("a2", {"weight": 1.0}),),
+        "picky": (("r1", {"weight": 1.0}),),
+    },
+    {
+        "num_retries": 3,
+        "allowed_fails": 5,
+        "cooldown_time": COOLDOWN,
+        "retry_policy": {"InternalServerErrorRetries": 1, "BadRequestErrorRetries": 2},
+        "allowed_fails_policy": {"InternalServerErrorAllowedFails": 0},
+    },
+    frozenset({"a1", "b1", "a2", "r1"}),
+    (
+        Step("solo: one retry for a 500, whatever num_retries", {"model": "solo", "messages": HI}),
+        Step("fleet: the 500 cools a1 at once", {"model": "fleet", "messages": HI}),
+        Step("fleet again", {"model": "fleet", "messages": HI}),
+        Step("picky: a 400 with BadRequestErrorRetries", {"model": "picky", "messages": HI}),
+    ),
+)
 RUNS = {
     run.name: run
-    for run in (FAILOVER, LIMITS, BUSY, RESPONSES, STREAM_LIMITS, POLICY, TIMEOUTS, ALIASES)
+    for run in (
+        FAILOVER,
+        LIMITS,
+        BUSY,
+        RESPONSES,
+        STREAM_LIMITS,
+        POLICY,
+        TIMEOUTS,
+        ALIASES,
+        POLICIES,
+    )
 }
 
 

@@ -372,3 +372,39 @@ def test_health_targets_by_group_name_or_by_provider_model_first(provider_first:
     )
     assert [d.api_base for d in _targeted(state, "m")] == ["http://a/v1", "http://b/v1"]
     assert len(_targeted(state, None)) == 4
+
+
+def test_retry_and_allowed_fails_policies_are_read_by_exception_type() -> None:
+    state = _state(
+        "router_settings:\n  retry_policy: {BadRequestErrorRetries: 2, TimeoutErrorRetries: 0}\n"
+        "  allowed_fails_policy: {InternalServerErrorAllowedFails: 0}\n"
+    )
+    router = state.config.router
+    assert router.retry_policy == {"BadRequestError": 2, "TimeoutError": 0}
+    assert router.allowed_fails_policy == {"InternalServerError": 0}
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("retry_policy: {ServerRetries: 1}", "retry_policy.ServerRetries is not one of: "),
+        ("retry_policy: [1]", "retry_policy must map exception types to numbers"),
+        ("allowed_fails_policy: {RateLimitErrorRetries: 1}", "RateLimitErrorAllowedFails"),
+    ],
+)
+def test_a_policy_names_litellms_exception_types(value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        _state(f"router_settings:\n  {value}\n")
+
+
+@pytest.mark.parametrize(("honoured", "expected"), [(True, 0), (False, None)])
+def test_an_internal_server_error_entry_counts_where_the_release_knows_it(
+    honoured: bool, expected: int | None
+) -> None:
+    from fakes.litellm._router import _from_policy
+
+    state = _state("router_settings:\n  retry_policy: {InternalServerErrorRetries: 0}\n")
+    state.set_knobs({"policy_internal_server_error": honoured})
+    policy = state.config.router.retry_policy
+    assert _from_policy(state, policy, ProxyError("x", 500)) == expected
+    assert _from_policy(state, policy, ProxyError("x", 400)) is None  # no BadRequest entry
