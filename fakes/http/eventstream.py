@@ -46,14 +46,37 @@ class EventStreamResponse:
         status: int = 200,
         headers: list[tuple[bytes, bytes]] | None = None,
         on_close: Callable[[], None] | None = None,
+        status_of_first: Callable[[bytes], int | None] | None = None,
     ) -> None:
         self.events = events
         self.status = status
+        # read the first event before the status line: its status, if it names one (a proxy
+        # that answers a stream opening with an error frame with that error's status)
+        self.status_of_first = status_of_first
         self.headers = headers or [(b"content-type", b"text/event-stream; charset=utf-8")]
         self.on_close = on_close
 
+    async def _first_read(self) -> int:
+        events = self.events
+        assert self.status_of_first is not None
+        try:
+            first = await events.__anext__()
+        except StopAsyncIteration:
+            return self.status
+
+        async def chained() -> AsyncGenerator[bytes | _Cut, None]:
+            yield first
+            async with aclosing(events) as rest:
+                async for event in rest:
+                    yield event
+
+        self.events = chained()
+        found = None if isinstance(first, _Cut) else self.status_of_first(first)
+        return self.status if found is None else found
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
+        status = self.status if self.status_of_first is None else await self._first_read()
+        await send({"type": "http.response.start", "status": status, "headers": self.headers})
         try:
             async with anyio.create_task_group() as group:
 

@@ -6,7 +6,7 @@ import functools
 import hashlib
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,17 @@ _TOP = {
     "environment_variables",
 }
 _DEPLOYMENT = {"model_name", "litellm_params", "model_info"}
-_PARAMS = {"model", "api_base", "api_key", "mock_response", "weight", "rpm", "tpm"}
+_PARAMS = {
+    "model",
+    "api_base",
+    "api_key",
+    "mock_response",
+    "weight",
+    "rpm",
+    "tpm",
+    "timeout",
+    "stream_timeout",
+}
 _GENERAL = {"master_key", OVERRIDE_SETTING}
 _SETTINGS = {"num_retries", "cooldown_time", *ROUTER_KEYS}
 
@@ -51,6 +61,14 @@ class Deployment:
     rpm: int | None = None
     tpm: int | None = None
     given_id: str | None = None  # model_info.id: LiteLLM's id for the deployment when set
+    timeout: float | None = None  # seconds an attempt may wait for the upstream's answer
+    stream_timeout: float | None = None  # ... for its first chunk, on a streamed request
+
+    def timeout_for(self, stream: bool) -> float | None:
+        """A stream waits ``stream_timeout``, else ``timeout``; a plain request ``timeout``."""
+        if stream and self.stream_timeout is not None:
+            return self.stream_timeout
+        return self.timeout
 
     @property
     def model(self) -> str:
@@ -100,11 +118,34 @@ class LitellmConfig:
         return self.router != RouterSettings() or len(groups) != len(set(groups))
 
     def group(self, name: str) -> tuple[Deployment, ...]:
-        return tuple(d for d in self.deployments if d.model_name == name)
+        """The group's deployments; for a ``model_group_alias`` name, its target's under the
+        alias (LiteLLM's ``get_model_list_from_model_alias``, router.py:6037-6066 of 1.74.15:
+        copies named after the alias, their ids kept, so bodies and x-litellm-model-group say
+        the alias while cooldowns and counters stay the deployment's)."""
+        found = tuple(d for d in self.deployments if d.model_name == name)
+        target = self.router.model_group_alias.get(name)
+        if found or target is None:
+            return found
+        return tuple(
+            replace(d, model_name=name, given_id=d.model_id)
+            for d in self.deployments
+            if d.model_name == target
+        )
+
+    @property
+    def model_list(self) -> tuple[Deployment, ...]:
+        """The router's model list as 1.74.15's ``get_model_list`` returns it: every alias's
+        deployments first (under the alias), then the config's."""
+        aliased = [d for alias in self.router.model_group_alias for d in self.group(alias)]
+        return (*aliased, *self.deployments)
 
     @property
     def model_names(self) -> list[str]:
-        return list(dict.fromkeys(d.model_name for d in self.deployments))
+        """What /v1/models lists: the aliases first (seen on 1.110.2 and 1.74.15.post2,
+        router conformance, aliases), then the groups."""
+        groups = [d.model_name for d in self.deployments]
+        aliases = [a for a in self.router.model_group_alias if self.group(a)]
+        return list(dict.fromkeys([*aliases, *groups]))
 
 
 class _Lines:
@@ -222,6 +263,8 @@ def _deployment(reader: _Reader, item: Any, index: int) -> Deployment:
         weight=_optional(reader, params, params_path, "weight", float),
         rpm=_optional(reader, params, params_path, "rpm", int),
         tpm=_optional(reader, params, params_path, "tpm", int),
+        timeout=_optional(reader, params, params_path, "timeout", float),
+        stream_timeout=_optional(reader, params, params_path, "stream_timeout", float),
         given_id=_given_id(reader, entry.get("model_info"), (*path, "model_info")),
     )
 

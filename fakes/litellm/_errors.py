@@ -10,7 +10,7 @@ import orjson
 from starlette.responses import Response
 
 from fakes.litellm._config import Deployment
-from fakes.profiles import LitellmKnobs, MissingMessages, UpstreamErrorFormat
+from fakes.profiles import LitellmKnobs, MissingMessages, TimeoutWording, UpstreamErrorFormat
 
 # LiteLLM's exception class for an upstream status.
 CLASS_FOR_STATUS = {
@@ -67,6 +67,7 @@ class ProxyError(Exception):
         # set when the router's retries ran: (the last retry's index, the retries allowed),
         # which 1.74's str(exception) names ("LiteLLM Retried: 1 times, ...")
         self.retried: tuple[int, int] | None = None
+        self.timed_out = False  # the deployment's own timeout ended the attempt
 
     def body(self) -> dict[str, Any]:
         inner = {
@@ -214,6 +215,54 @@ def upstream_error(
         error = ProxyError(message, status, error_type(status))
     error.bare = f"{prefix}{upstream_message(body)}"
     error.content_policy = policy
+    return error
+
+
+def timeout_error(
+    knobs: LitellmKnobs, deployment: Deployment, seconds: float, taken: float, stream: bool
+) -> ProxyError:
+    """A deployment's ``timeout`` (``stream_timeout``) ended the attempt: a 408 whose message
+    names the limit and the time taken, then the deployment's timeouts (router conformance,
+    run ``timeouts``; 1.110.2 llms/custom_httpx/http_handler.py:650-657 and
+    router_rust/invoke/endpoints.py:2444; 1.74.15.post2 llms/openai/openai.py:430-434 and
+    router.py:1344-1354)."""
+
+    def shown(value: float | None) -> str:
+        return "None" if value is None else str(value)
+
+    if knobs.timeout_wording is TimeoutWording.OPENAI_CLIENT:
+        text = (
+            "litellm.Timeout: APITimeoutError - Request timed out. Error_str: Request timed out. "
+            f"- timeout value={seconds}, time taken={round(taken, 2)} seconds\n\n"
+            f"Deployment Info: request_timeout: None\ntimeout: {shown(deployment.timeout)}"
+        )
+    else:
+        if stream:
+            head = (
+                "litellm.Timeout: APITimeoutError - Request timed out. "
+                "Error_str: Timeout on reading data from socket"
+            )
+        else:
+            head = (
+                f"litellm.Timeout: Timeout Error: {deployment.exception_prefix} - litellm.Timeout: "
+                f"Read timed out. Timeout passed={seconds}, time taken={round(taken, 3)} seconds"
+            )
+        text = (
+            f"{head}\n\nDeployment Info: request_timeout: None\ntimeout: "
+            f"{shown(deployment.timeout)}\nstream_timeout: {shown(deployment.stream_timeout)}"
+        )
+    group = deployment.model_name
+    if knobs.upstream_error_format is UpstreamErrorFormat.RECEIVED_MODEL_GROUP:
+        message = f"{text}. Received Model Group={group}\nAvailable Model Group Fallbacks=None"
+        error = ProxyError(message, 408)
+    else:
+        message = (
+            f"{text}\n\nLiteLLM: model group '{group}' failed with the error above. "
+            "No fallback was attempted."
+        )
+        error = ProxyError(message, 408, error_type(408))
+    error.bare = text
+    error.timed_out = True
     return error
 
 

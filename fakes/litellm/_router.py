@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TypeVar
 
 from fakes.litellm import _errors, _usage
@@ -95,6 +95,26 @@ def no_deployments(state: LitellmState, model: str) -> _errors.ProxyError:
     return _errors.cooldown(state.knobs, model, entries, state.config.cooldown_time)
 
 
+def _policy_type(error: _errors.ProxyError) -> str:
+    """The exception type a policy names (LiteLLM tests them in this order; a content-policy
+    refusal is a BadRequestError first)."""
+    if error.timed_out or error.status == 408:
+        return "TimeoutError"
+    return _errors.error_class(error.status)
+
+
+def _from_policy(
+    state: LitellmState, policy: Mapping[str, int], error: _errors.ProxyError
+) -> int | None:
+    """The policy's number for this error's type (1.74.15.post2 router_utils/
+    get_retry_from_policy.py:19-70 and router.py:7046-7085 know no InternalServerError
+    entry: ``policy_internal_server_error``)."""
+    kind = _policy_type(error)
+    if kind == "InternalServerError" and not state.knobs.policy_internal_server_error:
+        return None
+    return policy.get(kind)
+
+
 async def _in_group(
     state: LitellmState,
     call: CallInfo,
@@ -106,7 +126,9 @@ async def _in_group(
     retries = state.config.num_retries
     settings = state.config.router
     last: _errors.ProxyError | None = None
-    for attempt in range(retries + 1):
+    by_policy = False  # the retries come from retry_policy, which retries even a 400
+    attempt = 0
+    while attempt <= retries:
         healthy = _healthy(state, group)
         if not healthy:
             if last is not None:
@@ -129,23 +151,29 @@ async def _in_group(
         try:
             answer = await attempt_one(deployment)
         except _errors.ProxyError as error:
+            if last is None:  # the first failure's type sets the retries (retry_policy)
+                told = _from_policy(state, settings.retry_policy, error)
+                by_policy = told is not None
+                retries = retries if told is None else told
             last = error
+            allowed = _from_policy(state, settings.allowed_fails_policy, error)
+            allowed = settings.allowed_fails if allowed is None else allowed
             counted = attempt == 0 or not state.knobs.cooldown_first_failure_only
-            if (
-                error.status in RETRYABLE
-                and counted
-                and fleet.failed(deployment) > settings.allowed_fails
-            ):
+            # 1.110 holds a caller-set timeout against no deployment (cooldown_handlers.py
+            # is_caller_timeout_408, router_rust/surface/health.py:270-297)
+            counted = counted and (not error.timed_out or state.knobs.timeouts_cool_down)
+            if error.status in RETRYABLE and counted and fleet.failed(deployment) > allowed:
                 short = _errors.short_upstream(deployment, error.status, error.message)
                 state.cool_down(deployment, short, error.status)
             if attempt > 0:
                 error.retried = (retries - 1, retries)
-            if error.status not in RETRYABLE or attempt == retries:
+            if not (error.status in RETRYABLE or by_policy) or attempt >= retries:
                 raise
             left = len(_healthy(state, group))
             if not left:
                 raise
             await asyncio.sleep(backoff(state, error, attempt, len(group), left))
+            attempt += 1
             continue
         finally:
             fleet.in_flight[deployment.model_id] -= 1
@@ -214,6 +242,8 @@ async def route(
         else:
             chain = settings.fallbacks
         targets = chain.get(model, ())
+        if chain is settings.fallbacks and not targets:
+            targets = settings.default_fallbacks
         special = policy or _context_window(error)
         if not special and error.status < 500 and error.status not in (408, 429):
             targets = ()

@@ -29,7 +29,7 @@ from fakes.litellm._responses import (
 from fakes.litellm._router import route
 from fakes.litellm._router_config import Strategy
 from fakes.litellm._state import LitellmState
-from fakes.litellm._stream import StreamContext, relay
+from fakes.litellm._stream import StreamContext, error_status, relay
 from fakes.litellm._upstream import Opened, attempt_upstream, open_upstream
 from fakes.profiles import LitellmKnobs, ModelField, ResponsesMode
 from fakes.types import JSONObject
@@ -66,9 +66,18 @@ def _json(body: Any, status: int = 200, headers: list[tuple[str, str]] | None = 
     return response
 
 
-def _stream(events: Any, headers: list[tuple[str, str]]) -> EventStreamResponse:
+def _stream(
+    events: Any, headers: list[tuple[str, str]], knobs: LitellmKnobs | None = None
+) -> EventStreamResponse:
+    """``knobs`` with ``first_chunk_error_status``: the status is the first frame's error code,
+    if it is an error (1.74.15.post2 proxy/common_request_processing.py:96-131)."""
     raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
-    return EventStreamResponse(events, headers=[*raw, (b"content-type", EVENT_STREAM.encode())])
+    status_of = error_status if knobs is not None and knobs.first_chunk_error_status else None
+    return EventStreamResponse(
+        events,
+        headers=[*raw, (b"content-type", EVENT_STREAM.encode())],
+        status_of_first=status_of,
+    )
 
 
 def check_key(state: LitellmState, request: Request) -> None:
@@ -206,7 +215,7 @@ async def chat_completions(request: Request) -> Answer:
         opened = await open_upstream(state, deployment, "/chat/completions", upstream_body, call)
         if stream:
             headers = call.headers(knobs.stream_headers) + stream_extra(knobs)
-            return _stream(relay(ctx, opened.response, opened.aclose), headers)
+            return _stream(relay(ctx, opened.response, opened.aclose), headers, knobs)
         try:
             data = orjson.loads(await opened.response.aread())
         finally:
@@ -258,6 +267,7 @@ async def _routed_chat(
         deployment,
         include_usage=stream and bool(options.get("include_usage")),
         prompt_tokens=prompt_tokens,
+        fallbacks=state.config.router.fallbacks,
     )
     usage_v2 = state.config.router.strategy is Strategy.USAGE_V2
     group = state.config.group(deployment.model_name)
@@ -270,7 +280,7 @@ async def _routed_chat(
         if usage_v2 and knobs.usage_headers_count_this_call:
             call.ratelimit = _usage.headers(state, group)
         headers = call.headers(knobs.stream_headers) + stream_extra(knobs)
-        return _stream(relay(ctx, opened.response, opened.aclose), headers)
+        return _stream(relay(ctx, opened.response, opened.aclose), headers, knobs)
     try:
         data = orjson.loads(await opened.response.aread())
     finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,6 +125,8 @@ class StreamContext:
     created: int = field(default_factory=lambda: int(time.time()))
     # told the stream's total tokens once it has ended (the router's usage counters)
     on_tokens: Callable[[int], None] | None = None
+    # router_settings.fallbacks, which a 1.74 mid-stream timeout's message lists
+    fallbacks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 class Reframer:
@@ -358,7 +360,46 @@ def cut_error(ctx: StreamContext) -> _errors.ProxyError:
     return _errors.ProxyError(text, 500, "internal_server_error")
 
 
+def timeout_frame(ctx: StreamContext) -> _errors.ProxyError:
+    """1.74: the deployment's stream_timeout ran out while the stream was read (the attempt
+    had returned at its headers): a MidStreamFallbackError, 503 (seen, router conformance,
+    timeouts). With fallbacks configured elsewhere, the router's note twice, the second time
+    with the exception's "Original exception" (1.74.15.post2 router.py:3806-3851)."""
+    timed_out = (
+        "litellm.Timeout: APITimeoutError - Request timed out. Error_str: Request timed out."
+    )
+    bare = f"litellm.ServiceUnavailableError: litellm.MidStreamFallbackError: {timed_out}"
+    group = ctx.deployment.model_name
+    if ctx.fallbacks and group not in ctx.fallbacks and ctx.knobs.no_fallback_note:
+        listed = ", ".join(f"{{{g!r}: {list(t)!r}}}" for g, t in ctx.fallbacks.items())
+        bare += f"No fallback model group found for original model_group={group}. "
+        bare += f"Fallbacks=[{listed}]"
+        text = (
+            f"{bare}. Received Model Group={group}\nAvailable Model Group Fallbacks=None\n"
+            f"Error doing the fallback: {bare} Original exception: Timeout: {timed_out}"
+        )
+    else:
+        text = f"{bare}. Received Model Group={group}\nAvailable Model Group Fallbacks=None"
+    return _errors.ProxyError(text, 503)
+
+
+def error_status(event: bytes) -> int | None:
+    """The code of an error frame (``data: {"error": {..., "code": "503"}}``), else None."""
+    if not event.startswith(b"data:"):
+        return None
+    try:
+        data = orjson.loads(event[5:].strip())
+    except orjson.JSONDecodeError:
+        return None
+    inner = data.get("error") if isinstance(data, dict) else None
+    try:
+        return int(inner["code"]) if isinstance(inner, dict) else None
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 CLOSED = ""  # the upstream closed its stream cleanly, without [DONE]
+TIMED_OUT = "timed out"  # the read timeout (a deployment's stream_timeout) ran out
 
 
 async def _upstream_events(response: httpx.Response) -> AsyncGenerator[str | None, None]:
@@ -368,6 +409,8 @@ async def _upstream_events(response: httpx.Response) -> AsyncGenerator[str | Non
         async for line in response.aiter_lines():
             if line.startswith("data:"):
                 yield line[5:].strip()
+    except httpx.TimeoutException:
+        yield TIMED_OUT
     except httpx.HTTPError:
         yield None
     else:
@@ -392,6 +435,9 @@ async def relay(
                 break
             if payload == CLOSED:
                 ending = "closed"
+                break
+            if payload == TIMED_OUT:
+                ending = "timeout"
                 break
             if payload == "[DONE]":
                 ending = "done"
@@ -424,6 +470,10 @@ async def relay(
             yield sse.DONE
             if ctx.on_tokens is not None:  # the success callback: a stream that ended well
                 ctx.on_tokens(reframer.counted_tokens())
+        elif ending == "timeout" and knobs.stream_timeout_in_stream:
+            if held is not None:
+                yield held
+            yield sse.event(sse.spaced(timeout_frame(ctx).body()))
         elif ending == "error":
             if held is not None:
                 yield held

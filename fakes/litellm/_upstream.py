@@ -4,6 +4,7 @@ LiteLLM router; the upstream response stays open so streams pass through unbuffe
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,40 @@ class Opened:
 
     async def aclose(self) -> None:
         await self.response.aclose()
+
+
+class _Replayed(httpx.AsyncByteStream):
+    """A stream whose first chunk was already read (to see it arrive in time), then the rest."""
+
+    def __init__(self, first: bytes, rest: AsyncIterator[bytes], original: httpx.Response) -> None:
+        self.first, self.rest, self.original = first, rest, original
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self.first
+        async for chunk in self.rest:
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self.original.aclose()
+
+
+async def _first_chunk_in_time(response: httpx.Response) -> httpx.Response:
+    """LiteLLM waits for a stream's first chunk inside the attempt, so a ``stream_timeout``
+    before it fails the attempt (retried, answered as a 408), not the stream."""
+    rest = response.aiter_raw()
+    try:
+        first = await rest.__anext__()
+    except StopAsyncIteration:
+        first = b""
+    except BaseException:
+        await response.aclose()
+        raise
+    return httpx.Response(
+        response.status_code,
+        headers=response.headers,
+        stream=_Replayed(first, rest, response),
+        request=response.request,
+    )
 
 
 def _connection_error(
@@ -67,11 +102,33 @@ async def attempt_upstream(
     }
     client = state.client()
     call.upstream_started = call.upstream_started or time.monotonic()
+    stream = bool(body.get("stream"))
+    seconds = deployment.timeout_for(stream)
+    limit = httpx.USE_CLIENT_DEFAULT if seconds is None else httpx.Timeout(seconds, connect=10.0)
     request = client.build_request(
-        "POST", f"{deployment.api_base}{path}", content=orjson.dumps(body), headers=headers
+        "POST",
+        f"{deployment.api_base}{path}",
+        content=orjson.dumps(body),
+        headers=headers,
+        timeout=limit,
     )
+    started = time.monotonic()
     try:
         response = await client.send(request, stream=True)
+        waits = stream and not knobs.stream_timeout_in_stream
+        if seconds is not None and waits and response.status_code < 400:
+            response = await _first_chunk_in_time(response)
+    except httpx.TimeoutException as exc:
+        if seconds is None:
+            error = _connection_error(knobs, deployment, exc)
+            error.headers = call.headers(knobs.upstream_error_headers)
+            raise error from None
+        taken = time.monotonic() - started
+        error = _errors.timeout_error(knobs, deployment, seconds, taken, stream)
+        call.upstream, call.timeout = {}, str(seconds)
+        names = knobs.timeout_stream_headers if stream else knobs.upstream_error_headers
+        error.headers = call.headers(names)
+        raise error from None
     except httpx.TransportError as exc:
         error = _connection_error(knobs, deployment, exc)
         error.headers = call.headers(knobs.upstream_error_headers)

@@ -1,12 +1,14 @@
 """Declarative, versioned backend profiles."""
 
 from fakes.profiles._litellm import (
+    HealthEntries,
     LitellmKnobs,
     LitellmProfile,
     MidStreamError,
     MissingMessages,
     ModelField,
     ResponsesMode,
+    TimeoutWording,
     UpstreamCut,
     UpstreamErrorFormat,
     UsageChunk,
@@ -50,6 +52,7 @@ __all__ = [
     "ContinuousUsage",
     "EmptyTools",
     "ErrorShape",
+    "HealthEntries",
     "HermesStream",
     "JsonStyle",
     "Knobs",
@@ -71,6 +74,7 @@ __all__ = [
     "ResponsesRoute",
     "ResponsesStream",
     "StreamUsage",
+    "TimeoutWording",
     "ToolChoiceUnion",
     "UnknownFields",
     "UpstreamCut",

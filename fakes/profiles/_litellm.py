@@ -51,6 +51,26 @@ class ResponsesMode(StrEnum):
     BRIDGE = "bridge"  # converted to a chat call upstream
 
 
+class TimeoutWording(StrEnum):
+    """How a deployment's ``timeout`` (``stream_timeout``) error reads."""
+
+    # LiteLLM's own HTTP handler: "Read timed out. Timeout passed=T, time taken=X seconds";
+    # a stream's "Timeout on reading data from socket"; Deployment Info of three lines
+    READ_TIMED_OUT = "read_timed_out"
+    # the openai client's APITimeoutError: "... - timeout value=T, time taken=X seconds";
+    # Deployment Info of two lines
+    OPENAI_CLIENT = "openai_client"
+
+
+class HealthEntries(StrEnum):
+    """What the keyed /health lists of each deployment."""
+
+    DISPLAY = "display"  # api_base, model (and the probe's error): model_id closes each entry
+    # the deployment's litellm_params as the router holds them, with the probe's metadata;
+    # an error carries a stack trace, the probe's raw request shown unmasked
+    PARAMS = "params"
+
+
 class LitellmKnobs(BaseModel):
     """Every quirk of a LiteLLM proxy release range, as data."""
 
@@ -171,6 +191,32 @@ class LitellmKnobs(BaseModel):
     completions_openai_errors: bool = False
     completion_headers: tuple[str, ...] = ()
     completion_stream_headers: tuple[str, ...] = ()
+    # A deployment's timeout / stream_timeout ended an attempt: a 408 "litellm.Timeout"
+    timeout_wording: TimeoutWording = TimeoutWording.READ_TIMED_OUT
+    timeouts_cool_down: bool = False  # counted toward allowed_fails like any failure
+    timeout_stream_headers: tuple[str, ...] = (
+        "x-litellm-call-id", "x-litellm-model-id", "x-litellm-model-name",
+        "x-litellm-response-cost", "x-litellm-response-cost-original",
+        "x-litellm-response-cost-discount-amount", "x-litellm-response-cost-margin-amount",
+        "x-litellm-response-cost-margin-percent", "x-litellm-response-cost-input",
+        "x-litellm-response-cost-output", "x-litellm-response-cost-tool-usage",
+        "x-litellm-key-spend",
+    )  # fmt: skip
+    # a stream's attempt returns at the upstream's headers, so its stream_timeout ends the
+    # stream, not the attempt: a 503 MidStreamFallbackError frame, not retried (False: the
+    # attempt waits for the first chunk, a timeout is retried and answered as a 408)
+    stream_timeout_in_stream: bool = False
+    # a stream whose first frame is an error is answered with that error's status
+    first_chunk_error_status: bool = False
+    # retry_policy / allowed_fails_policy honour their InternalServerError entries
+    policy_internal_server_error: bool = True
+    # The keyed /health
+    health_entries: HealthEntries = HealthEntries.DISPLAY
+    # a failing probe is sent again this often, with the openai SDK's backoff (its client's
+    # own retries: the probe does not go through the router)
+    health_probe_retries: int = 0
+    # ?model= is matched against litellm_params.model before the group names (False: after)
+    health_model_by_provider_first: bool = False
     # Routes
     responses: ResponsesMode = ResponsesMode.FORWARD
     responses_error_version: bool = True  # /v1/responses errors add x-litellm-version

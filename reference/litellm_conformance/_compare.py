@@ -38,6 +38,11 @@ _IDS = re.compile(
 _COOLDOWN_LIST = re.compile(r"cooldown_list=\[.*\]$", re.DOTALL)
 
 
+# A timeout's message names how long the attempt took (1.110.2 http_handler.py:654, 1.74.15
+# openai.py:432): the machine's pace, not the proxy's.
+_TAKEN = re.compile(r"time taken=[0-9.]+ seconds")
+
+
 def scrub(text: str) -> str:
     def one(match: re.Match[str]) -> str:
         prefix = match.group("prefix") or match.group("prefix2")
@@ -45,6 +50,7 @@ def scrub(text: str) -> str:
             return prefix + "<id>"
         return "<uuid>" if match.group("uuid") else "<model-id>"
 
+    text = _TAKEN.sub("time taken=<seconds> seconds", text)
     return _IDS.sub(one, _COOLDOWN_LIST.sub("cooldown_list=[<deployments cooling down>]", text))
 
 

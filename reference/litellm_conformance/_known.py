@@ -20,9 +20,10 @@ def load(recording: Path) -> list[str]:
 
 # Why differences stand, by a part of their line (printed above the first in .known.txt).
 REASONS = {
-    "router[": "1.74's keyed /health probes each failing deployment three times (the health "
-    "check's own retries) and shows its probes' params and tracebacks: not imitated, the fake "
-    "answers /health as 1.110.2 does.",
+    "router[": "1.110.2's router (its Rust core, not read) answers a group of one that its own "
+    "failure has just cooled down, with retries left, with the 'No deployments available' 429 "
+    "(run policies: InternalServerErrorAllowedFails 0); the fake gives the 500 that cooled it, "
+    "as 1.110.2 does for a group of two (run failover, 'pair again').",
     "extra.messages": "/v1/messages in front of an openai/ deployment is not imitated yet: "
     "1.110.2 sends it to the upstream's /v1/responses (a 404 from SGLang and Ollama, an answer "
     "converted from llama.cpp's), where the fake converts it to a chat call as for hosted_vllm/.",

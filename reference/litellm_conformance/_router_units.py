@@ -119,7 +119,7 @@ STEPS = (
         {"model": "pair", "prompt": "hi"},
         "/v1/completions",
     ),
-    Step("keyed /health: every deployment called once", None, "/health", concurrent=True),
+    Step("keyed /health: every deployment probed at once", None, "/health", concurrent=True),
     Step("keyed /health of one group", None, "/health?model=fleet", concurrent=True),
 )
 
@@ -274,7 +274,129 @@ POLICY = Run(
         ),
     ),
 )
-RUNS = {run.name: run for run in (FAILOVER, LIMITS, BUSY, RESPONSES, STREAM_LIMITS, POLICY)}
+# Per-deployment timeouts in front of slow replicas (2 s to the first byte): a deployment's
+# `timeout` (and `stream_timeout` for streams) ends the attempt; retries, cooldown and
+# fallbacks as for any failure.
+SLOW = 2.0
+TIMEOUT_S = 0.5
+TIMEOUTS = Run(
+    "timeouts",
+    (
+        Replica("t1", ttft=SLOW),
+        Replica("t2", ttft=SLOW),
+        Replica("b2"),
+        Replica("t3", ttft=SLOW),
+        Replica("c2"),
+        Replica("t4", ttft=SLOW),
+    ),
+    {
+        "slow": (("t1", {"timeout": TIMEOUT_S}),),
+        "slowpair": (("t2", {"weight": 1.0, "timeout": TIMEOUT_S}), ("b2", {"weight": 1e-12})),
+        "slowfb": (("t3", {"timeout": TIMEOUT_S}),),
+        "backup": (("c2", {}),),
+        "streamy": (("t4", {"stream_timeout": TIMEOUT_S}),),
+    },
+    {
+        "num_retries": 1,
+        "allowed_fails": 1,
+        "cooldown_time": COOLDOWN,
+        "fallbacks": [{"slowfb": ["backup"]}],
+    },
+    frozenset({"t1", "t2", "b2", "t3", "c2", "t4"}),
+    (
+        Step("slow: the deployment's timeout, retried once", {"model": "slow", "messages": HI}),
+        Step("slow again", {"model": "slow", "messages": HI}),
+        Step(
+            "slowpair: the slow one times out, and is picked again by weight on the retry",
+            {"model": "slowpair", "messages": HI},
+        ),
+        Step("slowfb: times out, then its fallback group", {"model": "slowfb", "messages": HI}),
+        Step(
+            "streamy, streamed: stream_timeout",
+            {"model": "streamy", "messages": HI, "stream": True},
+        ),
+        Step("streamy, not streamed: no timeout applies", {"model": "streamy", "messages": HI}),
+    ),
+)
+# Names users give groups: model_group_alias (a name served by another group) and
+# default_fallbacks (every group's last resort); the keyed /health by the provider's model.
+ALIASES = Run(
+    "aliases",
+    (Replica("b1"), Replica("a1", failing=True), Replica("c2")),
+    {
+        "main": (("b1", {}),),
+        "broken": (("a1", {}),),
+        "backup": (("c2", {}),),
+    },
+    {
+        "num_retries": 0,
+        "model_group_alias": {"gpt-4o": "main", "legacy": "broken"},
+        "default_fallbacks": ["backup"],
+    },
+    frozenset({"b1", "a1", "c2"}),
+    (
+        Step("an alias: its group answers", {"model": "gpt-4o", "messages": HI}),
+        Step("an alias, streamed", {"model": "gpt-4o", "messages": HI, "stream": True}),
+        Step("a failing group: default_fallbacks", {"model": "broken", "messages": HI}),
+        Step("an alias of the failing group", {"model": "legacy", "messages": HI}),
+        Step("an unknown model", {"model": "nope", "messages": HI}),
+        Step(
+            "/v1/completions to an alias",
+            {"model": "gpt-4o", "prompt": "hi", "max_tokens": 5},
+            "/v1/completions",
+        ),
+        Step("/v1/models lists the aliases", None, "/v1/models"),
+        Step(
+            "keyed /health by the provider's model",
+            None,
+            "/health?model=hosted_vllm/fake-model",
+            concurrent=True,
+        ),
+    ),
+)
+# retry_policy and allowed_fails_policy: retries and the cooldown threshold per exception type.
+POLICIES = Run(
+    "policies",
+    (
+        Replica("a1", failing=True),
+        Replica("b1"),
+        Replica("a2", failing=True),
+        Replica("r1", refusal="That is not a valid request."),
+    ),
+    {
+        "fleet": (("a1", {"weight": 1.0}), ("b1", {"weight": 1e-12})),
+        "solo": (("a2", {"weight": 1.0}),),
+        "picky": (("r1", {"weight": 1.0}),),
+    },
+    {
+        "num_retries": 3,
+        "allowed_fails": 5,
+        "cooldown_time": COOLDOWN,
+        "retry_policy": {"InternalServerErrorRetries": 1, "BadRequestErrorRetries": 2},
+        "allowed_fails_policy": {"InternalServerErrorAllowedFails": 0},
+    },
+    frozenset({"a1", "b1", "a2", "r1"}),
+    (
+        Step("solo: one retry for a 500, whatever num_retries", {"model": "solo", "messages": HI}),
+        Step("fleet: the 500 cools a1 at once", {"model": "fleet", "messages": HI}),
+        Step("fleet again", {"model": "fleet", "messages": HI}),
+        Step("picky: a 400 with BadRequestErrorRetries", {"model": "picky", "messages": HI}),
+    ),
+)
+RUNS = {
+    run.name: run
+    for run in (
+        FAILOVER,
+        LIMITS,
+        BUSY,
+        RESPONSES,
+        STREAM_LIMITS,
+        POLICY,
+        TIMEOUTS,
+        ALIASES,
+        POLICIES,
+    )
+}
 
 
 def _value(value: Any) -> str:

@@ -44,6 +44,10 @@ FORMAT = "llm-fakes-litellm-router"
 FORMAT_VERSION = 1
 KEY = b"[master key]"
 SITE_PACKAGES = re.compile(rb'/[^\s"\\]*/site-packages/')
+SITE_PATHS = re.compile(SITE_PACKAGES.pattern.decode())
+STDLIB_PATHS = re.compile(r'/[^\s"\\<]*/lib/python3\.\d+/')  # what is left: the standard library
+TRACE = re.compile(r'(\\nstack trace: )((?:[^"\\]|\\.)*)"')  # in a JSON body's text
+CUT_PATH = re.compile(r'(File ")/[^"\n]*$')  # a traceback cut inside a file's path
 UNIT = "router"  # how differences name the run
 
 
@@ -150,8 +154,49 @@ def _unrandom(answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def _traces(body: str) -> list[str]:
+    return [orjson.loads(f'"{match.group(2)}"') for match in TRACE.finditer(body)]
+
+
+def _with_traces(body: str, traces: list[str]) -> str:
+    """The body with its tracebacks, in order, replaced by ``traces``."""
+    remaining = iter(traces)
+
+    def one(match: re.Match[str]) -> str:
+        return match.group(1) + orjson.dumps(next(remaining)).decode()[1:-1] + '"'
+
+    return TRACE.sub(one, body)
+
+
+def _pathless(body: str) -> str:
+    """Installation paths as <site-packages>/; a traceback cut inside a path loses that path."""
+    body = STDLIB_PATHS.sub("<stdlib>/", SITE_PATHS.sub("<site-packages>/", body))
+    return _with_traces(body, [CUT_PATH.sub(r"\1", trace) for trace in _traces(body)])
+
+
+def _cut_traces(
+    real: list[dict[str, Any]], fake: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """1.74's /health shows each failed probe's traceback cut at 1000 characters, and their
+    file paths name the installation. With the paths as <site-packages>/ on both sides (and the
+    real one's last path, if the cut fell inside it, dropped), the fake's traceback (installed
+    under a shorter path, so cut later) is compared as far as the real one reaches. A fake
+    traceback shorter than the real one still differs."""
+    real_out, fake_out = [], []
+    for index, answer in enumerate(real):
+        body = _pathless(answer["body"])
+        cut = _traces(body)
+        real_out.append({**answer, "body": body})
+        if index < len(fake):
+            mine = _pathless(fake[index]["body"])
+            short = [t[: len(cut[i])] if i < len(cut) else t for i, t in enumerate(_traces(mine))]
+            fake_out.append({**fake[index], "body": _with_traces(mine, short)})
+    return real_out, fake_out + fake[len(real) :]
+
+
 def compare(real: list[dict[str, Any]], fake: list[dict[str, Any]]) -> list[str]:
     """Differences by path: the answers as the catalogue compares them, then the replicas."""
+    real, fake = _cut_traces(real, fake)
     lines = _known.flat(differences({UNIT: _unrandom(real)}, {UNIT: _unrandom(fake)}))
     for index, (a, b) in enumerate(zip(real, fake, strict=False)):
         if a["replicas"] != b["replicas"]:
@@ -168,7 +213,7 @@ def write(run: Run, path: Path, version: str, answers: list[dict[str, Any]]) -> 
         "run": run.name,
         "config": config_text(run, "http://upstream.fake"),
         "requests": [step.request for step in run.steps],
-        "answers": answers,
+        "answers": [{**answer, "body": _pathless(answer["body"])} for answer in answers],
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     text = orjson.dumps(data, option=orjson.OPT_INDENT_2).replace(MASTER_KEY.encode(), KEY)

@@ -323,3 +323,88 @@ async def test_1_74_names_a_completions_error_as_its_openai_client_does(
         openai_errors
     )
     assert ("x-litellm-call-id" in answer.headers) is not openai_errors
+
+
+def test_an_alias_names_its_groups_deployments_and_keeps_their_ids() -> None:
+    state = _state("router_settings:\n  model_group_alias: {gpt-4o: m, ghost: nowhere}\n")
+    config = state.config
+    aliased = config.group("gpt-4o")
+    assert [d.model_name for d in aliased] == ["gpt-4o", "gpt-4o"]
+    assert [d.model_id for d in aliased] == [d.model_id for d in config.group("m")]
+    assert config.group("ghost") == ()  # an alias of no group serves nothing
+    assert config.model_names == ["gpt-4o", "m", "solo"]  # aliases first, as both list them
+    assert [d.model_name for d in config.model_list] == ["gpt-4o", "gpt-4o", "m", "m", "solo"]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("model_group_alias: [m]", "model_group_alias must map names to model groups"),
+        ("model_group_alias: {a: {model: m, hidden: true}}", "hidden"),
+        ("default_fallbacks: solo", "default_fallbacks must be a list of model group names"),
+    ],
+)
+def test_alias_and_default_fallback_settings_are_checked(value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        _state(f"router_settings:\n  {value}\n")
+
+
+def test_default_fallbacks_are_read() -> None:
+    state = _state("router_settings:\n  default_fallbacks: [solo]\n  fallbacks: [{m: [m]}]\n")
+    assert state.config.router.default_fallbacks == ("solo",)
+
+
+@pytest.mark.parametrize("provider_first", [False, True])
+def test_health_targets_by_group_name_or_by_provider_model_first(provider_first: bool) -> None:
+    from fakes.litellm._health import _targeted
+
+    text = (
+        "model_list:\n  - model_name: hosted_vllm/x\n    litellm_params: {model: hosted_vllm/y, "
+        'api_base: "http://n/v1"}\n' + GROUP.removeprefix("model_list:\n")
+    )
+    text += "general_settings: {master_key: sk-a-Str0ng-key-for-tests}\n"
+    state = LitellmState(parse_config(text, "c.yaml", PROFILE, RELEASE, {}), None)
+    state.set_knobs({"health_model_by_provider_first": provider_first})
+    named = [d.api_base for d in _targeted(state, "hosted_vllm/x")]
+    # a group is named like another deployment's provider model: which list wins is the knob
+    assert named == (
+        ["http://a/v1", "http://b/v1", "http://c/v1"] if provider_first else ["http://n/v1"]
+    )
+    assert [d.api_base for d in _targeted(state, "m")] == ["http://a/v1", "http://b/v1"]
+    assert len(_targeted(state, None)) == 4
+
+
+def test_retry_and_allowed_fails_policies_are_read_by_exception_type() -> None:
+    state = _state(
+        "router_settings:\n  retry_policy: {BadRequestErrorRetries: 2, TimeoutErrorRetries: 0}\n"
+        "  allowed_fails_policy: {InternalServerErrorAllowedFails: 0}\n"
+    )
+    router = state.config.router
+    assert router.retry_policy == {"BadRequestError": 2, "TimeoutError": 0}
+    assert router.allowed_fails_policy == {"InternalServerError": 0}
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("retry_policy: {ServerRetries: 1}", "retry_policy.ServerRetries is not one of: "),
+        ("retry_policy: [1]", "retry_policy must map exception types to numbers"),
+        ("allowed_fails_policy: {RateLimitErrorRetries: 1}", "RateLimitErrorAllowedFails"),
+    ],
+)
+def test_a_policy_names_litellms_exception_types(value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        _state(f"router_settings:\n  {value}\n")
+
+
+@pytest.mark.parametrize(("honoured", "expected"), [(True, 0), (False, None)])
+def test_an_internal_server_error_entry_counts_where_the_release_knows_it(
+    honoured: bool, expected: int | None
+) -> None:
+    from fakes.litellm._router import _from_policy
+
+    state = _state("router_settings:\n  retry_policy: {InternalServerErrorRetries: 0}\n")
+    state.set_knobs({"policy_internal_server_error": honoured})
+    policy = state.config.router.retry_policy
+    assert _from_policy(state, policy, ProxyError("x", 500)) == expected
+    assert _from_policy(state, policy, ProxyError("x", 400)) is None  # no BadRequest entry

@@ -69,3 +69,15 @@ def test_responses_are_routed_like_chat_on_1_110() -> None:
     assert fallback["status"] == 200 and fallback["replicas"][-1] == "c2"
     assert dict(fallback["headers"])["x-litellm-attempted-fallbacks"] == "1"
     assert answers[-1]["status"] == 429 and answers[-1]["replicas"] == []
+
+
+def test_the_keyed_health_probe_is_retried_by_the_openai_client_on_1_74_only() -> None:
+    """1.74's probe is a plain litellm.acompletion whose openai client keeps its two retries;
+    1.110's probe is sent once."""
+    for version, attempts in (("1.74.15.post2", 3), ("1.110.2", 1)):
+        health = next(
+            a
+            for a in read(ROOT / path_for(version).name)
+            if a["label"] == "keyed /health of one group"
+        )
+        assert health["replicas"] == ["a1"] * attempts + ["b1"], version
