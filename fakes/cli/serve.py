@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import importlib
 import os
 import secrets
 import socket
@@ -18,6 +17,7 @@ import click
 from rich.console import Console
 
 from fakes.cli._banner import banner, console_line, curl_examples, url_of
+from fakes.cli._lazy import LazyGroup
 from fakes.cli._stack_upstream import UPSTREAMS
 from fakes.http.exposure import check_exposure
 from fakes.profiles import (
@@ -29,9 +29,25 @@ if TYPE_CHECKING:
     from fakes.litellm import LitellmConfig, UnsafeMasterKeyError
 
 
-@click.group()
+# Each backend's command in a module of its own (they import this one), loaded on first use.
+_BACKENDS = {
+    name: f"fakes.cli.{name}:serve_{name}" for name in ("fleet", "ollama", "llamacpp", "sglang")
+}
+
+
+@click.group(cls=LazyGroup, lazy=_BACKENDS)
 def serve() -> None:
     """Start a fake server."""
+    _without_httpx_cli()
+
+
+def _without_httpx_cli() -> None:
+    """httpx's package imports its own command line (``httpx._main``: rich's progress bars and
+    syntax highlighting, pygments; about 30 ms) unless that import fails, and then offers a
+    stub. A server never runs httpx's command line: where httpx is not loaded yet, mark it
+    absent, so the proxies that need httpx start without it."""
+    if "httpx" not in sys.modules:
+        sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 
 def warn_past_newest(backend: str, release: str | None, newest: str, profile_name: str) -> None:
@@ -548,8 +564,3 @@ def _refuse(exc: UnsafeMasterKeyError) -> NoReturn:
         nl=False,
     )
     sys.exit(EXIT_CODE)
-
-
-# Subcommands in modules of their own, which import this one: added once it is loaded.
-for _module in ("fleet", "ollama", "llamacpp", "sglang"):
-    serve.add_command(getattr(importlib.import_module(f"fakes.cli.{_module}"), f"serve_{_module}"))
