@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from rich.console import Console
 
 from fakes.cli._banner import banner, console_line, curl_examples, url_of
 from fakes.cli._lazy import LazyGroup
 from fakes.cli._stack_upstream import UPSTREAMS
+from fakes.cli._terminal import Printer, terminal
 from fakes.http.exposure import check_exposure
 from fakes.profiles import (
     DEFAULT_VLLM_VERSION,
@@ -250,7 +250,7 @@ def serve_vllm(
     import uvicorn
 
     url = f"http://{'[' + host + ']' if ':' in host else host}:{sock.getsockname()[1]}"
-    console = Console(stderr=True, soft_wrap=True)
+    console = terminal()
     if workers > 1:
         # uvicorn starts workers from an import string: each rebuilds the same config from
         # the resolved options, handed over in an environment variable.
@@ -290,7 +290,7 @@ def serve_vllm(
         server.run(sockets=[sock])  # uvicorn's own loop choice: uvloop when installed
 
 
-def _load(console: Console, seconds: float, sock: socket.socket | None) -> None:
+def _load(console: Printer, seconds: float, sock: socket.socket | None) -> None:
     """Like vLLM loading a model: its port is bound but not listening, so connections are
     refused until the engine is up (vllm/entrypoints/openai/api_server.py binds the socket
     first and serves only after building the engine)."""
@@ -383,7 +383,7 @@ def serve_litellm(
     )
     url = url_of(host, sock.getsockname()[1])
     model = config.model_names[0] if config.model_names else "fake-model"
-    console = Console(stderr=True, soft_wrap=True)
+    console = terminal()
     console.print(f"[bold green]fake LiteLLM {config.version}[/] ({chosen.name}: {chosen.summary})")
     console.print(
         f"listening on [bold]{url}[/]  (ready in {(time.monotonic() - started) * 1000:.0f} ms)"
@@ -502,7 +502,7 @@ def serve_stack(
         peers={upstream: (f"{server.label} (upstream)", server.app)},
     )
     server_header = litellm_profile.knobs.server_header
-    console = Console(stderr=True, soft_wrap=True)
+    console = terminal()
     console.print(
         f"[bold green]fake LiteLLM {litellm_release}[/] ({litellm_profile.name}) on "
         f"[bold]{litellm_url}[/] -> [bold green]{server.label}[/] "

@@ -5,6 +5,7 @@ over, and the modules it loaded are compared with what it must leave for first u
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -61,8 +62,7 @@ LATER = (
     "prometheus_client",
     "httpx._main",
     "pygments",
-    "rich.table",
-    "rich.progress",
+    "rich",  # the banner reaches a pipe here: plain text (tests/fakes/cli/test_terminal.py)
 )
 # The vLLM fake's path needs no HTTP client at all, nor the responses route's types.
 VLLM_LATER = (*LATER, "httpx", "fakes.litellm", "fakes.vllm._responses_input")
@@ -70,11 +70,14 @@ LITELLM_LATER = (*LATER, "fakes.vllm")
 
 
 def _loaded_at_start(*argv: str) -> set[str]:
+    # stderr is a pipe, and nothing asks for colours anyway
+    env = {k: v for k, v in os.environ.items() if k not in {"FORCE_COLOR", "TTY_COMPATIBLE"}}
     done = subprocess.run(
         [sys.executable, "-c", _PROGRAM, *argv],
         capture_output=True,
         text=True,
         timeout=120,
+        env=env,
     )
     assert done.returncode == 0, done.stderr
     return set(json.loads(done.stdout.splitlines()[-1]))
