@@ -20,13 +20,11 @@ from fakes.cli._lazy import LazyGroup
 from fakes.cli._stack_upstream import UPSTREAMS
 from fakes.cli._terminal import Printer, terminal
 from fakes.http.exposure import check_exposure
-from fakes.profiles import (
-    DEFAULT_VLLM_VERSION,
-    LitellmProfile,
-)
+from fakes.profiles import DEFAULT_VLLM_VERSION
 
 if TYPE_CHECKING:
     from fakes.litellm import LitellmConfig, UnsafeMasterKeyError
+    from fakes.profiles import LitellmProfile
 
 
 # Each backend's command in a module of its own (they import this one), loaded on first use.

@@ -65,7 +65,16 @@ LATER = (
     "rich",  # the banner reaches a pipe here: plain text (tests/fakes/cli/test_terminal.py)
 )
 # The vLLM fake's path needs no HTTP client at all, nor the responses route's types.
-VLLM_LATER = (*LATER, "httpx", "fakes.litellm", "fakes.vllm._responses_input")
+VLLM_LATER = (
+    *LATER,
+    "httpx",
+    "fakes.litellm",
+    "fakes.vllm._responses_input",
+    "fakes.profiles._litellm",  # the other backends' profile models
+    "fakes.profiles._ollama",
+    "fakes.profiles._llamacpp",
+    "fakes.profiles._sglang",
+)
 LITELLM_LATER = (*LATER, "fakes.vllm")
 
 
@@ -117,6 +126,7 @@ def test_serve_litellm_leaves_the_rest_for_first_use(tmp_path: Path) -> None:
         ("prometheus_client", "metrics.render()"),
         ("fakes.vllm._responses_input", "vllm_request"),
         ("fakes.record._recorder", "fakes.record.Recorder"),
+        ("fakes.profiles._litellm", "fakes.profiles.LitellmProfile"),
     ],
 )
 def test_first_use_loads_what_start_up_left(module: str, first_use: str) -> None:
@@ -135,6 +145,7 @@ def test_first_use_loads_what_start_up_left(module: str, first_use: str) -> None
             "TestClient(app).post('/v1/responses', json={'model': 'fake-model', 'input': []})"
         ),
         "fakes.record.Recorder": "import fakes.record\nfakes.record.Recorder",
+        "fakes.profiles.LitellmProfile": "import fakes.profiles\nfakes.profiles.LitellmProfile",
     }
     program = f"import sys\n{uses[first_use]}\nprint({module!r} in sys.modules)"
     done = subprocess.run(
