@@ -829,6 +829,8 @@ def row_litellm(tmp: Path, args: argparse.Namespace) -> list[Row]:
                 headers=auth,
             )
             real_start = real.ready
+    if not median(reals):
+        raise RuntimeError(f"the real proxy answered no request ({reals} req/s)")
     speed = median(fakes) / median(reals)
     start = real_start / median(fake_starts)
     return [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.console import Console
+from fakes.cli._terminal import Printer, terminal
 
 if TYPE_CHECKING:
     from fakes.vllm import VllmConfig
@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 def banner(url: str, config: VllmConfig, elapsed: float, workers: int = 1) -> None:
     profile, version, model = config.profile, config.version, config.served_model_names[0]
     key = config.api_keys[0] if config.api_keys else None
-    console = Console(stderr=True, soft_wrap=True)  # never wrap inside a command to copy
+    console = terminal()  # never wrap inside a command to copy
     # the key itself never goes to a terminal or a CI log
     auth = ' -H "Authorization: Bearer $API_KEY"' if key else ""
     key_code = "os.environ['API_KEY']" if key else "'none'"
@@ -33,7 +33,7 @@ def banner(url: str, config: VllmConfig, elapsed: float, workers: int = 1) -> No
     console.print(f"  control plane: {url}/_fake/requests", style="dim")
 
 
-def console_line(console: Console, url: str, enabled: bool, token: str | None) -> None:
+def console_line(console: Printer, url: str, enabled: bool, token: str | None) -> None:
     if enabled:
         query = "?token=TOKEN" if token else ""
         console.print(f"console: {url}/_fake/ui{query}", style="bold", markup=False)
@@ -43,7 +43,7 @@ def url_of(host: str, port: int) -> str:
     return f"http://{'[' + host + ']' if ':' in host else host}:{port}"
 
 
-def curl_examples(console: Console, url: str, model: str, key: str | None) -> None:
+def curl_examples(console: Printer, url: str, model: str, key: str | None) -> None:
     auth = ' -H "Authorization: Bearer $MASTER_KEY"' if key else ""
     console.print("try:", style="dim")
     plain = _stream_curl(url, auth, model) + "   # ends without usage"

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 
+from fakes.cli._terminal import terminal
 from fakes.fleet import FleetError, FleetSpec, ReplicaSpec, litellm_config, load_fleet
 from fakes.http.exposure import check_exposure
 
@@ -149,7 +149,7 @@ def serve_fleet(
     }
     proxy = create_litellm_app(config, peers=peers)
     url = url_of(host, ports[-1])
-    console = Console(stderr=True, soft_wrap=True)
+    console = terminal()
     console.print(
         f"[bold green]fake LiteLLM {release}[/] on [bold]{url}[/] -> model group "
         f"[bold]{fleet.model}[/] ({config.router.strategy.value})"

@@ -8,9 +8,9 @@ import contextlib
 import time
 
 import click
-from rich.console import Console
 
 from fakes.cli._banner import console_line
+from fakes.cli._terminal import terminal
 from fakes.http.exposure import check_exposure
 from fakes.model.script import ScriptFileError, load_script
 from fakes.model.timing import Timing
@@ -126,7 +126,7 @@ def serve_llamacpp(
     app = create_llamacpp_app(config)
     server = FakeServer(uvicorn_config(app, host, sock.getsockname()[1], log_level="info"))
     url = f"http://{'[' + host + ']' if ':' in host else host}:{sock.getsockname()[1]}"
-    console = Console(stderr=True, soft_wrap=True)
+    console = terminal()
     console.print(f"[bold green]fake llama.cpp b{build}[/] ({chosen.name}: {chosen.summary})")
     elapsed = (time.monotonic() - started) * 1000
     console.print(f"listening on [bold]{url}[/]  (ready in {elapsed:.0f} ms)")

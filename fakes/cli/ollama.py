@@ -6,9 +6,9 @@ import contextlib
 import time
 
 import click
-from rich.console import Console
 
 from fakes.cli._banner import console_line, url_of
+from fakes.cli._terminal import terminal
 from fakes.http.exposure import check_exposure
 
 # The newest release the Ollama profiles were read from (newer ones warn).
@@ -85,7 +85,7 @@ def serve_ollama(
     )
     server = FakeServer(settings)
     url = url_of(host, sock.getsockname()[1])
-    console = Console(stderr=True, soft_wrap=True)
+    console = terminal()
     console.print(f"[bold green]fake Ollama {version}[/] ({chosen.name}: {chosen.summary})")
     elapsed = (time.monotonic() - started) * 1000
     console.print(f"listening on [bold]{url}[/]  (ready in {elapsed:.0f} ms)")

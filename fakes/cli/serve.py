@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import importlib
 import os
 import secrets
 import socket
@@ -15,23 +14,38 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from rich.console import Console
 
 from fakes.cli._banner import banner, console_line, curl_examples, url_of
+from fakes.cli._lazy import LazyGroup
 from fakes.cli._stack_upstream import UPSTREAMS
+from fakes.cli._terminal import Printer, terminal
 from fakes.http.exposure import check_exposure
-from fakes.profiles import (
-    DEFAULT_VLLM_VERSION,
-    LitellmProfile,
-)
+from fakes.profiles import DEFAULT_VLLM_VERSION
 
 if TYPE_CHECKING:
     from fakes.litellm import LitellmConfig, UnsafeMasterKeyError
+    from fakes.profiles import LitellmProfile
 
 
-@click.group()
+# Each backend's command in a module of its own (they import this one), loaded on first use.
+_BACKENDS = {
+    name: f"fakes.cli.{name}:serve_{name}" for name in ("fleet", "ollama", "llamacpp", "sglang")
+}
+
+
+@click.group(cls=LazyGroup, lazy=_BACKENDS)
 def serve() -> None:
     """Start a fake server."""
+    _without_httpx_cli()
+
+
+def _without_httpx_cli() -> None:
+    """httpx's package imports its own command line (``httpx._main``: rich's progress bars and
+    syntax highlighting, pygments; about 30 ms) unless that import fails, and then offers a
+    stub. A server never runs httpx's command line: where httpx is not loaded yet, mark it
+    absent, so the proxies that need httpx start without it."""
+    if "httpx" not in sys.modules:
+        sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 
 def warn_past_newest(backend: str, release: str | None, newest: str, profile_name: str) -> None:
@@ -234,7 +248,7 @@ def serve_vllm(
     import uvicorn
 
     url = f"http://{'[' + host + ']' if ':' in host else host}:{sock.getsockname()[1]}"
-    console = Console(stderr=True, soft_wrap=True)
+    console = terminal()
     if workers > 1:
         # uvicorn starts workers from an import string: each rebuilds the same config from
         # the resolved options, handed over in an environment variable.
@@ -274,7 +288,7 @@ def serve_vllm(
         server.run(sockets=[sock])  # uvicorn's own loop choice: uvloop when installed
 
 
-def _load(console: Console, seconds: float, sock: socket.socket | None) -> None:
+def _load(console: Printer, seconds: float, sock: socket.socket | None) -> None:
     """Like vLLM loading a model: its port is bound but not listening, so connections are
     refused until the engine is up (vllm/entrypoints/openai/api_server.py binds the socket
     first and serves only after building the engine)."""
@@ -367,7 +381,7 @@ def serve_litellm(
     )
     url = url_of(host, sock.getsockname()[1])
     model = config.model_names[0] if config.model_names else "fake-model"
-    console = Console(stderr=True, soft_wrap=True)
+    console = terminal()
     console.print(f"[bold green]fake LiteLLM {config.version}[/] ({chosen.name}: {chosen.summary})")
     console.print(
         f"listening on [bold]{url}[/]  (ready in {(time.monotonic() - started) * 1000:.0f} ms)"
@@ -486,7 +500,7 @@ def serve_stack(
         peers={upstream: (f"{server.label} (upstream)", server.app)},
     )
     server_header = litellm_profile.knobs.server_header
-    console = Console(stderr=True, soft_wrap=True)
+    console = terminal()
     console.print(
         f"[bold green]fake LiteLLM {litellm_release}[/] ({litellm_profile.name}) on "
         f"[bold]{litellm_url}[/] -> [bold green]{server.label}[/] "
@@ -548,8 +562,3 @@ def _refuse(exc: UnsafeMasterKeyError) -> NoReturn:
         nl=False,
     )
     sys.exit(EXIT_CODE)
-
-
-# Subcommands in modules of their own, which import this one: added once it is loaded.
-for _module in ("fleet", "ollama", "llamacpp", "sglang"):
-    serve.add_command(getattr(importlib.import_module(f"fakes.cli.{_module}"), f"serve_{_module}"))

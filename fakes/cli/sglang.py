@@ -7,9 +7,9 @@ import contextlib
 import socket
 
 import click
-from rich.console import Console
 
 from fakes.cli._banner import console_line
+from fakes.cli._terminal import terminal
 from fakes.http.exposure import check_exposure
 from fakes.profiles import ProfileError
 from fakes.profiles._registry import DEFAULT_SGLANG_VERSION, resolve_sglang_profile
@@ -86,7 +86,7 @@ def serve_sglang(
         raise click.ClickException(f"--port {port}: {exc.strerror}") from None
     bound = sock.getsockname()[1]
     url = f"http://{'[' + host + ']' if ':' in host else host}:{bound}"
-    console = Console(stderr=True, soft_wrap=True)
+    console = terminal()
     console.print(
         f"[bold green]fake SGLang {version}[/] ({chosen.name}) serving "
         f"[bold]{served_model_name}[/] on [bold]{url}[/]"

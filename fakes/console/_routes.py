@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from fakes.console._equivalent import HIGHLIGHTS, command_line, knob_kinds, profile_yaml
 from fakes.console._hub import hub_for
-from fakes.console._save import SaveError, safe_path, save_cassette, scenario_stub
+from fakes.console._paths import SaveError, safe_path
 from fakes.http.control import PREFIX, Controllable
 from fakes.profiles import builtin
 
@@ -142,6 +142,8 @@ def console_routes(
         return value
 
     async def cassette(request: Request) -> Response:
+        from fakes.console._save import save_cassette  # the cassette code, on first save
+
         state = get_state(request)
         try:
             wanted = await payload(request)
@@ -160,6 +162,8 @@ def console_routes(
         return _json({"path": str(target), "interactions": count})
 
     async def scenario(request: Request) -> Response:
+        from fakes.console._save import scenario_stub
+
         state = get_state(request)
         try:
             wanted = await payload(request)

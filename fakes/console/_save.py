@@ -4,37 +4,15 @@ from __future__ import annotations
 
 import keyword
 import pprint
-import re
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
+from fakes.console._paths import SaveError, safe_path
 from fakes.http.requestlog import Exchange
 from fakes.record import Chunk, Header, Interaction, Redactor, save
 
-
-class SaveError(ValueError):
-    """A file name the console refuses; the message says why."""
-
-
-def safe_path(directory: str | Path, name: str, suffix: str) -> Path:
-    """``name`` inside ``directory``: relative, no ``..``, no hidden parts."""
-    if not name or not name.strip():
-        raise SaveError("give a file name, e.g. session.jsonl")
-    if "\\" in name or "\0" in name:
-        raise SaveError(f"{name!r}: use '/' between folders, and no NUL bytes")
-    relative = PurePosixPath(name)
-    if relative.is_absolute() or re.match(r"^[A-Za-z]:", name):
-        raise SaveError(f"{name!r} is absolute: give a path under the recordings directory")
-    if any(part in {"..", "."} or part.startswith(".") for part in relative.parts):
-        raise SaveError(f"{name!r}: no '..', '.' or hidden parts in the path")
-    if relative.suffix != suffix:
-        relative = relative.with_name(relative.name + suffix)
-    root = Path(directory).resolve()
-    target = (root / relative).resolve()
-    if not target.is_relative_to(root):
-        raise SaveError(f"{name!r} leaves the recordings directory")
-    return target
+__all__ = ["SaveError", "safe_path", "save_cassette", "scenario_stub"]
 
 
 def interaction(entry: Exchange, origin: float) -> Interaction:

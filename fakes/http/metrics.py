@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import bisect
 import math
-from typing import NamedTuple
-
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from typing import TYPE_CHECKING, NamedTuple
 
 from fakes.model.timing import Scheduler
+
+if TYPE_CHECKING:
+    from prometheus_client import Counter, Gauge, Histogram
 
 # Bucket boundaries copied from vllm/engine/metrics.py (0.4.3 to 0.9.x; v1 keeps them).
 TTFT_BUCKETS = (
@@ -86,8 +87,12 @@ class _Series(NamedTuple):
     e2e: Histogram
 
 
-class VllmMetrics:
-    def __init__(self, scheduler: Scheduler, replica: str | None = None) -> None:
+class _Families:
+    """The prometheus registry and vLLM's metric families, in vLLM's order."""
+
+    def __init__(self, replica: str | None) -> None:
+        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
         self.registry = CollectorRegistry(auto_describe=True)
         if replica:  # ours, not vLLM's: only when asked, so the default scrape stays vLLM's
             Gauge(
@@ -97,63 +102,78 @@ class VllmMetrics:
                 registry=self.registry,
             ).labels(replica).set(1)
         labels = ["model_name"]
-        self._running = Gauge(
+        self.running: Gauge = Gauge(
             "vllm:num_requests_running",
             "Number of requests currently running",
             labels,
             registry=self.registry,
         )
-        self._waiting = Gauge(
+        self.waiting: Gauge = Gauge(
             "vllm:num_requests_waiting",
             "Number of requests waiting",
             labels,
             registry=self.registry,
         )
-        self.prompt_tokens = Counter(
+        self.prompt_tokens: Counter = Counter(
             "vllm:prompt_tokens",
             "Number of prefill tokens processed",
             labels,
             registry=self.registry,
         )
-        self.generation_tokens = Counter(
+        self.generation_tokens: Counter = Counter(
             "vllm:generation_tokens",
             "Number of generation tokens processed",
             labels,
             registry=self.registry,
         )
-        self.request_success = Counter(
+        self.request_success: Counter = Counter(
             "vllm:request_success",
             "Count of successful requests",
             [*labels, "finished_reason"],
             registry=self.registry,
         )
-        self.ttft = Histogram(
+        self.ttft: Histogram = Histogram(
             "vllm:time_to_first_token_seconds",
             "Histogram of time to first token in seconds",
             labels,
             buckets=TTFT_BUCKETS,
             registry=self.registry,
         )
-        self.tpot = Histogram(
+        self.tpot: Histogram = Histogram(
             "vllm:time_per_output_token_seconds",
             "Histogram of time per output token in seconds",
             labels,
             buckets=TPOT_BUCKETS,
             registry=self.registry,
         )
-        self.e2e = Histogram(
+        self.e2e: Histogram = Histogram(
             "vllm:e2e_request_latency_seconds",
             "Histogram of end to end request latency in seconds",
             labels,
             buckets=E2E_BUCKETS,
             registry=self.registry,
         )
+
+
+class VllmMetrics:
+    """Plain counts per request; the prometheus families (prometheus_client, a ~60 ms import)
+    are built on the first scrape, which folds the counts into them."""
+
+    def __init__(self, scheduler: Scheduler, replica: str | None = None) -> None:
+        self._replica = replica
+        self._families: _Families | None = None
         self._scheduler = scheduler
         self._models: set[str] = set()
         self._series: dict[str, _Series] = {}
         self._success: dict[tuple[str, str], Counter] = {}
         self._plain: dict[str, _Plain] = {}
         self._success_counts: dict[tuple[str, str], int] = {}
+
+    @property
+    def families(self) -> _Families:
+        if self._families is None:
+            self._families = _Families(self._replica)
+        return self._families
 
     def observe_model(self, model: str) -> None:
         self._models.add(model)
@@ -184,16 +204,17 @@ class VllmMetrics:
     def _fold(self) -> None:
         """Move the plain counts into the prometheus series, creating each series in the
         order its model (or model and reason) first finished, as observing one by one did."""
+        families = self.families
         for model, plain in self._plain.items():
             series = self._series.get(model)
             if series is None:
                 self._models.add(model)
                 series = self._series[model] = _Series(
-                    self.prompt_tokens.labels(model),
-                    self.generation_tokens.labels(model),
-                    self.ttft.labels(model),
-                    self.tpot.labels(model),
-                    self.e2e.labels(model),
+                    families.prompt_tokens.labels(model),
+                    families.generation_tokens.labels(model),
+                    families.ttft.labels(model),
+                    families.tpot.labels(model),
+                    families.e2e.labels(model),
                 )
             series.prompt_tokens.inc(plain.prompt)
             series.generation_tokens.inc(plain.generated)
@@ -204,14 +225,17 @@ class VllmMetrics:
         for key, count in self._success_counts.items():
             success = self._success.get(key)
             if success is None:
-                success = self._success[key] = self.request_success.labels(*key)
+                success = self._success[key] = families.request_success.labels(*key)
             success.inc(count)
         self._success_counts.clear()
 
     def render(self) -> bytes:
+        from prometheus_client import generate_latest
+
         self._fold()
+        families = self.families
         # Gauges are read from the scheduler at scrape time, so they can never drift.
         for model in self._models:
-            self._running.labels(model).set(self._scheduler.running)
-            self._waiting.labels(model).set(self._scheduler.waiting)
-        return generate_latest(self.registry)
+            families.running.labels(model).set(self._scheduler.running)
+            families.waiting.labels(model).set(self._scheduler.waiting)
+        return generate_latest(families.registry)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 # A token is a run of word characters or a single other visible character, with the
 # whitespace before it: "Hello, world" -> ["Hello", ",", " world"]. The reference harness's tiny
@@ -12,8 +13,21 @@ PATTERN = r"\s*(?:\w+|[^\w\s])|\s+$"
 _TOKEN = re.compile(PATTERN, re.UNICODE)
 
 
+# A scripted or default answer is tokenized again for every request that gets it: the same
+# short texts share one set of token strings (each open stream held its own, 1.4 KB for 20
+# tokens). Longer texts, e.g. prompts, are split afresh and not kept.
+_SHARED_UP_TO = 4096
+
+
+@lru_cache(maxsize=128)
+def _shared(text: str) -> tuple[str, ...]:
+    return tuple(_TOKEN.findall(text))
+
+
 def tokenize(text: str) -> list[str]:
     """Split ``text`` into tokens that concatenate back to exactly ``text``."""
+    if len(text) <= _SHARED_UP_TO:
+        return list(_shared(text))
     return _TOKEN.findall(text)
 
 

@@ -1,18 +1,8 @@
 """Declarative, versioned backend profiles."""
 
-from fakes.profiles._litellm import (
-    HealthEntries,
-    LitellmKnobs,
-    LitellmProfile,
-    MidStreamError,
-    MissingMessages,
-    ModelField,
-    ResponsesMode,
-    TimeoutWording,
-    UpstreamCut,
-    UpstreamErrorFormat,
-    UsageChunk,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from fakes.profiles._model import (
     BaseProfile,
     ContinuousUsage,
@@ -45,6 +35,45 @@ from fakes.profiles._registry import (
     resolve_vllm_profile,
     with_knobs,
 )
+
+if TYPE_CHECKING:
+    from fakes.profiles._litellm import (
+        HealthEntries,
+        LitellmKnobs,
+        LitellmProfile,
+        MidStreamError,
+        MissingMessages,
+        ModelField,
+        ResponsesMode,
+        TimeoutWording,
+        UpstreamCut,
+        UpstreamErrorFormat,
+        UsageChunk,
+    )
+
+# The LiteLLM profile's model and enums load on first use: the vLLM fake never needs them.
+_LITELLM = frozenset(
+    {
+        "HealthEntries",
+        "LitellmKnobs",
+        "LitellmProfile",
+        "MidStreamError",
+        "MissingMessages",
+        "ModelField",
+        "ResponsesMode",
+        "TimeoutWording",
+        "UpstreamCut",
+        "UpstreamErrorFormat",
+        "UsageChunk",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LITELLM:
+        return getattr(importlib.import_module("fakes.profiles._litellm"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_VLLM_VERSION",

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import importlib
 import itertools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Generic, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 import yaml
 from pydantic import ValidationError
 
-from fakes.profiles._litellm import LitellmProfile
-from fakes.profiles._llamacpp import LlamacppProfile
 from fakes.profiles._model import BaseProfile, Profile
-from fakes.profiles._ollama import OllamaProfile
-from fakes.profiles._sglang import SglangProfile
 from fakes.profiles.versions import contains, parse_range, parse_release
+
+if TYPE_CHECKING:
+    from fakes.profiles._litellm import LitellmProfile
+    from fakes.profiles._llamacpp import LlamacppProfile
+    from fakes.profiles._ollama import OllamaProfile
+    from fakes.profiles._sglang import SglangProfile
 
 
 class ProfileError(ValueError):
@@ -27,14 +30,21 @@ class ProfileError(ValueError):
 
 P = TypeVar("P", bound=BaseProfile)
 
-# The profile model of each backend (its knobs differ).
-MODELS: dict[str, type[BaseProfile]] = {
-    "vllm": Profile,
-    "litellm": LitellmProfile,
-    "ollama": OllamaProfile,
-    "llamacpp": LlamacppProfile,
-    "sglang": SglangProfile,
+# The profile model of each backend (its knobs differ), imported when that backend's profiles
+# are first loaded: ``serve vllm`` builds none of the other backends' pydantic models.
+MODELS: dict[str, str] = {
+    "vllm": "fakes.profiles._model:Profile",
+    "litellm": "fakes.profiles._litellm:LitellmProfile",
+    "ollama": "fakes.profiles._ollama:OllamaProfile",
+    "llamacpp": "fakes.profiles._llamacpp:LlamacppProfile",
+    "sglang": "fakes.profiles._sglang:SglangProfile",
 }
+
+
+def _model(backend: str) -> type[BaseProfile]:
+    module, name = MODELS[backend].split(":")
+    model: type[BaseProfile] = getattr(importlib.import_module(module), name)
+    return model
 
 
 @dataclass(frozen=True)
@@ -71,9 +81,19 @@ class ProfileSet(Generic[P]):
         return self.profiles[-1]
 
 
-def _read_yaml(text: str, origin: str) -> dict[str, Any]:
+# The shipped profiles are read with libyaml's parser when PyYAML has it (about 10x faster at
+# start-up; the same safe constructor, so the same data: tests/fakes/profiles pins it); a
+# user's file always goes through the pure-Python one, whose error texts the messages quote.
+_BUILTIN_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _read_yaml(text: str, origin: str, safe_loader: Any = yaml.SafeLoader) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(text)
+        loader = safe_loader(text)  # what yaml.safe_load does, with either safe loader
+        try:
+            data = loader.get_single_data()
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         where = ""
         mark = getattr(exc, "problem_mark", None)
@@ -145,7 +165,7 @@ def builtin(backend: str) -> ProfileSet[Any]:
     """Load the built-in profiles of ``backend``; duplicates and overlaps fail loudly."""
     if backend not in MODELS:
         raise ProfileError(f"unknown backend {backend!r}; known: " + ", ".join(MODELS))
-    return _load(backend, MODELS[backend])
+    return _load(backend, _model(backend))
 
 
 @cache
@@ -154,7 +174,9 @@ def _load(backend: str, model: type[P]) -> ProfileSet[P]:
     loaded: dict[str, P] = {}
     changes: dict[str, dict[str, Any]] = {}
     pending = {
-        entry.name: _read_yaml(entry.read_text(encoding="utf-8"), f"{backend}/{entry.name}")
+        entry.name: _read_yaml(
+            entry.read_text(encoding="utf-8"), f"{backend}/{entry.name}", _BUILTIN_LOADER
+        )
         for entry in folder.iterdir()
         if entry.name.endswith(".yaml")
     }

@@ -1,5 +1,6 @@
 """Record real sessions through a proxy and replay them as a server or in-process."""
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from fakes.record._cassette import (
@@ -11,25 +12,33 @@ from fakes.record._cassette import (
     load,
     save,
 )
-from fakes.record._convert import convert
-from fakes.record._recorder import Recorder
 from fakes.record._redact import Redactor
-from fakes.record._replay import NoMatch, Replayer
 
 if TYPE_CHECKING:
+    from fakes.record._convert import convert
+    from fakes.record._recorder import Recorder
+    from fakes.record._replay import NoMatch, Replayer
     from fakes.transports.replay import replay_transport, replayer, replaying
 
-# In-process replay routes clients through respx and httpx2 (client side): loaded on first
-# use, so the servers, which save cassettes from the console, never import them.
-_IN_PROCESS = frozenset({"replay_transport", "replayer", "replaying"})
+# Loaded on first use: the recorder brings httpx, the converter yaml, and in-process replay
+# routes clients through respx and httpx2 (client side). The servers import this package only
+# to save cassettes from the console, and start without any of them.
+_LAZY = {
+    "convert": "fakes.record._convert",
+    "Recorder": "fakes.record._recorder",
+    "NoMatch": "fakes.record._replay",
+    "Replayer": "fakes.record._replay",
+    "replay_transport": "fakes.transports.replay",
+    "replayer": "fakes.transports.replay",
+    "replaying": "fakes.transports.replay",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _IN_PROCESS:
-        from fakes.transports import replay
-
-        return getattr(replay, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
 
 
 __all__ = [

@@ -12,8 +12,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from fakes.http.jsonlimit import MAX_DEPTH, TOO_DEEP, too_deep
 from fakes.profiles import EmptyTools, Knobs, UnknownFields
 from fakes.types import JSONObject
-from fakes.vllm._responses_input import input_errors
-from fakes.vllm._responses_tool_choice import tool_choice_errors
 from fakes.vllm._validation import VLLMValidationError
 from fakes.vllm.wire.errors import PlainServerError, VllmError, validation_error
 
@@ -315,6 +313,11 @@ def validate(
         raise validation_error(knobs, [before])
     errors: list[dict[str, Any]] = []
     if responses:  # the union-typed fields, in ResponsesRequest's field order
+        # openai-python's input and tool_choice types: their pydantic schemas are built on
+        # the first /v1/responses request, not at start-up
+        from fakes.vllm._responses_input import input_errors
+        from fakes.vllm._responses_tool_choice import tool_choice_errors
+
         if isinstance(body.get("input"), list):
             errors.extend(input_errors(body["input"]))
         if "tool_choice" in body:

@@ -30,16 +30,16 @@ def _observe_one_by_one(metrics: VllmMetrics, item: tuple) -> None:  # type: ign
     prompts, generations, ttfts, tpots, e2es = (
         family.labels(model)
         for family in (
-            metrics.prompt_tokens,
-            metrics.generation_tokens,
-            metrics.ttft,
-            metrics.tpot,
-            metrics.e2e,
+            metrics.families.prompt_tokens,
+            metrics.families.generation_tokens,
+            metrics.families.ttft,
+            metrics.families.tpot,
+            metrics.families.e2e,
         )
     )
     prompts.inc(prompt)
     generations.inc(generated)
-    metrics.request_success.labels(model, reason).inc()
+    metrics.families.request_success.labels(model, reason).inc()
     if ttft is not None:
         ttfts.observe(ttft)
         if generated > 1:

@@ -149,3 +149,18 @@ def test_unknown_backend_lists_known() -> None:
         ProfileError, match="unknown backend 'tgi'; known: vllm, litellm, ollama, llamacpp, sglang"
     ):
         builtin("tgi")
+
+
+@pytest.mark.parametrize("backend", ["vllm", "litellm", "ollama", "llamacpp", "sglang"])
+def test_the_fast_builtin_loader_reads_what_the_pure_python_one_reads(backend: str) -> None:
+    """Shipped profiles are parsed with libyaml at start-up; user files with the pure-Python
+    parser. Both must give the same data for every shipped file."""
+    from fakes.profiles._registry import _BUILTIN_LOADER
+
+    assert _BUILTIN_LOADER is getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    folder = resources.files("fakes.profiles") / backend
+    files = [entry for entry in folder.iterdir() if entry.name.endswith(".yaml")]
+    assert files
+    for entry in files:
+        text = entry.read_text(encoding="utf-8")
+        assert yaml.load(text, Loader=_BUILTIN_LOADER) == yaml.safe_load(text), entry.name
