@@ -92,7 +92,7 @@ class LitellmConfig:
     upstream_timeout: float = 600.0
     source: str = "<config>"
 
-    @property
+    @functools.cached_property
     def routed(self) -> bool:
         """Chat calls go through the router (_router.py): a group of several deployments or
         router settings; otherwise the one deployment is called as before."""
@@ -100,7 +100,13 @@ class LitellmConfig:
         return self.router != RouterSettings() or len(groups) != len(set(groups))
 
     def group(self, name: str) -> tuple[Deployment, ...]:
-        return tuple(d for d in self.deployments if d.model_name == name)
+        return self._groups.get(name, ())
+
+    @functools.cached_property
+    def _groups(self) -> dict[str, tuple[Deployment, ...]]:
+        """Each model group's deployments, in config order (the config is frozen)."""
+        names = dict.fromkeys(d.model_name for d in self.deployments)
+        return {n: tuple(d for d in self.deployments if d.model_name == n) for n in names}
 
     @property
     def model_names(self) -> list[str]:

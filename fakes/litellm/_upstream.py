@@ -98,6 +98,20 @@ async def _post(
     return response
 
 
+def header_dict(headers: httpx.Headers) -> dict[str, str]:
+    """``dict(headers)`` (names lowercased, repeated ones joined by ", "), without httpx's
+    per-lookup work when every byte is ASCII, as an upstream's headers are."""
+    out: dict[str, str] = {}
+    try:
+        for name, value in headers.raw:
+            key = name.decode("ascii").lower()
+            text = value.decode("ascii")
+            out[key] = f"{out[key]}, {text}" if key in out else text
+    except UnicodeDecodeError:
+        return dict(headers)
+    return out
+
+
 async def read(response: httpx.Response) -> bytes:
     """The whole body (as ``response.aread()``), and the response closed."""
     try:
@@ -137,7 +151,7 @@ async def attempt_upstream(
         error = _connection_error(knobs, deployment, exc)
         error.headers = call.headers(knobs.upstream_error_headers)
         raise error from None
-    call.upstream = dict(response.headers)
+    call.upstream = header_dict(response.headers)
     if response.status_code < 400:
         return Opened(response)
     text = (await response.aread()).decode("utf-8", "replace")
