@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 
 import anyio
@@ -38,6 +39,10 @@ class _HideDeliberateCuts(logging.Filter):
 logging.getLogger("uvicorn.error").addFilter(_HideDeliberateCuts())
 
 
+async def _sleep0() -> None:
+    await asyncio.sleep(0)
+
+
 class EventStreamResponse:
     def __init__(
         self,
@@ -54,6 +59,11 @@ class EventStreamResponse:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
+        # anyio's checkpoint on asyncio is sleep(0): the backend found once, not per event
+        checkpoint: Callable[[], Awaitable[None]] = anyio.lowlevel.checkpoint
+        with contextlib.suppress(RuntimeError):  # no asyncio loop: another anyio backend
+            asyncio.get_running_loop()
+            checkpoint = _sleep0
         try:
             async with anyio.create_task_group() as group:
 
@@ -68,7 +78,7 @@ class EventStreamResponse:
                             )
                             # let a lost connection be noticed before the next write, so
                             # events are not written into a closed socket (asyncio warns)
-                            await anyio.lowlevel.checkpoint()
+                            await checkpoint()
                     await send({"type": "http.response.body", "body": b"", "more_body": False})
                     group.cancel_scope.cancel()
 
