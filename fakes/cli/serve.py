@@ -374,11 +374,11 @@ def serve_litellm(
     app = create_litellm_app(config)
 
     server_header = chosen.knobs.server_header
-    server = FakeServer(
-        uvicorn_config(
-            app, host, sock.getsockname()[1], log_level="info", server_header=server_header
-        )
+    settings = uvicorn_config(
+        app, host, sock.getsockname()[1], log_level="info", server_header=server_header
     )
+    settings.load()  # imports the protocol and loop modules now, before gc.freeze() below
+    server = FakeServer(settings)
     url = url_of(host, sock.getsockname()[1])
     model = config.model_names[0] if config.model_names else "fake-model"
     console = terminal()
@@ -389,6 +389,8 @@ def serve_litellm(
     console.print(f"models: {', '.join(config.model_names) or '(none)'}", style="dim")
     curl_examples(console, url, model, config.master_key)
     console_line(console, url, config.control_plane, control_token)
+    gc.collect()  # start-up objects out of the collector's sight, as for the fake vLLM
+    gc.freeze()
     with contextlib.suppress(KeyboardInterrupt):
         server.run(sockets=[sock])  # uvicorn's own loop choice: uvloop when installed
 
@@ -512,6 +514,8 @@ def serve_stack(
     console.print(f"  upstream log: {upstream_url}/_fake/requests", style="dim")
     console_line(console, litellm_url, not no_control_plane, control_token)
     upstream_port = upstream_sock.getsockname()[1]
+    gc.collect()  # start-up objects out of the collector's sight, as for the fake vLLM
+    gc.freeze()
     with contextlib.suppress(KeyboardInterrupt):
         run_loop(
             serve_together(

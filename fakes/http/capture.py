@@ -106,9 +106,7 @@ class CaptureMiddleware:
             kind = message["type"]
             if kind == "http.response.start":
                 entry.status = message["status"]
-                entry.response_headers = {
-                    k.decode("latin-1"): v.decode("latin-1") for k, v in message.get("headers", [])
-                }
+                entry.raw_response_headers = list(message.get("headers", []))
                 log.updated(entry)
             elif kind == "http.response.body":
                 chunk = message.get("body", b"")

@@ -76,7 +76,8 @@ class Exchange:
     raw_headers: list[tuple[bytes, bytes]] | dict[str, str]
     body: bytes
     status: int | None = None
-    response_headers: dict[str, str] = field(default_factory=dict)
+    # the response's headers as sent (raw ASGI pairs), decoded when read
+    raw_response_headers: list[tuple[bytes, bytes]] | dict[str, str] = field(default_factory=dict)
     chunks: Chunks = field(default_factory=Chunks)
     finished: float | None = None
     complete: bool = False  # the response ended normally (no cut, no disconnect)
@@ -93,6 +94,20 @@ class Exchange:
         }
         self.raw_headers = decoded
         return decoded
+
+    @property
+    def response_headers(self) -> dict[str, str]:
+        """The response's headers (decoded on first read, then kept)."""
+        raw = self.raw_response_headers
+        if isinstance(raw, dict):
+            return raw
+        decoded = {k.decode("latin-1"): v.decode("latin-1") for k, v in raw}
+        self.raw_response_headers = decoded
+        return decoded
+
+    @response_headers.setter
+    def response_headers(self, value: dict[str, str]) -> None:
+        self.raw_response_headers = value
 
     def json_body(self) -> Any:
         try:

@@ -110,7 +110,7 @@ class LitellmConfig:
     upstream_timeout: float = 600.0
     source: str = "<config>"
 
-    @property
+    @functools.cached_property
     def routed(self) -> bool:
         """Chat calls go through the router (_router.py): a group of several deployments or
         router settings; otherwise the one deployment is called as before."""
@@ -122,15 +122,19 @@ class LitellmConfig:
         alias (LiteLLM's ``get_model_list_from_model_alias``, router.py:6037-6066 of 1.74.15:
         copies named after the alias, their ids kept, so bodies and x-litellm-model-group say
         the alias while cooldowns and counters stay the deployment's)."""
-        found = tuple(d for d in self.deployments if d.model_name == name)
+        found = self._groups.get(name, ())
         target = self.router.model_group_alias.get(name)
         if found or target is None:
             return found
         return tuple(
-            replace(d, model_name=name, given_id=d.model_id)
-            for d in self.deployments
-            if d.model_name == target
+            replace(d, model_name=name, given_id=d.model_id) for d in self._groups.get(target, ())
         )
+
+    @functools.cached_property
+    def _groups(self) -> dict[str, tuple[Deployment, ...]]:
+        """Each model group's deployments, in config order (the config is frozen)."""
+        names = dict.fromkeys(d.model_name for d in self.deployments)
+        return {n: tuple(d for d in self.deployments if d.model_name == n) for n in names}
 
     @property
     def model_list(self) -> tuple[Deployment, ...]:

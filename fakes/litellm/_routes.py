@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from fakes.http.eventstream import EventStreamResponse
-from fakes.http.jsonlimit import TOO_DEEP, too_deep
+from fakes.http.jsonlimit import MAX_DEPTH, TOO_DEEP, too_deep
 from fakes.litellm import _errors, _estimate, _usage
 from fakes.litellm._bodies import MOCK_USAGE, chat_body, mock_body, mock_stream
 from fakes.litellm._completions import completion_body, completion_stream
@@ -30,7 +30,7 @@ from fakes.litellm._router import route
 from fakes.litellm._router_config import Strategy
 from fakes.litellm._state import LitellmState
 from fakes.litellm._stream import StreamContext, error_status, relay
-from fakes.litellm._upstream import Opened, attempt_upstream, open_upstream
+from fakes.litellm._upstream import Opened, attempt_upstream, open_upstream, read
 from fakes.profiles import LitellmKnobs, ModelField, ResponsesMode
 from fakes.types import JSONObject
 
@@ -61,8 +61,10 @@ def _state(request: Request) -> LitellmState:
 
 def _json(body: Any, status: int = 200, headers: list[tuple[str, str]] | None = None) -> Response:
     response = Response(orjson.dumps(body), status_code=status, media_type=JSON)
-    for name, value in headers or []:
-        response.headers.append(name, value)
+    # as response.headers.append(name, value) does it, in one go
+    response.raw_headers.extend(
+        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers or []
+    )
     return response
 
 
@@ -108,7 +110,8 @@ async def _body(request: Request) -> JSONObject:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise _errors.malformed_json(str(exc)) from None
-    if too_deep(data):
+    # no deeper than it has brackets: most bodies need no walk
+    if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH and too_deep(data):
         raise _errors.malformed_json(TOO_DEEP)
     return data if isinstance(data, dict) else {}
 
@@ -183,13 +186,16 @@ async def chat_completions(request: Request) -> Answer:
         options: JSONObject = given if isinstance(given, dict) else {}
         if routed:
             return await _routed_chat(state, call, str(model), body, stream, options)
+        # only a stream uses the context (and its estimate, a tiktoken count of the prompt)
         ctx = StreamContext(
             knobs,
             deployment,
             include_usage=stream and bool(options.get("include_usage")),
             prompt_tokens=_estimate.prompt_tokens(
                 body, knobs.estimate_chunk_chars, knobs.estimate_special_tokens_fail
-            ),
+            )
+            if stream
+            else 0,
         )
         if deployment.answers_itself:
             text = deployment.mock_response or MOCK_TEXT
@@ -216,10 +222,7 @@ async def chat_completions(request: Request) -> Answer:
         if stream:
             headers = call.headers(knobs.stream_headers) + stream_extra(knobs)
             return _stream(relay(ctx, opened.response, opened.aclose), headers, knobs)
-        try:
-            data = orjson.loads(await opened.response.aread())
-        finally:
-            await opened.aclose()
+        data = orjson.loads(await read(opened.response))
         answer = chat_body(knobs, deployment, data)
         if knobs.response_model is ModelField.ALIAS and not body.get("model"):
             # 1.110 re-stamps the model the client sent; with the model only in the path
@@ -281,10 +284,7 @@ async def _routed_chat(
             call.ratelimit = _usage.headers(state, group)
         headers = call.headers(knobs.stream_headers) + stream_extra(knobs)
         return _stream(relay(ctx, opened.response, opened.aclose), headers, knobs)
-    try:
-        data = orjson.loads(await opened.response.aread())
-    finally:
-        await opened.aclose()
+    data = orjson.loads(await read(opened.response))
     if usage_v2:  # tokens count when the deployment answers, before the headers are written
         usage = data.get("usage") if isinstance(data, dict) else None
         total = usage.get("total_tokens") if isinstance(usage, dict) else None
@@ -352,10 +352,7 @@ async def responses(request: Request) -> Answer:
                 names = [h for h in names if h != "x-litellm-attempted-fallbacks"]
             headers = call.headers(names) + stream_extra(knobs)
             return _stream(forwarded_stream(deployment, chunks, opened.aclose), headers)
-        try:
-            data = orjson.loads(await opened.response.aread())
-        finally:
-            await opened.aclose()
+        data = orjson.loads(await read(opened.response))
         return _json(forwarded_body(deployment, data), headers=call.headers(knobs.chat_headers))
     except _errors.ProxyError as error:
         if knobs.responses_error_version and error.headers:
@@ -414,10 +411,7 @@ async def _routed_responses(
             return _stream(events, headers)
         _began, chunks = await opened_stream(opened.response)
         return _stream(forwarded_stream(deployment, chunks, opened.aclose), headers)
-    try:
-        data = orjson.loads(await opened.response.aread())
-    finally:
-        await opened.aclose()
+    data = orjson.loads(await read(opened.response))
     if bridge:  # seen on 1.74: the bridge passes on none of the upstream's headers
         names = [h for h in knobs.chat_headers if h != UPSTREAM]
         return _json(bridged_body(deployment, data), headers=call.headers(names))
@@ -460,10 +454,7 @@ async def completions(request: Request) -> Answer:
             headers = call.headers(knobs.completion_stream_headers) + stream_extra(knobs)
             events = completion_stream(knobs, deployment, opened.response, opened.aclose)
             return _stream(events, headers)
-        try:
-            data = orjson.loads(await opened.response.aread())
-        finally:
-            await opened.aclose()
+        data = orjson.loads(await read(opened.response))
         answer = completion_body(knobs, deployment, data)
         if call.fallbacks and knobs.completions_alias:  # as chat (seen on 1.110.2)
             answer["model"] = data.get("model", answer["model"])

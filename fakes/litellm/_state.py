@@ -6,15 +6,19 @@ import asyncio
 import time
 import weakref
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import httpx
 
-from fakes.http.outgoing import async_client
+from fakes.http.outgoing import async_client, lean_transport
 from fakes.http.requestlog import RequestLog
 from fakes.litellm._config import Deployment, LitellmConfig
 from fakes.litellm._fleet import Fleet
 from fakes.profiles import LitellmKnobs, LitellmProfile
 from fakes.profiles.switch import ProfileSwitch
+
+if TYPE_CHECKING:
+    from fakes.http.h1transport import H1Transport
 
 
 @dataclass(frozen=True)
@@ -29,10 +33,11 @@ class LitellmState(ProfileSwitch[LitellmProfile]):
     def __init__(self, config: LitellmConfig, transport: httpx.AsyncBaseTransport | None) -> None:
         self.config = config
         self.transport = transport
+        self.timeout = httpx.Timeout(config.upstream_timeout, connect=10.0)
         self.log = RequestLog(config.log_limit)
-        self._pool: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._pool: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, tuple[httpx.AsyncClient, H1Transport | None]
+        ] = weakref.WeakKeyDictionary()
         self.reset()
 
     def reset(self) -> None:
@@ -61,17 +66,23 @@ class LitellmState(ProfileSwitch[LitellmProfile]):
     def client(self) -> httpx.AsyncClient:
         """Over sockets, one pooled client per event loop (kept-alive upstream connections,
         like LiteLLM's own); in process, a client over the given transport."""
-        timeout = httpx.Timeout(self.config.upstream_timeout, connect=10.0)
+        return self.upstream()[0]
+
+    def upstream(self) -> tuple[httpx.AsyncClient, H1Transport | None]:
+        """The client, and the lean transport under it when it has one (sockets, no proxy)."""
+        timeout = self.timeout
         if self.transport is not None:
-            return async_client(transport=self.transport, timeout=timeout)
+            return async_client(transport=self.transport, timeout=timeout), None
         loop = asyncio.get_running_loop()
-        client = self._pool.get(loop)
-        if client is None or client.is_closed:
-            client = self._pool[loop] = async_client(timeout=timeout)
-        return client
+        pooled = self._pool.get(loop)
+        if pooled is None or pooled[0].is_closed:
+            lean = lean_transport()
+            client = async_client(timeout=timeout, transport=lean)
+            pooled = self._pool[loop] = (client, lean)
+        return pooled
 
     async def aclose(self) -> None:
         """Close this event loop's pooled client (at shutdown: the app's lifespan)."""
-        client = self._pool.pop(asyncio.get_running_loop(), None)
-        if client is not None:
-            await client.aclose()
+        pooled = self._pool.pop(asyncio.get_running_loop(), None)
+        if pooled is not None:
+            await pooled[0].aclose()

@@ -4,6 +4,7 @@ LiteLLM router; the upstream response stays open so streams pass through unbuffe
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import httpx
 import orjson
 
+from fakes.http import h1transport
 from fakes.litellm import _errors
 from fakes.litellm._config import Deployment
 from fakes.litellm._headers import CallInfo
@@ -80,6 +82,89 @@ def _connection_error(
     return _errors.upstream_error(knobs, deployment, 500, text)
 
 
+# A request as the client builds it, split at its Content-Length value: (host, port), the
+# bytes before and after the value, the timeouts
+_Prepared = tuple[tuple[str, int], bytes, bytes, dict[str, Any]]
+_PreparedKey = tuple[str, tuple[tuple[str, str], ...]]
+_prepared: weakref.WeakKeyDictionary[httpx.AsyncClient, dict[_PreparedKey, _Prepared]] = (
+    weakref.WeakKeyDictionary()
+)
+_MAX_PREPARED = 256  # per client: URLs and header sets (the cache starts over when full)
+
+
+def _prepare(client: httpx.AsyncClient, url: str, headers: dict[str, str]) -> _Prepared:
+    """What ``client.build_request`` makes of a POST to ``url`` (its default headers in their
+    order, the timeouts), kept per URL and headers."""
+    key = (url, tuple(headers.items()))
+    cache = _prepared.get(client)
+    if cache is None:
+        cache = _prepared[client] = {}
+    prepared = cache.get(key)
+    if prepared is None:
+        sample = client.build_request("POST", url, content=b"-", headers=headers)
+        head = h1transport.head(sample, b"")
+        before, _, after = head.partition(b"\r\nContent-Length: 1\r\n")
+        if not after:
+            raise ValueError(f"no Content-Length in {head!r}")  # httpx always sends one
+        target = (sample.url.host, sample.url.port or 80)
+        timeouts = sample.extensions.get("timeout", {})
+        prepared = (target, before + b"\r\nContent-Length: ", b"\r\n" + after, timeouts)
+        if len(cache) >= _MAX_PREPARED:
+            cache.clear()
+        cache[key] = prepared
+    return prepared
+
+
+async def _post(
+    state: LitellmState,
+    url: str,
+    content: bytes,
+    headers: dict[str, str],
+    timeout: httpx.Timeout | None = None,
+) -> httpx.Response:
+    """POST ``content``; the response open, its body not read. Over the lean transport the
+    request is the one the client would build (its default headers, timeouts), without the
+    client's per-request work: cookies are none (a jar that holds some takes the client), and
+    a deployment's own timeout takes the client too."""
+    client, lean = state.upstream()
+    if lean is None or timeout is not None or not url.startswith("http://") or client.cookies:
+        limit = httpx.USE_CLIENT_DEFAULT if timeout is None else timeout
+        request = client.build_request("POST", url, content=content, headers=headers, timeout=limit)
+        return await client.send(request, stream=True)
+    target, before, after, timeouts = _prepare(client, url, headers)
+    data = b"%s%d%s%s" % (before, len(content), after, content)
+    response = await lean.exchange(target, data, timeouts, None)
+    if "set-cookie" in response.headers:
+        client.cookies.extract_cookies(response)
+    return response
+
+
+def header_dict(headers: httpx.Headers) -> dict[str, str]:
+    """``dict(headers)`` (names lowercased, repeated ones joined by ", "), without httpx's
+    per-lookup work when every byte is ASCII, as an upstream's headers are."""
+    out: dict[str, str] = {}
+    try:
+        for name, value in headers.raw:
+            key = name.decode("ascii").lower()
+            text = value.decode("ascii")
+            out[key] = f"{out[key]}, {text}" if key in out else text
+    except UnicodeDecodeError:
+        return dict(headers)
+    return out
+
+
+async def read(response: httpx.Response) -> bytes:
+    """The whole body (as ``response.aread()``), and the response closed."""
+    try:
+        if isinstance(response.stream, h1transport.Body) and (
+            response.headers.get("content-encoding", "identity") == "identity"
+        ):
+            return await response.stream.read()
+        return await response.aread()
+    finally:
+        await response.aclose()
+
+
 # The routes an openai/ deployment calls through the openai SDK (its errors read by the SDK);
 # /responses goes through LiteLLM's own HTTP handler, which passes the body on as it came.
 SDK_PATHS = ("/chat/completions", "/completions")
@@ -100,21 +185,14 @@ async def attempt_upstream(
         "content-type": "application/json",
         "accept": "application/json",
     }
-    client = state.client()
     call.upstream_started = call.upstream_started or time.monotonic()
     stream = bool(body.get("stream"))
     seconds = deployment.timeout_for(stream)
-    limit = httpx.USE_CLIENT_DEFAULT if seconds is None else httpx.Timeout(seconds, connect=10.0)
-    request = client.build_request(
-        "POST",
-        f"{deployment.api_base}{path}",
-        content=orjson.dumps(body),
-        headers=headers,
-        timeout=limit,
-    )
+    limit = None if seconds is None else httpx.Timeout(seconds, connect=10.0)
     started = time.monotonic()
     try:
-        response = await client.send(request, stream=True)
+        url = f"{deployment.api_base}{path}"
+        response = await _post(state, url, orjson.dumps(body), headers, limit)
         waits = stream and not knobs.stream_timeout_in_stream
         if seconds is not None and waits and response.status_code < 400:
             response = await _first_chunk_in_time(response)
@@ -133,7 +211,7 @@ async def attempt_upstream(
         error = _connection_error(knobs, deployment, exc)
         error.headers = call.headers(knobs.upstream_error_headers)
         raise error from None
-    call.upstream = dict(response.headers)
+    call.upstream = header_dict(response.headers)
     if response.status_code < 400:
         return Opened(response)
     text = (await response.aread()).decode("utf-8", "replace")
