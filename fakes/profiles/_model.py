@@ -318,6 +318,9 @@ class Knobs(BaseModel):
     reasoning_keys: tuple[str, ...] = ("reasoning",)
     # a chat stream without a tool parser sends the </think> step as {"content": ""} (0.22-0.23)
     reasoning_end_content_chunk: bool = False
+    # /version: releases whose PyPI wheel ships no vllm/_version.py, so version.py falls back to
+    # __version__ = "dev" (0.6.3)
+    dev_version_releases: tuple[str, ...] = ()
     # /v1/models
     model_card_root_served_name: bool = False  # "root" is the first served name, not --model
     model_card_keys: tuple[str, ...] = (

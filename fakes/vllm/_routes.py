@@ -61,7 +61,9 @@ async def health(request: Request) -> Response:
 
 
 async def version(request: Request) -> Response:
-    return _json({"version": _state(request).version})
+    state = _state(request)
+    dev = state.version in state.knobs.dev_version_releases
+    return _json({"version": "dev" if dev else state.version})
 
 
 async def metrics(request: Request) -> Response:

@@ -132,13 +132,6 @@ KNOWN = (
         ANY,
         ("0.6.4", "0.6.3", "0.5.3", "0.4.3"),
     ),
-    Known(
-        f"{NOT_FIXED}: the 0.6.3 wheel on PyPI has no vllm/_version.py, so version.py:1-11 "
-        "falls back to __version__ = 'dev' and /version answers {'version': 'dev'}",
-        lambda knobs, item: item.path == "/version",
-        re.compile(r'^\$\.version: real "dev"'),
-        ("0.6.3",),
-    ),
 )
 
 

@@ -477,6 +477,14 @@ VLLM_ROWS = [
         status,
         (400, 200),
     ),
+    Row(  # 0.6.3's wheel reports "dev"; the same list without it reports the release
+        "dev_version_releases",
+        (),
+        Send("/version"),
+        at("version"),
+        ("dev", "0.6.3"),
+        version="0.6.3",
+    ),
     # Errors
     Row(
         "parameter_errors",
