@@ -154,6 +154,7 @@ async def _read(request: Request, kind: Any, *, chat: bool = False) -> tuple[dic
         kind,
         chat=chat,
         content_type=request.headers.get("content-type"),
+        where=state.where(request.method, request.url.path),
     )
 
 
