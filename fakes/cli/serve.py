@@ -67,6 +67,18 @@ def _token(ctx: click.Context, param: click.Parameter, value: str | None) -> str
     return value
 
 
+def _fastapi_release(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from packaging.version import InvalidVersion, Version
+
+    if value is None:
+        return None
+    try:
+        Version(value)
+    except InvalidVersion:
+        raise click.BadParameter(f"not a release number: {value!r} (e.g. 0.123.10)") from None
+    return value
+
+
 def _replica_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     from fakes.http.replica import check_replica_name
 
@@ -155,6 +167,18 @@ def _console_options(command: Any) -> Any:
 )
 @click.option("--seed", default=0, show_default=True)
 @click.option("--script", "script_path", help="YAML script of request-matching replies.")
+@click.option(
+    "--fastapi",
+    callback=_fastapi_release,
+    help="The FastAPI release installed beside vLLM (default: the newest the release's "
+    "requirements allow). Up to vLLM 0.25 validation messages are in its words: before 0.124 "
+    "the error list, from 0.124 counted lines naming the endpoint's file and line.",
+)
+@click.option(
+    "--site-packages",
+    help="Where vLLM's files lie, as FastAPI >= 0.124 names them in validation messages "
+    "(default: /usr/local/lib/python3.12/site-packages).",
+)
 @_console_options
 @click.option(
     "--workers",
@@ -204,6 +228,8 @@ def serve_vllm(
     jitter: float,
     seed: int,
     script_path: str | None,
+    fastapi: str | None,
+    site_packages: str | None,
     no_control_plane: bool,
     control_token: str | None,
     log_limit: int,
@@ -235,6 +261,8 @@ def serve_vllm(
         jitter=jitter,
         seed=seed,
         script_path=script_path,
+        fastapi=fastapi,
+        site_packages=site_packages,
         no_control_plane=no_control_plane,
         control_token=control_token or None,
         log_limit=log_limit,

@@ -147,6 +147,20 @@ def observe_vllm(run: Run) -> Observed:
         "stream_error_style",
         "needs an error in the middle of a stream; the probe provokes none (inherited)",
     )
+    seen.skip(
+        "fastapi",
+        "the deployment's FastAPI: a message shows only whether it is older than 0.124 "
+        "(the error list) or not (counted lines naming the endpoint) (inherited)",
+    )
+    seen.skip(
+        "fastapi_endpoints",
+        "each route's file and line in FastAPI >= 0.124's message: the recorded cassettes "
+        "compare them (inherited)",
+    )
+    seen.skip(
+        "dev_version_releases",
+        "/version is noted as it is; a 'dev' names no release to match (inherited)",
+    )
     return seen
 
 
@@ -617,8 +631,19 @@ def _errors(run: Run, seen: Observed) -> None:
             seen.add("error_shape", "nested" if "error" in body else "flat", evidence(invalid))
             seen.add("validation_error_type", parts.get("type"), evidence(invalid))
             message = str(parts.get("message") or "")
+            # FastAPI >= 0.124 names the endpoint after the counted lines; vLLM 0.9-0.25 then
+            # append the list
+            named = re.search(r"\n  (File \"[^\n]*\n    |Endpoint: )[A-Z]+ /\S*", message)
             if message.startswith("[{"):
                 seen.add("validation_style", "fastapi_repr", evidence(invalid))
+                seen.skip(
+                    "validation_appends_errors",
+                    "FastAPI before 0.124: str(exc) is the list, which vLLM does not repeat",
+                )
+            elif named is not None:
+                seen.add("validation_style", "fastapi_repr", evidence(invalid))
+                appended = message[named.end() :].startswith(" [{")
+                seen.add("validation_appends_errors", appended, evidence(invalid))
             elif re.match(r"\d+ validation errors?:\n  \{", message):
                 bounded = "'loc': '" in message  # 0.30 writes the loc as a dotted string
                 style = "counted_bounded" if bounded else "counted"

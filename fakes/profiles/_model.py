@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from packaging.version import InvalidVersion, Version
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class ResponsesRoute(StrEnum):
@@ -26,6 +27,7 @@ class ToolChoiceUnion(StrEnum):
     """Which openai-python release's ToolChoice union types /v1/responses' tool_choice."""
 
     OPENAI_1_90 = "openai_1_90"  # literal, ToolChoiceTypes (with "mcp"), ToolChoiceFunction
+    OPENAI_2_24 = "openai_2_24"  # ... allowed tools, MCP, custom, apply_patch, shell
     OPENAI_3 = "openai_3"  # ... and allowed tools, MCP, custom, apply_patch, shell members
 
 
@@ -130,7 +132,9 @@ class ParserlessToolChoice(StrEnum):
 
 
 class ValidationStyle(StrEnum):
-    FASTAPI_REPR = "fastapi_repr"  # str(RequestValidationError): repr of the error list
+    # str(RequestValidationError), in the words of the FastAPI installed (knob fastapi): the
+    # error list's repr before FastAPI 0.124, counted lines and the endpoint from 0.124
+    FASTAPI_REPR = "fastapi_repr"
     COUNTED = "counted"  # "N validation error(s):" then "  {error}" lines (0.26)
     COUNTED_BOUNDED = "counted_bounded"  # ... inputs summarized, loc dotted, at most 10 (0.30)
 
@@ -291,6 +295,14 @@ class Knobs(BaseModel):
     error_shape: ErrorShape = ErrorShape.NESTED
     validation_error_type: str = "Bad Request"
     validation_style: ValidationStyle = ValidationStyle.FASTAPI_REPR
+    # fastapi_repr: the errors' list after str(exc) when the two differ (0.9.2-0.25)
+    validation_appends_errors: bool = False
+    # the FastAPI release of the environment (the newest the reference release's requirements
+    # allow); --fastapi sets the deployment's own
+    fastapi: str = "0.165.0"
+    # what FastAPI >= 0.124 names for each body route: "PATH FILE:LINE FUNCTION", FILE under
+    # site-packages (the registered callable's), LINE the route function's first decorator
+    fastapi_endpoints: tuple[str, ...] = ()
     validation_param_loc: bool = False  # validation errors' param: the first error's dotted loc
     validation_param_clean: bool = False  # ... without pydantic's union and wrapper segments
     not_found_param: bool = False  # unknown model errors carry param "model" (0.14)
@@ -321,6 +333,9 @@ class Knobs(BaseModel):
     reasoning_keys: tuple[str, ...] = ("reasoning",)
     # a chat stream without a tool parser sends the </think> step as {"content": ""} (0.22-0.23)
     reasoning_end_content_chunk: bool = False
+    # /version: releases whose PyPI wheel ships no vllm/_version.py, so version.py falls back to
+    # __version__ = "dev" (0.6.3)
+    dev_version_releases: tuple[str, ...] = ()
     # /v1/models
     model_card_root_served_name: bool = False  # "root" is the first served name, not --model
     model_card_keys: tuple[str, ...] = (
@@ -333,6 +348,15 @@ class Knobs(BaseModel):
         "max_model_len",
         "permission",
     )
+
+    @field_validator("fastapi")
+    @classmethod
+    def _a_fastapi_release(cls, value: str) -> str:
+        try:
+            Version(value)
+        except InvalidVersion:
+            raise ValueError(f"fastapi: not a release number: {value!r}") from None
+        return value
 
 
 class BaseProfile(BaseModel):

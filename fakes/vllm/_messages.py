@@ -47,7 +47,11 @@ async def _body(state: VllmState, request: Request, kind: type[BaseModel]) -> di
     # Anthropic's model is always required: the chat request's model_required knob is not
     knobs = state.knobs.model_copy(update={"model_required": False})
     body, _ = validate(
-        knobs, await request.body(), kind, content_type=request.headers.get("content-type")
+        knobs,
+        await request.body(),
+        kind,
+        content_type=request.headers.get("content-type"),
+        where=state.where(request.method, request.url.path),
     )
     return body
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from fakes.http.jsonlimit import MAX_DEPTH, TOO_DEEP, too_deep
 from fakes.profiles import EmptyTools, Knobs, UnknownFields
 from fakes.types import JSONObject
+from fakes.vllm._fastapi import Where
 from fakes.vllm._validation import VLLMValidationError
 from fakes.vllm.wire.errors import PlainServerError, VllmError, validation_error
 
@@ -240,7 +241,7 @@ def _model_checks(knobs: Knobs, body: JSONObject, chat: bool) -> dict[str, Any] 
     return None
 
 
-def _responses_tool_usage(knobs: Knobs, body: JSONObject) -> None:
+def _responses_tool_usage(knobs: Knobs, body: JSONObject, where: Where | None) -> None:
     """ResponsesRequest.check_tool_usage (0.20+): its VLLMValidationError is a ValueError that
     pydantic wraps as a validation error up to 0.26, a plain 400 from 0.27."""
     tools = body.get("tools")
@@ -264,7 +265,7 @@ def _responses_tool_usage(knobs: Knobs, body: JSONObject) -> None:
         return
     if knobs.responses_tool_usage_value_error:
         raised = VLLMValidationError(message, parameter="tool_choice")
-        raise validation_error(knobs, [_value_error(message, body, raised)])
+        raise validation_error(knobs, [_value_error(message, body, raised)], where)
     raise VllmError(f"{message} (parameter=tool_choice)", 400, param="tool_choice")
 
 
@@ -284,8 +285,10 @@ def validate(
     *,
     chat: bool = False,
     content_type: str | None = None,
+    where: Where | None = None,
 ) -> tuple[JSONObject, BaseModel]:
-    """Return the JSON body and its typed view, or raise the release's 400."""
+    """Return the JSON body and its typed view, or raise the release's 400 (FastAPI's words
+    for ``where``'s route)."""
     if (
         knobs.json_content_type_required
         and content_type is not None
@@ -296,7 +299,7 @@ def validate(
     try:
         body = parse_json(raw)
     except _JsonInvalid as exc:
-        raise validation_error(knobs, exc.errors) from None
+        raise validation_error(knobs, exc.errors, where) from None
     if not isinstance(body, dict):
         error = {
             "type": "model_attributes_type",
@@ -304,13 +307,13 @@ def validate(
             "msg": "Input should be a valid dictionary or object to extract fields from",
             "input": body,
         }
-        raise validation_error(knobs, [error])
+        raise validation_error(knobs, [error], where)
     responses = issubclass(kind, ResponsesRequest)
     if responses and knobs.responses_named_tool_choice_check:
-        _responses_tool_usage(knobs, body)
+        _responses_tool_usage(knobs, body, where)
     before = _model_checks(knobs, body, chat)
     if before is not None:
-        raise validation_error(knobs, [before])
+        raise validation_error(knobs, [before], where)
     errors: list[dict[str, Any]] = []
     if responses:  # the union-typed fields, in ResponsesRequest's field order
         # openai-python's input and tool_choice types: their pydantic schemas are built on
@@ -346,5 +349,5 @@ def validate(
             if key not in known
         )
     if errors or typed is None:
-        raise validation_error(knobs, errors)
+        raise validation_error(knobs, errors, where)
     return body, typed

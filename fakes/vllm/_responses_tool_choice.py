@@ -5,9 +5,10 @@ entrypoints/openai/responses/protocol.py:49, :297; the same import in 0.10-0.33)
 form ``{"type": "function", "function": {"name": ...}}`` (no top-level ``name``) and ``null``
 are 400s listing one error per member. From 0.20 ``check_tool_usage`` refuses the chat form
 first, in its own words (``_requests._responses_tool_usage``). The members are mirrored in
-openai-python 3.x's order; openai-python releases between lack the last ones (12 errors instead
-of 13 in the 0.18.0 recording), which is the deployment's choice, not vLLM's. 0.10.0 pins
-openai<=1.90.0, whose union is three members (knob ``responses_tool_choice_union``).
+openai-python 3.x's order; earlier openai-python releases lack the last ones. The union is the
+one of the newest openai the release's requirements allow (knob ``responses_tool_choice_union``):
+0.10.0 pins openai<=1.90.0, whose union is three members; 0.18.0 pins openai<2.25.0, whose
+2.24.0 has eight (12 errors for the chat form).
 """
 
 from __future__ import annotations
@@ -101,8 +102,36 @@ class Openai190:
 
 ToolChoice190 = Literal["none", "auto", "required"] | Openai190.ToolChoiceTypes | ToolChoiceFunction
 
+
+class Openai224:
+    """openai-python 2.24's ToolChoiceTypes: no "computer" or "computer_use" yet."""
+
+    class ToolChoiceTypes(_OpenAIModel):
+        type: Literal[
+            "file_search",
+            "web_search_preview",
+            "computer_use_preview",
+            "web_search_preview_2025_03_11",
+            "image_generation",
+            "code_interpreter",
+        ]
+
+
+# openai-python 2.24.0 types/responses/response.py:37-46: no programmatic tool calling member
+ToolChoice224 = (
+    Literal["none", "auto", "required"]
+    | ToolChoiceAllowed
+    | Openai224.ToolChoiceTypes
+    | ToolChoiceFunction
+    | ToolChoiceMcp
+    | ToolChoiceCustom
+    | ToolChoiceApplyPatch
+    | ToolChoiceShell
+)
+
 _UNIONS: dict[ToolChoiceUnion, TypeAdapter[Any]] = {
     ToolChoiceUnion.OPENAI_1_90: TypeAdapter(ToolChoice190),
+    ToolChoiceUnion.OPENAI_2_24: TypeAdapter(ToolChoice224),
     ToolChoiceUnion.OPENAI_3: TypeAdapter(ToolChoice),
 }
 

@@ -67,7 +67,9 @@ async def health(request: Request) -> Response:
 
 
 async def version(request: Request) -> Response:
-    return _json({"version": _state(request).version})
+    state = _state(request)
+    dev = state.version in state.knobs.dev_version_releases
+    return _json({"version": "dev" if dev else state.version})
 
 
 async def metrics(request: Request) -> Response:
@@ -158,6 +160,7 @@ async def _read(request: Request, kind: Any, *, chat: bool = False) -> tuple[dic
         kind,
         chat=chat,
         content_type=request.headers.get("content-type"),
+        where=state.where(request.method, request.url.path),
     )
 
 

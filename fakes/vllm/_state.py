@@ -17,6 +17,7 @@ from fakes.model.timing import Clock, Scheduler, Timing
 from fakes.model.tokens import Vocabulary
 from fakes.profiles import Knobs, Profile
 from fakes.profiles.switch import ProfileSwitch
+from fakes.vllm._fastapi import SITE_PACKAGES, Where
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,10 @@ class VllmConfig:
     log_limit: int = 1000
     max_body_bytes: int = 32 * 1024 * 1024
     replica_name: str | None = None  # x-inference-pod and llm_fakes_replica_info when set
+    # the FastAPI release installed beside vLLM (None: the profile's knob fastapi) and where
+    # vLLM's files lie: both show in FastAPI's validation messages up to vLLM 0.25
+    fastapi: str | None = None
+    site_packages: str = SITE_PACKAGES
     # the compiled fast path (fakes/vllm/fast/) for plain requests; off: every request takes
     # the reference path (--no-fast-path)
     fast_path: bool = True
@@ -73,6 +78,11 @@ class VllmState(ProfileSwitch[Profile]):
     @property
     def knobs(self) -> Knobs:
         return self.profile.knobs
+
+    def where(self, method: str, path: str) -> Where:
+        """What FastAPI knows of a request it refuses on ``path``."""
+        fastapi = self.config.fastapi or self.knobs.fastapi
+        return Where(fastapi, method, path, self.config.site_packages)
 
     def new_hex(self) -> str:
         return self.hex_source()[: self.knobs.id_hex_length]

@@ -40,7 +40,11 @@ async def _read(state: VllmState, request: Request, kind: type[BaseModel]) -> An
     # the tokenize request models are not the chat request: no chat field list applies
     knobs = state.knobs.model_copy(update={"unknown_fields": UnknownFields.IGNORE})
     body, typed = validate(
-        knobs, await request.body(), kind, content_type=request.headers.get("content-type")
+        knobs,
+        await request.body(),
+        kind,
+        content_type=request.headers.get("content-type"),
+        where=state.where(request.method, request.url.path),
     )
     _checks.model_name(state, body)
     return typed

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from fakes.profiles import Knobs, ValidationStyle
+from fakes.vllm._fastapi import Where, exception_str
 
 # serve/exception_handling/handlers/validation.py (0.30): pydantic-core's wrapper names
 _BRACKETED = re.compile(r"[\[\]{}()]")
@@ -78,10 +79,15 @@ def _bounded(error: dict[str, Any]) -> str:
     return text[:_MAX_ERROR_CHARS] + "...[truncated]" if len(text) > _MAX_ERROR_CHARS else text
 
 
-def message(knobs: Knobs, errors: Sequence[dict[str, Any]]) -> str:
+def message(knobs: Knobs, errors: Sequence[dict[str, Any]], where: Where | None = None) -> str:
     style = knobs.validation_style
     if style is ValidationStyle.FASTAPI_REPR:
-        return repr(list(errors))
+        where = where or Where(knobs.fastapi)
+        text = exception_str(errors, where, knobs.fastapi_endpoints)
+        listed = str(list(errors))
+        if knobs.validation_appends_errors and errors and listed != text:
+            return f"{text} {listed}"  # 0.9.2 api_server.py:1166-1172
+        return text
     if not errors:
         return "Validation error"
     label = "error" if len(errors) == 1 else "errors"

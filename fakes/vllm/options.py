@@ -14,6 +14,7 @@ from fakes.model.script import load_script
 from fakes.model.timing import Timing
 from fakes.profiles import resolve_vllm_profile
 from fakes.vllm import VllmConfig, create_vllm_app
+from fakes.vllm._fastapi import SITE_PACKAGES
 
 WORKER_OPTIONS = "LLM_FAKES_VLLM_OPTIONS"
 
@@ -38,6 +39,8 @@ class VllmOptions(BaseModel):
     jitter: float = 0.0
     seed: int = 0
     script_path: str | None = None
+    fastapi: str | None = None
+    site_packages: str | None = None
     no_control_plane: bool = False
     control_token: str | None = None
     log_limit: int = 1000
@@ -63,6 +66,8 @@ class VllmOptions(BaseModel):
             max_model_len=self.max_model_len,
             timing=Timing(ttft=self.ttft, itl=self.itl, jitter=self.jitter, seed=self.seed),
             script=load_script(self.script_path),
+            fastapi=self.fastapi,
+            site_packages=self.site_packages or SITE_PACKAGES,
             control_plane=not self.no_control_plane,
             control_token=self.control_token,
             log_limit=self.log_limit,

@@ -68,7 +68,10 @@ class Setup:
         return cls(str(value["name"]), dict(value.get("options", {})), dict(value["script"]))
 
 
-def fake_config(version: str, setup: Setup) -> VllmConfig:
+def fake_config(
+    version: str, setup: Setup, environment: dict[str, str] | None = None
+) -> VllmConfig:
+    """The fake for ``setup``, with the reference environment's FastAPI when it is known."""
     profile, release = resolve_vllm_profile(version, None)
     options = dict(setup.options)
     if "api_keys" in options:
@@ -80,9 +83,10 @@ def fake_config(version: str, setup: Setup) -> VllmConfig:
         model_path=MODEL_DIR,
         script=Script.model_validate(setup.script),
         control_plane=False,
+        fastapi=(environment or {}).get("fastapi"),
         **options,
     )
 
 
-def fake_app(version: str, setup: Setup) -> ASGIApp:
-    return create_vllm_app(fake_config(version, setup))
+def fake_app(version: str, setup: Setup, environment: dict[str, str] | None = None) -> ASGIApp:
+    return create_vllm_app(fake_config(version, setup, environment))

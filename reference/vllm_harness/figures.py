@@ -18,7 +18,7 @@ from typing import Any
 from fakes.record import Interaction, load
 from reference.vllm_harness._normalize import differences
 from reference.vllm_harness._setup import Setup, fake_app
-from reference.vllm_harness._setups_file import read_setups
+from reference.vllm_harness._setups_file import read_environment, read_setups
 from tests.reference._asgi import call
 
 RECORDINGS = Path(__file__).resolve().parents[2] / "recordings" / "vllm"
@@ -64,11 +64,12 @@ def replay(app: Any, setup: Setup, item: Interaction, *, sized: bool = False) ->
 def exchange_differences(cassette: Path) -> tuple[str, list[list[str]]]:
     """The release and, per recorded exchange, its difference lines against today's fake."""
     release, groups = read_setups(cassette)
+    environment = read_environment(cassette)
     items = load(cassette).interactions
     out: list[list[str]] = []
     start = 0
     for setup, count in groups:
-        app = fake_app(release, setup)
+        app = fake_app(release, setup, environment)
         out.extend(replay(app, setup, item) for item in items[start : start + count])
         start += count
     return release, out

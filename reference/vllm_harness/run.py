@@ -39,6 +39,7 @@ from reference.vllm_harness._catalogue import (
     probe_cases,
     scenario_cases,
 )
+from reference.vllm_harness._environment import measure
 from reference.vllm_harness._normalize import differences, scrub
 from reference.vllm_harness._propose import Exchange, propose, render
 from reference.vllm_harness._setup import Setup, fake_app
@@ -136,11 +137,12 @@ def compare(real: Interaction, fake: Interaction) -> list[str]:
 
 
 async def run_case(
-    version: str, case: Case, real: httpx.AsyncClient
+    version: str, case: Case, real: httpx.AsyncClient, environment: dict[str, str] | None = None
 ) -> list[tuple[Call, Interaction, Interaction, list[str]]]:
     await real.post("/_harness/script", json=case.setup.script)
     # the fake on a real socket too: chunk boundaries and cut streams as a client sees them
-    server = await asyncio.to_thread(LiveServer(fake_app(version, case.setup)).start)
+    app = fake_app(version, case.setup, environment)
+    server = await asyncio.to_thread(LiveServer(app).start)
     results = []
     try:
         async with httpx.AsyncClient(base_url=server.url, timeout=REQUEST_TIMEOUT) as fake:
@@ -155,7 +157,8 @@ async def run_case(
 
 async def run(
     version: str, python: str, state: Path, only: list[str], echo: bool = True
-) -> tuple[int, int, list[tuple[Setup, list[Interaction]]], list[Exchange]]:
+) -> tuple[int, int, list[tuple[Setup, list[Interaction]]], list[Exchange], dict[str, str]]:
+    environment = measure(python)  # the fake gets the same FastAPI
     scenario, skipped = await scenario_cases(version)
     probes = probe_cases() + messages_cases(version)
     cases = [c for c in probes + scenario if _chosen(c.setup.name, only)]
@@ -171,7 +174,7 @@ async def run(
             httpx.AsyncClient(base_url=url, timeout=REQUEST_TIMEOUT) as client,
         ):
             for case in members:
-                results = await run_case(version, case, client)
+                results = await run_case(version, case, client, environment)
                 recorded.append((case.setup, [got for _, got, _, _ in results]))
                 for call, got, expected, found in results:
                     exchanges.append(Exchange(case.setup.name, got, expected, tuple(found)))
@@ -189,7 +192,7 @@ async def run(
         print(f"vLLM {version}: {identical}/{total} exchanges identical")
         if only_ids:
             print(f"  and {only_ids} more differ only in the length of random ids")
-    return identical, total, recorded, exchanges
+    return identical, total, recorded, exchanges, environment
 
 
 def _chosen(name: str, only: list[str]) -> bool:
@@ -200,7 +203,12 @@ def _scrubbed(item: Interaction) -> Interaction:
     return replace(item, chunks=tuple(Chunk(c.offset, scrub(c.data)) for c in item.chunks))
 
 
-def record(version: str, recorded: list[tuple[Setup, list[Interaction]]], out: Path) -> None:
+def record(
+    version: str,
+    recorded: list[tuple[Setup, list[Interaction]]],
+    out: Path,
+    environment: dict[str, str],
+) -> None:
     redactor = Redactor()
     items = [_scrubbed(redactor.interaction(item)) for _, group in recorded for item in group]
     header = Header(
@@ -209,7 +217,8 @@ def record(version: str, recorded: list[tuple[Setup, list[Interaction]]], out: P
         created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     )
     save(out, header, items)
-    write_setups(out, version, [(setup, len(group)) for setup, group in recorded])
+    groups = [(setup, len(group)) for setup, group in recorded]
+    write_setups(out, version, groups, environment)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -223,12 +232,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     python = Path(args.python)
     state = Path(args.state) if args.state else python.parent.parent / "harness"
-    identical, total, recorded, exchanges = asyncio.run(
+    identical, total, recorded, exchanges, environment = asyncio.run(
         run(args.version, str(python), state, list(args.only))
     )
     if args.record:
         out = ROOT / "recordings" / "vllm" / f"vllm-{args.version}.jsonl"
-        record(args.version, recorded, out)
+        record(args.version, recorded, out, environment)
         print(f"recorded {sum(len(g) for _, g in recorded)} interactions to {out.name}")
     if args.propose:
         parent = resolve_vllm_profile(args.version, None)[0]

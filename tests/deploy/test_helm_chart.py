@@ -39,6 +39,8 @@ EVERY_FLAG = {
     "jitter": 0.1,
     "seed": 7,
     "script": {"rules": [{"reply": {"text": "hello"}}]},
+    "fastapi": "0.123.10",
+    "sitePackages": "/usr/lib/python3/dist-packages",
     "logLimit": 50,
     "recordingsDir": "/var/lib/llm-fakes/recordings",
     "workers": 2,
@@ -130,6 +132,8 @@ def test_every_serve_vllm_flag_has_a_value_and_the_cli_accepts_the_args() -> Non
     assert params["api_keys"] == ("value-of-LLM_FAKES_API_KEY_0", "value-of-LLM_FAKES_API_KEY_1")
     assert params["startup_delay"] == 30 and params["ttft"] == 0.25
     assert params["script_path"] == "/etc/llm-fakes/script.yaml"
+    assert params["fastapi"] == "0.123.10"
+    assert params["site_packages"] == "/usr/lib/python3/dist-packages"
 
 
 def test_no_control_plane_is_passed_when_disabled() -> None:

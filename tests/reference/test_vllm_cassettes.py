@@ -20,7 +20,7 @@ import pytest
 from fakes.profiles import Knobs, resolve_vllm_profile
 from fakes.record import Interaction, load
 from reference.vllm_harness._setup import Setup, fake_app
-from reference.vllm_harness._setups_file import read_setups
+from reference.vllm_harness._setups_file import read_environment, read_setups
 from reference.vllm_harness.figures import replay
 
 RECORDINGS = Path(__file__).resolve().parents[2] / "recordings" / "vllm"
@@ -66,58 +66,18 @@ NOT_FIXED = "a harness finding not fixed in the fake yet"
 
 KNOWN = (
     Known(
-        "environment: /v1/responses validates input items against openai-python's union "
-        "(imitated: fakes/vllm/_responses_input.py, the first members field for field); how "
-        "many errors pydantic lists (138 to 463 here) depends on the openai-python release "
-        "installed (0.10.0 pins <=1.90, later releases take the newest), and so does the whole "
-        "list in the tuple-loc style before 0.30",
+        "environment: /v1/responses validates input items against the release's union of "
+        "openai-python types (imitated: fakes/vllm/_responses_input.py, the first members field "
+        "for field); the whole list (138 errors on 0.10.0, 236 on 0.11.1, 343 on 0.18.0, 463 from "
+        "0.24) follows the release's item union, the openai-python and the pydantic installed, "
+        "and pydantic's wording of shared nested unions ('list[union[...,...,...]]') follows the "
+        "release's whole ResponsesRequest schema (docs/vllm-reference-harness.md, 'What is left')",
         lambda knobs, item: (
             item.path == "/v1/responses"
             and item.status == 400
-            and b"validation error" in item.body
-            and b"not found in 'tools'" not in item.body  # the tool_choice check, imitated
+            and re.search(rb"'loc': (\('body', 'input'|'body\.input)", item.body) is not None
         ),
         re.compile(r"^\$(\.error)?\.message: real "),
-    ),
-    Known(
-        "environment: 0.20-0.25 word the /v1/responses named tool_choice refusal (a "
-        "VLLMValidationError wrapped as a validation error, imitated: "
-        "responses_tool_usage_value_error) f'{str(exc)} {str(errors)}' with the FastAPI their "
-        "environment had, whose str(exc) adds the endpoint's file and line; the fake sends "
-        "str(errors) as the environment KNOWN entries below say",
-        lambda knobs, item: item.path == "/v1/responses" and b"not found in 'tools'" in item.body,
-        re.compile(r"^\$\.error\.message: real "),
-        ("0.20.0", "0.21.0", "0.22.0", "0.24.0", "0.25.0"),
-    ),
-    Known(
-        "environment: FastAPI >= 0.12x words str(RequestValidationError) with the endpoint "
-        "(vLLM 0.12 api_server.py:1400-1406 appends the errors); the fake keeps the list text",
-        lambda knobs, item: _validation_error(item),
-        re.compile(r"\$(\.error)?\.message: real"),
-        (
-            "0.10.1.1",
-            "0.10.2",
-            "0.11.0",
-            "0.11.1",
-            "0.12.0",
-            "0.15.0",
-            "0.16.0",
-            "0.18.0",
-            "0.20.0",
-            "0.21.0",
-            "0.22.0",
-            "0.25.0",
-            "0.10.0",
-        ),
-    ),
-    Known(
-        f"{NOT_FIXED}: 0.24.0 words a validation error f'{{str(exc)}} {{str(errors)}}' "
-        "(serve/utils/server_utils.py:436-440); with the FastAPI it requires (>=0.133,<0.137) "
-        "str(exc) is 'N validation error(s):' and one '  {error}' line each, then the endpoint's "
-        "'File ..., line N, in <handler>' and 'POST <path>'; the fake sends only str(errors)",
-        lambda knobs, item: _validation_error(item),
-        re.compile(r"\$\.error\.message: real \"\d+ validation errors?:\\n"),
-        ("0.24.0",),
     ),
     Known(
         f"{NOT_FIXED}: 0.6.4 validates each message against openai's message TypedDicts under "
@@ -132,13 +92,6 @@ KNOWN = (
         ANY,
         ("0.6.4", "0.6.3", "0.5.3", "0.4.3"),
     ),
-    Known(
-        f"{NOT_FIXED}: the 0.6.3 wheel on PyPI has no vllm/_version.py, so version.py:1-11 "
-        "falls back to __version__ = 'dev' and /version answers {'version': 'dev'}",
-        lambda knobs, item: item.path == "/version",
-        re.compile(r'^\$\.version: real "dev"'),
-        ("0.6.3",),
-    ),
 )
 
 
@@ -146,6 +99,7 @@ def _cases() -> list[object]:
     cases: list[object] = []
     for cassette in CASSETTES:
         release, groups = read_setups(cassette)
+        environment = read_environment(cassette)
         items = load(cassette).interactions
         profile = resolve_vllm_profile(release, None)[0]
         knobs = profile.knobs
@@ -170,6 +124,7 @@ def _cases() -> list[object]:
                 pytest.param(
                     release,
                     setup,
+                    environment,
                     mine,
                     pending,
                     id=f"{release}:{setup.name}",
@@ -179,14 +134,19 @@ def _cases() -> list[object]:
     return cases
 
 
-@pytest.mark.parametrize(("release", "setup", "items", "pending"), _cases())
+@pytest.mark.parametrize(("release", "setup", "environment", "items", "pending"), _cases())
 def test_the_fake_answers_as_the_release_did(
-    release: str, setup: Setup, items: list[Interaction], pending: list[Known]
+    release: str,
+    setup: Setup,
+    environment: dict[str, str],
+    items: list[Interaction],
+    pending: list[Known],
 ) -> None:
     knobs = resolve_vllm_profile(release, None)[0].knobs
     found: list[str] = []
     unexplained: list[str] = []
-    app = fake_app(release, setup)  # one fake per setup, called in process (no socket)
+    # one fake per setup, called in process (no socket), with the recording's FastAPI
+    app = fake_app(release, setup, environment)
     for number, item in enumerate(items):
         lines = replay(app, setup, item)  # the same replay as the figures table's
         known = [k for k in pending if k.applies(knobs, item)]

@@ -13,6 +13,7 @@ from fakes.http import sse
 from fakes.profiles import ErrorShape, JsonStyle, Knobs
 from fakes.types import JSONObject
 from fakes.vllm import _validation
+from fakes.vllm._fastapi import Where
 
 # create_error_response(err_type=...) names used by vLLM's serving classes.
 TYPE_FOR_STATUS = {
@@ -73,10 +74,12 @@ def stream_error_payload(knobs: Knobs, error: VllmError, *, chat: bool = True) -
     return sse.compact(body)
 
 
-def validation_error(knobs: Knobs, errors: Sequence[dict[str, Any]]) -> VllmError:
-    """What FastAPI's RequestValidationError becomes in vLLM's exception handler."""
+def validation_error(
+    knobs: Knobs, errors: Sequence[dict[str, Any]], where: Where | None = None
+) -> VllmError:
+    """What FastAPI's RequestValidationError, raised on ``where``, becomes in vLLM's handler."""
     return VllmError(
-        _validation.message(knobs, errors),
+        _validation.message(knobs, errors, where),
         400,
         knobs.validation_error_type,
         _validation.param(knobs, errors),

@@ -477,6 +477,14 @@ VLLM_ROWS = [
         status,
         (400, 200),
     ),
+    Row(  # 0.6.3's wheel reports "dev"; the same list without it reports the release
+        "dev_version_releases",
+        (),
+        Send("/version"),
+        at("version"),
+        ("dev", "0.6.3"),
+        version="0.6.3",
+    ),
     # Errors
     Row(
         "parameter_errors",
@@ -489,8 +497,32 @@ VLLM_ROWS = [
         "validation_style",
         "fastapi_repr",
         Send(json={**CHAT, "messages": 1}),
-        lambda r: r.json()["error"]["message"].startswith("1 validation error"),
+        lambda r: "\n    POST /v1/chat/completions" in r.json()["error"]["message"],
+        (False, True),
+    ),
+    Row(  # FastAPI 0.123 has no __str__: the message is the error list alone
+        "fastapi",
+        "0.123.10",
+        Send(json={**CHAT, "messages": 1}),
+        lambda r: r.json()["error"]["message"].startswith("[{"),
+        (False, True),
+        version="0.11.1",
+    ),
+    Row(  # no endpoints: FastAPI names the route by its path only
+        "fastapi_endpoints",
+        (),
+        Send(json={**CHAT, "messages": 1}),
+        lambda r: "\n  File " in r.json()["error"]["message"],
         (True, False),
+        version="0.11.1",
+    ),
+    Row(
+        "validation_appends_errors",
+        False,
+        Send(json={**CHAT, "messages": 1}),
+        lambda r: r.json()["error"]["message"].endswith("POST /v1/chat/completions"),
+        (False, True),
+        version="0.11.1",
     ),
     Row(
         "validation_param_loc",

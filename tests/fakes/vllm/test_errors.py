@@ -41,7 +41,6 @@ async def test_unknown_model_is_404_not_found(vllm: Any, version: str) -> None:
         ("0.6.4", "BadRequestError"),
         ("0.8.5", "BadRequestError"),
         ("0.9.2", "Bad Request"),
-        ("0.12.0", "Bad Request"),
     ],
 )
 async def test_missing_messages_is_400_with_fastapi_error_repr(
@@ -69,10 +68,17 @@ async def test_malformed_json_is_400_json_invalid(vllm: Any, version: str) -> No
         )
     assert response.status_code == 400
     message = _error(response.json(), version in NESTED)["message"]
-    assert message == (
+    listed = (
         "[{'type': 'json_invalid', 'loc': ('body', 9), 'msg': 'JSON decode error',"
         " 'input': {}, 'ctx': {'error': 'Expecting value'}}]"
     )
+    if version == "0.12.0":  # the newest FastAPI counts and names the endpoint, then the list
+        assert message.startswith("1 validation error:\n  {'type': 'json_invalid'")
+        assert message.endswith(
+            "in create_chat_completion\n    POST /v1/chat/completions " + listed
+        )
+    else:
+        assert message == listed
 
 
 @pytest.mark.parametrize(("version", "status"), [("0.6.4", 400), ("0.9.2", 200)])

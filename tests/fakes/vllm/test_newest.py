@@ -99,14 +99,28 @@ async def test_completion_chunks_drop_usage_null_from_0_21(vllm: Any) -> None:
 
 
 INVALID = {"model": "fake-model", "messages": "x"}
+SITE = "/usr/local/lib/python3.12/site-packages"
 ENTRY = "'type': 'list_type', 'loc': %s, 'msg': 'Input should be a valid list', 'input': 'x'"
 
 
 @pytest.mark.parametrize(
     ("version", "message", "param"),
     [
-        ("0.22.0", "[{" + ENTRY % "('body', 'messages')" + "}]", None),
-        ("0.24.0", "[{" + ENTRY % "('body', 'messages')" + "}]", "body.messages"),
+        (
+            "0.22.0",
+            "1 validation error:\n  {" + ENTRY % "('body', 'messages')" + "}\n\n"
+            f'  File "{SITE}/vllm/entrypoints/utils.py", line 40, in create_chat_completion\n'
+            "    POST /v1/chat/completions [{" + ENTRY % "('body', 'messages')" + "}]",
+            None,
+        ),
+        (
+            "0.24.0",
+            "1 validation error:\n  {" + ENTRY % "('body', 'messages')" + "}\n\n"
+            f'  File "{SITE}/vllm/entrypoints/serve/utils/api_utils.py", line 40, in '
+            "create_chat_completion\n"
+            "    POST /v1/chat/completions [{" + ENTRY % "('body', 'messages')" + "}]",
+            "body.messages",
+        ),
         (
             "0.26.0",
             "1 validation error:\n  {" + ENTRY % "('body', 'messages')" + "}",

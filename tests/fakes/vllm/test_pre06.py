@@ -62,3 +62,10 @@ async def test_named_tool_stream_wraps_the_eos_step(
     calls = [d["tool_calls"][0] for d in deltas]
     assert "".join(c["function"]["arguments"] for c in calls) == '{"a": 1}'
     assert {c["function"]["name"] for c in calls} == {"f"}
+
+
+@pytest.mark.parametrize(("version", "reported"), [("0.6.3", "dev"), ("0.6.4", "0.6.4")])
+async def test_dev_version_releases(vllm: Any, version: str, reported: str) -> None:
+    """0.6.3's PyPI wheel has no vllm/_version.py: its /version says "dev" (0.6.4 ships it)."""
+    async with vllm(version) as client:
+        assert (await client.get("/version")).json() == {"version": reported}

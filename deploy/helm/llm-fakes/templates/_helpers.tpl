@@ -117,6 +117,14 @@ own when `fleet` is empty, else one per fleet entry with its `vllm` over the sha
 - --script
 - /etc/llm-fakes/script.yaml
 {{- end }}
+{{- with $v.fastapi }}
+- --fastapi
+- {{ . | quote }}
+{{- end }}
+{{- with $v.sitePackages }}
+- --site-packages
+- {{ . | quote }}
+{{- end }}
 {{- if not .controlPlane }}
 - --no-control-plane
 {{- end }}
