@@ -266,8 +266,12 @@ def _responses_stream(run: Run, seen: Observed, stream: Exchange) -> None:
     if delta.get("content_index") == 1:
         seen.add("responses_stream", "every_delta", evidence(stream, delta_line))
     elif status == "completed":
-        # a stop finish ends on the EOS step's empty text: 0.18-0.20 then leave the item open
-        style = "state_machine" if done else "skip_empty"
+        # a stop finish ends on the EOS step's empty text: 0.17 sends it as a delta, 0.18-0.20
+        # then leave the item open
+        empty = any(
+            e["type"] == "response.output_text.delta" and e.get("delta") == "" for e, _ in events
+        )
+        style = ("send_empty" if empty else "state_machine") if done else "skip_empty"
         seen.add("responses_stream", style, evidence(stream, done_line or completed_line))
     else:
         seen.skip("responses_stream", "the stream ended on max_output_tokens (inherited)")

@@ -21,6 +21,7 @@ class ResponsesStream(StrEnum):
     EVERY_DELTA = "every_delta"  # content_index counts every event; the EOS step's "" is sent
     SKIP_EMPTY = "skip_empty"  # content_index 0; "" skipped, and a "" last step skips the *.done
     STATE_MACHINE = "state_machine"  # content_index 0; "" skipped; the item is always closed
+    SEND_EMPTY = "send_empty"  # content_index 0; the EOS step's "" is sent; always closed
 
 
 class ToolChoiceUnion(StrEnum):
@@ -96,13 +97,13 @@ class JsonStyle(StrEnum):
 class HermesStream(StrEnum):
     """How the hermes tool parser streams an auto tool call's arguments."""
 
-    # the 0.20 rewrite: one fragment a token, as the model wrote them
+    # the rewrite (0.19): one fragment a token, as the model wrote them
     REWRITTEN = "rewritten"
-    # 0.6.3-0.6.4: diffs of json.dumps of the partially parsed arguments
+    # 0.6-0.6.4: diffs of json.dumps of the partially parsed arguments
     JSON_DIFF = "json_diff"
     # 0.7-0.10: the delta's text, a closing brace trimmed; the first fragment cut from json.dumps
     DELTA_TEXT = "delta_text"
-    # 0.11-0.19: ... the first fragment cut from the raw text, a brace trimmed once complete
+    # 0.11-0.18: ... the first fragment cut from the raw text, a brace trimmed once complete
     RAW_ARGUMENTS = "raw_arguments"
 
 
@@ -319,6 +320,9 @@ class Knobs(BaseModel):
     parameter_errors: bool = True  # VLLMValidationError: "(parameter=..., value=...)", param set
     reasoning_tokens_details: bool = True  # a reasoning parser fills completion_tokens_details
     named_tool_stream: NamedToolStream = NamedToolStream.FRAGMENTS
+    # 0.6.0-0.6.2: with auto tool parsing on, a streamed named tool_choice raises at its finish
+    # step (an IndexError): the deltas, then the connection drops (no finish chunk, no [DONE])
+    named_tool_stream_finish_crash: bool = False
     # a streamed named tool_choice ends with finish_reason "tool_calls" (the body says "stop")
     named_tool_stream_finish_tool_calls: bool = False
     # a named tool_choice is constrained by the tool parser's structural tag: the model writes

@@ -20,6 +20,7 @@ from fakes.model import tokens
 from fakes.model.faults import FAULT_HEADER, Fault, FaultHeaderError, FaultKind
 from fakes.model.script import Reply
 from fakes.profiles import ResponsesEventResponse, ResponsesRoute
+from fakes.types import JSONObject
 from fakes.vllm import _checks, _engine
 from fakes.vllm._plan import Limits, plan_reply
 from fakes.vllm._requests import (
@@ -240,6 +241,12 @@ async def _chat_completions(state: VllmState, request: Request) -> Answer:
         fingerprint=_fingerprint(state),
     )
     written = chat_wire.chunks(writer, knobs, plans, policy, tool_parser=config.auto_tools)
+    done: bytes | _Cut = sse.DONE
+    if knobs.named_tool_stream_finish_crash and config.auto_tools and isinstance(tool_choice, dict):
+        # 0.6.2 serving_chat.py:507-519 looks up the auto parser's prev_tool_call_arr[0], empty
+        # on the named path: the stream ends before the finish chunk, the socket drops
+        written = written[: _first_finish(written)]
+        done = CUT
     events = [sse.data(chunk) for chunk in written]
     error = VllmError(fault.message, fault.status) if fault else None
     payload = stream_error_payload(knobs, error) if error else None
@@ -251,10 +258,21 @@ async def _chat_completions(state: VllmState, request: Request) -> Answer:
             started=started,
             model=model,
             plans=plans,
-            done=sse.DONE,
+            done=done,
             error_payload=payload,
         )
     )
+
+
+def _first_finish(chunks: list[JSONObject]) -> int:
+    """The position of the first chunk that carries a finish reason."""
+    for position, chunk in enumerate(chunks):
+        choices = chunk.get("choices")
+        if isinstance(choices, list) and any(
+            isinstance(c, dict) and c.get("finish_reason") is not None for c in choices
+        ):
+            return position
+    return len(chunks)
 
 
 # --- completions ----------------------------------------------------------------------------

@@ -48,8 +48,10 @@ def inspect_models_in_process() -> None:
     inspection runs in this process. The model executor never shapes a response."""
     if "vllm._core_C" not in sys.modules or sys.modules["vllm._core_C"] is not None:
         return  # only where hide_core_extension acted; later releases inspect as they do
-    from vllm.model_executor.models import registry
-
+    try:
+        from vllm.model_executor.models import registry
+    except ImportError:  # 0.6.2 and before: ModelRegistry in models/__init__.py, no subprocess
+        return
     if hasattr(registry, "_run_in_subprocess"):
         setattr(registry, "_run_in_subprocess", lambda fn: fn())  # noqa: B010
 

@@ -38,6 +38,7 @@ def _cpu_platform() -> None:
     except ImportError:  # before 0.6: no CPU platform; the device is a flag (PRE_06_DEFAULTS)
         return
     platforms._current_platform = CpuPlatform()
+    _torch_cpu_probe()
     # 0.34 refuses an x86 CPU config without triton-cpu; no kernel ever runs here
     try:
         import vllm.triton_utils as triton_utils
@@ -45,6 +46,17 @@ def _cpu_platform() -> None:
         triton_utils.HAS_TRITON = True
     except ImportError:
         pass
+
+
+def _torch_cpu_probe() -> None:
+    """0.17's CpuPlatform.import_kernels asks ``torch._C._cpu._is_avx512_supported()`` (the
+    torch it pins has it there); the torch here has it only as ``torch.cpu``'s, which 0.19
+    calls. It only picks which kernel library to try to load; no kernel runs."""
+    import torch
+
+    probes = torch._C._cpu
+    if not hasattr(probes, "_is_avx512_supported"):
+        setattr(probes, "_is_avx512_supported", torch.cpu._is_avx512_supported)  # noqa: B010
 
 
 def _layout() -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""vLLM's hermes tool parser as it streamed before its 0.20 rewrite.
+"""vLLM's hermes tool parser as it streamed before its rewrite in 0.19 (the module's name says
+0.20, where the rewrite was first read).
 
 A port of ``Hermes2ProToolParser.extract_tool_calls_streaming`` (vLLM, Apache-2.0, copyright
 the vLLM contributors) from ``vllm/entrypoints/openai/tool_parsers/hermes_tool_parser.py``

@@ -172,14 +172,17 @@ def stream_events(
     in_progress = event_response(knobs, in_progress)
     events.add("response.created", {"response": in_progress})
     events.add("response.in_progress", {"response": in_progress})
-    sent = steps if style is ResponsesStream.EVERY_DELTA else [s for s in steps if s]
+    # up to 0.17 every delta whose content is not None is sent, the EOS step's "" included
+    # (0.17.1 responses/serving.py:1493); from 0.18 only those with text
+    every = style in (ResponsesStream.EVERY_DELTA, ResponsesStream.SEND_EMPTY)
+    sent = steps if every else [s for s in steps if s]
     opened = bool(steps) if style is not ResponsesStream.STATE_MACHINE else bool(sent)
     reasoning_done: JSONObject | None = None
     output_index, added_id, added_index = 0, message_id, 0
     if reasoning:
-        # 0.18-0.20 close a reasoning item left last at the end of the stream as well
-        # (0.18.0 responses/serving.py:1697-1745)
-        closes = opened or style is ResponsesStream.SKIP_EMPTY
+        # 0.17-0.20 close a reasoning item left last at the end of the stream as well
+        # (0.17.1 responses/serving.py:1517-1565, 0.18.0 :1697-1745)
+        closes = opened or style in (ResponsesStream.SKIP_EMPTY, ResponsesStream.SEND_EMPTY)
         _reasoning_events(events, knobs, reasoning, reasoning_id, closes=closes)
         reasoning_done = _reasoning_item(reasoning_id, "".join(reasoning), "completed")
         output_index, added_index = 1, 1

@@ -25,6 +25,17 @@ PROBE_TIES: dict[str, list[str]] = {
     # input/output_messages): the probe reads no responses body keys
     "vllm-0.10.2": ["vllm-0.10.2", "vllm-0.11"],
     "vllm-0.11": ["vllm-0.10.2", "vllm-0.11"],
+    # the hermes parser's rewrite (a server flag the probe cannot set), /v1/messages' [DONE]
+    # and /v1/responses body keys: the probe reads none of them
+    "vllm-0.18": ["vllm-0.18", "vllm-0.19"],
+    "vllm-0.19": ["vllm-0.18", "vllm-0.19"],
+    # only the named tool stream's crash with auto tool parsing (a server flag the probe
+    # cannot set)
+    "vllm-0.6.0": ["vllm-0.6.0", "vllm-0.6.3"],
+    "vllm-0.6.3": ["vllm-0.6.0", "vllm-0.6.3"],
+    # only responses_usage_input_keys: the probe reads no responses body keys
+    "vllm-0.30": ["vllm-0.30", "vllm-0.31"],
+    "vllm-0.31": ["vllm-0.30", "vllm-0.31"],
 }
 
 

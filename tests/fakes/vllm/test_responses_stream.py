@@ -2,7 +2,8 @@
 
 The expected item events were built with the openai types each release's code constructs
 (``openai.types.responses``, the newest openai its requirement admits), following
-``_process_simple_streaming_events`` of 0.10.2-0.17 (every delta indexed, "" sent), 0.18.0
+``_process_simple_streaming_events`` of 0.10.2-0.16 (every delta indexed, "" sent), 0.17.1
+(content_index 0, "" still sent, the item closed), 0.18.0
 (empty deltas skipped, the item left open after an empty last step), 0.21.0
 (SimpleStreamingEventProcessor), 0.32.0 (msg_ ids, no summary) and 0.33.0 (status by
 finish). ``ITEM`` stands for the streamed message item's id.
@@ -43,6 +44,29 @@ STOP: dict[str, list[str]] = {
         '{"content_index":4,"item_id":"ITEM","logprobs":[],"output_index":0,"sequence_n'
         'umber":7,"text":"Hi there","type":"response.output_text.done"}',
         '{"content_index":5,"item_id":"ITEM","output_index":0,"part":{"annotations":[],'
+        '"text":"Hi there","type":"output_text","logprobs":null},"sequence_number":8,"t'
+        'ype":"response.content_part.done"}',
+        '{"item":{"id":"ITEM","content":[{"annotations":[],"text":"Hi there","type":"ou'
+        'tput_text","logprobs":null}],"role":"assistant","status":"completed","type":"m'
+        'essage","phase":null,"summary":[]},"output_index":0,"sequence_number":9,"type"'
+        ':"response.output_item.done"}',
+    ],
+    "0.17.1": [
+        '{"item":{"id":"ITEM","content":[],"role":"assistant","status":"in_progress","t'
+        'ype":"message","phase":null},"output_index":0,"sequence_number":2,"type":"resp'
+        'onse.output_item.added"}',
+        '{"content_index":0,"item_id":"ITEM","output_index":0,"part":{"annotations":[],'
+        '"text":"","type":"output_text","logprobs":[]},"sequence_number":3,"type":"resp'
+        'onse.content_part.added"}',
+        '{"content_index":0,"delta":"Hi","item_id":"ITEM","logprobs":[],"output_index":'
+        '0,"sequence_number":4,"type":"response.output_text.delta"}',
+        '{"content_index":0,"delta":" there","item_id":"ITEM","logprobs":[],"output_ind'
+        'ex":0,"sequence_number":5,"type":"response.output_text.delta"}',
+        '{"content_index":0,"delta":"","item_id":"ITEM","logprobs":[],"output_index":0,'
+        '"sequence_number":6,"type":"response.output_text.delta"}',
+        '{"content_index":0,"item_id":"ITEM","logprobs":[],"output_index":0,"sequence_n'
+        'umber":7,"text":"Hi there","type":"response.output_text.done"}',
+        '{"content_index":0,"item_id":"ITEM","output_index":0,"part":{"annotations":[],'
         '"text":"Hi there","type":"output_text","logprobs":null},"sequence_number":8,"t'
         'ype":"response.content_part.done"}',
         '{"item":{"id":"ITEM","content":[{"annotations":[],"text":"Hi there","type":"ou'
@@ -467,6 +491,7 @@ async def test_responses_tool_parser_swallows_eos_an_empty_answer_opens_no_item(
     # output_item.added at all (0.20.0 serving.py:1385-1386); without the parser the EOS
     # step's "" opens the message item
     assert _profile("0.20.0").knobs.responses_tool_parser_swallows_eos
+    assert _profile("0.19.1").knobs.responses_tool_parser_swallows_eos  # its rewritten parser
     assert not _profile("0.18.0").knobs.responses_tool_parser_swallows_eos
     with_parser = await _tool_stream(vllm, "0.20.0", flags=True, text="")
     without = await _tool_stream(vllm, "0.20.0", flags=False, text="")

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 
+from fakes.http.server import live
 from fakes.model.script import Reply, Rule, Script, ToolCallReply
-from tests.conftest import CHAT, chunks
+from fakes.profiles import resolve_vllm_profile
+from fakes.vllm.app import create_vllm_app
+from tests.conftest import CHAT, chunks, vllm_config
 from tests.conftest import WEATHER_TOOLS as TOOLS
 
 HELLO = Script(rules=(Rule(reply=Reply(text="Hello there!")),))
@@ -218,3 +222,48 @@ async def test_a_stream_holds_back_what_could_begin_a_stop_string(
         "stop",
         " wor",
     )
+
+
+def _named_stream_on_a_live_server(version: str, *, auto_tools: bool) -> tuple[bytes, bool]:
+    """The raw body of a streamed named tool_choice, and whether the server dropped it."""
+    config = vllm_config(version, script=PARIS)
+    if auto_tools:
+        config = vllm_config(
+            version, script=PARIS, enable_auto_tool_choice=True, tool_call_parser="hermes"
+        )
+    choice = {"type": "function", "function": {"name": "get_weather"}}
+    body = {**STREAM, "tools": TOOLS, "tool_choice": choice}
+    received = b""
+    with (
+        live(create_vllm_app(config)) as server,
+        httpx.Client(base_url=server.url, timeout=30) as client,
+        client.stream("POST", "/v1/chat/completions", json=body) as response,
+    ):
+        try:
+            for piece in response.iter_raw():
+                received += piece
+        except httpx.RemoteProtocolError:
+            return received, True
+    return received, False
+
+
+def test_named_tool_stream_finish_crash_drops_0_6_2_before_the_finish_chunk() -> None:
+    """named_tool_stream_finish_crash: 0.6.0-0.6.2 with auto tool parsing on raise at the named
+    stream's finish step (0.6.2 serving_chat.py:507-519, recorded 0.6.2): every named delta
+    goes out, then the socket drops, with no finish chunk and no [DONE]; 0.6.3 finishes."""
+    assert resolve_vllm_profile("0.6.2", None)[0].knobs.named_tool_stream_finish_crash
+    assert not resolve_vllm_profile("0.6.3", None)[0].knobs.named_tool_stream_finish_crash
+    cut, dropped = _named_stream_on_a_live_server("0.6.2", auto_tools=True)
+    assert dropped and b"[DONE]" not in cut
+    sent = chunks(cut.decode())
+    assert all(c["choices"][0]["finish_reason"] is None for c in sent)
+    whole, whole_dropped = _named_stream_on_a_live_server("0.6.3", auto_tools=True)
+    assert not whole_dropped and whole.endswith(b"data: [DONE]\n\n")
+    finished = chunks(whole.decode())
+    assert [c["choices"][0]["delta"] for c in sent] == [
+        c["choices"][0]["delta"] for c in finished[: len(sent)]
+    ]
+    assert len(finished) == len(sent) + 1  # only the finish chunk is missing
+    # without the auto tool parser there is nothing to crash on
+    plain, plain_dropped = _named_stream_on_a_live_server("0.6.2", auto_tools=False)
+    assert not plain_dropped and plain.endswith(b"data: [DONE]\n\n")

@@ -62,6 +62,8 @@ PARIS = ("get_weather", {"city": "Paris"})
         ("0.10.2", HermesStream.DELTA_TEXT),
         ("0.11.0", HermesStream.RAW_ARGUMENTS),
         ("0.18.0", HermesStream.RAW_ARGUMENTS),
+        ("0.18.1", HermesStream.RAW_ARGUMENTS),
+        ("0.19.0", HermesStream.REWRITTEN),  # the rewrite came in 0.19 (recorded 0.19.1)
         ("0.20.0", HermesStream.REWRITTEN),
     ],
 )
