@@ -14,6 +14,7 @@ import orjson
 from fakes.http import sse
 from fakes.litellm import _errors, _estimate
 from fakes.litellm._config import Deployment
+from fakes.litellm._fast_chunk import encode
 from fakes.profiles import LitellmKnobs, MidStreamError, ModelField, UpstreamCut, UsageChunk
 from fakes.types import JSONObject
 
@@ -406,7 +407,7 @@ async def relay(
                 ending, error = "error", data["error"]
                 break
             for chunk in reframer.feed(data):
-                encoded = sse.data(chunk)
+                encoded = encode(chunk, knobs.chunk_fast_serializer)
                 if knobs.holds_one_chunk:
                     if held is not None:
                         yield held
@@ -418,7 +419,7 @@ async def relay(
             if held is not None:
                 yield held
             for chunk in reframer.flush():
-                yield sse.data(chunk)
+                yield encode(chunk, knobs.chunk_fast_serializer)
             if ctx.include_usage or reframer.renamed:
                 yield sse.data(reframer.usage_chunk())
             yield sse.DONE
@@ -445,9 +446,9 @@ async def relay(
             if held is not None:
                 yield held
             for chunk in reframer.flush():
-                yield sse.data(chunk)
+                yield encode(chunk, knobs.chunk_fast_serializer)
             if not reframer.finished:
-                yield sse.data(reframer.invented_stop())
+                yield encode(reframer.invented_stop(), knobs.chunk_fast_serializer)
             if ctx.include_usage:
                 yield sse.data(reframer.usage_chunk())
             yield sse.DONE

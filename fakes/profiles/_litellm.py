@@ -143,6 +143,9 @@ class LitellmKnobs(BaseModel):
     empty_role_chunk: bool = True  # False: the role rides on the next chunk
     holds_one_chunk: bool = False  # a chunk goes out when the next arrives (the last at the end)
     chunk_stop_reason: bool = True  # an upstream "stop_reason" key stays on the choice
+    # a simple text chunk (one choice, role/content only, no fingerprint or usage) is written
+    # by a fast serializer: id, object, created, model, choices [{index, delta, finish_reason}]
+    chunk_fast_serializer: bool = False
     chunk_model: ModelField = ModelField.ALIAS  # content chunks (and an upstream's own finish)
     finish_chunk_model: ModelField = ModelField.ALIAS  # finish and usage chunks it makes
     usage_chunk: UsageChunk = UsageChunk.EMPTY_CHOICES

@@ -336,3 +336,22 @@ async def test_holds_one_chunk_forwards_a_chunk_only_once_the_next_arrives(
     # a token) before the next token; held, the latest one is still in the proxy
     sent = range(len(read_before_token))
     assert read_before_token == [max(n - 1, 0) if holds else n for n in sent]
+
+
+async def test_chunk_fast_serializer_writes_simple_chunks_in_its_own_order(stack: Any) -> None:
+    """1.90 (chunk_fast_serializer): text chunks as id, object, created, model, choices, the
+    choice as index, delta (role first), finish_reason, vLLM's stop_reason gone."""
+    async with stack("1.90.7") as s:
+        response = await s.chat(stream=True, max_tokens=3)
+    head = '{"id":"*","object":"chat.completion.chunk","created":"*","model":"fake-model"'
+    expected = "".join(
+        f'data: {head},"choices":[{choice}]}}\n\n'
+        for choice in (
+            '{"index":0,"delta":{"role":"assistant","content":""}}',
+            '{"index":0,"delta":{"content":"Lorem"}}',
+            '{"index":0,"delta":{"content":" ipsum"}}',
+            '{"index":0,"delta":{"content":" dolor"}}',
+            '{"index":0,"delta":{},"finish_reason":"length"}',
+        )
+    )
+    assert stable(response.text) == expected + DONE
