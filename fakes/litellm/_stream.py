@@ -386,6 +386,7 @@ async def relay(
     held: bytes | None = None
     ending: str = "cut"
     error: Any = None
+    unfinished = False  # an error frame was read as a chunk (READ_AS_CHUNK)
     try:
         events = _upstream_events(response)
         async for payload in events:
@@ -402,6 +403,14 @@ async def relay(
             except orjson.JSONDecodeError:
                 continue
             if not isinstance(data, dict):
+                continue
+            if "error" in data and knobs.mid_stream_error is MidStreamError.READ_AS_CHUNK:
+                # 1.90 reads vLLM's error frame as a chunk: no id (a fresh one from here on)
+                # and no choices (seen on 1.90.7, vLLM 0.9 and 0.34 upstreams)
+                reframer.id = f"chatcmpl-{uuid.uuid4()}"
+                unfinished = True  # ... and ends with a "stop" of its own
+                if ctx.include_usage:
+                    yield encode(reframer.chunk(reframer.finish_model, []), True)
                 continue
             if "error" in data:
                 ending, error = "error", data["error"]
@@ -420,6 +429,8 @@ async def relay(
                 yield held
             for chunk in reframer.flush():
                 yield encode(chunk, knobs.chunk_fast_serializer)
+            if unfinished and not reframer.finished:
+                yield encode(reframer.invented_stop(), knobs.chunk_fast_serializer)
             if ctx.include_usage or reframer.renamed:
                 yield sse.data(reframer.usage_chunk())
             yield sse.DONE

@@ -355,3 +355,30 @@ async def test_chunk_fast_serializer_writes_simple_chunks_in_its_own_order(stack
         )
     )
     assert stable(response.text) == expected + DONE
+
+
+@pytest.mark.parametrize("include_usage", [False, True])
+async def test_mid_stream_error_read_as_chunk_ends_with_a_stop_190(
+    stack: Any, include_usage: bool
+) -> None:
+    """1.90 (mid_stream_error read_as_chunk): the error frame is no error to the client; a
+    fresh id from there on, choices [] with include_usage, then a "stop" of its own."""
+    async with stack("1.90.7") as s:
+        s.fault(kind="error_frame", after_chunks=2)
+        options = {"stream_options": {"include_usage": True}} if include_usage else {}
+        response = await s.chat(stream=True, max_tokens=5, **options)
+    assert response.status_code == 200 and "error" not in response.text
+    sent = chunks(response.text)
+    assert [c["choices"][0]["delta"] for c in sent[:2]] == [
+        {"role": "assistant", "content": ""},
+        {"content": "Lorem"},
+    ]
+    after = sent[2:]
+    assert [c["choices"] for c in after[: 1 if include_usage else 0]] == (
+        [[]] if include_usage else []
+    )
+    finish = after[1 if include_usage else 0]
+    assert finish["choices"] == [{"index": 0, "delta": {}, "finish_reason": "stop"}]
+    assert finish["id"] != sent[0]["id"]
+    assert ("usage" in after[-1]) is include_usage
+    assert response.text.endswith(DONE)
