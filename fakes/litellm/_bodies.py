@@ -123,6 +123,8 @@ def chat_body(knobs: LitellmKnobs, deployment: Deployment, upstream: JSONObject)
             for key, value in extras.items():
                 if key in VLLM_CHOICE_FIELDS:
                     out.setdefault(key, value)
+        if not knobs.choice_provider_fields:
+            del out["provider_specific_fields"]
         choices.append(out)
     original = upstream.get("id")
     fingerprint = upstream.get("system_fingerprint")

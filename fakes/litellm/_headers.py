@@ -120,14 +120,16 @@ class SecurityHeadersMiddleware:
         self.knobs = knobs
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.knobs().security_headers:
+        knobs = self.knobs()
+        added = SECURITY if knobs.security_headers else SECURITY[:1] if knobs.vary_origin else ()
+        if scope["type"] != "http" or not added:
             await self.app(scope, receive, send)
             return
 
         async def add(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                headers.extend((k.encode(), v.encode()) for k, v in SECURITY)
+                headers.extend((k.encode(), v.encode()) for k, v in added)
                 message = {**message, "headers": headers}
             await send(message)
 

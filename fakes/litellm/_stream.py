@@ -14,6 +14,7 @@ import orjson
 from fakes.http import sse
 from fakes.litellm import _errors, _estimate
 from fakes.litellm._config import Deployment
+from fakes.litellm._fast_chunk import encode
 from fakes.profiles import LitellmKnobs, MidStreamError, ModelField, UpstreamCut, UsageChunk
 from fakes.types import JSONObject
 
@@ -428,6 +429,7 @@ async def relay(
     held: bytes | None = None
     ending: str = "cut"
     error: Any = None
+    unfinished = False  # an error frame was read as a chunk (READ_AS_CHUNK)
     try:
         events = _upstream_events(response)
         async for payload in events:
@@ -448,11 +450,19 @@ async def relay(
                 continue
             if not isinstance(data, dict):
                 continue
+            if "error" in data and knobs.mid_stream_error is MidStreamError.READ_AS_CHUNK:
+                # 1.90 reads vLLM's error frame as a chunk: no id (a fresh one from here on)
+                # and no choices (seen on 1.90.7, vLLM 0.9 and 0.34 upstreams)
+                reframer.id = f"chatcmpl-{uuid.uuid4()}"
+                unfinished = True  # ... and ends with a "stop" of its own
+                if ctx.include_usage:
+                    yield encode(reframer.chunk(reframer.finish_model, []), True)
+                continue
             if "error" in data:
                 ending, error = "error", data["error"]
                 break
             for chunk in reframer.feed(data):
-                encoded = sse.data(chunk)
+                encoded = encode(chunk, knobs.chunk_fast_serializer)
                 if knobs.holds_one_chunk:
                     if held is not None:
                         yield held
@@ -464,7 +474,9 @@ async def relay(
             if held is not None:
                 yield held
             for chunk in reframer.flush():
-                yield sse.data(chunk)
+                yield encode(chunk, knobs.chunk_fast_serializer)
+            if unfinished and not reframer.finished:
+                yield encode(reframer.invented_stop(), knobs.chunk_fast_serializer)
             if ctx.include_usage or reframer.renamed:
                 yield sse.data(reframer.usage_chunk())
             yield sse.DONE
@@ -495,9 +507,9 @@ async def relay(
             if held is not None:
                 yield held
             for chunk in reframer.flush():
-                yield sse.data(chunk)
+                yield encode(chunk, knobs.chunk_fast_serializer)
             if not reframer.finished:
-                yield sse.data(reframer.invented_stop())
+                yield encode(reframer.invented_stop(), knobs.chunk_fast_serializer)
             if ctx.include_usage:
                 yield sse.data(reframer.usage_chunk())
             yield sse.DONE

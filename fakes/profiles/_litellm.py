@@ -25,6 +25,9 @@ class MidStreamError(StrEnum):
 
     INTERNAL_ERROR_THEN_DONE = "internal_error_then_done"  # 500 frame, then [DONE]
     FALLBACK_503_NO_DONE = "fallback_503_no_done"  # MidStreamFallbackError 503, no [DONE]
+    # read as a chunk without id or choices: a fresh id from then on, choices [] (with
+    # include_usage), and the stream goes on to its end
+    READ_AS_CHUNK = "read_as_chunk"
 
 
 class UpstreamCut(StrEnum):
@@ -144,6 +147,9 @@ class LitellmKnobs(BaseModel):
     response_model: ModelField = ModelField.ALIAS
     keep_null_fields: bool = False  # system_fingerprint, tool_calls, ... stay as nulls
     choice_passthrough: tuple[str, ...] = ("logprobs", "stop_reason")  # upstream choice keys
+    # the choice carries the upstream's own choice keys as provider_specific_fields ({} when
+    # there are none); False: no such key at all
+    choice_provider_fields: bool = True
     # an upstream's prompt_tokens_details dict read into litellm's PromptTokensDetailsWrapper,
     # dumped with these keys in this order (nulls included): /v1/completions bodies, and chat
     # bodies where null fields stay (keep_null_fields)
@@ -163,6 +169,9 @@ class LitellmKnobs(BaseModel):
     empty_role_chunk: bool = True  # False: the role rides on the next chunk
     holds_one_chunk: bool = False  # a chunk goes out when the next arrives (the last at the end)
     chunk_stop_reason: bool = True  # an upstream "stop_reason" key stays on the choice
+    # a simple text chunk (one choice, role/content only, no fingerprint or usage) is written
+    # by a fast serializer: id, object, created, model, choices [{index, delta, finish_reason}]
+    chunk_fast_serializer: bool = False
     chunk_model: ModelField = ModelField.ALIAS  # content chunks (and an upstream's own finish)
     finish_chunk_model: ModelField = ModelField.ALIAS  # finish and usage chunks it makes
     usage_chunk: UsageChunk = UsageChunk.EMPTY_CHOICES
@@ -233,6 +242,7 @@ class LitellmKnobs(BaseModel):
     spend_tracked: bool = True  # x-litellm-key-spend shows a priced call's cost
     stream_cache_headers: bool = True  # cache-control: no-cache, x-accel-buffering: no
     security_headers: bool = True  # vary, x-frame-options, csp, x-content-type-options
+    vary_origin: bool = False  # "vary: Origin" alone on every response, without the others
     server_header: bool = False  # uvicorn's "server: uvicorn"
 
 

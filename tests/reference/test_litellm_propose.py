@@ -48,9 +48,16 @@ def test_candidates_are_the_other_profiles_values_once_each(
     parent, other = profiles["litellm-1.110"], profiles["litellm-1.74"]
     found = candidates(parent, profiles.values())
     assert found, "1.74 and 1.110 differ in many knobs"
-    assert all(getattr(other.knobs, c.knob) == c.value for c in found)
+    assert all(getattr(profiles[c.holder].knobs, c.knob) == c.value for c in found)
     assert all(getattr(parent.knobs, c.knob) != c.value for c in found)
-    assert len({c.knob for c in found}) == len(found)
+    pairs = [(c.knob, repr(c.value)) for c in found]
+    assert len(set(pairs)) == len(pairs)
+    differing = {
+        knob
+        for knob in type(parent.knobs).model_fields
+        if getattr(parent.knobs, knob) != getattr(other.knobs, knob)
+    }
+    assert differing <= {c.knob for c in found}
 
 
 def test_the_release_own_profile_leaves_nothing_to_propose(

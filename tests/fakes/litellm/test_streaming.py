@@ -336,3 +336,49 @@ async def test_holds_one_chunk_forwards_a_chunk_only_once_the_next_arrives(
     # a token) before the next token; held, the latest one is still in the proxy
     sent = range(len(read_before_token))
     assert read_before_token == [max(n - 1, 0) if holds else n for n in sent]
+
+
+async def test_chunk_fast_serializer_writes_simple_chunks_in_its_own_order(stack: Any) -> None:
+    """1.90 (chunk_fast_serializer): text chunks as id, object, created, model, choices, the
+    choice as index, delta (role first), finish_reason, vLLM's stop_reason gone."""
+    async with stack("1.90.7") as s:
+        response = await s.chat(stream=True, max_tokens=3)
+    head = '{"id":"*","object":"chat.completion.chunk","created":"*","model":"fake-model"'
+    expected = "".join(
+        f'data: {head},"choices":[{choice}]}}\n\n'
+        for choice in (
+            '{"index":0,"delta":{"role":"assistant","content":""}}',
+            '{"index":0,"delta":{"content":"Lorem"}}',
+            '{"index":0,"delta":{"content":" ipsum"}}',
+            '{"index":0,"delta":{"content":" dolor"}}',
+            '{"index":0,"delta":{},"finish_reason":"length"}',
+        )
+    )
+    assert stable(response.text) == expected + DONE
+
+
+@pytest.mark.parametrize("include_usage", [False, True])
+async def test_mid_stream_error_read_as_chunk_ends_with_a_stop_190(
+    stack: Any, include_usage: bool
+) -> None:
+    """1.90 (mid_stream_error read_as_chunk): the error frame is no error to the client; a
+    fresh id from there on, choices [] with include_usage, then a "stop" of its own."""
+    async with stack("1.90.7") as s:
+        s.fault(kind="error_frame", after_chunks=2)
+        options = {"stream_options": {"include_usage": True}} if include_usage else {}
+        response = await s.chat(stream=True, max_tokens=5, **options)
+    assert response.status_code == 200 and "error" not in response.text
+    sent = chunks(response.text)
+    assert [c["choices"][0]["delta"] for c in sent[:2]] == [
+        {"role": "assistant", "content": ""},
+        {"content": "Lorem"},
+    ]
+    after = sent[2:]
+    assert [c["choices"] for c in after[: 1 if include_usage else 0]] == (
+        [[]] if include_usage else []
+    )
+    finish = after[1 if include_usage else 0]
+    assert finish["choices"] == [{"index": 0, "delta": {}, "finish_reason": "stop"}]
+    assert finish["id"] != sent[0]["id"]
+    assert ("usage" in after[-1]) is include_usage
+    assert response.text.endswith(DONE)

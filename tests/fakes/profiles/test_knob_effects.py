@@ -816,6 +816,14 @@ class ProxyRow:
 LITELLM_ROWS = [
     # Response headers
     ProxyRow(
+        "vary_origin",
+        True,
+        Send(json=CHAT),
+        header("vary"),
+        (None, "Origin"),
+        version="1.74.15",
+    ),
+    ProxyRow(
         "chat_headers",
         ("x-litellm-call-id",),
         Send(json=CHAT),
@@ -967,6 +975,13 @@ LITELLM_ROWS = [
         (True, False),
     ),
     ProxyRow(
+        "choice_provider_fields",
+        False,
+        Send(json=CHAT),
+        has("provider_specific_fields", "choices", 0),
+        (True, False),
+    ),
+    ProxyRow(
         "message_reasoning_extras",
         False,
         Send(json=CHAT),
@@ -982,6 +997,16 @@ LITELLM_ROWS = [
         ("fake-model", "upstream-model"),
     ),
     # Streaming
+    ProxyRow(
+        "chunk_fast_serializer",
+        True,
+        Send(json=STREAM),
+        frames(lambda cs: list(cs[0])),
+        (
+            ["id", "created", "model", "object", "choices"],
+            ["id", "object", "created", "model", "choices"],
+        ),
+    ),
     ProxyRow(
         "empty_role_chunk",
         False,
