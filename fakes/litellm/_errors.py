@@ -147,6 +147,11 @@ def missing_messages(knobs: LitellmKnobs, route: str) -> ProxyError:
     )
 
 
+def received_model_group(text: str, group: str) -> str:
+    """1.74's router footer on an error it passes on: the model group, and no fallbacks."""
+    return f"{text}. Received Model Group={group}\nAvailable Model Group Fallbacks=None"
+
+
 def upstream_message(body: str) -> str:
     """The ``message`` of an upstream error body (flat or nested), else the text."""
     try:
@@ -202,10 +207,7 @@ def upstream_error(
     prefix = f"litellm.{cls}: {named}{label or deployment.exception_prefix} - "
     group = deployment.model_name
     if knobs.upstream_error_format is UpstreamErrorFormat.RECEIVED_MODEL_GROUP:
-        message = (
-            f"{prefix}{upstream_message(body)}. Received Model Group={group}\n"
-            "Available Model Group Fallbacks=None"
-        )
+        message = received_model_group(f"{prefix}{upstream_message(body)}", group)
         error = ProxyError(message, status)
     else:
         message = (
@@ -253,7 +255,7 @@ def timeout_error(
         )
     group = deployment.model_name
     if knobs.upstream_error_format is UpstreamErrorFormat.RECEIVED_MODEL_GROUP:
-        message = f"{text}. Received Model Group={group}\nAvailable Model Group Fallbacks=None"
+        message = received_model_group(text, group)
         error = ProxyError(message, 408)
     else:
         message = (
@@ -268,10 +270,10 @@ def timeout_error(
 
 def bridge_none_content(knobs: LitellmKnobs, deployment: Deployment, call: Any) -> ProxyError:
     """1.74's /v1/responses bridge on an input message with content null (seen: 500)."""
-    message = (
+    message = received_model_group(
         f"litellm.APIConnectionError: APIConnectionError: {deployment.exception_prefix} - "
-        f"Invalid content type: <class 'NoneType'>. Received Model Group="
-        f"{deployment.model_name}\nAvailable Model Group Fallbacks=None"
+        "Invalid content type: <class 'NoneType'>",
+        deployment.model_name,
     )
     error = ProxyError(message, 500)
     error.headers = call.headers(knobs.upstream_error_headers)
@@ -307,9 +309,7 @@ def malformed_messages(
     head = f"litellm.APIConnectionError: APIConnectionError: {deployment.exception_prefix} - "
     group = deployment.model_name
     if knobs.upstream_error_format is UpstreamErrorFormat.RECEIVED_MODEL_GROUP:
-        message = (
-            f"{head}{error}. Received Model Group={group}\nAvailable Model Group Fallbacks=None"
-        )
+        message = received_model_group(f"{head}{error}", group)
         return ProxyError(message, 500)
     message = (
         f"Invalid request format: {head}{error}\n\nLiteLLM: model group '{group}' failed with "

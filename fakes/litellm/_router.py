@@ -214,10 +214,7 @@ def _note_no_fallback(state: LitellmState, error: _errors.ProxyError, model: str
         last, allowed = error.retried
         text += f" LiteLLM Retried: {last} times" if last else ""
         text += f", LiteLLM Max Retries: {allowed}" if allowed else ""
-    error.message = (
-        f"{bare}. Received Model Group={model}\nAvailable Model Group Fallbacks=None\n"
-        f"Error doing the fallback: {text}"
-    )
+    error.message = f"{_errors.received_model_group(bare, model)}\nError doing the fallback: {text}"
 
 
 async def route(

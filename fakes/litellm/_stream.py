@@ -326,10 +326,10 @@ def mid_stream_error(ctx: StreamContext, error: Any) -> _errors.ProxyError:
         status = 500
     deployment = ctx.deployment
     if ctx.knobs.mid_stream_error is MidStreamError.FALLBACK_503_NO_DONE:
-        text = (
+        text = _errors.received_model_group(
             "litellm.ServiceUnavailableError: litellm.MidStreamFallbackError: "
-            f"litellm.APIConnectionError: APIConnectionError: OpenAIException - {message}. "
-            f"Received Model Group={deployment.model_name}\nAvailable Model Group Fallbacks=None"
+            f"litellm.APIConnectionError: APIConnectionError: OpenAIException - {message}",
+            deployment.model_name,
         )
         return _errors.ProxyError(text, 503)
     # an openai/ deployment reads the stream through the openai SDK, whose error for an error
@@ -376,11 +376,11 @@ def timeout_frame(ctx: StreamContext) -> _errors.ProxyError:
         bare += f"No fallback model group found for original model_group={group}. "
         bare += f"Fallbacks=[{listed}]"
         text = (
-            f"{bare}. Received Model Group={group}\nAvailable Model Group Fallbacks=None\n"
+            f"{_errors.received_model_group(bare, group)}\n"
             f"Error doing the fallback: {bare} Original exception: Timeout: {timed_out}"
         )
     else:
-        text = f"{bare}. Received Model Group={group}\nAvailable Model Group Fallbacks=None"
+        text = _errors.received_model_group(bare, group)
     return _errors.ProxyError(text, 503)
 
 

@@ -66,7 +66,7 @@ def exhausted(state: LitellmState, model: str, healthy: list[Deployment]) -> _er
     )
     knobs = state.knobs
     if knobs.upstream_error_format is UpstreamErrorFormat.RECEIVED_MODEL_GROUP:
-        message = f"{head}. Received Model Group={model}\nAvailable Model Group Fallbacks=None"
+        message = _errors.received_model_group(head, model)
     else:
         message = (
             f"{head}\n\nLiteLLM: model group '{model}' failed with the error above. "
