@@ -166,14 +166,15 @@ def _scenario_bodies(scenario: Scenario, model: str) -> Iterator[dict[str, Any]]
 SCENARIO_LIST = [s for s in SCENARIOS.all() if s.runs_on == PROFILES]
 
 
-@pytest.mark.parametrize("profile", PROFILE_LIST, ids=lambda p: p.name)
-def test_every_scenario_request_gets_the_same_bytes_on_both_paths(profile: Profile) -> None:
-    taken = compared = 0
+def _scenario_apps(profile: Profile) -> Iterator[tuple[Scenario, Starlette, Starlette]]:
+    """Each scenario that applies to ``profile``, with a fast and a reference app: on the
+    default reply (what the fast path is for), and again with the scenario's own script,
+    faults and flags when it has any."""
     for scenario in SCENARIO_LIST:
         if scenario.applies is not None and not scenario.applies(profile.knobs):
             continue
         overrides = dict(scenario.vllm)
-        setups = [{}]  # the default reply: what the fast path is for
+        setups: list[dict[str, Any]] = [{}]
         if scenario.script is not None or scenario.faults or overrides:
             setups.append(
                 {
@@ -183,14 +184,20 @@ def test_every_scenario_request_gets_the_same_bytes_on_both_paths(profile: Profi
                 }
             )
         for setup in setups:
-            fast, reference = _app(profile, fast=True, **setup), _app(profile, fast=False, **setup)
-            model = scenario.model or fast.state.fake.config.served_model_names[0]
-            for body in _scenario_bodies(scenario, model):
-                raw = orjson.dumps(body)
-                got, expected, answered = _both(fast, reference, raw, {})
-                assert got == expected, (profile.name, scenario.id, body)
-                compared += 1
-                taken += answered
+            yield scenario, _app(profile, fast=True, **setup), _app(profile, fast=False, **setup)
+
+
+@pytest.mark.parametrize("profile", PROFILE_LIST, ids=lambda p: p.name)
+def test_every_scenario_request_gets_the_same_bytes_on_both_paths(profile: Profile) -> None:
+    taken = compared = 0
+    for scenario, fast, reference in _scenario_apps(profile):
+        model = scenario.model or fast.state.fake.config.served_model_names[0]
+        for body in _scenario_bodies(scenario, model):
+            raw = orjson.dumps(body)
+            got, expected, answered = _both(fast, reference, raw, {})
+            assert got == expected, (profile.name, scenario.id, body)
+            compared += 1
+            taken += answered
     assert compared and taken, (compared, taken)  # the fast path answered some of them
 
 
@@ -584,28 +591,14 @@ def test_every_scenario_responses_request_gets_the_same_bytes_on_both_paths(
     profile: Profile,
 ) -> None:
     taken = compared = streamed = 0
-    for scenario in SCENARIO_LIST:
-        if scenario.applies is not None and not scenario.applies(profile.knobs):
-            continue
-        overrides = dict(scenario.vllm)
-        setups = [{}]
-        if scenario.script is not None or scenario.faults or overrides:
-            setups.append(
-                {
-                    **overrides,
-                    **({"script": scenario.script} if scenario.script else {}),
-                    "faults": scenario.faults,
-                }
-            )
-        for setup in setups:
-            fast, reference = _app(profile, fast=True, **setup), _app(profile, fast=False, **setup)
-            model = scenario.model or fast.state.fake.config.served_model_names[0]
-            for body in _responses_bodies(scenario, model):
-                got, expected, answered = _both(fast, reference, orjson.dumps(body), {}, RESPONSES)
-                assert got == expected, (profile.name, scenario.id, body)
-                compared += 1
-                taken += answered
-                streamed += answered and bool(body.get("stream"))
+    for scenario, fast, reference in _scenario_apps(profile):
+        model = scenario.model or fast.state.fake.config.served_model_names[0]
+        for body in _responses_bodies(scenario, model):
+            got, expected, answered = _both(fast, reference, orjson.dumps(body), {}, RESPONSES)
+            assert got == expected, (profile.name, scenario.id, body)
+            compared += 1
+            taken += answered
+            streamed += answered and bool(body.get("stream"))
     if profile.knobs.responses is ResponsesRoute.ABSENT:
         assert compared and not taken  # the router's 404, through the reference path
     else:
