@@ -158,8 +158,8 @@ def observe_vllm(run: Run) -> Observed:
         "compare them (inherited)",
     )
     seen.skip(
-        "dev_version_releases",
-        "/version is noted as it is; a 'dev' names no release to match (inherited)",
+        "wheel_versions",
+        "/version is noted as it is; a wheel's own number names no release to match (inherited)",
     )
     return seen
 

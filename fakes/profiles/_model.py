@@ -337,9 +337,10 @@ class Knobs(BaseModel):
     reasoning_keys: tuple[str, ...] = ("reasoning",)
     # a chat stream without a tool parser sends the </think> step as {"content": ""} (0.22-0.23)
     reasoning_end_content_chunk: bool = False
-    # /version: releases whose PyPI wheel ships no vllm/_version.py, so version.py falls back to
-    # __version__ = "dev" (0.6.3)
-    dev_version_releases: tuple[str, ...] = ()
+    # /version: what a release's PyPI wheel says instead of its own number (release -> version):
+    # a wheel built from a checkout setuptools_scm named otherwise (0.6.2), or with no
+    # vllm/_version.py, so that version.py falls back to "dev" (0.6.3)
+    wheel_versions: dict[str, str] = Field(default_factory=dict)
     # /v1/models
     model_card_root_served_name: bool = False  # "root" is the first served name, not --model
     model_card_keys: tuple[str, ...] = (

@@ -69,8 +69,7 @@ async def health(request: Request) -> Response:
 
 async def version(request: Request) -> Response:
     state = _state(request)
-    dev = state.version in state.knobs.dev_version_releases
-    return _json({"version": "dev" if dev else state.version})
+    return _json({"version": state.knobs.wheel_versions.get(state.version, state.version)})
 
 
 async def metrics(request: Request) -> Response:

@@ -92,13 +92,6 @@ KNOWN = (
         ANY,
         ("0.6.4", "0.6.3", "0.6.2", "0.5.3", "0.4.3"),
     ),
-    Known(
-        f"{NOT_FIXED}: the 0.6.2 wheel on PyPI was built from a checkout that setuptools_scm "
-        "named 0.6.1.dev238+ge2c6e0a82 (vllm/_version.py), so /version answers that",
-        lambda knobs, item: item.path == "/version",
-        re.compile(r'^\$\.version: real "0\.6\.1\.dev238\+ge2c6e0a82"'),
-        ("0.6.2",),
-    ),
 )
 
 

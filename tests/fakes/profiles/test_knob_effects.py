@@ -477,13 +477,13 @@ VLLM_ROWS = [
         status,
         (400, 200),
     ),
-    Row(  # 0.6.3's wheel reports "dev"; the same list without it reports the release
-        "dev_version_releases",
-        (),
+    Row(  # 0.6.2's wheel reports the checkout setuptools_scm named; without it, the release
+        "wheel_versions",
+        {},
         Send("/version"),
         at("version"),
-        ("dev", "0.6.3"),
-        version="0.6.3",
+        ("0.6.1.dev238+ge2c6e0a82", "0.6.2"),
+        version="0.6.2",
     ),
     # Errors
     Row(

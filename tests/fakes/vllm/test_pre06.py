@@ -64,8 +64,18 @@ async def test_named_tool_stream_wraps_the_eos_step(
     assert {c["function"]["name"] for c in calls} == {"f"}
 
 
-@pytest.mark.parametrize(("version", "reported"), [("0.6.3", "dev"), ("0.6.4", "0.6.4")])
-async def test_dev_version_releases(vllm: Any, version: str, reported: str) -> None:
-    """0.6.3's PyPI wheel has no vllm/_version.py: its /version says "dev" (0.6.4 ships it)."""
+@pytest.mark.parametrize(
+    ("version", "reported"),
+    [
+        ("0.6.1.post2", "0.6.1.post2"),
+        ("0.6.2", "0.6.1.dev238+ge2c6e0a82"),
+        ("0.6.3", "dev"),
+        ("0.6.3.post1", "0.6.3.post1"),
+        ("0.6.4", "0.6.4"),
+    ],
+)
+async def test_wheel_versions(vllm: Any, version: str, reported: str) -> None:
+    """/version says what the release's PyPI wheel says: 0.6.2's was built from a checkout
+    setuptools_scm named 0.6.1.dev238, 0.6.3's has no vllm/_version.py ("dev")."""
     async with vllm(version) as client:
         assert (await client.get("/version")).json() == {"version": reported}
