@@ -146,7 +146,7 @@ $(VLLM_ENV)/.installed:
 	$(VLLM_ENV)/bin/python -m pip uninstall --quiet --yes $(VLLM_GPU_ONLY)
 	test ! -f reference/vllm-$(VLLM_VERSION)-extra.txt || $(VLLM_ENV)/bin/python -m pip install \
 		--quiet --no-deps -r reference/vllm-$(VLLM_VERSION)-extra.txt
-	$(VLLM_ENV)/bin/python -m pip install --quiet respx syrupy orjson rich click httpx2
+	$(VLLM_ENV)/bin/python -m pip install --quiet respx syrupy orjson rich click httpx2 partial-json-parser
 	$(VLLM_ENV)/bin/python -m pip install --quiet --no-deps -e .
 	touch $@
 

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 from fakes.profiles._model import (
     BaseProfile,
+    ChatMessageUnion,
     ContinuousUsage,
     EmptyTools,
     ErrorShape,
@@ -78,6 +79,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "DEFAULT_VLLM_VERSION",
     "BaseProfile",
+    "ChatMessageUnion",
     "ContinuousUsage",
     "EmptyTools",
     "ErrorShape",

@@ -32,6 +32,17 @@ class ToolChoiceUnion(StrEnum):
     OPENAI_3 = "openai_3"  # ... and allowed tools, MCP, custom, apply_patch, shell members
 
 
+class ChatMessageUnion(StrEnum):
+    """The union chat messages are validated against (0.4-0.6: openai-python's message
+    TypedDicts and vLLM's custom message under extra='forbid'), by vLLM and openai release."""
+
+    NONE = "none"  # any JSON object is a message (0.7 on: the fake checks nothing more)
+    VLLM_0_4_OPENAI_1_30 = "vllm_0_4_openai_1_30"
+    VLLM_0_5_OPENAI_1_37 = "vllm_0_5_openai_1_37"
+    VLLM_0_6_0_OPENAI_1_51 = "vllm_0_6_0_openai_1_51"
+    VLLM_0_6_4_OPENAI_1_54 = "vllm_0_6_4_openai_1_54"
+
+
 class MessagesStart(StrEnum):
     """What /v1/messages' message_start event says about the message (exclude_unset dumps)."""
 
@@ -235,6 +246,9 @@ class Knobs(BaseModel):
     model_required: bool = False
     unknown_fields: UnknownFields = UnknownFields.IGNORE
     request_fields: tuple[str, ...] = ()  # fields the release knows (used when rejecting)
+    # each chat message validated against the release's union of message TypedDicts: a
+    # message no member takes is a 400 listing every member's errors
+    chat_message_union: ChatMessageUnion = ChatMessageUnion.NONE
     json_content_type_required: bool = False  # other content types are a 400
     # Non-streaming bodies: ordered keys, nulls included (model_dump)
     chat_response_keys: tuple[str, ...]

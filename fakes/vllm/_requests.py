@@ -10,9 +10,10 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from fakes.http.jsonlimit import MAX_DEPTH, TOO_DEEP, too_deep
-from fakes.profiles import EmptyTools, Knobs, UnknownFields
+from fakes.profiles import ChatMessageUnion, EmptyTools, Knobs, UnknownFields
 from fakes.types import JSONObject
 from fakes.vllm._fastapi import Where
+from fakes.vllm._message_union import message_errors
 from fakes.vllm._validation import VLLMValidationError
 from fakes.vllm.wire.errors import PlainServerError, VllmError, validation_error
 
@@ -278,6 +279,18 @@ def _as_errors(exc: ValidationError) -> list[dict[str, Any]]:
     return errors
 
 
+def _message_union(knobs: Knobs, messages: list[Any], errors: list[dict[str, Any]]) -> None:
+    """The release's own checks of each message (knob chat_message_union) in place of the
+    fake's "a message is an object": ``messages`` is the request model's first field, so its
+    errors come first."""
+    if knobs.chat_message_union is ChatMessageUnion.NONE:
+        return
+    others = [
+        e for e in errors if len(e["loc"]) == 2 or tuple(e["loc"][:2]) != ("body", "messages")
+    ]
+    errors[:] = message_errors(knobs.chat_message_union, messages) + others
+
+
 def validate(
     knobs: Knobs,
     raw: bytes,
@@ -336,6 +349,8 @@ def validate(
         errors.insert(
             0, {"type": "missing", "loc": ("body", "model"), "msg": "Field required", "input": body}
         )
+    if chat and isinstance(body.get("messages"), list):
+        _message_union(knobs, body["messages"], errors)
     if knobs.unknown_fields is UnknownFields.REJECT and knobs.request_fields:
         known = set(knobs.request_fields)
         errors.extend(

@@ -14,7 +14,7 @@ from contracts._runner import run_cell
 from contracts._scenario import WIRE, Scenario
 from contracts.drivers import DRIVERS, REFERENCE
 from contracts.scenarios import SCENARIOS
-from fakes.profiles import Knobs, resolve_vllm_profile
+from fakes.profiles import ChatMessageUnion, Knobs, resolve_vllm_profile
 from reference.vllm_harness._setup import MODEL, NotMappable, Setup
 
 DRIVER_NAMES = (*REFERENCE, "openai-python-chat", "openai-python-responses")
@@ -175,6 +175,47 @@ def probe_cases() -> list[Case]:
         ("version", {}, [Call("GET", "/version")]),
     ]
     return [Case(Setup(f"probe/{name}", {}, script), calls) for name, script, calls in probes]
+
+
+# --- chat messages no union member takes (0.4-0.6.4: knob chat_message_union) -------------
+
+_USER = {"role": "user", "content": "Say hello"}
+_ASKED = {
+    "role": "assistant",
+    "content": None,
+    "tool_calls": [
+        {
+            "id": "call-1",
+            "type": "function",
+            "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+        }
+    ],
+}
+_TOOL_ANSWER = {"role": "tool", "tool_call_id": "call-1", "content": "sunny"}
+
+
+def message_shape_cases(version: str) -> list[Case]:
+    """Messages with a key outside the release's message TypedDicts, in each position and
+    role, values of the wrong type, and two that a member takes, for releases that validate
+    each message against the union (the fake's knob says which)."""
+    knobs = resolve_vllm_profile(version, None)[0].knobs
+    if knobs.chat_message_union is ChatMessageUnion.NONE:
+        return []
+    conversations: list[list[Any]] = [
+        [{**_USER, "metadata": {"a": 1}}],
+        [{"role": "system", "content": "Be brief.", "cache_control": {"type": "ephemeral"}}, _USER],
+        [_USER, _ASKED, {**_TOOL_ANSWER, "id": 7}],
+        [_USER, _ASKED, {**_TOOL_ANSWER, "name": "w"}],  # the custom member takes it from 0.6
+        [{"role": "developer", "content": "Be brief.", "priority": 1}, _USER],
+        [{"role": "developer", "content": "Be brief."}, _USER],
+        [{"role": "user", "content": 5}],
+        ["Say hello"],
+        [{"content": "Say hello"}],
+        [{"role": "developer", "content": [{"type": "text", "text": "x", "extra": 1}, 5]}, _USER],
+        [_USER, {"role": "assistant", "content": None, "function_call": {"name": "f"}}, _USER],
+    ]
+    calls = [_post(_CHAT, {"model": MODEL, "messages": turns}) for turns in conversations]
+    return [Case(Setup("probe/message_shapes", {}, _HELLO), calls)]
 
 
 # --- /v1/messages (Anthropic), from the first release that serves it -----------------------

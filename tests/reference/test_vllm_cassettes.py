@@ -79,19 +79,6 @@ KNOWN = (
         ),
         re.compile(r"^\$(\.error)?\.message: real "),
     ),
-    Known(
-        f"{NOT_FIXED}: 0.6.4 validates each message against openai's message TypedDicts under "
-        "extra='forbid' (protocol.py:58-60, chat_utils.py:112-134): a key they lack, such as "
-        "an assistant message's reasoning_content, is a 400 listing pydantic's union errors "
-        "(0.5.3 the same: protocol.py:16-18,99, chat_utils.py:39-55; 0.4.3 protocol.py:50-52,107)",
-        lambda knobs, item: (
-            item.status == 400
-            and b"extra_forbidden" in item.body
-            and b"'messages', " in item.body  # a message's key, not a request field's
-        ),
-        ANY,
-        ("0.6.4", "0.6.3", "0.6.2", "0.5.3", "0.4.3"),
-    ),
 )
 
 

@@ -477,6 +477,14 @@ VLLM_ROWS = [
         status,
         (400, 200),
     ),
+    Row(  # 0.6.4 checks each message against its union: a key no member has is a 400
+        "chat_message_union",
+        "none",
+        Send(json={**CHAT, "messages": [{"role": "user", "content": "hi", "extra": 1}]}),
+        status,
+        (400, 200),
+        version="0.6.4",
+    ),
     Row(  # 0.6.2's wheel reports the checkout setuptools_scm named; without it, the release
         "wheel_versions",
         {},
