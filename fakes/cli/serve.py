@@ -4,7 +4,6 @@ app served."""
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import secrets
 import socket
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from fakes.cli._banner import banner, console_line, curl_examples, url_of
+from fakes.cli._collector import pause_for_start_up, start_serving
 from fakes.cli._lazy import LazyGroup
 from fakes.cli._stack_upstream import UPSTREAMS
 from fakes.cli._terminal import Printer, terminal
@@ -34,9 +34,11 @@ _BACKENDS = {
 
 
 @click.group(cls=LazyGroup, lazy=_BACKENDS)
-def serve() -> None:
+@click.pass_context
+def serve(ctx: click.Context) -> None:
     """Start a fake server."""
     _without_httpx_cli()
+    pause_for_start_up(ctx)
 
 
 def _without_httpx_cli() -> None:
@@ -285,6 +287,7 @@ def serve_vllm(
         os.environ[WORKER_OPTIONS] = options.model_dump_json()
         banner(url, config, time.monotonic() - started, workers)
         console_line(console, url, config.control_plane, control_token)
+        start_serving()  # the supervisor: each worker freezes its own start-up
         with contextlib.suppress(KeyboardInterrupt):
             _load(console, startup_delay, None)
             uvicorn.run(
@@ -307,10 +310,7 @@ def serve_vllm(
     server = FakeServer(settings)
     banner(url, config, time.monotonic() - started, workers)
     console_line(console, url, config.control_plane, control_token)
-    # Start-up objects (modules, profiles, pydantic schemas) never die: keep them out of the
-    # collector's sight, so a full collection under load pauses ~1 ms instead of ~20 ms.
-    gc.collect()
-    gc.freeze()
+    start_serving()
     with contextlib.suppress(KeyboardInterrupt):
         _load(console, startup_delay, sock)
         server.run(sockets=[sock])  # uvicorn's own loop choice: uvloop when installed
@@ -417,8 +417,7 @@ def serve_litellm(
     console.print(f"models: {', '.join(config.model_names) or '(none)'}", style="dim")
     curl_examples(console, url, model, config.master_key)
     console_line(console, url, config.control_plane, control_token)
-    gc.collect()  # start-up objects out of the collector's sight, as for the fake vLLM
-    gc.freeze()
+    start_serving()
     with contextlib.suppress(KeyboardInterrupt):
         server.run(sockets=[sock])  # uvicorn's own loop choice: uvloop when installed
 
@@ -542,8 +541,7 @@ def serve_stack(
     console.print(f"  upstream log: {upstream_url}/_fake/requests", style="dim")
     console_line(console, litellm_url, not no_control_plane, control_token)
     upstream_port = upstream_sock.getsockname()[1]
-    gc.collect()  # start-up objects out of the collector's sight, as for the fake vLLM
-    gc.freeze()
+    start_serving()
     with contextlib.suppress(KeyboardInterrupt):
         run_loop(
             serve_together(

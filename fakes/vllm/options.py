@@ -81,6 +81,5 @@ def vllm_worker_app() -> Starlette:
     """The app factory ``serve vllm --workers N`` hands to uvicorn (one call per worker)."""
 
     app = create_vllm_app(VllmOptions.model_validate_json(os.environ[WORKER_OPTIONS]).config())
-    gc.collect()
-    gc.freeze()
+    gc.freeze()  # as ``serve vllm`` does (fakes/cli/_collector.py): no full collection first
     return app
