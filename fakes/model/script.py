@@ -9,7 +9,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from fakes.model.tokens import text_of
@@ -203,6 +202,8 @@ def load_script(path: str | None) -> Script:
     """A ``--script`` YAML file (none: the default script); a bad file names itself."""
     if path is None:
         return Script()
+    import yaml  # PyYAML only for a script file (start-up time is a benchmark row)
+
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         return Script.model_validate(data)

@@ -74,6 +74,7 @@ VLLM_LATER = (
     "fakes.profiles._ollama",
     "fakes.profiles._llamacpp",
     "fakes.profiles._sglang",
+    "yaml",  # the shipped profiles load from their precompiled form; a script file needs it
 )
 LITELLM_LATER = (*LATER, "fakes.vllm")
 
@@ -127,6 +128,7 @@ def test_serve_litellm_leaves_the_rest_for_first_use(tmp_path: Path) -> None:
         ("fakes.vllm._responses_input", "vllm_request"),
         ("fakes.record._recorder", "fakes.record.Recorder"),
         ("fakes.profiles._litellm", "fakes.profiles.LitellmProfile"),
+        ("yaml", "load_script(file)"),
     ],
 )
 def test_first_use_loads_what_start_up_left(module: str, first_use: str) -> None:
@@ -148,6 +150,14 @@ def test_first_use_loads_what_start_up_left(module: str, first_use: str) -> None
         ),
         "fakes.record.Recorder": "import fakes.record\nfakes.record.Recorder",
         "fakes.profiles.LitellmProfile": "import fakes.profiles\nfakes.profiles.LitellmProfile",
+        "load_script(file)": (
+            "import tempfile\n"
+            "from fakes.model.script import load_script\n"
+            "with tempfile.NamedTemporaryFile('w', suffix='.yaml', delete=False) as f:\n"
+            "    f.write('rules: []')\n"
+            "load_script(f.name)\n"
+            "import os\nos.unlink(f.name)"
+        ),
     }
     program = f"import sys\n{uses[first_use]}\nprint({module!r} in sys.modules)"
     done = subprocess.run(
