@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import socket
 import sys
 import time
@@ -496,6 +495,8 @@ def serve_stack(
     server = build_upstream(upstream, upstream_version, options)
     warn_past_newest("LiteLLM", litellm_version, _newest_litellm(), litellm_profile.name)
     # 1.110 refuses to start without a strong key: the stack brings its own
+    import secrets
+
     key = master_key if master_key is not None else f"sk-{secrets.token_hex(24)}"
     if litellm_profile.knobs.master_key_boot_check:
         try:

@@ -14,7 +14,6 @@ import hashlib
 import sys
 from collections.abc import Mapping
 from enum import Enum
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_origin
 
@@ -31,14 +30,18 @@ FILENAME = "compiled.json"
 COMPILED = frozenset({"vllm"})
 
 
+# the package's own folder: importlib.resources costs more to import than the form to read
+_PROFILES = Path(__file__).parent
+
+
 def path_of(backend: str) -> Path:
-    return Path(str(resources.files("fakes.profiles") / backend / FILENAME))
+    return _PROFILES / backend / FILENAME
 
 
 def digest(backend: str, model: type[BaseProfile]) -> str:
     """What the form was made from: the YAML files (names and bytes) and the profile model's
     module (knob defaults and types live there)."""
-    folder = resources.files("fakes.profiles") / backend
+    folder = _PROFILES / backend
     hashed = hashlib.sha256()
     for entry in sorted(folder.iterdir(), key=lambda entry: entry.name):
         if entry.name.endswith(".yaml"):

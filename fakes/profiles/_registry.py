@@ -7,7 +7,6 @@ import itertools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
@@ -184,6 +183,8 @@ def _load(backend: str, model: type[P]) -> ProfileSet[P]:
 
 def from_yaml(backend: str, model: type[P]) -> ProfileSet[P]:
     """The backend's profiles read from their YAML files, each validated."""
+    from importlib import resources
+
     folder = resources.files("fakes.profiles") / backend
     loader = _builtin_loader()
     loaded: dict[str, P] = {}

@@ -75,6 +75,7 @@ VLLM_LATER = (
     "fakes.profiles._llamacpp",
     "fakes.profiles._sglang",
     "yaml",  # the shipped profiles load from their precompiled form; a script file needs it
+    "partial_json_parser",  # the hermes tool parser before 0.20, on its first tool stream
 )
 LITELLM_LATER = (*LATER, "fakes.vllm")
 
