@@ -246,7 +246,9 @@ def serve_vllm(
     from fakes.http.server import FakeServer, uvicorn_config
     from fakes.vllm.options import WORKER_OPTIONS, VllmOptions
 
-    options = VllmOptions(
+    # click has checked each value's type and range, and the names are these: nothing is left
+    # for pydantic to validate, and a start-up without a script file builds no schema at all
+    options = VllmOptions.model_construct(
         release=release,
         profile=profile,
         model_path=model_path,

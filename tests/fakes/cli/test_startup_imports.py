@@ -76,6 +76,10 @@ VLLM_LATER = (
     "fakes.profiles._sglang",
     "yaml",  # the shipped profiles load from their precompiled form; a script file needs it
     "partial_json_parser",  # the hermes tool parser before 0.20, on its first tool stream
+    # no pydantic schema is built at start-up (defer_build; defaults constructed): the first
+    # validation loads pydantic's plugin loader, which reads every installed distribution
+    "pydantic.plugin._loader",
+    "importlib.metadata",
 )
 LITELLM_LATER = (*LATER, "fakes.vllm")
 
@@ -130,6 +134,7 @@ def test_serve_litellm_leaves_the_rest_for_first_use(tmp_path: Path) -> None:
         ("fakes.record._recorder", "fakes.record.Recorder"),
         ("fakes.profiles._litellm", "fakes.profiles.LitellmProfile"),
         ("yaml", "load_script(file)"),
+        ("pydantic.plugin._loader", "vllm_request"),
     ],
 )
 def test_first_use_loads_what_start_up_left(module: str, first_use: str) -> None:
