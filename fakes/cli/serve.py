@@ -19,6 +19,7 @@ from fakes.cli._lazy import LazyGroup
 from fakes.cli._stack_upstream import UPSTREAMS
 from fakes.cli._terminal import Printer, terminal
 from fakes.http.exposure import check_exposure
+from fakes.model.timing import TIMING_LIMITS
 from fakes.profiles import DEFAULT_VLLM_VERSION
 
 if TYPE_CHECKING:
@@ -149,21 +150,21 @@ def _console_options(command: Any) -> Any:
     "--ttft",
     default=0.0,
     show_default=True,
-    type=click.FloatRange(0),
+    type=click.FloatRange(0, TIMING_LIMITS["ttft"]),  # Timing's own bounds: a clean error
     help="Seconds to the first token.",
 )
 @click.option(
     "--itl",
     default=0.0,
     show_default=True,
-    type=click.FloatRange(0),
+    type=click.FloatRange(0, TIMING_LIMITS["itl"]),
     help="Seconds between tokens.",
 )
 @click.option(
     "--jitter",
     default=0.0,
     show_default=True,
-    type=click.FloatRange(0),
+    type=click.FloatRange(0, TIMING_LIMITS["jitter"]),
     help="Uniform +/- seconds on every delay (seeded).",
 )
 @click.option("--seed", default=0, show_default=True)

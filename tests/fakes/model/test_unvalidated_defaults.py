@@ -40,3 +40,18 @@ def test_options_constructed_from_the_command_line_build_the_validated_config() 
     assert constructed == validated
     assert constructed.model_dump() == validated.model_dump()
     assert constructed.config() == validated.config()
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("--ttft", "601"), ("--itl", "61"), ("--jitter", "61")]
+)
+def test_a_delay_past_timings_bound_is_a_clean_command_line_error(option: str, value: str) -> None:
+    """The command line checks Timing's own bounds: one line naming the option, no traceback."""
+    from click.testing import CliRunner
+
+    from fakes.cli import main
+
+    result = CliRunner().invoke(main, ["serve", "vllm", "--port", "0", option, value])
+    assert result.exit_code == 2
+    assert f"Invalid value for '{option}'" in result.output
+    assert isinstance(result.exception, SystemExit)
