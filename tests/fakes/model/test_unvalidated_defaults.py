@@ -55,3 +55,13 @@ def test_a_delay_past_timings_bound_is_a_clean_command_line_error(option: str, v
     assert result.exit_code == 2
     assert f"Invalid value for '{option}'" in result.output
     assert isinstance(result.exception, SystemExit)
+
+
+def test_llamacpp_delays_past_timings_bound_are_clean_command_line_errors() -> None:
+    from click.testing import CliRunner
+
+    from fakes.cli import main
+
+    result = CliRunner().invoke(main, ["serve", "llamacpp", "--port", "0", "--itl", "61"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--itl'" in result.output
