@@ -1,3 +1,3 @@
-from fakes.cli import main
+from fakes._entry import main
 
 main()

@@ -13,7 +13,7 @@ from fakes.cli._banner import console_line
 from fakes.cli._terminal import terminal
 from fakes.http.exposure import check_exposure
 from fakes.model.script import ScriptFileError, load_script
-from fakes.model.timing import Timing
+from fakes.model.timing import TIMING_LIMITS, Timing
 from fakes.profiles import ProfileError, builtin, resolve
 from fakes.profiles._llamacpp import LlamacppProfile
 from fakes.profiles.versions import VersionError
@@ -64,8 +64,12 @@ def resolve_llamacpp_profile(
 @click.option("-c", "--ctx-size", default=4096, show_default=True, type=click.IntRange(16))
 @click.option("--slots/--no-slots", default=None, help="The /slots route (default: the build's).")
 @click.option("--metrics", is_flag=True, help="The /metrics route.")
-@click.option("--ttft", default=0.0, show_default=True, type=click.FloatRange(0))
-@click.option("--itl", default=0.0, show_default=True, type=click.FloatRange(0))
+@click.option(
+    "--ttft", default=0.0, show_default=True, type=click.FloatRange(0, TIMING_LIMITS["ttft"])
+)
+@click.option(
+    "--itl", default=0.0, show_default=True, type=click.FloatRange(0, TIMING_LIMITS["itl"])
+)
 @click.option("--seed", default=0, show_default=True)
 @click.option("--script", "script_path", help="YAML script of request-matching replies.")
 @click.option("--no-control-plane", is_flag=True, help="Disable the /_fake/ routes.")

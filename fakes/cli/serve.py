@@ -4,9 +4,7 @@ app served."""
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
-import secrets
 import socket
 import sys
 import time
@@ -16,10 +14,12 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from fakes.cli._banner import banner, console_line, curl_examples, url_of
+from fakes.cli._collector import pause_for_start_up, start_serving
 from fakes.cli._lazy import LazyGroup
 from fakes.cli._stack_upstream import UPSTREAMS
 from fakes.cli._terminal import Printer, terminal
 from fakes.http.exposure import check_exposure
+from fakes.model.timing import TIMING_LIMITS
 from fakes.profiles import DEFAULT_VLLM_VERSION
 
 if TYPE_CHECKING:
@@ -34,9 +34,11 @@ _BACKENDS = {
 
 
 @click.group(cls=LazyGroup, lazy=_BACKENDS)
-def serve() -> None:
+@click.pass_context
+def serve(ctx: click.Context) -> None:
     """Start a fake server."""
     _without_httpx_cli()
+    pause_for_start_up(ctx)
 
 
 def _without_httpx_cli() -> None:
@@ -148,21 +150,21 @@ def _console_options(command: Any) -> Any:
     "--ttft",
     default=0.0,
     show_default=True,
-    type=click.FloatRange(0),
+    type=click.FloatRange(0, TIMING_LIMITS["ttft"]),  # Timing's own bounds: a clean error
     help="Seconds to the first token.",
 )
 @click.option(
     "--itl",
     default=0.0,
     show_default=True,
-    type=click.FloatRange(0),
+    type=click.FloatRange(0, TIMING_LIMITS["itl"]),
     help="Seconds between tokens.",
 )
 @click.option(
     "--jitter",
     default=0.0,
     show_default=True,
-    type=click.FloatRange(0),
+    type=click.FloatRange(0, TIMING_LIMITS["jitter"]),
     help="Uniform +/- seconds on every delay (seeded).",
 )
 @click.option("--seed", default=0, show_default=True)
@@ -245,7 +247,9 @@ def serve_vllm(
     from fakes.http.server import FakeServer, uvicorn_config
     from fakes.vllm.options import WORKER_OPTIONS, VllmOptions
 
-    options = VllmOptions(
+    # click has checked each value's type and range, and the names are these: nothing is left
+    # for pydantic to validate, and a start-up without a script file builds no schema at all
+    options = VllmOptions.model_construct(
         release=release,
         profile=profile,
         model_path=model_path,
@@ -285,6 +289,7 @@ def serve_vllm(
         os.environ[WORKER_OPTIONS] = options.model_dump_json()
         banner(url, config, time.monotonic() - started, workers)
         console_line(console, url, config.control_plane, control_token)
+        start_serving()  # the supervisor: each worker freezes its own start-up
         with contextlib.suppress(KeyboardInterrupt):
             _load(console, startup_delay, None)
             uvicorn.run(
@@ -307,10 +312,7 @@ def serve_vllm(
     server = FakeServer(settings)
     banner(url, config, time.monotonic() - started, workers)
     console_line(console, url, config.control_plane, control_token)
-    # Start-up objects (modules, profiles, pydantic schemas) never die: keep them out of the
-    # collector's sight, so a full collection under load pauses ~1 ms instead of ~20 ms.
-    gc.collect()
-    gc.freeze()
+    start_serving()
     with contextlib.suppress(KeyboardInterrupt):
         _load(console, startup_delay, sock)
         server.run(sockets=[sock])  # uvicorn's own loop choice: uvloop when installed
@@ -417,8 +419,7 @@ def serve_litellm(
     console.print(f"models: {', '.join(config.model_names) or '(none)'}", style="dim")
     curl_examples(console, url, model, config.master_key)
     console_line(console, url, config.control_plane, control_token)
-    gc.collect()  # start-up objects out of the collector's sight, as for the fake vLLM
-    gc.freeze()
+    start_serving()
     with contextlib.suppress(KeyboardInterrupt):
         server.run(sockets=[sock])  # uvicorn's own loop choice: uvloop when installed
 
@@ -497,6 +498,8 @@ def serve_stack(
     server = build_upstream(upstream, upstream_version, options)
     warn_past_newest("LiteLLM", litellm_version, _newest_litellm(), litellm_profile.name)
     # 1.110 refuses to start without a strong key: the stack brings its own
+    import secrets
+
     key = master_key if master_key is not None else f"sk-{secrets.token_hex(24)}"
     if litellm_profile.knobs.master_key_boot_check:
         try:
@@ -542,8 +545,7 @@ def serve_stack(
     console.print(f"  upstream log: {upstream_url}/_fake/requests", style="dim")
     console_line(console, litellm_url, not no_control_plane, control_token)
     upstream_port = upstream_sock.getsockname()[1]
-    gc.collect()  # start-up objects out of the collector's sight, as for the fake vLLM
-    gc.freeze()
+    start_serving()
     with contextlib.suppress(KeyboardInterrupt):
         run_loop(
             serve_together(

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +35,14 @@ class Peer:
 
 @cache
 def _asset(name: str) -> bytes:
+    from importlib import resources  # on first use (start-up time is a benchmark row)
+
     return (resources.files("fakes.console") / "static" / name).read_bytes()
 
 
 def _assets() -> set[str]:
+    from importlib import resources
+
     return {entry.name for entry in (resources.files("fakes.console") / "static").iterdir()}
 
 

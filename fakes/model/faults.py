@@ -19,7 +19,7 @@ class FaultKind(StrEnum):
 
 
 class Fault(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)  # first use
 
     kind: FaultKind
     status: int = Field(default=500, ge=400, le=599)
@@ -32,7 +32,7 @@ class FaultRule(BaseModel):
     """When a fault fires: on the ``nth`` matching request (every ``nth`` if ``repeat``),
     with seeded ``probability``, or on every request; at most ``times`` times."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     fault: Fault
     nth: int | None = Field(default=None, ge=1)

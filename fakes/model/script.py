@@ -9,12 +9,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from fakes.model.tokens import text_of
 
-_STRICT = ConfigDict(frozen=True, extra="forbid")
+# Schemas built on first validation (a script file, a control-plane script): a start-up
+# without a script file validates nothing (start-up time is a benchmark row).
+_STRICT = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 LOREM = (
     "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor "
@@ -92,7 +93,7 @@ class Match(BaseModel):
 class Rule(BaseModel):
     model_config = _STRICT
 
-    match: Match = Match()
+    match: Match = Field(default_factory=Match)
     reply: Reply
     times: int | None = Field(default=None, ge=1)  # how many requests it answers; None: all
 
@@ -202,7 +203,9 @@ class ScriptFileError(ValueError):
 def load_script(path: str | None) -> Script:
     """A ``--script`` YAML file (none: the default script); a bad file names itself."""
     if path is None:
-        return Script()
+        return Script.model_construct()  # the defaults, valid as they are: no schema to build
+    import yaml  # PyYAML only for a script file (start-up time is a benchmark row)
+
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         return Script.model_validate(data)

@@ -12,18 +12,38 @@ from time import monotonic
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# The largest value of each delay, in seconds (the command line's options check them too)
+TIMING_LIMITS = {"ttft": 600.0, "itl": 60.0, "jitter": 60.0}
+
 
 class Timing(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)  # see timing_of
 
-    ttft: float = Field(default=0.0, ge=0, le=600, description="seconds before the first token")
-    itl: float = Field(default=0.0, ge=0, le=60, description="seconds between tokens")
-    jitter: float = Field(default=0.0, ge=0, le=60, description="uniform +/- seconds on each delay")
+    ttft: float = Field(
+        default=0.0, ge=0, le=TIMING_LIMITS["ttft"], description="seconds before the first token"
+    )
+    itl: float = Field(
+        default=0.0, ge=0, le=TIMING_LIMITS["itl"], description="seconds between tokens"
+    )
+    jitter: float = Field(
+        default=0.0,
+        ge=0,
+        le=TIMING_LIMITS["jitter"],
+        description="uniform +/- seconds on each delay",
+    )
     seed: int = 0
 
     @property
     def instant(self) -> bool:
         return self.ttft == 0 and self.itl == 0 and self.jitter == 0
+
+
+def timing_of(ttft: float, itl: float, jitter: float, seed: int) -> Timing:
+    """``Timing(...)``, less the validation where every value is the default (valid as it is):
+    a start-up without timing options then builds no schema (start-up time is a benchmark row)."""
+    if (ttft, itl, jitter, seed) == (0.0, 0.0, 0.0, 0):
+        return Timing.model_construct()
+    return Timing(ttft=ttft, itl=itl, jitter=jitter, seed=seed)
 
 
 class Lateness:

@@ -7,11 +7,9 @@ import itertools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
-import yaml
 from pydantic import ValidationError
 
 from fakes.profiles._model import BaseProfile, Profile
@@ -81,15 +79,22 @@ class ProfileSet(Generic[P]):
         return self.profiles[-1]
 
 
-# The shipped profiles are read with libyaml's parser when PyYAML has it (about 10x faster at
-# start-up; the same safe constructor, so the same data: tests/fakes/profiles pins it); a
-# user's file always goes through the pure-Python one, whose error texts the messages quote.
-_BUILTIN_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+def _builtin_loader() -> Any:
+    """The shipped profiles are read with libyaml's parser when PyYAML has it (about 10x faster
+    at start-up; the same safe constructor, so the same data: tests/fakes/profiles pins it); a
+    user's file always goes through the pure-Python one, whose error texts the messages quote.
+    PyYAML itself is imported on first use: the shipped vLLM profiles load from their
+    precompiled form (fakes/profiles/_compiled.py)."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _read_yaml(text: str, origin: str, safe_loader: Any = yaml.SafeLoader) -> dict[str, Any]:
+def _read_yaml(text: str, origin: str, safe_loader: Any = None) -> dict[str, Any]:
+    import yaml
+
     try:
-        loader = safe_loader(text)  # what yaml.safe_load does, with either safe loader
+        loader = (safe_loader or yaml.SafeLoader)(text)  # what yaml.safe_load does
         try:
             data = loader.get_single_data()
         finally:
@@ -170,13 +175,22 @@ def builtin(backend: str) -> ProfileSet[Any]:
 
 @cache
 def _load(backend: str, model: type[P]) -> ProfileSet[P]:
+    from fakes.profiles import _compiled
+
+    precompiled: ProfileSet[P] | None = _compiled.read(backend, model)
+    return precompiled if precompiled is not None else from_yaml(backend, model)
+
+
+def from_yaml(backend: str, model: type[P]) -> ProfileSet[P]:
+    """The backend's profiles read from their YAML files, each validated."""
+    from importlib import resources
+
     folder = resources.files("fakes.profiles") / backend
+    loader = _builtin_loader()
     loaded: dict[str, P] = {}
     changes: dict[str, dict[str, Any]] = {}
     pending = {
-        entry.name: _read_yaml(
-            entry.read_text(encoding="utf-8"), f"{backend}/{entry.name}", _BUILTIN_LOADER
-        )
+        entry.name: _read_yaml(entry.read_text(encoding="utf-8"), f"{backend}/{entry.name}", loader)
         for entry in folder.iterdir()
         if entry.name.endswith(".yaml")
     }

@@ -26,7 +26,7 @@ from fakes.vllm.wire.errors import VllmError
 class MessagesRequest(BaseModel):
     """The fields vLLM's AnthropicMessagesRequest requires or types (protocol.py)."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
     model: str
     messages: list[dict[str, Any]]
     max_tokens: int
@@ -38,7 +38,7 @@ class MessagesRequest(BaseModel):
 
 
 class CountTokensRequest(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
     model: str
     messages: list[dict[str, Any]]
 

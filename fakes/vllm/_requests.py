@@ -19,31 +19,31 @@ from fakes.vllm.wire.errors import PlainServerError, VllmError, validation_error
 
 
 class StreamOptions(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
     include_usage: bool | None = None
     continuous_usage_stats: bool | None = None
 
 
 class _Function(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
     name: str
     description: str | None = None
     parameters: dict[str, Any] | None = None
 
 
 class Tool(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
     type: Literal["function"] = "function"
     function: _Function
 
 
 class _NamedFunction(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
     name: str
 
 
 class NamedToolChoice(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
     function: _NamedFunction
     type: Literal["function"] = "function"
 
@@ -51,7 +51,7 @@ class NamedToolChoice(BaseModel):
 class _Common(BaseModel):
     """Fields both request kinds share, typed as vLLM types them (field order kept)."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     model: str | None = None
     frequency_penalty: float | None = None
@@ -90,7 +90,7 @@ class CompletionRequest(_Common):
 
 
 class ResponsesRequest(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
     input: str | list[Any]  # each item checked by _responses_input
     model: str | None = None
     instructions: str | None = None

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from starlette.applications import Starlette
 
 from fakes.model.script import load_script
-from fakes.model.timing import Timing
+from fakes.model.timing import timing_of
 from fakes.profiles import resolve_vllm_profile
 from fakes.vllm import VllmConfig, create_vllm_app
 from fakes.vllm._fastapi import SITE_PACKAGES
@@ -22,7 +22,7 @@ WORKER_OPTIONS = "LLM_FAKES_VLLM_OPTIONS"
 class VllmOptions(BaseModel):
     """``serve vllm``'s options (less host, port and workers), as a worker receives them."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     release: str | None = None
     profile: str | None = None
@@ -64,7 +64,7 @@ class VllmOptions(BaseModel):
             reasoning_parser=self.reasoning_parser,
             max_num_seqs=self.max_num_seqs,
             max_model_len=self.max_model_len,
-            timing=Timing(ttft=self.ttft, itl=self.itl, jitter=self.jitter, seed=self.seed),
+            timing=timing_of(self.ttft, self.itl, self.jitter, self.seed),
             script=load_script(self.script_path),
             fastapi=self.fastapi,
             site_packages=self.site_packages or SITE_PACKAGES,
@@ -81,6 +81,5 @@ def vllm_worker_app() -> Starlette:
     """The app factory ``serve vllm --workers N`` hands to uvicorn (one call per worker)."""
 
     app = create_vllm_app(VllmOptions.model_validate_json(os.environ[WORKER_OPTIONS]).config())
-    gc.collect()
-    gc.freeze()
+    gc.freeze()  # as ``serve vllm`` does (fakes/cli/_collector.py): no full collection first
     return app

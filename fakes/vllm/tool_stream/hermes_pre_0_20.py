@@ -23,12 +23,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import partial_json_parser  # type: ignore[import-untyped]
-from partial_json_parser.core.exceptions import (  # type: ignore[import-untyped]
-    MalformedJSON,
-)
-from partial_json_parser.core.options import Allow  # type: ignore[import-untyped]
-
 from fakes.profiles import HermesStream
 from fakes.types import JSONObject
 
@@ -131,6 +125,13 @@ class HermesParser:
         current_tokens: Sequence[str],
         delta_tokens: Sequence[str],
     ) -> JSONObject | None:
+        # vLLM's own parser, loaded on first use (start-up time is a benchmark row)
+        import partial_json_parser  # type: ignore[import-untyped]
+        from partial_json_parser.core.exceptions import (  # type: ignore[import-untyped]
+            MalformedJSON,
+        )
+        from partial_json_parser.core.options import Allow  # type: ignore[import-untyped]
+
         json_diff = self.variant is HermesStream.JSON_DIFF
         if json_diff:
             # 0.6.3 hermes_tool_parser.py:127-142 (to 0.10.0): the tags are counted as token ids

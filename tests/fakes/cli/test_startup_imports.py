@@ -74,6 +74,12 @@ VLLM_LATER = (
     "fakes.profiles._ollama",
     "fakes.profiles._llamacpp",
     "fakes.profiles._sglang",
+    "yaml",  # the shipped profiles load from their precompiled form; a script file needs it
+    "partial_json_parser",  # the hermes tool parser before 0.20, on its first tool stream
+    # no pydantic schema is built at start-up (defer_build; defaults constructed): the first
+    # validation loads pydantic's plugin loader, which reads every installed distribution
+    "pydantic.plugin._loader",
+    "importlib.metadata",
 )
 LITELLM_LATER = (*LATER, "fakes.vllm")
 
@@ -127,6 +133,8 @@ def test_serve_litellm_leaves_the_rest_for_first_use(tmp_path: Path) -> None:
         ("fakes.vllm._responses_input", "vllm_request"),
         ("fakes.record._recorder", "fakes.record.Recorder"),
         ("fakes.profiles._litellm", "fakes.profiles.LitellmProfile"),
+        ("yaml", "load_script(file)"),
+        ("pydantic.plugin._loader", "vllm_request"),
     ],
 )
 def test_first_use_loads_what_start_up_left(module: str, first_use: str) -> None:
@@ -148,6 +156,14 @@ def test_first_use_loads_what_start_up_left(module: str, first_use: str) -> None
         ),
         "fakes.record.Recorder": "import fakes.record\nfakes.record.Recorder",
         "fakes.profiles.LitellmProfile": "import fakes.profiles\nfakes.profiles.LitellmProfile",
+        "load_script(file)": (
+            "import tempfile\n"
+            "from fakes.model.script import load_script\n"
+            "with tempfile.NamedTemporaryFile('w', suffix='.yaml', delete=False) as f:\n"
+            "    f.write('rules: []')\n"
+            "load_script(f.name)\n"
+            "import os\nos.unlink(f.name)"
+        ),
     }
     program = f"import sys\n{uses[first_use]}\nprint({module!r} in sys.modules)"
     done = subprocess.run(

@@ -160,12 +160,13 @@ def test_unknown_backend_lists_known() -> None:
 def test_the_fast_builtin_loader_reads_what_the_pure_python_one_reads(backend: str) -> None:
     """Shipped profiles are parsed with libyaml at start-up; user files with the pure-Python
     parser. Both must give the same data for every shipped file."""
-    from fakes.profiles._registry import _BUILTIN_LOADER
+    from fakes.profiles._registry import _builtin_loader
 
-    assert _BUILTIN_LOADER is getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = _builtin_loader()
+    assert loader is getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     folder = resources.files("fakes.profiles") / backend
     files = [entry for entry in folder.iterdir() if entry.name.endswith(".yaml")]
     assert files
     for entry in files:
         text = entry.read_text(encoding="utf-8")
-        assert yaml.load(text, Loader=_BUILTIN_LOADER) == yaml.safe_load(text), entry.name
+        assert yaml.load(text, Loader=loader) == yaml.safe_load(text), entry.name
