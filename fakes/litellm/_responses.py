@@ -19,6 +19,7 @@ from fakes.litellm._config import Deployment
 from fakes.litellm._errors import CUT_MESSAGE
 from fakes.litellm._stream import provider_model
 from fakes.model import tokens
+from fakes.profiles import LitellmKnobs, ModelField
 from fakes.types import JSONObject
 
 
@@ -419,8 +420,9 @@ def forwarded_request(body: JSONObject, model: str) -> JSONObject:
 class _Forwarded:
     """What a forwarded stream has shown so far: its response id, stamp and last number."""
 
-    def __init__(self, deployment: Deployment) -> None:
+    def __init__(self, deployment: Deployment, knobs: LitellmKnobs) -> None:
         self.deployment = deployment
+        self.knobs = knobs
         self.response_id: str | None = None
         self.created_at: Any = None
         self.sequence = -1
@@ -442,7 +444,12 @@ class _Forwarded:
         if isinstance(data.get("sequence_number"), int):
             self.sequence = data["sequence_number"]
         rid = self.response_id or _response_id(self.deployment, "")
-        out = _response_events.event(data, rid, self.deployment.model_name)
+        rename = self.knobs.responses_stream_model is ModelField.ALIAS
+        out = _response_events.event(data, rid, self.deployment.model_name, rename_response=rename)
+        if not self.knobs.responses_event_lines:
+            # each event a typed model through the chat streams' generator: data: lines only
+            # (1.90.7 proxy/proxy_server.py:7219-7225, 7254-7257)
+            return sse.event(sse.compact(out))
         return sse.event(sse.compact(out), fields=names)
 
     def failed(self) -> bytes:
@@ -494,11 +501,14 @@ async def _cut_at_once() -> AsyncGenerator[bytes, None]:
 
 
 async def forwarded_stream(
-    deployment: Deployment, chunks: AsyncIterator[bytes], close: Callable[[], Any]
+    deployment: Deployment,
+    knobs: LitellmKnobs,
+    chunks: AsyncIterator[bytes],
+    close: Callable[[], Any],
 ) -> AsyncGenerator[bytes, None]:
     """Upstream Responses events re-encoded one by one as they arrive
     (``_response_events``); a cut becomes ``response.failed``."""
-    seen = _Forwarded(deployment)
+    seen = _Forwarded(deployment, knobs)
     decoder = codecs.getincrementaldecoder("utf-8")("replace")
     buffer = ""
     try:
@@ -512,3 +522,5 @@ async def forwarded_stream(
         yield seen.failed()
     finally:
         await close()
+    if not knobs.responses_event_lines:  # 1.90.7 proxy/proxy_server.py:7405-7410
+        yield sse.DONE

@@ -230,6 +230,19 @@ class LitellmKnobs(BaseModel):
     responses: ResponsesMode = ResponsesMode.FORWARD
     responses_error_version: bool = True  # /v1/responses errors add x-litellm-version
     responses_cooldown: bool = True  # a forwarded /v1/responses 404 cools the deployment down
+    # a forwarded stream keeps the upstream's event: lines and ends as it does (False: data:
+    # lines only, then data: [DONE], as the proxy's chat streams)
+    responses_event_lines: bool = True
+    # the response object inside created/in_progress/completed events names the alias
+    # (UPSTREAM: the upstream's own model; the event's top-level model is the alias either way)
+    responses_stream_model: ModelField = ModelField.ALIAS
+    # a forwarded answer's headers (empty: chat_headers, stream_headers as for chat)
+    responses_headers: tuple[str, ...] = ()
+    responses_stream_headers: tuple[str, ...] = ()
+    # an upstream error on /v1/responses (empty: upstream_error_headers as for chat)
+    responses_upstream_error_headers: tuple[str, ...] = ()
+    # x-litellm-timeout on /v1/responses (None: 600.0 forwarded, 6000.0 bridged)
+    responses_timeout: str | None = None
     models_max_tokens: bool = True  # /v1/models learns max_input/output_tokens upstream
     readiness_detail: bool = False  # readiness lists cache, version, callbacks
     # Response headers (names; "llm_provider-*" stands for the upstream's headers)
