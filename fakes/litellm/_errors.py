@@ -10,6 +10,7 @@ import orjson
 from starlette.responses import Response
 
 from fakes.litellm._config import Deployment
+from fakes.litellm._unhandled import UnhandledError
 from fakes.profiles import LitellmKnobs, MissingMessages, TimeoutWording, UpstreamErrorFormat
 
 # LiteLLM's exception class for an upstream status.
@@ -92,13 +93,17 @@ def _untyped(knobs: LitellmKnobs) -> str | None:
     return None if knobs.typed_errors else "None"
 
 
-def no_key(knobs: LitellmKnobs) -> ProxyError:
+def no_key(knobs: LitellmKnobs) -> ProxyError | UnhandledError:
+    if knobs.auth_errors_unhandled:
+        return UnhandledError("No api key passed in.")
     return ProxyError(
         "Authentication Error, No api key passed in.", 401, "auth_error", knobs.auth_param
     )
 
 
-def malformed_key(knobs: LitellmKnobs) -> ProxyError:
+def malformed_key(knobs: LitellmKnobs) -> ProxyError | UnhandledError:
+    if knobs.auth_errors_unhandled:
+        return UnhandledError("Malformed API Key passed in.")
     return ProxyError(
         "Authentication Error, Malformed API Key passed in. Ensure Key has `Bearer ` prefix.",
         401,
@@ -207,7 +212,8 @@ def upstream_error(
     prefix = f"litellm.{cls}: {named}{label or deployment.exception_prefix} - "
     group = deployment.model_name
     if knobs.upstream_error_format is UpstreamErrorFormat.RECEIVED_MODEL_GROUP:
-        message = received_model_group(f"{prefix}{upstream_message(body)}", group)
+        quoted = body if knobs.upstream_error_body else upstream_message(body)
+        message = received_model_group(f"{prefix}{quoted}", group)
         error = ProxyError(message, status)
     else:
         message = (

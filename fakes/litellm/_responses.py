@@ -312,12 +312,6 @@ _RESPONSE_KEYS = (
     "max_output_tokens", "previous_response_id", "reasoning", "status", "text", "truncation",
     "usage", "user", "store",
 )  # fmt: skip
-# cache_write_tokens is declared after cached_tokens_details (seen: 1.110.2, vLLM 0.34 sends it)
-_INPUT_DETAILS = (
-    "audio_tokens", "cached_tokens", "cached_tokens_details", "cache_write_tokens",
-    "image_tokens", "text_tokens", "video_tokens",
-)  # fmt: skip
-_OUTPUT_DETAILS = ("audio_tokens", "reasoning_tokens", "text_tokens")
 
 
 def _details(given: Any, keys: tuple[str, ...]) -> JSONObject:
@@ -331,15 +325,15 @@ _USAGE_KEYS = (
 )  # fmt: skip
 
 
-def _model_usage(usage: Any) -> Any:
+def _model_usage(knobs: LitellmKnobs, usage: Any) -> Any:
     """The usage model's fields in its order; details the upstream did not send stay null
     (seen: 1.110.2, Ollama's usage has none; vLLM's has both)."""
     if not isinstance(usage, dict):
         return usage
     out = {key: usage.get(key) for key in _USAGE_KEYS} | usage
     for key, keys in (
-        ("input_tokens_details", _INPUT_DETAILS),
-        ("output_tokens_details", _OUTPUT_DETAILS),
+        ("input_tokens_details", knobs.responses_input_details),
+        ("output_tokens_details", knobs.responses_output_details),
     ):
         if isinstance(usage.get(key), dict):
             out[key] = _details(usage[key], keys)
@@ -391,7 +385,7 @@ def _output_item(item: Any) -> Any:
     return item
 
 
-def forwarded_body(deployment: Deployment, upstream: JSONObject) -> JSONObject:
+def forwarded_body(knobs: LitellmKnobs, deployment: Deployment, upstream: JSONObject) -> JSONObject:
     """1.110 re-encodes the upstream's id, reports the alias, and re-shapes the body through
     its response model (seen in front of fake vLLM 0.24)."""
     body: JSONObject = {key: upstream.get(key) for key in _RESPONSE_KEYS}
@@ -399,7 +393,7 @@ def forwarded_body(deployment: Deployment, upstream: JSONObject) -> JSONObject:
     body["id"] = _response_id(deployment, str(upstream.get("id", "")))
     body["model"] = deployment.model_name
     body["output"] = [_output_item(item) for item in upstream.get("output") or []]
-    body["usage"] = _model_usage(upstream.get("usage"))
+    body["usage"] = _model_usage(knobs, upstream.get("usage"))
     if isinstance(upstream.get("tools"), list):
         body["tools"] = [_tool(tool) for tool in upstream["tools"]]
     return body

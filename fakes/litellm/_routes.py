@@ -360,7 +360,7 @@ async def responses(request: Request) -> Answer:
             return _stream(forwarded_stream(deployment, knobs, chunks, opened.aclose), headers)
         data = orjson.loads(await read(opened.response))
         names = list(knobs.responses_headers or knobs.chat_headers)
-        return _json(forwarded_body(deployment, data), headers=call.headers(names))
+        return _json(forwarded_body(knobs, deployment, data), headers=call.headers(names))
     except _errors.ProxyError as error:
         if knobs.responses_error_version and error.headers:
             error.headers.append(("x-litellm-version", state.version))
@@ -422,7 +422,7 @@ async def _routed_responses(
     if bridge:  # seen on 1.74: the bridge passes on none of the upstream's headers
         names = [h for h in knobs.chat_headers if h != UPSTREAM]
         return _json(bridged_body(deployment, data), headers=call.headers(names))
-    answer = forwarded_body(deployment, data)
+    answer = forwarded_body(knobs, deployment, data)
     if call.fallbacks:  # as a routed chat call: a fallback's answer keeps the upstream's model
         answer["model"] = data.get("model", answer["model"])
     return _json(answer, headers=call.headers(knobs.chat_headers))

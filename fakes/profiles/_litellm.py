@@ -113,11 +113,16 @@ class LitellmKnobs(BaseModel):
 
     # Errors
     auth_param: str | None = None  # 1.74: the string "None"
+    # no key, or a key without "Bearer ": the catch-all 500 "Internal server error" (the auth
+    # handler imports prisma, which pip's litellm[proxy] lacks; _unhandled.py)
+    auth_errors_unhandled: bool = False
     typed_errors: bool = True  # False: router errors carry type/param "None", upstream null
     unknown_model_dict_repr: bool = False  # message is "{'error': '...'}"
     unknown_model_provider_fields: bool = True  # error.provider_specific_fields.error
     missing_messages: MissingMessages = MissingMessages.BAD_REQUEST
     upstream_error_format: UpstreamErrorFormat = UpstreamErrorFormat.MODEL_GROUP_FOOTER
+    # RECEIVED_MODEL_GROUP quotes the upstream's whole error body (False: its message)
+    upstream_error_body: bool = False
     cooldown_retry_after: bool = True  # the 429 carries retry-after
     # an upstream 400 LiteLLM reads as a content-policy refusal is a ContentPolicyViolationError:
     # named so in the message, not retried, and sent to content_policy_fallbacks alone
@@ -160,6 +165,9 @@ class LitellmKnobs(BaseModel):
     # vLLM's "reasoning" (0.12+) in a message becomes "reasoning_content"; 1.110 also keeps it
     # under provider_specific_fields, with the upstream's "refusal"
     message_reasoning_extras: bool = True
+    # ... and the upstream's "refusal" stays on the message (False: it joins the reasoning in
+    # provider_specific_fields, as a key litellm's Message does not declare)
+    message_refusal_field: bool = True
     # an answer whose system_fingerprint is "fp_ollama" gets an id of the proxy's own
     # (chatcmpl-<uuid>), the upstream's as provider_specific_fields.original_response_id; a
     # stream also passes the upstream's usage chunk on as an empty delta and always ends with
@@ -169,6 +177,8 @@ class LitellmKnobs(BaseModel):
     empty_role_chunk: bool = True  # False: the role rides on the next chunk
     holds_one_chunk: bool = False  # a chunk goes out when the next arrives (the last at the end)
     chunk_stop_reason: bool = True  # an upstream "stop_reason" key stays on the choice
+    # the upstream's system_fingerprint is read from its chunks (and then on every chunk made)
+    chunk_fingerprint: bool = True
     # a simple text chunk (one choice, role/content only, no fingerprint or usage) is written
     # by a fast serializer: id, object, created, model, choices [{index, delta, finish_reason}]
     chunk_fast_serializer: bool = False
@@ -183,6 +193,9 @@ class LitellmKnobs(BaseModel):
     tool_split_role: bool = False  # a last tool fragment split from its finish gains a role
     stream_reasoning_key: str | None = "reasoning_content"  # a delta's "reasoning"; None: dropped
     mid_stream_error: MidStreamError = MidStreamError.INTERNAL_ERROR_THEN_DONE
+    # an upstream chunk with "choices": null fails the chunk parser: the stream ends with a
+    # MidStreamFallbackError frame ("'NoneType' object is not iterable"), no [DONE]
+    null_choices_error: bool = False
     upstream_cut: UpstreamCut = UpstreamCut.ERROR_FRAME
     # The usage estimate when an upstream reports none (litellm's own token counter)
     estimate_chunk_chars: int | None = 1024  # texts encoded in pieces this long; None: whole
@@ -198,6 +211,8 @@ class LitellmKnobs(BaseModel):
     # an upstream error on /v1/completions is named "OpenAIException - Error code: N - ..."
     # (its OpenAI text-completion client's) and carries no x-litellm headers
     completions_openai_errors: bool = False
+    # a streamed chunk keeps the upstream's id and carries zero usage, no stop_reason (1.90)
+    completions_chunk_usage: bool = False
     completion_headers: tuple[str, ...] = ()
     completion_stream_headers: tuple[str, ...] = ()
     # A deployment's timeout / stream_timeout ended an attempt: a 408 "litellm.Timeout"
@@ -241,6 +256,14 @@ class LitellmKnobs(BaseModel):
     responses_stream_headers: tuple[str, ...] = ()
     # an upstream error on /v1/responses (empty: upstream_error_headers as for chat)
     responses_upstream_error_headers: tuple[str, ...] = ()
+    # a forwarded body's usage details as litellm's models declare them (nulls where the
+    # upstream sent none), then the upstream's other keys; cache_write_tokens is declared after
+    # cached_tokens_details in 1.110 (seen: vLLM 0.34 sends it)
+    responses_input_details: tuple[str, ...] = (
+        "audio_tokens", "cached_tokens", "cached_tokens_details", "cache_write_tokens",
+        "image_tokens", "text_tokens", "video_tokens",
+    )  # fmt: skip
+    responses_output_details: tuple[str, ...] = ("audio_tokens", "reasoning_tokens", "text_tokens")
     # x-litellm-timeout on /v1/responses (None: 600.0 forwarded, 6000.0 bridged)
     responses_timeout: str | None = None
     models_max_tokens: bool = True  # /v1/models learns max_input/output_tokens upstream

@@ -89,3 +89,24 @@ async def test_upstream_404_on_responses_names_the_deployment_and_each_release_t
         assert answer.headers["x-litellm-model-id"], version
         assert answer.headers["x-litellm-timeout"] == timeout, version
         assert answer.headers["x-litellm-version"] == version
+
+
+async def test_190_usage_details_are_its_own_models() -> None:
+    # knobs responses_input_details, responses_output_details
+    async with aliased("1.90.7") as client:
+        body = (await client.post("/v1/responses", json=BODY, headers=AUTH)).json()
+    inputs, outputs = body["usage"]["input_tokens_details"], body["usage"]["output_tokens_details"]
+    assert list(inputs)[:3] == ["audio_tokens", "cached_tokens", "text_tokens"]
+    assert "image_tokens" not in inputs and "cached_tokens_details" not in inputs
+    assert list(outputs)[:2] == ["reasoning_tokens", "text_tokens"]
+    assert "audio_tokens" not in outputs
+
+
+async def test_190_chat_refusal_joins_the_provider_fields() -> None:
+    # knob message_refusal_field
+    async with aliased("1.90.7") as client:
+        chat = {"model": "alias", "messages": [{"role": "user", "content": "hi"}]}
+        body = (await client.post("/v1/chat/completions", json=chat, headers=AUTH)).json()
+    message = body["choices"][0]["message"]
+    assert "refusal" not in message
+    assert message["provider_specific_fields"] == {"reasoning": None, "refusal": None}
