@@ -72,6 +72,8 @@ def _message(knobs: LitellmKnobs, message: JSONObject) -> JSONObject:
         else:
             fields = out.setdefault("provider_specific_fields", {})
             fields["refusal"] = message["refusal"]
+    if knobs.message_reasoning_provider_field and reasoning:
+        out.setdefault("provider_specific_fields", {})["reasoning_content"] = reasoning
     return out
 
 

@@ -133,6 +133,8 @@ def unknown_model(knobs: LitellmKnobs, route: str, model: object) -> ProxyError:
     extra = (
         {"provider_specific_fields": {"error": text}} if knobs.unknown_model_provider_fields else {}
     )
+    if not knobs.unknown_model_typed:
+        return ProxyError(text, 400, "None", "None", extra=extra)
     return ProxyError(text, 400, "invalid_request_error", None, extra=extra)
 
 
@@ -349,8 +351,9 @@ def cooldown(
         message = f"{head}Passed model={model}. pre-call-checks=False, cooldown_list=[{listed}]"
     else:
         ids = ", ".join(f"'{model_id}'" for model_id, *_ in entries)
+        note = "All deployments for selected model are in cooldown. "
         message = (
-            f"{head}All deployments for selected model are in cooldown. Passed model={model}. "
+            f"{head}{note if knobs.cooldown_all_note else ''}Passed model={model}. "
             f"pre-call-checks=False, cooldown_list=[{ids}]"
         )
     headers = [("retry-after", wait)] if knobs.cooldown_retry_after else []

@@ -19,7 +19,7 @@ from fakes.litellm._config import Deployment
 from fakes.litellm._errors import CUT_MESSAGE
 from fakes.litellm._stream import provider_model
 from fakes.model import tokens
-from fakes.profiles import LitellmKnobs, ModelField
+from fakes.profiles import LitellmKnobs, ModelField, UpstreamCut
 from fakes.types import JSONObject
 
 
@@ -344,9 +344,12 @@ def _model_usage(knobs: LitellmKnobs, usage: Any) -> Any:
 _TOOL_KEYS = ("name", "parameters", "strict", "type", "allowed_callers", "async", "defer_loading")
 
 
-def _tool(tool: Any) -> Any:
+def _tool(knobs: LitellmKnobs, tool: Any) -> Any:
     if not isinstance(tool, dict) or tool.get("type") != "function":
         return tool
+    if knobs.responses_tool_fields is not None:  # the declared fields, then the extras
+        declared: JSONObject = {key: tool.get(key) for key in knobs.responses_tool_fields}
+        return declared | {k: v for k, v in tool.items() if k not in declared}
     out: JSONObject = {key: tool.get(key) for key in _TOOL_KEYS}
     out |= {k: v for k, v in tool.items() if k not in out}
     out.setdefault("output_schema", None)
@@ -395,7 +398,7 @@ def forwarded_body(knobs: LitellmKnobs, deployment: Deployment, upstream: JSONOb
     body["output"] = [_output_item(item) for item in upstream.get("output") or []]
     body["usage"] = _model_usage(knobs, upstream.get("usage"))
     if isinstance(upstream.get("tools"), list):
-        body["tools"] = [_tool(tool) for tool in upstream["tools"]]
+        body["tools"] = [_tool(knobs, tool) for tool in upstream["tools"]]
     return body
 
 
@@ -513,7 +516,11 @@ async def forwarded_stream(
                 if block.strip():
                     yield seen.reencode(block)
     except httpx.HTTPError:
-        yield seen.failed()
+        # a transport that swallows the cut ends the stream as if it were whole (1.90.7
+        # llms/custom_httpx/aiohttp_transport.py:90-114; seen: vLLM 0.34 cut after four events)
+        swallowed = knobs.upstream_cut is UpstreamCut.INVENTED_STOP
+        if not swallowed or deployment.provider == "openai":  # the openai SDK's own client
+            yield seen.failed()
     finally:
         await close()
     if not knobs.responses_event_lines:  # 1.90.7 proxy/proxy_server.py:7405-7410

@@ -303,7 +303,7 @@ async def responses(request: Request) -> Answer:
     state = _state(request)
     knobs = state.knobs
     forward = knobs.responses is ResponsesMode.FORWARD
-    timeout = knobs.responses_timeout or ("600.0" if forward else "6000.0")
+    timeout = knobs.generic_api_timeout or ("600.0" if forward else "6000.0")
     call = CallInfo(version=state.version, timeout=timeout)
     route = "/responses"
     try:
@@ -511,7 +511,8 @@ async def models(request: Request) -> Response:
             limit = await _max_model_len(state, deployment)
             if deployment.provider == "openai" and known is not None:
                 mode, inputs, outputs = known
-                entry |= {"mode": mode, "max_input_tokens": inputs, "max_output_tokens": outputs}
+                fields = {"mode": mode, "max_input_tokens": inputs, "max_output_tokens": outputs}
+                entry |= {k: v for k, v in fields.items() if k in state.knobs.models_known_fields}
             elif limit is not None:
                 entry |= {"max_input_tokens": limit, "max_output_tokens": limit}
         entries.append(entry)

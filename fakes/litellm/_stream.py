@@ -97,6 +97,8 @@ def usage_body(knobs: LitellmKnobs, usage: JSONObject, reasoning: int | None = 0
     completion = int(usage.get("completion_tokens") or 0)
     prompt = int(usage.get("prompt_tokens") or 0)
     details: JSONObject | None = {"reasoning_tokens": reasoning or 0}  # 1.74 counts it too
+    if reasoning is None and not knobs.usage_details_without_reasoning:
+        details = None
     if knobs.usage_text_tokens:
         if reasoning is None:
             details = None
@@ -206,7 +208,8 @@ class Reframer:
             # its other keys dropped: as choices [] (1.110) or one empty delta (1.74)
             if not self.ctx.include_usage:
                 return []
-            empty = knobs.usage_chunk is UsageChunk.EMPTY_CHOICES
+            shape = knobs.filter_chunk or knobs.usage_chunk
+            empty = shape is UsageChunk.EMPTY_CHOICES
             return [self.chunk(model, [] if empty else [{"index": 0, "delta": {}}])]
         if not choices and upstream.get("usage"):
             # 1.74 passes the upstream's usage chunk on as an empty delta, then the held finish

@@ -85,9 +85,20 @@ class LitellmKnobs(BaseModel):
     messages_stop_details: bool = True  # the body ends with "stop_details": null
     messages_start_compact: bool = True  # message_start compact, usage with cache counts
     messages_start_model: ModelField = ModelField.ALIAS
+    # message_start's usage has the cache counts (None: when messages_start_compact)
+    messages_start_cache_usage: bool | None = None
+    # an upstream delta's empty content or arguments ("") is a delta event of its own (the
+    # content "" of a chunk that finishes is not); a role chunk's "" opens the text block
+    messages_empty_deltas: bool = False
+    # a plain body's tool_use block ends with "provider_specific_fields": null
+    messages_tool_provider_fields: bool = False
+    messages_usage_total: bool = False  # a plain body's usage adds total_tokens
     messages_text_block_first: bool = False  # a text block opens every stream, tools or not
     messages_tool_header_delta: bool = False  # the tool_use start is followed by partial_json ""
     messages_trailing_empty_delta: bool = False  # a text_delta "" after the last block stop
+    # without anthropic errors: the unknown-model 400 quotes the route's own text
+    # ("anthropic_messages: Invalid model name ... for your key."; False: 1.74's "completion: ...")
+    messages_unknown_model_route: bool = False
     # on the unknown-model 400 and the missing-max_tokens 400
     messages_unknown_model_headers: tuple[str, ...] = (
         "x-litellm-call-id", "x-litellm-version", "x-litellm-response-cost",
@@ -119,6 +130,7 @@ class LitellmKnobs(BaseModel):
     typed_errors: bool = True  # False: router errors carry type/param "None", upstream null
     unknown_model_dict_repr: bool = False  # message is "{'error': '...'}"
     unknown_model_provider_fields: bool = True  # error.provider_specific_fields.error
+    unknown_model_typed: bool = True  # False: type and param the string "None"
     missing_messages: MissingMessages = MissingMessages.BAD_REQUEST
     upstream_error_format: UpstreamErrorFormat = UpstreamErrorFormat.MODEL_GROUP_FOOTER
     # RECEIVED_MODEL_GROUP quotes the upstream's whole error body (False: its message)
@@ -131,6 +143,8 @@ class LitellmKnobs(BaseModel):
     # after "\nError doing the fallback: "
     content_policy_fallback_note: bool = False
     cooldown_list_detail: bool = False  # cooldown_list shows (id, {exception...}) tuples
+    # the 429 says "All deployments for selected model are in cooldown." before "Passed model="
+    cooldown_all_note: bool = True
     # the router counts only a request's first failed attempt toward allowed_fails and its
     # cooldown (the request's retries share one logging object, which reports one failure)
     cooldown_first_failure_only: bool = False
@@ -168,6 +182,8 @@ class LitellmKnobs(BaseModel):
     # ... and the upstream's "refusal" stays on the message (False: it joins the reasoning in
     # provider_specific_fields, as a key litellm's Message does not declare)
     message_refusal_field: bool = True
+    # the message's reasoning also lands in provider_specific_fields as reasoning_content
+    message_reasoning_provider_field: bool = False
     # an answer whose system_fingerprint is "fp_ollama" gets an id of the proxy's own
     # (chatcmpl-<uuid>), the upstream's as provider_specific_fields.original_response_id; a
     # stream also passes the upstream's usage chunk on as an empty delta and always ends with
@@ -185,7 +201,13 @@ class LitellmKnobs(BaseModel):
     chunk_model: ModelField = ModelField.ALIAS  # content chunks (and an upstream's own finish)
     finish_chunk_model: ModelField = ModelField.ALIAS  # finish and usage chunks it makes
     usage_chunk: UsageChunk = UsageChunk.EMPTY_CHOICES
+    # an upstream chunk without choices or usage (a content-filter chunk) passed on with
+    # include_usage: its choices (None: as usage_chunk)
+    filter_chunk: UsageChunk | None = None
     usage_text_tokens: bool = True  # completion_tokens_details.text_tokens
+    # without text_tokens: a stream with tool calls and no reasoning still says
+    # {"reasoning_tokens": 0} (False: no completion_tokens_details, as with text_tokens)
+    usage_details_without_reasoning: bool = True
     stream_tool_calls_finish: bool = True  # a streamed "stop" after tool calls: "tool_calls"
     # the upstream's usage-only chunk passes on as {"index":0,"delta":{}} (with include_usage)
     usage_pre_finish_delta: bool = False
@@ -264,9 +286,15 @@ class LitellmKnobs(BaseModel):
         "image_tokens", "text_tokens", "video_tokens",
     )  # fmt: skip
     responses_output_details: tuple[str, ...] = ("audio_tokens", "reasoning_tokens", "text_tokens")
-    # x-litellm-timeout on /v1/responses (None: 600.0 forwarded, 6000.0 bridged)
-    responses_timeout: str | None = None
+    # a forwarded body's function tools as openai's FunctionTool declares them, then the
+    # upstream's other keys (None: 1.110's, with openai 3.63.0)
+    responses_tool_fields: tuple[str, ...] | None = None
+    # x-litellm-timeout of the router's generic calls, /v1/responses and /v1/messages (None:
+    # /v1/responses 600.0 forwarded, 6000.0 bridged; /v1/messages 6000.0)
+    generic_api_timeout: str | None = None
     models_max_tokens: bool = True  # /v1/models learns max_input/output_tokens upstream
+    # what an openai/ model litellm knows (gpt-4o) shows of its cost-map entry on /v1/models
+    models_known_fields: tuple[str, ...] = ("mode", "max_input_tokens", "max_output_tokens")
     readiness_detail: bool = False  # readiness lists cache, version, callbacks
     # Response headers (names; "llm_provider-*" stands for the upstream's headers)
     chat_headers: tuple[str, ...] = ()

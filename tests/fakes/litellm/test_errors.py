@@ -380,3 +380,13 @@ async def test_the_received_model_group_form_quotes_the_body_by_release(
     assert message.endswith("Received Model Group=fake-model\nAvailable Model Group Fallbacks=None")
     assert ('Hosted_vllmException - {"object":"error","message":"nope"' in message) is quoted
     assert ("Hosted_vllmException - nope. Received" in message) is not quoted
+
+
+@pytest.mark.parametrize(("version", "typed"), [("1.90.7", False), ("1.110.2", True)])
+async def test_the_unknown_model_400_by_release(stack: Any, version: str, typed: bool) -> None:
+    # knob unknown_model_typed
+    async with stack(version) as s:
+        error = _error(await s.chat(model="no-such-model"))
+    expected = ("invalid_request_error", None) if typed else ("None", "None")
+    assert (error["type"], error["param"]) == expected
+    assert error["provider_specific_fields"]["error"] == error["message"]

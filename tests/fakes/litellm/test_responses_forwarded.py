@@ -81,7 +81,7 @@ async def test_190_responses_headers_name_the_deployment_and_the_upstream() -> N
 
 
 async def test_upstream_404_on_responses_names_the_deployment_and_each_release_timeout() -> None:
-    # knobs responses_upstream_error_headers, responses_timeout
+    # knobs responses_upstream_error_headers, generic_api_timeout
     for version, timeout in (("1.90.7", "600.0"), ("1.88.6", "6000.0")):
         async with aliased(version, "0.9.2") as client:
             answer = await client.post("/v1/responses", json=BODY, headers=AUTH)
@@ -110,3 +110,28 @@ async def test_190_chat_refusal_joins_the_provider_fields() -> None:
     message = body["choices"][0]["message"]
     assert "refusal" not in message
     assert message["provider_specific_fields"] == {"reasoning": None, "refusal": None}
+
+
+async def test_190_cooldown_429_names_no_cooldown_note_and_188_no_retry_after() -> None:
+    # knobs cooldown_all_note, cooldown_retry_after
+    for version, retry_after in (("1.90.7", True), ("1.88.6", False)):
+        async with aliased(version, "0.9.2") as client:
+            await client.post("/v1/responses", json=BODY, headers=AUTH)  # a 404: cools down
+            cooled = await client.post("/v1/responses", json=BODY, headers=AUTH)
+        message = cooled.json()["error"]["message"]
+        assert cooled.status_code == 429, version
+        assert "seconds. Passed model=alias. pre-call-checks=False" in message
+        assert ("retry-after" in cooled.headers) is retry_after, version
+
+
+async def test_190_function_tools_are_openai_2_54s() -> None:
+    # knob responses_tool_fields
+    tool = {"type": "function", "name": "get_weather", "parameters": {"type": "object"}}
+    async with aliased("1.90.7") as client:
+        body = (
+            await client.post("/v1/responses", json={**BODY, "tools": [tool]}, headers=AUTH)
+        ).json()
+    assert list(body["tools"][0])[:8] == [
+        "name", "parameters", "strict", "type", "allowed_callers", "defer_loading",
+        "description", "output_schema",
+    ]  # fmt: skip

@@ -437,3 +437,45 @@ async def test_110_passes_null_choices_over(stack: Any) -> None:
     async with stack("1.110.2", upstream=_null_choices_upstream()) as s:
         response = await s.chat(stream=True)
     assert "error" not in response.text and response.text.endswith("data: [DONE]\n\n")
+
+
+async def test_190_tool_stream_usage_has_no_completion_details(stack: Any) -> None:
+    # knob usage_details_without_reasoning
+    async with stack("1.90.7") as s:
+        response = await s.chat(
+            stream=True,
+            stream_options={"include_usage": True},
+            tools=WEATHER_TOOLS,
+            tool_choice="required",
+        )
+    usage = chunks(response.text)[-1]["usage"]
+    assert usage["completion_tokens"] > 0 and "completion_tokens_details" not in usage
+
+
+def _filter_first_upstream() -> Starlette:
+    """An upstream whose first chunk is a content-filter one: choices [], no usage."""
+
+    async def chat(request: Request) -> StreamingResponse:
+        async def events() -> Any:
+            base = {"id": "chatcmpl-up", "object": "chat.completion.chunk", "created": 1}
+            text = [{"index": 0, "delta": {"content": "Hi"}, "finish_reason": "stop"}]
+            for extra in ({"choices": [], "prompt_filter_results": []}, {"choices": text}):
+                yield b"data: " + orjson.dumps({**base, "model": "fake-model", **extra}) + b"\n\n"
+            yield b"data: [DONE]\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    return Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])
+
+
+@pytest.mark.parametrize(
+    ("version", "choices"), [("1.90.7", []), ("1.74.15", [{"index": 0, "delta": {}}])]
+)
+async def test_the_filter_chunk_passes_on_by_release(
+    stack: Any, version: str, choices: list[Any]
+) -> None:
+    # knob filter_chunk
+    async with stack(version, upstream=_filter_first_upstream()) as s:
+        response = await s.chat(stream=True, stream_options={"include_usage": True})
+    first = chunks(response.text)[0]
+    assert first["choices"] == choices and "usage" not in first
