@@ -339,7 +339,8 @@ async def messages(request: Request) -> Response | EventStreamResponse:
             error.headers = call.headers(knobs.messages_unknown_model_headers)
             raise error
         if "max_tokens" not in body:
-            if not knobs.messages_anthropic_errors:  # the TypeError of the routed call
+            routed = knobs.messages_missing_max_tokens_routed
+            if routed and not knobs.messages_anthropic_errors:  # the routed call's TypeError
                 _routes._pick(state, call, str(model), group)
             error = _missing_max_tokens(knobs)
             error.headers = call.headers(knobs.messages_missing_max_tokens_headers)

@@ -105,6 +105,9 @@ class LitellmKnobs(BaseModel):
         "x-litellm-key-spend",
     )  # fmt: skip
     messages_missing_max_tokens_headers: tuple[str, ...] = ("x-litellm-call-id",)
+    # without anthropic errors: the missing-max_tokens 500 comes from the routed call, after a
+    # deployment was picked (its id in the headers; a cooled-down group answers the 429 first)
+    messages_missing_max_tokens_routed: bool = False
     messages_headers: tuple[str, ...] = (
         "x-litellm-call-id", "x-litellm-model-id", "x-litellm-model-name", "x-litellm-version",
         "x-litellm-key-spend", "x-litellm-response-duration-ms",

@@ -75,7 +75,7 @@ async def test_a_tool_use_body_by_release(stack: Any, version: str, total: bool)
 
 async def test_190_errors_are_the_proxys_own(stack: Any) -> None:
     # knobs messages_unknown_model_route, messages_missing_max_tokens_headers,
-    # generic_api_timeout
+    # messages_missing_max_tokens_routed, generic_api_timeout
     async with stack("1.90.7") as s:
         unknown = await s.client.post("/v1/messages", json={**ASK, "model": "nope"}, headers=AUTH)
         no_max = {k: v for k, v in ASK.items() if k != "max_tokens"}
