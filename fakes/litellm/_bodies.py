@@ -9,6 +9,7 @@ from typing import Any
 
 from fakes.http import sse
 from fakes.litellm._config import Deployment
+from fakes.litellm._fast_chunk import encode
 from fakes.litellm._stream import StreamContext, model_name, usage_body
 from fakes.profiles import LitellmKnobs, UsageChunk
 from fakes.types import JSONObject
@@ -66,7 +67,13 @@ def _message(knobs: LitellmKnobs, message: JSONObject) -> JSONObject:
         else:
             out |= extras
     if knobs.message_reasoning_extras and "refusal" in message:
-        out["refusal"] = message["refusal"]
+        if knobs.message_refusal_field:
+            out["refusal"] = message["refusal"]
+        else:
+            fields = out.setdefault("provider_specific_fields", {})
+            fields["refusal"] = message["refusal"]
+    if knobs.message_reasoning_provider_field and reasoning:
+        out.setdefault("provider_specific_fields", {})["reasoning_content"] = reasoning
     return out
 
 
@@ -190,8 +197,10 @@ async def mock_stream(ctx: StreamContext, text: str) -> AsyncGenerator[bytes, No
         delta: dict[str, Any] = {"content": text[start : start + MOCK_PIECE]}
         if start == 0:
             delta["role"] = "assistant"
-        yield sse.data(chunk([{"index": 0, "delta": delta}]))
-    yield sse.data(chunk([{"finish_reason": "stop", "index": 0, "delta": {}}]))
+        # the mock's chunks pass the proxy's fast serializer too (1.86 to 1.109)
+        yield encode(chunk([{"index": 0, "delta": delta}]), knobs.chunk_fast_serializer)
+    finish = chunk([{"finish_reason": "stop", "index": 0, "delta": {}}])
+    yield encode(finish, knobs.chunk_fast_serializer)
     if ctx.include_usage:
         choices = (
             [] if knobs.usage_chunk is UsageChunk.EMPTY_CHOICES else [{"index": 0, "delta": {}}]

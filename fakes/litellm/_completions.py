@@ -66,13 +66,16 @@ def _chunks(
     def chunk(choice: JSONObject) -> JSONObject:
         if knobs.completions_alias:
             ident = str(upstream.get("id", ""))
-            return {
+            out: JSONObject = {
                 "id": ident,
                 "object": "text_completion",
                 "created": created,
                 "model": _model(knobs, deployment),
                 "choices": [choice],
             }
+            if knobs.completions_chunk_usage:
+                out["usage"] = dict(ZERO_USAGE)
+            return out
         return {
             "id": f"chatcmpl-{uuid.uuid4()}",
             "object": "text_completion",
@@ -85,7 +88,7 @@ def _chunks(
     for choice in upstream.get("choices") or []:
         index = choice.get("index", 0)
         finish = choice.get("finish_reason")
-        keep = finish and knobs.completions_alias
+        keep = finish and knobs.completions_alias and not knobs.completions_chunk_usage
         extras = {k: v for k, v in choice.items() if k == "stop_reason" and keep}
         text = choice.get("text")
         if text:

@@ -10,6 +10,7 @@ import orjson
 from starlette.responses import Response
 
 from fakes.litellm._config import Deployment
+from fakes.litellm._unhandled import UnhandledError
 from fakes.profiles import LitellmKnobs, MissingMessages, TimeoutWording, UpstreamErrorFormat
 
 # LiteLLM's exception class for an upstream status.
@@ -92,13 +93,17 @@ def _untyped(knobs: LitellmKnobs) -> str | None:
     return None if knobs.typed_errors else "None"
 
 
-def no_key(knobs: LitellmKnobs) -> ProxyError:
+def no_key(knobs: LitellmKnobs) -> ProxyError | UnhandledError:
+    if knobs.auth_errors_unhandled:
+        return UnhandledError("No api key passed in.")
     return ProxyError(
         "Authentication Error, No api key passed in.", 401, "auth_error", knobs.auth_param
     )
 
 
-def malformed_key(knobs: LitellmKnobs) -> ProxyError:
+def malformed_key(knobs: LitellmKnobs) -> ProxyError | UnhandledError:
+    if knobs.auth_errors_unhandled:
+        return UnhandledError("Malformed API Key passed in.")
     return ProxyError(
         "Authentication Error, Malformed API Key passed in. Ensure Key has `Bearer ` prefix.",
         401,
@@ -128,6 +133,8 @@ def unknown_model(knobs: LitellmKnobs, route: str, model: object) -> ProxyError:
     extra = (
         {"provider_specific_fields": {"error": text}} if knobs.unknown_model_provider_fields else {}
     )
+    if not knobs.unknown_model_typed:
+        return ProxyError(text, 400, "None", "None", extra=extra)
     return ProxyError(text, 400, "invalid_request_error", None, extra=extra)
 
 
@@ -207,7 +214,8 @@ def upstream_error(
     prefix = f"litellm.{cls}: {named}{label or deployment.exception_prefix} - "
     group = deployment.model_name
     if knobs.upstream_error_format is UpstreamErrorFormat.RECEIVED_MODEL_GROUP:
-        message = received_model_group(f"{prefix}{upstream_message(body)}", group)
+        quoted = body if knobs.upstream_error_body else upstream_message(body)
+        message = received_model_group(f"{prefix}{quoted}", group)
         error = ProxyError(message, status)
     else:
         message = (
@@ -343,8 +351,9 @@ def cooldown(
         message = f"{head}Passed model={model}. pre-call-checks=False, cooldown_list=[{listed}]"
     else:
         ids = ", ".join(f"'{model_id}'" for model_id, *_ in entries)
+        note = "All deployments for selected model are in cooldown. "
         message = (
-            f"{head}All deployments for selected model are in cooldown. Passed model={model}. "
+            f"{head}{note if knobs.cooldown_all_note else ''}Passed model={model}. "
             f"pre-call-checks=False, cooldown_list=[{ids}]"
         )
     headers = [("retry-after", wait)] if knobs.cooldown_retry_after else []

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fakes.litellm._config import Deployment
+from fakes.litellm._unhandled import BARE
 from fakes.profiles import LitellmKnobs
 
 UPSTREAM = "llm_provider-*"
@@ -127,7 +128,7 @@ class SecurityHeadersMiddleware:
             return
 
         async def add(message: Message) -> None:
-            if message["type"] == "http.response.start":
+            if message["type"] == "http.response.start" and not scope.get(BARE):
                 headers = list(message.get("headers", []))
                 headers.extend((k.encode(), v.encode()) for k, v in added)
                 message = {**message, "headers": headers}

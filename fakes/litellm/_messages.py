@@ -61,6 +61,8 @@ def _unknown_model(knobs: LitellmKnobs, model: object) -> _errors.ProxyError:
     if knobs.messages_anthropic_errors:
         return _errors.unknown_model(knobs, ROUTE, model)
     text = f"completion: Invalid model name passed in model={model}"
+    if knobs.messages_unknown_model_route:
+        text = _errors.unknown_model(knobs, ROUTE, model).message
     return _errors.ProxyError(f"400: { {'error': text}!r}", 400, "None", "None")
 
 
@@ -170,14 +172,15 @@ def message_body(knobs: LitellmKnobs, deployment: Deployment, data: JSONObject) 
             arguments = orjson.loads(function.get("arguments") or "{}")
         except orjson.JSONDecodeError:
             arguments = {}
-        content.append(
-            {
-                "type": "tool_use",
-                "id": call.get("id"),
-                "name": function.get("name"),
-                "input": arguments,
-            }
-        )
+        block: JSONObject = {
+            "type": "tool_use",
+            "id": call.get("id"),
+            "name": function.get("name"),
+            "input": arguments,
+        }
+        if knobs.messages_tool_provider_fields:
+            block["provider_specific_fields"] = None
+        content.append(block)
     body: JSONObject = {
         "id": data.get("id"),
         "type": "message",
@@ -190,6 +193,9 @@ def message_body(knobs: LitellmKnobs, deployment: Deployment, data: JSONObject) 
     }
     if knobs.messages_stop_details:
         body["stop_details"] = None
+    if knobs.messages_usage_total:
+        used = body["usage"]
+        used["total_tokens"] = used["input_tokens"] + used["output_tokens"]
     return body
 
 
@@ -239,7 +245,8 @@ async def message_stream(
         async for chunk in _chunks(response):
             if start is None:
                 usage0: JSONObject = {"input_tokens": 0, "output_tokens": 0}
-                if knobs.messages_start_compact:
+                cache = knobs.messages_start_cache_usage
+                if knobs.messages_start_compact if cache is None else cache:
                     usage0 |= {"cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
                 field = knobs.messages_start_model
                 name = (
@@ -267,7 +274,12 @@ async def message_stream(
             for choice in chunk.get("choices") or []:
                 d = choice.get("delta") or {}
                 finish = choice.get("finish_reason") or finish
-                if d.get("content"):
+                empty_text = (
+                    knobs.messages_empty_deltas
+                    and d.get("content") == ""
+                    and not choice.get("finish_reason")
+                )
+                if d.get("content") or empty_text:
                     if open_kind != "text":
                         begin({"type": "text", "text": ""})
                     delta({"type": "text_delta", "text": d["content"]})
@@ -290,8 +302,9 @@ async def message_stream(
                                 }
                             )
                             continue
-                    if function.get("arguments"):
-                        delta({"type": "input_json_delta", "partial_json": function["arguments"]})
+                    arguments = function.get("arguments")
+                    if arguments or (knobs.messages_empty_deltas and arguments == ""):
+                        delta({"type": "input_json_delta", "partial_json": arguments})
             for event in out:
                 yield event
             out.clear()
@@ -315,7 +328,7 @@ async def messages(request: Request) -> Response | EventStreamResponse:
 
     state: LitellmState = request.app.state.fake
     knobs = state.knobs
-    call = CallInfo(version=state.version)
+    call = CallInfo(version=state.version, timeout=knobs.generic_api_timeout or "6000.0")
     try:
         _routes.check_key(state, request)
         body = await _routes._body(request)
@@ -326,6 +339,9 @@ async def messages(request: Request) -> Response | EventStreamResponse:
             error.headers = call.headers(knobs.messages_unknown_model_headers)
             raise error
         if "max_tokens" not in body:
+            routed = knobs.messages_missing_max_tokens_routed
+            if routed and not knobs.messages_anthropic_errors:  # the routed call's TypeError
+                _routes._pick(state, call, str(model), group)
             error = _missing_max_tokens(knobs)
             error.headers = call.headers(knobs.messages_missing_max_tokens_headers)
             raise error

@@ -79,13 +79,13 @@ def _typed_tool_choice(choice: Any) -> bool:
 
 
 def response_object(
-    response: JSONObject, response_id: str, alias: str, *, terminal: bool
+    response: JSONObject, response_id: str, alias: str | None, *, terminal: bool
 ) -> JSONObject:
     """The ``response`` of a created/in_progress/terminal event: the alias replaces the
     upstream's model, and is not added where the upstream sent none (seen: 1.110.2, Ollama's
-    events carry no model)."""
+    events carry no model); None keeps the upstream's."""
     renamed = {**response, "id": response_id}
-    if "model" in response:
+    if "model" in response and alias is not None:
         renamed["model"] = alias
     typed = _typed_tool_choice(response.get("tool_choice"))
     if not typed and not terminal:
@@ -112,13 +112,17 @@ def _part(event_type: str, part: Any) -> Any:
     return _model(part, _OUTPUT_TEXT_PART if done_text else ())
 
 
-def event(data: JSONObject, response_id: str, alias: str) -> JSONObject:
-    """One upstream event as 1.110 writes it."""
+def event(
+    data: JSONObject, response_id: str, alias: str, *, rename_response: bool = True
+) -> JSONObject:
+    """One upstream event as 1.110 writes it (``rename_response`` False: the response object
+    keeps the upstream's model, as 1.90)."""
     kind = str(data.get("type"))
     out = _model(data, EVENT_FIELDS.get(kind, _GENERIC))
     if isinstance(out.get("response"), dict):
         terminal = kind in _TERMINAL
-        out["response"] = response_object(out["response"], response_id, alias, terminal=terminal)
+        named = alias if rename_response else None
+        out["response"] = response_object(out["response"], response_id, named, terminal=terminal)
     if isinstance(out.get("item"), dict):
         out["item"] = _model(out["item"])
     if "part" in out:

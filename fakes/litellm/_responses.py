@@ -19,6 +19,7 @@ from fakes.litellm._config import Deployment
 from fakes.litellm._errors import CUT_MESSAGE
 from fakes.litellm._stream import provider_model
 from fakes.model import tokens
+from fakes.profiles import LitellmKnobs, ModelField, UpstreamCut
 from fakes.types import JSONObject
 
 
@@ -311,12 +312,6 @@ _RESPONSE_KEYS = (
     "max_output_tokens", "previous_response_id", "reasoning", "status", "text", "truncation",
     "usage", "user", "store",
 )  # fmt: skip
-# cache_write_tokens is declared after cached_tokens_details (seen: 1.110.2, vLLM 0.34 sends it)
-_INPUT_DETAILS = (
-    "audio_tokens", "cached_tokens", "cached_tokens_details", "cache_write_tokens",
-    "image_tokens", "text_tokens", "video_tokens",
-)  # fmt: skip
-_OUTPUT_DETAILS = ("audio_tokens", "reasoning_tokens", "text_tokens")
 
 
 def _details(given: Any, keys: tuple[str, ...]) -> JSONObject:
@@ -330,15 +325,15 @@ _USAGE_KEYS = (
 )  # fmt: skip
 
 
-def _model_usage(usage: Any) -> Any:
+def _model_usage(knobs: LitellmKnobs, usage: Any) -> Any:
     """The usage model's fields in its order; details the upstream did not send stay null
     (seen: 1.110.2, Ollama's usage has none; vLLM's has both)."""
     if not isinstance(usage, dict):
         return usage
     out = {key: usage.get(key) for key in _USAGE_KEYS} | usage
     for key, keys in (
-        ("input_tokens_details", _INPUT_DETAILS),
-        ("output_tokens_details", _OUTPUT_DETAILS),
+        ("input_tokens_details", knobs.responses_input_details),
+        ("output_tokens_details", knobs.responses_output_details),
     ):
         if isinstance(usage.get(key), dict):
             out[key] = _details(usage[key], keys)
@@ -349,9 +344,12 @@ def _model_usage(usage: Any) -> Any:
 _TOOL_KEYS = ("name", "parameters", "strict", "type", "allowed_callers", "async", "defer_loading")
 
 
-def _tool(tool: Any) -> Any:
+def _tool(knobs: LitellmKnobs, tool: Any) -> Any:
     if not isinstance(tool, dict) or tool.get("type") != "function":
         return tool
+    if knobs.responses_tool_fields is not None:  # the declared fields, then the extras
+        declared: JSONObject = {key: tool.get(key) for key in knobs.responses_tool_fields}
+        return declared | {k: v for k, v in tool.items() if k not in declared}
     out: JSONObject = {key: tool.get(key) for key in _TOOL_KEYS}
     out |= {k: v for k, v in tool.items() if k not in out}
     out.setdefault("output_schema", None)
@@ -390,7 +388,7 @@ def _output_item(item: Any) -> Any:
     return item
 
 
-def forwarded_body(deployment: Deployment, upstream: JSONObject) -> JSONObject:
+def forwarded_body(knobs: LitellmKnobs, deployment: Deployment, upstream: JSONObject) -> JSONObject:
     """1.110 re-encodes the upstream's id, reports the alias, and re-shapes the body through
     its response model (seen in front of fake vLLM 0.24)."""
     body: JSONObject = {key: upstream.get(key) for key in _RESPONSE_KEYS}
@@ -398,9 +396,9 @@ def forwarded_body(deployment: Deployment, upstream: JSONObject) -> JSONObject:
     body["id"] = _response_id(deployment, str(upstream.get("id", "")))
     body["model"] = deployment.model_name
     body["output"] = [_output_item(item) for item in upstream.get("output") or []]
-    body["usage"] = _model_usage(upstream.get("usage"))
+    body["usage"] = _model_usage(knobs, upstream.get("usage"))
     if isinstance(upstream.get("tools"), list):
-        body["tools"] = [_tool(tool) for tool in upstream["tools"]]
+        body["tools"] = [_tool(knobs, tool) for tool in upstream["tools"]]
     return body
 
 
@@ -419,8 +417,9 @@ def forwarded_request(body: JSONObject, model: str) -> JSONObject:
 class _Forwarded:
     """What a forwarded stream has shown so far: its response id, stamp and last number."""
 
-    def __init__(self, deployment: Deployment) -> None:
+    def __init__(self, deployment: Deployment, knobs: LitellmKnobs) -> None:
         self.deployment = deployment
+        self.knobs = knobs
         self.response_id: str | None = None
         self.created_at: Any = None
         self.sequence = -1
@@ -442,7 +441,12 @@ class _Forwarded:
         if isinstance(data.get("sequence_number"), int):
             self.sequence = data["sequence_number"]
         rid = self.response_id or _response_id(self.deployment, "")
-        out = _response_events.event(data, rid, self.deployment.model_name)
+        rename = self.knobs.responses_stream_model is ModelField.ALIAS
+        out = _response_events.event(data, rid, self.deployment.model_name, rename_response=rename)
+        if not self.knobs.responses_event_lines:
+            # each event a typed model through the chat streams' generator: data: lines only
+            # (1.90.7 proxy/proxy_server.py:7219-7225, 7254-7257)
+            return sse.event(sse.compact(out))
         return sse.event(sse.compact(out), fields=names)
 
     def failed(self) -> bytes:
@@ -494,11 +498,14 @@ async def _cut_at_once() -> AsyncGenerator[bytes, None]:
 
 
 async def forwarded_stream(
-    deployment: Deployment, chunks: AsyncIterator[bytes], close: Callable[[], Any]
+    deployment: Deployment,
+    knobs: LitellmKnobs,
+    chunks: AsyncIterator[bytes],
+    close: Callable[[], Any],
 ) -> AsyncGenerator[bytes, None]:
     """Upstream Responses events re-encoded one by one as they arrive
     (``_response_events``); a cut becomes ``response.failed``."""
-    seen = _Forwarded(deployment)
+    seen = _Forwarded(deployment, knobs)
     decoder = codecs.getincrementaldecoder("utf-8")("replace")
     buffer = ""
     try:
@@ -509,6 +516,12 @@ async def forwarded_stream(
                 if block.strip():
                     yield seen.reencode(block)
     except httpx.HTTPError:
-        yield seen.failed()
+        # a transport that swallows the cut ends the stream as if it were whole (1.90.7
+        # llms/custom_httpx/aiohttp_transport.py:90-114; seen: vLLM 0.34 cut after four events)
+        swallowed = knobs.upstream_cut is UpstreamCut.INVENTED_STOP
+        if not swallowed or deployment.provider == "openai":  # the openai SDK's own client
+            yield seen.failed()
     finally:
         await close()
+    if not knobs.responses_event_lines:  # 1.90.7 proxy/proxy_server.py:7405-7410
+        yield sse.DONE

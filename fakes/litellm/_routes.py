@@ -303,7 +303,8 @@ async def responses(request: Request) -> Answer:
     state = _state(request)
     knobs = state.knobs
     forward = knobs.responses is ResponsesMode.FORWARD
-    call = CallInfo(version=state.version, timeout="600.0" if forward else "6000.0")
+    timeout = knobs.generic_api_timeout or ("600.0" if forward else "6000.0")
+    call = CallInfo(version=state.version, timeout=timeout)
     route = "/responses"
     try:
         check_key(state, request)
@@ -340,10 +341,15 @@ async def responses(request: Request) -> Answer:
                 await opened.aclose()
             return _json(bridged_body(deployment, data), headers=call.headers(no_upstream))
         forwarded = forwarded_request(body, deployment.upstream_model)
-        opened = await open_upstream(state, deployment, "/responses", forwarded, call)
+        try:
+            opened = await open_upstream(state, deployment, "/responses", forwarded, call)
+        except _errors.ProxyError as error:
+            if knobs.responses_upstream_error_headers and error.headers:
+                error.headers = call.headers(knobs.responses_upstream_error_headers)
+            raise
         if stream:
             began, chunks = await opened_stream(opened.response)
-            names = list(knobs.stream_headers)
+            names = list(knobs.responses_stream_headers or knobs.stream_headers)
             if not began:
                 # seen on 1.110 (fake vLLM 0.24, which cut such streams at once): one retry
                 # reported, with x-litellm-max-retries and without attempted-fallbacks; a
@@ -351,9 +357,10 @@ async def responses(request: Request) -> Answer:
                 call.retries = max(call.retries, 1)
                 names = [h for h in names if h != "x-litellm-attempted-fallbacks"]
             headers = call.headers(names) + stream_extra(knobs)
-            return _stream(forwarded_stream(deployment, chunks, opened.aclose), headers)
+            return _stream(forwarded_stream(deployment, knobs, chunks, opened.aclose), headers)
         data = orjson.loads(await read(opened.response))
-        return _json(forwarded_body(deployment, data), headers=call.headers(knobs.chat_headers))
+        names = list(knobs.responses_headers or knobs.chat_headers)
+        return _json(forwarded_body(knobs, deployment, data), headers=call.headers(names))
     except _errors.ProxyError as error:
         if knobs.responses_error_version and error.headers:
             error.headers.append(("x-litellm-version", state.version))
@@ -410,12 +417,12 @@ async def _routed_responses(
             events = bridged_stream(deployment, opened.response, opened.aclose, estimate)
             return _stream(events, headers)
         _began, chunks = await opened_stream(opened.response)
-        return _stream(forwarded_stream(deployment, chunks, opened.aclose), headers)
+        return _stream(forwarded_stream(deployment, knobs, chunks, opened.aclose), headers)
     data = orjson.loads(await read(opened.response))
     if bridge:  # seen on 1.74: the bridge passes on none of the upstream's headers
         names = [h for h in knobs.chat_headers if h != UPSTREAM]
         return _json(bridged_body(deployment, data), headers=call.headers(names))
-    answer = forwarded_body(deployment, data)
+    answer = forwarded_body(knobs, deployment, data)
     if call.fallbacks:  # as a routed chat call: a fallback's answer keeps the upstream's model
         answer["model"] = data.get("model", answer["model"])
     return _json(answer, headers=call.headers(knobs.chat_headers))
@@ -504,7 +511,8 @@ async def models(request: Request) -> Response:
             limit = await _max_model_len(state, deployment)
             if deployment.provider == "openai" and known is not None:
                 mode, inputs, outputs = known
-                entry |= {"mode": mode, "max_input_tokens": inputs, "max_output_tokens": outputs}
+                fields = {"mode": mode, "max_input_tokens": inputs, "max_output_tokens": outputs}
+                entry |= {k: v for k, v in fields.items() if k in state.knobs.models_known_fields}
             elif limit is not None:
                 entry |= {"max_input_tokens": limit, "max_output_tokens": limit}
         entries.append(entry)

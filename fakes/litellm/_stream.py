@@ -97,6 +97,8 @@ def usage_body(knobs: LitellmKnobs, usage: JSONObject, reasoning: int | None = 0
     completion = int(usage.get("completion_tokens") or 0)
     prompt = int(usage.get("prompt_tokens") or 0)
     details: JSONObject | None = {"reasoning_tokens": reasoning or 0}  # 1.74 counts it too
+    if reasoning is None and not knobs.usage_details_without_reasoning:
+        details = None
     if knobs.usage_text_tokens:
         if reasoning is None:
             details = None
@@ -196,7 +198,7 @@ class Reframer:
             self.id = upstream["id"]
         if upstream.get("usage"):
             self.usage = upstream["usage"]
-        if isinstance(upstream.get("system_fingerprint"), str):
+        if isinstance(upstream.get("system_fingerprint"), str) and knobs.chunk_fingerprint:
             self.fingerprint = upstream["system_fingerprint"]
         out: list[JSONObject] = []
         model = self._model(upstream)
@@ -206,7 +208,8 @@ class Reframer:
             # its other keys dropped: as choices [] (1.110) or one empty delta (1.74)
             if not self.ctx.include_usage:
                 return []
-            empty = knobs.usage_chunk is UsageChunk.EMPTY_CHOICES
+            shape = knobs.filter_chunk or knobs.usage_chunk
+            empty = shape is UsageChunk.EMPTY_CHOICES
             return [self.chunk(model, [] if empty else [{"index": 0, "delta": {}}])]
         if not choices and upstream.get("usage"):
             # 1.74 passes the upstream's usage chunk on as an empty delta, then the held finish
@@ -340,6 +343,18 @@ def mid_stream_error(ctx: StreamContext, error: Any) -> _errors.ProxyError:
     return _errors.ProxyError(text, status, _errors.error_type(status))
 
 
+def null_choices_error(ctx: StreamContext) -> _errors.ProxyError:
+    """1.90's chunk parser iterates a chunk's choices, None included (litellm 1.90.7
+    llms/openai/chat/gpt_transformation.py:839-848): the TypeError ends the stream as a
+    MidStreamFallbackError, untyped (seen: vLLM 0.9 and 0.34 upstreams, choices null)."""
+    text = _errors.received_model_group(
+        "litellm.MidStreamFallbackError: litellm.APIConnectionError: APIConnectionError: "
+        f"{ctx.deployment.exception_prefix} - 'NoneType' object is not iterable",
+        ctx.deployment.model_name,
+    )
+    return _errors.ProxyError(text, 500)
+
+
 def unfinished_error(ctx: StreamContext) -> _errors.ProxyError:
     """An openai/ stream that closed cleanly without a finish_reason or [DONE]: the openai SDK
     path's complaint (seen on 1.110.2, Ollama's stream after an error)."""
@@ -461,6 +476,9 @@ async def relay(
             if "error" in data:
                 ending, error = "error", data["error"]
                 break
+            if knobs.null_choices_error and "choices" in data and data["choices"] is None:
+                ending = "null_choices"
+                break
             for chunk in reframer.feed(data):
                 encoded = encode(chunk, knobs.chunk_fast_serializer)
                 if knobs.holds_one_chunk:
@@ -486,6 +504,10 @@ async def relay(
             if held is not None:
                 yield held
             yield sse.event(sse.spaced(timeout_frame(ctx).body()))
+        elif ending == "null_choices":
+            if held is not None:
+                yield held
+            yield sse.event(sse.spaced(null_choices_error(ctx).body()))
         elif ending == "error":
             if held is not None:
                 yield held

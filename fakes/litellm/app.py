@@ -23,6 +23,7 @@ from fakes.litellm._config import LitellmConfig
 from fakes.litellm._errors import ProxyError, detail_response
 from fakes.litellm._headers import SecurityHeadersMiddleware
 from fakes.litellm._state import LitellmState
+from fakes.litellm._unhandled import UnhandledErrorMiddleware
 
 # The control routes that make sense without a script, faults or timing of its own.
 _CONTROL = {"/_fake/requests", "/_fake/requests/{id:int}", "/_fake/reset", "/_fake/profile"}
@@ -106,6 +107,7 @@ def create_litellm_app(
             max_body=config.max_body_bytes,
             too_large=too_large,
         ),
+        Middleware(UnhandledErrorMiddleware),
     ]
     if config.control_plane and config.control_token:
         middleware.insert(0, Middleware(ControlTokenMiddleware, token=config.control_token))

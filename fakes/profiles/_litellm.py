@@ -85,15 +85,29 @@ class LitellmKnobs(BaseModel):
     messages_stop_details: bool = True  # the body ends with "stop_details": null
     messages_start_compact: bool = True  # message_start compact, usage with cache counts
     messages_start_model: ModelField = ModelField.ALIAS
+    # message_start's usage has the cache counts (None: when messages_start_compact)
+    messages_start_cache_usage: bool | None = None
+    # an upstream delta's empty content or arguments ("") is a delta event of its own (the
+    # content "" of a chunk that finishes is not); a role chunk's "" opens the text block
+    messages_empty_deltas: bool = False
+    # a plain body's tool_use block ends with "provider_specific_fields": null
+    messages_tool_provider_fields: bool = False
+    messages_usage_total: bool = False  # a plain body's usage adds total_tokens
     messages_text_block_first: bool = False  # a text block opens every stream, tools or not
     messages_tool_header_delta: bool = False  # the tool_use start is followed by partial_json ""
     messages_trailing_empty_delta: bool = False  # a text_delta "" after the last block stop
+    # without anthropic errors: the unknown-model 400 quotes the route's own text
+    # ("anthropic_messages: Invalid model name ... for your key."; False: 1.74's "completion: ...")
+    messages_unknown_model_route: bool = False
     # on the unknown-model 400 and the missing-max_tokens 400
     messages_unknown_model_headers: tuple[str, ...] = (
         "x-litellm-call-id", "x-litellm-version", "x-litellm-response-cost",
         "x-litellm-key-spend",
     )  # fmt: skip
     messages_missing_max_tokens_headers: tuple[str, ...] = ("x-litellm-call-id",)
+    # without anthropic errors: the missing-max_tokens 500 comes from the routed call, after a
+    # deployment was picked (its id in the headers; a cooled-down group answers the 429 first)
+    messages_missing_max_tokens_routed: bool = False
     messages_headers: tuple[str, ...] = (
         "x-litellm-call-id", "x-litellm-model-id", "x-litellm-model-name", "x-litellm-version",
         "x-litellm-key-spend", "x-litellm-response-duration-ms",
@@ -113,11 +127,17 @@ class LitellmKnobs(BaseModel):
 
     # Errors
     auth_param: str | None = None  # 1.74: the string "None"
+    # no key, or a key without "Bearer ": the catch-all 500 "Internal server error" (the auth
+    # handler imports prisma, which pip's litellm[proxy] lacks; _unhandled.py)
+    auth_errors_unhandled: bool = False
     typed_errors: bool = True  # False: router errors carry type/param "None", upstream null
     unknown_model_dict_repr: bool = False  # message is "{'error': '...'}"
     unknown_model_provider_fields: bool = True  # error.provider_specific_fields.error
+    unknown_model_typed: bool = True  # False: type and param the string "None"
     missing_messages: MissingMessages = MissingMessages.BAD_REQUEST
     upstream_error_format: UpstreamErrorFormat = UpstreamErrorFormat.MODEL_GROUP_FOOTER
+    # RECEIVED_MODEL_GROUP quotes the upstream's whole error body (False: its message)
+    upstream_error_body: bool = False
     cooldown_retry_after: bool = True  # the 429 carries retry-after
     # an upstream 400 LiteLLM reads as a content-policy refusal is a ContentPolicyViolationError:
     # named so in the message, not retried, and sent to content_policy_fallbacks alone
@@ -126,6 +146,8 @@ class LitellmKnobs(BaseModel):
     # after "\nError doing the fallback: "
     content_policy_fallback_note: bool = False
     cooldown_list_detail: bool = False  # cooldown_list shows (id, {exception...}) tuples
+    # the 429 says "All deployments for selected model are in cooldown." before "Passed model="
+    cooldown_all_note: bool = True
     # the router counts only a request's first failed attempt toward allowed_fails and its
     # cooldown (the request's retries share one logging object, which reports one failure)
     cooldown_first_failure_only: bool = False
@@ -160,6 +182,11 @@ class LitellmKnobs(BaseModel):
     # vLLM's "reasoning" (0.12+) in a message becomes "reasoning_content"; 1.110 also keeps it
     # under provider_specific_fields, with the upstream's "refusal"
     message_reasoning_extras: bool = True
+    # ... and the upstream's "refusal" stays on the message (False: it joins the reasoning in
+    # provider_specific_fields, as a key litellm's Message does not declare)
+    message_refusal_field: bool = True
+    # the message's reasoning also lands in provider_specific_fields as reasoning_content
+    message_reasoning_provider_field: bool = False
     # an answer whose system_fingerprint is "fp_ollama" gets an id of the proxy's own
     # (chatcmpl-<uuid>), the upstream's as provider_specific_fields.original_response_id; a
     # stream also passes the upstream's usage chunk on as an empty delta and always ends with
@@ -169,13 +196,21 @@ class LitellmKnobs(BaseModel):
     empty_role_chunk: bool = True  # False: the role rides on the next chunk
     holds_one_chunk: bool = False  # a chunk goes out when the next arrives (the last at the end)
     chunk_stop_reason: bool = True  # an upstream "stop_reason" key stays on the choice
+    # the upstream's system_fingerprint is read from its chunks (and then on every chunk made)
+    chunk_fingerprint: bool = True
     # a simple text chunk (one choice, role/content only, no fingerprint or usage) is written
     # by a fast serializer: id, object, created, model, choices [{index, delta, finish_reason}]
     chunk_fast_serializer: bool = False
     chunk_model: ModelField = ModelField.ALIAS  # content chunks (and an upstream's own finish)
     finish_chunk_model: ModelField = ModelField.ALIAS  # finish and usage chunks it makes
     usage_chunk: UsageChunk = UsageChunk.EMPTY_CHOICES
+    # an upstream chunk without choices or usage (a content-filter chunk) passed on with
+    # include_usage: its choices (None: as usage_chunk)
+    filter_chunk: UsageChunk | None = None
     usage_text_tokens: bool = True  # completion_tokens_details.text_tokens
+    # without text_tokens: a stream with tool calls and no reasoning still says
+    # {"reasoning_tokens": 0} (False: no completion_tokens_details, as with text_tokens)
+    usage_details_without_reasoning: bool = True
     stream_tool_calls_finish: bool = True  # a streamed "stop" after tool calls: "tool_calls"
     # the upstream's usage-only chunk passes on as {"index":0,"delta":{}} (with include_usage)
     usage_pre_finish_delta: bool = False
@@ -183,6 +218,9 @@ class LitellmKnobs(BaseModel):
     tool_split_role: bool = False  # a last tool fragment split from its finish gains a role
     stream_reasoning_key: str | None = "reasoning_content"  # a delta's "reasoning"; None: dropped
     mid_stream_error: MidStreamError = MidStreamError.INTERNAL_ERROR_THEN_DONE
+    # an upstream chunk with "choices": null fails the chunk parser: the stream ends with a
+    # MidStreamFallbackError frame ("'NoneType' object is not iterable"), no [DONE]
+    null_choices_error: bool = False
     upstream_cut: UpstreamCut = UpstreamCut.ERROR_FRAME
     # The usage estimate when an upstream reports none (litellm's own token counter)
     estimate_chunk_chars: int | None = 1024  # texts encoded in pieces this long; None: whole
@@ -198,6 +236,8 @@ class LitellmKnobs(BaseModel):
     # an upstream error on /v1/completions is named "OpenAIException - Error code: N - ..."
     # (its OpenAI text-completion client's) and carries no x-litellm headers
     completions_openai_errors: bool = False
+    # a streamed chunk keeps the upstream's id and carries zero usage, no stop_reason (1.90)
+    completions_chunk_usage: bool = False
     completion_headers: tuple[str, ...] = ()
     completion_stream_headers: tuple[str, ...] = ()
     # A deployment's timeout / stream_timeout ended an attempt: a 408 "litellm.Timeout"
@@ -230,7 +270,34 @@ class LitellmKnobs(BaseModel):
     responses: ResponsesMode = ResponsesMode.FORWARD
     responses_error_version: bool = True  # /v1/responses errors add x-litellm-version
     responses_cooldown: bool = True  # a forwarded /v1/responses 404 cools the deployment down
+    # a forwarded stream keeps the upstream's event: lines and ends as it does (False: data:
+    # lines only, then data: [DONE], as the proxy's chat streams)
+    responses_event_lines: bool = True
+    # the response object inside created/in_progress/completed events names the alias
+    # (UPSTREAM: the upstream's own model; the event's top-level model is the alias either way)
+    responses_stream_model: ModelField = ModelField.ALIAS
+    # a forwarded answer's headers (empty: chat_headers, stream_headers as for chat)
+    responses_headers: tuple[str, ...] = ()
+    responses_stream_headers: tuple[str, ...] = ()
+    # an upstream error on /v1/responses (empty: upstream_error_headers as for chat)
+    responses_upstream_error_headers: tuple[str, ...] = ()
+    # a forwarded body's usage details as litellm's models declare them (nulls where the
+    # upstream sent none), then the upstream's other keys; cache_write_tokens is declared after
+    # cached_tokens_details in 1.110 (seen: vLLM 0.34 sends it)
+    responses_input_details: tuple[str, ...] = (
+        "audio_tokens", "cached_tokens", "cached_tokens_details", "cache_write_tokens",
+        "image_tokens", "text_tokens", "video_tokens",
+    )  # fmt: skip
+    responses_output_details: tuple[str, ...] = ("audio_tokens", "reasoning_tokens", "text_tokens")
+    # a forwarded body's function tools as openai's FunctionTool declares them, then the
+    # upstream's other keys (None: 1.110's, with openai 3.63.0)
+    responses_tool_fields: tuple[str, ...] | None = None
+    # x-litellm-timeout of the router's generic calls, /v1/responses and /v1/messages (None:
+    # /v1/responses 600.0 forwarded, 6000.0 bridged; /v1/messages 6000.0)
+    generic_api_timeout: str | None = None
     models_max_tokens: bool = True  # /v1/models learns max_input/output_tokens upstream
+    # what an openai/ model litellm knows (gpt-4o) shows of its cost-map entry on /v1/models
+    models_known_fields: tuple[str, ...] = ("mode", "max_input_tokens", "max_output_tokens")
     readiness_detail: bool = False  # readiness lists cache, version, callbacks
     # Response headers (names; "llm_provider-*" stands for the upstream's headers)
     chat_headers: tuple[str, ...] = ()

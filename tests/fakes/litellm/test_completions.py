@@ -52,3 +52,20 @@ async def test_a_streamed_completion_splits_the_finish(stack: Any, version: str)
             e["usage"] == {"completion_tokens": 0, "prompt_tokens": 0, "total_tokens": 0}
             for e in events
         )
+
+
+async def test_190_streamed_completion_keeps_the_id_with_zero_usage_on_every_chunk(
+    stack: Any,
+) -> None:
+    # knob completions_chunk_usage
+    async with stack("1.90.7") as s:
+        response = await s.client.post(
+            "/v1/completions", json={**BODY, "stream": True}, headers=AUTH
+        )
+    events = chunks(response.text)
+    assert len({e["id"] for e in events}) == 1 and events[0]["model"] == "fake-model"
+    assert all(
+        e["usage"] == {"completion_tokens": 0, "prompt_tokens": 0, "total_tokens": 0}
+        for e in events
+    )
+    assert events[-1]["choices"][0] == {"finish_reason": "length", "index": 0}

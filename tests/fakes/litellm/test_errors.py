@@ -367,3 +367,26 @@ async def test_malformed_messages_are_answered_by_the_proxy(
         response = await s.chat(messages="not a list")
         assert [e.method for e in s.upstream_requests()] == []
     assert (response.status_code, response.json()["error"]["message"]) == (status, message)
+
+
+@pytest.mark.parametrize(("version", "quoted"), [("1.90.7", True), ("1.74.15", False)])
+async def test_the_received_model_group_form_quotes_the_body_by_release(
+    stack: Any, version: str, quoted: bool
+) -> None:
+    # knob upstream_error_body
+    async with stack(version) as s:
+        s.fault(kind="http_error", status=400, message="nope")
+        message = _error(await s.chat())["message"]
+    assert message.endswith("Received Model Group=fake-model\nAvailable Model Group Fallbacks=None")
+    assert ('Hosted_vllmException - {"object":"error","message":"nope"' in message) is quoted
+    assert ("Hosted_vllmException - nope. Received" in message) is not quoted
+
+
+@pytest.mark.parametrize(("version", "typed"), [("1.90.7", False), ("1.110.2", True)])
+async def test_the_unknown_model_400_by_release(stack: Any, version: str, typed: bool) -> None:
+    # knob unknown_model_typed
+    async with stack(version) as s:
+        error = _error(await s.chat(model="no-such-model"))
+    expected = ("invalid_request_error", None) if typed else ("None", "None")
+    assert (error["type"], error["param"]) == expected
+    assert error["provider_specific_fields"]["error"] == error["message"]

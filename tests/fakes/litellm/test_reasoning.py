@@ -81,3 +81,13 @@ async def test_stream_reasoning(stack: Any, litellm: str, vllm: str, reasoning: 
     assert all("reasoning" not in d for d in deltas)
     assert "".join(d.get("reasoning_content", "") for d in deltas) == reasoning
     assert "".join(d.get("content", "") for d in deltas) == "It is sunny."
+
+
+async def test_188_mirrors_the_reasoning_into_the_provider_fields(stack: Any) -> None:
+    # knob message_reasoning_provider_field (1.90 does not)
+    for litellm, mirrored in (("1.88.6", True), ("1.90.7", False)):
+        async with stack(litellm, upstream=_upstream("0.9.2")) as s:
+            message = (await s.chat()).json()["choices"][0]["message"]
+        assert message["reasoning_content"] == "Think about Paris."
+        fields = message.get("provider_specific_fields") or {}
+        assert (fields.get("reasoning_content") == "Think about Paris.") is mirrored, litellm

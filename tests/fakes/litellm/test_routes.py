@@ -227,3 +227,21 @@ async def test_control_plane_logs_and_patches_knobs(stack: Any) -> None:
         assert "x-frame-options" not in response.headers
         bad = await s.client.patch("/_fake/profile", json={"error_shape": "flat"})
         assert bad.status_code == 400 and "auth_param" in bad.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("version", "fields"),
+    [
+        ("1.110.2", ["mode", "max_input_tokens", "max_output_tokens"]),
+        ("1.90.7", ["max_input_tokens", "max_output_tokens"]),
+        ("1.88.6", []),
+    ],
+)
+async def test_models_show_what_each_release_knows_of_gpt_4o(
+    version: str, fields: list[str]
+) -> None:
+    # knob models_known_fields
+    async with _mock_client(version) as client:
+        entries = (await client.get("/v1/models", headers=AUTH)).json()["data"]
+    canned = next(e for e in entries if e["id"] == "canned")
+    assert list(canned)[4:] == fields

@@ -382,3 +382,100 @@ async def test_mid_stream_error_read_as_chunk_ends_with_a_stop_190(
     assert finish["id"] != sent[0]["id"]
     assert ("usage" in after[-1]) is include_usage
     assert response.text.endswith(DONE)
+
+
+@pytest.mark.parametrize(("version", "fingerprint"), [("1.90.7", False), ("1.110.2", True)])
+async def test_the_upstream_fingerprint_reaches_the_chunks_by_release(
+    stack: Any, version: str, fingerprint: bool
+) -> None:
+    # knob chunk_fingerprint: 1.90's chunk parser does not read it
+    async with stack(version, "0.34.0") as s:
+        response = await s.chat(stream=True, stream_options={"include_usage": True})
+    events = chunks(response.text)
+    assert events[-1]["usage"]["completion_tokens"] > 0
+    assert any("system_fingerprint" in e for e in events) is fingerprint
+    if not fingerprint:  # each simple chunk then goes through the fast serializer
+        assert list(events[-2]) == ["id", "object", "created", "model", "choices"]
+
+
+def _null_choices_upstream() -> Starlette:
+    """An upstream whose second chunk has "choices": null (a content-filter chunk)."""
+
+    async def chat(request: Request) -> StreamingResponse:
+        async def events() -> Any:
+            base = {"id": "chatcmpl-up", "object": "chat.completion.chunk", "created": 1}
+            text = [{"index": 0, "delta": {"content": "Hi"}, "finish_reason": None}]
+            stop = [{"index": 0, "delta": {}, "finish_reason": "stop"}]
+            for choices in (text, None, stop):
+                chunk = {**base, "model": "fake-model", "choices": choices}
+                yield b"data: " + orjson.dumps(chunk) + b"\n\n"
+            yield b"data: [DONE]\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    return Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])
+
+
+async def test_190_null_choices_end_the_stream_with_an_untyped_error_frame(stack: Any) -> None:
+    # knob null_choices_error
+    async with stack("1.90.7", upstream=_null_choices_upstream()) as s:
+        response = await s.chat(stream=True)
+    *content, frame = response.text.split("\n\n")[:-1]
+    assert [chunk["choices"][0]["delta"] for chunk in chunks("\n\n".join(content))] == [
+        {"content": "Hi"}
+    ]
+    error = orjson.loads(frame.removeprefix("data: "))["error"]
+    assert error["message"].startswith(
+        "litellm.MidStreamFallbackError: litellm.APIConnectionError: APIConnectionError: "
+        "Hosted_vllmException - 'NoneType' object is not iterable. Received Model Group="
+    )
+    assert (error["type"], error["param"], error["code"]) == (None, None, "500")
+    assert "[DONE]" not in response.text
+
+
+async def test_110_passes_null_choices_over(stack: Any) -> None:
+    async with stack("1.110.2", upstream=_null_choices_upstream()) as s:
+        response = await s.chat(stream=True)
+    assert "error" not in response.text and response.text.endswith("data: [DONE]\n\n")
+
+
+async def test_190_tool_stream_usage_has_no_completion_details(stack: Any) -> None:
+    # knob usage_details_without_reasoning
+    async with stack("1.90.7") as s:
+        response = await s.chat(
+            stream=True,
+            stream_options={"include_usage": True},
+            tools=WEATHER_TOOLS,
+            tool_choice="required",
+        )
+    usage = chunks(response.text)[-1]["usage"]
+    assert usage["completion_tokens"] > 0 and "completion_tokens_details" not in usage
+
+
+def _filter_first_upstream() -> Starlette:
+    """An upstream whose first chunk is a content-filter one: choices [], no usage."""
+
+    async def chat(request: Request) -> StreamingResponse:
+        async def events() -> Any:
+            base = {"id": "chatcmpl-up", "object": "chat.completion.chunk", "created": 1}
+            text = [{"index": 0, "delta": {"content": "Hi"}, "finish_reason": "stop"}]
+            for extra in ({"choices": [], "prompt_filter_results": []}, {"choices": text}):
+                yield b"data: " + orjson.dumps({**base, "model": "fake-model", **extra}) + b"\n\n"
+            yield b"data: [DONE]\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    return Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])
+
+
+@pytest.mark.parametrize(
+    ("version", "choices"), [("1.90.7", []), ("1.74.15", [{"index": 0, "delta": {}}])]
+)
+async def test_the_filter_chunk_passes_on_by_release(
+    stack: Any, version: str, choices: list[Any]
+) -> None:
+    # knob filter_chunk
+    async with stack(version, upstream=_filter_first_upstream()) as s:
+        response = await s.chat(stream=True, stream_options={"include_usage": True})
+    first = chunks(response.text)[0]
+    assert first["choices"] == choices and "usage" not in first
