@@ -13,6 +13,8 @@ from typing import Any
 import yaml
 
 from fakes.litellm._boot import KEY_ENV, OVERRIDE_SETTING, check_master_key
+from fakes.litellm._key_limits import SETTING as KEYS_SETTING
+from fakes.litellm._key_limits import KeyLimits, read_keys
 from fakes.litellm._router_config import ROUTER_KEYS, RouterSettings, read_router
 from fakes.profiles import LitellmProfile
 
@@ -41,7 +43,7 @@ _PARAMS = {
     "timeout",
     "stream_timeout",
 }
-_GENERAL = {"master_key", OVERRIDE_SETTING}
+_GENERAL = {"master_key", OVERRIDE_SETTING, KEYS_SETTING}
 _SETTINGS = {"num_retries", "cooldown_time", *ROUTER_KEYS}
 
 
@@ -97,6 +99,7 @@ class LitellmConfig:
     version: str  # what x-litellm-version reports
     deployments: tuple[Deployment, ...] = ()
     master_key: str | None = None  # None: no key is required
+    keys: Mapping[str, KeyLimits] = field(default_factory=dict)  # virtual keys and their limits
     weak_master_key_permitted: bool = False  # started under the 1.110 override
     num_retries: int = DEFAULT_RETRIES
     cooldown_time: float = DEFAULT_COOLDOWN
@@ -331,6 +334,7 @@ def parse_config(
     general = reader.mapping(data.get("general_settings"), ("general_settings",))
     reader.warn_unknown(general, _GENERAL, ("general_settings",))
     master_key = _master_key(reader, general)
+    keys = read_keys(general.get(KEYS_SETTING), reader.fail)
     retries, cooldown = DEFAULT_RETRIES, DEFAULT_COOLDOWN
     router = RouterSettings()
     for section in ("litellm_settings", "router_settings"):
@@ -349,6 +353,7 @@ def parse_config(
         version=version,
         deployments=deployments,
         master_key=master_key,
+        keys=keys,
         weak_master_key_permitted=permitted,
         num_retries=retries,
         cooldown_time=cooldown,

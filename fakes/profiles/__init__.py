@@ -39,6 +39,7 @@ from fakes.profiles._registry import (
 if TYPE_CHECKING:
     from fakes.profiles._litellm import (
         HealthEntries,
+        KeyLimiter,
         LitellmKnobs,
         LitellmProfile,
         MidStreamError,
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
 _LITELLM = frozenset(
     {
         "HealthEntries",
+        "KeyLimiter",
         "LitellmKnobs",
         "LitellmProfile",
         "MidStreamError",
@@ -84,6 +86,7 @@ __all__ = [
     "HealthEntries",
     "HermesStream",
     "JsonStyle",
+    "KeyLimiter",
     "Knobs",
     "LitellmKnobs",
     "LitellmProfile",
