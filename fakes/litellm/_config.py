@@ -42,6 +42,7 @@ _PARAMS = {
     "tpm",
     "timeout",
     "stream_timeout",
+    "max_parallel_requests",
 }
 _GENERAL = {"master_key", OVERRIDE_SETTING, KEYS_SETTING}
 _SETTINGS = {"num_retries", "cooldown_time", *ROUTER_KEYS}
@@ -65,6 +66,7 @@ class Deployment:
     given_id: str | None = None  # model_info.id: LiteLLM's id for the deployment when set
     timeout: float | None = None  # seconds an attempt may wait for the upstream's answer
     stream_timeout: float | None = None  # ... for its first chunk, on a streamed request
+    max_parallel_requests: int | None = None  # attempts in flight at once (_slots.py)
 
     def timeout_for(self, stream: bool) -> float | None:
         """A stream waits ``stream_timeout``, else ``timeout``; a plain request ``timeout``."""
@@ -272,6 +274,7 @@ def _deployment(reader: _Reader, item: Any, index: int) -> Deployment:
         tpm=_optional(reader, params, params_path, "tpm", int),
         timeout=_optional(reader, params, params_path, "timeout", float),
         stream_timeout=_optional(reader, params, params_path, "stream_timeout", float),
+        max_parallel_requests=_optional(reader, params, params_path, "max_parallel_requests", int),
         given_id=_given_id(reader, entry.get("model_info"), (*path, "model_info")),
     )
 

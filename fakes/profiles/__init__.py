@@ -38,6 +38,7 @@ from fakes.profiles._registry import (
 
 if TYPE_CHECKING:
     from fakes.profiles._litellm import (
+        DeploymentSlots,
         HealthEntries,
         KeyLimiter,
         LitellmKnobs,
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
 # The LiteLLM profile's model and enums load on first use: the vLLM fake never needs them.
 _LITELLM = frozenset(
     {
+        "DeploymentSlots",
         "HealthEntries",
         "KeyLimiter",
         "LitellmKnobs",
@@ -81,6 +83,7 @@ __all__ = [
     "DEFAULT_VLLM_VERSION",
     "BaseProfile",
     "ContinuousUsage",
+    "DeploymentSlots",
     "EmptyTools",
     "ErrorShape",
     "HealthEntries",

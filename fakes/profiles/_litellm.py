@@ -80,6 +80,13 @@ class KeyLimiter(StrEnum):
     PER_MINUTE = "per_minute"
 
 
+class DeploymentSlots(StrEnum):
+    """What an attempt does when its deployment's max_parallel_requests are all in flight."""
+
+    REFUSE = "refuse"  # a 429 RateLimitError, the attempt's failure
+    QUEUE = "queue"  # waits for a slot (an asyncio.Semaphore)
+
+
 class HealthEntries(StrEnum):
     """What the keyed /health lists of each deployment."""
 
@@ -163,6 +170,8 @@ class LitellmKnobs(BaseModel):
         "x-litellm-call-id", "x-litellm-model-id", "x-litellm-model-name",
         "x-litellm-response-cost", "x-litellm-key-spend",
     )  # fmt: skip
+    # a deployment's max_parallel_requests (else its rpm, else its tpm) all in flight
+    deployment_slots: DeploymentSlots = DeploymentSlots.REFUSE
     # least-busy sees the requests in flight (False: every pick is the group's first)
     least_busy_counts_in_flight: bool = True
     # Non-streaming bodies

@@ -84,6 +84,9 @@ class Step:
     # copies sent at once whose upstream requests are held until one answer has come back:
     # the proxy refuses the others while the first is in flight (max_parallel_requests)
     held: bool = False
+    # copies sent one after another (not at once), still compared sorted by deployment: the
+    # order of picks among equals is the proxy's random draw
+    one_by_one: bool = False
 
     @property
     def request(self) -> dict[str, Any]:
@@ -438,6 +441,48 @@ KEYS = Run(
         BOTH_KEY: {"rpm_limit": 5, "tpm_limit": 1000},
     },
 )
+# latency-based-routing: the lowest mean latency of a deployment's recent calls; one never
+# used counts as 0, so each is tried once (in a random order) before the faster one wins.
+LATENCY = Run(
+    "latency",
+    (Replica("slow", ttft=0.5), Replica("fast")),
+    {"lat": (("slow", {}), ("fast", {}))},
+    {"routing_strategy": "latency-based-routing", "num_retries": 0},
+    frozenset({"slow", "fast"}),
+    (
+        Step(
+            "latency: two in a row, each deployment tried once",
+            {"model": "lat", "messages": HI},
+            copies=2,
+            one_by_one=True,
+            settle=0.5,  # the latency of a call is logged by a callback after its answer
+        ),
+        Step("latency: then the faster one", {"model": "lat", "messages": HI}, settle=0.5),
+        Step("latency: the faster one again", {"model": "lat", "messages": HI}),
+        Step("latency, streamed: the faster one", {"model": "lat", "messages": HI, "stream": True}),
+    ),
+)
+# A deployment's own max_parallel_requests (litellm_params): the router's slot around each
+# attempt. Two requests at once to a group of one whose deployment takes one at a time.
+PARALLEL = Run(
+    "parallel",
+    (Replica("q1"),),
+    {"narrow": (("q1", {"max_parallel_requests": 1}),)},
+    {"num_retries": 0},
+    frozenset({"q1"}),
+    (
+        Step(
+            "deployment max_parallel_requests 1: two at once",
+            {"model": "narrow", "messages": HI},
+            concurrent=True,
+            copies=2,
+            held=True,
+        ),
+        Step(
+            "deployment max_parallel_requests 1: alone again", {"model": "narrow", "messages": HI}
+        ),
+    ),
+)
 RUNS = {
     run.name: run
     for run in (
@@ -451,6 +496,8 @@ RUNS = {
         ALIASES,
         POLICIES,
         KEYS,
+        LATENCY,
+        PARALLEL,
     )
 }
 
@@ -512,10 +559,14 @@ class Hits:
     the others are in flight, whatever the machine's speed."""
 
     GATE_TIMEOUT = 30.0
+    # a held request goes on after this long without an answer: a proxy that queues the
+    # others behind it (1.74's max_parallel_requests semaphore) answers none meanwhile
+    HELD_AT_MOST = 2.0
 
     def __init__(self) -> None:
         self.seen: list[str] = []
         self.at: list[float] = []  # monotonic, when each arrived
+        self.running = 0
         self.expect(1)
 
     def expect(self, count: int, held: bool = False) -> None:
@@ -525,6 +576,7 @@ class Hits:
         self.gate: asyncio.Event | None = None
         self.held = held
         self.released = threading.Event()
+        self.peak = 0  # the most upstream requests in flight at once during the step
 
     def release(self) -> None:
         """A held step's first answer has come back (from the sender's thread)."""
@@ -533,7 +585,7 @@ class Hits:
     async def _hold(self) -> None:
         self.arrived += 1
         if self.held:
-            await asyncio.to_thread(self.released.wait, self.GATE_TIMEOUT)
+            await asyncio.to_thread(self.released.wait, self.HELD_AT_MOST)
             return
         if self.expected <= 1:
             return
@@ -548,7 +600,14 @@ class Hits:
             if scope["type"] == "http" and scope["path"].endswith(("/completions", "/responses")):
                 self.seen.append(name)
                 self.at.append(time.monotonic())
-                await self._hold()
+                self.running += 1
+                self.peak = max(self.peak, self.running)
+                try:
+                    await self._hold()
+                    await app(scope, receive, send)
+                finally:
+                    self.running -= 1
+                return
             await app(scope, receive, send)
 
         return counted

@@ -88,7 +88,7 @@ async def _send(run: Run, url: str, hits: Hits, settle: bool = False) -> list[di
             if settle and step.settle:
                 await asyncio.sleep(step.settle)
             mark = len(hits.seen)
-            hits.expect(step.copies, step.held)
+            hits.expect(1 if step.one_by_one else step.copies, step.held)
             started = time.monotonic()
 
             async def released(step: Step = step) -> dict[str, Any]:
@@ -96,10 +96,19 @@ async def _send(run: Run, url: str, hits: Hits, settle: bool = False) -> list[di
                 hits.release()
                 return answer
 
-            answers = await asyncio.gather(*(released() for _ in range(step.copies)))
-            replicas = sorted(hits.since(mark)) if step.concurrent else hits.since(mark)
+            if step.one_by_one:  # the real proxy is left ``settle`` between copies too
+                answers = [await _one(client, step)]
+                for _ in range(step.copies - 1):
+                    if settle and step.settle:
+                        await asyncio.sleep(step.settle)
+                    answers.append(await _one(client, step))
+            else:
+                answers = await asyncio.gather(*(released() for _ in range(step.copies)))
+            unordered = step.concurrent or step.one_by_one
+            replicas = sorted(hits.since(mark)) if unordered else hits.since(mark)
+            peak = {"peak": hits.peak} if step.held else {}  # upstream requests at once
             for answer in sorted(answers, key=_deployment):
-                answer |= {
+                answer |= peak | {
                     "replicas": replicas,
                     "seconds": round(time.monotonic() - started, 3),
                     "offsets": hits.offsets(mark, started),
@@ -226,6 +235,8 @@ def compare(real: list[dict[str, Any]], fake: list[dict[str, Any]]) -> list[str]
     for index, (a, b) in enumerate(zip(real, fake, strict=False)):
         if a["replicas"] != b["replicas"]:
             lines.append(f"{UNIT}[{index}].replicas: real {a['replicas']} != fake {b['replicas']}")
+        if a.get("peak") != b.get("peak"):
+            lines.append(f"{UNIT}[{index}].peak: real {a.get('peak')} != fake {b.get('peak')}")
     return lines
 
 

@@ -102,3 +102,21 @@ def test_a_custom_auth_keys_limits_refuse_on_both_releases() -> None:
         refused = next(a for a in answers if a["label"] == "rpm_limit 2, #3")
         assert orjson.loads(refused["body"])["error"]["message"].startswith(wording), version
         assert refused["replicas"] == []  # refused before any deployment was called
+
+
+def test_a_full_deployment_refuses_on_1_110_and_queues_on_1_74() -> None:
+    """Run ``parallel``: two requests at once to a deployment with max_parallel_requests 1
+    never reach its replica together; 1.110 refuses one with a 429, 1.74 answers both."""
+    for version, statuses in (("1.110.2", [200, 429]), ("1.74.15.post2", [200, 200])):
+        answers = read(ROOT / path_for(version, "parallel").name)
+        both = [a for a in answers if a["label"].endswith("two at once")]
+        assert sorted(a["status"] for a in both) == statuses, version
+        assert all(a["peak"] == 1 for a in both), version
+
+
+def test_latency_based_routing_tries_each_then_the_faster() -> None:
+    """Run ``latency``: each deployment once (either order), then the one without a delay."""
+    for version in ("1.110.2", "1.74.15.post2"):
+        answers = read(ROOT / path_for(version, "latency").name)
+        assert answers[0]["replicas"] == ["fast", "slow"], version
+        assert [a["replicas"] for a in answers[2:]] == [["fast"]] * 3, version
