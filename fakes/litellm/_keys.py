@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -126,13 +127,12 @@ def key_hash(key: str) -> str:
 class KeyCounters:
     """Counters of every limited key, for one proxy (reset with it)."""
 
-    def __init__(self, minute: Any) -> None:
+    def __init__(self, minute: Callable[[], str]) -> None:
         self.minute = minute  # the fleet's clock of UTC minutes (a run may pin it)
         self.windows: dict[str, _Window] = {}
         self.in_flight: dict[str, int] = {}
         self.minutes: dict[tuple[str, str], _Minute] = {}
 
-    # -- admission -------------------------------------------------------------------------
     def admit(
         self, knobs: LitellmKnobs, key: str, limits: KeyLimits, body: dict[str, Any]
     ) -> Admission:
@@ -218,7 +218,6 @@ class KeyCounters:
             )
         return Admission(key, limits, slot=True)
 
-    # -- settling --------------------------------------------------------------------------
     def succeeded(self, knobs: LitellmKnobs, admission: Admission, tokens: int) -> None:
         """The call answered with ``tokens`` in all (the success callback)."""
         if admission.settled:
