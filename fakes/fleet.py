@@ -43,7 +43,18 @@ class ReplicaSpec(BaseModel):
     weight: float | None = Field(default=None, ge=0)
     rpm: int | None = Field(default=None, ge=0)
     tpm: int | None = Field(default=None, ge=0)
+    max_parallel_requests: int | None = Field(default=None, ge=1)
     model_name: str | None = None  # another model group (e.g. a fallback's)
+
+
+class KeySpec(BaseModel):
+    """A virtual key's limits (the fake's general_settings.llm_fakes_keys)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rpm_limit: int | None = Field(default=None, ge=0)
+    tpm_limit: int | None = Field(default=None, ge=0)
+    max_parallel_requests: int | None = Field(default=None, ge=0)
 
 
 class LitellmSpec(BaseModel):
@@ -53,6 +64,7 @@ class LitellmSpec(BaseModel):
     port: int = Field(default=4000, ge=0, le=65535)
     master_key: str | None = None  # default: a strong random one, printed at start
     router_settings: dict[str, Any] = Field(default_factory=dict)
+    keys: dict[str, KeySpec] = Field(default_factory=dict)  # virtual keys and their limits
 
 
 class FleetSpec(BaseModel):
@@ -99,7 +111,8 @@ def litellm_config(
     fleet: FleetSpec, bases: list[str], master_key: str, *, for_real: bool = False
 ) -> str:
     """A LiteLLM config.yaml: one deployment per replica (``bases[i]`` is its URL); for a
-    real proxy without the fake's own ``llm_fakes_seed``."""
+    real proxy without the fake's own ``llm_fakes_seed`` and ``llm_fakes_keys`` (a real proxy
+    takes keys' limits from a custom_auth module, docs/fleet.md)."""
     models = []
     for replica, base in zip(fleet.replicas, bases, strict=True):
         params: dict[str, Any] = {
@@ -107,7 +120,7 @@ def litellm_config(
             "api_base": f"{base}/v1",
             "api_key": "none",
         }
-        for key in ("weight", "rpm", "tpm"):
+        for key in ("weight", "rpm", "tpm", "max_parallel_requests"):
             value = getattr(replica, key)
             if value is not None:
                 params[key] = value
@@ -124,5 +137,10 @@ def litellm_config(
         settings.pop(SEED_KEY, None)
     if settings:
         config["router_settings"] = settings
-    config["general_settings"] = {"master_key": master_key}
+    general: dict[str, Any] = {"master_key": master_key}
+    if fleet.litellm.keys and not for_real:
+        general["llm_fakes_keys"] = {
+            key: limits.model_dump(exclude_none=True) for key, limits in fleet.litellm.keys.items()
+        }
+    config["general_settings"] = general
     return yaml.safe_dump(config, sort_keys=False)

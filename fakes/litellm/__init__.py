@@ -8,6 +8,7 @@ from fakes.litellm._config import (
     load_config,
     parse_config,
 )
+from fakes.litellm._key_limits import KeyLimits
 from fakes.litellm._stack import (
     DEFAULT_LITELLM_VERSION,
     UPSTREAM_PROVIDERS,
@@ -21,6 +22,7 @@ __all__ = [
     "UPSTREAM_PROVIDERS",
     "ConfigError",
     "Deployment",
+    "KeyLimits",
     "LitellmConfig",
     "UnsafeMasterKeyError",
     "create_litellm_app",

@@ -13,6 +13,8 @@ from typing import Any
 import yaml
 
 from fakes.litellm._boot import KEY_ENV, OVERRIDE_SETTING, check_master_key
+from fakes.litellm._key_limits import SETTING as KEYS_SETTING
+from fakes.litellm._key_limits import KeyLimits, read_keys
 from fakes.litellm._router_config import ROUTER_KEYS, RouterSettings, read_router
 from fakes.profiles import LitellmProfile
 
@@ -40,8 +42,9 @@ _PARAMS = {
     "tpm",
     "timeout",
     "stream_timeout",
+    "max_parallel_requests",
 }
-_GENERAL = {"master_key", OVERRIDE_SETTING}
+_GENERAL = {"master_key", OVERRIDE_SETTING, KEYS_SETTING}
 _SETTINGS = {"num_retries", "cooldown_time", *ROUTER_KEYS}
 
 
@@ -63,6 +66,7 @@ class Deployment:
     given_id: str | None = None  # model_info.id: LiteLLM's id for the deployment when set
     timeout: float | None = None  # seconds an attempt may wait for the upstream's answer
     stream_timeout: float | None = None  # ... for its first chunk, on a streamed request
+    max_parallel_requests: int | None = None  # attempts in flight at once (_slots.py)
 
     def timeout_for(self, stream: bool) -> float | None:
         """A stream waits ``stream_timeout``, else ``timeout``; a plain request ``timeout``."""
@@ -97,6 +101,7 @@ class LitellmConfig:
     version: str  # what x-litellm-version reports
     deployments: tuple[Deployment, ...] = ()
     master_key: str | None = None  # None: no key is required
+    keys: Mapping[str, KeyLimits] = field(default_factory=dict)  # virtual keys and their limits
     weak_master_key_permitted: bool = False  # started under the 1.110 override
     num_retries: int = DEFAULT_RETRIES
     cooldown_time: float = DEFAULT_COOLDOWN
@@ -269,6 +274,7 @@ def _deployment(reader: _Reader, item: Any, index: int) -> Deployment:
         tpm=_optional(reader, params, params_path, "tpm", int),
         timeout=_optional(reader, params, params_path, "timeout", float),
         stream_timeout=_optional(reader, params, params_path, "stream_timeout", float),
+        max_parallel_requests=_optional(reader, params, params_path, "max_parallel_requests", int),
         given_id=_given_id(reader, entry.get("model_info"), (*path, "model_info")),
     )
 
@@ -331,6 +337,7 @@ def parse_config(
     general = reader.mapping(data.get("general_settings"), ("general_settings",))
     reader.warn_unknown(general, _GENERAL, ("general_settings",))
     master_key = _master_key(reader, general)
+    keys = read_keys(general.get(KEYS_SETTING), reader.fail)
     retries, cooldown = DEFAULT_RETRIES, DEFAULT_COOLDOWN
     router = RouterSettings()
     for section in ("litellm_settings", "router_settings"):
@@ -349,6 +356,7 @@ def parse_config(
         version=version,
         deployments=deployments,
         master_key=master_key,
+        keys=keys,
         weak_master_key_permitted=permitted,
         num_retries=retries,
         cooldown_time=cooldown,

@@ -17,6 +17,8 @@ def utc_minute() -> str:
 
 
 FAIL_WINDOW = 60.0  # failures are counted per minute (litellm's cooldown cache)
+LATENCY_SAMPLES = 10  # lowest_latency.py RoutingArgs.max_latency_list_size
+TIMEOUT_LATENCY = 1000.0  # seconds a timed-out call counts as (lowest_latency.py)
 
 
 class Fleet:
@@ -24,7 +26,8 @@ class Fleet:
         self.random = random.Random(seed)
         self.fails: dict[str, list[float]] = {}
         self.in_flight: dict[str, int] = {}
-        self.latency: dict[str, float] = {}
+        # latency-based-routing's samples per deployment, the newest last
+        self.latency: dict[str, list[float]] = {}
         # usage-based-routing-v2's counters, per deployment and UTC minute (HH-MM), as LiteLLM
         # keys them: requests counted when picked, tokens when answered
         self.rpm: dict[tuple[str, str], int] = {}
@@ -53,6 +56,17 @@ class Fleet:
         key = (deployment.model_id, self.minute())
         counted = [c.get(key) for c in (self.tpm, self.header_tpm)]
         return None if counted == [None, None] else sum(c or 0 for c in counted)
+
+    def record_latency(self, deployment: Deployment, seconds: float) -> None:
+        """One call's latency; the last LATENCY_SAMPLES are kept (max_latency_list_size)."""
+        samples = self.latency.setdefault(deployment.model_id, [])
+        samples.append(seconds)
+        del samples[:-LATENCY_SAMPLES]
+
+    def average_latency(self, deployment: Deployment) -> float:
+        """What latency-based-routing compares: the samples' mean, 0 for an unused one."""
+        samples = self.latency.get(deployment.model_id)
+        return sum(samples) / len(samples) if samples else 0.0
 
     def failed(self, deployment: Deployment) -> int:
         """Count a failure; how many in the last minute."""

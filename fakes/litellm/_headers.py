@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fakes.litellm._config import Deployment
+from fakes.litellm._key_limits import KeyLimits
 from fakes.litellm._unhandled import BARE
 from fakes.profiles import LitellmKnobs
 
@@ -41,6 +42,7 @@ class CallInfo:
     timeout: str = "6000.0"  # what x-litellm-timeout says (600.0 on 1.110's /v1/responses)
     cost: tuple[float, float] | None = None  # (input, output) in USD, for a priced model
     spend_tracked: bool = False  # x-litellm-key-spend shows this call's cost (1.110)
+    key_limits: KeyLimits | None = None  # the virtual key's, named before x-litellm-key-spend
 
     def values(self) -> dict[str, str]:
         """Every x-litellm header this call can send, computed once per response."""
@@ -81,6 +83,8 @@ class CallInfo:
             elif self.deployment is not None or name in _NO_DEPLOYMENT:
                 cost = name.startswith("x-litellm-response-cost-")
                 value = self._cost(name) if cost else values.get(name, "")
+                if name == "x-litellm-key-spend" and self.key_limits is not None:
+                    result.extend(self.key_limits.headers())
                 result.append((name, value))
                 if name == "x-litellm-model-group":
                     result.extend(self.ratelimit)

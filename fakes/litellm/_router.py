@@ -28,7 +28,7 @@ from typing import TypeVar
 
 from fakes.litellm import _errors, _usage
 from fakes.litellm._config import Deployment
-from fakes.litellm._fleet import Fleet
+from fakes.litellm._fleet import TIMEOUT_LATENCY, Fleet
 from fakes.litellm._headers import CallInfo
 from fakes.litellm._router_config import Strategy
 from fakes.litellm._state import LitellmState
@@ -57,8 +57,10 @@ def pick(state: LitellmState, healthy: list[Deployment]) -> Deployment:
         if not state.knobs.least_busy_counts_in_flight:
             return healthy[0]
         return min(healthy, key=lambda d: fleet.in_flight.get(d.model_id, 0))
-    if strategy is Strategy.LATENCY:
-        return min(healthy, key=lambda d: fleet.latency.get(d.model_id, 0.0))
+    if strategy is Strategy.LATENCY:  # the lowest mean latency, a tie drawn at random
+        lowest = min(fleet.average_latency(d) for d in healthy)
+        tied = [d for d in healthy if fleet.average_latency(d) == lowest]
+        return tied[0] if len(tied) == 1 else fleet.random.choice(tied)
     return _weighted(fleet, healthy)
 
 
@@ -149,13 +151,16 @@ async def _in_group(
         fleet.in_flight[deployment.model_id] = fleet.in_flight.get(deployment.model_id, 0) + 1
         started = time.monotonic()
         try:
-            answer = await attempt_one(deployment)
+            async with state.slots.held(state.knobs, deployment, call):
+                answer = await attempt_one(deployment)
         except _errors.ProxyError as error:
             if last is None:  # the first failure's type sets the retries (retry_policy)
                 told = _from_policy(state, settings.retry_policy, error)
                 by_policy = told is not None
                 retries = retries if told is None else told
             last = error
+            if error.timed_out:  # latency-based-routing holds a timeout against it
+                fleet.record_latency(deployment, TIMEOUT_LATENCY)
             allowed = _from_policy(state, settings.allowed_fails_policy, error)
             allowed = settings.allowed_fails if allowed is None else allowed
             counted = attempt == 0 or not state.knobs.cooldown_first_failure_only
@@ -177,7 +182,7 @@ async def _in_group(
             continue
         finally:
             fleet.in_flight[deployment.model_id] -= 1
-        fleet.latency[deployment.model_id] = time.monotonic() - started
+        fleet.record_latency(deployment, time.monotonic() - started)
         return answer
     assert last is not None
     raise last

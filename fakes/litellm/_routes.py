@@ -16,6 +16,7 @@ from fakes.litellm._bodies import MOCK_USAGE, chat_body, mock_body, mock_stream
 from fakes.litellm._completions import completion_body, completion_stream
 from fakes.litellm._config import MOCK_TEXT, Deployment
 from fakes.litellm._headers import UPSTREAM, CallInfo, stream_extra
+from fakes.litellm._keys import Admission
 from fakes.litellm._responses import (
     bridged_body,
     bridged_stream,
@@ -82,11 +83,12 @@ def _stream(
     )
 
 
-def check_key(state: LitellmState, request: Request) -> None:
-    """The four key headers; with no database only the master key is known."""
+def check_key(state: LitellmState, request: Request) -> str | None:
+    """The four key headers; with no database only the master key and the config's virtual
+    keys (general_settings.llm_fakes_keys) are known. The key sent, None when none is needed."""
     master = state.config.master_key
     if master is None:
-        return
+        return None
     headers = request.headers
     key = headers.get("x-litellm-api-key") or headers.get("api-key") or headers.get("x-api-key")
     if key is not None:
@@ -98,8 +100,55 @@ def check_key(state: LitellmState, request: Request) -> None:
         key = auth.removeprefix("Bearer ").strip()
     if not key:
         raise _errors.no_key(state.knobs)
+    if key in state.config.keys:
+        return key
     if not hmac.compare_digest(key.encode(), master.encode()):  # constant time
         raise _errors.wrong_key()
+    return key
+
+
+def _admit(
+    state: LitellmState, call: CallInfo, key: str | None, body: JSONObject, model: Any
+) -> Admission | None:
+    """A virtual key's limits, checked before the call is routed (the limiter is a pre-call
+    hook); its 429 names a group of one's deployment where the profile lists model headers
+    (seen on 1.110.2: a group of two names none)."""
+    limits = state.config.keys.get(key) if key is not None else None
+    if key is None or limits is None:
+        return None
+    call.key_limits = limits
+    try:
+        return state.keys.admit(state.knobs, key, limits, body)
+    except _errors.ProxyError as error:
+        group = state.config.group(model) if isinstance(model, str) else ()
+        if len(group) == 1:
+            call.deployment = group[0]
+        error.headers = error.headers + call.headers(state.knobs.key_limit_headers)
+        raise
+
+
+def _settled(state: LitellmState, admission: Admission | None, data: Any) -> list[tuple[str, str]]:
+    """A plain answer's tokens counted for its key; the key's x-ratelimit-* headers."""
+    if admission is None:
+        return []
+    usage = data.get("usage") if isinstance(data, dict) else None
+    total = usage.get("total_tokens") if isinstance(usage, dict) else None
+    state.keys.succeeded(state.knobs, admission, total if isinstance(total, int) else 0)
+    return state.keys.ratelimit_headers(state.knobs, admission)
+
+
+def _stream_settles(state: LitellmState, admission: Admission | None, ctx: StreamContext) -> None:
+    """A stream's tokens count for its key once it has ended; a failed one frees its slot."""
+    if admission is None:
+        return
+
+    def ended(tokens: int | None) -> None:
+        if tokens is None:
+            state.keys.failed(state.knobs, admission)
+        else:
+            state.keys.succeeded(state.knobs, admission, tokens)
+
+    ctx.on_end = ended
 
 
 async def _body(request: Request) -> JSONObject:
@@ -167,10 +216,12 @@ async def chat_completions(request: Request) -> Answer:
     knobs = state.knobs
     call = CallInfo(version=state.version)
     route = "/chat/completions"
+    admission: Admission | None = None
     try:
-        check_key(state, request)
+        key = check_key(state, request)
         body = await _body(request)
         model = request.path_params.get("model") or body.get("model")
+        admission = _admit(state, call, key, body, model)
         group = _deployment(state, call, model, route)
         if "messages" not in body:
             raise _routed(state, call, _errors.missing_messages(knobs, route))
@@ -185,7 +236,7 @@ async def chat_completions(request: Request) -> Answer:
         given = body.get("stream_options")
         options: JSONObject = given if isinstance(given, dict) else {}
         if routed:
-            return await _routed_chat(state, call, str(model), body, stream, options)
+            return await _routed_chat(state, call, str(model), body, stream, options, admission)
         # only a stream uses the context (and its estimate, a tiktoken count of the prompt)
         ctx = StreamContext(
             knobs,
@@ -200,6 +251,8 @@ async def chat_completions(request: Request) -> Answer:
         if deployment.answers_itself:
             text = deployment.mock_response or MOCK_TEXT
             if stream:
+                if admission is not None:  # its usage is not read here: counted as none
+                    state.keys.succeeded(knobs, admission, 0)
                 headers = call.headers(knobs.mock_stream_headers) + stream_extra(knobs)
                 return _stream(mock_stream(ctx, text), headers)
             prices = MOCK_PRICES.get(deployment.upstream_model)
@@ -210,9 +263,9 @@ async def chat_completions(request: Request) -> Answer:
                     usage["completion_tokens"] * prices[1],
                 )
                 call.spend_tracked = knobs.spend_tracked
-            return _json(
-                mock_body(knobs, deployment, text), headers=call.headers(knobs.mock_headers)
-            )
+            mocked = mock_body(knobs, deployment, text)
+            limited = _settled(state, admission, mocked)
+            return _json(mocked, headers=call.headers(knobs.mock_headers) + limited)
         upstream_body = _upstream_chat(knobs, body, deployment.upstream_model)
         if stream:
             upstream_body["stream_options"] = {**options, "include_usage": True}
@@ -220,6 +273,7 @@ async def chat_completions(request: Request) -> Answer:
             upstream_body["stream"] = False
         opened = await open_upstream(state, deployment, "/chat/completions", upstream_body, call)
         if stream:
+            _stream_settles(state, admission, ctx)
             headers = call.headers(knobs.stream_headers) + stream_extra(knobs)
             return _stream(relay(ctx, opened.response, opened.aclose), headers, knobs)
         data = orjson.loads(await read(opened.response))
@@ -228,8 +282,11 @@ async def chat_completions(request: Request) -> Answer:
             # 1.110 re-stamps the model the client sent; with the model only in the path
             # (/engines/{model}/...) the upstream's stays (_override_openai_response_model)
             answer["model"] = data.get("model", answer["model"])
-        return _json(answer, headers=call.headers(knobs.chat_headers))
+        limited = _settled(state, admission, data)
+        return _json(answer, headers=call.headers(knobs.chat_headers) + limited)
     except _errors.ProxyError as error:
+        if admission is not None:
+            state.keys.failed(knobs, admission)
         return error.response()
 
 
@@ -240,6 +297,7 @@ async def _routed_chat(
     body: JSONObject,
     stream: bool,
     options: JSONObject,
+    admission: Admission | None = None,
 ) -> Answer:
     """A chat call through the router: deployments, retries, cooldowns, fallbacks."""
     knobs = state.knobs
@@ -282,6 +340,7 @@ async def _routed_chat(
             ctx.on_tokens = lambda tokens: state.fleet.count_tokens(deployment, tokens, limit)
         if usage_v2 and knobs.usage_headers_count_this_call:
             call.ratelimit = _usage.headers(state, group)
+        _stream_settles(state, admission, ctx)
         headers = call.headers(knobs.stream_headers) + stream_extra(knobs)
         return _stream(relay(ctx, opened.response, opened.aclose), headers, knobs)
     data = orjson.loads(await read(opened.response))
@@ -296,7 +355,8 @@ async def _routed_chat(
     # as any answer)
     if call.fallbacks and knobs.response_model is ModelField.ALIAS:
         answer["model"] = data.get("model", answer["model"])
-    return _json(answer, headers=call.headers(knobs.chat_headers))
+    limited = _settled(state, admission, data)
+    return _json(answer, headers=call.headers(knobs.chat_headers) + limited)
 
 
 async def responses(request: Request) -> Answer:

@@ -14,6 +14,8 @@ from fakes.http.outgoing import async_client, lean_transport
 from fakes.http.requestlog import RequestLog
 from fakes.litellm._config import Deployment, LitellmConfig
 from fakes.litellm._fleet import Fleet
+from fakes.litellm._keys import KeyCounters
+from fakes.litellm._slots import Slots
 from fakes.profiles import LitellmKnobs, LitellmProfile
 from fakes.profiles.switch import ProfileSwitch
 
@@ -44,6 +46,8 @@ class LitellmState(ProfileSwitch[LitellmProfile]):
         self.use_profile(self.config.profile, self.config.version)
         self.cooldowns: dict[str, Cooldown] = {}
         self.fleet = Fleet(self.config.router.seed)  # the router's failures, loads, draws
+        self.keys = KeyCounters(lambda: self.fleet.minute())  # per-key limits, by its minutes
+        self.slots = Slots()  # deployments' max_parallel_requests
         self.max_model_len: dict[str, int] = {}  # model id -> learnt from upstream /models
         self.log.clear()
 

@@ -128,6 +128,8 @@ class StreamContext:
     created: int = field(default_factory=lambda: int(time.time()))
     # told the stream's total tokens once it has ended (the router's usage counters)
     on_tokens: Callable[[int], None] | None = None
+    # told once the stream is over: its tokens when it ended well, else None (a key's limits)
+    on_end: Callable[[int | None], None] | None = None
     # router_settings.fallbacks, which a 1.74 mid-stream timeout's message lists
     fallbacks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -536,4 +538,6 @@ async def relay(
                 yield sse.data(reframer.usage_chunk())
             yield sse.DONE
     finally:
+        if ctx.on_end is not None:
+            ctx.on_end(reframer.counted_tokens() if ending == "done" else None)
         await close()

@@ -248,7 +248,8 @@ async def open_upstream(
     for attempt in range(state.config.num_retries + 1):
         call.retries = attempt
         try:
-            return await attempt_upstream(state, deployment, path, body, call)
+            async with state.slots.held(state.knobs, deployment, call):
+                return await attempt_upstream(state, deployment, path, body, call)
         except _errors.ProxyError as error:
             last = error
             if error.status not in RETRY_STATUSES:

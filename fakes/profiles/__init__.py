@@ -39,7 +39,9 @@ from fakes.profiles._registry import (
 
 if TYPE_CHECKING:
     from fakes.profiles._litellm import (
+        DeploymentSlots,
         HealthEntries,
+        KeyLimiter,
         LitellmKnobs,
         LitellmProfile,
         MidStreamError,
@@ -55,7 +57,9 @@ if TYPE_CHECKING:
 # The LiteLLM profile's model and enums load on first use: the vLLM fake never needs them.
 _LITELLM = frozenset(
     {
+        "DeploymentSlots",
         "HealthEntries",
+        "KeyLimiter",
         "LitellmKnobs",
         "LitellmProfile",
         "MidStreamError",
@@ -81,11 +85,13 @@ __all__ = [
     "BaseProfile",
     "ChatMessageUnion",
     "ContinuousUsage",
+    "DeploymentSlots",
     "EmptyTools",
     "ErrorShape",
     "HealthEntries",
     "HermesStream",
     "JsonStyle",
+    "KeyLimiter",
     "Knobs",
     "LitellmKnobs",
     "LitellmProfile",

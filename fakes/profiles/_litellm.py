@@ -65,6 +65,28 @@ class TimeoutWording(StrEnum):
     OPENAI_CLIENT = "openai_client"
 
 
+class KeyLimiter(StrEnum):
+    """How a key's rpm_limit / tpm_limit / max_parallel_requests are enforced (the proxy's
+    parallel request limiter)."""
+
+    # a 60 s window opened by the key's first request: requests counted (a refused one too),
+    # tokens reserved up front (the prompt's characters / 4 plus an output budget, which also
+    # caps max_tokens under a small tpm_limit) and settled with the answer's usage; in-flight
+    # slots; a 429 "Rate limit exceeded for api_key: <hash>. Limit type: ..."
+    SLIDING_WINDOW = "sliding_window"
+    # counters per key and minute, checked before the call (requests in flight, this minute's
+    # requests and tokens, each below its limit), tokens added after it; a 429 "LiteLLM Rate
+    # Limit Handler for rate limit type = key. ..." with retry-after to the next minute
+    PER_MINUTE = "per_minute"
+
+
+class DeploymentSlots(StrEnum):
+    """What an attempt does when its deployment's max_parallel_requests are all in flight."""
+
+    REFUSE = "refuse"  # a 429 RateLimitError, the attempt's failure
+    QUEUE = "queue"  # waits for a slot (an asyncio.Semaphore)
+
+
 class HealthEntries(StrEnum):
     """What the keyed /health lists of each deployment."""
 
@@ -163,6 +185,15 @@ class LitellmKnobs(BaseModel):
     # ... and are the proxy's own estimate unless the client asked for usage (False: the
     # upstream's usage)
     stream_tokens_estimated: bool = False
+    # per-key limits (general_settings.llm_fakes_keys; the real proxy's custom_auth)
+    key_limiter: KeyLimiter = KeyLimiter.SLIDING_WINDOW
+    # the headers of a key's rate-limit 429 after its own (retry-after, ...)
+    key_limit_headers: tuple[str, ...] = (
+        "x-litellm-call-id", "x-litellm-model-id", "x-litellm-model-name",
+        "x-litellm-response-cost", "x-litellm-key-spend",
+    )  # fmt: skip
+    # a deployment's max_parallel_requests (else its rpm, else its tpm) all in flight
+    deployment_slots: DeploymentSlots = DeploymentSlots.REFUSE
     # least-busy sees the requests in flight (False: every pick is the group's first)
     least_busy_counts_in_flight: bool = True
     # Non-streaming bodies

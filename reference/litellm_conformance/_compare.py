@@ -43,6 +43,13 @@ _COOLDOWN_LIST = re.compile(r"cooldown_list=\[.*\]$", re.DOTALL)
 _TAKEN = re.compile(r"time taken=[0-9.]+ seconds")
 
 
+# A key's rate-limit 429 says when its window resets (1.110.2 parallel_request_limiter_v3.py:
+# 3304-3307, now + 60 s) and 1.74's retry-after counts the seconds to the clock's next minute
+# (parallel_request_limiter.py:111-121): the wall clock, not the proxy.
+_RESETS = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC")
+_TO_NEXT_MINUTE = re.compile(r"\d{1,2}\.\d+")
+
+
 def scrub(text: str) -> str:
     def one(match: re.Match[str]) -> str:
         prefix = match.group("prefix") or match.group("prefix2")
@@ -50,7 +57,7 @@ def scrub(text: str) -> str:
             return prefix + "<id>"
         return "<uuid>" if match.group("uuid") else "<model-id>"
 
-    text = _TAKEN.sub("time taken=<seconds> seconds", text)
+    text = _RESETS.sub("<reset time>", _TAKEN.sub("time taken=<seconds> seconds", text))
     return _IDS.sub(one, _COOLDOWN_LIST.sub("cooldown_list=[<deployments cooling down>]", text))
 
 
@@ -105,6 +112,8 @@ def normalized(answer: dict[str, Any]) -> dict[str, Any]:
         name = name.lower()
         if name in IGNORED_HEADERS:
             continue
+        if name == "retry-after" and _TO_NEXT_MINUTE.fullmatch(value):
+            value = "<seconds to the next minute>"
         headers[name] = "<timing>" if name in TIMING_HEADERS else scrub(value)
     content_type = headers.get("content-type", "")
     body: Any

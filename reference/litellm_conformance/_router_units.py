@@ -9,9 +9,10 @@ Routing is made deterministic for the real proxy by weights: ``simple-shuffle`` 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -79,13 +80,21 @@ class Step:
     # a logging callback that runs some milliseconds after the stream has ended (the fake
     # counts them as the stream ends, so it is not kept waiting)
     settle: float = 0.0
+    key: str = MASTER_KEY  # the bearer key sent
+    # copies sent at once whose upstream requests are held until one answer has come back:
+    # the proxy refuses the others while the first is in flight (max_parallel_requests)
+    held: bool = False
+    # copies sent one after another (not at once), still compared sorted by deployment: the
+    # order of picks among equals is the proxy's random draw
+    one_by_one: bool = False
 
     @property
     def request(self) -> dict[str, Any]:
+        headers = {**AUTH, "authorization": f"Bearer {self.key}"}
         return {
             "method": "GET" if self.body is None else "POST",
             "path": self.path,
-            "headers": dict(AUTH),
+            "headers": headers,
             "body": None if self.body is None else orjson.dumps(self.body).decode(),
         }
 
@@ -148,6 +157,9 @@ class Run:
     named: frozenset[str]  # deployments given a model_info.id (the others: LiteLLM's hash)
     steps: tuple[Step, ...]
     vllm_profile: str = VLLM_PROFILE  # the replicas' release
+    # per-key limits (rpm_limit, tpm_limit, max_parallel_requests) by key: the real proxy
+    # reads them from a custom_auth module, the fake from general_settings.llm_fakes_keys
+    keys: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 FAILOVER = Run("failover", REPLICAS, GROUPS, ROUTER_SETTINGS, frozenset(NAMED), STEPS)
@@ -383,6 +395,94 @@ POLICIES = Run(
         Step("picky: a 400 with BadRequestErrorRetries", {"model": "picky", "messages": HI}),
     ),
 )
+# Per-key limits with no database: the real proxy asks a custom_auth function for the key's
+# UserAPIKeyAuth (rpm_limit, tpm_limit, max_parallel_requests), which drives its parallel
+# request limiter as a /key/generate key's would. One healthy replica, 20 tokens an answer.
+RPM_KEY = "sk-keys-rpm-limited"
+TPM_KEY = "sk-keys-tpm-limited"
+PARALLEL_KEY = "sk-keys-one-at-a-time"
+BOTH_KEY = "sk-keys-rpm-and-tpm"
+
+
+def _keyed(
+    label: str, key: str, *, settle: float = 0.0, model: str = "keyed", **extra: Any
+) -> Step:
+    return Step(label, {"model": model, "messages": HI, **extra}, key=key, settle=settle)
+
+
+KEYS = Run(
+    "keys",
+    (Replica("k1"), Replica("k2")),
+    {"keyed": (("k1", {}),), "pair": (("k1", {"weight": 1.0}), ("k2", {"weight": 1e-12}))},
+    {"num_retries": 0},
+    frozenset({"k1", "k2"}),
+    (
+        *(_keyed(f"rpm_limit 2, #{n}", RPM_KEY) for n in range(1, 4)),
+        _keyed("rpm_limit 2, #4, to a group of two", RPM_KEY, model="pair"),
+        # the real proxy counts an answer's tokens in a callback after the answer
+        *(_keyed(f"tpm_limit 30, #{n}", TPM_KEY, settle=0.5) for n in range(1, 4)),
+        Step(
+            "max_parallel_requests 1: two at once",
+            {"model": "keyed", "messages": HI},
+            key=PARALLEL_KEY,
+            concurrent=True,
+            copies=2,
+            held=True,
+        ),
+        _keyed("max_parallel_requests 1: alone again", PARALLEL_KEY, settle=0.5),
+        _keyed("rpm and tpm limits, streamed #1", BOTH_KEY, settle=0.5, stream=True),
+        _keyed("rpm and tpm limits, streamed #2", BOTH_KEY, settle=0.5, stream=True),
+        _keyed("rpm and tpm limits, plain", BOTH_KEY, settle=0.5),
+    ),
+    keys={
+        RPM_KEY: {"rpm_limit": 2},
+        TPM_KEY: {"tpm_limit": 30},
+        PARALLEL_KEY: {"max_parallel_requests": 1},
+        BOTH_KEY: {"rpm_limit": 5, "tpm_limit": 1000},
+    },
+)
+# latency-based-routing: the lowest mean latency of a deployment's recent calls; one never
+# used counts as 0, so each is tried once (in a random order) before the faster one wins.
+LATENCY = Run(
+    "latency",
+    (Replica("slow", ttft=0.5), Replica("fast")),
+    {"lat": (("slow", {}), ("fast", {}))},
+    {"routing_strategy": "latency-based-routing", "num_retries": 0},
+    frozenset({"slow", "fast"}),
+    (
+        Step(
+            "latency: two in a row, each deployment tried once",
+            {"model": "lat", "messages": HI},
+            copies=2,
+            one_by_one=True,
+            settle=0.5,  # the latency of a call is logged by a callback after its answer
+        ),
+        Step("latency: then the faster one", {"model": "lat", "messages": HI}, settle=0.5),
+        Step("latency: the faster one again", {"model": "lat", "messages": HI}),
+        Step("latency, streamed: the faster one", {"model": "lat", "messages": HI, "stream": True}),
+    ),
+)
+# A deployment's own max_parallel_requests (litellm_params): the router's slot around each
+# attempt. Two requests at once to a group of one whose deployment takes one at a time.
+PARALLEL = Run(
+    "parallel",
+    (Replica("q1"),),
+    {"narrow": (("q1", {"max_parallel_requests": 1}),)},
+    {"num_retries": 0},
+    frozenset({"q1"}),
+    (
+        Step(
+            "deployment max_parallel_requests 1: two at once",
+            {"model": "narrow", "messages": HI},
+            concurrent=True,
+            copies=2,
+            held=True,
+        ),
+        Step(
+            "deployment max_parallel_requests 1: alone again", {"model": "narrow", "messages": HI}
+        ),
+    ),
+)
 RUNS = {
     run.name: run
     for run in (
@@ -395,6 +495,9 @@ RUNS = {
         TIMEOUTS,
         ALIASES,
         POLICIES,
+        KEYS,
+        LATENCY,
+        PARALLEL,
     )
 }
 
@@ -405,8 +508,27 @@ def _value(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def config_text(run: Run, base: str) -> str:
-    """The config both proxies read; ``base`` is the replicas' hub."""
+AUTH_MODULE = "keys_auth"  # written beside the real proxy's config for a run with keys
+AUTH_TEXT = """from litellm.proxy._types import UserAPIKeyAuth
+
+KEYS = {keys}
+
+
+async def user_api_key_auth(request, api_key):
+    if api_key not in KEYS:
+        raise Exception("unknown key")
+    return UserAPIKeyAuth(api_key=api_key, **KEYS[api_key])
+"""
+
+
+def auth_module(run: Run) -> str:
+    """The real proxy's custom_auth module for a run with per-key limits."""
+    return AUTH_TEXT.format(keys=repr(run.keys))
+
+
+def config_text(run: Run, base: str, real: bool = True) -> str:
+    """The config a proxy reads; ``base`` is the replicas' hub. Per-key limits come from the
+    custom_auth module (real) or general_settings.llm_fakes_keys (the fake)."""
     lines = ["model_list:"]
     for group, deployments in run.groups.items():
         for replica, params in deployments:
@@ -424,6 +546,10 @@ def config_text(run: Run, base: str) -> str:
     for key, value in run.settings.items():
         lines.append(f"  {key}: {orjson.dumps(value).decode()}")
     lines += ["general_settings:", f"  master_key: {MASTER_KEY}"]
+    if run.keys and real:
+        lines.append(f"  custom_auth: {AUTH_MODULE}.user_api_key_auth")
+    elif run.keys:
+        lines.append(f"  llm_fakes_keys: {orjson.dumps(run.keys).decode()}")
     return "\n".join(lines) + "\n"
 
 
@@ -433,20 +559,34 @@ class Hits:
     the others are in flight, whatever the machine's speed."""
 
     GATE_TIMEOUT = 30.0
+    # a held request goes on after this long without an answer: a proxy that queues the
+    # others behind it (1.74's max_parallel_requests semaphore) answers none meanwhile
+    HELD_AT_MOST = 2.0
 
     def __init__(self) -> None:
         self.seen: list[str] = []
         self.at: list[float] = []  # monotonic, when each arrived
+        self.running = 0
         self.expect(1)
 
-    def expect(self, count: int) -> None:
+    def expect(self, count: int, held: bool = False) -> None:
         """Set by the sender before a step (from its own thread)."""
         self.expected = count
         self.arrived = 0
         self.gate: asyncio.Event | None = None
+        self.held = held
+        self.released = threading.Event()
+        self.peak = 0  # the most upstream requests in flight at once during the step
+
+    def release(self) -> None:
+        """A held step's first answer has come back (from the sender's thread)."""
+        self.released.set()
 
     async def _hold(self) -> None:
         self.arrived += 1
+        if self.held:
+            await asyncio.to_thread(self.released.wait, self.HELD_AT_MOST)
+            return
         if self.expected <= 1:
             return
         if self.gate is None:
@@ -460,7 +600,14 @@ class Hits:
             if scope["type"] == "http" and scope["path"].endswith(("/completions", "/responses")):
                 self.seen.append(name)
                 self.at.append(time.monotonic())
-                await self._hold()
+                self.running += 1
+                self.peak = max(self.peak, self.running)
+                try:
+                    await self._hold()
+                    await app(scope, receive, send)
+                finally:
+                    self.running -= 1
+                return
             await app(scope, receive, send)
 
         return counted

@@ -29,10 +29,12 @@ from reference._process import stop
 from reference.litellm_conformance import _known
 from reference.litellm_conformance._compare import differences
 from reference.litellm_conformance._router_units import (
+    AUTH_MODULE,
     RUNS,
     Hits,
     Run,
     Step,
+    auth_module,
     config_text,
     replica_apps,
 )
@@ -72,8 +74,10 @@ async def _one(client: httpx.AsyncClient, step: Step) -> dict[str, Any]:
     }
 
 
-def _deployment(answer: dict[str, Any]) -> str:
-    return str(dict(answer["headers"]).get("x-litellm-model-id", ""))
+def _deployment(answer: dict[str, Any]) -> tuple[str, int]:
+    """How the answers of one step sent several times are ordered: by deployment, then status
+    (a key's 429 may name the same deployment as the answer it was refused beside)."""
+    return str(dict(answer["headers"]).get("x-litellm-model-id", "")), answer["status"]
 
 
 async def _send(run: Run, url: str, hits: Hits, settle: bool = False) -> list[dict[str, Any]]:
@@ -84,12 +88,27 @@ async def _send(run: Run, url: str, hits: Hits, settle: bool = False) -> list[di
             if settle and step.settle:
                 await asyncio.sleep(step.settle)
             mark = len(hits.seen)
-            hits.expect(step.copies)
+            hits.expect(1 if step.one_by_one else step.copies, step.held)
             started = time.monotonic()
-            answers = await asyncio.gather(*(_one(client, step) for _ in range(step.copies)))
-            replicas = sorted(hits.since(mark)) if step.concurrent else hits.since(mark)
+
+            async def released(step: Step = step) -> dict[str, Any]:
+                answer = await _one(client, step)
+                hits.release()
+                return answer
+
+            if step.one_by_one:  # the real proxy is left ``settle`` between copies too
+                answers = [await _one(client, step)]
+                for _ in range(step.copies - 1):
+                    if settle and step.settle:
+                        await asyncio.sleep(step.settle)
+                    answers.append(await _one(client, step))
+            else:
+                answers = await asyncio.gather(*(released() for _ in range(step.copies)))
+            unordered = step.concurrent or step.one_by_one
+            replicas = sorted(hits.since(mark)) if unordered else hits.since(mark)
+            peak = {"peak": hits.peak} if step.held else {}  # upstream requests at once
             for answer in sorted(answers, key=_deployment):
-                answer |= {
+                answer |= peak | {
                     "replicas": replicas,
                     "seconds": round(time.monotonic() - started, 3),
                     "offsets": hits.offsets(mark, started),
@@ -103,6 +122,8 @@ def _real(run: Run, litellm: str, base: str) -> Iterator[str]:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "config.yaml"
         path.write_text(config_text(run, base))
+        if run.keys:
+            (Path(folder) / f"{AUTH_MODULE}.py").write_text(auth_module(run))
         log_path = Path(folder) / "proxy.log"
         with log_path.open("w") as log:
             env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
@@ -119,9 +140,21 @@ def _real(run: Run, litellm: str, base: str) -> Iterator[str]:
                 stop(process)
 
 
+MINUTE_LEFT = 30.0  # seconds a run with keys needs inside one clock minute
+
+
+def _within_one_minute(run: Run) -> None:
+    """1.74 counts a key's use per clock minute (the fake's minute is pinned): a run with keys
+    starts early enough in a minute to end in it."""
+    left = 60 - time.time() % 60
+    if run.keys and left < MINUTE_LEFT:
+        time.sleep(left + 0.5)
+
+
 def real_answers(run: Run, litellm: str) -> list[dict[str, Any]]:
     hits = Hits()
     with live(Hub(replica_apps(run, hits))) as hub, _real(run, litellm, hub.url) as url:
+        _within_one_minute(run)
         answers = asyncio.run(_send(run, url, hits, settle=True))
         localized: list[dict[str, Any]] = localize(answers, hub.url)
     return localized
@@ -133,7 +166,8 @@ def fake_answers(run: Run, version: str) -> list[dict[str, Any]]:
     profile, release = resolve_litellm_profile(version, None)
     hits = Hits()
     with live(Hub(replica_apps(run, hits))) as hub:
-        config = parse_config(config_text(run, hub.url), "router", profile, release, {})
+        text = config_text(run, hub.url, real=False)
+        config = parse_config(text, "router", profile, release, {})
         app = create_litellm_app(config)
         # rpm/tpm count per UTC minute: pinned, so a run never straddles two minutes
         app.state.fake.fleet.minute = lambda: "00-00"
@@ -201,6 +235,8 @@ def compare(real: list[dict[str, Any]], fake: list[dict[str, Any]]) -> list[str]
     for index, (a, b) in enumerate(zip(real, fake, strict=False)):
         if a["replicas"] != b["replicas"]:
             lines.append(f"{UNIT}[{index}].replicas: real {a['replicas']} != fake {b['replicas']}")
+        if a.get("peak") != b.get("peak"):
+            lines.append(f"{UNIT}[{index}].peak: real {a.get('peak')} != fake {b.get('peak')}")
     return lines
 
 
@@ -212,6 +248,7 @@ def write(run: Run, path: Path, version: str, answers: list[dict[str, Any]]) -> 
         "redacted": ["authorization: the run's own master key"],
         "run": run.name,
         "config": config_text(run, "http://upstream.fake"),
+        **({f"{AUTH_MODULE}.py": auth_module(run)} if run.keys else {}),
         "requests": [step.request for step in run.steps],
         "answers": [{**answer, "body": _pathless(answer["body"])} for answer in answers],
     }

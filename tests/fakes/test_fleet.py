@@ -13,7 +13,7 @@ import yaml
 from click.testing import CliRunner
 
 from fakes.cli import main
-from fakes.fleet import FleetError, load_fleet
+from fakes.fleet import FleetError, litellm_config, load_fleet
 from tests._live import free_ports, wait_until_answering
 
 KEY = "sk-fleet-test-Str0ng-key-1234567890"
@@ -62,10 +62,30 @@ def test_print_litellm_config_writes_one_deployment_per_replica(tmp_path: Path) 
     assert config["general_settings"] == {"master_key": "os.environ/LITELLM_MASTER_KEY"}
 
 
+def test_virtual_keys_and_slots_reach_the_fakes_config_and_slots_the_real_ones(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "fleet.yaml"
+    path.write_text(
+        "litellm:\n  keys:\n    sk-team-a: {rpm_limit: 2, max_parallel_requests: 1}\n"
+        "replicas: [{name: a, max_parallel_requests: 4}]\n"
+    )
+    fleet = load_fleet(path)
+    fake = yaml.safe_load(litellm_config(fleet, ["http://h:1"], KEY))
+    real = yaml.safe_load(litellm_config(fleet, ["http://h:1"], KEY, for_real=True))
+    assert fake["general_settings"]["llm_fakes_keys"] == {
+        "sk-team-a": {"rpm_limit": 2, "max_parallel_requests": 1}
+    }
+    assert real["general_settings"] == {"master_key": KEY}
+    for config in (fake, real):
+        assert config["model_list"][0]["litellm_params"]["max_parallel_requests"] == 4
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
         ("replicas: []\n", "replicas: Tuple should have at least 1 item"),
+        ("litellm: {keys: {sk-a: {rpm: 1}}}\nreplicas: [{name: a}]\n", "keys.sk-a.rpm: Extra"),
         ("replicas: [{name: a}, {name: a}]\n", "replica names must be distinct: a"),
         ("replicas: [{name: a, colour: red}]\n", "replicas.0.colour: Extra inputs"),
         ("replicas: [{name: a, faults: [{fault: {kind: boom}}]}]\n", "replicas.0.faults.0"),

@@ -71,7 +71,7 @@ def test_unsupported_keys_are_reported_with_their_line() -> None:
   - model_name: m
     litellm_params:
       model: openai/x
-      max_parallel_requests: 10
+      drop_params: true
     model_info:
       id: abc
 general_settings:
@@ -86,7 +86,7 @@ callbacks: [langfuse]
     )
     assert config.warnings == (
         "config.yaml:11: callbacks is not supported by the fake; ignored",
-        "config.yaml:5: model_list.0.litellm_params.max_parallel_requests is not supported by the fake; ignored",
+        "config.yaml:5: model_list.0.litellm_params.drop_params is not supported by the fake; ignored",
         "config.yaml:10: general_settings.database_url is not supported by the fake; ignored",
     )
 

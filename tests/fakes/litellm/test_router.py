@@ -66,6 +66,21 @@ def test_the_weighted_pick_is_seeded_and_follows_the_weights() -> None:
     assert 0.65 < share < 0.85  # weight 3 of 4
 
 
+def test_latency_based_routing_tries_the_unused_then_the_lowest_mean() -> None:
+    state = _state("router_settings:\n  routing_strategy: latency-based-routing\n")
+    a, b = state.config.group("m")
+    fleet = state.fleet
+    first = [pick(state, [a, b]) for _ in range(40)]
+    assert {d.api_base for d in first} == {a.api_base, b.api_base}  # a tie: drawn at random
+    fleet.record_latency(a, 0.2)
+    assert pick(state, [a, b]) is b  # never used: counts as 0
+    fleet.record_latency(b, 0.5)
+    assert pick(state, [a, b]) is a
+    for _ in range(10):  # only the last ten samples count
+        fleet.record_latency(b, 0.1)
+    assert fleet.average_latency(b) == pytest.approx(0.1) and pick(state, [a, b]) is b
+
+
 def test_no_sleep_while_another_deployment_is_healthy() -> None:
     state = _state()
     assert backoff(state, ProxyError("x", 500), 0, group_size=2, healthy=1) == 0.0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import orjson
 import pytest
 
 from reference.litellm_conformance import _known
@@ -81,3 +82,41 @@ def test_the_keyed_health_probe_is_retried_by_the_openai_client_on_1_74_only() -
             if a["label"] == "keyed /health of one group"
         )
         assert health["replicas"] == ["a1"] * attempts + ["b1"], version
+
+
+def test_a_custom_auth_keys_limits_refuse_on_both_releases() -> None:
+    """Run ``keys``: the limits a custom_auth function gives a key (no database) refuse the
+    third request of an rpm_limit 2 key, the third of a tpm_limit 30 key, and one of two
+    requests at once of a max_parallel_requests 1 key, each with its release's 429."""
+    for version, wording in (
+        ("1.110.2", "Rate limit exceeded for api_key: "),
+        ("1.74.15.post2", "LiteLLM Rate Limit Handler for rate limit type = key."),
+    ):
+        answers = read(ROOT / path_for(version, "keys").name)
+        statuses = {a["label"]: [] for a in answers}
+        for answer in answers:
+            statuses[answer["label"]].append(answer["status"])
+        assert statuses["rpm_limit 2, #3"] == [429] and statuses["tpm_limit 30, #3"] == [429]
+        assert sorted(statuses["max_parallel_requests 1: two at once"]) == [200, 429]
+        assert statuses["max_parallel_requests 1: alone again"] == [200]
+        refused = next(a for a in answers if a["label"] == "rpm_limit 2, #3")
+        assert orjson.loads(refused["body"])["error"]["message"].startswith(wording), version
+        assert refused["replicas"] == []  # refused before any deployment was called
+
+
+def test_a_full_deployment_refuses_on_1_110_and_queues_on_1_74() -> None:
+    """Run ``parallel``: two requests at once to a deployment with max_parallel_requests 1
+    never reach its replica together; 1.110 refuses one with a 429, 1.74 answers both."""
+    for version, statuses in (("1.110.2", [200, 429]), ("1.74.15.post2", [200, 200])):
+        answers = read(ROOT / path_for(version, "parallel").name)
+        both = [a for a in answers if a["label"].endswith("two at once")]
+        assert sorted(a["status"] for a in both) == statuses, version
+        assert all(a["peak"] == 1 for a in both), version
+
+
+def test_latency_based_routing_tries_each_then_the_faster() -> None:
+    """Run ``latency``: each deployment once (either order), then the one without a delay."""
+    for version in ("1.110.2", "1.74.15.post2"):
+        answers = read(ROOT / path_for(version, "latency").name)
+        assert answers[0]["replicas"] == ["fast", "slow"], version
+        assert [a["replicas"] for a in answers[2:]] == [["fast"]] * 3, version

@@ -16,6 +16,7 @@ import pytest
 
 from fakes.litellm import (
     Deployment,
+    KeyLimits,
     LitellmConfig,
     UnsafeMasterKeyError,
     create_litellm_app,
@@ -819,9 +820,32 @@ class ProxyRow:
     upstream_config: dict[str, Any] = field(default_factory=dict)  # VllmConfig fields
     upstream_knobs: dict[str, Any] = field(default_factory=dict)  # the upstream's, overridden
     deployment: dict[str, Any] = field(default_factory=dict)  # Deployment fields
+    keys: dict[str, KeyLimits] = field(default_factory=dict)  # the config's virtual keys
 
+
+# a virtual key allowed one request a minute: the second is the key's 429
+LIMITED = "sk-limited-key"
+LIMITED_TWICE = Send(json=CHAT, headers={"Authorization": f"Bearer {LIMITED}"}, times=2)
+ONE_A_MINUTE = {LIMITED: KeyLimits(rpm_limit=1)}
 
 LITELLM_ROWS = [
+    # Per-key limits
+    ProxyRow(
+        "key_limiter",
+        "per_minute",
+        LIMITED_TWICE,
+        lambda response: (response.status_code, error(response)["type"]),
+        ((429, "throttling_error"), (429, "None")),
+        keys=ONE_A_MINUTE,
+    ),
+    ProxyRow(
+        "key_limit_headers",
+        ("x-litellm-call-id",),
+        LIMITED_TWICE,
+        header("x-litellm-key-rpm-limit"),
+        ("1", None),
+        keys=ONE_A_MINUTE,
+    ),
     # Response headers
     ProxyRow(
         "vary_origin",
@@ -1272,7 +1296,9 @@ async def _proxy_answer(row: ProxyRow, knobs: dict[str, Any]) -> httpx.Response:
             **row.deployment,
         }
     )
-    config = LitellmConfig(with_knobs(profile, knobs), release, (deployment,), master_key=KEY)
+    config = LitellmConfig(
+        with_knobs(profile, knobs), release, (deployment,), master_key=KEY, keys=row.keys
+    )
     proxy = create_litellm_app(config, transport=StreamingASGITransport(upstream))
     transport = httpx.ASGITransport(app=proxy)
     async with httpx.AsyncClient(transport=transport, base_url="http://proxy") as client:
