@@ -925,6 +925,60 @@ def row_litellm(tmp: Path, args: argparse.Namespace) -> list[Row]:
     ]
 
 
+# --- 13. the fake LiteLLM's chat dispatch -----------------------------------------------------
+
+
+def row_litellm_dispatch(tmp: Path, args: argparse.Namespace) -> list[Row]:
+    """Row 13: the fake LiteLLM's chat route with its raw ASGI dispatch against the same fake
+    with ``--no-fast-path`` (starlette's router and middleware), both in front of one fake
+    vLLM, plain (wrk -c16) and streamed (wrk -c64, the default 12-word reply), alternating;
+    server CPU per request beside req/s. Needs no reference proxy."""
+    vllm_port, fast_port, ref_port = free_port(), free_port(), free_port()
+    config = tmp / "litellm-dispatch.yaml"
+    config.write_text(LITELLM_CONFIG.format(port=vllm_port, key=LITELLM_KEY))
+    auth = {"Authorization": f"Bearer {LITELLM_KEY}"}
+    argv = [PYTHON, "-m", "fakes", "serve", "litellm", "--config", str(config), "--host", HOST]
+    ready = "/health/liveliness"
+    rows = []
+    with (
+        server(fake_vllm_argv(vllm_port), vllm_port),
+        server([*argv, "--port", str(fast_port)], fast_port, ready_path=ready) as fast,
+        server(
+            [*argv, "--port", str(ref_port), "--no-fast-path"], ref_port, ready_path=ready
+        ) as ref,
+    ):
+        for stream in (False, True):
+            request = STREAM if stream else CHAT
+            cpu: list[list[float]] = []
+            fasts, refs = _alternating(
+                [fast.url + "/v1/chat/completions", ref.url + "/v1/chat/completions"],
+                orjson.dumps(request),
+                connections=64 if stream else 16,
+                reps=args.reps,
+                seconds=args.seconds,
+                headers=auth,
+                pids=[fast.process.pid, ref.process.pid],
+                cpu_out=cpu,
+            )
+            ratio = median(fasts) / median(refs)
+            fast_cpu, ref_cpu = (median(values) for values in cpu)
+            kind = "streamed" if stream else "plain"
+            rows.append(
+                Row(
+                    f"13 fake LiteLLM chat dispatch, {kind} req/s",
+                    f"{median(fasts):,.0f} req/s",
+                    f"--no-fast-path {median(refs):,.0f} req/s",
+                    ratio,
+                    "(report)",
+                    None,
+                    f"server CPU per request {fast_cpu:,.0f} us against {ref_cpu:,.0f} us "
+                    f"({ref_cpu / fast_cpu:.2f}x less); {args.reps}x{args.seconds}s in turns",
+                    {"fast": fasts, "reference_path": refs, "cpu_us_per_request": cpu},
+                )
+            )
+    return rows
+
+
 # --- table ----------------------------------------------------------------------------------------
 
 
@@ -1092,6 +1146,7 @@ def main() -> None:
         ("10", lambda: row_peers(tmp, args)),
         ("11", lambda: row_responses(tmp, args)),
         ("12", lambda: row_peer_streams(tmp, args)),
+        ("13", lambda: row_litellm_dispatch(tmp, args)),
     ]
     with tempfile.TemporaryDirectory(prefix="llm-fakes-bench-") as name:
         tmp = Path(name)

@@ -372,6 +372,12 @@ def _litellm_config(
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=4000, show_default=True, type=click.IntRange(0, 65535))
 @_console_options
+@click.option(
+    "--no-fast-path",
+    is_flag=True,
+    help="Send chat requests through starlette's router and middleware too (the fast path "
+    "hands them to the same handler directly; its answers are byte-identical).",
+)
 def serve_litellm(
     config_path: str,
     release: str | None,
@@ -382,6 +388,7 @@ def serve_litellm(
     control_token: str | None,
     log_limit: int,
     recordings_dir: str,
+    no_fast_path: bool,
 ) -> None:
     """A fake LiteLLM proxy that reads a real LiteLLM config.yaml."""
     import dataclasses
@@ -399,6 +406,7 @@ def serve_litellm(
         control_token=control_token or None,
         log_limit=log_limit,
         recordings_dir=recordings_dir,
+        fast_path=not no_fast_path,
     )
     sock = _bind(host, port, "--port")
     app = create_litellm_app(config)

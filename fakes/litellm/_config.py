@@ -114,6 +114,7 @@ class LitellmConfig:
     max_body_bytes: int = 32 * 1024 * 1024
     upstream_timeout: float = 600.0
     source: str = "<config>"
+    fast_path: bool = True  # the chat route's raw ASGI dispatch (_dispatch.py)
 
     @functools.cached_property
     def routed(self) -> bool:

@@ -117,6 +117,16 @@ def stream_extra(knobs: LitellmKnobs) -> list[tuple[str, str]]:
     return list(STREAM) if knobs.stream_cache_headers else []
 
 
+_SECURITY_RAW = tuple((k.encode(), v.encode()) for k, v in SECURITY)
+
+
+def security_headers(knobs: LitellmKnobs) -> tuple[tuple[bytes, bytes], ...]:
+    """The security headers appended to every response, as the profile says."""
+    if knobs.security_headers:
+        return _SECURITY_RAW
+    return _SECURITY_RAW[:1] if knobs.vary_origin else ()
+
+
 class SecurityHeadersMiddleware:
     """Appends the security headers to every response when the profile says so."""
 
@@ -125,17 +135,14 @@ class SecurityHeadersMiddleware:
         self.knobs = knobs
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        knobs = self.knobs()
-        added = SECURITY if knobs.security_headers else SECURITY[:1] if knobs.vary_origin else ()
+        added = security_headers(self.knobs())
         if scope["type"] != "http" or not added:
             await self.app(scope, receive, send)
             return
 
         async def add(message: Message) -> None:
             if message["type"] == "http.response.start" and not scope.get(BARE):
-                headers = list(message.get("headers", []))
-                headers.extend((k.encode(), v.encode()) for k, v in added)
-                message = {**message, "headers": headers}
+                message = {**message, "headers": [*message.get("headers", []), *added]}
             await send(message)
 
         await self.app(scope, receive, add)

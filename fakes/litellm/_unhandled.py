@@ -48,10 +48,15 @@ class UnhandledErrorMiddleware:
         except UnhandledError:
             if started or scope["type"] != "http":
                 raise
-            scope[BARE] = True
-            headers = [
-                (b"content-length", str(len(BODY)).encode()),
-                (b"content-type", b"application/json"),
-            ]
-            await send({"type": "http.response.start", "status": 500, "headers": headers})
-            await send({"type": "http.response.body", "body": BODY})
+            await send_bare(scope, send)
+
+
+async def send_bare(scope: Scope, send: Send) -> None:
+    """The catch-all 500, marked in the scope so no middleware adds its headers."""
+    scope[BARE] = True
+    headers = [
+        (b"content-length", str(len(BODY)).encode()),
+        (b"content-type", b"application/json"),
+    ]
+    await send({"type": "http.response.start", "status": 500, "headers": headers})
+    await send({"type": "http.response.body", "body": BODY})

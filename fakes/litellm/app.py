@@ -20,6 +20,7 @@ from fakes.http.control import control_routes
 from fakes.http.controltoken import ControlTokenMiddleware
 from fakes.litellm import _health, _messages, _routes
 from fakes.litellm._config import LitellmConfig
+from fakes.litellm._dispatch import ChatDispatch
 from fakes.litellm._errors import ProxyError, detail_response
 from fakes.litellm._headers import SecurityHeadersMiddleware
 from fakes.litellm._state import LitellmState
@@ -100,6 +101,7 @@ def create_litellm_app(
         return ProxyError(f"Request body exceeds the fake's limit of {limit} bytes", 413).response()
 
     middleware = [
+        Middleware(ChatDispatch, state=state, too_large=too_large),
         Middleware(SecurityHeadersMiddleware, knobs=lambda: state.knobs),
         Middleware(
             CaptureMiddleware,

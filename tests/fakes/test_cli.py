@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -313,3 +314,29 @@ def test_the_stack_labels_each_uvicorn_line_with_its_server() -> None:
     assert len(started) == 2
     assert any("[fake vLLM :" in line for line in started), started
     assert any("[fake LiteLLM :" in line for line in started), started
+
+
+class _Built(Exception):
+    """Raised in place of building the app: the config it was given is what was checked."""
+
+
+@pytest.mark.parametrize(("flags", "fast"), [((), True), (("--no-fast-path",), False)])
+def test_serve_litellm_no_fast_path_turns_the_chat_dispatch_off(
+    monkeypatch: pytest.MonkeyPatch, flags: tuple[str, ...], fast: bool
+) -> None:
+    import fakes.litellm
+
+    serve_module = importlib.import_module("fakes.cli.serve")  # the name is the click group
+
+    seen: list[bool] = []
+
+    def build(config: fakes.litellm.LitellmConfig, **kwargs: object) -> None:
+        seen.append(config.fast_path)
+        raise _Built
+
+    monkeypatch.setattr(fakes.litellm, "create_litellm_app", build)
+    monkeypatch.setattr(serve_module, "_bind", lambda *args: None)  # no socket: nothing is served
+    config = str(EXAMPLES / "litellm-config.yaml")
+    command = ["serve", "litellm", "--config", config, "--port", "0", *flags]
+    result = CliRunner().invoke(main, command)
+    assert isinstance(result.exception, _Built) and seen == [fast]

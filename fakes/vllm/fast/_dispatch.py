@@ -7,8 +7,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, NamedTuple
+from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,7 +23,7 @@ from fakes.vllm import _checks, _routes
 from fakes.vllm._state import VllmState
 from fakes.vllm.fast import _chat, _completions, _responses
 from fakes.vllm.fast._accept import Shape, plain_chat, plain_completion
-from fakes.vllm.fast._template import Answer, has_slot
+from fakes.vllm.fast._template import MORE_STRINGS, Answer, Bound, has_slot
 from fakes.vllm.wire.errors import VllmError
 
 _MAX_PLAIN_BODY = 64 * 1024  # larger bodies are not plain: read by the reference path
@@ -35,6 +35,7 @@ _JSON = b"application/json"
 _STREAM_HEADERS = [(b"content-type", b"text/event-stream; charset=utf-8")]
 _STREAM_TYPE = ("content-type", "text/event-stream; charset=utf-8")
 _DONE = b"data: [DONE]\n\n"
+_NO_DRAWS = (b"",) * len(MORE_STRINGS)
 
 Render = Callable[[VllmState, Shape, str, "str | None", "Reply | None"], Answer]
 
@@ -78,7 +79,8 @@ ROUTES = {
 }
 
 
-class _Plain(NamedTuple):
+@dataclass(slots=True)
+class _Plain:
     """What a plain body asks for: all of it follows from the bytes and the profile state."""
 
     parsed: dict[str, Any]
@@ -86,6 +88,9 @@ class _Plain(NamedTuple):
     prompt: int
     max_tokens: int | None
     model: str
+    # a kept body's answers by script rule (None: the default reply), the plain body's
+    # template bound to this body's prompt: a repeated body only joins its drawn values
+    answers: dict[int | None, tuple[Answer, Bound | None]] | None = field(default=None)
 
 
 class FastPathMiddleware:
@@ -163,7 +168,7 @@ class FastPathMiddleware:
             _checks.check_context(state, prompt, max_tokens)
         except VllmError:
             return None
-        plain = _Plain(parsed, shape, prompt, max_tokens, model)
+        plain = _Plain(parsed, shape, prompt, max_tokens, model, {} if keep else None)
         if keep:
             if len(self._kept) >= _MAX_KEPT:
                 self._kept.clear()
@@ -186,11 +191,32 @@ class FastPathMiddleware:
             self._cache[key] = answer
         return answer
 
-    def _rule(self, parsed: dict[str, Any], path: str) -> tuple[bool, int | None]:
+    def _bound(
+        self, route: _Route, path: str, plain: _Plain, rule: int | None
+    ) -> tuple[Answer, Bound | None]:
+        """The answer's template, and for a kept body its body template bound to the body."""
+        answers = plain.answers
+        if answers is not None and rule in answers:
+            return answers[rule]
+        answer = self._template(route, path, plain.shape, plain.model, rule)
+        if answers is not None:
+            bound = None
+            if answer.body is not None:
+                numbers = () if answer.numbers is None else answer.numbers(self.state, plain.prompt)
+                bound = answer.body.bind(plain.prompt, numbers)
+            answers[rule] = (answer, bound)
+            return answer, bound
+        return answer, None
+
+    def _rule(self, route: _Route, plain: _Plain, path: str) -> tuple[bool, int | None]:
         """Whether the fast path can write the reply, and the script rule that answers (its
         position; None for the default reply)."""
         player = self.state.player
-        rule = player.peek(parsed, path) if player.script.rules else None
+        rule = None
+        if player.script.rules:
+            parsed = plain.parsed
+            scripted = parsed if route.scripted is None else route.scripted(parsed, plain.model)
+            rule = player.peek(scripted, path)
         reply = None if rule is None else player.script.rules[rule].reply
         if reply is not None and reply.error is not None:
             return False, rule  # the reference path words the error
@@ -227,13 +253,12 @@ class FastPathMiddleware:
         plain = self._plain(route, path, body)
         if plain is None:
             return False
-        parsed, shape, prompt, max_tokens, model = plain
-        scripted = parsed if route.scripted is None else route.scripted(parsed, model)
-        writable, rule = self._rule(scripted, path)
+        shape, prompt, max_tokens, model = plain.shape, plain.prompt, plain.max_tokens, plain.model
+        writable, rule = self._rule(route, plain, path)
         if not writable:
             return False
         try:
-            answer = self._template(route, path, shape, model, rule)
+            answer, bound = self._bound(route, path, plain, rule)
         except Exception:  # a profile whose answer the templates cannot hold (a custom
             return False  # --profile file): nothing is sent yet, the reference path answers
         if max_tokens is None and answer.needed > state.config.max_model_len - prompt:
@@ -249,8 +274,8 @@ class FastPathMiddleware:
             ident = orjson.dumps(route.id_prefix(knobs) + given.decode("latin-1"))[1:-1]
         else:  # hex: nothing to escape
             ident = (route.id_prefix(knobs) + state.new_hex()).encode()
-        slots = (ident, b"%d" % state.now(), prompt)  # %d truncates as int() does
-        more = () if answer.more is None else answer.more(state, prompt)
+        created = b"%d" % state.now()  # %d truncates as int() does
+        draws = () if answer.draws is None else answer.draws(state)
         extra: list[tuple[bytes, bytes]] = []
         if knobs.x_request_id_response:  # 0.6.4: every answer echoes or makes one
             extra.append((b"x-request-id", given or state.uuid_hex().encode()))
@@ -266,7 +291,13 @@ class FastPathMiddleware:
         )
         try:
             if answer.body is not None:
-                await self._send_body(entry, answer.body.fill(*slots, *more), extra, send)
+                if bound is not None:
+                    payload = bound.fill((ident, created, *draws))
+                else:
+                    payload = answer.body.fill(
+                        ident, created, prompt, *self._more(answer, draws, prompt)
+                    )
+                await self._send_body(entry, payload, extra, send)
                 elapsed = time.monotonic() - started
                 state.metrics.finished(
                     model,
@@ -277,11 +308,20 @@ class FastPathMiddleware:
                     e2e=elapsed,
                 )
             else:
+                slots = (ident, created, prompt)
+                more = self._more(answer, draws, prompt)
                 await self._stream(entry, answer, slots, more, model, started, extra, receive, send)
         finally:
             entry.finished = entry.started + (time.monotonic() - started)
             state.log.updated(entry)
         return True
+
+    def _more(self, answer: Answer, draws: tuple[bytes, ...], prompt: int) -> tuple[bytes, ...]:
+        """Every more-slot's value by index, for Template.fill: the strings, then the numbers."""
+        if answer.numbers is None and not draws:
+            return ()
+        numbers = () if answer.numbers is None else answer.numbers(self.state, prompt)
+        return (*draws, *_NO_DRAWS[len(draws) :], *numbers)
 
     async def _send_body(
         self, entry: Exchange, payload: bytes, extra: list[tuple[bytes, bytes]], send: Send

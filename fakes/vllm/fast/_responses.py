@@ -53,7 +53,6 @@ _BODY_MESSAGE, _BODY_REASONING, _LAST_MESSAGE, _LAST_REASONING, _REASONING_ITEM,
     MORE_STRINGS[:6]
 )
 _DEFAULT_MAX_OUTPUT = MORE_NUMBERS[0]
-_UNUSED = (b"",) * (len(MORE_STRINGS) + len(MORE_NUMBERS))
 
 
 def _plain_item(item: Any) -> bool:
@@ -169,7 +168,8 @@ def render(
             needed,
             plan.completion_tokens,
             plan.finish_reason,
-            more=_more(knobs, stream=False, after_reasoning=False),
+            draws=_draws(knobs, stream=False, after_reasoning=False),
+            numbers=_numbers,
         )
     steps, reasoning, length = responses_stream.engine_steps(knobs, plan, config.auto_tools)
     if knobs.responses_completed_last_step:
@@ -190,32 +190,41 @@ def render(
         needed,
         plan.completion_tokens,
         plan.finish_reason,
-        more=_more(knobs, stream=True, after_reasoning=bool(reasoning)),
+        draws=_draws(knobs, stream=True, after_reasoning=bool(reasoning)),
+        numbers=_numbers,
         done=False,  # a responses stream ends with response.completed, no [DONE]
     )
 
 
-def _more(
+def _draws(
     knobs: Knobs, *, stream: bool, after_reasoning: bool
-) -> Callable[[VllmState, int], tuple[bytes, ...]]:
-    """One request's more-slot values, drawn as fakes/vllm/_routes.py draws them after the
+) -> Callable[[VllmState], tuple[bytes, ...]]:
+    """One request's string more-slots, drawn as fakes/vllm/_routes.py draws them after the
     response id: the body's two item hexes, the last-step body's two (0.11.1-0.13), the
-    streamed reasoning and message item ids; then the default max_output_tokens."""
-    last_step = stream and knobs.responses_completed_last_step
-    unused = _UNUSED[: len(MORE_STRINGS) - 6]
+    streamed reasoning and message item ids."""
+    if not stream:
 
-    def more(state: VllmState, prompt: int) -> tuple[bytes, ...]:
+        def body(state: VllmState) -> tuple[bytes, ...]:
+            new_hex = state.new_hex
+            return (new_hex().encode(), new_hex().encode())
+
+        return body
+    last_step = knobs.responses_completed_last_step
+
+    def streamed(state: VllmState) -> tuple[bytes, ...]:
         new_hex = state.new_hex
         body = (new_hex().encode(), new_hex().encode())
-        left = str(max(state.config.max_model_len - prompt, 1)).encode()
-        if not stream:
-            return (*body, b"", b"", b"", b"", *unused, left, b"")
         last = (new_hex().encode(), new_hex().encode()) if last_step else (b"", b"")
         new_uuid = state.new_uuid
         reasoning = responses_stream.reasoning_item_id(knobs, new_hex, new_uuid)
         message = responses_stream.message_item_id(
             knobs, new_hex, new_uuid, after_reasoning=after_reasoning
         )
-        return (*body, *last, reasoning.encode(), message.encode(), *unused, left, b"")
+        return (*body, *last, reasoning.encode(), message.encode())
 
-    return more
+    return streamed
+
+
+def _numbers(state: VllmState, prompt: int) -> tuple[bytes, ...]:
+    """The number more-slots: the default max_output_tokens, the context the prompt leaves."""
+    return (b"%d" % max(state.config.max_model_len - prompt, 1),)

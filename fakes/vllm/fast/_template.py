@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     from fakes.vllm._state import VllmState
@@ -58,7 +59,7 @@ def has_slot(text: str) -> bool:
 class Template:
     """The rendered bytes as a %-format: the literal parts escaped, a placeholder per slot."""
 
-    __slots__ = ("_format", "_slots")
+    __slots__ = ("_format", "_pieces", "_slots")
 
     def __init__(self, rendered: bytes) -> None:
         pieces: list[bytes] = []
@@ -81,6 +82,7 @@ class Template:
             end = found.end()
         pieces.append(rendered[end:].replace(b"%", b"%%"))
         self._format = b"".join(pieces)
+        self._pieces = tuple(pieces[::2])  # the literal parts, around each slot
         self._slots = tuple(slots)
 
     def fill(self, ident: bytes, created: bytes, prompt: int, *more: bytes) -> bytes:
@@ -99,6 +101,47 @@ class Template:
             ]
         )
 
+    def bind(self, prompt: int, numbers: tuple[bytes, ...]) -> Bound:
+        """This template with what one body fixes filled in: the prompt's count and the
+        number more-slots (``numbers``, by index). What is left are the values drawn per
+        request: the id, "created" and the string more-slots."""
+        pieces = [self._pieces[0]]
+        picks: list[int] = []  # where each placeholder's value sits in Bound.fill's values
+        for slot, literal in zip(self._slots, self._pieces[1:], strict=True):
+            if slot is not None and slot >= 0:  # digits: nothing to escape
+                pieces[-1] += b"%d" % (prompt + slot)
+            elif slot is not None and slot <= _MORE_FIRST - len(MORE_STRINGS):
+                pieces[-1] += numbers[_MORE_FIRST - slot - len(MORE_STRINGS)].replace(b"%", b"%%")
+            else:
+                pieces[-1] += b"%s"
+                picks.append(
+                    0 if slot is None else 1 if slot == _CREATED else 2 + _MORE_FIRST - slot
+                )
+            pieces[-1] += literal
+        return Bound(b"".join(pieces), tuple(picks))
+
+
+class Bound:
+    """A template bound to one body (see Template.bind): a request only joins its drawn
+    values into it."""
+
+    __slots__ = ("_format", "_pick")
+
+    def __init__(self, format: bytes, picks: tuple[int, ...]) -> None:
+        self._format = format
+        # itemgetter of one index gives the value, not a 1-tuple: % takes a lone bytes alike
+        self._pick: Callable[[tuple[bytes, ...]], Any] = itemgetter(*picks) if picks else _nothing
+
+    def fill(self, values: tuple[bytes, ...]) -> bytes:
+        """``values``: the id (as it sits inside a JSON string), "created", then the string
+        more-slots by index."""
+        filled: bytes = self._format % self._pick(values)
+        return filled
+
+
+def _nothing(values: tuple[bytes, ...]) -> tuple[()]:
+    return ()
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -110,7 +153,9 @@ class Answer:
     needed: int  # tokens the answer generates before any length cut
     completion_tokens: int
     finish_reason: str
-    # the more-slots' values of one request, drawn from the state's id sources in the order
-    # the reference path draws them (after the id), and given the prompt's token count
-    more: Callable[[VllmState, int], tuple[bytes, ...]] | None = None
+    # the string more-slots' values of one request, by index, drawn from the state's id
+    # sources in the order the reference path draws them (after the id)
+    draws: Callable[[VllmState], tuple[bytes, ...]] | None = None
+    # the number more-slots' values, by index: they follow from the prompt's token count
+    numbers: Callable[[VllmState, int], tuple[bytes, ...]] | None = None
     done: bool = True  # the stream ends with "data: [DONE]"

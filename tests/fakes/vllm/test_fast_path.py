@@ -547,17 +547,42 @@ def test_a_kept_body_follows_the_profile_and_the_script() -> None:
     assert answers[1][0] == 400
 
 
-def test_a_long_plain_body_is_answered_but_not_kept() -> None:
+@pytest.mark.parametrize("path", [CHAT, RESPONSES])
+def test_a_long_plain_body_is_answered_but_not_kept(path: str) -> None:
+    """A long body's answer is filled from the shape's template, a kept one's from the
+    template bound to the body: the same bytes either way."""
     profile = PROFILE_LIST[-1]
     fast, reference = _app(profile, fast=True), _app(profile, fast=False)
     sizes = []
     for words in (10, 600):  # about 60 bytes, then about 3 KiB
         message = {"role": "user", "content": "word " * words}
-        body = orjson.dumps({"model": "fake-model", "messages": [message]})
-        got, expected, answered = _both(fast, reference, body, {})
-        assert answered and got == expected
-        sizes.append(len(body))
+        body = {"model": "fake-model", "messages": [message]}
+        raw = orjson.dumps(_as_responses(body) if path == RESPONSES else body)
+        for _ in range(2):
+            got, expected, answered = _both(fast, reference, raw, {}, path)
+            assert answered and got == expected
+        sizes.append(len(raw))
     assert [len(body) for _, body in _fast_middleware(fast)._kept] == sizes[:1]
+
+
+@pytest.mark.parametrize("path", [CHAT, COMPLETIONS, RESPONSES])
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_repeated_body_follows_its_script_rule_by_rule(path: str, stream: bool) -> None:
+    """A kept body keeps its answer per script rule: the same body answered by a rule twice,
+    then by the default reply, gives the reference path's bytes each time."""
+    profile = PROFILE_LIST[-1]
+    setup = {"script": SCRIPTS["twice then lorem"]}
+    fast, reference = _app(profile, fast=True, **setup), _app(profile, fast=False, **setup)
+    body: dict[str, Any] = {"model": "fake-model", "messages": [{"role": "user", "content": "a"}]}
+    body = {CHAT: body, COMPLETIONS: _as_completion(body), RESPONSES: _as_responses(body)}[path]
+    raw = orjson.dumps({**body, "stream": stream})
+    answers = []
+    for _ in range(4):
+        got, expected, answered = _both(fast, reference, raw, {}, path)
+        assert answered and got == expected
+        answers.append(b"".join(m.get("body", b"") for m in got[1:]))
+    assert [b"Only" in answer for answer in answers] == [True, True, False, False]
+    assert len(_fast_middleware(fast)._kept) == 1
 
 
 # --- /v1/responses ---------------------------------------------------------------------------
