@@ -13,6 +13,7 @@ from fakes.http.eventstream import EventStreamResponse
 from fakes.http.jsonlimit import MAX_DEPTH, TOO_DEEP, too_deep
 from fakes.litellm import _errors, _estimate, _usage
 from fakes.litellm._bodies import MOCK_USAGE, chat_body, mock_body, mock_stream
+from fakes.litellm._bridge_stream import bridged_events
 from fakes.litellm._completions import completion_body, completion_stream
 from fakes.litellm._config import MOCK_TEXT, Deployment
 from fakes.litellm._headers import UPSTREAM, CallInfo, stream_extra
@@ -323,22 +324,20 @@ async def responses(request: Request) -> Answer:
             if deployment.answers_itself:
                 text = deployment.mock_response or MOCK_TEXT
                 answer = mock_body(knobs, deployment, text)
-                return _json(bridged_body(deployment, answer), headers=call.headers(no_upstream))
+                return _json(
+                    bridged_body(knobs, deployment, answer), headers=call.headers(no_upstream)
+                )
             chat["stream"] = stream
             if stream:
                 chat["stream_options"] = {"include_usage": True}
             opened = await open_upstream(state, deployment, "/chat/completions", chat, call)
-            if stream:  # seen on 1.74: no deployment headers on a bridged stream
-                names = [h for h in knobs.stream_headers if h not in _DEPLOYMENT_HEADERS]
-                headers = call.headers(names) + stream_extra(knobs)
-                estimate = _estimate.prompt_tokens(chat, None, knobs.estimate_special_tokens_fail)
-                events = bridged_stream(deployment, opened.response, opened.aclose, estimate)
-                return _stream(events, headers)
+            if stream:
+                return _bridged_stream(knobs, call, deployment, body, chat, opened)
             try:
                 data = orjson.loads(await opened.response.aread())
             finally:
                 await opened.aclose()
-            return _json(bridged_body(deployment, data), headers=call.headers(no_upstream))
+            return _json(bridged_body(knobs, deployment, data), headers=call.headers(no_upstream))
         forwarded = forwarded_request(body, deployment.upstream_model)
         opened = await open_upstream(state, deployment, "/responses", forwarded, call)
         if stream:
@@ -358,6 +357,39 @@ async def responses(request: Request) -> Answer:
         if knobs.responses_error_version and error.headers:
             error.headers.append(("x-litellm-version", state.version))
         return error.response()
+
+
+def _bridged_stream(
+    knobs: LitellmKnobs,
+    call: CallInfo,
+    deployment: Deployment,
+    body: JSONObject,
+    chat: JSONObject,
+    opened: Opened,
+) -> EventStreamResponse:
+    """A bridged stream, routed or not: 1.74's deltas and response.completed, read from the
+    upstream's chunks without the deployment headers (seen); 1.80's events, read from the
+    proxy's own chat stream (``bridge_stream_events``)."""
+    if knobs.bridge_stream_headers is not None:
+        names = list(knobs.bridge_stream_headers)
+    else:
+        names = [h for h in knobs.stream_headers if h not in _DEPLOYMENT_HEADERS]
+    headers = call.headers(names) + stream_extra(knobs)
+    if not knobs.bridge_stream_events:
+        estimate = _estimate.prompt_tokens(chat, None, knobs.estimate_special_tokens_fail)
+        events = bridged_stream(knobs, deployment, opened.response, opened.aclose, estimate)
+        return _stream(events, headers)
+    ctx = StreamContext(
+        knobs,
+        deployment,
+        include_usage=True,  # the bridge always asks (transformation.py:215-224 in 1.80.17)
+        prompt_tokens=_estimate.prompt_tokens(
+            chat, knobs.estimate_chunk_chars, knobs.estimate_special_tokens_fail
+        ),
+        model_group_footer=False,
+    )
+    chat_stream = relay(ctx, opened.response, opened.aclose)
+    return _stream(bridged_events(knobs, deployment, body, chat_stream), headers)
 
 
 def _bridges(knobs: LitellmKnobs, deployment: Deployment) -> bool:
@@ -397,24 +429,16 @@ async def _routed_responses(
     deployment = call.deployment
     assert deployment is not None
     if stream:
-        names = list(knobs.stream_headers)
-        if bridge:  # seen on 1.74: no deployment headers on a bridged stream, routed or not
-            names = [h for h in names if h not in _DEPLOYMENT_HEADERS]
-        headers = call.headers(names) + stream_extra(knobs)
         if bridge:
-            estimate = _estimate.prompt_tokens(
-                chat_request(body, deployment.upstream_model),
-                None,
-                knobs.estimate_special_tokens_fail,
-            )
-            events = bridged_stream(deployment, opened.response, opened.aclose, estimate)
-            return _stream(events, headers)
+            chat = chat_request(body, deployment.upstream_model)
+            return _bridged_stream(knobs, call, deployment, body, chat, opened)
+        headers = call.headers(list(knobs.stream_headers)) + stream_extra(knobs)
         _began, chunks = await opened_stream(opened.response)
         return _stream(forwarded_stream(deployment, chunks, opened.aclose), headers)
     data = orjson.loads(await read(opened.response))
     if bridge:  # seen on 1.74: the bridge passes on none of the upstream's headers
         names = [h for h in knobs.chat_headers if h != UPSTREAM]
-        return _json(bridged_body(deployment, data), headers=call.headers(names))
+        return _json(bridged_body(knobs, deployment, data), headers=call.headers(names))
     answer = forwarded_body(deployment, data)
     if call.fallbacks:  # as a routed chat call: a fallback's answer keeps the upstream's model
         answer["model"] = data.get("model", answer["model"])

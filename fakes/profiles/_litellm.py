@@ -230,6 +230,27 @@ class LitellmKnobs(BaseModel):
     responses: ResponsesMode = ResponsesMode.FORWARD
     responses_error_version: bool = True  # /v1/responses errors add x-litellm-version
     responses_cooldown: bool = True  # a forwarded /v1/responses 404 cools the deployment down
+    # /v1/responses bridged to a chat call (responses: bridge), the answer converted back:
+    # item and response statuses mapped from the finish reason (completed; incomplete for
+    # length and content_filter); False: the finish reason is the item's status
+    bridge_mapped_status: bool = False
+    bridge_text_config: bool = True  # text {"format": null, "verbosity": null}; False: {}
+    # the reasoning item's id is rs_ and Python's hash() of its text (random per process);
+    # False: the chat id and "_reasoning"
+    bridge_reasoning_hash_id: bool = False
+    bridge_usage_cost: bool = False  # the body's usage ends with "cost": null
+    # usage details from the chat usage's prompt/completion_tokens_details (False: nulls)
+    bridge_usage_details: bool = False
+    # a function_call item's keys, in order (openai's ResponseFunctionToolCall as installed)
+    bridge_function_call_keys: tuple[str, ...] = (
+        "arguments", "call_id", "name", "type", "id", "status",
+    )  # fmt: skip
+    # a bridged stream opens with response.created, .in_progress, output_item.added and
+    # content_part.added and closes with the three .done events, all read from the proxy's own
+    # chat stream; False: only the deltas and response.completed
+    bridge_stream_events: bool = False
+    # a bridged stream's headers; None: the stream's, without the deployment's
+    bridge_stream_headers: tuple[str, ...] | None = None
     models_max_tokens: bool = True  # /v1/models learns max_input/output_tokens upstream
     readiness_detail: bool = False  # readiness lists cache, version, callbacks
     # Response headers (names; "llm_provider-*" stands for the upstream's headers)
