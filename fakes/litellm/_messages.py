@@ -60,7 +60,7 @@ def _error_body(knobs: LitellmKnobs, error: _errors.ProxyError) -> Response:
 def _unknown_model(knobs: LitellmKnobs, model: object) -> _errors.ProxyError:
     if knobs.messages_anthropic_errors:
         return _errors.unknown_model(knobs, ROUTE, model)
-    text = f"completion: Invalid model name passed in model={model}"
+    text = knobs.messages_unknown_model_text.format(model=model)
     return _errors.ProxyError(f"400: { {'error': text}!r}", 400, "None", "None")
 
 
@@ -150,12 +150,15 @@ def chat_request(body: JSONObject, upstream_model: str) -> JSONObject:
     return chat
 
 
-def _usage(usage: Any) -> JSONObject:
+def _usage(usage: Any, *, total: bool = False) -> JSONObject:
     usage = usage if isinstance(usage, dict) else {}
-    return {
+    out: JSONObject = {
         "input_tokens": usage.get("prompt_tokens") or 0,
         "output_tokens": usage.get("completion_tokens") or 0,
     }
+    if total:
+        out["total_tokens"] = out["input_tokens"] + out["output_tokens"]
+    return out
 
 
 def message_body(knobs: LitellmKnobs, deployment: Deployment, data: JSONObject) -> JSONObject:
@@ -170,21 +173,22 @@ def message_body(knobs: LitellmKnobs, deployment: Deployment, data: JSONObject) 
             arguments = orjson.loads(function.get("arguments") or "{}")
         except orjson.JSONDecodeError:
             arguments = {}
-        content.append(
-            {
-                "type": "tool_use",
-                "id": call.get("id"),
-                "name": function.get("name"),
-                "input": arguments,
-            }
-        )
+        block: JSONObject = {
+            "type": "tool_use",
+            "id": call.get("id"),
+            "name": function.get("name"),
+            "input": arguments,
+        }
+        if knobs.messages_tool_use_provider_fields:
+            block["provider_specific_fields"] = None
+        content.append(block)
     body: JSONObject = {
         "id": data.get("id"),
         "type": "message",
         "role": "assistant",
         "model": model_name(knobs.messages_body_model, deployment),
         "stop_sequence": None,
-        "usage": _usage(data.get("usage")),
+        "usage": _usage(data.get("usage"), total=knobs.messages_usage_total),
         "content": content,
         "stop_reason": _STOP.get(str(choice.get("finish_reason")), "end_turn"),
     }
@@ -239,7 +243,7 @@ async def message_stream(
         async for chunk in _chunks(response):
             if start is None:
                 usage0: JSONObject = {"input_tokens": 0, "output_tokens": 0}
-                if knobs.messages_start_compact:
+                if knobs.messages_start_cache_tokens:
                     usage0 |= {"cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
                 field = knobs.messages_start_model
                 name = (
@@ -290,8 +294,9 @@ async def message_stream(
                                 }
                             )
                             continue
-                    if function.get("arguments"):
-                        delta({"type": "input_json_delta", "partial_json": function["arguments"]})
+                    arguments = function.get("arguments")
+                    if arguments or (arguments == "" and knobs.messages_empty_arguments_delta):
+                        delta({"type": "input_json_delta", "partial_json": arguments})
             for event in out:
                 yield event
             out.clear()
@@ -325,11 +330,17 @@ async def messages(request: Request) -> Response | EventStreamResponse:
             error = _unknown_model(knobs, model)
             error.headers = call.headers(knobs.messages_unknown_model_headers)
             raise error
+        # without the Anthropic adapter's checks the router picks a deployment first, and the
+        # call to it finds max_tokens missing (seen: 1.80.17 names the deployment's model id)
+        picked_first = not knobs.messages_anthropic_errors
+        if picked_first:
+            deployment = _routes._pick(state, call, str(model), group)
         if "max_tokens" not in body:
             error = _missing_max_tokens(knobs)
             error.headers = call.headers(knobs.messages_missing_max_tokens_headers)
             raise error
-        deployment = _routes._pick(state, call, str(model), group)
+        if not picked_first:
+            deployment = _routes._pick(state, call, str(model), group)
         stream = bool(body.get("stream"))
         chat = chat_request(body, deployment.upstream_model)
         if stream:

@@ -41,8 +41,9 @@ def none_content(body: JSONObject) -> bool:
     )
 
 
-def chat_request(body: JSONObject, upstream_model: str) -> JSONObject:
-    """The chat request a Responses request becomes."""
+def chat_request(body: JSONObject, upstream_model: str, *, drop_none: bool = False) -> JSONObject:
+    """The chat request a Responses request becomes; ``drop_none``: an input message with
+    content null is left out (1.80.17 transformation.py:684-688)."""
     messages: list[JSONObject] = []
     if isinstance(body.get("instructions"), str):
         messages.append({"role": "system", "content": body["instructions"]})
@@ -51,6 +52,8 @@ def chat_request(body: JSONObject, upstream_model: str) -> JSONObject:
         messages.append({"role": "user", "content": given})
     elif isinstance(given, list):
         for item in given:
+            if drop_none and isinstance(item, dict) and item.get("content", "") is None:
+                continue
             if isinstance(item, dict) and "role" in item:
                 messages.append(
                     {"role": item["role"], "content": tokens.text_of(item.get("content"))}

@@ -42,15 +42,6 @@ MODELS_CREATED = 1677610602  # a fixed "created" on every /v1/models entry
 # LiteLLM's bundled cost map (USD per input, output token) for the mock models it prices
 MOCK_PRICES = {"gpt-4o": (2.5e-06, 1e-05)}
 KNOWN_MODELS = {"gpt-4o": ("chat", 128000, 16384), "gpt-4o-mini": ("chat", 128000, 16384)}
-SUCCESS_CALLBACKS = [
-    "sync_deployment_callback_on_success",
-    "_PROXY_VirtualKeyModelMaxBudgetLimiter",
-    "ForwardClientSideHeadersByModelGroup",
-    "_PROXY_MaxBudgetLimiter",
-    "_PROXY_MaxParallelRequestsHandler",
-    "_PROXY_CacheControlCheck",
-    "ServiceLogging",
-]
 Answer = Response | EventStreamResponse
 _DEPLOYMENT_HEADERS = ("x-litellm-model-id", "x-litellm-model-api-base")
 
@@ -318,8 +309,8 @@ async def responses(request: Request) -> Answer:
         no_upstream = [h for h in knobs.chat_headers if h != UPSTREAM]
         bridged = _bridges(knobs, deployment)
         if deployment.answers_itself or bridged:
-            chat = chat_request(body, deployment.upstream_model)
-            if bridged and none_content(body):
+            chat = chat_request(body, deployment.upstream_model, drop_none=knobs.bridge_drops_none)
+            if bridged and none_content(body) and not knobs.bridge_drops_none:
                 raise _errors.bridge_none_content(knobs, deployment, call)
             if deployment.answers_itself:
                 text = deployment.mock_response or MOCK_TEXT
@@ -406,7 +397,7 @@ async def _routed_responses(
     recordings/litellm/router-responses-litellm-*.json."""
     knobs = state.knobs
     bridge = knobs.responses is ResponsesMode.BRIDGE
-    if bridge and none_content(body):
+    if bridge and none_content(body) and not knobs.bridge_drops_none:
         group = state.config.group(model)
         raise _errors.bridge_none_content(knobs, group[0], call)
 
@@ -414,7 +405,7 @@ async def _routed_responses(
         if not _bridges(knobs, deployment):
             sent = forwarded_request(body, deployment.upstream_model)
             return await attempt_upstream(state, deployment, "/responses", sent, call)
-        chat = chat_request(body, deployment.upstream_model)
+        chat = chat_request(body, deployment.upstream_model, drop_none=knobs.bridge_drops_none)
         chat["stream"] = stream
         if stream:
             chat["stream_options"] = {"include_usage": True}
@@ -430,7 +421,7 @@ async def _routed_responses(
     assert deployment is not None
     if stream:
         if bridge:
-            chat = chat_request(body, deployment.upstream_model)
+            chat = chat_request(body, deployment.upstream_model, drop_none=knobs.bridge_drops_none)
             return _bridged_stream(knobs, call, deployment, body, chat, opened)
         headers = call.headers(list(knobs.stream_headers)) + stream_extra(knobs)
         _began, chunks = await opened_stream(opened.response)
@@ -546,7 +537,7 @@ async def readiness(request: Request) -> Response:
         body |= {
             "cache": None,
             "litellm_version": state.version,
-            "success_callbacks": SUCCESS_CALLBACKS,
+            "success_callbacks": list(state.knobs.readiness_callbacks),
             "use_aiohttp_transport": True,
         }
     return _json(body)

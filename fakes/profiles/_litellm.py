@@ -83,10 +83,16 @@ class LitellmKnobs(BaseModel):
     messages_anthropic_errors: bool = True  # errors as {"type": "error", "error": {...}}
     messages_body_model: ModelField = ModelField.ALIAS
     messages_stop_details: bool = True  # the body ends with "stop_details": null
-    messages_start_compact: bool = True  # message_start compact, usage with cache counts
+    messages_start_compact: bool = True  # message_start compact (False: spaced)
+    messages_start_cache_tokens: bool = True  # message_start's usage has cache counts (0)
+    messages_usage_total: bool = False  # a body's usage ends with total_tokens
+    # a body's tool_use block ends with "provider_specific_fields": null
+    messages_tool_use_provider_fields: bool = False
     messages_start_model: ModelField = ModelField.ALIAS
     messages_text_block_first: bool = False  # a text block opens every stream, tools or not
     messages_tool_header_delta: bool = False  # the tool_use start is followed by partial_json ""
+    # a tool-call delta with empty arguments still gives partial_json "" (False: none)
+    messages_empty_arguments_delta: bool = False
     messages_trailing_empty_delta: bool = False  # a text_delta "" after the last block stop
     # on the unknown-model 400 and the missing-max_tokens 400
     messages_unknown_model_headers: tuple[str, ...] = (
@@ -94,6 +100,8 @@ class LitellmKnobs(BaseModel):
         "x-litellm-key-spend",
     )  # fmt: skip
     messages_missing_max_tokens_headers: tuple[str, ...] = ("x-litellm-call-id",)
+    # an unknown model's message without Anthropic errors: "400: {'error': <this>}"
+    messages_unknown_model_text: str = "completion: Invalid model name passed in model={model}"
     messages_headers: tuple[str, ...] = (
         "x-litellm-call-id", "x-litellm-model-id", "x-litellm-model-name", "x-litellm-version",
         "x-litellm-key-spend", "x-litellm-response-duration-ms",
@@ -234,6 +242,8 @@ class LitellmKnobs(BaseModel):
     # item and response statuses mapped from the finish reason (completed; incomplete for
     # length and content_filter); False: the finish reason is the item's status
     bridge_mapped_status: bool = False
+    # an input message with content null is left out of the chat call (False: a 500)
+    bridge_drops_none: bool = False
     bridge_text_config: bool = True  # text {"format": null, "verbosity": null}; False: {}
     # the reasoning item's id is rs_ and Python's hash() of its text (random per process);
     # False: the chat id and "_reasoning"
@@ -253,6 +263,12 @@ class LitellmKnobs(BaseModel):
     bridge_stream_headers: tuple[str, ...] | None = None
     models_max_tokens: bool = True  # /v1/models learns max_input/output_tokens upstream
     readiness_detail: bool = False  # readiness lists cache, version, callbacks
+    # ... these success callbacks, in order (the proxy's registered hooks)
+    readiness_callbacks: tuple[str, ...] = (
+        "sync_deployment_callback_on_success", "_PROXY_VirtualKeyModelMaxBudgetLimiter",
+        "ForwardClientSideHeadersByModelGroup", "_PROXY_MaxBudgetLimiter",
+        "_PROXY_MaxParallelRequestsHandler", "_PROXY_CacheControlCheck", "ServiceLogging",
+    )  # fmt: skip
     # Response headers (names; "llm_provider-*" stands for the upstream's headers)
     chat_headers: tuple[str, ...] = ()
     stream_headers: tuple[str, ...] = ()

@@ -10,6 +10,7 @@ import orjson
 
 from fakes.litellm import resolve_litellm_profile
 from fakes.litellm._bridge_stream import Built, delta_event, tool_choice
+from fakes.litellm._responses import chat_request
 from tests.fakes.litellm.conftest import AUTH
 
 OPENING = [
@@ -122,3 +123,11 @@ def test_the_bridge_knobs_by_release() -> None:
     assert old.bridge_stream_headers is None
     assert new.bridge_stream_headers is not None
     assert "x-litellm-model-id" in new.bridge_stream_headers
+
+
+def test_a_message_with_content_null_is_left_out_of_the_chat_call() -> None:
+    body = {"input": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": None}]}
+    kept = chat_request(body, "m")["messages"]
+    dropped = chat_request(body, "m", drop_none=True)["messages"]
+    assert [m["role"] for m in kept] == ["user", "assistant"]
+    assert dropped == [{"role": "user", "content": "hi"}]
