@@ -73,8 +73,10 @@ def _chunks(
                 "model": _model(knobs, deployment),
                 "choices": [choice],
             }
+        # 1.74: a fresh id on every chunk; 1.80: the upstream's
+        fresh = f"chatcmpl-{uuid.uuid4()}"
         return {
-            "id": f"chatcmpl-{uuid.uuid4()}",
+            "id": str(upstream.get("id", fresh)) if knobs.completion_stream_upstream_id else fresh,
             "object": "text_completion",
             "created": created,
             "model": _model(knobs, deployment),

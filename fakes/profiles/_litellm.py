@@ -158,6 +158,8 @@ class LitellmKnobs(BaseModel):
     # the choice carries the upstream's own choice keys as provider_specific_fields ({} when
     # there are none); False: no such key at all
     choice_provider_fields: bool = True
+    # ... False and this: the upstream's non-null choice keys still land there (a stop string)
+    choice_nonnull_provider_fields: bool = False
     # an upstream's prompt_tokens_details dict read into litellm's PromptTokensDetailsWrapper,
     # dumped with these keys in this order (nulls included): /v1/completions bodies, and chat
     # bodies where null fields stay (keep_null_fields)
@@ -168,6 +170,10 @@ class LitellmKnobs(BaseModel):
     # vLLM's "reasoning" (0.12+) in a message becomes "reasoning_content"; 1.110 also keeps it
     # under provider_specific_fields, with the upstream's "refusal"
     message_reasoning_extras: bool = True
+    # the upstream message's non-null keys litellm's Message lacks (vLLM 0.12+'s reasoning) and
+    # its reasoning text land in the message's provider_specific_fields
+    message_nonnull_provider_fields: bool = False
+    message_null_content_last: bool = True  # tool calls with content null: content last
     # an answer whose system_fingerprint is "fp_ollama" gets an id of the proxy's own
     # (chatcmpl-<uuid>), the upstream's as provider_specific_fields.original_response_id; a
     # stream also passes the upstream's usage chunk on as an empty delta and always ends with
@@ -203,6 +209,8 @@ class LitellmKnobs(BaseModel):
     # /v1/completions
     completions_alias: bool = True  # the alias in bodies; False: the upstream model, fresh
     # chatcmpl-<uuid> ids and zero usage on every streamed chunk (1.74)
+    # ... and with it False, a stream's chunks keep the upstream's id (cmpl-...)
+    completion_stream_upstream_id: bool = False
     # an upstream error on /v1/completions is named "OpenAIException - Error code: N - ..."
     # (its OpenAI text-completion client's) and carries no x-litellm headers
     completions_openai_errors: bool = False
