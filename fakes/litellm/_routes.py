@@ -11,9 +11,10 @@ from starlette.responses import Response
 
 from fakes.http.eventstream import EventStreamResponse
 from fakes.http.jsonlimit import MAX_DEPTH, TOO_DEEP, too_deep
-from fakes.litellm import _errors, _estimate, _usage
+from fakes.litellm import _bridge_trace, _errors, _estimate, _usage
 from fakes.litellm._bodies import MOCK_USAGE, chat_body, mock_body, mock_stream
 from fakes.litellm._bridge_stream import bridged_events
+from fakes.litellm._bridge_trace import named_chat_choice
 from fakes.litellm._completions import completion_body, completion_stream
 from fakes.litellm._config import MOCK_TEXT, Deployment
 from fakes.litellm._headers import UPSTREAM, CallInfo, stream_extra
@@ -323,7 +324,7 @@ async def responses(request: Request) -> Answer:
                 chat["stream_options"] = {"include_usage": True}
             opened = await open_upstream(state, deployment, "/chat/completions", chat, call)
             if stream:
-                return _bridged_stream(knobs, call, deployment, body, chat, opened)
+                return await _bridged_stream(knobs, call, deployment, body, chat, opened)
             try:
                 data = orjson.loads(await opened.response.aread())
             finally:
@@ -350,14 +351,14 @@ async def responses(request: Request) -> Answer:
         return error.response()
 
 
-def _bridged_stream(
+async def _bridged_stream(
     knobs: LitellmKnobs,
     call: CallInfo,
     deployment: Deployment,
     body: JSONObject,
     chat: JSONObject,
     opened: Opened,
-) -> EventStreamResponse:
+) -> Answer:
     """A bridged stream, routed or not: 1.74's deltas and response.completed, read from the
     upstream's chunks without the deployment headers (seen); 1.80's events, read from the
     proxy's own chat stream (``bridge_stream_events``)."""
@@ -366,6 +367,11 @@ def _bridged_stream(
     else:
         names = [h for h in knobs.stream_headers if h not in _DEPLOYMENT_HEADERS]
     headers = call.headers(names) + stream_extra(knobs)
+    if knobs.bridge_stream_events and named_chat_choice(body.get("tool_choice")):
+        # response.created fails its validation before the first event (_bridge_trace)
+        await opened.aclose()
+        message = _bridge_trace.message(body["tool_choice"])
+        return _errors.ProxyError(message, 500, "None", "None", headers=headers).response()
     if not knobs.bridge_stream_events:
         estimate = _estimate.prompt_tokens(chat, None, knobs.estimate_special_tokens_fail)
         events = bridged_stream(knobs, deployment, opened.response, opened.aclose, estimate)
@@ -422,7 +428,7 @@ async def _routed_responses(
     if stream:
         if bridge:
             chat = chat_request(body, deployment.upstream_model, drop_none=knobs.bridge_drops_none)
-            return _bridged_stream(knobs, call, deployment, body, chat, opened)
+            return await _bridged_stream(knobs, call, deployment, body, chat, opened)
         headers = call.headers(list(knobs.stream_headers)) + stream_extra(knobs)
         _began, chunks = await opened_stream(opened.response)
         return _stream(forwarded_stream(deployment, chunks, opened.aclose), headers)

@@ -265,7 +265,8 @@ class LitellmKnobs(BaseModel):
     )  # fmt: skip
     # a bridged stream opens with response.created, .in_progress, output_item.added and
     # content_part.added and closes with the three .done events, all read from the proxy's own
-    # chat stream; False: only the deltas and response.completed
+    # chat stream (a chat-form named tool_choice fails response.created: a JSON 500 with
+    # the pydantic traceback); False: only the deltas and response.completed
     bridge_stream_events: bool = False
     # a bridged stream's headers; None: the stream's, without the deployment's
     bridge_stream_headers: tuple[str, ...] | None = None

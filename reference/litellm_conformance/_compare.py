@@ -45,6 +45,10 @@ _COOLDOWN_LIST = re.compile(r"cooldown_list=\[.*\]$", re.DOTALL)
 _TAKEN = re.compile(r"time taken=[0-9.]+ seconds")
 
 
+# Tracebacks in error bodies (1.80's bridge) name the installation's folder
+_SITE_PACKAGES = re.compile(r"/[^\s\"'\\]*?/site-packages/")
+
+
 def scrub(text: str) -> str:
     def one(match: re.Match[str]) -> str:
         prefix = match.group("prefix") or match.group("prefix2") or match.group("prefix3")
@@ -52,7 +56,7 @@ def scrub(text: str) -> str:
             return prefix + "<id>"
         return "<uuid>" if match.group("uuid") else "<model-id>"
 
-    text = _TAKEN.sub("time taken=<seconds> seconds", text)
+    text = _SITE_PACKAGES.sub("<site-packages>/", _TAKEN.sub("time taken=<seconds> seconds", text))
     return _IDS.sub(one, _COOLDOWN_LIST.sub("cooldown_list=[<deployments cooling down>]", text))
 
 
