@@ -17,6 +17,12 @@ from fakes.types import JSONObject
 MOCK_USAGE = {"completion_tokens": 20, "prompt_tokens": 10, "total_tokens": 30}
 MOCK_PIECE = 3  # characters per streamed mock chunk
 _STANDARD_CHOICE = ("index", "message", "logprobs", "finish_reason")
+# litellm's Message fields (1.80.17 types/utils.py:1009-1021): any other key of an upstream
+# message is provider-specific
+_MESSAGE_FIELDS = (
+    "content", "role", "tool_calls", "function_call", "audio", "images", "reasoning_content",
+    "thinking_blocks", "provider_specific_fields", "annotations",
+)  # fmt: skip
 _KNOWN_TOP = {"id", "object", "created", "model", "choices", "usage", "system_fingerprint"}
 # 1.110 gives an Ollama answer an id of its own, the upstream's kept beside it
 # (OllamaResponseIdNormalizer, llms/ollama/common_utils.py:32-67 in 1.110.2), whatever the
@@ -49,7 +55,7 @@ def _message(knobs: LitellmKnobs, message: JSONObject) -> JSONObject:
     out: JSONObject
     if knobs.keep_null_fields:
         out = {"content": content, "role": role, "tool_calls": calls or None, "function_call": None}
-    elif calls and content is None:
+    elif calls and content is None and knobs.message_null_content_last:
         out = {"role": role, "tool_calls": calls, "content": content}
     elif calls:  # a content "" keeps its place (seen on 1.110.2: SGLang, Ollama)
         out = {"content": content, "role": role, "tool_calls": calls}
@@ -74,6 +80,12 @@ def _message(knobs: LitellmKnobs, message: JSONObject) -> JSONObject:
             fields["refusal"] = message["refusal"]
     if knobs.message_reasoning_provider_field and reasoning:
         out.setdefault("provider_specific_fields", {})["reasoning_content"] = reasoning
+    if knobs.message_nonnull_provider_fields:
+        fields = {k: v for k, v in message.items() if k not in _MESSAGE_FIELDS and v is not None}
+        if reasoning:
+            fields["reasoning_content"] = reasoning
+        if fields:  # set only when not empty (1.80.17 types/utils.py:1001-1006)
+            out["provider_specific_fields"] = fields
     return out
 
 
@@ -132,6 +144,9 @@ def chat_body(knobs: LitellmKnobs, deployment: Deployment, upstream: JSONObject)
                     out.setdefault(key, value)
         if not knobs.choice_provider_fields:
             del out["provider_specific_fields"]
+            nonnull = {k: v for k, v in extras.items() if v is not None}
+            if knobs.choice_nonnull_provider_fields and nonnull:
+                out["provider_specific_fields"] = nonnull
         choices.append(out)
     original = upstream.get("id")
     fingerprint = upstream.get("system_fingerprint")

@@ -76,8 +76,10 @@ def _chunks(
             if knobs.completions_chunk_usage:
                 out["usage"] = dict(ZERO_USAGE)
             return out
+        # 1.74: a fresh id on every chunk; 1.80: the upstream's
+        fresh = f"chatcmpl-{uuid.uuid4()}"
         return {
-            "id": f"chatcmpl-{uuid.uuid4()}",
+            "id": str(upstream.get("id", fresh)) if knobs.completion_stream_upstream_id else fresh,
             "object": "text_completion",
             "created": created,
             "model": _model(knobs, deployment),

@@ -123,11 +123,15 @@ def malformed_json(detail: str) -> ProxyError:
     )
 
 
-def unknown_model(knobs: LitellmKnobs, route: str, model: object) -> ProxyError:
-    text = (
+def unknown_model_text(route: str, model: object) -> str:
+    return (
         f"{route}: Invalid model name passed in model={model}. "
         "Call `/v1/models` to view available models for your key."
     )
+
+
+def unknown_model(knobs: LitellmKnobs, route: str, model: object) -> ProxyError:
+    text = unknown_model_text(route, model)
     if knobs.unknown_model_dict_repr:
         return ProxyError(repr({"error": text}), 400, "None", "None")
     extra = (

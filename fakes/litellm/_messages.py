@@ -62,7 +62,7 @@ def _unknown_model(knobs: LitellmKnobs, model: object) -> _errors.ProxyError:
         return _errors.unknown_model(knobs, ROUTE, model)
     text = f"completion: Invalid model name passed in model={model}"
     if knobs.messages_unknown_model_route:
-        text = _errors.unknown_model(knobs, ROUTE, model).message
+        text = _errors.unknown_model_text(ROUTE, model)
     return _errors.ProxyError(f"400: { {'error': text}!r}", 400, "None", "None")
 
 
@@ -152,12 +152,15 @@ def chat_request(body: JSONObject, upstream_model: str) -> JSONObject:
     return chat
 
 
-def _usage(usage: Any) -> JSONObject:
+def _usage(usage: Any, *, total: bool = False) -> JSONObject:
     usage = usage if isinstance(usage, dict) else {}
-    return {
+    out: JSONObject = {
         "input_tokens": usage.get("prompt_tokens") or 0,
         "output_tokens": usage.get("completion_tokens") or 0,
     }
+    if total:
+        out["total_tokens"] = out["input_tokens"] + out["output_tokens"]
+    return out
 
 
 def message_body(knobs: LitellmKnobs, deployment: Deployment, data: JSONObject) -> JSONObject:
@@ -187,7 +190,7 @@ def message_body(knobs: LitellmKnobs, deployment: Deployment, data: JSONObject) 
         "role": "assistant",
         "model": model_name(knobs.messages_body_model, deployment),
         "stop_sequence": None,
-        "usage": _usage(data.get("usage")),
+        "usage": _usage(data.get("usage"), total=knobs.messages_usage_total),
         "content": content,
         "stop_reason": _STOP.get(str(choice.get("finish_reason")), "end_turn"),
     }
@@ -245,8 +248,7 @@ async def message_stream(
         async for chunk in _chunks(response):
             if start is None:
                 usage0: JSONObject = {"input_tokens": 0, "output_tokens": 0}
-                cache = knobs.messages_start_cache_usage
-                if knobs.messages_start_compact if cache is None else cache:
+                if knobs.messages_start_cache_tokens:
                     usage0 |= {"cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
                 field = knobs.messages_start_model
                 name = (
@@ -303,7 +305,8 @@ async def message_stream(
                             )
                             continue
                     arguments = function.get("arguments")
-                    if arguments or (knobs.messages_empty_deltas and arguments == ""):
+                    say_empty = knobs.messages_empty_deltas or knobs.messages_empty_arguments_delta
+                    if arguments or (say_empty and arguments == ""):
                         delta({"type": "input_json_delta", "partial_json": arguments})
             for event in out:
                 yield event
@@ -338,14 +341,18 @@ async def messages(request: Request) -> Response | EventStreamResponse:
             error = _unknown_model(knobs, model)
             error.headers = call.headers(knobs.messages_unknown_model_headers)
             raise error
+        # without the Anthropic adapter's checks the router picks a deployment first, and the
+        # call to it finds max_tokens missing (seen: 1.80.17 and 1.90.7 name its model id)
+        routed = knobs.messages_missing_max_tokens_routed
+        picked_first = routed and not knobs.messages_anthropic_errors
+        if picked_first:
+            deployment = _routes._pick(state, call, str(model), group)
         if "max_tokens" not in body:
-            routed = knobs.messages_missing_max_tokens_routed
-            if routed and not knobs.messages_anthropic_errors:  # the routed call's TypeError
-                _routes._pick(state, call, str(model), group)
             error = _missing_max_tokens(knobs)
             error.headers = call.headers(knobs.messages_missing_max_tokens_headers)
             raise error
-        deployment = _routes._pick(state, call, str(model), group)
+        if not picked_first:
+            deployment = _routes._pick(state, call, str(model), group)
         stream = bool(body.get("stream"))
         chat = chat_request(body, deployment.upstream_model)
         if stream:

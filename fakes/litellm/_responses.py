@@ -41,8 +41,9 @@ def none_content(body: JSONObject) -> bool:
     )
 
 
-def chat_request(body: JSONObject, upstream_model: str) -> JSONObject:
-    """The chat request a Responses request becomes."""
+def chat_request(body: JSONObject, upstream_model: str, *, drop_none: bool = False) -> JSONObject:
+    """The chat request a Responses request becomes; ``drop_none``: an input message with
+    content null is left out (1.80.17 transformation.py:684-688)."""
     messages: list[JSONObject] = []
     if isinstance(body.get("instructions"), str):
         messages.append({"role": "system", "content": body["instructions"]})
@@ -51,6 +52,8 @@ def chat_request(body: JSONObject, upstream_model: str) -> JSONObject:
         messages.append({"role": "user", "content": given})
     elif isinstance(given, list):
         for item in given:
+            if drop_none and isinstance(item, dict) and item.get("content", "") is None:
+                continue
             if isinstance(item, dict) and "role" in item:
                 messages.append(
                     {"role": item["role"], "content": tokens.text_of(item.get("content"))}
@@ -67,7 +70,7 @@ def chat_request(body: JSONObject, upstream_model: str) -> JSONObject:
     return chat
 
 
-def _response_id(deployment: Deployment, chat_id: str) -> str:
+def response_id(deployment: Deployment, chat_id: str) -> str:
     raw = (
         f"litellm:custom_llm_provider:{deployment.provider};model_id:{deployment.model_id};"
         f"response_id:{chat_id}"
@@ -83,7 +86,33 @@ def _text_part(text: str | None, *, keep_null: bool = True) -> JSONObject:
     return part
 
 
+def mapped_status(finish: Any) -> str:
+    """1.80's status for a finish reason (transformation.py:1090-1115 in 1.80.17)."""
+    return "incomplete" if finish in ("length", "content_filter") else "completed"
+
+
+def reasoning_id(knobs: LitellmKnobs, chat_id: str, text: str) -> str:
+    """1.80 names a reasoning item f"rs_{hash(str(reasoning_content))}" (transformation.py:1283
+    in 1.80.17): Python's string hash, random per process; 1.74 the chat id (seen)."""
+    return f"rs_{hash(text)}" if knobs.bridge_reasoning_hash_id else f"{chat_id}_reasoning"
+
+
+def function_call_item(knobs: LitellmKnobs, call: JSONObject) -> JSONObject:
+    """openai's ResponseFunctionToolCall as the proxy dumps it, nulls included."""
+    function = call.get("function") or {}
+    values = {
+        "arguments": function.get("arguments"),
+        "call_id": call.get("id"),
+        "name": function.get("name"),
+        "type": "function_call",
+        "id": call.get("id"),
+        "status": "completed",
+    }
+    return {key: values.get(key) for key in knobs.bridge_function_call_keys}
+
+
 def _output(
+    knobs: LitellmKnobs,
     chat_id: str,
     finish: Any,
     text: str | None,
@@ -91,15 +120,16 @@ def _output(
     calls: list[JSONObject] | None = None,
     keep_null: bool = True,
 ) -> list[JSONObject]:
-    """1.74's bridge: a reasoning item (id ``<chat id>_reasoning``) when there was any, the
-    message, then one function_call item per tool call (seen in the conformance recordings)."""
+    """The bridge's items: a reasoning item when there was any, the message, then one
+    function_call item per tool call (seen in the conformance recordings)."""
+    status = mapped_status(finish) if knobs.bridge_mapped_status else finish
     items: list[JSONObject] = []
     if reasoning:
         items.append(
             {
                 "type": "reasoning",
-                "id": f"{chat_id}_reasoning",
-                "status": finish,
+                "id": reasoning_id(knobs, chat_id, reasoning),
+                "status": status,
                 "role": "assistant",
                 "content": [_text_part(reasoning)],
             }
@@ -108,33 +138,55 @@ def _output(
         {
             "type": "message",
             "id": chat_id,
-            "status": finish,
+            "status": status,
             "role": "assistant",
             "content": [_text_part(text, keep_null=keep_null)],
         }
     )
-    for call in calls or []:
-        function = call.get("function") or {}
-        items.append(
-            {
-                "arguments": function.get("arguments"),
-                "call_id": call.get("id"),
-                "name": function.get("name"),
-                "type": "function_call",
-                "id": call.get("id"),
-                "status": "completed",
-            }
-        )
+    items.extend(function_call_item(knobs, call) for call in calls or [])
     return items
 
 
-def bridged_body(deployment: Deployment, chat: JSONObject) -> JSONObject:
+# litellm's InputTokensDetails and OutputTokensDetails, the keys it copies when not null
+# (1.80.17 types/llms/openai.py:1114-1127, transformation.py:1566-1611)
+_INPUT_DETAIL_KEYS = ("audio_tokens", "cached_tokens", "text_tokens")
+_OUTPUT_DETAIL_KEYS = ("reasoning_tokens", "text_tokens")
+
+
+def _usage_details(knobs: LitellmKnobs, given: Any, keys: tuple[str, ...]) -> JSONObject | None:
+    if not knobs.bridge_usage_details or not isinstance(given, dict):
+        return None
+    if all(given.get(key) is None for key in keys):
+        return None
+    return {key: given.get(key) for key in keys}
+
+
+def responses_usage(knobs: LitellmKnobs, usage: JSONObject) -> JSONObject:
+    """A chat usage as the bridge's ResponseAPIUsage, nulls included."""
+    return {
+        "input_tokens": usage.get("prompt_tokens", 0),
+        "input_tokens_details": _usage_details(
+            knobs, usage.get("prompt_tokens_details"), _INPUT_DETAIL_KEYS
+        ),
+        "output_tokens": usage.get("completion_tokens", 0),
+        "output_tokens_details": _usage_details(
+            knobs, usage.get("completion_tokens_details"), _OUTPUT_DETAIL_KEYS
+        ),
+        "total_tokens": usage.get("total_tokens", 0),
+    }
+
+
+def bridged_body(knobs: LitellmKnobs, deployment: Deployment, chat: JSONObject) -> JSONObject:
     choice = (chat.get("choices") or [{}])[0]
     message = choice.get("message") or {}
     usage = chat.get("usage") or {}
     chat_id = str(chat.get("id", ""))
+    finish = choice.get("finish_reason")
+    bridged_usage = responses_usage(knobs, usage)
+    if knobs.bridge_usage_cost:
+        bridged_usage["cost"] = None
     return {
-        "id": _response_id(deployment, chat_id),
+        "id": response_id(deployment, chat_id),
         "created_at": int(time.time()),
         "error": None,
         "incomplete_details": None,
@@ -143,8 +195,9 @@ def bridged_body(deployment: Deployment, chat: JSONObject) -> JSONObject:
         "model": provider_model(deployment),
         "object": "chat.completion",
         "output": _output(
+            knobs,
             chat_id,
-            choice.get("finish_reason"),
+            finish,
             message.get("content"),
             message.get("reasoning_content") or message.get("reasoning"),
             message.get("tool_calls"),
@@ -157,22 +210,17 @@ def bridged_body(deployment: Deployment, chat: JSONObject) -> JSONObject:
         "max_output_tokens": None,
         "previous_response_id": None,
         "reasoning": {},
-        "status": "completed",
-        "text": {"format": None, "verbosity": None},
+        "status": mapped_status(finish) if knobs.bridge_mapped_status else "completed",
+        "text": {"format": None, "verbosity": None} if knobs.bridge_text_config else {},
         "truncation": None,
-        "usage": {
-            "input_tokens": usage.get("prompt_tokens", 0),
-            "input_tokens_details": None,
-            "output_tokens": usage.get("completion_tokens", 0),
-            "output_tokens_details": None,
-            "total_tokens": usage.get("total_tokens", 0),
-        },
+        "usage": bridged_usage,
         "user": None,
         "store": None,
     }
 
 
 async def bridged_stream(
+    knobs: LitellmKnobs,
     deployment: Deployment,
     response: httpx.Response,
     close: Callable[[], Any],
@@ -255,6 +303,7 @@ async def bridged_stream(
         }
     status = "stop" if calls else finish or "stop"
     output = _output(
+        knobs,
         chat_id,
         status,
         "".join(text) if text else None,
@@ -393,7 +442,7 @@ def forwarded_body(knobs: LitellmKnobs, deployment: Deployment, upstream: JSONOb
     its response model (seen in front of fake vLLM 0.24)."""
     body: JSONObject = {key: upstream.get(key) for key in _RESPONSE_KEYS}
     body |= {k: v for k, v in upstream.items() if k not in body}
-    body["id"] = _response_id(deployment, str(upstream.get("id", "")))
+    body["id"] = response_id(deployment, str(upstream.get("id", "")))
     body["model"] = deployment.model_name
     body["output"] = [_output_item(item) for item in upstream.get("output") or []]
     body["usage"] = _model_usage(knobs, upstream.get("usage"))
@@ -436,11 +485,11 @@ class _Forwarded:
             return block.encode() + b"\n\n"
         response = data.get("response")
         if isinstance(response, dict) and self.response_id is None:
-            self.response_id = _response_id(self.deployment, str(response.get("id", "")))
+            self.response_id = response_id(self.deployment, str(response.get("id", "")))
             self.created_at = response.get("created_at")
         if isinstance(data.get("sequence_number"), int):
             self.sequence = data["sequence_number"]
-        rid = self.response_id or _response_id(self.deployment, "")
+        rid = self.response_id or response_id(self.deployment, "")
         rename = self.knobs.responses_stream_model is ModelField.ALIAS
         out = _response_events.event(data, rid, self.deployment.model_name, rename_response=rename)
         if not self.knobs.responses_event_lines:

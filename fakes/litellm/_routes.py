@@ -11,8 +11,10 @@ from starlette.responses import Response
 
 from fakes.http.eventstream import EventStreamResponse
 from fakes.http.jsonlimit import MAX_DEPTH, TOO_DEEP, too_deep
-from fakes.litellm import _errors, _estimate, _usage
+from fakes.litellm import _bridge_trace, _errors, _estimate, _usage
 from fakes.litellm._bodies import MOCK_USAGE, chat_body, mock_body, mock_stream
+from fakes.litellm._bridge_stream import bridged_events
+from fakes.litellm._bridge_trace import named_chat_choice
 from fakes.litellm._completions import completion_body, completion_stream
 from fakes.litellm._config import MOCK_TEXT, Deployment
 from fakes.litellm._headers import UPSTREAM, CallInfo, stream_extra
@@ -42,15 +44,6 @@ MODELS_CREATED = 1677610602  # a fixed "created" on every /v1/models entry
 # LiteLLM's bundled cost map (USD per input, output token) for the mock models it prices
 MOCK_PRICES = {"gpt-4o": (2.5e-06, 1e-05)}
 KNOWN_MODELS = {"gpt-4o": ("chat", 128000, 16384), "gpt-4o-mini": ("chat", 128000, 16384)}
-SUCCESS_CALLBACKS = [
-    "sync_deployment_callback_on_success",
-    "_PROXY_VirtualKeyModelMaxBudgetLimiter",
-    "ForwardClientSideHeadersByModelGroup",
-    "_PROXY_MaxBudgetLimiter",
-    "_PROXY_MaxParallelRequestsHandler",
-    "_PROXY_CacheControlCheck",
-    "ServiceLogging",
-]
 Answer = Response | EventStreamResponse
 _DEPLOYMENT_HEADERS = ("x-litellm-model-id", "x-litellm-model-api-base")
 
@@ -378,28 +371,26 @@ async def responses(request: Request) -> Answer:
         no_upstream = [h for h in knobs.chat_headers if h != UPSTREAM]
         bridged = _bridges(knobs, deployment)
         if deployment.answers_itself or bridged:
-            chat = chat_request(body, deployment.upstream_model)
-            if bridged and none_content(body):
+            chat = chat_request(body, deployment.upstream_model, drop_none=knobs.bridge_drops_none)
+            if bridged and none_content(body) and not knobs.bridge_drops_none:
                 raise _errors.bridge_none_content(knobs, deployment, call)
             if deployment.answers_itself:
                 text = deployment.mock_response or MOCK_TEXT
                 answer = mock_body(knobs, deployment, text)
-                return _json(bridged_body(deployment, answer), headers=call.headers(no_upstream))
+                return _json(
+                    bridged_body(knobs, deployment, answer), headers=call.headers(no_upstream)
+                )
             chat["stream"] = stream
             if stream:
                 chat["stream_options"] = {"include_usage": True}
             opened = await open_upstream(state, deployment, "/chat/completions", chat, call)
-            if stream:  # seen on 1.74: no deployment headers on a bridged stream
-                names = [h for h in knobs.stream_headers if h not in _DEPLOYMENT_HEADERS]
-                headers = call.headers(names) + stream_extra(knobs)
-                estimate = _estimate.prompt_tokens(chat, None, knobs.estimate_special_tokens_fail)
-                events = bridged_stream(deployment, opened.response, opened.aclose, estimate)
-                return _stream(events, headers)
+            if stream:
+                return await _bridged_stream(knobs, call, deployment, body, chat, opened)
             try:
                 data = orjson.loads(await opened.response.aread())
             finally:
                 await opened.aclose()
-            return _json(bridged_body(deployment, data), headers=call.headers(no_upstream))
+            return _json(bridged_body(knobs, deployment, data), headers=call.headers(no_upstream))
         forwarded = forwarded_request(body, deployment.upstream_model)
         try:
             opened = await open_upstream(state, deployment, "/responses", forwarded, call)
@@ -427,6 +418,44 @@ async def responses(request: Request) -> Answer:
         return error.response()
 
 
+async def _bridged_stream(
+    knobs: LitellmKnobs,
+    call: CallInfo,
+    deployment: Deployment,
+    body: JSONObject,
+    chat: JSONObject,
+    opened: Opened,
+) -> Answer:
+    """A bridged stream, routed or not: 1.74's deltas and response.completed, read from the
+    upstream's chunks without the deployment headers (seen); 1.80's events, read from the
+    proxy's own chat stream (``bridge_stream_events``)."""
+    if knobs.bridge_stream_headers is not None:
+        names = list(knobs.bridge_stream_headers)
+    else:
+        names = [h for h in knobs.stream_headers if h not in _DEPLOYMENT_HEADERS]
+    headers = call.headers(names) + stream_extra(knobs)
+    if knobs.bridge_stream_events and named_chat_choice(body.get("tool_choice")):
+        # response.created fails its validation before the first event (_bridge_trace)
+        await opened.aclose()
+        message = _bridge_trace.message(body["tool_choice"])
+        return _errors.ProxyError(message, 500, "None", "None", headers=headers).response()
+    if not knobs.bridge_stream_events:
+        estimate = _estimate.prompt_tokens(chat, None, knobs.estimate_special_tokens_fail)
+        events = bridged_stream(knobs, deployment, opened.response, opened.aclose, estimate)
+        return _stream(events, headers)
+    ctx = StreamContext(
+        knobs,
+        deployment,
+        include_usage=True,  # the bridge always asks (transformation.py:215-224 in 1.80.17)
+        prompt_tokens=_estimate.prompt_tokens(
+            chat, knobs.estimate_chunk_chars, knobs.estimate_special_tokens_fail
+        ),
+        model_group_footer=False,
+    )
+    chat_stream = relay(ctx, opened.response, opened.aclose)
+    return _stream(bridged_events(knobs, deployment, body, chat_stream), headers)
+
+
 def _bridges(knobs: LitellmKnobs, deployment: Deployment) -> bool:
     """1.74 bridges /v1/responses to chat for hosted_vllm/ only: an openai/ deployment gets it
     forwarded, in both release lines (seen: SGLang, Ollama, llama.cpp behind openai/)."""
@@ -441,7 +470,7 @@ async def _routed_responses(
     recordings/litellm/router-responses-litellm-*.json."""
     knobs = state.knobs
     bridge = knobs.responses is ResponsesMode.BRIDGE
-    if bridge and none_content(body):
+    if bridge and none_content(body) and not knobs.bridge_drops_none:
         group = state.config.group(model)
         raise _errors.bridge_none_content(knobs, group[0], call)
 
@@ -449,7 +478,7 @@ async def _routed_responses(
         if not _bridges(knobs, deployment):
             sent = forwarded_request(body, deployment.upstream_model)
             return await attempt_upstream(state, deployment, "/responses", sent, call)
-        chat = chat_request(body, deployment.upstream_model)
+        chat = chat_request(body, deployment.upstream_model, drop_none=knobs.bridge_drops_none)
         chat["stream"] = stream
         if stream:
             chat["stream_options"] = {"include_usage": True}
@@ -464,24 +493,16 @@ async def _routed_responses(
     deployment = call.deployment
     assert deployment is not None
     if stream:
-        names = list(knobs.stream_headers)
-        if bridge:  # seen on 1.74: no deployment headers on a bridged stream, routed or not
-            names = [h for h in names if h not in _DEPLOYMENT_HEADERS]
-        headers = call.headers(names) + stream_extra(knobs)
         if bridge:
-            estimate = _estimate.prompt_tokens(
-                chat_request(body, deployment.upstream_model),
-                None,
-                knobs.estimate_special_tokens_fail,
-            )
-            events = bridged_stream(deployment, opened.response, opened.aclose, estimate)
-            return _stream(events, headers)
+            chat = chat_request(body, deployment.upstream_model, drop_none=knobs.bridge_drops_none)
+            return await _bridged_stream(knobs, call, deployment, body, chat, opened)
+        headers = call.headers(list(knobs.stream_headers)) + stream_extra(knobs)
         _began, chunks = await opened_stream(opened.response)
         return _stream(forwarded_stream(deployment, knobs, chunks, opened.aclose), headers)
     data = orjson.loads(await read(opened.response))
     if bridge:  # seen on 1.74: the bridge passes on none of the upstream's headers
         names = [h for h in knobs.chat_headers if h != UPSTREAM]
-        return _json(bridged_body(deployment, data), headers=call.headers(names))
+        return _json(bridged_body(knobs, deployment, data), headers=call.headers(names))
     answer = forwarded_body(knobs, deployment, data)
     if call.fallbacks:  # as a routed chat call: a fallback's answer keeps the upstream's model
         answer["model"] = data.get("model", answer["model"])
@@ -590,7 +611,7 @@ async def readiness(request: Request) -> Response:
         body |= {
             "cache": None,
             "litellm_version": state.version,
-            "success_callbacks": SUCCESS_CALLBACKS,
+            "success_callbacks": list(state.knobs.readiness_callbacks),
             "use_aiohttp_transport": True,
         }
     return _json(body)

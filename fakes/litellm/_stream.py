@@ -132,6 +132,8 @@ class StreamContext:
     on_end: Callable[[int | None], None] | None = None
     # router_settings.fallbacks, which a 1.74 mid-stream timeout's message lists
     fallbacks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # a mid-stream error names the model group (False: 1.80's /v1/responses bridge)
+    model_group_footer: bool = True
 
 
 class Reframer:
@@ -331,11 +333,12 @@ def mid_stream_error(ctx: StreamContext, error: Any) -> _errors.ProxyError:
         status = 500
     deployment = ctx.deployment
     if ctx.knobs.mid_stream_error is MidStreamError.FALLBACK_503_NO_DONE:
-        text = _errors.received_model_group(
+        text = (
             "litellm.ServiceUnavailableError: litellm.MidStreamFallbackError: "
-            f"litellm.APIConnectionError: APIConnectionError: OpenAIException - {message}",
-            deployment.model_name,
+            f"litellm.APIConnectionError: APIConnectionError: OpenAIException - {message}"
         )
+        if ctx.model_group_footer:
+            text = _errors.received_model_group(text, deployment.model_name)
         return _errors.ProxyError(text, 503)
     # an openai/ deployment reads the stream through the openai SDK, whose error for an error
     # frame LiteLLM maps to APIConnectionError (seen on 1.110.2, SGLang, Ollama, llama.cpp)

@@ -105,10 +105,9 @@ class LitellmKnobs(BaseModel):
     messages_anthropic_errors: bool = True  # errors as {"type": "error", "error": {...}}
     messages_body_model: ModelField = ModelField.ALIAS
     messages_stop_details: bool = True  # the body ends with "stop_details": null
-    messages_start_compact: bool = True  # message_start compact, usage with cache counts
+    messages_start_compact: bool = True  # message_start compact (False: spaced)
+    messages_start_cache_tokens: bool = True  # message_start's usage has cache counts (0)
     messages_start_model: ModelField = ModelField.ALIAS
-    # message_start's usage has the cache counts (None: when messages_start_compact)
-    messages_start_cache_usage: bool | None = None
     # an upstream delta's empty content or arguments ("") is a delta event of its own (the
     # content "" of a chunk that finishes is not); a role chunk's "" opens the text block
     messages_empty_deltas: bool = False
@@ -117,6 +116,8 @@ class LitellmKnobs(BaseModel):
     messages_usage_total: bool = False  # a plain body's usage adds total_tokens
     messages_text_block_first: bool = False  # a text block opens every stream, tools or not
     messages_tool_header_delta: bool = False  # the tool_use start is followed by partial_json ""
+    # a tool-call delta with empty arguments still gives partial_json "" (False: none)
+    messages_empty_arguments_delta: bool = False
     messages_trailing_empty_delta: bool = False  # a text_delta "" after the last block stop
     # without anthropic errors: the unknown-model 400 quotes the route's own text
     # ("anthropic_messages: Invalid model name ... for your key."; False: 1.74's "completion: ...")
@@ -203,6 +204,8 @@ class LitellmKnobs(BaseModel):
     # the choice carries the upstream's own choice keys as provider_specific_fields ({} when
     # there are none); False: no such key at all
     choice_provider_fields: bool = True
+    # ... False and this: the upstream's non-null choice keys still land there (a stop string)
+    choice_nonnull_provider_fields: bool = False
     # an upstream's prompt_tokens_details dict read into litellm's PromptTokensDetailsWrapper,
     # dumped with these keys in this order (nulls included): /v1/completions bodies, and chat
     # bodies where null fields stay (keep_null_fields)
@@ -218,6 +221,10 @@ class LitellmKnobs(BaseModel):
     message_refusal_field: bool = True
     # the message's reasoning also lands in provider_specific_fields as reasoning_content
     message_reasoning_provider_field: bool = False
+    # the upstream message's non-null keys litellm's Message lacks (vLLM 0.12+'s reasoning) and
+    # its reasoning text land in the message's provider_specific_fields
+    message_nonnull_provider_fields: bool = False
+    message_null_content_last: bool = True  # tool calls with content null: content last
     # an answer whose system_fingerprint is "fp_ollama" gets an id of the proxy's own
     # (chatcmpl-<uuid>), the upstream's as provider_specific_fields.original_response_id; a
     # stream also passes the upstream's usage chunk on as an empty delta and always ends with
@@ -264,6 +271,8 @@ class LitellmKnobs(BaseModel):
     # /v1/completions
     completions_alias: bool = True  # the alias in bodies; False: the upstream model, fresh
     # chatcmpl-<uuid> ids and zero usage on every streamed chunk (1.74)
+    # ... and with it False, a stream's chunks keep the upstream's id (cmpl-...)
+    completion_stream_upstream_id: bool = False
     # an upstream error on /v1/completions is named "OpenAIException - Error code: N - ..."
     # (its OpenAI text-completion client's) and carries no x-litellm headers
     completions_openai_errors: bool = False
@@ -326,10 +335,40 @@ class LitellmKnobs(BaseModel):
     # x-litellm-timeout of the router's generic calls, /v1/responses and /v1/messages (None:
     # /v1/responses 600.0 forwarded, 6000.0 bridged; /v1/messages 6000.0)
     generic_api_timeout: str | None = None
+    # /v1/responses bridged to a chat call (responses: bridge), the answer converted back:
+    # item and response statuses mapped from the finish reason (completed; incomplete for
+    # length and content_filter); False: the finish reason is the item's status
+    bridge_mapped_status: bool = False
+    # an input message with content null is left out of the chat call (False: a 500)
+    bridge_drops_none: bool = False
+    bridge_text_config: bool = True  # text {"format": null, "verbosity": null}; False: {}
+    # the reasoning item's id is rs_ and Python's hash() of its text (random per process);
+    # False: the chat id and "_reasoning"
+    bridge_reasoning_hash_id: bool = False
+    bridge_usage_cost: bool = False  # the body's usage ends with "cost": null
+    # usage details from the chat usage's prompt/completion_tokens_details (False: nulls)
+    bridge_usage_details: bool = False
+    # a function_call item's keys, in order (openai's ResponseFunctionToolCall as installed)
+    bridge_function_call_keys: tuple[str, ...] = (
+        "arguments", "call_id", "name", "type", "id", "status",
+    )  # fmt: skip
+    # a bridged stream opens with response.created, .in_progress, output_item.added and
+    # content_part.added and closes with the three .done events, all read from the proxy's own
+    # chat stream (a chat-form named tool_choice fails response.created: a JSON 500 with
+    # the pydantic traceback); False: only the deltas and response.completed
+    bridge_stream_events: bool = False
+    # a bridged stream's headers; None: the stream's, without the deployment's
+    bridge_stream_headers: tuple[str, ...] | None = None
     models_max_tokens: bool = True  # /v1/models learns max_input/output_tokens upstream
     # what an openai/ model litellm knows (gpt-4o) shows of its cost-map entry on /v1/models
     models_known_fields: tuple[str, ...] = ("mode", "max_input_tokens", "max_output_tokens")
     readiness_detail: bool = False  # readiness lists cache, version, callbacks
+    # ... these success callbacks, in order (the proxy's registered hooks)
+    readiness_callbacks: tuple[str, ...] = (
+        "sync_deployment_callback_on_success", "_PROXY_VirtualKeyModelMaxBudgetLimiter",
+        "ForwardClientSideHeadersByModelGroup", "_PROXY_MaxBudgetLimiter",
+        "_PROXY_MaxParallelRequestsHandler", "_PROXY_CacheControlCheck", "ServiceLogging",
+    )  # fmt: skip
     # Response headers (names; "llm_provider-*" stands for the upstream's headers)
     chat_headers: tuple[str, ...] = ()
     stream_headers: tuple[str, ...] = ()

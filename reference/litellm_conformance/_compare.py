@@ -25,6 +25,8 @@ _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 _IDS = re.compile(
     # LiteLLM 1.110 writes response ids as resp_ + base64 of the upstream id and deployment
     r"(?P<prefix>resp_)[A-Za-z0-9_=-]{8,}"
+    # 1.80 names reasoning items rs_ and Python's hash() of their text, random per process
+    r"|(?P<prefix3>rs_)-?[0-9]{8,}\b"
     rf"|(?P<prefix2>chatcmpl-tool-|chatcmpl-|cmpl-|msg_|rs_|call_|fc_)(?:{_UUID}|[0-9a-zA-Z]{{8,}})"
     rf"|(?P<uuid>{_UUID})|(?P<hash>\b[0-9a-f]{{64}}\b)"
 )
@@ -48,16 +50,19 @@ _TAKEN = re.compile(r"time taken=[0-9.]+ seconds")
 # (parallel_request_limiter.py:111-121): the wall clock, not the proxy.
 _RESETS = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC")
 _TO_NEXT_MINUTE = re.compile(r"\d{1,2}\.\d+")
+# Tracebacks in error bodies (1.80's bridge) name the installation's folder
+_SITE_PACKAGES = re.compile(r"/[^\s\"'\\]*?/site-packages/")
 
 
 def scrub(text: str) -> str:
     def one(match: re.Match[str]) -> str:
-        prefix = match.group("prefix") or match.group("prefix2")
+        prefix = match.group("prefix") or match.group("prefix2") or match.group("prefix3")
         if prefix:
             return prefix + "<id>"
         return "<uuid>" if match.group("uuid") else "<model-id>"
 
     text = _RESETS.sub("<reset time>", _TAKEN.sub("time taken=<seconds> seconds", text))
+    text = _SITE_PACKAGES.sub("<site-packages>/", text)
     return _IDS.sub(one, _COOLDOWN_LIST.sub("cooldown_list=[<deployments cooling down>]", text))
 
 

@@ -36,11 +36,29 @@ REASONS = {
 }
 
 
-def write(recording: Path, lines: list[str]) -> None:
-    out = [
-        "# Differences between the fake and the real proxy recorded beside this file that are",
-        "# not fixed yet (python -m reference.litellm_conformance --write-known).",
+_INTRO = [
+    "# Differences between the fake and the real proxy recorded beside this file that are",
+    "# not fixed yet (python -m reference.litellm_conformance --write-known).",
+]
+
+
+def notes(recording: Path) -> list[str]:
+    """The comment lines a maintainer wrote into the file (what a release's profile does not
+    imitate yet): everything but the written intro and REASONS."""
+    path = path_for(recording)
+    if not path.exists():
+        return []
+    written = {*_INTRO, *(f"# {reason}" for reason in REASONS.values())}
+    return [
+        line
+        for line in path.read_text().splitlines()
+        if line.startswith("#") and line not in written
     ]
+
+
+def write(recording: Path, lines: list[str]) -> None:
+    """The list, under the intro, the maintainer's notes (kept) and each line's reason."""
+    out = [*_INTRO, *notes(recording)]
     said: set[str] = set()
     for line in lines:
         for prefix, reason in REASONS.items():

@@ -30,7 +30,7 @@ def _events(text: str) -> list[tuple[str, dict[str, Any]]]:
 
 
 async def test_190_stream_opens_with_the_role_chunks_empty_text(stack: Any) -> None:
-    # knobs messages_empty_deltas, messages_start_cache_usage
+    # knobs messages_empty_deltas, messages_start_cache_tokens
     async with stack("1.90.7") as s:
         answer = await s.client.post("/v1/messages", json={**ASK, "stream": True}, headers=AUTH)
     events = _events(answer.text)
