@@ -33,6 +33,15 @@ PROBE_TIES: dict[str, list[str]] = {
     # cannot set)
     "vllm-0.6.0": ["vllm-0.6.0", "vllm-0.6.3"],
     "vllm-0.6.3": ["vllm-0.6.0", "vllm-0.6.3"],
+    # only FastAPI's wording (fastapi, fastapi_endpoints): the probe reads neither
+    "vllm-0.14": ["vllm-0.14", "vllm-0.15"],
+    "vllm-0.15": ["vllm-0.14", "vllm-0.15"],
+    "vllm-0.22": ["vllm-0.22", "vllm-0.23"],
+    "vllm-0.23": ["vllm-0.22", "vllm-0.23"],
+    # only messages_stop_sequence and messages_delta_null_stop_sequence: the probe reads no
+    # /v1/messages
+    "vllm-0.28": ["vllm-0.28", "vllm-0.29"],
+    "vllm-0.29": ["vllm-0.28", "vllm-0.29"],
     # only responses_usage_input_keys: the probe reads no responses body keys
     "vllm-0.30": ["vllm-0.30", "vllm-0.31"],
     "vllm-0.31": ["vllm-0.30", "vllm-0.31"],
