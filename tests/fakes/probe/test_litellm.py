@@ -24,6 +24,7 @@ STACKS = [
         "vllm-0.12",
         [
             "vllm-0.12",
+            "vllm-0.13",
             "vllm-0.14",
             "vllm-0.15",
             "vllm-0.16",

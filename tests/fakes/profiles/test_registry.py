@@ -26,6 +26,7 @@ from fakes.profiles import ErrorShape, ProfileError, builtin, load_override
         ("0.11.0", "vllm-0.11"),
         ("0.11.2", "vllm-0.11.1"),
         ("0.12.0", "vllm-0.12"),
+        ("0.13.0", "vllm-0.13"),
         ("0.14.1", "vllm-0.14"),
         ("0.15.1", "vllm-0.15"),
         ("0.16.0", "vllm-0.16"),
