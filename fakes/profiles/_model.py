@@ -170,6 +170,9 @@ class Knobs(BaseModel):
     messages_anthropic_error_types: bool = True
     messages_text_block: MessagesTextBlock = MessagesTextBlock.PRESENT_OR_EMPTY
     messages_stop_sequence: bool = True  # a matched stop string is stop_reason "stop_sequence"
+    # with messages_stop_sequence, the streamed message_delta says "stop_sequence": null when no
+    # stop string matched (0.29 leaves the key out: exclude_unset and it is not set)
+    messages_delta_null_stop_sequence: bool = True
     messages_finish_chunk_dropped: bool = False  # the stream skips the finish chunk's text
     responses_stream: ResponsesStream = ResponsesStream.STATE_MACHINE
     responses_item_id: ResponsesItemId = ResponsesItemId.MSG_HEX

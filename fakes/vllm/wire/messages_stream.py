@@ -37,7 +37,8 @@ def _start(knobs: Knobs, chunk: JSONObject) -> bytes:
 
 def _message_delta(knobs: Knobs, chunk: JSONObject, reason: tuple[str | None, str | None]) -> bytes:
     delta: JSONObject = {"stop_reason": reason[0]}
-    if knobs.messages_stop_sequence:
+    matched = reason[1] is not None
+    if knobs.messages_stop_sequence and (matched or knobs.messages_delta_null_stop_sequence):
         delta["stop_sequence"] = reason[1]
     return event({"type": "message_delta", "delta": delta, "usage": usage_of(chunk)})
 

@@ -18,13 +18,15 @@ STACKS = [
     ("1.110.2", "vllm-0.9", ["vllm-0.9"]),
     ("1.110.2", "vllm-0.5", ["vllm-0.5"]),
     ("1.110.2", "vllm-0.10.0", ["vllm-0.10.0"]),
-    # nested errors and 16-hex ids on: the proxy shows nothing that tells 0.12 ... 0.22 apart
+    # nested errors and 16-hex ids on: the proxy shows nothing that tells 0.12 ... 0.23 apart
     (
         "1.110.2",
         "vllm-0.12",
         [
             "vllm-0.12",
+            "vllm-0.13",
             "vllm-0.14",
+            "vllm-0.15",
             "vllm-0.16",
             "vllm-0.17",
             "vllm-0.18",
@@ -32,6 +34,7 @@ STACKS = [
             "vllm-0.20",
             "vllm-0.21",
             "vllm-0.22",
+            "vllm-0.23",
         ],
     ),
     ("1.74.15", "vllm-0.6.4", ["vllm-0.6.4"]),

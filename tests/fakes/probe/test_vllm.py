@@ -33,6 +33,19 @@ PROBE_TIES: dict[str, list[str]] = {
     # cannot set)
     "vllm-0.6.0": ["vllm-0.6.0", "vllm-0.6.3"],
     "vllm-0.6.3": ["vllm-0.6.0", "vllm-0.6.3"],
+    # only messages_start and FastAPI's wording: the probe reads neither /v1/messages nor
+    # FastAPI's wording
+    "vllm-0.12": ["vllm-0.12", "vllm-0.13"],
+    "vllm-0.13": ["vllm-0.12", "vllm-0.13"],
+    # only FastAPI's wording (fastapi, fastapi_endpoints): the probe reads neither
+    "vllm-0.14": ["vllm-0.14", "vllm-0.15"],
+    "vllm-0.15": ["vllm-0.14", "vllm-0.15"],
+    "vllm-0.22": ["vllm-0.22", "vllm-0.23"],
+    "vllm-0.23": ["vllm-0.22", "vllm-0.23"],
+    # only messages_stop_sequence and messages_delta_null_stop_sequence: the probe reads no
+    # /v1/messages
+    "vllm-0.28": ["vllm-0.28", "vllm-0.29"],
+    "vllm-0.29": ["vllm-0.28", "vllm-0.29"],
     # only responses_usage_input_keys: the probe reads no responses body keys
     "vllm-0.30": ["vllm-0.30", "vllm-0.31"],
     "vllm-0.31": ["vllm-0.30", "vllm-0.31"],
@@ -121,7 +134,8 @@ async def test_reasoning_keys_seen_with_a_parser() -> None:
         "reasoning",
         "reasoning_content",
     )
-    assert [m.profile.name for m in report.primary.tied] == ["vllm-0.12"]
+    # 0.13 differs only where the probe does not look (PROBE_TIES)
+    assert [m.profile.name for m in report.primary.tied] == ["vllm-0.12", "vllm-0.13"]
 
 
 async def test_json_report_is_machine_readable() -> None:

@@ -732,6 +732,14 @@ VLLM_ROWS = [
         config={"script": HELLO_WORLD},
     ),
     Row(
+        "messages_delta_null_stop_sequence",
+        False,
+        Send("/v1/messages", {**MESSAGES, "stream": True}),
+        lambda r: sse_typed(r, "message_delta")["delta"],
+        ({"stop_reason": "end_turn", "stop_sequence": None}, {"stop_reason": "end_turn"}),
+        config={"script": HELLO_WORLD},
+    ),
+    Row(
         "messages_finish_chunk_dropped",
         True,
         Send("/v1/messages", {**MESSAGES, "stream": True, "max_tokens": 1}),
