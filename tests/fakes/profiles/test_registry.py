@@ -19,6 +19,8 @@ from fakes.profiles import ErrorShape, ProfileError, builtin, load_override
         ("0.6.2", "vllm-0.6.0"),
         ("0.6.3", "vllm-0.6.3"),
         ("0.6.4.post1", "vllm-0.6.4"),
+        ("0.6.5", "vllm-0.6.5"),
+        ("0.6.6.post1", "vllm-0.6.5"),
         ("0.7.0", "vllm-0.7.0"),
         ("0.7.1", "vllm-0.7"),
         ("0.8.5", "vllm-0.7"),
