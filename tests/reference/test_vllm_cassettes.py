@@ -93,6 +93,18 @@ KNOWN = (
         ("0.6.4", "0.6.3", "0.6.2", "0.5.3", "0.4.3"),
     ),
     Known(
+        f"{NOT_FIXED}: 0.9.0 writes every chat stream chunk after the role chunk with "
+        "model_dump_json(exclude_none=True) (serving_chat.py:849): no null logprobs, "
+        "finish_reason or stop_reason on the choice, and the delta keeps tool_calls []",
+        lambda knobs, item: item.path == "/v1/chat/completions" and _streamed(item),
+        re.compile(
+            r"^\$\[\d+\]\.choices\[0\]\.(logprobs|finish_reason|stop_reason): the fake has it "
+            r"\(null\), real has not$|^\$\[\d+\]\.choices\[0\]\.delta\.tool_calls: real has it "
+            r"\(\[\]\), the fake has not$"
+        ),
+        ("0.9.0",),
+    ),
+    Known(
         f"{NOT_FIXED}: the 0.6.2 wheel on PyPI was built from a checkout that setuptools_scm "
         "named 0.6.1.dev238+ge2c6e0a82 (vllm/_version.py), so /version answers that",
         lambda knobs, item: item.path == "/version",
