@@ -131,6 +131,9 @@ VLLM_SKIP := torch|torchaudio|torchvision|ray|flashinfer[-a-z_]*|numba|nvidia[-a
 # (from 0.6; a release that imports it unconditionally lists it in reference/vllm-X-extra.txt,
 # installed without dependencies after this removal)
 VLLM_GPU_ONLY := triton
+# A pin the registry no longer serves, replaced by the nearest release it does
+# (reference/vllm-X-replace.txt: one requirement a line, for the same package names)
+VLLM_REPLACE = reference/vllm-$(VLLM_VERSION)-replace.txt
 
 $(VLLM_ENV)/.installed:
 	test -x $(VLLM_ENV)/bin/python || $(PYTHON) -m venv $(VLLM_ENV)
@@ -140,6 +143,10 @@ $(VLLM_ENV)/.installed:
 	$(VLLM_ENV)/bin/python -c 'import importlib.metadata as m; \
 		print("\n".join(r for r in m.requires("vllm") if "extra ==" not in r))' \
 		| grep -viE '^($(VLLM_SKIP))([ =<>!~;[]|$$)' > $(VLLM_ENV)/requirements.txt
+	test ! -f $(VLLM_REPLACE) || { \
+		names=$$(grep -v '^#' $(VLLM_REPLACE) | sed 's/[ =<>!~;[].*//' | paste -sd'|'); \
+		grep -viE "^($$names)([ =<>!~;[]|$$)" $(VLLM_ENV)/requirements.txt > $(VLLM_ENV)/kept.txt; \
+		grep -v '^#' $(VLLM_REPLACE) | cat $(VLLM_ENV)/kept.txt - > $(VLLM_ENV)/requirements.txt; }
 	$(VLLM_ENV)/bin/python -m pip install --quiet -r $(VLLM_ENV)/requirements.txt \
 		$$(test -f reference/vllm-$(VLLM_VERSION)-constraints.txt && \
 			echo -c reference/vllm-$(VLLM_VERSION)-constraints.txt)

@@ -112,7 +112,7 @@ class HermesStream(StrEnum):
     REWRITTEN = "rewritten"
     # 0.6-0.6.4: diffs of json.dumps of the partially parsed arguments
     JSON_DIFF = "json_diff"
-    # 0.7-0.10: the delta's text, a closing brace trimmed; the first fragment cut from json.dumps
+    # 0.6.5-0.10: the delta's text, a closing brace trimmed; the first fragment cut from json.dumps
     DELTA_TEXT = "delta_text"
     # 0.11-0.18: ... the first fragment cut from the raw text, a brace trimmed once complete
     RAW_ARGUMENTS = "raw_arguments"

@@ -81,8 +81,10 @@ async def test_malformed_json_is_400_json_invalid(vllm: Any, version: str) -> No
         assert message == listed
 
 
-@pytest.mark.parametrize(("version", "status"), [("0.6.4", 400), ("0.9.2", 200)])
-async def test_unknown_request_fields_rejected_until_0_6_ignored_after(
+@pytest.mark.parametrize(
+    ("version", "status"), [("0.6.4", 400), ("0.6.5", 200), ("0.6.6", 200), ("0.9.2", 200)]
+)
+async def test_unknown_request_fields_rejected_until_0_6_4_ignored_after(
     vllm: Any, version: str, status: int
 ) -> None:
     async with vllm(version) as client:
