@@ -32,7 +32,27 @@ def _fast_layer(app: Any) -> FastPathMiddleware:
     return layer
 
 
-@pytest.mark.parametrize("cassette", CASSETTES, ids=lambda p: p.stem)
+# differences named in test_vllm_cassettes.py's KNOWN that lie on the fast path too
+PENDING = {
+    "vllm-0.9.0": "0.9.0 writes its chat stream chunks with exclude_none (serving_chat.py:849), "
+    "not imitated yet",
+}
+
+
+def _cases() -> list[Any]:
+    return [
+        pytest.param(
+            cassette,
+            id=cassette.stem,
+            marks=[pytest.mark.xfail(strict=True, raises=AssertionError, reason=PENDING[stem])]
+            if (stem := cassette.stem) in PENDING
+            else [],
+        )
+        for cassette in CASSETTES
+    ]
+
+
+@pytest.mark.parametrize("cassette", _cases())
 def test_what_the_fast_path_answers_is_what_the_release_answered(cassette: Path) -> None:
     release, groups = read_setups(cassette)
     items = load(cassette).interactions
