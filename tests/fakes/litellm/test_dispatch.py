@@ -31,13 +31,13 @@ from fakes.model.faults import Fault, FaultRule
 from fakes.profiles import LitellmProfile, builtin
 from fakes.transports.streaming import StreamingASGITransport
 from fakes.vllm import create_vllm_app
+from tests._asgi_messages import Wire, messages_sent
 from tests.conftest import vllm_config
 
 KEY = "sk-llmfakes-Str0ng-Master-Key-123"
 AUTH = {"authorization": f"Bearer {KEY}"}
 CHAT = "/v1/chat/completions"
 HI = [{"role": "user", "content": "hi"}]
-Wire = list[dict[str, Any]]
 # (path, method, body, headers, upstream fault)
 Case = tuple[str, str, bytes, dict[str, str], dict[str, Any] | None]
 _DURATIONS = {b"x-litellm-response-duration-ms", b"x-litellm-overhead-duration-ms"}
@@ -110,39 +110,7 @@ async def _exchange(app: Starlette, case: Case) -> Wire:
     raw = [(b"host", b"proxy"), (b"content-length", str(len(body)).encode())]
     raw += [(b"content-type", b"application/json")] if body else []
     raw += [(k.encode(), v.encode()) for k, v in headers.items()]
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": raw,
-        "client": ("127.0.0.1", 1),
-        "server": ("proxy", 80),
-    }
-    sent: Wire = []
-    finished = asyncio.Event()
-    delivered = False
-
-    async def receive() -> dict[str, Any]:
-        nonlocal delivered
-        if not delivered:
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        await finished.wait()
-        return {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-        if message["type"] == "http.response.body" and not message.get("more_body", False):
-            finished.set()
-
-    await app(scope, receive, send)
-    finished.set()
+    sent = await messages_sent(app, method, path, body, raw, ("proxy", 80))
     return [_timeless(message) for message in sent]
 
 

@@ -24,12 +24,12 @@ from fakes.model.script import DefaultReply, ErrorReply, Match, Reply, Rule, Scr
 from fakes.profiles import Profile, ResponsesEventResponse, ResponsesRoute, builtin
 from fakes.vllm import VllmConfig, create_vllm_app
 from fakes.vllm.fast import FastPathMiddleware, _dispatch
+from tests._asgi_messages import Wire, messages_sent
 
 CHAT = "/v1/chat/completions"
 COMPLETIONS = "/v1/completions"
 RESPONSES = "/v1/responses"
 PROFILE_LIST = list(builtin("vllm"))
-Wire = list[dict[str, Any]]  # the ASGI messages sent
 
 
 def _app(profile: Profile, *, fast: bool, **overrides: Any) -> Starlette:
@@ -63,40 +63,7 @@ async def _exchange(app: Starlette, path: str, body: bytes, headers: dict[str, s
     raw += [(k.encode(), v.encode()) for k, v in headers.items()]
     if "content-type" not in headers:
         raw.append((b"content-type", b"application/json"))
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": raw,
-        "client": ("127.0.0.1", 1),
-        "server": ("fake", 80),
-    }
-    sent: Wire = []
-    finished = asyncio.Event()
-    delivered = False
-
-    async def receive() -> dict[str, Any]:
-        nonlocal delivered
-        if not delivered:
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        await finished.wait()  # a stream's disconnect watcher: the client leaves at the end
-        return {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-        if message["type"] == "http.response.body" and not message.get("more_body", False):
-            finished.set()
-
-    await app(scope, receive, send)
-    finished.set()
-    return sent
+    return await messages_sent(app, "POST", path, body, raw, ("fake", 80))
 
 
 def _both(

@@ -1,0 +1,55 @@
+"""One request to an ASGI app in this process, every message it sends kept as sent (status,
+headers in order, each body chunk): what differential tests compare between two paths."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from starlette.types import ASGIApp
+
+Wire = list[dict[str, Any]]  # the ASGI messages sent
+
+
+async def messages_sent(
+    app: ASGIApp,
+    method: str,
+    path: str,
+    body: bytes,
+    headers: list[tuple[bytes, bytes]],
+    server: tuple[str, int],
+) -> Wire:
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 1),
+        "server": server,
+    }
+    sent: Wire = []
+    finished = asyncio.Event()
+    delivered = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await finished.wait()  # a stream's disconnect watcher: the client leaves at the end
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            finished.set()
+
+    await app(scope, receive, send)
+    finished.set()
+    return sent
