@@ -54,6 +54,41 @@ def replaying(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
+def log_exchange(
+    log: RequestLog, scope: Scope, body: bytes, send: Send
+) -> tuple[Send, Callable[[], None]]:
+    """Opens the log entry of one exchange: a send that records the answer as it goes out
+    (status, headers as sent, each chunk with its time offset), and what closes the entry."""
+    start = time.monotonic()
+    entry = log.start(
+        scope["method"],
+        scope["path"],
+        scope.get("query_string", b"").decode("latin-1"),
+        scope.get("headers", []),
+        body,
+    )
+
+    async def record(message: Message) -> None:
+        kind = message["type"]
+        if kind == "http.response.start":
+            entry.status = message["status"]
+            entry.raw_response_headers = list(message.get("headers", []))
+            log.updated(entry)
+        elif kind == "http.response.body":
+            chunk = message.get("body", b"")
+            if chunk:
+                entry.chunks.append((time.monotonic() - start, chunk))
+            if not message.get("more_body", False):
+                entry.complete = True
+        await send(message)
+
+    def finished() -> None:
+        entry.finished = entry.started + (time.monotonic() - start)
+        log.updated(entry)
+
+    return record, finished
+
+
 def _control_too_large(message: str) -> ASGIApp:
     return Response(orjson.dumps({"detail": message}), 413, media_type="application/json")
 
@@ -92,32 +127,8 @@ class CaptureMiddleware:
         if scope["path"].startswith(self.skip_prefix):  # the control plane: limited, not logged
             await self.app(scope, replaying(body, receive), send)
             return
-        start = time.monotonic()
-        log = self.log()
-        entry = log.start(
-            scope["method"],
-            scope["path"],
-            scope.get("query_string", b"").decode("latin-1"),
-            scope.get("headers", []),
-            body,
-        )
-
-        async def record(message: Message) -> None:
-            kind = message["type"]
-            if kind == "http.response.start":
-                entry.status = message["status"]
-                entry.raw_response_headers = list(message.get("headers", []))
-                log.updated(entry)
-            elif kind == "http.response.body":
-                chunk = message.get("body", b"")
-                if chunk:
-                    entry.chunks.append((time.monotonic() - start, chunk))
-                if not message.get("more_body", False):
-                    entry.complete = True
-            await send(message)
-
+        record, finished = log_exchange(self.log(), scope, body, send)
         try:
             await self.app(scope, replaying(body, receive), record)
         finally:
-            entry.finished = entry.started + (time.monotonic() - start)
-            log.updated(entry)
+            finished()

@@ -1,19 +1,17 @@
 """A raw ASGI dispatch in front of starlette for the proxy's hot route: a POST to
 ``/v1/chat/completions`` (or ``/chat/completions``) goes straight to the route's own handler,
-with the body read and logged as CaptureMiddleware does and the security headers added as
-SecurityHeadersMiddleware does, in one send wrapper instead of three. Starlette's exception
-layer, router and per-request wrappers are skipped; every other request goes on to the stack
-untouched. The handler is the reference path's own, so every body, error and stream keeps
-its bytes: what is saved is plumbing (bench row 9, docs/benchmarks.md)."""
+with the body read and logged as CaptureMiddleware does (``log_exchange``) and the security
+headers added as SecurityHeadersMiddleware does: two send wrappers instead of three.
+Starlette's exception layer, router and per-request wrappers are skipped; every other request
+goes on to the stack untouched. The handler is the reference path's own, so every body, error
+and stream keeps its bytes: what is saved is plumbing (bench row 9, docs/benchmarks.md)."""
 
 from __future__ import annotations
-
-import time
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from fakes.http.capture import BodyTooLarge, TooLarge, read_body, replaying
+from fakes.http.capture import BodyTooLarge, TooLarge, log_exchange, read_body, replaying
 from fakes.litellm import _routes
 from fakes.litellm._headers import security_headers
 from fakes.litellm._state import LitellmState
@@ -44,7 +42,7 @@ class ChatDispatch:
             await self.app(scope, receive, send)
             return
         added = security_headers(state.knobs)
-        secured = send if not added else _adding(send, added)
+        secured = send if not added else _adding(scope, send, added)
         limit = state.config.max_body_bytes
         try:
             body = await read_body(receive, limit)
@@ -53,35 +51,9 @@ class ChatDispatch:
             return
         if body is None:
             return  # the client left
-        log = state.log
-        start = time.monotonic()
-        entry = log.start(
-            scope["method"],
-            scope["path"],
-            scope.get("query_string", b"").decode("latin-1"),
-            scope.get("headers", []),
-            body,
-        )
-
-        async def record(message: Message) -> None:
-            # what CaptureMiddleware logs (the headers before the security ones), then what
-            # SecurityHeadersMiddleware sends
-            kind = message["type"]
-            if kind == "http.response.start":
-                entry.status = message["status"]
-                headers = message.get("headers", [])
-                entry.raw_response_headers = list(headers)
-                log.updated(entry)
-                if added and not scope.get(BARE):
-                    message = {**message, "headers": [*headers, *added]}
-            elif kind == "http.response.body":
-                chunk = message.get("body", b"")
-                if chunk:
-                    entry.chunks.append((time.monotonic() - start, chunk))
-                if not message.get("more_body", False):
-                    entry.complete = True
-            await send(message)
-
+        # logged as CaptureMiddleware logs it (the headers before the security ones), then
+        # sent as SecurityHeadersMiddleware sends it
+        record, finished = log_exchange(state.log, scope, body, secured)
         replayed = replaying(body, receive)
         try:
             try:
@@ -92,13 +64,12 @@ class ChatDispatch:
                 return
             await response(scope, replayed, record)
         finally:
-            entry.finished = entry.started + (time.monotonic() - start)
-            log.updated(entry)
+            finished()
 
 
-def _adding(send: Send, added: tuple[tuple[bytes, bytes], ...]) -> Send:
+def _adding(scope: Scope, send: Send, added: tuple[tuple[bytes, bytes], ...]) -> Send:
     async def secured(message: Message) -> None:
-        if message["type"] == "http.response.start":
+        if message["type"] == "http.response.start" and not scope.get(BARE):
             message = {**message, "headers": [*message.get("headers", []), *added]}
         await send(message)
 
