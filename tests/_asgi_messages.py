@@ -11,6 +11,32 @@ from starlette.types import ASGIApp
 Wire = list[dict[str, Any]]  # the ASGI messages sent
 
 
+def http_scope(
+    method: str,
+    path: str,
+    headers: list[tuple[bytes, bytes]],
+    server: tuple[str, int],
+    *,
+    query: bytes = b"",
+    client: tuple[str, int] = ("127.0.0.1", 1),
+) -> dict[str, Any]:
+    """The ``http`` scope a server gives an app for one request."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query,
+        "root_path": "",
+        "headers": headers,
+        "client": client,
+        "server": server,
+    }
+
+
 async def messages_sent(
     app: ASGIApp,
     method: str,
@@ -19,20 +45,7 @@ async def messages_sent(
     headers: list[tuple[bytes, bytes]],
     server: tuple[str, int],
 ) -> Wire:
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": headers,
-        "client": ("127.0.0.1", 1),
-        "server": server,
-    }
+    scope = http_scope(method, path, headers, server)
     sent: Wire = []
     finished = asyncio.Event()
     delivered = False

@@ -11,6 +11,8 @@ from typing import Any
 import anyio
 from starlette.types import ASGIApp
 
+from tests._asgi_messages import http_scope
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -23,20 +25,14 @@ class Answer:
 async def _call(
     app: ASGIApp, method: str, path: str, query: str, body: bytes, headers: dict[str, str]
 ) -> Answer:
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query.encode(),
-        "root_path": "",
-        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8000),
-    }
+    scope = http_scope(
+        method,
+        path,
+        [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        ("127.0.0.1", 8000),
+        query=query.encode(),
+        client=("127.0.0.1", 50000),
+    )
     sent_request = False
     finished = anyio.Event()
     status = 0

@@ -24,7 +24,7 @@ from fakes.model.script import DefaultReply, ErrorReply, Match, Reply, Rule, Scr
 from fakes.profiles import Profile, ResponsesEventResponse, ResponsesRoute, builtin
 from fakes.vllm import VllmConfig, create_vllm_app
 from fakes.vllm.fast import FastPathMiddleware, _dispatch
-from tests._asgi_messages import Wire, messages_sent
+from tests._asgi_messages import Wire, http_scope, messages_sent
 
 CHAT = "/v1/chat/completions"
 COMPLETIONS = "/v1/completions"
@@ -400,24 +400,12 @@ async def _leaving_exchange(
         if how == "receive" and message["type"] == "http.response.body" and bodies + 1 >= after:
             left.set()
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": CHAT,
-        "raw_path": CHAT.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [
-            (b"host", b"fake"),
-            (b"content-length", str(len(body)).encode()),
-            (b"content-type", b"application/json"),
-        ],
-        "client": ("127.0.0.1", 1),
-        "server": ("fake", 80),
-    }
+    headers = [
+        (b"host", b"fake"),
+        (b"content-length", str(len(body)).encode()),
+        (b"content-type", b"application/json"),
+    ]
+    scope = http_scope("POST", CHAT, headers, ("fake", 80))
     raised: Any = ()
     try:
         await app(scope, receive, send)
