@@ -6,8 +6,9 @@ vLLM lists for a bad ``/v1/responses`` input item follow the release's whole ``R
 and the openai-python beside it. ``reference/vllm_harness/input_schemas.py`` wrote each
 release's ``__pydantic_core_schema__`` as data (``input_schemas/``: classes by name, callables
 by name); here a ``pydantic_core.SchemaValidator`` is built from it again with stand-ins of the
-same names. The stand-ins never run vLLM's validators: the data serves the error path only,
-where those validators let the request through to pydantic's own union errors.
+same names. The stand-ins never run vLLM's own validators (nor its ``mode="before"`` parsing of
+``function_call``, ``reasoning`` and assistant items from 0.12: docs/vllm-reference-harness.md),
+and the data serves the error path only.
 """
 
 from __future__ import annotations
