@@ -226,6 +226,10 @@ class Knobs(BaseModel):
     responses_penalties: bool = False
     # the openai-python ToolChoice union /v1/responses validates tool_choice against
     responses_tool_choice_union: ToolChoiceUnion = ToolChoiceUnion.OPENAI_3
+    # the release's own /v1/responses body validator as data (fakes/vllm/input_schemas/<name>,
+    # written by reference/vllm_harness/input_schemas.py), which words a bad input item's
+    # errors; "": the union's first members, mirrored (fakes/vllm/_responses_input.py)
+    responses_input_schema: str = ""
     responses_top_logprobs_null: bool = True  # False: 0 (0.10.0-0.10.1 "top_logprobs: int")
     responses_length_incomplete: bool = True  # a length finish: status "incomplete" + details
     responses_tool_choice_none_without_tools: bool = True  # no tools: "auto" reads "none"

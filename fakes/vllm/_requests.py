@@ -335,7 +335,14 @@ def validate(
         from fakes.vllm._responses_tool_choice import tool_choice_errors
 
         if isinstance(body.get("input"), list):
-            errors.extend(input_errors(body["input"]))
+            found = input_errors(body["input"])
+            if found and knobs.responses_input_schema:
+                # the release's own validator words them (its data is read on first use)
+                from fakes.vllm._input_schema import release_input_errors
+
+                exact = release_input_errors(knobs.responses_input_schema, body)
+                found = found if exact is None else exact
+            errors.extend(found)
         if "tool_choice" in body:
             errors.extend(
                 tool_choice_errors(knobs.responses_tool_choice_union, body["tool_choice"])

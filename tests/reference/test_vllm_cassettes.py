@@ -66,20 +66,6 @@ NOT_FIXED = "a harness finding not fixed in the fake yet"
 
 KNOWN = (
     Known(
-        "environment: /v1/responses validates input items against the release's union of "
-        "openai-python types (imitated: fakes/vllm/_responses_input.py, the first members field "
-        "for field); the whole list (138 errors on 0.10.0, 236 on 0.11.1, 343 on 0.18.0, 463 from "
-        "0.24) follows the release's item union, the openai-python and the pydantic installed, "
-        "and pydantic's wording of shared nested unions ('list[union[...,...,...]]') follows the "
-        "release's whole ResponsesRequest schema (docs/vllm-reference-harness.md, 'What is left')",
-        lambda knobs, item: (
-            item.path == "/v1/responses"
-            and item.status == 400
-            and re.search(rb"'loc': (\('body', 'input'|'body\.input)", item.body) is not None
-        ),
-        re.compile(r"^\$(\.error)?\.message: real "),
-    ),
-    Known(
         f"{NOT_FIXED}: 0.9.0 writes every chat stream chunk after the role chunk with "
         "model_dump_json(exclude_none=True) (serving_chat.py:849): no null logprobs, "
         "finish_reason or stop_reason on the choice, and the delta keeps tool_calls []",

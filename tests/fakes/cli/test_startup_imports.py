@@ -70,6 +70,7 @@ VLLM_LATER = (
     "httpx",
     "fakes.litellm",
     "fakes.vllm._responses_input",
+    "fakes.vllm._input_schema",  # a release's own input validator: on a bad input item only
     "fakes.profiles._litellm",  # the other backends' profile models
     "fakes.profiles._ollama",
     "fakes.profiles._llamacpp",
