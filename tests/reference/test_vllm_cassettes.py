@@ -62,7 +62,6 @@ def _validation_error(item: Interaction) -> bool:
 
 
 ANY = re.compile(".")
-NOT_FIXED = "a harness finding not fixed in the fake yet"
 
 KNOWN = (
     Known(
@@ -78,18 +77,6 @@ KNOWN = (
             and re.search(rb"'loc': (\('body', 'input'|'body\.input)", item.body) is not None
         ),
         re.compile(r"^\$(\.error)?\.message: real "),
-    ),
-    Known(
-        f"{NOT_FIXED}: 0.9.0 writes every chat stream chunk after the role chunk with "
-        "model_dump_json(exclude_none=True) (serving_chat.py:849): no null logprobs, "
-        "finish_reason or stop_reason on the choice, and the delta keeps tool_calls []",
-        lambda knobs, item: item.path == "/v1/chat/completions" and _streamed(item),
-        re.compile(
-            r"^\$\[\d+\]\.choices\[0\]\.(logprobs|finish_reason|stop_reason): the fake has it "
-            r"\(null\), real has not$|^\$\[\d+\]\.choices\[0\]\.delta\.tool_calls: real has it "
-            r"\(\[\]\), the fake has not$"
-        ),
-        ("0.9.0",),
     ),
 )
 
