@@ -472,8 +472,15 @@ def _stream(run: Run, seen: Observed) -> None:
             tuple(k for k in chunk if k not in CHUNK_HEAD and chunk[k] is None),
             evidence(stream, line),
         )
+        # exclude_none leaves a content chunk's choice without its null finish_reason
+        seen.add("chunk_exclude_none", "finish_reason" not in choice, evidence(stream, line))
     else:
-        for knob in ("chunk_null_keys", "delta_null_keys", "chunk_top_null_keys"):
+        for knob in (
+            "chunk_null_keys",
+            "delta_null_keys",
+            "chunk_top_null_keys",
+            "chunk_exclude_none",
+        ):
             seen.skip(knob, "the stream had no content chunk")
     finish = [(c, line) for c, line in chunks if (_choice(c) or {}).get("finish_reason")]
     if finish:

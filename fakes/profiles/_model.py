@@ -288,6 +288,9 @@ class Knobs(BaseModel):
     # Streaming chat
     role_chunk_content: bool = True  # role delta is {"role":"assistant","content":""}
     finish_chunk_drops_nulls: bool = False  # 0.4: exclude_none on the finish chunk
+    # every chunk after the role chunk is dumped with exclude_none: no null anywhere, and the
+    # delta keeps DeltaMessage's default "tool_calls": [] (0.9.0-0.9.1)
+    chunk_exclude_none: bool = False
     chunk_null_keys: tuple[str, ...] = ()  # null keys on content/finish chunk choices
     role_chunk_null_keys: tuple[str, ...] = ()  # null top-level keys on the role chunk
     delta_null_keys: tuple[str, ...] = ()  # null keys on every delta (0.12 reasoning mirror)

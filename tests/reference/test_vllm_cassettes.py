@@ -8,12 +8,10 @@ byte-identical after normalizing ids' random parts, ``created`` and timing.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -39,45 +37,7 @@ class Known:
     releases: tuple[str, ...] = ()  # the recorded releases it was seen on; () for every one
 
 
-def _json(item: Interaction) -> dict[str, Any]:
-    value = item.json_body()
-    return value if isinstance(value, dict) else {}
-
-
-def _json_request(item: Interaction) -> dict[str, Any]:
-    try:
-        value = json.loads(item.request_body)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def _streamed(item: Interaction) -> bool:
-    return item.response_headers.get("content-type", "").startswith("text/event-stream")
-
-
-def _validation_error(item: Interaction) -> bool:
-    """A request validation error."""
-    return re.search(rb"validation errors?:", item.body) is not None
-
-
-ANY = re.compile(".")
-NOT_FIXED = "a harness finding not fixed in the fake yet"
-
-KNOWN = (
-    Known(
-        f"{NOT_FIXED}: 0.9.0 writes every chat stream chunk after the role chunk with "
-        "model_dump_json(exclude_none=True) (serving_chat.py:849): no null logprobs, "
-        "finish_reason or stop_reason on the choice, and the delta keeps tool_calls []",
-        lambda knobs, item: item.path == "/v1/chat/completions" and _streamed(item),
-        re.compile(
-            r"^\$\[\d+\]\.choices\[0\]\.(logprobs|finish_reason|stop_reason): the fake has it "
-            r"\(null\), real has not$|^\$\[\d+\]\.choices\[0\]\.delta\.tool_calls: real has it "
-            r"\(\[\]\), the fake has not$"
-        ),
-        ("0.9.0",),
-    ),
-)
+KNOWN: tuple[Known, ...] = ()
 
 
 def _cases() -> list[object]:

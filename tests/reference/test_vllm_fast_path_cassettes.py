@@ -33,10 +33,7 @@ def _fast_layer(app: Any) -> FastPathMiddleware:
 
 
 # differences named in test_vllm_cassettes.py's KNOWN that lie on the fast path too
-PENDING = {
-    "vllm-0.9.0": "0.9.0 writes its chat stream chunks with exclude_none (serving_chat.py:849), "
-    "not imitated yet",
-}
+PENDING: dict[str, str] = {}
 
 
 def _cases() -> list[Any]:

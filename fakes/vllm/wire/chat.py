@@ -42,6 +42,16 @@ class StreamUsagePolicy:
         return cls(final_chunk=True, null_on_chunks=knobs.null_usage_on_chunks)
 
 
+def without_nulls(value: Any) -> Any:
+    """``value`` with every null member of every object left out, as pydantic's exclude_none
+    leaves out None fields at every depth (a null inside a list stays)."""
+    if isinstance(value, dict):
+        return {key: without_nulls(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [without_nulls(item) for item in value]
+    return value
+
+
 def usage(
     knobs: Knobs,
     prompt: int,
@@ -354,7 +364,19 @@ class ChunkWriter:
     def _top_nulls(self, chunk: JSONObject) -> JSONObject:
         for key in self.knobs.chunk_top_null_keys:
             chunk[key] = None
-        return chunk
+        return self._dumped(chunk)
+
+    def _dumped(self, chunk: JSONObject) -> JSONObject:
+        """A content or finish chunk as the release dumps it: 0.9.0-0.9.1 write them with
+        model_dump_json(exclude_none=True) (0.9.0 serving_chat.py:849, 0.9.1 :876), where
+        0.9.2 has exclude_unset (:913): no null anywhere, and the delta's tool_calls, a list
+        by default (0.9.0 protocol.py:1445, 0.9.1 :1452), is there when nothing set it."""
+        if not self.knobs.chunk_exclude_none:
+            return chunk
+        dumped: JSONObject = without_nulls(chunk)
+        for choice in dumped["choices"]:
+            choice["delta"].setdefault("tool_calls", [])  # the model's last field
+        return dumped
 
     def finish(self, index: int, step: _Step, plan: Plan, total: int) -> JSONObject:
         choice = self._choice(index, step.delta)

@@ -15,7 +15,9 @@ from fakes.vllm import VllmConfig, create_vllm_app
 
 MASTER = "sk-probe-master-0123456789"
 STACKS = [
-    ("1.110.2", "vllm-0.9", ["vllm-0.9"]),
+    # the proxy drops null fields and re-frames the stream: 0.9.0-0.9.1's null-free chunks and
+    # 0.9.0's /tokenize do not reach the client
+    ("1.110.2", "vllm-0.9", ["vllm-0.9.0", "vllm-0.9.1", "vllm-0.9"]),
     ("1.110.2", "vllm-0.5", ["vllm-0.5"]),
     ("1.110.2", "vllm-0.10.0", ["vllm-0.10.0"]),
     # nested errors and 16-hex ids on: the proxy shows nothing that tells 0.12 ... 0.23 apart
@@ -46,6 +48,8 @@ STACKS = [
         [
             "vllm-0.7.0",
             "vllm-0.7",
+            "vllm-0.9.0",
+            "vllm-0.9.1",
             "vllm-0.9",
             "vllm-0.10.0",
             "vllm-0.10.1",

@@ -360,6 +360,19 @@ VLLM_ROWS = [
         (True, False),
     ),
     Row(
+        "chunk_exclude_none",
+        True,
+        Send(json=STREAM),
+        frames(
+            lambda cs: (
+                "finish_reason" in cs[1]["choices"][0],
+                "stop_reason" in finish(cs),
+                cs[1]["choices"][0]["delta"].get("tool_calls"),
+            )
+        ),
+        ((True, True, None), (False, False, [])),
+    ),
+    Row(
         "chunk_null_keys",
         ("zz",),
         Send(json=STREAM),

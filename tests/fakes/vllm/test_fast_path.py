@@ -21,7 +21,13 @@ from contracts._scenario import PROFILES, Scenario
 from contracts.drivers._responses import responses_payload
 from contracts.scenarios import SCENARIOS
 from fakes.model.script import DefaultReply, ErrorReply, Match, Reply, Rule, Script, ScriptPlayer
-from fakes.profiles import Profile, ResponsesEventResponse, ResponsesRoute, builtin
+from fakes.profiles import (
+    Profile,
+    ResponsesEventResponse,
+    ResponsesRoute,
+    builtin,
+    with_knobs,
+)
 from fakes.vllm import VllmConfig, create_vllm_app
 from fakes.vllm.fast import FastPathMiddleware, _dispatch
 from tests._asgi_messages import Wire, http_scope, messages_sent
@@ -333,6 +339,44 @@ def test_plain_requests_are_answered_by_the_fast_path(path: str, script: str) ->
             body = _as_responses(body)
         got, expected, answered = _both(fast, reference, orjson.dumps(body), {}, path)
         assert answered and got == expected
+
+
+@pytest.mark.parametrize("exclude_none", [False, True])
+@pytest.mark.parametrize("script", ["none", "finish eos", "reasoning, parser on"])
+def test_chunks_dumped_without_nulls_are_the_same_on_both_paths(
+    script: str, exclude_none: bool
+) -> None:
+    """chunk_exclude_none (0.9.0-0.9.1) on streams the fast path answers itself, with and
+    without usage, cut for length or not: the same bytes on both paths, and the content and
+    finish chunks as exclude_none writes them (no null, the delta's tool_calls [])."""
+    vllm_0_9_0 = builtin("vllm").get("vllm-0.9.0")
+    assert vllm_0_9_0.knobs.chunk_exclude_none
+    profile = with_knobs(vllm_0_9_0, {"chunk_exclude_none": exclude_none})
+    setup = {"script": SCRIPTS[script], **SETUPS.get(script, {})}
+    fast, reference = _app(profile, fast=True, **setup), _app(profile, fast=False, **setup)
+    plain = {"model": "fake-model", "messages": [{"role": "user", "content": "hi"}]}
+    usages = [
+        None,
+        {"include_usage": True},
+        {"include_usage": True, "continuous_usage_stats": True},
+    ]
+    for options, max_tokens in itertools.product(usages, [None, 2]):
+        body: dict[str, Any] = {**plain, "stream": True}
+        if options is not None:
+            body["stream_options"] = options
+        if max_tokens is not None:
+            body["max_tokens"] = max_tokens
+        got, expected, answered = _both(fast, reference, orjson.dumps(body), {})
+        assert answered and got == expected, body
+        sent = b"".join(m.get("body", b"") for m in got if m["type"] == "http.response.body")
+        events = [line[6:] for line in sent.split(b"\n") if line.startswith(b"data: {")]
+        after_role = [orjson.loads(e) for e in events[1:]]
+        choices = [c["choices"][0] for c in after_role if c["choices"]]
+        assert choices, body
+        dumped = events[1 : 1 + len(choices)]  # the role chunk keeps exclude_unset
+        assert (b"null" in dumped[0]) != exclude_none, body  # a content chunk
+        assert not exclude_none or not any(b"null" in e for e in dumped), body
+        assert all(("tool_calls" in c["delta"]) == exclude_none for c in choices), body
 
 
 def test_the_switch_keeps_the_reference_path_reachable() -> None:
