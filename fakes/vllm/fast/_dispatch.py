@@ -383,7 +383,9 @@ class FastPathMiddleware:
         watcher = asyncio.ensure_future(_disconnected(receive))
         try:
             first: float | None = None
-            async with state.scheduler.slot():  # a running sequence while it streams
+            scheduler = state.scheduler
+            await scheduler.acquire()  # a running sequence while it streams
+            try:
                 for number, template in enumerate(answer.events):
                     event = template.fill(*values)
                     offset = time.monotonic() - started
@@ -399,6 +401,8 @@ class FastPathMiddleware:
                 if await _left(watcher):
                     return
                 self._finished(answer, model, values[2], first, started)
+            finally:
+                scheduler.release()
             entry.complete = True
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
@@ -439,9 +443,10 @@ class FastPathMiddleware:
         chunks = entry.chunks
         watcher = asyncio.ensure_future(watch())
         try:
-            clock, pace = state.clock, Pace()
+            clock, pace, scheduler = state.clock, Pace(), state.scheduler
             first: float | None = None
-            async with state.scheduler.slot() as waited:
+            waited = await scheduler.acquire()  # a running sequence while it streams
+            try:
                 await pace.first_token(clock, None if waited else started)
                 for number, template in enumerate(answer.events):
                     if number:
@@ -459,6 +464,8 @@ class FastPathMiddleware:
                     await send({"type": "http.response.body", "body": _DONE, "more_body": True})
                     await asyncio.sleep(0)
                 self._finished(answer, model, values[2], first, started)
+            finally:
+                scheduler.release()
             entry.complete = True
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         except asyncio.CancelledError:
