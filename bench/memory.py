@@ -1,9 +1,10 @@
-"""``python -m bench.memory [--streams N] [--top K]``: what each open stream holds in the fake
-vLLM, in counts that do not depend on the machine's load. N streamed chat requests of row 3's
-script (``--ttft 0.05 --itl 0.01``, 20 words: the reference path, as row 7's load) are called
-on the ASGI app in process, all open at once; tracemalloc gives the Python heap per stream at
-that moment and after they ended (what the request log keeps), and the K largest allocation
-sites per stream."""
+"""``python -m bench.memory [--streams N] [--top K] [--no-fast-path]``: what each open stream
+holds in the fake vLLM, in counts that do not depend on the machine's load. N streamed chat
+requests of row 3's script (``--ttft 0.05 --itl 0.01``, 20 words: the fast path paces them, as
+it does row 7's load; ``--no-fast-path``: the reference path) are called on the ASGI app in
+process, all open at once; tracemalloc gives the Python heap per stream at that moment and
+after they ended (what the request log keeps), and the K largest allocation sites per
+stream."""
 
 from __future__ import annotations
 
@@ -84,11 +85,17 @@ def _sites(after: tracemalloc.Snapshot, before: tracemalloc.Snapshot, n: int, to
     return "\n".join(lines)
 
 
-async def measure(streams: int, top: int) -> str:
+async def measure(streams: int, top: int, *, fast_path: bool = True) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "script.yaml"
         script.write_text(yaml.safe_dump({"rules": [{"reply": {"text": TEXT}}]}))
-        options = VllmOptions(ttft=0.05, itl=0.01, script_path=str(script), max_num_seqs=2000)
+        options = VllmOptions(
+            ttft=0.05,
+            itl=0.01,
+            script_path=str(script),
+            max_num_seqs=2000,
+            no_fast_path=not fast_path,
+        )
         app = create_vllm_app(options.config())
     await asyncio.gather(*(_stream(app, lambda: None) for _ in range(20)))  # first-use paths
     gc.collect()
@@ -123,8 +130,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--streams", type=int, default=1000)
     parser.add_argument("--top", type=int, default=15)
+    parser.add_argument("--no-fast-path", dest="fast_path", action="store_false")
     args = parser.parse_args()
-    print(asyncio.run(measure(args.streams, args.top)))
+    print(asyncio.run(measure(args.streams, args.top, fast_path=args.fast_path)))
 
 
 if __name__ == "__main__":

@@ -30,29 +30,50 @@ def redact_header(name: str, value: str) -> str:
 class Chunks:
     """A response body's chunks and their offsets, read as ``(offset, bytes)`` pairs. Kept as
     an array of offsets beside a list of bytes: a pair as a tuple and a float object costs
-    80 bytes more per chunk, and a full log holds tens of thousands of chunks."""
+    80 bytes more per chunk, and a full log holds tens of thousands of chunks. A stream
+    written from templates keeps each event as the number that ``render`` turns back into its
+    bytes (``rendered_by``): about 300 bytes less per event, 6 KB per stream of 20 tokens."""
 
-    __slots__ = ("_data", "_offsets")
+    __slots__ = ("_data", "_offsets", "_render")
 
     def __init__(self, pairs: Iterable[tuple[float, bytes]] = ()) -> None:
         self._offsets = array("d")
-        self._data: list[bytes] = []
+        self._data: list[bytes | int] = []
+        self._render: Callable[[int], bytes] | None = None
         for pair in pairs:
             self.append(pair)
+
+    def rendered_by(self, render: Callable[[int], bytes]) -> None:
+        """What ``append_rendered``'s numbers stand for: ``render(n)`` gives the same bytes
+        every time it is called."""
+        self._render = render
 
     def append(self, pair: tuple[float, bytes]) -> None:
         offset, data = pair
         self._offsets.append(offset)
         self._data.append(data)
 
+    def append_rendered(self, offset: float, number: int) -> None:
+        """A chunk kept as ``render(number)`` (see ``rendered_by``)."""
+        if self._render is None:
+            raise ValueError("rendered_by() names what the numbers stand for first")
+        self._offsets.append(offset)
+        self._data.append(number)
+
+    def _bytes(self, item: bytes | int) -> bytes:
+        if isinstance(item, bytes):
+            return item
+        assert self._render is not None  # append_rendered checked it
+        return self._render(item)
+
     def __len__(self) -> int:
         return len(self._data)
 
     def __iter__(self) -> Iterator[tuple[float, bytes]]:
-        return zip(self._offsets, self._data, strict=True)
+        return zip(self._offsets, map(self._bytes, self._data), strict=True)
 
     def __getitem__(self, index: int) -> tuple[float, bytes]:
-        return self._offsets[index], self._data[index]
+        return self._offsets[index], self._bytes(self._data[index])
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Chunks | list | tuple):

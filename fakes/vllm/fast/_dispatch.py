@@ -5,25 +5,27 @@ once, checked, and answered from a cached template; everything else is handed on
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fakes.http.capture import BodyTooLarge, TooLarge, read_body, replaying
 from fakes.http.requestlog import Exchange
 from fakes.model import tokens
 from fakes.model.faults import FAULT_HEADER
 from fakes.model.script import DefaultReply, Reply
+from fakes.model.timing import Pace
 from fakes.profiles import Knobs
 from fakes.vllm import _checks, _routes
 from fakes.vllm._state import VllmState
 from fakes.vllm.fast import _chat, _completions, _responses
 from fakes.vllm.fast._accept import Shape, plain_chat, plain_completion
-from fakes.vllm.fast._template import MORE_STRINGS, Answer, Bound, has_slot
+from fakes.vllm.fast._template import MORE_STRINGS, Answer, Bound, Template, has_slot
 from fakes.vllm.wire.errors import VllmError
 
 _MAX_PLAIN_BODY = 64 * 1024  # larger bodies are not plain: read by the reference path
@@ -33,7 +35,6 @@ _KEPT_BODY = 2048
 _FAULT_HEADER = FAULT_HEADER.lower().encode("latin-1")
 _JSON = b"application/json"
 _STREAM_HEADERS = [(b"content-type", b"text/event-stream; charset=utf-8")]
-_STREAM_TYPE = ("content-type", "text/event-stream; charset=utf-8")
 _DONE = b"data: [DONE]\n\n"
 _NO_DRAWS = (b"",) * len(MORE_STRINGS)
 
@@ -50,6 +51,10 @@ class _Route:
     # what script rules match on, given the body and the model; None: the body itself
     scripted: Callable[[dict[str, Any], str], dict[str, Any]] | None = None
     observes_model: bool = True  # the reference route tells the metrics of its model early
+    # whether the reference route paces a stream from the request's arrival, as the fast path
+    # does (/v1/responses counts from after its planning: with timing on, the reference path
+    # answers its streams)
+    paced: bool = True
 
 
 ROUTES = {
@@ -75,6 +80,7 @@ ROUTES = {
         None,
         scripted=_responses.scripted,
         observes_model=False,
+        paced=False,
     ),
 }
 
@@ -112,7 +118,6 @@ class FastPathMiddleware:
             and not config.api_keys
             and config.replica_name is None
             and not state.faults.rules
-            and state.clock.timing.instant
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -254,6 +259,9 @@ class FastPathMiddleware:
         if plain is None:
             return False
         shape, prompt, max_tokens, model = plain.shape, plain.prompt, plain.max_tokens, plain.model
+        instant = state.clock.timing.instant
+        if not instant and not (shape.stream and route.paced):
+            return False  # a timed answer the reference path paces (_engine)
         writable, rule = self._rule(route, plain, path)
         if not writable:
             return False
@@ -308,9 +316,9 @@ class FastPathMiddleware:
                     e2e=elapsed,
                 )
             else:
-                slots = (ident, created, prompt)
-                more = self._more(answer, draws, prompt)
-                await self._stream(entry, answer, slots, more, model, started, extra, receive, send)
+                values = (ident, created, prompt, *self._more(answer, draws, prompt))
+                stream = self._stream if instant else self._paced
+                await stream(entry, answer, values, model, started, extra, receive, send)
         finally:
             entry.finished = entry.started + (time.monotonic() - started)
             state.log.updated(entry)
@@ -326,25 +334,37 @@ class FastPathMiddleware:
     async def _send_body(
         self, entry: Exchange, payload: bytes, extra: list[tuple[bytes, bytes]], send: Send
     ) -> None:
-        length = b"%d" % len(payload)
-        start: Message = {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [(b"content-length", length), (b"content-type", _JSON), *extra],
-        }
-        logged = {"content-length": length.decode(), "content-type": "application/json"}
-        self._log_start(entry, logged, extra)
-        await send(start)
+        headers = [(b"content-length", b"%d" % len(payload)), (b"content-type", _JSON), *extra]
+        entry.status = 200
+        entry.raw_response_headers = headers  # as the capture middleware logs them: as sent
+        self.state.log.updated(entry)
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
         entry.chunks.append((0.0, payload))
         entry.complete = True
         await send({"type": "http.response.body", "body": payload})
+
+    async def _start_stream(
+        self,
+        entry: Exchange,
+        answer: Answer,
+        values: tuple[Any, ...],
+        extra: list[tuple[bytes, bytes]],
+        send: Send,
+    ) -> None:
+        """The response head, logged as the capture middleware logs it (the headers as sent);
+        the log keeps each event as its template's number (Chunks.rendered_by)."""
+        headers = [*_STREAM_HEADERS, *extra]
+        entry.status = 200
+        entry.raw_response_headers = headers
+        entry.chunks.rendered_by(functools.partial(_event, answer.events, values))
+        self.state.log.updated(entry)
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
 
     async def _stream(
         self,
         entry: Exchange,
         answer: Answer,
-        slots: tuple[bytes, bytes, int],
-        more: tuple[bytes, ...],
+        values: tuple[Any, ...],
         model: str,
         started: float,
         extra: list[tuple[bytes, bytes]],
@@ -358,53 +378,120 @@ class FastPathMiddleware:
         uvloop sends what one loop turn queued in one write, so a turn per event cost 2.5x
         the server CPU per 202-event stream (bench row 2)."""
         state = self.state
-        start: Message = {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [*_STREAM_HEADERS, *extra],
-        }
-        self._log_start(entry, {_STREAM_TYPE[0]: _STREAM_TYPE[1]}, extra)
-        await send(start)
+        await self._start_stream(entry, answer, values, extra, send)
+        chunks = entry.chunks
         watcher = asyncio.ensure_future(_disconnected(receive))
         try:
             first: float | None = None
-            async with state.scheduler.slot():  # a running sequence while it streams
-                for template in answer.events:
-                    event = template.fill(*slots, *more)
+            scheduler = state.scheduler
+            await scheduler.acquire()  # a running sequence while it streams
+            try:
+                for number, template in enumerate(answer.events):
+                    event = template.fill(*values)
                     offset = time.monotonic() - started
-                    entry.chunks.append((offset, event))
+                    chunks.append_rendered(offset, number)
                     await send({"type": "http.response.body", "body": event, "more_body": True})
                     if first is None:
                         first = offset
                         if await _left(watcher):
                             return
                 if answer.done:
-                    entry.chunks.append((time.monotonic() - started, _DONE))
+                    chunks.append((time.monotonic() - started, _DONE))
                     await send({"type": "http.response.body", "body": _DONE, "more_body": True})
                 if await _left(watcher):
                     return
-                state.metrics.finished(
-                    model,
-                    prompt=slots[2],
-                    generated=answer.completion_tokens,
-                    reason=answer.finish_reason,
-                    ttft=first,
-                    e2e=time.monotonic() - started,
-                )
+                self._finished(answer, model, values[2], first, started)
+            finally:
+                scheduler.release()
             entry.complete = True
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             watcher.cancel()
 
-    def _log_start(
-        self, entry: Exchange, logged: dict[str, str], extra: list[tuple[bytes, bytes]]
+    async def _paced(
+        self,
+        entry: Exchange,
+        answer: Answer,
+        values: tuple[Any, ...],
+        model: str,
+        started: float,
+        extra: list[tuple[bytes, bytes]],
+        receive: Receive,
+        send: Send,
     ) -> None:
-        """The response head as the capture middleware logs it: 200, the headers decoded."""
-        for name, value in extra:
-            logged[name.decode("latin-1")] = value.decode("latin-1")
-        entry.status = 200
-        entry.response_headers = logged
-        self.state.log.updated(entry)
+        """A stream with the fake's timing: the reference path's engine loop (_engine.paced)
+        and its EventStreamResponse in one coroutine, without starlette's layers around it
+        (an open stream held about 23 KB there; bench row 7 opens 1,000). Each event goes out
+        at its token's deadline; the loop gets a turn after every event, as on the reference
+        path, and a client that leaves cancels the stream wherever it waits, as
+        EventStreamResponse's watcher does: not complete, not counted, its slot given back."""
+        state = self.state
+        this = asyncio.current_task()
+        assert this is not None
+        streaming, left = True, False
+
+        async def watch() -> None:
+            # cancels at once, not from a done callback a loop turn later: the stream stops
+            # before the event the reference path would not send
+            nonlocal left
+            await _disconnected(receive)
+            if streaming:
+                left = True
+                this.cancel()
+
+        await self._start_stream(entry, answer, values, extra, send)
+        chunks = entry.chunks
+        watcher = asyncio.ensure_future(watch())
+        try:
+            clock, pace, scheduler = state.clock, Pace(), state.scheduler
+            first: float | None = None
+            waited = await scheduler.acquire()  # a running sequence while it streams
+            try:
+                await pace.first_token(clock, None if waited else started)
+                for number, template in enumerate(answer.events):
+                    if number:
+                        await pace.next_token(clock)
+                    else:
+                        first = time.monotonic() - started
+                    event = template.fill(*values)
+                    chunks.append_rendered(time.monotonic() - started, number)
+                    await send({"type": "http.response.body", "body": event, "more_body": True})
+                    # the reference path's turn after each event: a client that left is
+                    # noticed before the next token's wait draws its jitter
+                    await asyncio.sleep(0)
+                if answer.done:
+                    chunks.append((time.monotonic() - started, _DONE))
+                    await send({"type": "http.response.body", "body": _DONE, "more_body": True})
+                    await asyncio.sleep(0)
+                self._finished(answer, model, values[2], first, started)
+            finally:
+                scheduler.release()
+            entry.complete = True
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        except asyncio.CancelledError:
+            # our own cancel, for a client that left, ends the stream quietly; any other goes on
+            if not left or this.uncancel() > 0:
+                raise
+        finally:
+            streaming = False
+            watcher.cancel()
+
+    def _finished(
+        self, answer: Answer, model: str, prompt: int, first: float | None, started: float
+    ) -> None:
+        self.state.metrics.finished(
+            model,
+            prompt=prompt,
+            generated=answer.completion_tokens,
+            reason=answer.finish_reason,
+            ttft=first,
+            e2e=time.monotonic() - started,
+        )
+
+
+def _event(events: tuple[Template, ...], values: tuple[Any, ...], number: int) -> bytes:
+    """A stream's event ``number``, as it was sent (what the request log keeps of it)."""
+    return events[number].fill(*values)
 
 
 async def _disconnected(receive: Receive) -> None:
