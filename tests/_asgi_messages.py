@@ -1,5 +1,6 @@
 """One request to an ASGI app in this process, every message it sends kept as sent (status,
-headers in order, each body chunk): what differential tests compare between two paths."""
+headers in order, each body chunk), and an exception the app raised after them (the server then
+closes the connection): what differential tests compare between two paths."""
 
 from __future__ import annotations
 
@@ -63,6 +64,9 @@ async def messages_sent(
         if message["type"] == "http.response.body" and not message.get("more_body", False):
             finished.set()
 
-    await app(scope, receive, send)
+    try:
+        await app(scope, receive, send)
+    except Exception as exc:
+        sent.append({"type": "raised", "exception": type(exc).__name__})
     finished.set()
     return sent

@@ -59,9 +59,9 @@ class ChatDispatch:
             try:
                 response = await _routes.chat_completions(Request(scope, replayed, record))
             except UnhandledError:
-                # answered as UnhandledErrorMiddleware answers it on the reference path
+                # answered as UnhandledErrorMiddleware answers it on the reference path (the
+                # connection then closes)
                 await send_bare(scope, record)
-                return
             await response(scope, replayed, record)
         finally:
             finished()

@@ -151,7 +151,8 @@ class LitellmKnobs(BaseModel):
     # Errors
     auth_param: str | None = None  # 1.74: the string "None"
     # no key, or a key without "Bearer ": the catch-all 500 "Internal server error" (the auth
-    # handler imports prisma, which pip's litellm[proxy] lacks; _unhandled.py)
+    # handler imports prisma, which pip's litellm[proxy] lacks; _unhandled.py), after which
+    # the connection closes
     auth_errors_unhandled: bool = False
     typed_errors: bool = True  # False: router errors carry type/param "None", upstream null
     unknown_model_dict_repr: bool = False  # message is "{'error': '...'}"

@@ -126,12 +126,15 @@ def normalized(answer: dict[str, Any]) -> dict[str, Any]:
         body = {"events": events(answer["body"])}
     else:
         body = _payload(answer["body"])
-    return {
+    out = {
         "status": answer["status"],
         "headers": headers,
         "body": body,
         "complete": answer.get("complete", True),
     }
+    if answer.get("closed"):  # the server closed the connection after this answer
+        out["closed"] = True
+    return out
 
 
 def _compare(real: Any, fake: Any, path: str, out: list[str]) -> None:

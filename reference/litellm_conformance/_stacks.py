@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from fakes.http.server import live
 from fakes.profiles import LitellmProfile
 from reference._process import stop
+from reference.litellm_conformance._connection import KeptConnection
 from reference.litellm_conformance._units import MASTER_KEY, MOCK_MODEL, Unit, UpstreamFactory
 from reference.litellm_conformance._upstream import Replayed
 
@@ -87,9 +88,14 @@ def _answer(response: httpx.Response, body: bytes, complete: bool) -> dict[str, 
     }
 
 
-async def send_unit(client: httpx.AsyncClient, unit: Unit) -> list[dict[str, Any]]:
-    answers = []
+async def send_unit(
+    client: httpx.AsyncClient, connection: KeptConnection, unit: Unit, before: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The unit's answers in order; ``before`` is the run's answer before the unit's first
+    (marked ``closed`` when the server turns out to have closed the connection after it)."""
+    answers: list[dict[str, Any]] = []
     for request in unit.requests:
+        closes = connection.closes
         try:
             async with client.stream(
                 request.method, request.path, content=request.body, headers=request.headers
@@ -103,6 +109,8 @@ async def send_unit(client: httpx.AsyncClient, unit: Unit) -> list[dict[str, Any
                 answers.append(_answer(response, body, complete))
         except httpx.TransportError as exc:  # the server closed the connection unanswered
             answers.append(_unanswered(exc))
+        if connection.closes > closes:
+            (answers[-2] if len(answers) > 1 else before)["closed"] = True
     return answers
 
 
@@ -181,8 +189,13 @@ def _wait(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float 
 
 
 async def send_all(url: str, units: Sequence[Unit]) -> dict[str, list[dict[str, Any]]]:
+    """Every unit's requests in turn, on one kept-alive connection while the server keeps it
+    (a new one after the server closes it: ``KeptConnection``)."""
     out = {}
-    async with httpx.AsyncClient(base_url=url, timeout=TIMEOUT) as client:
+    connection = KeptConnection()
+    last: dict[str, Any] = {}  # the run's latest answer (none yet: a throwaway)
+    async with httpx.AsyncClient(base_url=url, timeout=TIMEOUT, transport=connection) as client:
         for unit in units:
-            out[unit.name] = await send_unit(client, unit)
+            out[unit.name] = await send_unit(client, connection, unit, last)
+            last = out[unit.name][-1] if out[unit.name] else last
     return out

@@ -54,10 +54,13 @@ async def litellm_stack(
     master_key: str | None = KEY,
     upstream: Starlette | None = None,
     live_upstream: bool = False,
+    app_exceptions: bool = True,
     **settings: Any,
 ) -> AsyncIterator[Stack]:
     """The fake LiteLLM in front of a fake vLLM (tools enabled): in process (through a
-    streaming transport), or on a real socket with ``live_upstream``."""
+    streaming transport), or on a real socket with ``live_upstream``. ``app_exceptions=False``:
+    an exception the proxy raises after its answer (as the real one re-raises after its
+    catch-all 500, closing the connection) is not raised in the client."""
     vllm = upstream or create_vllm_app(
         vllm_config(vllm_version, enable_auto_tool_choice=True, tool_call_parser="hermes")
     )
@@ -75,7 +78,7 @@ async def litellm_stack(
             proxy = create_litellm_app(config, transport=transport)
         else:
             proxy = stack_app(version, vllm, master_key=master_key)
-        transport = httpx.ASGITransport(app=proxy)
+        transport = httpx.ASGITransport(app=proxy, raise_app_exceptions=app_exceptions)
         async with httpx.AsyncClient(transport=transport, base_url="http://proxy") as client:
             yield Stack(client, proxy, vllm)
 
