@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fakes.http.capture import BodyTooLarge, TooLarge, read_body, replaying
 from fakes.http.requestlog import Exchange
@@ -32,8 +32,8 @@ _MAX_KEPT = 256  # plain bodies kept per profile state, each at most _KEPT_BODY 
 _KEPT_BODY = 2048
 _FAULT_HEADER = FAULT_HEADER.lower().encode("latin-1")
 _JSON = b"application/json"
-_STREAM_HEADERS = [(b"content-type", b"text/event-stream; charset=utf-8")]
-_STREAM_TYPE = ("content-type", "text/event-stream; charset=utf-8")
+_JSON_TYPE = (b"content-type", _JSON)
+_STREAM_TYPE = (b"content-type", b"text/event-stream; charset=utf-8")
 _DONE = b"data: [DONE]\n\n"
 _NO_DRAWS = (b"",) * len(MORE_STRINGS)
 
@@ -270,12 +270,15 @@ class FastPathMiddleware:
         if rule is not None:
             state.player.take(rule)
         given = headers.get(b"x-request-id")
+        hexes: tuple[bytes, ...] | list[bytes]
         if given and knobs.request_id_header:  # as it sits inside a JSON string
             ident = orjson.dumps(route.id_prefix(knobs) + given.decode("latin-1"))[1:-1]
-        else:  # hex: nothing to escape
-            ident = (route.id_prefix(knobs) + state.new_hex()).encode()
+            hexes = state.new_hexes(answer.hexes) if answer.hexes else ()
+        else:  # hex: nothing to escape; the id's hex and the answer's drawn at once
+            first, *hexes = state.new_hexes(1 + answer.hexes)
+            ident = route.id_prefix(knobs).encode() + first
         created = b"%d" % state.now()  # %d truncates as int() does
-        draws = () if answer.draws is None else answer.draws(state)
+        draws = (*hexes,) if answer.draws is None else (*hexes, *answer.draws(state))
         extra: list[tuple[bytes, bytes]] = []
         if knobs.x_request_id_response:  # 0.6.4: every answer echoes or makes one
             extra.append((b"x-request-id", given or state.uuid_hex().encode()))
@@ -298,14 +301,12 @@ class FastPathMiddleware:
                         ident, created, prompt, *self._more(answer, draws, prompt)
                     )
                 await self._send_body(entry, payload, extra, send)
-                elapsed = time.monotonic() - started
-                state.metrics.finished(
+                state.metrics.finished_at_once(
                     model,
-                    prompt=prompt,
-                    generated=answer.completion_tokens,
-                    reason=answer.finish_reason,
-                    ttft=elapsed,
-                    e2e=elapsed,
+                    prompt,
+                    answer.completion_tokens,
+                    answer.finish_reason,
+                    time.monotonic() - started,
                 )
             else:
                 slots = (ident, created, prompt)
@@ -326,15 +327,9 @@ class FastPathMiddleware:
     async def _send_body(
         self, entry: Exchange, payload: bytes, extra: list[tuple[bytes, bytes]], send: Send
     ) -> None:
-        length = b"%d" % len(payload)
-        start: Message = {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [(b"content-length", length), (b"content-type", _JSON), *extra],
-        }
-        logged = {"content-length": length.decode(), "content-type": "application/json"}
-        self._log_start(entry, logged, extra)
-        await send(start)
+        headers = [(b"content-length", b"%d" % len(payload)), _JSON_TYPE, *extra]
+        self._log_start(entry, headers)
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
         entry.chunks.append((0.0, payload))
         entry.complete = True
         await send({"type": "http.response.body", "body": payload})
@@ -358,13 +353,9 @@ class FastPathMiddleware:
         uvloop sends what one loop turn queued in one write, so a turn per event cost 2.5x
         the server CPU per 202-event stream (bench row 2)."""
         state = self.state
-        start: Message = {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [*_STREAM_HEADERS, *extra],
-        }
-        self._log_start(entry, {_STREAM_TYPE[0]: _STREAM_TYPE[1]}, extra)
-        await send(start)
+        headers = [_STREAM_TYPE, *extra]
+        self._log_start(entry, headers)
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
         watcher = asyncio.ensure_future(_disconnected(receive))
         try:
             first: float | None = None
@@ -396,14 +387,11 @@ class FastPathMiddleware:
         finally:
             watcher.cancel()
 
-    def _log_start(
-        self, entry: Exchange, logged: dict[str, str], extra: list[tuple[bytes, bytes]]
-    ) -> None:
-        """The response head as the capture middleware logs it: 200, the headers decoded."""
-        for name, value in extra:
-            logged[name.decode("latin-1")] = value.decode("latin-1")
+    def _log_start(self, entry: Exchange, headers: list[tuple[bytes, bytes]]) -> None:
+        """The response head as the capture middleware logs it: 200 and the headers as sent
+        (the raw pairs, decoded when read)."""
         entry.status = 200
-        entry.response_headers = logged
+        entry.raw_response_headers = headers
         self.state.log.updated(entry)
 
 
