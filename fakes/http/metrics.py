@@ -201,6 +201,23 @@ class VllmMetrics:
                 plain.tpot.add(max(e2e - ttft, 0.0) / (generated - 1))
         plain.e2e.add(e2e)
 
+    def finished_at_once(
+        self, model: str, prompt: int, generated: int, reason: str, elapsed: float
+    ) -> None:
+        """finished() for an answer sent in one piece: its first token came at its end
+        (ttft = e2e = elapsed), so the time per output token is 0."""
+        plain = self._plain.get(model)
+        if plain is None:
+            plain = self._plain[model] = _Plain()
+        plain.prompt += prompt
+        plain.generated += generated
+        key = (model, reason)
+        self._success_counts[key] = self._success_counts.get(key, 0) + 1
+        plain.ttft.add(elapsed)
+        if generated > 1:
+            plain.tpot.add(0.0)
+        plain.e2e.add(elapsed)
+
     def _fold(self) -> None:
         """Move the plain counts into the prometheus series, creating each series in the
         order its model (or model and reason) first finished, as observing one by one did."""

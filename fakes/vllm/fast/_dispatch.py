@@ -278,12 +278,15 @@ class FastPathMiddleware:
         if rule is not None:
             state.player.take(rule)
         given = headers.get(b"x-request-id")
+        hexes: tuple[bytes, ...] | list[bytes]
         if given and knobs.request_id_header:  # as it sits inside a JSON string
             ident = orjson.dumps(route.id_prefix(knobs) + given.decode("latin-1"))[1:-1]
-        else:  # hex: nothing to escape
-            ident = (route.id_prefix(knobs) + state.new_hex()).encode()
+            hexes = state.new_hexes(answer.hexes) if answer.hexes else ()
+        else:  # hex: nothing to escape; the id's hex and the answer's drawn at once
+            first, *hexes = state.new_hexes(1 + answer.hexes)
+            ident = route.id_prefix(knobs).encode() + first
         created = b"%d" % state.now()  # %d truncates as int() does
-        draws = () if answer.draws is None else answer.draws(state)
+        draws = (*hexes,) if answer.draws is None else (*hexes, *answer.draws(state))
         extra: list[tuple[bytes, bytes]] = []
         if knobs.x_request_id_response:  # 0.6.4: every answer echoes or makes one
             extra.append((b"x-request-id", given or state.uuid_hex().encode()))
@@ -306,14 +309,12 @@ class FastPathMiddleware:
                         ident, created, prompt, *self._more(answer, draws, prompt)
                     )
                 await self._send_body(entry, payload, extra, send)
-                elapsed = time.monotonic() - started
-                state.metrics.finished(
+                state.metrics.finished_at_once(
                     model,
-                    prompt=prompt,
-                    generated=answer.completion_tokens,
-                    reason=answer.finish_reason,
-                    ttft=elapsed,
-                    e2e=elapsed,
+                    prompt,
+                    answer.completion_tokens,
+                    answer.finish_reason,
+                    time.monotonic() - started,
                 )
             else:
                 values = (ident, created, prompt, *self._more(answer, draws, prompt))

@@ -168,7 +168,7 @@ def render(
             needed,
             plan.completion_tokens,
             plan.finish_reason,
-            draws=_draws(knobs, stream=False, after_reasoning=False),
+            hexes=2,  # the body's message and reasoning item ids
             numbers=_numbers,
         )
     steps, reasoning, length = responses_stream.engine_steps(knobs, plan, config.auto_tools)
@@ -190,25 +190,16 @@ def render(
         needed,
         plan.completion_tokens,
         plan.finish_reason,
-        draws=_draws(knobs, stream=True, after_reasoning=bool(reasoning)),
+        draws=_draws(knobs, after_reasoning=bool(reasoning)),
         numbers=_numbers,
         done=False,  # a responses stream ends with response.completed, no [DONE]
     )
 
 
-def _draws(
-    knobs: Knobs, *, stream: bool, after_reasoning: bool
-) -> Callable[[VllmState], tuple[bytes, ...]]:
-    """One request's string more-slots, drawn as fakes/vllm/_routes.py draws them after the
+def _draws(knobs: Knobs, *, after_reasoning: bool) -> Callable[[VllmState], tuple[bytes, ...]]:
+    """A stream's string more-slots, drawn as fakes/vllm/_routes.py draws them after the
     response id: the body's two item hexes, the last-step body's two (0.11.1-0.13), the
     streamed reasoning and message item ids."""
-    if not stream:
-
-        def body(state: VllmState) -> tuple[bytes, ...]:
-            new_hex = state.new_hex
-            return (new_hex().encode(), new_hex().encode())
-
-        return body
     last_step = knobs.responses_completed_last_step
 
     def streamed(state: VllmState) -> tuple[bytes, ...]:

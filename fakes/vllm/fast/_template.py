@@ -153,8 +153,10 @@ class Answer:
     needed: int  # tokens the answer generates before any length cut
     completion_tokens: int
     finish_reason: str
+    # the first string more-slots: this many new_hex() values, drawn right after the id
+    hexes: int = 0
     # the string more-slots' values of one request, by index, drawn from the state's id
-    # sources in the order the reference path draws them (after the id)
+    # sources in the order the reference path draws them (after the id; hexes excludes them)
     draws: Callable[[VllmState], tuple[bytes, ...]] | None = None
     # the number more-slots' values, by index: they follow from the prompt's token count
     numbers: Callable[[VllmState, int], tuple[bytes, ...]] | None = None

@@ -70,3 +70,24 @@ def test_a_scrape_reads_what_observing_one_by_one_gives(
         _observe_one_by_one(observed, item)
     assert _text(folded) == _text(observed)
     assert _text(folded) == _text(observed)  # a second scrape adds nothing
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_finished, max_size=30))
+def test_an_answer_sent_at_once_counts_as_finished_with_ttft_equal_to_e2e(
+    items: list[tuple],  # type: ignore[type-arg]
+) -> None:
+    """finished_at_once (the fast path's plain answers) is finished() with ttft = e2e."""
+    at_once, finished = VllmMetrics(Scheduler(4)), VllmMetrics(Scheduler(4))
+    for model, prompt, generated, reason, _, elapsed in items:
+        at_once.finished_at_once(model, prompt, generated, reason, elapsed)
+        finished.finished(
+            model, prompt=prompt, generated=generated, reason=reason, ttft=elapsed, e2e=elapsed
+        )
+    assert _text(at_once) == _text(finished)
+    if any(generated > 1 for _, _, generated, *_ in items):  # a time per output token of 0
+        assert any(
+            line.startswith('vllm:time_per_output_token_seconds_bucket{le="0.01"')
+            and not line.endswith(" 0.0")
+            for line in _text(at_once)
+        )
