@@ -28,6 +28,7 @@ class Plan:
     named_tool: bool = False  # a named tool_choice: guided arguments, no parser
     named_parsed: bool = False  # ... written as the tool parser's block and parsed back (0.24)
     parsed_tools: bool = False  # the tool calls are read back by the tool parser (auto, 0.24 named)
+    required_list: bool = False  # tool_choice "required": the guided JSON list, read back as such
     inline_reasoning: bool = False  # no reasoning parser: <think> stays in content
     parsed_reasoning: bool = False  # a reasoning parser runs (it also counts reasoning tokens)
     # generated tokens no delta shows: the <think> tags a reasoning parser consumes, the
@@ -140,6 +141,7 @@ def plan_reply(
         named_tool=named,
         named_parsed=named and named_parsed,
         parsed_tools=bool(calls) and (named_parsed if named else tool_choice != "required"),
+        required_list=bool(calls) and tool_choice == "required",
         inline_reasoning=inline,
         parsed_reasoning=reasoning_parser,
         unseen_tokens=unseen,

@@ -14,6 +14,7 @@ from contracts._runner import run_cell
 from contracts._scenario import WIRE, Scenario
 from contracts.drivers import DRIVERS, REFERENCE
 from contracts.scenarios import SCENARIOS
+from contracts.scenarios._build import WEATHER_TOOL, calls
 from fakes.profiles import ChatMessageUnion, Knobs, resolve_vllm_profile
 from reference.vllm_harness._setup import MODEL, NotMappable, Setup
 
@@ -118,6 +119,7 @@ def _call(exchange: dict[str, Any], key: str | None) -> Call:
 _CHAT = "/v1/chat/completions"
 _HI = [{"role": "user", "content": "Say hello"}]
 _HELLO = {"rules": [{"reply": {"text": "Hello world"}}]}
+_WEATHER_CALL = calls(("get_weather", {"city": "Paris"})).model_dump(mode="json")
 
 
 def _post(path: str, body: dict[str, Any]) -> Call:
@@ -150,6 +152,12 @@ def probe_cases() -> list[Case]:
             ],
         ),
         ("chat_max_tokens", _HELLO, [_post(_CHAT, {**chat, "max_tokens": 1})]),
+        # a validation error up to 0.8.2, the guided JSON list from 0.8.3 (no scenario sends it)
+        (
+            "chat_tool_choice_required",
+            _WEATHER_CALL,
+            [_post(_CHAT, {**chat, "tools": [WEATHER_TOOL], "tool_choice": "required"})],
+        ),
         ("chat_stop_string", _HELLO, [_post(_CHAT, {**chat, "stop": [" wor"]})]),
         (
             "chat_stop_string_stream",

@@ -34,7 +34,9 @@ def serves_in_main() -> bool:
             return False
     except ModuleNotFoundError:  # the launchers layout (0.33+)
         return False
-    return not hasattr(importlib.import_module(API_SERVER), "init_app_state")
+    module = importlib.import_module(API_SERVER)
+    # 0.6.0-0.6.1 build the app in init_app (_layout_init_app.py)
+    return not hasattr(module, "init_app_state") and not hasattr(module, "init_app")
 
 
 def airport_codes() -> None:

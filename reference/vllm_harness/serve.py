@@ -25,18 +25,19 @@ import yaml
 
 from fakes.model.script import Script, ScriptPlayer
 from fakes.profiles import resolve_vllm_profile
-from reference.vllm_harness import _layout_pre06, _layout_v0, _model_dir
+from reference.vllm_harness import _layout_init_app, _layout_pre06, _layout_v0, _model_dir
 
 MODEL_DIR = "tiny-model"  # relative to --state: /v1/models "root" names no machine path
 
 
-def _cpu_platform() -> None:
+def _cpu_platform() -> bool:
+    """Whether the release has a CPU platform (set as the current one)."""
     # Building the CLI parser and VllmConfig infers a device; without a GPU it fails.
     try:
         import vllm.platforms as platforms
         from vllm.platforms.cpu import CpuPlatform
-    except ImportError:  # before 0.6: no CPU platform; the device is a flag (PRE_06_DEFAULTS)
-        return
+    except ImportError:  # before 0.6.1: no CPU platform; the device is a flag (PRE_06_DEFAULTS)
+        return False
     platforms._current_platform = CpuPlatform()
     _torch_cpu_probe()
     # 0.34 refuses an x86 CPU config without triton-cpu; no kernel ever runs here
@@ -46,6 +47,7 @@ def _cpu_platform() -> None:
         triton_utils.HAS_TRITON = True
     except ImportError:
         pass
+    return True
 
 
 def _torch_cpu_probe() -> None:
@@ -63,6 +65,10 @@ def _layout() -> dict[str, Any]:
     """The release's entry points (they moved in 0.33; before 0.6 its __main__ block)."""
     if _layout_pre06.serves_in_main():
         return {"new": False, "pre06": True}
+    if _layout_init_app.builds_app_in_init():  # 0.6.0-0.6.1
+        from vllm.entrypoints.openai.cli_args import make_arg_parser
+
+        return {"new": False, "pre06": False, "init_app": True, "parser": make_arg_parser}
     try:
         from vllm.entrypoints.openai.api_server import build_app, init_app_state
         from vllm.entrypoints.openai.cli_args import make_arg_parser
@@ -116,7 +122,8 @@ def _vllm_config(args: Any) -> Any:
 
 
 DEFAULTS = {"--dtype": "float32", "--max-model-len": "8192"}  # the fake's max_model_len
-# before 0.6 DeviceConfig("auto") infers "cuda" unless the wheel's version says "cpu"
+# without a CPU platform (before 0.6.1) DeviceConfig("auto") infers "cuda" unless the wheel's
+# version says "cpu"
 PRE_06_DEFAULTS = {**DEFAULTS, "--device": "cpu"}
 
 
@@ -146,7 +153,7 @@ async def build(state: Path, script: Script, vllm_flags: list[str]) -> Any:
     """The release's own app around a scripted engine (cwd must be ``state``)."""
     _layout_v0.hide_core_extension()
     _layout_pre06.airport_codes()
-    _cpu_platform()
+    has_cpu_platform = _cpu_platform()
     _layout_v0.cpu_platform()
     _layout_v0.inspect_models_in_process()
     _model_dir.build(state / MODEL_DIR)
@@ -156,7 +163,7 @@ async def build(state: Path, script: Script, vllm_flags: list[str]) -> Any:
     layout = _layout()
     parser = _layout_pre06.arg_parser() if layout["pre06"] else _arg_parser(layout)
     vllm_flags = _layout_v0.reasoning_flags(vllm_flags)
-    given = PRE_06_DEFAULTS if layout["pre06"] else DEFAULTS
+    given = DEFAULTS if has_cpu_platform else PRE_06_DEFAULTS
     defaults = [x for k, v in given.items() if k not in vllm_flags for x in (k, v)]
     argv = ["--model", MODEL_DIR, *defaults, *vllm_flags]
     args = parser.parse_args(argv)
@@ -190,6 +197,8 @@ async def build(state: Path, script: Script, vllm_flags: list[str]) -> Any:
     if layout["pre06"]:  # its __main__ block, run in a thread (it runs its own event loop)
         app = await asyncio.to_thread(_layout_pre06.own_app, engine, argv)
         return RequestCapture(app, engine)
+    if layout.get("init_app"):  # 0.6.0-0.6.1: init_app builds the app and its serving objects
+        return RequestCapture(await _layout_init_app.own_app(engine, args), engine)
     app = _build_app(layout, args, engine, config)
     wanted = inspect.signature(layout["init"]).parameters
     if _layout_v0.takes_model_config(layout["init"]):  # 0.6

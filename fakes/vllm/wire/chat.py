@@ -100,7 +100,9 @@ def message(knobs: Knobs, plan: Plan) -> JSONObject:
     text = "".join(plan.content)
     calls = [_tool_call_object(c) for c in plan.tool_calls]
     if calls and not text:
-        content: str | None = "" if plan.named_tool else None
+        # the guided answers (named, "required") build ChatMessage(content="") themselves
+        # (0.8.4 serving_chat.py:985-1001, as 0.9.2 :1051 and 0.12.0 :1439-1461; recorded 0.8.4)
+        content: str | None = "" if plan.named_tool or plan.required_list else None
     else:
         content = text
     values: dict[str, Any] = {"role": "assistant", "content": content}

@@ -39,14 +39,14 @@ STACKS = [
             "vllm-0.23",
         ],
     ),
-    # through the proxy 0.6.5 looks like 0.6.4 (what tells them apart does not reach the client)
-    ("1.74.15", "vllm-0.6.4", ["vllm-0.6.4", "vllm-0.6.5"]),
-    # 1.74 forwards only the upstream's error message: 0.7.0 ... 0.11.2 (32-hex ids) look alike
+    # through the proxy 0.6.5 looks like 0.6.4 (what tells them apart does not reach the client),
+    # and so do 0.7.0-0.8.2, which refuse tool_choice "required" as 0.6.4 does
+    ("1.74.15", "vllm-0.6.4", ["vllm-0.6.4", "vllm-0.6.5", "vllm-0.7.0", "vllm-0.7.1"]),
+    # 1.74 forwards only the upstream's error message: 0.8.3 ... 0.11.2 (32-hex ids) look alike
     (
         "1.74.15",
         "vllm-0.9",
         [
-            "vllm-0.7.0",
             "vllm-0.7",
             "vllm-0.9.0",
             "vllm-0.9.1",
@@ -189,4 +189,4 @@ def test_the_report_through_litellm_gives_a_reason_one_line() -> None:
     assert line.strip().startswith(f"{len(reframed)} knobs re-framed by the LiteLLM proxy: ")
     assert all(knob in line for knob in reframed)
     tie = len(upstream.tied)
-    assert f"inherited from vllm-0.7.0, the first of the {tie} tied profiles):" in text
+    assert f"inherited from vllm-0.7, the first of the {tie} tied profiles):" in text
