@@ -56,22 +56,6 @@ NOT_FIXED = "a harness finding not fixed in the fake yet"
 
 KNOWN = (
     Known(
-        f"{NOT_FIXED}: before 0.6.2 the engine's outputs are cumulative (no RequestOutputKind), "
-        "so continuous usage counts every token so far (0.6.1 serving_chat.py:448-453 "
-        "completion_tokens=len(output.token_ids)), where 0.6.2's DELTA outputs count each "
-        "chunk's own (the vllm-0.6.0 profile's per_chunk)",
-        lambda knobs, item: item.path == "/v1/chat/completions" and _usage_past_one(item),
-        re.compile(r"^\$\[\d+\]\.usage\.(total|completion)_tokens: real \d+ vs fake \d+$"),
-        ("0.6.0", "0.6.1"),
-    ),
-    Known(
-        f"{NOT_FIXED}: before 0.6.2 /v1/models' root is the first served name "
-        "(0.6.1 serving_engine.py:117 root=self.served_model_names[0]), not the --model path",
-        lambda knobs, item: item.path == "/v1/models",
-        re.compile(r'^\$\.data\[0\]\.root: real "fake-model" vs fake "tiny-model"$'),
-        ("0.6.0", "0.6.1"),
-    ),
-    Known(
         f"{NOT_FIXED}: 0.6.0's role chunk is DeltaMessage(role=role) alone "
         "(serving_chat.py:276); 0.6.1 adds content '' (serving_chat.py:290-292)",
         lambda knobs, item: item.path == "/v1/chat/completions" and _streamed(item),
@@ -95,18 +79,6 @@ KNOWN = (
         ("0.6.0",),
     ),
 )
-
-
-def _usage_past_one(item: Interaction) -> bool:
-    """A streamed chunk with choices and a usage past one completion token."""
-    for line in item.body.splitlines():
-        if not line.startswith(b"data: {"):
-            continue
-        chunk = json.loads(line[len(b"data: ") :])
-        usage = chunk.get("usage") or {}
-        if chunk.get("choices") and usage.get("completion_tokens", 0) >= 2:
-            return True
-    return False
 
 
 def _cases() -> list[object]:
