@@ -8,12 +8,10 @@ byte-identical after normalizing ids' random parts, ``created`` and timing.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -39,46 +37,9 @@ class Known:
     releases: tuple[str, ...] = ()  # the recorded releases it was seen on; () for every one
 
 
-def _json_request(item: Interaction) -> dict[str, Any]:
-    try:
-        value = json.loads(item.request_body)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def _streamed(item: Interaction) -> bool:
-    return item.response_headers.get("content-type", "").startswith("text/event-stream")
-
-
-ANY = re.compile(".")
-NOT_FIXED = "a harness finding not fixed in the fake yet"
-
-KNOWN = (
-    Known(
-        f"{NOT_FIXED}: 0.6.0's role chunk is DeltaMessage(role=role) alone "
-        "(serving_chat.py:276); 0.6.1 adds content '' (serving_chat.py:290-292)",
-        lambda knobs, item: item.path == "/v1/chat/completions" and _streamed(item),
-        re.compile(
-            r'^\$\[0\]\.choices\[\d+\]\.delta\.content: the fake has it \(""\), real has not$'
-        ),
-        ("0.6.0",),
-    ),
-    Known(
-        f"{NOT_FIXED}: 0.6.0's hermes parser streams an auto tool call its own way: a first "
-        "delta of index, id and type alone, the name in the next, the closing arguments on the "
-        "finish step with finish_reason null and no stop_reason, then one more chunk (recorded "
-        "tool_call_stream; the parser 0.6.2's recording and the json_diff port agree on differs)",
-        lambda knobs, item: (
-            item.path == "/v1/chat/completions"
-            and _streamed(item)
-            and _json_request(item).get("tool_choice", "auto") == "auto"
-            and bool(_json_request(item).get("tools"))
-        ),
-        ANY,
-        ("0.6.0",),
-    ),
-)
+# Every recorded difference is imitated today; a new finding not fixed yet goes here, with its
+# reason and the releases it was seen on.
+KNOWN: tuple[Known, ...] = ()
 
 
 def _cases() -> list[object]:
