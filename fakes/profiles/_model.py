@@ -110,8 +110,11 @@ class HermesStream(StrEnum):
 
     # the rewrite (0.19): one fragment a token, as the model wrote them
     REWRITTEN = "rewritten"
-    # 0.6-0.6.4: diffs of json.dumps of the partially parsed arguments
+    # 0.6.1-0.6.4: diffs of json.dumps of the partially parsed arguments
     JSON_DIFF = "json_diff"
+    # 0.6.0: as json_diff, but the call opens with a delta of id, type and index alone, and
+    # the name follows in a delta of its own
+    JSON_DIFF_INITIAL = "json_diff_initial"
     # 0.6.5-0.10: the delta's text, a closing brace trimmed; the first fragment cut from json.dumps
     DELTA_TEXT = "delta_text"
     # 0.11-0.18: ... the first fragment cut from the raw text, a brace trimmed once complete

@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import inspect
 import itertools
 import json
 import logging
@@ -84,6 +85,13 @@ class _Ids:
 IDS = _Ids()
 
 
+class InitialDeltaToolCall(DeltaToolCall):
+    """0.6.0's first delta of a call (protocol.py:717-720): its own id and type defaults."""
+
+    id: str | None = Field(default_factory=lambda: f"chatcmpl-tool-{IDS.next()}")
+    type: str | None = "function"
+
+
 class ToolParser:
     """vLLM's ToolParser base as the hermes parser uses it (abstract_tool_parser.py)."""
 
@@ -116,6 +124,10 @@ class Tokenizer:
     def get_vocab(self) -> dict[str, int]:
         return dict(self.VOCAB)
 
+    @property
+    def vocab(self) -> dict[str, int]:  # what 0.6.0-0.6.1 read (an HF tokenizer's property)
+        return dict(self.VOCAB)
+
     def encode(self, text: str, add_special_tokens: bool = False) -> list[int]:
         return [self.VOCAB[text]]
 
@@ -139,6 +151,7 @@ def _quiet_logger(name: str) -> logging.Logger:
 STUBS: dict[str, Any] = {
     "DeltaFunctionCall": DeltaFunctionCall,
     "DeltaToolCall": DeltaToolCall,
+    "InitialDeltaToolCall": InitialDeltaToolCall,
     "DeltaMessage": DeltaMessage,
     "ToolParser": ToolParser,
     "ToolParserManager": ToolParserManager,
@@ -239,20 +252,23 @@ def compare(real_class: Any, variant: HermesStream, pieces: list[str]) -> list[s
     real = real_class(Tokenizer())
     port = HermesParser(variant, (f"call-{n}" for n in itertools.count()))
     ids: dict[str, int] = dict(Tokenizer.VOCAB)
+    takes_request = "request" in inspect.signature(real.extract_tool_calls_streaming).parameters
     previous_text, previous = "", list[str]()
     out: list[str] = []
     for step, piece in enumerate(pieces):
         token = ids.setdefault(piece, 10 + len(ids))
         current_text, current = previous_text + piece, [*previous, piece]
-        got = real.extract_tool_calls_streaming(
+        arguments: list[Any] = [
             previous_text,
             current_text,
             piece,
             [ids[p] for p in previous],
             [ids[p] for p in current],
             [token],
-            None,
-        )
+        ]
+        if takes_request:  # the request argument came with 0.6.2
+            arguments.append(None)
+        got = real.extract_tool_calls_streaming(*arguments)
         expected = None if got is None else got.model_dump(exclude_unset=True)
         for call in (expected or {}).get("tool_calls") or []:  # 0.6-0.8 wrap random_uuid()
             if isinstance(call.get("id"), str):

@@ -8,12 +8,10 @@ byte-identical after normalizing ids' random parts, ``created`` and timing.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -39,74 +37,9 @@ class Known:
     releases: tuple[str, ...] = ()  # the recorded releases it was seen on; () for every one
 
 
-def _json_request(item: Interaction) -> dict[str, Any]:
-    try:
-        value = json.loads(item.request_body)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def _streamed(item: Interaction) -> bool:
-    return item.response_headers.get("content-type", "").startswith("text/event-stream")
-
-
-ANY = re.compile(".")
-NOT_FIXED = "a harness finding not fixed in the fake yet"
-
-KNOWN = (
-    Known(
-        f"{NOT_FIXED}: before 0.6.2 the engine's outputs are cumulative (no RequestOutputKind), "
-        "so continuous usage counts every token so far (0.6.1 serving_chat.py:448-453 "
-        "completion_tokens=len(output.token_ids)), where 0.6.2's DELTA outputs count each "
-        "chunk's own (the vllm-0.6.0 profile's per_chunk)",
-        lambda knobs, item: item.path == "/v1/chat/completions" and _usage_past_one(item),
-        re.compile(r"^\$\[\d+\]\.usage\.(total|completion)_tokens: real \d+ vs fake \d+$"),
-        ("0.6.0", "0.6.1"),
-    ),
-    Known(
-        f"{NOT_FIXED}: before 0.6.2 /v1/models' root is the first served name "
-        "(0.6.1 serving_engine.py:117 root=self.served_model_names[0]), not the --model path",
-        lambda knobs, item: item.path == "/v1/models",
-        re.compile(r'^\$\.data\[0\]\.root: real "fake-model" vs fake "tiny-model"$'),
-        ("0.6.0", "0.6.1"),
-    ),
-    Known(
-        f"{NOT_FIXED}: 0.6.0's role chunk is DeltaMessage(role=role) alone "
-        "(serving_chat.py:276); 0.6.1 adds content '' (serving_chat.py:290-292)",
-        lambda knobs, item: item.path == "/v1/chat/completions" and _streamed(item),
-        re.compile(
-            r'^\$\[0\]\.choices\[\d+\]\.delta\.content: the fake has it \(""\), real has not$'
-        ),
-        ("0.6.0",),
-    ),
-    Known(
-        f"{NOT_FIXED}: 0.6.0's hermes parser streams an auto tool call its own way: a first "
-        "delta of index, id and type alone, the name in the next, the closing arguments on the "
-        "finish step with finish_reason null and no stop_reason, then one more chunk (recorded "
-        "tool_call_stream; the parser 0.6.2's recording and the json_diff port agree on differs)",
-        lambda knobs, item: (
-            item.path == "/v1/chat/completions"
-            and _streamed(item)
-            and _json_request(item).get("tool_choice", "auto") == "auto"
-            and bool(_json_request(item).get("tools"))
-        ),
-        ANY,
-        ("0.6.0",),
-    ),
-)
-
-
-def _usage_past_one(item: Interaction) -> bool:
-    """A streamed chunk with choices and a usage past one completion token."""
-    for line in item.body.splitlines():
-        if not line.startswith(b"data: {"):
-            continue
-        chunk = json.loads(line[len(b"data: ") :])
-        usage = chunk.get("usage") or {}
-        if chunk.get("choices") and usage.get("completion_tokens", 0) >= 2:
-            return True
-    return False
+# Every recorded difference is imitated today; a new finding not fixed yet goes here, with its
+# reason and the releases it was seen on.
+KNOWN: tuple[Known, ...] = ()
 
 
 def _cases() -> list[object]:

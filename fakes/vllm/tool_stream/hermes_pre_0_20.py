@@ -11,7 +11,7 @@ are not the model's tokens: ``{"city": "Paris"}`` streams as ``{"city": "``, ``P
 ``"``, ``}``, ``""``, ``"\\n"`` on 0.11-0.18.
 
 Token ids are the fake's pieces themselves: the tags are whole tokens in the fake's
-vocabulary, as in the reference harness's tiny tokenizer. The three variants (``HermesStream``)
+vocabulary, as in the reference harness's tiny tokenizer. The variants (``HermesStream``)
 differ where the releases' files differ; each branch cites the release and line it ports.
 """
 
@@ -73,8 +73,12 @@ class HermesParser:
 
     def __init__(self, variant: HermesStream, tool_ids: Iterator[str]) -> None:
         self.variant = variant
+        # 0.6.0-0.6.4's parser (json.dumps diffs); 0.6.0 also sends an initial delta first
+        self.json_diff = variant in (HermesStream.JSON_DIFF, HermesStream.JSON_DIFF_INITIAL)
+        self.initial_delta = variant is HermesStream.JSON_DIFF_INITIAL
         self.tool_ids = tool_ids  # the id make_tool_call_id() would draw, in call order
         self.current_tool_name_sent = False
+        self.current_tool_initial_sent = False  # 0.6.0 hermes_tool_parser.py:37
         self.prev_tool_call_arr: list[dict[str, Any]] = []
         self.current_tool_id = -1
         self.streamed_args_for_tool: list[str] = []
@@ -132,7 +136,7 @@ class HermesParser:
         )
         from partial_json_parser.core.options import Allow  # type: ignore[import-untyped]
 
-        json_diff = self.variant is HermesStream.JSON_DIFF
+        json_diff = self.json_diff
         if json_diff:
             # 0.6.3 hermes_tool_parser.py:127-142 (to 0.10.0): the tags are counted as token ids
             if START not in current_tokens:
@@ -179,6 +183,7 @@ class HermesParser:
             text_portion = None
             self.current_tool_id += 1
             self.current_tool_name_sent = False
+            self.current_tool_initial_sent = False
             self.streamed_args_for_tool.append("")
         elif cur_start > cur_end and cur_start == prev_start:  # updating it (:267-273)
             tool_call_portion = current_text.split(START)[-1]
@@ -219,6 +224,13 @@ class HermesParser:
         except (MalformedJSON, json.JSONDecodeError):  # not enough tokens yet (:325-330)
             return None
 
+        if self.initial_delta and not self.current_tool_initial_sent:
+            # 0.6.0 hermes_tool_parser.py:221-230: InitialDeltaToolCall(index=...) dumped
+            # exclude_none, whatever was parsed (on the start tag's own step: nothing yet)
+            self.current_tool_initial_sent = True
+            initial = {"id": next(self.tool_ids), "type": "function", "index": self.current_tool_id}
+            return {"tool_calls": [initial]}
+
         if not self.current_tool_name_sent:  # the name first, once it is whole (:337-354)
             if current_tool_call is None:
                 return None
@@ -226,6 +238,9 @@ class HermesParser:
             if not function_name:
                 return None
             self.current_tool_name_sent = True
+            if self.initial_delta:  # 0.6.0 :233-242: the name alone, the id went first
+                named = {"index": self.current_tool_id, "function": {"name": function_name}}
+                return {"tool_calls": [named]}
             header = {
                 "id": next(self.tool_ids),
                 "type": "function",
@@ -249,7 +264,7 @@ class HermesParser:
             delta = None
         elif not prev_arguments:
             delta = self._first_arguments(current_tool_call, tool_call_portion, delta_text)
-            if delta is None and self.variant is not HermesStream.JSON_DIFF:
+            if delta is None and not self.json_diff:
                 return None  # the release returns before saving the state (0.18.0 :435-436)
         else:
             delta = self._more_arguments(
@@ -300,7 +315,7 @@ class HermesParser:
     def _more_arguments(
         self, cur_arguments: Any, prev_arguments: Any, tool_call_portion: str, delta_text: str
     ) -> JSONObject:
-        if self.variant is HermesStream.JSON_DIFF:
+        if self.json_diff:
             # 0.6.3 hermes_tool_parser.py:308-324: the middle where the dumps differ
             diff = extract_intermediate_diff(json.dumps(cur_arguments), json.dumps(prev_arguments))
             self.streamed_args_for_tool[self.current_tool_id] += diff
@@ -377,10 +392,10 @@ def _remaining_arguments(parser: HermesParser, delta: JSONObject) -> JSONObject:
         return delta
     index = len(parser.prev_tool_call_arr) - 1
     arguments = parser.prev_tool_call_arr[index].get("arguments", {})
-    ascii_only = parser.variant is HermesStream.JSON_DIFF  # ensure_ascii=False from 0.7
+    ascii_only = parser.json_diff  # ensure_ascii=False from 0.7
     expected = json.dumps(arguments, ensure_ascii=ascii_only)
     actual = parser.streamed_args_for_tool[index]
     latest = len(function["arguments"])
-    if parser.variant is not HermesStream.JSON_DIFF and latest > 0:
+    if not parser.json_diff and latest > 0:
         actual = actual[:-latest]
     return _arguments_delta(index, expected.replace(actual, "", 1))

@@ -16,6 +16,8 @@ from fakes.profiles import ErrorShape, ProfileError, builtin, load_override
     [
         ("0.4.0", "vllm-0.4"),
         ("0.5.3.post1", "vllm-0.5"),
+        ("0.6.0", "vllm-0.6.0-only"),
+        ("0.6.1.post2", "vllm-0.6.1"),
         ("0.6.2", "vllm-0.6.0"),
         ("0.6.3", "vllm-0.6.3"),
         ("0.6.4.post1", "vllm-0.6.4"),

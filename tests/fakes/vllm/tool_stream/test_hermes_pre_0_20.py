@@ -47,7 +47,7 @@ def _arguments(deltas: list[dict[str, Any]], index: int = 0) -> list[str]:
         call["function"]["arguments"]
         for delta in deltas
         for call in delta.get("tool_calls") or []
-        if call["index"] == index and "arguments" in call["function"]
+        if call["index"] == index and "arguments" in call.get("function", {})
     ]
 
 
@@ -57,6 +57,8 @@ PARIS = ("get_weather", {"city": "Paris"})
 @pytest.mark.parametrize(
     ("version", "variant"),
     [
+        ("0.6.0", HermesStream.JSON_DIFF_INITIAL),
+        ("0.6.1", HermesStream.JSON_DIFF),
         ("0.6.3", HermesStream.JSON_DIFF),
         ("0.8.5", HermesStream.DELTA_TEXT),
         ("0.10.2", HermesStream.DELTA_TEXT),
@@ -90,6 +92,31 @@ def test_one_call_streams_the_parsers_own_fragments(
     assert deltas[0] == {"tool_calls": [header]}
     assert _arguments(deltas) == fragments
     assert deltas[-1] == {"content": ""}  # the EOS step: the text case, nothing parsed
+
+
+def test_json_diff_initial_opens_with_the_id_and_sends_the_name_alone() -> None:
+    # 0.6.0: an initial delta of id, type and index on the start tag's own step, the name in a
+    # delta of its own once whole, then the arguments exactly as 0.6.1-0.6.4 stream them
+    pieces = _pieces(PARIS)
+    steps = parsed_steps(
+        HermesStream.JSON_DIFF_INITIAL, pieces, pieces, iter(["call-0"]), finishes=True
+    )
+    deltas = [step.delta for step in steps]
+    assert deltas[0] == {"tool_calls": [{"id": "call-0", "type": "function", "index": 0}]}
+    assert list(deltas[0]["tool_calls"][0]) == ["id", "type", "index"]  # the wire's key order
+    assert steps[0].skipped == 0  # sent on the <tool_call> step itself
+    assert deltas[1] == {"tool_calls": [{"index": 0, "function": {"name": "get_weather"}}]}
+    json_diff = _run(HermesStream.JSON_DIFF, pieces)
+    assert _arguments(deltas) == _arguments(json_diff)
+    assert deltas[2:] == json_diff[1:]
+    second = _run(HermesStream.JSON_DIFF_INITIAL, _pieces(PARIS, ("f", {"a": 1})))
+    initials = [
+        d["tool_calls"][0] for d in second if d.get("tool_calls") and "id" in d["tool_calls"][0]
+    ]
+    assert initials == [
+        {"id": "call-0", "type": "function", "index": 0},
+        {"id": "call-1", "type": "function", "index": 1},
+    ]
 
 
 def test_the_header_waits_for_the_whole_name() -> None:
