@@ -21,6 +21,7 @@ from fakes.model.timing import Pace, Timing
 from fakes.profiles import Profile
 from fakes.vllm import _engine, _routes
 from fakes.vllm.fast import _dispatch
+from tests._asgi_messages import http_scope, messages_sent
 from tests.fakes.vllm.test_fast_path import (
     CHAT,
     COMPLETIONS,
@@ -91,24 +92,12 @@ def pacing(monkeypatch: pytest.MonkeyPatch) -> _Pacing:
 
 
 def _scope(path: str, body: bytes) -> dict[str, Any]:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [
-            (b"host", b"fake"),
-            (b"content-length", str(len(body)).encode()),
-            (b"content-type", b"application/json"),
-        ],
-        "client": ("127.0.0.1", 1),
-        "server": ("fake", 80),
-    }
+    headers = [
+        (b"host", b"fake"),
+        (b"content-length", str(len(body)).encode()),
+        (b"content-type", b"application/json"),
+    ]
+    return http_scope("POST", path, headers, ("fake", 80))
 
 
 async def _exchange(
@@ -261,26 +250,7 @@ def test_a_stream_that_waited_for_its_slot_counts_its_ttft_from_the_slot(
 
 async def _exchange_quiet(app: Starlette, body: bytes) -> list[dict[str, Any]]:
     """One stream's messages (no waits: two streams interleave theirs)."""
-    sent: list[dict[str, Any]] = []
-    done = asyncio.Event()
-    delivered = False
-
-    async def receive() -> dict[str, Any]:
-        nonlocal delivered
-        if not delivered:
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        await done.wait()
-        return {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-        if message["type"] == "http.response.body" and not message.get("more_body", False):
-            done.set()
-
-    await app(_scope(CHAT, body), receive, send)
-    done.set()
-    return sent
+    return await messages_sent(app, "POST", CHAT, body, _scope(CHAT, body)["headers"], ("fake", 80))
 
 
 @pytest.mark.parametrize("profile", PROFILE_LIST, ids=lambda p: p.name)
