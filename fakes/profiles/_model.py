@@ -129,6 +129,15 @@ class NamedToolStream(StrEnum):
     FRAGMENTS = "fragments"  # like auto tools: header delta then argument fragments
 
 
+class RequiredStream(StrEnum):
+    """How ``tool_choice: "required"`` streams the guided JSON list (before 0.24's parser).
+    The first delta waits for ``"parameters"`` and carries the name and the first argument
+    fragment; the list's closing tokens send nothing."""
+
+    TYPED = "typed"  # 0.8.3-0.8.x: no id (exclude_unset), type on every delta, name: null after
+    ID_HEADER = "id_header"  # 0.9: the first delta has id and type, then index and name: null
+
+
 class EmptyTools(StrEnum):
     """What ``"tools": []`` means to the request validators."""
 
@@ -355,8 +364,16 @@ class Knobs(BaseModel):
     named_tool_stream_finish_crash: bool = False
     # a streamed named tool_choice ends with finish_reason "tool_calls" (the body says "stop")
     named_tool_stream_finish_tool_calls: bool = False
-    # a named tool_choice is constrained by the tool parser's structural tag: the model writes
-    # the parser's own block (hermes <tool_call>), read back as "auto" reads it (0.24)
+    # tool_choice "required" answered as the guided JSON list ends with finish_reason
+    # "tool_calls" in a stream (0.10.2) and in a body (0.11.1), where it said "stop"
+    required_stream_finish_tool_calls: bool = False
+    required_finish_tool_calls: bool = False
+    required_stream: RequiredStream = RequiredStream.ID_HEADER
+    # a stream's finish step with nothing to send still sends the finish chunk, its delta empty
+    # (0.10.2); before, the step is skipped and the choice never says finish_reason
+    empty_finish_chunk: bool = False
+    # a named or "required" tool_choice is constrained by the tool parser's structural tag: the
+    # model writes the parser's own block (hermes <tool_call>), read back as "auto" reads it (0.24)
     named_tool_choice_parsed: bool = False
     # the tool parser's stream deltas set content (None) beside tool_calls, and the EOS step
     # after them is an empty delta (0.20)

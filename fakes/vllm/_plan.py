@@ -28,7 +28,8 @@ class Plan:
     named_tool: bool = False  # a named tool_choice: guided arguments, no parser
     named_parsed: bool = False  # ... written as the tool parser's block and parsed back (0.24)
     parsed_tools: bool = False  # the tool calls are read back by the tool parser (auto, 0.24 named)
-    required_list: bool = False  # tool_choice "required": the guided JSON list, read back as such
+    required: bool = False  # tool_choice "required" answered with tool calls
+    required_list: bool = False  # ... as the guided JSON list, read back as such (before 0.24)
     inline_reasoning: bool = False  # no reasoning parser: <think> stays in content
     parsed_reasoning: bool = False  # a reasoning parser runs (it also counts reasoning tokens)
     # generated tokens no delta shows: the <think> tags a reasoning parser consumes, the
@@ -67,7 +68,8 @@ def plan_reply(
     named_parsed: bool = False,
 ) -> Plan:
     """Turn a scripted (or default) reply into tokens under the request's limits.
-    ``named_parsed``: a named tool_choice is written as the tool parser's block (0.24+)."""
+    ``named_parsed``: a named or "required" tool_choice is written as the tool parser's block
+    (0.24+)."""
     tools = request.get("tools") or []
     text = reply.text if reply and reply.text is not None else None
     reasoning = reply.reasoning if reply else None
@@ -104,7 +106,9 @@ def plan_reply(
         text = f"<think>{reasoning}</think>{text}"
         reasoning = None
     stop_reason = None
-    finish = "tool_calls" if calls and not named and tool_choice != "required" else "stop"
+    # "required" as the guided JSON list: its finish reason is the release's (wire/chat.py)
+    guided_list = tool_choice == "required" and not named_parsed
+    finish = "tool_calls" if calls and not named and not guided_list else "stop"
     for stop in limits.stop:
         if stop and stop in text:
             text = text[: text.index(stop)]
@@ -129,7 +133,12 @@ def plan_reply(
     if named and named_parsed:  # the structural tag stops after the first block
         calls = calls[:1]
     unseen = _unseen_tokens(
-        reasoning_tokens, calls, finish, named=named and not named_parsed, choice=tool_choice
+        reasoning_tokens,
+        calls,
+        finish,
+        named=named and not named_parsed,
+        required_list=guided_list,
+        required_tag=tool_choice == "required" and named_parsed,
     )
     return Plan(
         reasoning_tokens,
@@ -140,8 +149,9 @@ def plan_reply(
         limits.prompt_tokens,
         named_tool=named,
         named_parsed=named and named_parsed,
-        parsed_tools=bool(calls) and (named_parsed if named else tool_choice != "required"),
-        required_list=bool(calls) and tool_choice == "required",
+        parsed_tools=bool(calls) and (named_parsed if named else not guided_list),
+        required=bool(calls) and tool_choice == "required",
+        required_list=bool(calls) and guided_list,
         inline_reasoning=inline,
         parsed_reasoning=reasoning_parser,
         unseen_tokens=unseen,
@@ -150,18 +160,26 @@ def plan_reply(
 
 
 def _unseen_tokens(
-    reasoning: list[str], calls: list[ToolCall], finish: str, *, named: bool, choice: Any
+    reasoning: list[str],
+    calls: list[ToolCall],
+    finish: str,
+    *,
+    named: bool,
+    required_list: bool,
+    required_tag: bool,
 ) -> int:
     """What the engine generated and counts (vLLM 0.12.0 and 0.34.0, proven by the reference
     harness: usage counts every generated token) but no delta carries."""
     unseen = 2 if reasoning else 0  # <think> and </think>, one added token each
     if calls and not named:
         wrapped = sum(len(tokens.tokenize(c.arguments)) for c in calls)
-        if choice == "required":  # guided JSON: [{"name": ..., "parameters": ...}]
-            unseen += len(tokens.tokenize(required_list(calls))) - wrapped
-        else:  # hermes blocks, one newline token between them
+        if required_list:  # guided JSON: [{"name": ..., "parameters": ...}]
+            unseen += len(tokens.tokenize(required_list_text(calls))) - wrapped
+        else:  # hermes blocks, one newline token between them ("auto"; the structural tag of
+            # a "required" choice joins them with "": 0.34.0 hermes structural tag, separator)
             blocks = sum(len(tokens.tokenize(hermes_block(c))) + 2 for c in calls)
-            unseen += blocks + len(calls) - 1 - wrapped
+            separators = 0 if required_tag else len(calls) - 1
+            unseen += blocks + separators - wrapped
     if finish != "length":
         unseen += 1  # the EOS token (or the token that completed a stop string)
     return unseen
@@ -172,7 +190,7 @@ def hermes_block(call: ToolCall) -> str:
     return f'\n{{"name": {json.dumps(call.name)}, "arguments": {call.arguments}}}\n'
 
 
-def required_list(calls: list[ToolCall]) -> str:
+def required_list_text(calls: list[ToolCall]) -> str:
     """tool_choice "required": vLLM guides the output to a JSON list of name/parameters."""
     items = (f'{{"name": {json.dumps(c.name)}, "parameters": {c.arguments}}}' for c in calls)
     return "[" + ", ".join(items) + "]"

@@ -96,6 +96,7 @@ def _json_options(options: Any) -> dict[str, Any]:
 
 # --enable-auto-tool-choice and --tool-call-parser arrive with "auto" (0.6.0)
 _TOOL_PARSER_OPTIONS = ("enable_auto_tool_choice", "tool_call_parser")
+_HERMES_FLAGS = {"enable_auto_tool_choice": True, "tool_call_parser": "hermes"}
 
 
 def _release_options(options: Any, knobs: Knobs) -> dict[str, Any]:
@@ -126,9 +127,11 @@ def _post(path: str, body: dict[str, Any]) -> Call:
     return Call("POST", path, json.dumps(body).encode(), {"content-type": "application/json"})
 
 
-def probe_cases() -> list[Case]:
+def probe_cases(version: str) -> list[Case]:
     """What the scenarios do not cover, one setup each."""
+    knobs = resolve_vllm_profile(version, None)[0].knobs
     chat = {"model": MODEL, "messages": _HI}
+    required = {**chat, "tools": [WEATHER_TOOL], "tool_choice": "required"}
     probes: list[tuple[str, dict[str, Any], list[Call]]] = [
         ("chat_eos", _HELLO, [_post(_CHAT, chat)]),
         ("chat_stream_eos", _HELLO, [_post(_CHAT, {**chat, "stream": True})]),
@@ -152,11 +155,23 @@ def probe_cases() -> list[Case]:
             ],
         ),
         ("chat_max_tokens", _HELLO, [_post(_CHAT, {**chat, "max_tokens": 1})]),
-        # a validation error up to 0.8.2, the guided JSON list from 0.8.3 (no scenario sends it)
+        # a validation error up to 0.8.2, the guided JSON list from 0.8.3 (no scenario sends
+        # it); served with a tool parser, which it needs from 0.14
+        ("chat_tool_choice_required", _WEATHER_CALL, [_post(_CHAT, required)]),
         (
-            "chat_tool_choice_required",
+            "chat_tool_choice_required_stream",
             _WEATHER_CALL,
-            [_post(_CHAT, {**chat, "tools": [WEATHER_TOOL], "tool_choice": "required"})],
+            [_post(_CHAT, {**required, "stream": True})],
+        ),
+        (
+            "chat_tool_choice_required_stream_usage",
+            _WEATHER_CALL,
+            [
+                _post(
+                    _CHAT,
+                    {**required, "stream": True, "stream_options": {"include_usage": True}},
+                )
+            ],
         ),
         ("chat_stop_string", _HELLO, [_post(_CHAT, {**chat, "stop": [" wor"]})]),
         (
@@ -182,7 +197,11 @@ def probe_cases() -> list[Case]:
         ("health", {}, [Call("GET", "/health")]),
         ("version", {}, [Call("GET", "/version")]),
     ]
-    return [Case(Setup(f"probe/{name}", {}, script), calls) for name, script, calls in probes]
+    tool_flags = _release_options(_HERMES_FLAGS, knobs)
+    return [
+        Case(Setup(f"probe/{name}", tool_flags if "required" in name else {}, script), calls)
+        for name, script, calls in probes
+    ]
 
 
 # --- chat messages no union member takes (0.4-0.6.4: knob chat_message_union) -------------

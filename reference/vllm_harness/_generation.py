@@ -19,7 +19,7 @@ from typing import Any
 from fakes.model import tokens
 from fakes.model.script import ScriptPlayer
 from fakes.profiles import Knobs
-from fakes.vllm._plan import Limits, Plan, hermes_block, plan_reply, required_list
+from fakes.vllm._plan import Limits, Plan, hermes_block, plan_reply, required_list_text
 from fakes.vllm.wire import messages as messages_wire
 
 TAGS = ("<think>", "</think>", "<tool_call>", "</tool_call>")
@@ -82,7 +82,7 @@ def _tool_pieces(plan: Plan, tool_choice: Any, hermes_tag: bool) -> list[str]:
     if plan.named_tool:  # guided decoding against the function's parameters
         return pieces(plan.tool_calls[0].arguments)
     if tool_choice == "required":  # guided decoding against a list of {name, parameters}
-        return pieces(required_list(plan.tool_calls))
+        return pieces(required_list_text(plan.tool_calls))
     out = []
     for position, call in enumerate(plan.tool_calls):
         if position:

@@ -161,7 +161,7 @@ async def run(
 ) -> tuple[int, int, list[tuple[Setup, list[Interaction]]], list[Exchange], dict[str, str]]:
     environment = measure(python)  # the fake gets the same FastAPI
     scenario, skipped = await scenario_cases(version)
-    probes = probe_cases() + message_shape_cases(version) + messages_cases(version)
+    probes = probe_cases(version) + message_shape_cases(version) + messages_cases(version)
     cases = [c for c in probes + scenario if _chosen(c.setup.name, only)]
     groups: dict[tuple[str, ...], list[Case]] = {}
     for case in cases:

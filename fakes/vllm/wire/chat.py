@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from fakes.http.shapes import shaped
 from fakes.model.tokens import tokenize
-from fakes.profiles import ContinuousUsage, HermesStream, Knobs, NamedToolStream, StreamUsage
+from fakes.profiles import (
+    ContinuousUsage,
+    HermesStream,
+    Knobs,
+    NamedToolStream,
+    RequiredStream,
+    StreamUsage,
+)
 from fakes.types import JSONObject
 from fakes.vllm._plan import Plan, ToolCall, hermes_block
 from fakes.vllm.tool_stream.hermes_pre_0_20 import END, START, parsed_steps
@@ -101,8 +109,9 @@ def message(knobs: Knobs, plan: Plan) -> JSONObject:
     calls = [_tool_call_object(c) for c in plan.tool_calls]
     if calls and not text:
         # the guided answers (named, "required") build ChatMessage(content="") themselves
-        # (0.8.4 serving_chat.py:985-1001, as 0.9.2 :1051 and 0.12.0 :1439-1461; recorded 0.8.4)
-        content: str | None = "" if plan.named_tool or plan.required_list else None
+        # (0.8.4 serving_chat.py:985-1001, as 0.9.2 :1051 and 0.12.0 :1439-1461; recorded 0.8.4;
+        # 0.34.0 chat_completion/message_assembly.py:60-61 content or "", recorded 0.34.0)
+        content: str | None = "" if plan.named_tool or plan.required else None
     else:
         content = text
     values: dict[str, Any] = {"role": "assistant", "content": content}
@@ -114,6 +123,14 @@ def message(knobs: Knobs, plan: Plan) -> JSONObject:
     else:
         keys = tuple(k for k in keys if k != "tool_calls")
     return shaped(keys, values, {})
+
+
+def _body_finish(knobs: Knobs, plan: Plan) -> str:
+    """0.11.1 serving_chat.py:1508-1511: a "required" answer that stopped on its own says
+    "tool_calls" (is_finish_reason_tool_calls)."""
+    if knobs.required_finish_tool_calls and plan.required_list and plan.finish_reason == "stop":
+        return "tool_calls"
+    return plan.finish_reason
 
 
 def completion_body(
@@ -131,7 +148,7 @@ def completion_body(
             {
                 "index": i,
                 "message": message(knobs, plan),
-                "finish_reason": plan.finish_reason,
+                "finish_reason": _body_finish(knobs, plan),
                 "stop_reason": plan.stop_reason,
             },
             {},
@@ -165,6 +182,7 @@ class _Step:
     delta: JSONObject
     tokens: int  # generated tokens this step carries
     skipped: int = 0  # tokens of the engine steps before it that sent no chunk
+    silent: bool = False  # a finish step with nothing to send (knob empty_finish_chunk)
 
 
 def _parsed(delta: JSONObject, knobs: Knobs, plan: Plan) -> JSONObject:
@@ -203,6 +221,33 @@ def _tool_steps(knobs: Knobs, plan: Plan, tokenize: Any) -> Iterator[_Step]:
         for fragment in fragments:
             item = {"index": index, "function": {"arguments": fragment}}
             yield _Step(_parsed({"tool_calls": [item]}, knobs, plan), 1)
+
+
+def _required_steps(knobs: Knobs, plan: Plan, tokenize: Any) -> Iterator[_Step]:
+    """tool_choice "required" as the guided list [{"name": ..., "parameters": ...}] streams it
+    (0.12.0 serving_chat.py:431-525, extract_tool_call_required_streaming): nothing until
+    "parameters" parses, then the name with the first argument fragment, then one fragment a
+    token with an explicit null name; the list's closing tokens and the EOS step send nothing
+    (a DeltaMessage of None)."""
+    typed = knobs.required_stream is RequiredStream.TYPED
+    for index, call in enumerate(plan.tool_calls):
+        fragments = tokenize(call.arguments) or [""]
+        opening = "[" if index == 0 else "}, "
+        prefix = f'{opening}{{"name": {json.dumps(call.name)}, "parameters": '
+        header: JSONObject = {
+            "type": "function",
+            "index": index,
+            "function": {"name": call.name, "arguments": fragments[0]},
+        }
+        if not typed:  # 0.9.2 serving_chat.py:406-413 sets the id; 0.8.5 :367-372 leaves it
+            header = {"id": call.id, **header}
+        yield _Step({"tool_calls": [header]}, 1, len(tokenize(prefix)))
+        for fragment in fragments[1:]:
+            item: JSONObject = {"index": index, "function": {"name": None, "arguments": fragment}}
+            if typed:  # 0.8.5 serving_chat.py:380-389 type="function" on every delta
+                item = {"type": "function", **item}
+            yield _Step({"tool_calls": [item]}, 1)
+    yield _Step({}, 1, len(tokenize("}]")), silent=True)
 
 
 def _model_pieces(plan: Plan, tokenize: Any) -> list[str]:
@@ -261,6 +306,8 @@ def stream_steps(
         # parse_delta passes its (empty) content through (0.22.0 parser/abstract_parser.py:
         # 689-698,738-744)
         steps.append(_Step({"content": ""}, 1))
+    if plan.required_list:
+        return steps + list(_required_steps(knobs, plan, tokenize))
     ends_on_token = plan.finish_reason == "length" or (
         plan.tool_calls and knobs.tool_finish_on_fragment
     )
@@ -385,6 +432,10 @@ class ChunkWriter:
         choice["finish_reason"] = plan.finish_reason
         if self.knobs.named_tool_stream_finish_tool_calls and plan.named_tool and plan.tool_calls:
             choice["finish_reason"] = "tool_calls"  # tools_streamed[i] wins, a length cut too
+        if self.knobs.required_stream_finish_tool_calls and plan.required_list:
+            # the "required" branch sets tools_streamed[i] too (0.10.2 serving_chat.py:829,
+            # 1047-1050; 0.12.0 :945,1186-1191)
+            choice["finish_reason"] = "tool_calls"
         choice["stop_reason"] = plan.stop_reason
         for key in (*self.knobs.chunk_null_keys, *self.knobs.finish_choice_null_keys):
             choice[key] = None
@@ -429,6 +480,10 @@ def chunks(
             if position < len(steps) - 1:
                 chunks.append(writer.step(index, steps[position]))
             elif position == len(steps) - 1:
+                if steps[position].silent and not knobs.empty_finish_chunk:
+                    # before 0.10.2 a finish step whose delta is None is skipped like any
+                    # other (0.9.2 serving_chat.py:823-824): the choice never finishes
+                    continue
                 plan = plans[index]
                 chunks.append(writer.finish(index, steps[position], plan, plan.completion_tokens))
     if policy.final_chunk:
