@@ -14,7 +14,7 @@ from contracts._runner import run_cell
 from contracts._scenario import WIRE, Scenario
 from contracts.drivers import DRIVERS, REFERENCE
 from contracts.scenarios import SCENARIOS
-from contracts.scenarios._build import WEATHER_TOOL, calls
+from contracts.scenarios._build import WEATHER_TOOL
 from fakes.profiles import ChatMessageUnion, Knobs, resolve_vllm_profile
 from reference.vllm_harness._setup import MODEL, NotMappable, Setup
 
@@ -120,7 +120,8 @@ def _call(exchange: dict[str, Any], key: str | None) -> Call:
 _CHAT = "/v1/chat/completions"
 _HI = [{"role": "user", "content": "Say hello"}]
 _HELLO = {"rules": [{"reply": {"text": "Hello world"}}]}
-_WEATHER_CALL = calls(("get_weather", {"city": "Paris"})).model_dump(mode="json")
+_PARIS = {"name": "get_weather", "arguments": {"city": "Paris"}}
+_WEATHER_CALL = {"rules": [{"reply": {"tool_calls": [_PARIS]}}]}
 
 
 def _post(path: str, body: dict[str, Any]) -> Call:
@@ -254,8 +255,6 @@ _WEATHER = {
     "description": "Weather for a city",
     "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}},
 }
-_PARIS = {"name": "get_weather", "arguments": {"city": "Paris"}}
-_WEATHER_CALL = {"rules": [{"reply": {"tool_calls": [_PARIS]}}]}
 
 
 def messages_cases(version: str) -> list[Case]:
