@@ -5,11 +5,32 @@ closes the connection): what differential tests compare between two paths."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 
 from starlette.types import ASGIApp
 
 Wire = list[dict[str, Any]]  # the ASGI messages sent
+
+
+class _Event(Protocol):
+    async def wait(self) -> Any: ...
+
+
+def request_then_disconnect(body: bytes, until: _Event) -> Callable[[], Awaitable[dict[str, Any]]]:
+    """A client's ``receive``: the whole body at once, then ``http.disconnect`` once ``until``
+    is set (a client that stays connected until then; a stream's disconnect watcher waits)."""
+    delivered = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await until.wait()
+        return {"type": "http.disconnect"}
+
+    return receive
 
 
 def http_scope(
@@ -48,16 +69,8 @@ async def messages_sent(
 ) -> Wire:
     scope = http_scope(method, path, headers, server)
     sent: Wire = []
-    finished = asyncio.Event()
-    delivered = False
-
-    async def receive() -> dict[str, Any]:
-        nonlocal delivered
-        if not delivered:
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        await finished.wait()  # a stream's disconnect watcher: the client leaves at the end
-        return {"type": "http.disconnect"}
+    finished = asyncio.Event()  # the client leaves once the body has ended
+    receive = request_then_disconnect(body, finished)
 
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)

@@ -11,7 +11,7 @@ from typing import Any
 import anyio
 from starlette.types import ASGIApp
 
-from tests._asgi_messages import http_scope
+from tests._asgi_messages import http_scope, request_then_disconnect
 
 
 @dataclass(frozen=True)
@@ -33,19 +33,12 @@ async def _call(
         query=query.encode(),
         client=("127.0.0.1", 50000),
     )
-    sent_request = False
     finished = anyio.Event()
     status = 0
     response_headers: dict[str, str] = {}
     parts: list[bytes] = []
 
-    async def receive() -> dict[str, Any]:
-        nonlocal sent_request
-        if not sent_request:
-            sent_request = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        await finished.wait()  # as a client that stays connected until the body ends
-        return {"type": "http.disconnect"}
+    receive = request_then_disconnect(body, finished)  # connected until the body ends
 
     async def send(message: MutableMapping[str, Any]) -> None:
         nonlocal status

@@ -30,7 +30,7 @@ from fakes.profiles import (
 )
 from fakes.vllm import VllmConfig, create_vllm_app
 from fakes.vllm.fast import FastPathMiddleware, _dispatch
-from tests._asgi_messages import Wire, http_scope, messages_sent
+from tests._asgi_messages import Wire, http_scope, messages_sent, request_then_disconnect
 
 CHAT = "/v1/chat/completions"
 COMPLETIONS = "/v1/completions"
@@ -426,15 +426,7 @@ async def _leaving_exchange(
     client got and the exception types the app raised (exception groups flattened)."""
     sent: Wire = []
     left = asyncio.Event()
-    delivered = False
-
-    async def receive() -> dict[str, Any]:
-        nonlocal delivered
-        if not delivered:
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        await left.wait()
-        return {"type": "http.disconnect"}
+    receive = request_then_disconnect(body, left)
 
     async def send(message: dict[str, Any]) -> None:
         bodies = sum(m["type"] == "http.response.body" for m in sent)

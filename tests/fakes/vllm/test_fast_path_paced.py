@@ -21,7 +21,7 @@ from fakes.model.timing import Pace, Timing
 from fakes.profiles import Profile
 from fakes.vllm import _engine, _routes
 from fakes.vllm.fast import _dispatch
-from tests._asgi_messages import http_scope, messages_sent
+from tests._asgi_messages import http_scope, messages_sent, request_then_disconnect
 from tests.fakes.vllm.test_fast_path import (
     CHAT,
     COMPLETIONS,
@@ -106,16 +106,8 @@ async def _exchange(
     """One request; its messages and waits, in order, in ``pacing.log``. ``leave``: the client
     leaves (its ``receive`` says ``http.disconnect``) once that many messages went out."""
     done = asyncio.Event()
-    delivered = False
+    receive = request_then_disconnect(body, done)
     messages = 0
-
-    async def receive() -> dict[str, Any]:
-        nonlocal delivered
-        if not delivered:
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        await done.wait()
-        return {"type": "http.disconnect"}
 
     async def send(message: dict[str, Any]) -> None:
         nonlocal messages
@@ -289,16 +281,7 @@ def test_a_client_that_leaves_a_paced_stream_leaves_the_same_behind(
 async def _failing_send_exchange(app: Starlette, body: bytes, after: int) -> tuple[Any, ...]:
     """A stream whose ``send`` raises OSError from the ``after``-th message on."""
     sent: list[dict[str, Any]] = []
-    delivered = False
-    never = asyncio.Event()
-
-    async def receive() -> dict[str, Any]:
-        nonlocal delivered
-        if not delivered:
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        await never.wait()
-        return {"type": "http.disconnect"}
+    receive = request_then_disconnect(body, asyncio.Event())  # never leaves: its send fails
 
     async def send(message: dict[str, Any]) -> None:
         if len(sent) + 1 >= after:
