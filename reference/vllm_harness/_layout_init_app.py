@@ -14,21 +14,17 @@ Runs inside the reference environment.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from typing import Any
 
-API_SERVER = "vllm.entrypoints.openai.api_server"
+from reference.vllm_harness._layout_pre06 import API_SERVER, installed_api_server
 
 
 def builds_app_in_init() -> bool:
     """Whether the installed release's api_server has ``init_app`` and no ``init_app_state``."""
-    try:
-        if importlib.util.find_spec(API_SERVER) is None:
-            return False
-    except ModuleNotFoundError:  # the launchers layout (0.33+)
-        return False
-    module = importlib.import_module(API_SERVER)
-    return hasattr(module, "init_app") and not hasattr(module, "init_app_state")
+    module = installed_api_server()
+    return (
+        module is not None and hasattr(module, "init_app") and not hasattr(module, "init_app_state")
+    )
 
 
 async def own_app(engine: Any, args: Any) -> Any:

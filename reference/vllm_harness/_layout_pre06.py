@@ -15,28 +15,37 @@ Runs inside the reference environment.
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import inspect
 import runpy
 import sys
+from types import ModuleType
 from typing import Any
 
 API_SERVER = "vllm.entrypoints.openai.api_server"
 
 
+def installed_api_server() -> ModuleType | None:
+    """The installed release's ``vllm.entrypoints.openai.api_server``; None without one."""
+    try:
+        if importlib.util.find_spec(API_SERVER) is None:
+            return None
+    except ModuleNotFoundError:  # the launchers layout (0.33+)
+        return None
+    return importlib.import_module(API_SERVER)
+
+
 def serves_in_main() -> bool:
     """Whether the installed release builds its serving objects in ``run_server``/``__main__``
     (no ``init_app_state`` in its api_server: 0.5 and older)."""
-    import importlib
-    import importlib.util
-
-    try:
-        if importlib.util.find_spec(API_SERVER) is None:
-            return False
-    except ModuleNotFoundError:  # the launchers layout (0.33+)
-        return False
-    module = importlib.import_module(API_SERVER)
+    module = installed_api_server()
     # 0.6.0-0.6.1 build the app in init_app (_layout_init_app.py)
-    return not hasattr(module, "init_app_state") and not hasattr(module, "init_app")
+    return (
+        module is not None
+        and not hasattr(module, "init_app_state")
+        and not hasattr(module, "init_app")
+    )
 
 
 def airport_codes() -> None:
@@ -45,7 +54,6 @@ def airport_codes() -> None:
     ``pyairports.airports.AIRPORT_LIST``; PyPI's pyairports is now an empty 0.0.1 without that
     module. An empty list stands in (outlines then has no airport codes, which no request
     here asks for). Call before vLLM is imported; acts only where the module is missing."""
-    import importlib.util
     import types
 
     try:

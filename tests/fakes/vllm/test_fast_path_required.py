@@ -9,17 +9,10 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from fakes.model.script import Reply, Rule, Script, ToolCallReply
 from fakes.profiles import Profile
 from tests.fakes.vllm.test_fast_path import PROFILE_LIST, _app, _both
+from tests.fakes.vllm.test_required_tool_choice import CALL, REQUIRED
 
-CALL = Script(rules=(Rule(reply=Reply(tool_calls=(ToolCallReply(name="f", arguments={"a": 1}),))),))
-REQUIRED = {
-    "model": "fake-model",
-    "messages": [{"role": "user", "content": "hi"}],
-    "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}],
-    "tool_choice": "required",
-}
 BODIES = [
     REQUIRED,
     {**REQUIRED, "stream": True},
