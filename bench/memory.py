@@ -1,10 +1,15 @@
-"""``python -m bench.memory [--streams N] [--top K] [--no-fast-path]``: what each open stream
-holds in the fake vLLM, in counts that do not depend on the machine's load. N streamed chat
-requests of row 3's script (``--ttft 0.05 --itl 0.01``, 20 words: the fast path paces them, as
-it does row 7's load; ``--no-fast-path``: the reference path) are called on the ASGI app in
-process, all open at once; tracemalloc gives the Python heap per stream at that moment and
-after they ended (what the request log keeps), and the K largest allocation sites per
-stream."""
+"""``python -m bench.memory [--streams N] [--top K] [--no-fast-path] [--plain ROUTE]``: what
+each open stream holds in the fake vLLM, in counts that do not depend on the machine's load. N
+streamed chat requests of row 3's script (``--ttft 0.05 --itl 0.01``, 20 words: the fast path
+paces them, as it does row 7's load; ``--no-fast-path``: the reference path) are called on the
+ASGI app in process, all open at once; tracemalloc gives the Python heap per stream at that
+moment and after they ended (what the request log keeps), and the K largest allocation sites per
+stream.
+
+``--plain chat|responses``: instead, what the request log keeps of each of N plain answers (row
+1's and row 11's request, each one's headers, path and body new objects, as a server's are):
+bytes and allocations an entry. A full log of 1,000 entries that outgrows the CPU's cache costs
+the server a cache miss per object it keeps (rows 1 and 11)."""
 
 from __future__ import annotations
 
@@ -76,6 +81,66 @@ async def _stream(app: Any, opened: Callable[[], None]) -> None:
     ended.set()
 
 
+PLAIN = {
+    "chat": (PATH, {"model": "fake-model", "messages": [{"role": "user", "content": "hi"}]}),
+    "responses": ("/v1/responses", {"model": "fake-model", "input": "hi"}),
+}
+
+
+async def _plain(app: Any, path: str, body: bytes) -> None:
+    """One plain request whose scope and body are new objects, as a server makes them."""
+    scope = {
+        **_scope(),
+        "method": "".join(["PO", "ST"]),  # new strings, not the interned ones
+        "path": "".join(list(path)),
+        "headers": [
+            (bytes(bytearray(name)), bytes(bytearray(value)))
+            for name, value in (
+                (b"host", b"127.0.0.1:8000"),
+                (b"content-type", b"application/json"),
+                (b"content-length", b"%d" % len(body)),
+            )
+        ],
+    }
+    fresh = bytes(bytearray(body))
+    status = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": fresh, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            status.append(message["status"])
+
+    await app(scope, receive, send)
+    if status != [200]:
+        raise RuntimeError(f"{path} answered {status}")
+
+
+async def measure_plain(route: str, answers: int, top: int, *, fast_path: bool = True) -> str:
+    path, request = PLAIN[route]
+    body = orjson.dumps(request)
+    app = create_vllm_app(VllmOptions(no_fast_path=not fast_path, log_limit=answers).config())
+    for _ in range(answers):  # first-use paths, and a full log: what a long run keeps
+        await _plain(app, path, body)
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    for _ in range(answers):  # each entry pushes out one of the same kind
+        await _plain(app, path, body)
+    gc.collect()
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    kept = [stat for stat in after.statistics("filename") if stat.count]
+    size = sum(stat.size for stat in kept)
+    count = sum(stat.count for stat in kept)
+    return (
+        f"{answers} plain {route} answers logged ({path}, a full log): "
+        f"{size / answers:,.0f} B in {count / answers:.1f} allocations an entry\n"
+        f"largest sites an entry:\n" + _sites(after, before, answers, top)
+    )
+
+
 def _sites(after: tracemalloc.Snapshot, before: tracemalloc.Snapshot, n: int, top: int) -> str:
     lines = []
     for stat in after.compare_to(before, "lineno")[:top]:
@@ -131,8 +196,13 @@ def main() -> None:
     parser.add_argument("--streams", type=int, default=1000)
     parser.add_argument("--top", type=int, default=15)
     parser.add_argument("--no-fast-path", dest="fast_path", action="store_false")
+    parser.add_argument("--plain", choices=sorted(PLAIN), help="a plain answer's log entry")
     args = parser.parse_args()
-    print(asyncio.run(measure(args.streams, args.top, fast_path=args.fast_path)))
+    if args.plain:
+        result = measure_plain(args.plain, args.streams, args.top, fast_path=args.fast_path)
+    else:
+        result = measure(args.streams, args.top, fast_path=args.fast_path)
+    print(asyncio.run(result))
 
 
 if __name__ == "__main__":

@@ -138,6 +138,9 @@ class Bound:
         filled: bytes = self._format % self._pick(values)
         return filled
 
+    # a bound template renders a log entry's body from its values (Chunks.rendered_by)
+    __call__ = fill
+
 
 def _nothing(values: tuple[bytes, ...]) -> tuple[()]:
     return ()
