@@ -40,6 +40,15 @@ async def read_body(receive: Receive, limit: int) -> bytes | None:
             return b"".join(chunks)
 
 
+def right_sized(body: bytes) -> bytes:
+    """A copy of ``body`` that holds only its own bytes, for what the log keeps of a whole
+    answer sent at once. Such an answer is mostly ``orjson.dumps``'s bytes, which keep the
+    buffer orjson wrote into: 16 KB behind a 1.3 KB answer (orjson 3.12 on; the bytes'
+    length is right, their allocation is not, and it is never shrunk). A stream's events are
+    framed into new bytes already."""
+    return bytes(memoryview(body))
+
+
 def replaying(body: bytes, receive: Receive) -> Receive:
     """A receive that hands the app the body already read, then the client's messages."""
     replayed = False
@@ -76,9 +85,12 @@ def log_exchange(
             log.updated(entry)
         elif kind == "http.response.body":
             chunk = message.get("body", b"")
+            more = message.get("more_body", False)
             if chunk:
+                if not more and not entry.chunks:
+                    chunk = right_sized(chunk)
                 entry.chunks.append((time.monotonic() - start, chunk))
-            if not message.get("more_body", False):
+            if not more:
                 entry.complete = True
         await send(message)
 
