@@ -557,6 +557,39 @@ def test_a_long_plain_body_is_answered_but_not_kept(path: str) -> None:
 
 
 @pytest.mark.parametrize("path", [CHAT, COMPLETIONS, RESPONSES])
+def test_a_middleware_that_changes_the_headers_in_place_changes_one_answer(path: str) -> None:
+    """Answers of one length share their header pairs, not the list: a middleware around
+    the fake may change the list it is sent in place (starlette's GZipMiddleware does)."""
+    app = _app(PROFILE_LIST[-1], fast=True)
+    raw = orjson.dumps(
+        {"model": "fake-model", "input": "hi"}
+        if path == RESPONSES
+        else {"model": "fake-model", "prompt": "hi"}
+        if path == COMPLETIONS
+        else {"model": "fake-model", "messages": [{"role": "user", "content": "hi"}]}
+    )
+    marked: list[Any] = []
+
+    async def marking(scope: Any, receive: Any, send: Any) -> None:
+        async def marked_send(message: Any) -> None:
+            if message["type"] == "http.response.start" and not marked:
+                message["headers"].append((b"x-marked", b"once"))
+                marked.append(message["headers"])
+            await send(message)
+
+        await app(scope, receive, marked_send)
+
+    async def twice() -> list[Wire]:
+        return [await _exchange(marking, path, raw, {}) for _ in range(2)]  # type: ignore[arg-type]
+
+    first, second = asyncio.run(twice())
+    head = [message["headers"] for message in (first[0], second[0])]
+    assert (b"x-marked", b"once") in head[0] and (b"x-marked", b"once") not in head[1]
+    assert head[0][:-1] == head[1]  # the same pairs otherwise: one length, one id length
+    assert _fast_middleware(app).answered == 2
+
+
+@pytest.mark.parametrize("path", [CHAT, COMPLETIONS, RESPONSES])
 @pytest.mark.parametrize("stream", [False, True])
 def test_a_repeated_body_follows_its_script_rule_by_rule(path: str, stream: bool) -> None:
     """A kept body keeps its answer per script rule: the same body answered by a rule twice,
