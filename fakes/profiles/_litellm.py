@@ -202,6 +202,9 @@ class LitellmKnobs(BaseModel):
     response_model: ModelField = ModelField.ALIAS
     keep_null_fields: bool = False  # system_fingerprint, tool_calls, ... stay as nulls
     choice_passthrough: tuple[str, ...] = ("logprobs", "stop_reason")  # upstream choice keys
+    # vLLM's stop_reason and token_ids repeated on the choice (a stop string's stop_reason
+    # included), as 1.110's VLLM_CHOICE_FIELDS; False: only in provider_specific_fields
+    choice_vllm_fields: bool = True
     # the choice carries the upstream's own choice keys as provider_specific_fields ({} when
     # there are none); False: no such key at all
     choice_provider_fields: bool = True

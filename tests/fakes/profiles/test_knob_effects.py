@@ -1035,6 +1035,15 @@ LITELLM_ROWS = [
         (True, False),
     ),
     ProxyRow(
+        "choice_vllm_fields",
+        True,
+        Send(json=CHAT),
+        has("token_ids", "choices", 0),
+        (False, True),
+        version="1.109.3",
+        upstream="0.34.0",
+    ),
+    ProxyRow(
         "message_reasoning_extras",
         False,
         Send(json=CHAT),
