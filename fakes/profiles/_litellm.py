@@ -282,6 +282,9 @@ class LitellmKnobs(BaseModel):
     completions_openai_errors: bool = False
     # a streamed chunk keeps the upstream's id and carries zero usage, no stop_reason (1.90)
     completions_chunk_usage: bool = False
+    # a streamed chunk of a finished choice keeps vLLM's stop_reason (False: text, index and
+    # finish_reason alone)
+    completion_chunk_stop_reason: bool = True
     completion_headers: tuple[str, ...] = ()
     completion_stream_headers: tuple[str, ...] = ()
     # A deployment's timeout / stream_timeout ended an attempt: a 408 "litellm.Timeout"

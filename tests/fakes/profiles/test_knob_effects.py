@@ -1092,6 +1092,13 @@ LITELLM_ROWS = [
         at("model"),
         ("fake-model", "upstream-model"),
     ),
+    ProxyRow(
+        "completion_chunk_stop_reason",
+        False,
+        Send("/v1/completions", {**COMPLETION, "stream": True}),
+        frames(lambda cs: "stop_reason" in cs[-1]["choices"][0]),
+        (True, False),
+    ),
     # Streaming
     ProxyRow(
         "chunk_fast_serializer",
