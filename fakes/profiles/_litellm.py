@@ -103,6 +103,9 @@ class LitellmKnobs(BaseModel):
 
     # /v1/messages: the Anthropic adapter in front of the upstream's chat completions
     messages_anthropic_errors: bool = True  # errors as {"type": "error", "error": {...}}
+    # ... the key check's too: a missing, malformed or unknown key (False: the proxy's own
+    # error body, as on chat: the key is checked before the route's Anthropic error mapping)
+    messages_auth_anthropic: bool = True
     messages_body_model: ModelField = ModelField.ALIAS
     messages_stop_details: bool = True  # the body ends with "stop_details": null
     messages_start_compact: bool = True  # message_start compact (False: spaced)

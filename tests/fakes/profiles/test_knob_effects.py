@@ -1361,6 +1361,13 @@ LITELLM_ROWS = [
         (True, False),
     ),
     ProxyRow(
+        "messages_auth_anthropic",
+        False,
+        Send("/v1/messages", ANTHROPIC, headers={"Authorization": "Bearer "}),
+        lambda r: (r.status_code, "type" in r.json()),
+        ((401, True), (401, False)),
+    ),
+    ProxyRow(
         "messages_body_model",
         "provider",
         Send("/v1/messages", ANTHROPIC),
