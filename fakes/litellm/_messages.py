@@ -374,7 +374,8 @@ async def messages(request: Request) -> Response | EventStreamResponse:
         finally:
             await opened.aclose()
         return _routes._json(
-            message_body(knobs, deployment, data), headers=call.headers(knobs.messages_headers)
+            message_body(knobs, deployment, data),
+            headers=call.answer_headers(knobs, knobs.messages_headers),
         )
     except _errors.ProxyError as error:
         return _error_body(knobs, error)

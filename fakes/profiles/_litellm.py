@@ -387,6 +387,9 @@ class LitellmKnobs(BaseModel):
     upstream_error_headers: tuple[str, ...] = ()
     router_error_headers: tuple[str, ...] = ()
     spend_tracked: bool = True  # x-litellm-key-spend shows a priced call's cost
+    # an answer's x-litellm-response-cost is str() of its float cost, "0.0" when unpriced
+    # (False: "0", as on errors)
+    answer_cost_float: bool = False
     stream_cache_headers: bool = True  # cache-control: no-cache, x-accel-buffering: no
     security_headers: bool = True  # vary, x-frame-options, csp, x-content-type-options
     vary_origin: bool = False  # "vary: Origin" alone on every response, without the others

@@ -943,6 +943,14 @@ LITELLM_ROWS = [
         (True, False),
         deployment=MOCK,
     ),
+    ProxyRow(
+        "answer_cost_float",
+        False,
+        Send(json=CHAT),
+        header("x-litellm-response-cost"),
+        ("0.0", "0"),
+        version="1.109.3",
+    ),
     # Errors
     ProxyRow(
         "typed_errors",
