@@ -134,13 +134,15 @@ def chat_body(knobs: LitellmKnobs, deployment: Deployment, upstream: JSONObject)
         }
         extras = out["provider_specific_fields"]
         if knobs.choice_passthrough:  # 1.110 repeats them on the choice, after logprobs
-            if extras.get("stop_reason") is not None:  # ... unless a stop string was hit
+            # 1.109 has no VLLM_CHOICE_FIELDS: vLLM's keys stay in provider_specific_fields
+            vllm = knobs.choice_vllm_fields
+            if vllm and extras.get("stop_reason") is not None:  # ... unless a stop string hit
                 out["stop_reason"] = extras["stop_reason"]
             for key in knobs.choice_passthrough:
                 if key in choice:
                     out.setdefault(key, choice[key])
             for key, value in extras.items():
-                if key in VLLM_CHOICE_FIELDS:
+                if vllm and key in VLLM_CHOICE_FIELDS:
                     out.setdefault(key, value)
         if not knobs.choice_provider_fields:
             del out["provider_specific_fields"]

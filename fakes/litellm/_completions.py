@@ -90,7 +90,12 @@ def _chunks(
     for choice in upstream.get("choices") or []:
         index = choice.get("index", 0)
         finish = choice.get("finish_reason")
-        keep = finish and knobs.completions_alias and not knobs.completions_chunk_usage
+        keep = (
+            finish
+            and knobs.completions_alias
+            and knobs.completion_chunk_stop_reason
+            and not knobs.completions_chunk_usage
+        )
         extras = {k: v for k, v in choice.items() if k == "stop_reason" and keep}
         text = choice.get("text")
         if text:

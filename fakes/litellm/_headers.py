@@ -44,8 +44,9 @@ class CallInfo:
     spend_tracked: bool = False  # x-litellm-key-spend shows this call's cost (1.110)
     key_limits: KeyLimits | None = None  # the virtual key's, named before x-litellm-key-spend
 
-    def values(self) -> dict[str, str]:
-        """Every x-litellm header this call can send, computed once per response."""
+    def values(self, unpriced: str = "0") -> dict[str, str]:
+        """Every x-litellm header this call can send, computed once per response;
+        ``unpriced`` is what x-litellm-response-cost says without a cost."""
         deployment = self.deployment
         elapsed = (time.monotonic() - self.started) * 1000
         upstream_ms = (
@@ -57,7 +58,7 @@ class CallInfo:
             "x-litellm-key-spend": str(sum(self.cost))
             if self.cost is not None and self.spend_tracked
             else "0.0",
-            "x-litellm-response-cost": "0" if self.cost is None else str(sum(self.cost)),
+            "x-litellm-response-cost": unpriced if self.cost is None else str(sum(self.cost)),
             "x-litellm-response-duration-ms": str(round(elapsed, 3)),
             "x-litellm-overhead-duration-ms": str(round(max(elapsed - upstream_ms, 0.0), 4)),
             "x-litellm-callback-duration-ms": "0.0",
@@ -74,9 +75,9 @@ class CallInfo:
             }
         return values
 
-    def headers(self, names: Iterable[str]) -> list[tuple[str, str]]:
+    def headers(self, names: Iterable[str], unpriced: str = "0") -> list[tuple[str, str]]:
         result: list[tuple[str, str]] = []
-        values = self.values()
+        values = self.values(unpriced)
         for name in names:
             if name == UPSTREAM:
                 result.extend((f"llm_provider-{k}", v) for k, v in self.upstream.items())
@@ -92,6 +93,11 @@ class CallInfo:
                     # Seen only after a retry, on both releases.
                     result.append(("x-litellm-max-retries", str(self.max_retries)))
         return result
+
+    def answer_headers(self, knobs: LitellmKnobs, names: Iterable[str]) -> list[tuple[str, str]]:
+        """The headers of an answer (not an error): 1.109 writes str() of the float cost,
+        "0.0" for an unpriced call, where errors say "0"."""
+        return self.headers(names, "0.0" if knobs.answer_cost_float else "0")
 
     def _cost(self, name: str) -> str:
         if self.cost is None:

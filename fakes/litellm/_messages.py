@@ -333,7 +333,12 @@ async def messages(request: Request) -> Response | EventStreamResponse:
     knobs = state.knobs
     call = CallInfo(version=state.version, timeout=knobs.generic_api_timeout or "6000.0")
     try:
-        _routes.check_key(state, request)
+        try:
+            _routes.check_key(state, request)
+        except _errors.ProxyError as refused:
+            if knobs.messages_auth_anthropic:
+                raise
+            return refused.response()  # 1.109 checks the key before the route's error mapping
         body = await _routes._body(request)
         model = body.get("model")
         group = state.config.group(model) if isinstance(model, str) else ()
@@ -369,7 +374,8 @@ async def messages(request: Request) -> Response | EventStreamResponse:
         finally:
             await opened.aclose()
         return _routes._json(
-            message_body(knobs, deployment, data), headers=call.headers(knobs.messages_headers)
+            message_body(knobs, deployment, data),
+            headers=call.answer_headers(knobs, knobs.messages_headers),
         )
     except _errors.ProxyError as error:
         return _error_body(knobs, error)

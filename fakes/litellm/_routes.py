@@ -258,7 +258,7 @@ async def chat_completions(request: Request) -> Answer:
                 call.spend_tracked = knobs.spend_tracked
             mocked = mock_body(knobs, deployment, text)
             limited = _settled(state, admission, mocked)
-            return _json(mocked, headers=call.headers(knobs.mock_headers) + limited)
+            return _json(mocked, headers=call.answer_headers(knobs, knobs.mock_headers) + limited)
         upstream_body = _upstream_chat(knobs, body, deployment.upstream_model)
         if stream:
             upstream_body["stream_options"] = {**options, "include_usage": True}
@@ -276,7 +276,7 @@ async def chat_completions(request: Request) -> Answer:
             # (/engines/{model}/...) the upstream's stays (_override_openai_response_model)
             answer["model"] = data.get("model", answer["model"])
         limited = _settled(state, admission, data)
-        return _json(answer, headers=call.headers(knobs.chat_headers) + limited)
+        return _json(answer, headers=call.answer_headers(knobs, knobs.chat_headers) + limited)
     except _errors.ProxyError as error:
         if admission is not None:
             state.keys.failed(knobs, admission)
@@ -349,7 +349,7 @@ async def _routed_chat(
     if call.fallbacks and knobs.response_model is ModelField.ALIAS:
         answer["model"] = data.get("model", answer["model"])
     limited = _settled(state, admission, data)
-    return _json(answer, headers=call.headers(knobs.chat_headers) + limited)
+    return _json(answer, headers=call.answer_headers(knobs, knobs.chat_headers) + limited)
 
 
 async def responses(request: Request) -> Answer:
@@ -378,7 +378,8 @@ async def responses(request: Request) -> Answer:
                 text = deployment.mock_response or MOCK_TEXT
                 answer = mock_body(knobs, deployment, text)
                 return _json(
-                    bridged_body(knobs, deployment, answer), headers=call.headers(no_upstream)
+                    bridged_body(knobs, deployment, answer),
+                    headers=call.answer_headers(knobs, no_upstream),
                 )
             chat["stream"] = stream
             if stream:
@@ -390,7 +391,10 @@ async def responses(request: Request) -> Answer:
                 data = orjson.loads(await opened.response.aread())
             finally:
                 await opened.aclose()
-            return _json(bridged_body(knobs, deployment, data), headers=call.headers(no_upstream))
+            return _json(
+                bridged_body(knobs, deployment, data),
+                headers=call.answer_headers(knobs, no_upstream),
+            )
         forwarded = forwarded_request(body, deployment.upstream_model)
         try:
             opened = await open_upstream(state, deployment, "/responses", forwarded, call)
@@ -411,7 +415,9 @@ async def responses(request: Request) -> Answer:
             return _stream(forwarded_stream(deployment, knobs, chunks, opened.aclose), headers)
         data = orjson.loads(await read(opened.response))
         names = list(knobs.responses_headers or knobs.chat_headers)
-        return _json(forwarded_body(knobs, deployment, data), headers=call.headers(names))
+        return _json(
+            forwarded_body(knobs, deployment, data), headers=call.answer_headers(knobs, names)
+        )
     except _errors.ProxyError as error:
         if knobs.responses_error_version and error.headers:
             error.headers.append(("x-litellm-version", state.version))
@@ -502,11 +508,13 @@ async def _routed_responses(
     data = orjson.loads(await read(opened.response))
     if bridge:  # seen on 1.74: the bridge passes on none of the upstream's headers
         names = [h for h in knobs.chat_headers if h != UPSTREAM]
-        return _json(bridged_body(knobs, deployment, data), headers=call.headers(names))
+        return _json(
+            bridged_body(knobs, deployment, data), headers=call.answer_headers(knobs, names)
+        )
     answer = forwarded_body(knobs, deployment, data)
     if call.fallbacks:  # as a routed chat call: a fallback's answer keeps the upstream's model
         answer["model"] = data.get("model", answer["model"])
-    return _json(answer, headers=call.headers(knobs.chat_headers))
+    return _json(answer, headers=call.answer_headers(knobs, knobs.chat_headers))
 
 
 async def completions(request: Request) -> Answer:
@@ -546,7 +554,7 @@ async def completions(request: Request) -> Answer:
         answer = completion_body(knobs, deployment, data)
         if call.fallbacks and knobs.completions_alias:  # as chat (seen on 1.110.2)
             answer["model"] = data.get("model", answer["model"])
-        return _json(answer, headers=call.headers(knobs.completion_headers))
+        return _json(answer, headers=call.answer_headers(knobs, knobs.completion_headers))
     except _errors.ProxyError as error:
         return error.response()
 

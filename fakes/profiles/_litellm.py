@@ -103,6 +103,9 @@ class LitellmKnobs(BaseModel):
 
     # /v1/messages: the Anthropic adapter in front of the upstream's chat completions
     messages_anthropic_errors: bool = True  # errors as {"type": "error", "error": {...}}
+    # ... the key check's too: a missing, malformed or unknown key (False: the proxy's own
+    # error body, as on chat: the key is checked before the route's Anthropic error mapping)
+    messages_auth_anthropic: bool = True
     messages_body_model: ModelField = ModelField.ALIAS
     messages_stop_details: bool = True  # the body ends with "stop_details": null
     messages_start_compact: bool = True  # message_start compact (False: spaced)
@@ -202,6 +205,9 @@ class LitellmKnobs(BaseModel):
     response_model: ModelField = ModelField.ALIAS
     keep_null_fields: bool = False  # system_fingerprint, tool_calls, ... stay as nulls
     choice_passthrough: tuple[str, ...] = ("logprobs", "stop_reason")  # upstream choice keys
+    # vLLM's stop_reason and token_ids repeated on the choice (a stop string's stop_reason
+    # included), as 1.110's VLLM_CHOICE_FIELDS; False: only in provider_specific_fields
+    choice_vllm_fields: bool = True
     # the choice carries the upstream's own choice keys as provider_specific_fields ({} when
     # there are none); False: no such key at all
     choice_provider_fields: bool = True
@@ -279,6 +285,9 @@ class LitellmKnobs(BaseModel):
     completions_openai_errors: bool = False
     # a streamed chunk keeps the upstream's id and carries zero usage, no stop_reason (1.90)
     completions_chunk_usage: bool = False
+    # a streamed chunk of a finished choice keeps vLLM's stop_reason (False: text, index and
+    # finish_reason alone)
+    completion_chunk_stop_reason: bool = True
     completion_headers: tuple[str, ...] = ()
     completion_stream_headers: tuple[str, ...] = ()
     # A deployment's timeout / stream_timeout ended an attempt: a 408 "litellm.Timeout"
@@ -378,6 +387,9 @@ class LitellmKnobs(BaseModel):
     upstream_error_headers: tuple[str, ...] = ()
     router_error_headers: tuple[str, ...] = ()
     spend_tracked: bool = True  # x-litellm-key-spend shows a priced call's cost
+    # an answer's x-litellm-response-cost is str() of its float cost, "0.0" when unpriced
+    # (False: "0", as on errors)
+    answer_cost_float: bool = False
     stream_cache_headers: bool = True  # cache-control: no-cache, x-accel-buffering: no
     security_headers: bool = True  # vary, x-frame-options, csp, x-content-type-options
     vary_origin: bool = False  # "vary: Origin" alone on every response, without the others

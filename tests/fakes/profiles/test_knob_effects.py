@@ -943,6 +943,14 @@ LITELLM_ROWS = [
         (True, False),
         deployment=MOCK,
     ),
+    ProxyRow(
+        "answer_cost_float",
+        False,
+        Send(json=CHAT),
+        header("x-litellm-response-cost"),
+        ("0.0", "0"),
+        version="1.109.3",
+    ),
     # Errors
     ProxyRow(
         "typed_errors",
@@ -1035,6 +1043,15 @@ LITELLM_ROWS = [
         (True, False),
     ),
     ProxyRow(
+        "choice_vllm_fields",
+        True,
+        Send(json=CHAT),
+        has("token_ids", "choices", 0),
+        (False, True),
+        version="1.109.3",
+        upstream="0.34.0",
+    ),
+    ProxyRow(
         "message_reasoning_extras",
         False,
         Send(json=CHAT),
@@ -1082,6 +1099,13 @@ LITELLM_ROWS = [
         Send("/v1/completions", COMPLETION),
         at("model"),
         ("fake-model", "upstream-model"),
+    ),
+    ProxyRow(
+        "completion_chunk_stop_reason",
+        False,
+        Send("/v1/completions", {**COMPLETION, "stream": True}),
+        frames(lambda cs: "stop_reason" in cs[-1]["choices"][0]),
+        (True, False),
     ),
     # Streaming
     ProxyRow(
@@ -1343,6 +1367,13 @@ LITELLM_ROWS = [
         Send("/v1/messages", {**ANTHROPIC, "model": "nope"}),
         lambda r: "type" in r.json(),
         (True, False),
+    ),
+    ProxyRow(
+        "messages_auth_anthropic",
+        False,
+        Send("/v1/messages", ANTHROPIC, headers={"Authorization": "Bearer "}),
+        lambda r: (r.status_code, "type" in r.json()),
+        ((401, True), (401, False)),
     ),
     ProxyRow(
         "messages_body_model",
