@@ -8,7 +8,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Message
 
 Wire = list[dict[str, Any]]  # the ASGI messages sent
 
@@ -72,8 +72,8 @@ async def messages_sent(
     finished = asyncio.Event()  # the client leaves once the body has ended
     receive = request_then_disconnect(body, finished)
 
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
+    async def send(message: Message) -> None:
+        sent.append(dict(message))  # as sent: a shallow copy keeps the same values
         if message["type"] == "http.response.body" and not message.get("more_body", False):
             finished.set()
 
