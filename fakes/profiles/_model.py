@@ -39,6 +39,7 @@ class ChatMessageUnion(StrEnum):
     NONE = "none"  # any JSON object is a message (0.7 on: the fake checks nothing more)
     VLLM_0_4_OPENAI_1_30 = "vllm_0_4_openai_1_30"
     VLLM_0_5_OPENAI_1_37 = "vllm_0_5_openai_1_37"
+    VLLM_0_5_5_OPENAI_1_37 = "vllm_0_5_5_openai_1_37"  # 0.5.3's and vLLM's audio_url part
     VLLM_0_6_0_OPENAI_1_51 = "vllm_0_6_0_openai_1_51"
     VLLM_0_6_4_OPENAI_1_54 = "vllm_0_6_4_openai_1_54"
 

@@ -300,6 +300,11 @@ UNIONS: dict[ChatMessageUnion, OneOf] = {
     ChatMessageUnion.VLLM_0_5_OPENAI_1_37: _union(
         OPENAI_1_37, _custom((*OPENAI_1_37.parts, CUSTOM_PART), tool_fields=False)
     ),
+    # 0.5.5 chat_utils.py:31-70 with openai 1.37.2: vLLM's audio_url part joins the custom
+    # message's parts, between openai's and the custom part (the user message's stay openai's)
+    ChatMessageUnion.VLLM_0_5_5_OPENAI_1_37: _union(
+        OPENAI_1_37, _custom((*OPENAI_1_37.parts, AUDIO_PART, CUSTOM_PART), tool_fields=False)
+    ),
     # 0.6.2 chat_utils.py:48-90 (the same in 0.6.0-0.6.3.post1) with openai 1.51.2
     ChatMessageUnion.VLLM_0_6_0_OPENAI_1_51: _union(
         OPENAI_1_51,

@@ -1,7 +1,8 @@
-"""Glue for 0.6.0-0.6.1: their api_server builds the app and its serving objects in
-``init_app(async_engine_client, args)`` (0.6.0 api_server.py:395-456, 0.6.1 431-491), which
-``run_server`` then serves with ``launcher.serve_http`` (0.6.0 458-481): neither 0.6.2's
-``init_app_state`` nor the ``uvicorn.run`` of 0.5's ``__main__`` block.
+"""Glue for 0.5.4-0.6.1: their api_server builds the app and its serving objects in
+``init_app(async_engine_client, args)`` (0.5.4 api_server.py:276-335, 0.5.5 377-437, 0.6.0
+395-456, 0.6.1 431-491), which ``run_server`` serves with ``launcher.serve_http`` (0.6.0
+458-481): neither 0.6.2's ``init_app_state`` nor the ``uvicorn.run`` of 0.5.3's ``__main__``
+block.
 
 Here ``init_app`` runs as the release wrote it, with the scripted engine. The two module
 globals ``build_async_engine_client`` sets before it (0.6.0 api_server.py:97-113) are set the

@@ -40,7 +40,7 @@ def serves_in_main() -> bool:
     """Whether the installed release builds its serving objects in ``run_server``/``__main__``
     (no ``init_app_state`` in its api_server: 0.5 and older)."""
     module = installed_api_server()
-    # 0.6.0-0.6.1 build the app in init_app (_layout_init_app.py)
+    # 0.5.4-0.6.1 build the app in init_app (_layout_init_app.py)
     return (
         module is not None
         and not hasattr(module, "init_app_state")

@@ -65,7 +65,7 @@ def _layout() -> dict[str, Any]:
     """The release's entry points (they moved in 0.33; before 0.6 its __main__ block)."""
     if _layout_pre06.serves_in_main():
         return {"new": False, "pre06": True}
-    if _layout_init_app.builds_app_in_init():  # 0.6.0-0.6.1
+    if _layout_init_app.builds_app_in_init():  # 0.5.4-0.6.1
         from vllm.entrypoints.openai.cli_args import make_arg_parser
 
         return {"new": False, "pre06": False, "init_app": True, "parser": make_arg_parser}
@@ -197,7 +197,7 @@ async def build(state: Path, script: Script, vllm_flags: list[str]) -> Any:
     if layout["pre06"]:  # its __main__ block, run in a thread (it runs its own event loop)
         app = await asyncio.to_thread(_layout_pre06.own_app, engine, argv)
         return RequestCapture(app, engine)
-    if layout.get("init_app"):  # 0.6.0-0.6.1: init_app builds the app and its serving objects
+    if layout.get("init_app"):  # 0.5.4-0.6.1: init_app builds the app and its serving objects
         return RequestCapture(await _layout_init_app.own_app(engine, args), engine)
     app = _build_app(layout, args, engine, config)
     wanted = inspect.signature(layout["init"]).parameters
