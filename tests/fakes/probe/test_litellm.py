@@ -18,7 +18,9 @@ STACKS = [
     # the proxy drops null fields and re-frames the stream: 0.9.0-0.9.1's null-free chunks and
     # 0.9.0's /tokenize do not reach the client
     ("1.110.2", "vllm-0.9", ["vllm-0.9.0", "vllm-0.9.1", "vllm-0.9"]),
-    ("1.110.2", "vllm-0.5", ["vllm-0.5"]),
+    # 0.5.4's usage on every chat chunk does not reach the client either (the proxy re-frames
+    # the stream); 0.5.5's wording of the stream_options error does
+    ("1.110.2", "vllm-0.5", ["vllm-0.5", "vllm-0.5.4"]),
     ("1.110.2", "vllm-0.10.0", ["vllm-0.10.0"]),
     # nested errors and 16-hex ids on: the proxy shows nothing that tells 0.12 ... 0.23 apart
     (
