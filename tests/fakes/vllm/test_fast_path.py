@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from contracts._scenario import PROFILES, Scenario
 from contracts.drivers._responses import responses_payload
@@ -63,7 +64,7 @@ def _fast_middleware(app: Starlette) -> FastPathMiddleware:
     return layer
 
 
-async def _exchange(app: Starlette, path: str, body: bytes, headers: dict[str, str]) -> Wire:
+async def _exchange(app: ASGIApp, path: str, body: bytes, headers: dict[str, str]) -> Wire:
     """Every ASGI message the app sends, as sent: status, headers and each body chunk."""
     raw = [(b"host", b"fake"), (b"content-length", str(len(body)).encode())]
     raw += [(k.encode(), v.encode()) for k, v in headers.items()]
@@ -580,7 +581,7 @@ def test_a_middleware_that_changes_the_headers_in_place_changes_one_answer(path:
         await app(scope, receive, marked_send)
 
     async def twice() -> list[Wire]:
-        return [await _exchange(marking, path, raw, {}) for _ in range(2)]  # type: ignore[arg-type]
+        return [await _exchange(marking, path, raw, {}) for _ in range(2)]
 
     first, second = asyncio.run(twice())
     head = [message["headers"] for message in (first[0], second[0])]
